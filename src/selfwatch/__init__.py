@@ -1,0 +1,38 @@
+"""selfwatch: watch your own online presence and lint drafts against an employer's-eye checklist.
+
+The stable Python API::
+
+    from selfwatch import lint_text
+    verdict = lint_text("My boss is a clown and this job sucks")
+    verdict.score, verdict.flagged, verdict.findings
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Finding, Profile, Verdict
+
+try:
+    __version__ = version("selfwatch")
+except PackageNotFoundError:  # running from a checkout without an install
+    __version__ = "0.0.0"
+
+__all__ = ["Finding", "Verdict", "__version__", "lint_text"]
+
+
+def lint_text(text: str, profile: Profile | None = None) -> Verdict:
+    """Score ``text`` against the built-in checklist (plus the profile's terms) and return a Verdict."""
+    from .engine import default_engine
+
+    return default_engine(profile).lint(text)
+
+
+def __getattr__(name: str) -> object:
+    if name in ("Finding", "Verdict"):
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(name)

@@ -1,0 +1,5 @@
+"""Run the command line: ``python -m selfwatch``."""
+
+from selfwatch.cli import main
+
+main()

@@ -1,0 +1,502 @@
+"""Load and validate the TOML config: every problem at once, each with file, dotted key and fix.
+
+Where things live:
+
+* the config file: ``--config``, else ``$SELFWATCH_CONFIG``, else ``<user config dir>/config.toml``;
+* the state dir (SQLite, lock, digests): ``$SELFWATCH_HOME``, else ``<user state dir>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .model import (
+    CATEGORIES,
+    CategoryOverride,
+    ChecklistSettings,
+    CustomRule,
+    FeedSpec,
+    Level,
+    Profile,
+)
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """Defaults for ``selfwatch lint``."""
+
+    fail_on: Level = Level.WARNING
+    format: str = "text"
+    profile: str | None = None
+    explain: bool = False
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How feeds are fetched."""
+
+    concurrency: int = 16
+    per_host: int = 2
+    timeout: float = 20.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated config."""
+
+    path: Path | None = None
+    lint: LintSettings = field(default_factory=LintSettings)
+    checklist: ChecklistSettings = field(default_factory=ChecklistSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    profiles: tuple[Profile, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Validated sections owned by other modules (e.g. ``smtp``, ``digest``), as plain dicts."""
+
+    def profile(self, key: str | None) -> Profile:
+        """Return the profile ``key``; with ``None``, the only profile. Raise ConfigError if absent."""
+        where = str(self.path) if self.path else ""
+        if key is None:
+            if len(self.profiles) == 1:
+                return self.profiles[0]
+            if not self.profiles:
+                raise ConfigError("no [[profiles]] configured; run 'selfwatch init' first", where)
+            keys = ", ".join(p.key for p in self.profiles)
+            raise ConfigError(f"several profiles configured ({keys}); pick one with --profile", where)
+        for p in self.profiles:
+            if p.key == key:
+                return p
+        hint = _did_you_mean(key, [p.key for p in self.profiles])
+        raise ConfigError(f"no profile named {key!r}{hint}", where)
+
+
+def user_config_path() -> Path:
+    """Return the config file to use when ``--config`` is not given."""
+    env = os.environ.get("SELFWATCH_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "selfwatch" / "config.toml"
+
+
+def state_dir() -> Path:
+    """Return the state directory (``$SELFWATCH_HOME`` moves it, e.g. for tests)."""
+    env = os.environ.get("SELFWATCH_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "selfwatch"
+
+
+def load_config(path: Path | None = None, *, required: bool = False) -> Config:
+    """Load the config at ``path`` (or the default location) and validate all of it.
+
+    A missing default config gives the defaults unless ``required``; a missing explicit path is
+    always an error.
+    """
+    explicit = path is not None
+    path = path or user_config_path()
+    if not path.exists():
+        if explicit or required or os.environ.get("SELFWATCH_CONFIG"):
+            raise ConfigError(
+                "config file not found; create one with 'selfwatch init' "
+                "or copy config.example.toml",
+                str(path),
+            )
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", str(path)) from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
+    """Validate a parsed TOML document; raise one ConfigError listing every problem."""
+    v = _Validator()
+    v.keys(raw, "", TOP_KEYS)
+    lint = _lint(v, raw.get("lint", {}))
+    checklist = _checklist(v, raw.get("checklist", {}), "checklist")
+    fetch = _fetch(v, raw.get("fetch", {}))
+    profiles = _profiles(v, raw.get("profiles", []))
+    extra: dict[str, Any] = {}
+    for name, check in EXTRA_SECTIONS.items():
+        if name in raw:
+            extra[name] = check(v, raw[name], name)
+    if v.problems:
+        raise ConfigError(v.problems, str(path) if path else "")
+    return Config(path, lint, checklist, fetch, profiles, extra)
+
+
+EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {}
+"""Sections validated by other modules: ``name -> check(validator, value, key) -> value``."""
+
+TOP_KEYS = ("lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report")
+
+LINT_KEYS = ("fail_on", "format", "profile", "explain")
+CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
+CATEGORY_KEYS = ("enabled", "level", "terms")
+RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
+FETCH_KEYS = ("concurrency", "per_host", "timeout", "max_bytes", "max_redirects", "user_agent")
+PROFILE_KEYS = (
+    "key",
+    "name",
+    "variants",
+    "handles",
+    "emails",
+    "phones",
+    "employers",
+    "past_employers",
+    "confidential_terms",
+    "context_terms",
+    "exclude_terms",
+    "feeds",
+    "search",
+    "recipients",
+    "timezone",
+    "checklist",
+    "digest",
+)
+FEED_KEYS = ("url", "own", "label", "kind")
+RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+class _Validator:
+    """Collects problems as ``dotted.key: what is wrong`` strings."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, key: str, problem: str) -> None:
+        self.problems.append(f"{key}: {problem}" if key else problem)
+
+    def keys(self, table: Any, prefix: str, allowed: tuple[str, ...]) -> bool:
+        if not isinstance(table, Mapping):
+            self.add(prefix, f"expected a table, got {_kind(table)}")
+            return False
+        for key in table:
+            if key not in allowed:
+                hint = _did_you_mean(key, list(allowed))
+                self.add(_join(prefix, key), f"unknown key{hint}")
+        return True
+
+    def typed(self, table: Mapping[str, Any], prefix: str, key: str, kind: type, default: Any) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not ok:
+            self.add(_join(prefix, key), f"expected {kind.__name__}, got {_kind(value)}")
+            return default
+        return value
+
+    def strings(self, table: Mapping[str, Any], prefix: str, key: str) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            self.add(_join(prefix, key), "expected a list of strings")
+            return ()
+        return tuple(x.strip() for x in value if x.strip())
+
+    def level(self, table: Mapping[str, Any], prefix: str, key: str, default: Any) -> Any:
+        if key not in table:
+            return default
+        try:
+            return Level.parse(str(table[key]))
+        except ValueError as exc:
+            self.add(_join(prefix, key), str(exc))
+            return default
+
+    def positive(self, table: Mapping[str, Any], prefix: str, key: str, default: Any) -> Any:
+        value = self.typed(table, prefix, key, type(default), default)
+        if value <= 0:
+            self.add(_join(prefix, key), f"must be greater than 0, got {value}")
+            return default
+        return value
+
+
+def _join(prefix: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _lint(v: _Validator, table: Any) -> LintSettings:
+    if not v.keys(table, "lint", LINT_KEYS):
+        return LintSettings()
+    fmt = v.typed(table, "lint", "format", str, "text")
+    if fmt not in ("text", "json"):
+        v.add("lint.format", f"must be 'text' or 'json', got {fmt!r}")
+        fmt = "text"
+    return LintSettings(
+        fail_on=v.level(table, "lint", "fail_on", Level.WARNING),
+        format=fmt,
+        profile=v.typed(table, "lint", "profile", str, None),
+        explain=v.typed(table, "lint", "explain", bool, False),
+    )
+
+
+def _checklist(v: _Validator, table: Any, prefix: str) -> ChecklistSettings:
+    if not v.keys(table, prefix, CHECKLIST_KEYS):
+        return ChecklistSettings()
+    threshold = v.typed(table, prefix, "threshold", int, 40)
+    if not 0 <= threshold <= 100:
+        v.add(_join(prefix, "threshold"), f"must be between 0 and 100, got {threshold}")
+        threshold = 40
+    cats: list[tuple[str, CategoryOverride]] = []
+    cat_table = table.get("categories", {})
+    if v.keys(cat_table, _join(prefix, "categories"), CATEGORIES):
+        for name, spec in cat_table.items():
+            if name in CATEGORIES:
+                cats.append((name, _category(v, spec, _join(prefix, f"categories.{name}"))))
+    rules = []
+    raw_rules = table.get("rules", [])
+    if not isinstance(raw_rules, list):
+        v.add(_join(prefix, "rules"), "expected a list of tables ([[checklist.rules]])")
+        raw_rules = []
+    for i, spec in enumerate(raw_rules):
+        rule = _custom_rule(v, spec, _join(_join(prefix, "rules"), i))
+        if rule:
+            rules.append(rule)
+    return ChecklistSettings(
+        threshold=threshold,
+        categories=tuple(cats),
+        rules=tuple(rules),
+        disabled_rules=v.strings(table, prefix, "disabled_rules"),
+    )
+
+
+def _category(v: _Validator, spec: Any, prefix: str) -> CategoryOverride:
+    if not v.keys(spec, prefix, CATEGORY_KEYS):
+        return CategoryOverride()
+    terms: list[tuple[str, float]] = []
+    raw = spec.get("terms", {})
+    if not isinstance(raw, Mapping):
+        v.add(_join(prefix, "terms"), 'expected a table of term = weight, e.g. { "crunch" = -1 }')
+    else:
+        for term, weight in raw.items():
+            if isinstance(weight, bool) or not isinstance(weight, int | float):
+                v.add(f"{prefix}.terms.{term}", f"weight must be a number, got {_kind(weight)}")
+            elif not term.strip():
+                v.add(f"{prefix}.terms", "a term must not be empty")
+            else:
+                terms.append((term.strip(), float(weight)))
+    return CategoryOverride(
+        enabled=v.typed(spec, prefix, "enabled", bool, True),
+        level=v.level(spec, prefix, "level", None),
+        terms=tuple(terms),
+    )
+
+
+def _custom_rule(v: _Validator, spec: Any, prefix: str) -> CustomRule | None:
+    if not v.keys(spec, prefix, RULE_KEYS):
+        return None
+    before = len(v.problems)
+    rule_id = v.typed(spec, prefix, "id", str, "")
+    if not RULE_ID.match(rule_id):
+        v.add(_join(prefix, "id"), f"must be a dotted id like 'custom.crunch', got {rule_id!r}")
+    category = v.typed(spec, prefix, "category", str, "")
+    if category not in CATEGORIES:
+        hint = _did_you_mean(category, list(CATEGORIES))
+        v.add(_join(prefix, "category"), f"unknown category {category!r}{hint}")
+    terms = v.strings(spec, prefix, "terms")
+    patterns = v.strings(spec, prefix, "patterns")
+    for i, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            v.add(f"{prefix}.patterns[{i}]", f"invalid regular expression: {exc}")
+    if not terms and not patterns:
+        v.add(prefix, "a rule needs 'terms' or 'patterns'")
+    if len(v.problems) > before:
+        return None
+    return CustomRule(
+        id=rule_id,
+        category=category,
+        level=v.level(spec, prefix, "level", Level.WARNING),
+        terms=terms,
+        patterns=patterns,
+        message=v.typed(spec, prefix, "message", str, f"Matches your rule {rule_id}."),
+        suggestion=v.typed(spec, prefix, "suggestion", str, "Rephrase or remove it."),
+    )
+
+
+def _fetch(v: _Validator, table: Any) -> FetchSettings:
+    if not v.keys(table, "fetch", FETCH_KEYS):
+        return FetchSettings()
+    d = FetchSettings()
+    return FetchSettings(
+        concurrency=v.positive(table, "fetch", "concurrency", d.concurrency),
+        per_host=v.positive(table, "fetch", "per_host", d.per_host),
+        timeout=v.positive(table, "fetch", "timeout", d.timeout),
+        max_bytes=v.positive(table, "fetch", "max_bytes", d.max_bytes),
+        max_redirects=v.positive(table, "fetch", "max_redirects", d.max_redirects),
+        user_agent=v.typed(table, "fetch", "user_agent", str, ""),
+    )
+
+
+def _profiles(v: _Validator, items: Any) -> tuple[Profile, ...]:
+    if not isinstance(items, list):
+        v.add("profiles", "expected a list of tables ([[profiles]])")
+        return ()
+    profiles: list[Profile] = []
+    seen: set[str] = set()
+    for i, spec in enumerate(items):
+        prefix = f"profiles[{i}]"
+        profile = _profile(v, spec, prefix)
+        if profile is None:
+            continue
+        if profile.key in seen:
+            v.add(_join(prefix, "key"), f"duplicate profile key {profile.key!r}")
+        seen.add(profile.key)
+        profiles.append(profile)
+    return tuple(profiles)
+
+
+def slug(name: str) -> str:
+    """Return a command-line friendly key for a name ("Jane Doe" -> "jane-doe")."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "me"
+
+
+def _profile(v: _Validator, spec: Any, prefix: str) -> Profile | None:
+    if not v.keys(spec, prefix, PROFILE_KEYS):
+        return None
+    name = v.typed(spec, prefix, "name", str, "").strip()
+    if not name:
+        v.add(_join(prefix, "name"), "required: the person's name as it appears online")
+    key = v.typed(spec, prefix, "key", str, "") or slug(name)
+    handles = spec.get("handles", {})
+    handle_pairs: list[tuple[str, str]] = []
+    if not isinstance(handles, Mapping):
+        v.add(_join(prefix, "handles"), 'expected a table like { mastodon = "@jane@example.social" }')
+    else:
+        for site, handle in handles.items():
+            if not isinstance(handle, str) or not handle.strip():
+                v.add(f"{prefix}.handles.{site}", "expected a non-empty string")
+            else:
+                handle_pairs.append((site, handle.strip()))
+    tz = v.typed(spec, prefix, "timezone", str, "UTC")
+    if not _valid_timezone(tz):
+        v.add(_join(prefix, "timezone"), f"unknown time zone {tz!r} (e.g. 'Europe/Berlin')")
+        tz = "UTC"
+    emails = v.strings(spec, prefix, "emails")
+    for i, email in enumerate(emails):
+        if "@" not in email:
+            v.add(f"{prefix}.emails[{i}]", f"not an email address: {email!r}")
+    recipients = v.strings(spec, prefix, "recipients")
+    for i, email in enumerate(recipients):
+        if "@" not in email:
+            v.add(f"{prefix}.recipients[{i}]", f"not an email address: {email!r}")
+    checklist = _checklist(v, spec.get("checklist", {}), _join(prefix, "checklist"))
+    return Profile(
+        key=key,
+        name=name,
+        variants=v.strings(spec, prefix, "variants"),
+        handles=tuple(handle_pairs),
+        emails=emails,
+        phones=v.strings(spec, prefix, "phones"),
+        employers=v.strings(spec, prefix, "employers"),
+        past_employers=v.strings(spec, prefix, "past_employers"),
+        confidential_terms=v.strings(spec, prefix, "confidential_terms"),
+        context_terms=v.strings(spec, prefix, "context_terms"),
+        exclude_terms=v.strings(spec, prefix, "exclude_terms"),
+        feeds=_feeds(v, spec.get("feeds", []), _join(prefix, "feeds"), key),
+        search=v.typed(spec, prefix, "search", bool, True),
+        recipients=recipients,
+        timezone=tz,
+        checklist=checklist,
+    )
+
+
+def _valid_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+FEED_KINDS = (
+    "google_news",
+    "bing_news",
+    "reddit",
+    "hn",
+    "hn_comments",
+    "mastodon",
+    "bluesky",
+    "youtube",
+    "github",
+    "medium",
+    "substack",
+    "stackoverflow",
+    "google_alerts",
+    "url",
+    "file",
+)
+
+
+def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSpec, ...]:
+    if not isinstance(items, list):
+        v.add(prefix, 'expected a list of URLs or tables like { url = "...", own = true }')
+        return ()
+    feeds = []
+    for i, item in enumerate(items):
+        key = _join(prefix, i)
+        if isinstance(item, str):
+            item = {"url": item}
+        if not v.keys(item, key, FEED_KEYS):
+            continue
+        url = v.typed(item, key, "url", str, "").strip()
+        if not url:
+            v.add(_join(key, "url"), "required")
+            continue
+        kind = v.typed(item, key, "kind", str, "")
+        if kind and kind not in FEED_KINDS:
+            v.add(_join(key, "kind"), f"unknown feed kind {kind!r}{_did_you_mean(kind, list(FEED_KINDS))}")
+            continue
+        if not kind:
+            kind = "file" if _is_local(url) else "url"
+        elif not re.match(r"^(https?|file)://", url) and not _is_local(url):
+            v.add(_join(key, "url"), f"not a http(s) URL or a file path: {url!r}")
+        feeds.append(
+            FeedSpec(
+                url=url,
+                kind=kind,  # type: ignore[arg-type]
+                profile=profile,
+                own=v.typed(item, key, "own", bool, False),
+                label=v.typed(item, key, "label", str, ""),
+            )
+        )
+    return tuple(feeds)
+
+
+def _is_local(url: str) -> bool:
+    return url.startswith("file://") or not re.match(r"^[a-z][a-z0-9+.-]*://", url)

@@ -1,0 +1,287 @@
+"""The vocabulary: small frozen values that cross module boundaries.
+
+Every other module speaks in these types. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+from typing import Literal
+
+
+class Level(IntEnum):
+    """How much a finding matters; ordered so levels compare (``Level.INFO < Level.ERROR``)."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """Return the lowercase name used in output and config (``"warning"``)."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str) -> Level:
+        """Return the level named ``value`` (case-insensitive); raise ``ValueError`` otherwise."""
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown level {value!r} (use info, warning or error)") from None
+
+
+RISK_CATEGORIES: tuple[str, ...] = (
+    "politics",
+    "religion",
+    "employer",
+    "hate",
+    "harassment",
+    "violence",
+    "profanity",
+    "sexual",
+    "substance",
+    "confidential",
+    "personal_data",
+)
+"""The DON'T categories. These names are a public interface: keep them exact."""
+
+GOOD_CATEGORIES: tuple[str, ...] = ("expertise", "achievement", "praise")
+"""The DO categories: things an employer is glad to find."""
+
+CATEGORIES: tuple[str, ...] = RISK_CATEGORIES + GOOD_CATEGORIES
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reason a text may help or hurt: which rule, where, and why an employer would care."""
+
+    rule: str
+    category: str
+    level: Level
+    start: int
+    end: int
+    line: int
+    col: int
+    matched: str
+    message: str
+    suggestion: str
+    why: str = ""
+    """How the engine decided: the evidence (terms, context, sentiment, model features)."""
+
+    @property
+    def is_risk(self) -> bool:
+        """Return True for DON'T categories, False for the good (DO) ones."""
+        return self.category not in GOOD_CATEGORIES
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checklist's answer for one text: a 0-100 risk score, flagged or not, and the findings."""
+
+    score: int
+    flagged: bool
+    findings: tuple[Finding, ...]
+    checklist_version: str = ""
+
+    @property
+    def risks(self) -> tuple[Finding, ...]:
+        """Return the findings in DON'T categories."""
+        return tuple(f for f in self.findings if f.is_risk)
+
+    @property
+    def good(self) -> tuple[Finding, ...]:
+        """Return the findings in DO categories."""
+        return tuple(f for f in self.findings if not f.is_risk)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Return the distinct categories found, in order of first appearance."""
+        return tuple(dict.fromkeys(f.category for f in self.findings))
+
+
+@dataclass(frozen=True)
+class CategoryOverride:
+    """A user's change to one category: switch it off, change its level, add weighted terms."""
+
+    enabled: bool = True
+    level: Level | None = None
+    terms: tuple[tuple[str, float], ...] = ()
+    """Extra terms with a weight: negative = risky, 0 = neutral (info), positive = good."""
+
+
+@dataclass(frozen=True)
+class CustomRule:
+    """A rule a user wrote in their config, in the same shape as the built-in TOML rules."""
+
+    id: str
+    category: str
+    level: Level
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    message: str = ""
+    suggestion: str = ""
+
+
+@dataclass(frozen=True)
+class ChecklistSettings:
+    """Checklist tuning from config, global or per profile."""
+
+    threshold: int = 40
+    categories: tuple[tuple[str, CategoryOverride], ...] = ()
+    rules: tuple[CustomRule, ...] = ()
+    disabled_rules: tuple[str, ...] = ()
+
+    def override(self, category: str) -> CategoryOverride | None:
+        """Return the override for ``category``, if any."""
+        for name, value in self.categories:
+            if name == category:
+                return value
+        return None
+
+
+FeedKind = Literal[
+    "google_news",
+    "bing_news",
+    "reddit",
+    "hn",
+    "hn_comments",
+    "mastodon",
+    "bluesky",
+    "youtube",
+    "github",
+    "medium",
+    "substack",
+    "stackoverflow",
+    "google_alerts",
+    "url",
+    "file",
+]
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """A feed to poll for one profile; ``own`` feeds are the person's own posts."""
+
+    url: str
+    kind: FeedKind
+    profile: str
+    own: bool = False
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One person being watched: who they are, how to find them, who gets their digest."""
+
+    key: str
+    """Short identifier used on the command line (``--profile jane``)."""
+    name: str
+    variants: tuple[str, ...] = ()
+    handles: tuple[tuple[str, str], ...] = ()
+    """(site, handle) pairs, e.g. ("mastodon", "@jane@mastodon.social")."""
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    employers: tuple[str, ...] = ()
+    past_employers: tuple[str, ...] = ()
+    confidential_terms: tuple[str, ...] = ()
+    context_terms: tuple[str, ...] = ()
+    exclude_terms: tuple[str, ...] = ()
+    feeds: tuple[FeedSpec, ...] = ()
+    search: bool = True
+    """Generate the search-engine feeds for the name variants."""
+    recipients: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    checklist: ChecklistSettings = field(default_factory=ChecklistSettings)
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """Return the name followed by its variants, without duplicates."""
+        return tuple(dict.fromkeys((self.name, *self.variants)))
+
+    def handle(self, site: str) -> str | None:
+        """Return the handle for ``site``, if the profile has one."""
+        for name, value in self.handles:
+            if name == site:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Post:
+    """One feed entry, normalised: plain text, canonical URL, UTC time."""
+
+    id: str
+    """Stable id derived from the canonical URL (or the entry id when there is no link)."""
+    url: str
+    title: str
+    text: str
+    author: str = ""
+    published: datetime | None = None
+    feed_url: str = ""
+    guid: str = ""
+
+
+FetchStatus = Literal["ok", "not_modified", "error", "gone"]
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one poll of one feed gave: posts, or why not, and the validators for next time."""
+
+    url: str
+    status: FetchStatus
+    http_status: int | None = None
+    posts: tuple[Post, ...] = ()
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None
+    """Set after a permanent redirect: the URL to store instead."""
+    error: str = ""
+    retry_after: float | None = None
+    """Seconds the server asked us to wait (429/503 Retry-After)."""
+    elapsed: float = 0.0
+
+
+Confidence = Literal["me", "maybe", "not_me"]
+Role = Literal["author", "subject"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place a name variant or handle appears in a post, with the words around it."""
+
+    variant: str
+    field: Literal["title", "text", "author", "url"]
+    start: int
+    end: int
+    snippet: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whether a post is about this profile's person, and why."""
+
+    confidence: Confidence
+    role: Role
+    reason: str
+    mentions: tuple[Mention, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What we remember about one feed between polls: HTTP validators, health and backoff."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success: datetime | None = None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    failures: int = 0
+    """Consecutive failed polls; 0 after a success."""
+    next_attempt: datetime | None = None
+    """Do not poll before this time (Retry-After or exponential backoff)."""
+    disabled: str = ""
+    """Why the feed is no longer polled (e.g. "410 Gone"); empty while active."""
