@@ -1,0 +1,281 @@
+"""A small linear text classifier that catches offensive and hateful posts word lists miss.
+
+Pure Python at run time: the weights are a compact JSON file shipped in the package, loaded once
+(a few milliseconds) and cached. Each head is a logistic regression over binary features (words,
+word bigrams, hashtags, a shouting marker) produced by :func:`featurize`, the one featurizer that
+both ``scripts/train_classifier.py`` and inference call, so the two cannot drift apart.
+
+Every prediction can explain itself: :meth:`Classifier.predict` returns, per head, the features
+that pushed the score up the most, e.g. ``("word:idiot", 1.9)``.
+
+What it does not do: it knows nothing of context beyond two-word windows, it was trained on
+English tweets (OLID for ``offensive``, HatEval for ``hate``), and HatEval's notion of hate is
+narrow (against immigrants and women). Treat it as evidence for the rules, not as a verdict.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+FEATURIZER_VERSION = 1
+"""Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "classifier.json"
+
+# Patterns start with a literal where they can: the regex engine then skips ahead quickly.
+_URL = re.compile(r"https?://\S+")
+_WWW = re.compile(r"\bwww\.\S+", re.IGNORECASE)
+_AT = re.compile(r"@[\w.]+")
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_SEMST = re.compile(r"#SemST\b", re.IGNORECASE)
+# Latin, Greek and Cyrillic letters are enough for this English model; \w costs a third more.
+_TOKEN = re.compile(
+    r"<url>|<user>|<email>|[a-z0-9'*@$\u00c0-\u024f\u0370-\u04ff]+|[!?]"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+)
+# Leetspeak only inside words (a letter on both sides), so "$5", "1st" and "4ever" stay put.
+_LEET = re.compile(r"(?<=[a-z])[0134579@$]+(?=[a-z])")
+_LEET_MAP = str.maketrans("0134579@$", "oieastgas")
+# A letter repeated three or more times. Doubled a, h, i, j, k, q, u, v, w, x, y are rare in
+# English, so those runs shrink to one letter ("fuuuck" -> "fuck"); others to two ("sooo" -> "soo").
+_ELONGATED = re.compile(r"([a-z])\1{2,}")
+_SINGLE = frozenset("ahijkquvwxy")
+
+
+def _split_hashtag(match: re.Match[str]) -> str:
+    tag = match.group(1)
+    return " " + (tag if tag.islower() else " ".join(_CAMEL.findall(tag))) + " "
+
+
+def _shorten(match: re.Match[str]) -> str:
+    letter = match.group(1)
+    return letter if letter in _SINGLE else letter + letter
+
+
+def _mention(match: re.Match[str]) -> str:
+    start = match.start()
+    if start and match.string[start - 1].isalnum():  # name@example.com
+        return " <email> " if "." in match.group(0).rstrip(".") else match.group(0)
+    return " <user> "
+
+
+def normalize_token(raw: str) -> str:
+    """Return the canonical form of one lowercase token ("" to drop it).
+
+    Quotes and asterisks at the edges go ("'hello'" -> "hello", but "f*ck" stays), light
+    leetspeak inside words is undone ("sh1t" -> "shit") and elongations are cut ("soooo" -> "soo").
+    """
+    word = raw.strip("'*")
+    if not word.isalpha() and word not in ("<url>", "<user>", "<email>"):
+        word = _LEET.sub(lambda m: m.group(0).translate(_LEET_MAP), word)
+    return _ELONGATED.sub(_shorten, word)
+
+
+_NORMALIZED: dict[str, str] = {}
+"""Memo of :func:`normalize_token` (a pure function); cleared when it outgrows the cap below."""
+_NORMALIZED_MAX = 100_000
+
+
+def tokens(text: str) -> tuple[list[str], list[str]]:
+    """Return the normalised word sequence of ``text`` and its extra (non-word) features.
+
+    Normalisation: HTML entities decoded; ``#SemST`` dropped; URLs become ``<url>``, @mentions
+    ``<user>`` and an email's ``@domain`` ``<email>``; ``#CamelCase`` hashtags are split into
+    words and the whole tag is kept as an extra ``hashtag:`` feature; then each token goes
+    through :func:`normalize_token` (memoised: tweets reuse a small vocabulary).
+    """
+    extras: list[str] = []
+    if "&" in text:
+        text = html.unescape(text)
+    if "#" in text:
+        if "#S" in text or "#s" in text:
+            text = _SEMST.sub(" ", text)
+        extras.extend("hashtag:" + tag.lower() for tag in _HASHTAG.findall(text))
+        text = _HASHTAG.sub(_split_hashtag, text)
+    if "http" in text:
+        text = _URL.sub(" <url> ", text)
+    if "www." in text or "WWW." in text:
+        text = _WWW.sub(" <url> ", text)
+    if "@" in text:
+        text = _AT.sub(_mention, text)
+    raw = _TOKEN.findall(text.lower().replace("’", "'"))
+    try:
+        words = list(map(_NORMALIZED.__getitem__, raw))
+    except KeyError:
+        if len(_NORMALIZED) > _NORMALIZED_MAX:
+            _NORMALIZED.clear()
+        for token in raw:
+            if token not in _NORMALIZED:
+                _NORMALIZED[token] = normalize_token(token)
+        words = list(map(_NORMALIZED.__getitem__, raw))
+    if "" in words:
+        words = [w for w in words if w]
+    return words, extras
+
+
+def featurize(text: str) -> tuple[str, ...]:
+    """Return the distinct features of ``text`` in first-seen order: the training vocabulary.
+
+    ``word:<token>`` for each token, ``bigram:<a> <b>`` for each adjacent pair, then the extras
+    (``hashtag:<tag>``, ``shape:caps``). :meth:`Classifier.scores` computes the same sum without
+    building these strings; a test keeps the two in step.
+    """
+    words, extras = tokens(text)
+    feats = ["word:" + w for w in words]
+    feats.extend("bigram:" + a + " " + b for a, b in itertools.pairwise(words))
+    feats.extend(extras)
+    return tuple(dict.fromkeys(feats))
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One head's answer: the probability the text is in the class and the features behind it."""
+
+    head: str
+    probability: float
+    features: tuple[tuple[str, float], ...]
+    """The features that raised the score most, (name, weight), strongest first."""
+
+
+_SPACES = itertools.repeat(" ")
+
+Row = list[int]
+"""One feature's weights, one integer per head, in units of ``1 / scale``."""
+
+
+class Classifier:
+    """Score text with several linear heads over one shared feature vocabulary."""
+
+    def __init__(
+        self,
+        heads: tuple[str, ...],
+        bias: tuple[float, ...],
+        thresholds: tuple[float, ...],
+        scale: float,
+        words: dict[str, Row],
+        bigrams: dict[str, Row],
+        extras: dict[str, Row],
+    ) -> None:
+        self.heads = heads
+        """The head names, e.g. ``("offensive", "hate")``."""
+        self.thresholds = dict(zip(heads, thresholds, strict=True))
+        """The probability at or above which a head counts as positive (tuned by CV on train)."""
+        self._bias = bias
+        self._scale = scale
+        self._words = words
+        self._bigrams = bigrams
+        self._extras = extras
+
+    def __len__(self) -> int:
+        """Return the number of features with a non-zero weight in some head."""
+        return len(self._words) + len(self._bigrams) + len(self._extras)
+
+    def weight(self, feature: str) -> tuple[float, ...]:
+        """Return the per-head weights of a :func:`featurize` feature name (zeros if unknown)."""
+        kind, _, value = feature.partition(":")
+        if kind == "word":
+            row = self._words.get(value)
+        elif kind == "bigram":
+            row = self._bigrams.get(value)
+        else:
+            row = self._extras.get(feature)
+        return tuple(v / self._scale for v in row) if row else (0.0,) * len(self.heads)
+
+    def _rows(self, text: str) -> list[tuple[str, str, Row]]:
+        # The same features as featurize(), found with C-level set intersections instead of
+        # a Python loop building every "word:" and "bigram:" string: the hot path of lint_text.
+        words, extras = tokens(text)
+        vocab = self._words
+        found = [("word:", w, vocab[w]) for w in vocab.keys() & words]
+        if len(words) > 1:
+            pairs = map(str.__add__, map(str.__add__, words, _SPACES), words[1:])
+            bigrams = self._bigrams
+            found.extend(("bigram:", b, bigrams[b]) for b in bigrams.keys() & pairs)
+        if extras:
+            found.extend(("", e, self._extras[e]) for e in set(extras) if e in self._extras)
+        return found
+
+    def _probabilities(self, found: list[tuple[str, str, Row]]) -> list[float]:
+        if not found:
+            return [_sigmoid(b) for b in self._bias]
+        sums = map(sum, zip(*(row for _, _, row in found), strict=True))
+        return [_sigmoid(b + t / self._scale) for b, t in zip(self._bias, sums, strict=True)]
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Return each head's probability for ``text``, without explanations (the cheap path)."""
+        return dict(zip(self.heads, self._probabilities(self._rows(text)), strict=True))
+
+    def predict(self, text: str, top: int = 5) -> dict[str, Prediction]:
+        """Return each head's probability for ``text`` with up to ``top`` features behind it.
+
+        The features are those with a positive weight for the head (the evidence *for* the class),
+        strongest first, named as :func:`featurize` names them (``word:idiot``, ``bigram:shut up``).
+        """
+        found = self._rows(text)
+        probabilities = self._probabilities(found)
+        result: dict[str, Prediction] = {}
+        for i, head in enumerate(self.heads):
+            evidence = sorted(
+                ((kind + key, row[i] / self._scale) for kind, key, row in found if row[i] > 0),
+                key=lambda item: (-item[1], item[0]),
+            )
+            result[head] = Prediction(head, probabilities[i], tuple(evidence[:top]))
+        return result
+
+    def flags(self, text: str) -> dict[str, bool]:
+        """Return, per head, whether ``text`` scores at or above the head's threshold."""
+        return {h: p >= self.thresholds[h] for h, p in self.scores(text).items()}
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class ClassifierFormatError(ValueError):
+    """The weights file is not one this version can read."""
+
+
+def parse_classifier(data: object) -> Classifier:
+    """Build a Classifier from the decoded JSON document written by the training script."""
+    if not isinstance(data, dict) or data.get("format") != 1:
+        raise ClassifierFormatError("classifier weights: unknown format (expected format 1)")
+    if data.get("featurizer") != FEATURIZER_VERSION:
+        raise ClassifierFormatError(
+            f"classifier weights were trained with featurizer {data.get('featurizer')!r}, "
+            f"this code has {FEATURIZER_VERSION}: retrain with scripts/train_classifier.py"
+        )
+    try:
+        heads = tuple(str(h) for h in data["heads"])
+        bias = tuple(float(b) for b in data["bias"])
+        thresholds = tuple(float(t) for t in data["thresholds"])
+        if not len(heads) == len(bias) == len(thresholds):
+            raise ClassifierFormatError("classifier weights: heads, bias and thresholds differ")
+        return Classifier(
+            heads,
+            bias,
+            thresholds,
+            float(data["scale"]),
+            data["words"],
+            data["bigrams"],
+            data["extras"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ClassifierFormatError(f"classifier weights: malformed ({exc})") from exc
+
+
+@lru_cache(maxsize=4)
+def load_classifier(path: Path | None = None) -> Classifier:
+    """Load (once per path) the classifier weights; the packaged ones by default."""
+    with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
+        return parse_classifier(json.load(handle))

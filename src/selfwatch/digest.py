@@ -1,0 +1,430 @@
+"""Build the email digest from judged posts, and render it as HTML and plain text.
+
+Building is pure: posts, identities and verdicts in, a :class:`Digest` value out. Every post
+lands in at most one section, so the counts in the subject add up:
+
+* **Flagged**: the checklist flagged it (``verdict.flagged``), riskiest first (score, then the
+  worst finding's level). A flagged post's good findings are still shown on its card, but the
+  post is not repeated under Good news: the risk is what needs the reader's attention.
+* **Good news**: not flagged, with at least one finding in a DO category (expertise,
+  achievement, praise).
+* **Mentions**: every other post about the person (identity ``me`` or ``maybe``), own posts
+  included.
+* **Feed health**: feeds that are failing or disabled, and since when.
+
+Posts judged ``not_me`` never appear. Rendering uses jinja2 templates (HTML autoescaped); all
+text from feeds is escaped, and only http(s) links become clickable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+
+from .actions import Action, Sentiment, suggest_action
+from .errors import ConfigError
+from .model import FeedState, Finding, Identity, Level, Post, Profile, Verdict
+
+HTML_TEMPLATE = "digest.html.j2"
+TEXT_TEMPLATE = "digest.txt.j2"
+SNIPPET_WIDTH = 80
+"""Characters of context shown on each side of a highlighted match."""
+EXCERPT_LENGTH = 240
+TITLE_LENGTH = 200
+
+
+def linted_text(post: Post) -> str:
+    """Return the exact string the checklist engine lints for ``post``.
+
+    Finding offsets (``start``/``end``) point into this string; keep it in step with the engine.
+    """
+    return f"{post.title}\n\n{post.text}"
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One post in the digest, with who it is about, its verdict, its feeds and what to do."""
+
+    post: Post
+    identity: Identity
+    verdict: Verdict
+    sources: tuple[str, ...]
+    action: Action
+
+    @property
+    def worst_level(self) -> Level | None:
+        """Return the highest level among the risk findings, or None without risks."""
+        return max((f.level for f in self.verdict.risks), default=None)
+
+
+@dataclass(frozen=True)
+class HealthEntry:
+    """A feed that needs attention: its stored state and the label to show."""
+
+    state: FeedState
+    label: str
+
+    @property
+    def status(self) -> str:
+        """Return ``"disabled"`` or ``"failing"``."""
+        return "disabled" if self.state.disabled else "failing"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One profile's digest: sections of posts, feed health and the email subject."""
+
+    profile_key: str
+    profile_name: str
+    generated_at: datetime
+    since: datetime | None
+    """Start of the period covered; None for the first (baseline) digest or when unknown."""
+    flagged: tuple[DigestItem, ...]
+    mentions: tuple[DigestItem, ...]
+    good_news: tuple[DigestItem, ...]
+    health: tuple[HealthEntry, ...]
+    subject: str
+    baseline: bool = False
+    timezone: str = "UTC"
+
+    @property
+    def items(self) -> tuple[DigestItem, ...]:
+        """Return every post in the digest, section by section."""
+        return self.flagged + self.good_news + self.mentions
+
+    @property
+    def empty(self) -> bool:
+        """Return True when there is nothing to report (no posts, no failing feeds)."""
+        return not self.items and not self.health
+
+
+@dataclass(frozen=True)
+class CombinedDigest:
+    """Several profiles' digests in one email, e.g. for a coach watching their clients."""
+
+    key: str
+    title: str
+    generated_at: datetime
+    digests: tuple[Digest, ...]
+    subject: str
+
+
+def build_digest(
+    profile: Profile,
+    items: Sequence[tuple[Post, Identity, Verdict, tuple[str, ...]]],
+    health: Sequence[FeedState],
+    *,
+    now: datetime,
+    baseline: bool = False,
+    since: datetime | None = None,
+    sentiment: Sentiment | None = None,
+) -> Digest:
+    """Sort judged posts into sections, pick failing feeds and write the subject line.
+
+    ``items`` are (post, identity, verdict, feed labels); ``health`` the states of the
+    profile's feeds. ``sentiment`` is passed to :func:`suggest_action`.
+    """
+    flagged: list[DigestItem] = []
+    good: list[DigestItem] = []
+    mentions: list[DigestItem] = []
+    for post, identity, verdict, sources in items:
+        if identity.confidence == "not_me":
+            continue
+        action = suggest_action(post, identity, verdict, sentiment=sentiment)
+        item = DigestItem(post, identity, verdict, tuple(sources), action)
+        if verdict.flagged:
+            flagged.append(item)
+        elif verdict.good:
+            good.append(item)
+        else:
+            mentions.append(item)
+    flagged.sort(key=_risk_order)
+    good.sort(key=lambda i: (-len(i.verdict.good), *_newest_first(i)))
+    mentions.sort(key=_newest_first)
+    entries = _health_entries(profile, health)
+    subject = digest_subject(
+        profile.name, len(flagged), len(flagged) + len(good) + len(mentions), len(entries), baseline
+    )
+    return Digest(
+        profile_key=profile.key,
+        profile_name=profile.name,
+        generated_at=now,
+        since=since,
+        flagged=tuple(flagged),
+        mentions=tuple(mentions),
+        good_news=tuple(good),
+        health=entries,
+        subject=subject,
+        baseline=baseline,
+        timezone=profile.timezone,
+    )
+
+
+def _newest_first(item: DigestItem) -> tuple[float, str]:
+    published = item.post.published
+    stamp = published.timestamp() if published else float("-inf")
+    return (-stamp, item.post.id)
+
+
+def _risk_order(item: DigestItem) -> tuple[int, int, float, str]:
+    worst = item.worst_level or 0
+    return (-item.verdict.score, -worst, *_newest_first(item))
+
+
+def _health_entries(profile: Profile, states: Sequence[FeedState]) -> tuple[HealthEntry, ...]:
+    labels = {f.url: f.label for f in profile.feeds if f.label}
+    bad = [s for s in states if s.disabled or s.failures > 0]
+    bad.sort(key=lambda s: (not s.disabled, -s.failures, s.url))
+    return tuple(HealthEntry(s, labels.get(s.url, s.url)) for s in bad)
+
+
+def digest_subject(name: str, flagged: int, total: int, failing: int, baseline: bool) -> str:
+    """Return a one-line subject: ``selfwatch: 3 flagged, 12 new mentions of Jane Doe``.
+
+    ``total`` counts every post in the digest (flagged ones included).
+    """
+    name = " ".join(name.split())
+    prefix = "selfwatch baseline" if baseline else "selfwatch"
+    noun = "existing" if baseline else "new"
+    parts = []
+    if flagged:
+        parts.append(f"{flagged} flagged")
+    if total:
+        parts.append(f"{total} {noun} {_plural(total, 'mention')} of {name}")
+    else:
+        parts.append(f"nothing {noun} about {name}")
+    if failing:
+        parts.append(f"{failing} {_plural(failing, 'feed')} failing")
+    return f"{prefix}: {', '.join(parts)}"
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
+def combine(
+    digests: Iterable[Digest], *, now: datetime, key: str = "clients", title: str = "your clients"
+) -> CombinedDigest:
+    """Put several profiles' digests into one, with one section per profile."""
+    parts = tuple(digests)
+    flagged = sum(len(d.flagged) for d in parts)
+    total = sum(len(d.items) for d in parts)
+    failing = sum(len(d.health) for d in parts)
+    counts = [f"{flagged} flagged"] if flagged else []
+    counts.append(f"{total} new {_plural(total, 'mention')}")
+    if failing:
+        counts.append(f"{failing} {_plural(failing, 'feed')} failing")
+    n = len(parts)
+    subject = f"selfwatch: {', '.join(counts)} across {n} {_plural(n, 'profile')}"
+    return CombinedDigest(key, title, now, parts, subject)
+
+
+# --- Rendering helpers (pure; exposed to the templates as filters) -------------------------
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A piece of post text around a match: ``before`` and ``after`` frame the ``match``."""
+
+    before: str
+    match: str
+    after: str
+
+
+def safe_href(url: str) -> str | None:
+    """Return ``url`` if it is a plain http(s) URL fit for an ``href``, else None."""
+    url = url.strip()
+    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def locate(text: str, finding: Finding) -> tuple[int, int] | None:
+    """Return the span of ``finding`` in ``text``: its offsets if they fit, else a search."""
+    start, end = finding.start, finding.end
+    fits = 0 <= start < end <= len(text)
+    if fits and (not finding.matched or _same(text[start:end], finding.matched)):
+        return start, end
+    if finding.matched:
+        found = re.search(re.escape(finding.matched), text, re.IGNORECASE)
+        if found:
+            return found.span()
+    return (start, end) if fits else None
+
+
+def _same(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold() or b.casefold() in a.casefold()
+
+
+def snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) -> Snippet:
+    """Return the words around ``text[start:end]``, cut at word boundaries, whitespace folded."""
+    before = _fold(text[max(0, start - width) : start]).lstrip()
+    after = _fold(text[end : end + width]).rstrip()
+    if start - width > 0:
+        before = "…" + _drop_partial_word(before, from_start=True).lstrip()
+    if end + width < len(text):
+        after = _drop_partial_word(after, from_start=False).rstrip() + "…"
+    return Snippet(before, _fold(text[start:end]), after)
+
+
+def _drop_partial_word(piece: str, *, from_start: bool) -> str:
+    if from_start:
+        cut = re.search(r"\s", piece)
+        return piece[cut.end() :] if cut else piece
+    cut = None
+    for cut in re.finditer(r"\s", piece):
+        pass
+    return piece[: cut.start()] if cut else piece
+
+
+def _fold(piece: str) -> str:
+    return re.sub(r"\s+", " ", piece)
+
+
+def finding_snippet(post: Post, finding: Finding) -> Snippet:
+    """Return the snippet of ``post`` that shows ``finding``'s matched words."""
+    text = linted_text(post)
+    span = locate(text, finding)
+    if span is None:
+        return Snippet("", _fold(finding.matched), "")
+    return snippet(text, *span)
+
+
+def excerpt(post: Post, length: int = EXCERPT_LENGTH) -> str:
+    """Return the start of the post's text, folded and cut at a word boundary."""
+    text = _fold(post.text).strip()
+    if len(text) <= length:
+        return text
+    return _drop_partial_word(text[: length + 1], from_start=False).rstrip(" ,.;:") + "…"
+
+
+def display_title(post: Post) -> str:
+    """Return the post's title, or the start of its text for untitled posts (toots, comments)."""
+    if post.title.strip():
+        return shorten(post.title)
+    return excerpt(post, 80) or "(untitled)"
+
+
+def shorten(value: str, length: int = TITLE_LENGTH) -> str:
+    """Return ``value`` folded to one line and cut to ``length`` characters."""
+    value = _fold(value).strip()
+    return value if len(value) <= length else value[: length - 1].rstrip() + "…"
+
+
+def format_when(moment: datetime | None, timezone: str = "UTC") -> str:
+    """Return ``moment`` in ``timezone`` as ``2026-01-01 09:30 CET``; ``unknown`` for None."""
+    if moment is None:
+        return "unknown"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+CONFIDENCE = {"me": "certainly you", "maybe": "possibly you", "not_me": "not you"}
+ROLE = {"author": "your post", "subject": "about you"}
+
+
+def summary(digest: Digest | CombinedDigest) -> str:
+    """Return the one-line counts used as the email preheader."""
+    parts = digest.digests if isinstance(digest, CombinedDigest) else (digest,)
+    flagged = sum(len(d.flagged) for d in parts)
+    good = sum(len(d.good_news) for d in parts)
+    total = sum(len(d.items) for d in parts)
+    failing = sum(len(d.health) for d in parts)
+    words = [
+        f"{flagged} flagged",
+        f"{good} good news",
+        f"{total} {_plural(total, 'post')} in all",
+    ]
+    if failing:
+        words.append(f"{failing} {_plural(failing, 'feed')} failing")
+    return ", ".join(words)
+
+
+# --- Templates ---------------------------------------------------------------------------
+
+
+def template_dirs(override: Path | None = None) -> list[Path]:
+    """Return the template directories to search, first match wins.
+
+    The user's ``override``, the copy packaged in the wheel (``selfwatch/templates``), and the
+    checkout's ``templates/`` at the repo root (editable installs).
+    """
+    here = Path(__file__).resolve().parent
+    candidates = [here / "templates", here.parents[1] / "templates"]
+    if override is not None:
+        if not override.is_dir():
+            raise ConfigError(f"templates directory not found: {override}")
+        candidates.insert(0, override)
+    return [c for c in candidates if c.is_dir()]
+
+
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dirs(templates_dir)),
+        autoescape=lambda name: bool(name) and name.endswith((".html", ".html.j2")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    filters: dict[str, Callable[..., object]] = {
+        "href": safe_href,
+        "title": display_title,
+        "when": format_when,
+        "shorten": shorten,
+        "excerpt": excerpt,
+        "snippet": finding_snippet,
+    }
+    env.filters.update(filters)
+    env.globals.update(CONFIDENCE=CONFIDENCE, ROLE=ROLE)
+    return env
+
+
+def _context(digest: Digest | CombinedDigest) -> dict[str, object]:
+    if isinstance(digest, CombinedDigest):
+        return {
+            "subject": digest.subject,
+            "title": digest.title,
+            "generated_at": digest.generated_at,
+            "digests": digest.digests,
+            "combined": True,
+            "preheader": summary(digest),
+        }
+    return {
+        "subject": digest.subject,
+        "title": digest.profile_name,
+        "generated_at": digest.generated_at,
+        "digests": (digest,),
+        "combined": False,
+        "preheader": summary(digest),
+    }
+
+
+def render_html(digest: Digest | CombinedDigest, templates_dir: Path | None = None) -> str:
+    """Render the digest as a self-contained HTML email (inline CSS, table layout)."""
+    template = _environment(templates_dir).get_template(HTML_TEMPLATE)
+    return template.render(_context(digest))
+
+
+def render_text(digest: Digest | CombinedDigest, templates_dir: Path | None = None) -> str:
+    """Render the digest as plain text with the same content as the HTML."""
+    template = _environment(templates_dir).get_template(TEXT_TEMPLATE)
+    return template.render(_context(digest))

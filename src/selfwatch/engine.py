@@ -1,0 +1,377 @@
+"""Score a text against a checklist: find terms and patterns, weigh context, explain each finding.
+
+Pure: no I/O except loading the packaged rules and classifier weights once. The steps:
+
+1. tokenize (text.py) and look every term and concept up in one lexicon pass (lexicon.py);
+2. run regex patterns; run classifier heads for ``model`` rules;
+3. for each candidate, check the rule's context in the same sentence (requires, requires_any,
+   unless; sentiment through VADER, computed only for sentences that need it);
+4. negation ("not", "never"), counter-speech ("calling them X is never ok") and quotation lower or
+   drop a finding as the rule says;
+5. overlapping findings of one category keep the highest level; user allow-terms cancel;
+6. score = 100 * (1 - prod(1 - w)) over risk findings, w = 0.05 info, 0.40 warning, 0.70 error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
+from .lexicon import Hit, Lexicon
+from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
+from .text import LineIndex, Token, sentence_bounds, tokenize
+
+LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
+NEGATIVE_SENTIMENT = -0.3
+POSITIVE_SENTIMENT = 0.4
+NEGATION_WINDOW = 3
+MODEL_BACKSTOP = frozenset({"profanity", "hate", "harassment", "violence", "sexual"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    rule: Rule
+    start: int
+    end: int
+    sentence: int
+    first: int
+    last: int
+    evidence: str
+
+
+class Engine:
+    """A compiled checklist, ready to lint many texts quickly."""
+
+    def __init__(
+        self,
+        checklist: Checklist,
+        profile: Profile | None = None,
+        classifier: Any = None,
+    ) -> None:
+        self.checklist = checklist
+        self.profile = profile
+        self.rules = {r.id: r for r in checklist.rules}
+        self.concepts = {**checklist.concepts, **profile_concepts(profile)}
+        if "employer" in self.concepts or "employer_generic" in self.concepts:
+            self.concepts["employer"] = (
+                *self.concepts.get("employer", ()),
+                *self.concepts.get("employer_generic", ()),
+            )
+        self.lexicon = _build_lexicon(checklist, self.concepts)
+        self.patterns = [
+            (r, re.compile(p, 0 if r.case_sensitive else re.IGNORECASE))
+            for r in checklist.rules
+            for p in r.patterns
+        ]
+        for rule in checklist.rules:
+            if rule.terms_from == "contact":
+                self.patterns.extend((rule, _contact_regex(c)) for c in self.concepts.get("contact", ()))
+        self.model_rules = [r for r in checklist.rules if r.model]
+        self.classifier = classifier
+        self.negations = frozenset(self.concepts.get("negation", ()))
+        self.allow = {
+            cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
+        }
+
+    def lint(self, text: str) -> Verdict:
+        """Return the Verdict for ``text``: findings in text order, score and flagged."""
+        tokens = tokenize(text)
+        hits = self.lexicon.scan(tokens)
+        ctx = _Context(text, tokens, hits)
+        candidates = [c for h in hits if (c := self._from_hit(h)) is not None]
+        candidates.extend(self._from_patterns(text, ctx))
+        findings: list[Finding] = []
+        lines = LineIndex(text)
+        for cand in candidates:
+            finding = self._judge(cand, ctx, text, lines)
+            if finding is not None:
+                findings.append(finding)
+        if self.model_rules and self.classifier is not None:
+            findings.extend(self._from_models(text, tokens, findings, lines))
+        findings = self._allowed(text, _strongest(findings))
+        findings.sort(key=lambda f: (f.start, -f.level, f.rule))
+        score = risk_score(findings)
+        return Verdict(
+            score=score,
+            flagged=score >= self.checklist.threshold,
+            findings=tuple(findings),
+            checklist_version=self.checklist.version,
+        )
+
+    def _from_hit(self, hit: Hit) -> _Candidate | None:
+        rule = self.rules.get(hit.owner)
+        if rule is None:
+            return None
+        how = "disguised spelling of" if hit.disguised else "term"
+        return _Candidate(
+            rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
+        )
+
+    def _from_patterns(self, text: str, ctx: _Context) -> Iterable[_Candidate]:
+        for rule, regex in self.patterns:
+            for m in regex.finditer(text):
+                if m.end() == m.start():
+                    continue
+                first, last = ctx.token_range(m.start(), m.end())
+                yield _Candidate(
+                    rule, m.start(), m.end(), ctx.sentence_of(m.start()), first, last, "pattern"
+                )
+
+    def _judge(self, c: _Candidate, ctx: _Context, text: str, lines: LineIndex) -> Finding | None:
+        rule = c.rule
+        why = [c.evidence]
+        for concept in rule.unless:
+            if ctx.has(concept, c.sentence, self):
+                return None
+        for concept in rule.requires:
+            if not ctx.has(concept, c.sentence, self):
+                return None
+            why.append(ctx.describe(concept, c.sentence, self))
+        if rule.requires_any:
+            found = [k for k in rule.requires_any if ctx.has(k, c.sentence, self)]
+            if not found:
+                return None
+            why.append(ctx.describe(found[0], c.sentence, self))
+        level = rule.level
+        softened = self._softener(c, ctx)
+        if softened and rule.negation != "keep":
+            if rule.negation == "drop" or level == Level.INFO:
+                return None
+            level = Level(level - 1)
+            why.append(softened)
+        line, col = lines(c.start)
+        return Finding(
+            rule=rule.id,
+            category=rule.category,
+            level=level,
+            start=c.start,
+            end=c.end,
+            line=line,
+            col=col,
+            matched=text[c.start : c.end],
+            message=rule.message,
+            suggestion=rule.suggestion,
+            why="; ".join(why),
+        )
+
+    def _softener(self, c: _Candidate, ctx: _Context) -> str:
+        """Return why the finding is softened (negated, quoted, counter-speech), or ''."""
+        toks = ctx.tokens
+        for j in range(max(0, c.first - NEGATION_WINDOW), c.first):
+            if toks[j].sentence == c.sentence and toks[j].norm in self.negations:
+                return f"negated by '{toks[j].norm}'"
+        if ctx.has("counter_speech", c.sentence, self):
+            return "counter-speech (" + ctx.describe("counter_speech", c.sentence, self) + ")"
+        if ctx.quoted(c.start, c.sentence):
+            return "inside quotation marks"
+        return ""
+
+    def _from_models(
+        self, text: str, tokens: list[Token], found: list[Finding], lines: LineIndex
+    ) -> Iterable[Finding]:
+        scores = self.classifier.scores(text)
+        for rule in self.model_rules:
+            p = scores.get(rule.model, 0.0)
+            if p < rule.threshold:
+                continue
+            covered = MODEL_BACKSTOP if rule.category in MODEL_BACKSTOP else {rule.category}
+            if any(f.category in covered and f.level >= rule.level for f in found):
+                continue
+            pred = self.classifier.predict(text)[rule.model]
+            top = [name for name, weight in pred.features if weight > 0][:3]
+            start, end = _locate(tokens, top, text)
+            line, col = lines(start)
+            words = ", ".join(f"'{t.split(':', 1)[-1]}'" for t in top) or "overall wording"
+            yield Finding(
+                rule=rule.id,
+                category=rule.category,
+                level=rule.level,
+                start=start,
+                end=end,
+                line=line,
+                col=col,
+                matched=text[start:end],
+                message=rule.message,
+                suggestion=rule.suggestion,
+                why=f"classifier '{rule.model}' p={p:.2f}; top features {words}",
+            )
+
+    def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
+        if not self.allow:
+            return findings
+        out = []
+        for f in findings:
+            spans = [m.span() for r in self.allow.get(f.category, ()) for m in r.finditer(text)]
+            if not any(s < f.end and f.start < e for s, e in spans):
+                out.append(f)
+        return out
+
+
+class _Context:
+    """Per-text lookups: which concepts occur in which sentence, sentiment, quotes."""
+
+    def __init__(self, text: str, tokens: list[Token], hits: list[Hit]) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.concepts: dict[tuple[str, int], list[str]] = {}
+        for h in hits:
+            if h.owner.startswith("concept:"):
+                key = (h.owner[8:], h.sentence)
+                self.concepts.setdefault(key, []).append(text[h.start : h.end])
+        self._bounds: list[int] | None = None
+        self._sentiment: dict[int, float] = {}
+
+    def has(self, concept: str, sentence: int, engine: Engine) -> bool:
+        if concept == "negative_sentiment":
+            return self.sentiment(sentence) <= NEGATIVE_SENTIMENT
+        if concept == "positive_sentiment":
+            return self.sentiment(sentence) >= POSITIVE_SENTIMENT
+        if concept == "mention":
+            return any(t.mention and t.sentence == sentence for t in self.tokens)
+        return (concept, sentence) in self.concepts
+
+    def describe(self, concept: str, sentence: int, engine: Engine) -> str:
+        if concept.endswith("_sentiment"):
+            return f"sentence sentiment {self.sentiment(sentence):+.2f}"
+        if concept == "mention":
+            return "aimed at an @mention"
+        words = ", ".join(f"'{w}'" for w in dict.fromkeys(self.concepts.get((concept, sentence), [])))
+        return f"{concept.replace('_', ' ')} {words}"
+
+    def bounds(self) -> list[int]:
+        if self._bounds is None:
+            self._bounds = sentence_bounds(self.text)
+        return self._bounds
+
+    def sentence_of(self, offset: int) -> int:
+        from bisect import bisect_right
+
+        return min(bisect_right(self.bounds(), offset), len(self.bounds()) - 1)
+
+    def sentence_text(self, sentence: int) -> str:
+        bounds = self.bounds()
+        start = bounds[sentence - 1] if sentence > 0 else 0
+        return self.text[start : bounds[sentence]] if sentence < len(bounds) else ""
+
+    def sentiment(self, sentence: int) -> float:
+        if sentence not in self._sentiment:
+            self._sentiment[sentence] = sentiment(self.sentence_text(sentence))
+        return self._sentiment[sentence]
+
+    def quoted(self, offset: int, sentence: int) -> bool:
+        bounds = self.bounds()
+        start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
+        before = self.text[start:offset]
+        return (before.count('"') + before.count("“") - before.count("”")) % 2 == 1
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        first = next((i for i, t in enumerate(self.tokens) if t.end > start), len(self.tokens))
+        last = next((i for i, t in enumerate(self.tokens) if t.start >= end), len(self.tokens))
+        return first, max(first + 1, last)
+
+
+@lru_cache(maxsize=1)
+def _vader() -> Callable[[str], Mapping[str, float]]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    return analyzer.polarity_scores  # type: ignore[no-any-return]
+
+
+def sentiment(text: str) -> float:
+    """Return VADER's compound sentiment of ``text``, from -1 (negative) to +1 (positive)."""
+    return float(_vader()(text)["compound"])
+
+
+def risk_score(findings: Iterable[Finding]) -> int:
+    """Combine risk findings into 0-100: each level adds weight with diminishing returns."""
+    keep = 1.0
+    for f in findings:
+        if f.category not in GOOD_CATEGORIES:
+            keep *= 1.0 - LEVEL_WEIGHT[f.level]
+    return round(100 * (1.0 - keep))
+
+
+def _strongest(findings: list[Finding]) -> list[Finding]:
+    """Among overlapping findings of one category keep the highest level (first on ties)."""
+    ordered = sorted(findings, key=lambda f: (-f.level, f.start))
+    kept: list[Finding] = []
+    for f in ordered:
+        if not any(
+            k.category == f.category and k.start < f.end and f.start < k.end for k in kept
+        ):
+            kept.append(f)
+    return kept
+
+
+def _locate(tokens: list[Token], features: list[str], text: str) -> tuple[int, int]:
+    for feature in features:
+        word = feature.split(":", 1)[-1].split()[0] if feature else ""
+        for t in tokens:
+            if word and word in (t.norm, t.alt):
+                return t.start, t.end
+    end = text.find("\n")
+    return 0, len(text) if end < 0 else end
+
+
+def _contact_regex(value: str) -> re.Pattern[str]:
+    """Match an email exactly, or a phone number's digits with any separators between them."""
+    if "@" in value:
+        return re.compile(r"(?<![\w.])" + re.escape(value) + r"(?![\w])", re.IGNORECASE)
+    digits = re.sub(r"\D", "", value)
+    local = digits[-10:] if len(digits) > 10 else digits
+    body = r"[\s().-]{0,3}".join(local)
+    return re.compile(r"(?<!\d)(?:\+?\d{1,3}[\s().-]{0,3})?" + body + r"(?!\d)")
+
+
+def _word_regex(term: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in term.split()]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def _build_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
+    lexicon = Lexicon(concepts.get("not_disguise", ()))
+    for rule in checklist.rules:
+        for term in rule.terms:
+            lexicon.add(term, rule.id, inflect=rule.inflect, fuzzy=rule.fuzzy)
+        if rule.terms_from == "codename":
+            for term in concepts.get("codename", ()):
+                lexicon.add(term, rule.id, inflect=False)
+    used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
+    used |= {"negation", "counter_speech"}
+    for name in used & set(concepts):
+        for term in concepts[name]:
+            lexicon.add(term, f"concept:{name}", inflect=" " not in term and name != "self")
+    return lexicon
+
+
+@lru_cache(maxsize=1)
+def builtin_checklist() -> Checklist:
+    """Return the packaged checklist, parsed once per process."""
+    return load_builtin()
+
+
+def load_classifier() -> Any:
+    """Return the packaged classifier, or None when it is not available."""
+    try:
+        from .classifier import load_classifier as load
+    except ImportError:
+        return None
+    try:
+        return load()
+    except (OSError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=32)
+def default_engine(
+    profile: Profile | None = None, settings: ChecklistSettings | None = None
+) -> Engine:
+    """Return an engine for the built-in checklist plus global ``settings`` and the profile's."""
+    extra = [s for s in (settings, profile.checklist if profile else None) if s is not None]
+    checklist = apply_settings(builtin_checklist(), *extra) if extra else builtin_checklist()
+    return Engine(checklist, profile, load_classifier())

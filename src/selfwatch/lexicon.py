@@ -1,0 +1,190 @@
+"""A term index that finds words and phrases in tokens, inflected or lightly disguised.
+
+Terms are expanded once when the index is built (inflections; for ``fuzzy`` terms also one dropped
+or swapped interior letter), so matching a text is a dictionary look-up per token. A trailing
+``*`` makes a term a prefix ("fuck*"). Masked tokens (f*ck) are compared letter by letter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .text import MASK_CHARS, Token
+
+_VOWELS = frozenset("aeiou")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One expanded form of a term, owned by a rule id or a ``concept:NAME``."""
+
+    words: tuple[str, ...]
+    owner: str
+    term: str
+    disguised: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A term found in the tokens: token range [first, last) and character offsets."""
+
+    owner: str
+    term: str
+    first: int
+    last: int
+    start: int
+    end: int
+    sentence: int
+    disguised: bool
+
+
+def inflections(word: str) -> set[str]:
+    """Return ``word`` with its common English inflections (plural, past, -ing, -er, -y)."""
+    forms = {word}
+    if len(word) < 3 or not word.isalpha():
+        return forms
+    stem = word[:-1] if word.endswith("e") else word
+    double = (
+        len(word) <= 5
+        and word[-1] not in _VOWELS | {"w", "x", "y"}
+        and word[-2] in _VOWELS
+        and word[-3] not in _VOWELS
+    )
+    base = word + word[-1] if double else stem
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        forms.add(word + "es")
+    elif word.endswith("y") and word[-2] not in _VOWELS:
+        forms.update({word[:-1] + "ies", word[:-1] + "ied"})
+    else:
+        forms.add(word + "s")
+    forms.update({base + "ed", base + "ing", base + "in", base + "er", base + "ers"})
+    if word.endswith("e"):
+        forms.add(word + "d")
+    if not word.endswith("y"):
+        forms.add(base + "y")
+    return forms
+
+
+def disguises(word: str) -> set[str]:
+    """Return spellings of ``word`` with a vowel dropped or two letters swapped (fck, fcuk).
+
+    Only vowels are dropped, and in four-letter words only when no vowel is left ("fck", not
+    "con" from "coon"), because dropping consonants or vowels from short words mostly lands on
+    other real words.
+    """
+    out: set[str] = set()
+    if len(word) < 4 or not word.isalpha():
+        return out
+    for i in range(1, len(word)):
+        if word[i] in _VOWELS:
+            variant = word[:i] + word[i + 1 :]
+            if len(word) > 4 or not _VOWELS.intersection(variant):
+                out.add(variant)
+    for i in range(1, len(word) - 1):
+        if word[i] != word[i + 1]:
+            out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    out.discard(word)
+    return out
+
+
+class Lexicon:
+    """Index terms from rules and concepts; ``scan`` finds them in a token list."""
+
+    def __init__(self, common_words: Iterable[str] = ()) -> None:
+        self.single: dict[str, list[Entry]] = {}
+        self.multi: dict[str, list[Entry]] = {}
+        self.prefix: dict[str, list[Entry]] = {}
+        self.prefix_lengths: list[int] = []
+        self.plain: dict[int, list[Entry]] = {}
+        self.common = frozenset(common_words)
+
+    def add(self, term: str, owner: str, *, inflect: bool = True, fuzzy: bool = False) -> None:
+        """Index ``term`` for ``owner`` with its inflections (and disguises when ``fuzzy``)."""
+        words = tuple(term.lower().replace("’", "'").split())
+        if not words:
+            return
+        if len(words) == 1 and words[0].endswith("*") and len(words[0]) > 2:
+            stem = words[0][:-1]
+            self.prefix.setdefault(stem, []).append(Entry((stem,), owner, term))
+            self.prefix_lengths = sorted({*self.prefix_lengths, len(stem)})
+            return
+        last = inflections(words[-1]) if inflect else {words[-1]}
+        for form in last:
+            self._put(Entry((*words[:-1], form), owner, term))
+        if len(words) == 1:
+            self.plain.setdefault(len(words[0]), []).append(Entry(words, owner, term))
+            if fuzzy:
+                for variant in disguises(words[0]) - self.common - last:
+                    self._put(Entry((variant,), owner, term, disguised=True))
+
+    def _put(self, entry: Entry) -> None:
+        table = self.single if len(entry.words) == 1 else self.multi
+        table.setdefault(entry.words[0], []).append(entry)
+
+    def scan(self, tokens: Sequence[Token]) -> list[Hit]:
+        """Return every indexed term found in ``tokens``."""
+        hits: list[Hit] = []
+        single, multi, prefix = self.single, self.multi, self.prefix
+        for i, tok in enumerate(tokens):
+            keys: tuple[str, ...] = (tok.norm,)
+            if tok.alt != tok.norm:
+                squeezed = _DOUBLE.sub(r"\1", tok.alt)
+                keys = (tok.norm, tok.alt, squeezed) if squeezed != tok.alt else (tok.norm, tok.alt)
+            for key in keys:
+                for e in single.get(key, ()):
+                    hits.append(self._hit(e, tokens, i, i + 1, key != tok.norm))
+                for e in multi.get(key, ()):
+                    last = _match_rest(e.words, tokens, i)
+                    if last:
+                        hits.append(self._hit(e, tokens, i, last, e.disguised))
+            if prefix:
+                for n in self.prefix_lengths:
+                    if n >= len(tok.alt):
+                        break
+                    for e in prefix.get(tok.alt[:n], ()):
+                        hits.append(self._hit(e, tokens, i, i + 1, tok.alt != tok.norm))
+            if tok.masked:
+                hits.extend(self._masked(tokens, i))
+        return _dedupe(hits)
+
+    def _hit(self, e: Entry, tokens: Sequence[Token], first: int, last: int, alt: bool) -> Hit:
+        t0, t1 = tokens[first], tokens[last - 1]
+        return Hit(e.owner, e.term, first, last, t0.start, t1.end, t0.sentence, e.disguised or alt)
+
+    def _masked(self, tokens: Sequence[Token], i: int) -> list[Hit]:
+        word = tokens[i].alt
+        visible = sum(1 for c in word if c not in MASK_CHARS)
+        if visible < 2:
+            return []
+        out = []
+        for e in self.plain.get(len(word), ()):
+            target = e.words[0]
+            if all(c == t or c in MASK_CHARS for c, t in zip(word, target, strict=True)):
+                out.append(self._hit(Entry(e.words, e.owner, e.term, True), tokens, i, i + 1, True))
+        return out
+
+
+def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
+    j = i + 1
+    for w in words[1:]:
+        if j >= len(tokens):
+            return 0
+        t = tokens[j]
+        if w != t.norm and w != t.alt:
+            return 0
+        j += 1
+    return j
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for h in hits:
+        key = (h.owner, h.first, h.last)
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    return out

@@ -1,0 +1,404 @@
+"""Turn feed bytes into Posts: plain text, canonical URLs, UTC times, stable ids.
+
+Pure: no network, no files, no clock. feedparser does the RSS/Atom work on the bytes we
+fetched (never on a URL); this module adds three guards around it:
+
+* a DOCTYPE with an internal subset is removed before parsing, because feedparser keeps
+  "safe" entity declarations and its fallback parser expands them without any limit
+  (one 100 kB entity used 2,000 times is 200 MB of text);
+* a document feedparser cannot read as a feed raises FetchError naming the feed;
+* text is decoded the way browsers do, so a feed labelled ISO-8859-1 that really is
+  Windows-1252 keeps its curly quotes and euro signs.
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import hashlib
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import feedparser
+
+from .errors import FetchError
+from .model import Post
+
+__all__ = ["canonical_url", "html_to_text", "parse_feed", "post_id"]
+
+# Markup whose content is never readable text.
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
+# Elements that end a line of text when rendered.
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
+        "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+        "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+    }
+)  # fmt: skip
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the text of an HTML fragment, with line breaks where blocks end."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag == "br" or tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" or tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS or tag in ("td", "th"):
+            self.parts.append("\n" if tag in _BLOCK_TAGS else " ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(s: str) -> str:
+    """Return the readable text of an HTML fragment: tags dropped, entities decoded.
+
+    Block elements and ``<br>`` become line breaks; runs of spaces collapse to one and blank
+    lines to one empty line. Script and style content is dropped.
+    """
+    if "<" not in s and "&" not in s:
+        return _tidy(s)
+    parser = _TextExtractor()
+    parser.feed(s)
+    parser.close()
+    return _tidy("".join(parser.parts))
+
+
+def _tidy(text: str) -> str:
+    text = _fix_c1(text).replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _fix_c1(text: str) -> str:
+    """Map C1 control characters to the Windows-1252 characters they almost always are.
+
+    Feeds labelled ISO-8859-1 are, like web pages, usually Windows-1252 (the WHATWG encoding
+    standard decodes one as the other); U+0080-U+009F never carry meaning in feed text.
+    """
+    if not re.search("[\x80-\x9f]", text):
+        return text
+
+    def fix(match: re.Match[str]) -> str:
+        try:
+            return match.group().encode("latin-1").decode("cp1252")
+        except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+            return ""
+
+    return re.sub("[\x80-\x9f]", fix, text)
+
+
+# (host, path) of links that only redirect to a target carried in a query parameter.
+_REDIRECTORS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("www.google.com", "/url"): ("url", "q"),
+    ("google.com", "/url"): ("url", "q"),
+    ("www.bing.com", "/news/apiclick.aspx"): ("url",),
+    ("bing.com", "/news/apiclick.aspx"): ("url",),
+    ("l.facebook.com", "/l.php"): ("u",),
+    ("go.bsky.app", "/redirect"): ("u",),
+}
+_TRACKING = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"})
+
+
+def canonical_url(url: str) -> str:
+    """Return the URL a link really points to, in one stable spelling.
+
+    Unwraps redirector links (Google Alerts' ``google.com/url?url=``, Bing News'
+    ``apiclick.aspx?url=``, old-style Google News article ids that embed the URL), drops
+    ``utm_*`` and click-id tracking parameters and the fragment, lowercases scheme and host,
+    drops default ports. Anything that is not an http(s) URL is returned stripped.
+    """
+    url = url.strip()
+    for _ in range(3):  # a redirector may wrap another one
+        target = _unwrap(url)
+        if target is None or target == url:
+            break
+        url = target
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return url
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port if not _default_port(scheme, parts.port) else None
+    netloc = f"{host}:{port}" if port else host
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_")
+        and k.lower() not in _TRACKING
+        and not (host == "news.google.com" and k == "oc")
+    ]
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
+
+
+def _default_port(scheme: str, port: int | None) -> bool:
+    return port is None or (scheme, port) in (("http", 80), ("https", 443))
+
+
+def _unwrap(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    if host == "news.google.com":
+        return _google_news_target(parts.path)
+    names = _REDIRECTORS.get((host, parts.path.lower()))
+    if not names:
+        return None
+    params = dict(parse_qsl(parts.query))
+    for name in names:
+        target = params.get(name, "")
+        if re.match(r"^https?://", target, re.IGNORECASE):
+            return target
+    return None
+
+
+def _google_news_target(path: str) -> str | None:
+    """Return the publisher URL embedded in an old-style Google News article id, if any.
+
+    Ids starting ``CBMi`` are base64 of a small protobuf holding the URL; newer ids hold an
+    opaque token instead, and those links stay on news.google.com.
+    """
+    match = re.match(r"^/(?:rss/)?articles/([A-Za-z0-9_-]+)", path)
+    if not match:
+        return None
+    token = match.group(1)
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except ValueError:
+        return None
+    found = re.search(rb"https?://[\x21-\x7e]+", raw)
+    if not found:
+        return None
+    # The match stops at the next protobuf tag byte (non-printable), before any AMP URL.
+    return found.group().decode("ascii")
+
+
+def post_id(url: str, guid: str = "", feed_url: str = "") -> str:
+    """Return a stable 16-hex-digit id: from the canonical URL, else from the feed's entry id.
+
+    Entry ids are only unique within their feed, so without a link the feed URL is mixed in.
+    """
+    key = f"url:{url}" if url else f"guid:{feed_url}\n{guid}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_feed(data: bytes, feed_url: str, *, content_type: str | None = None) -> tuple[Post, ...]:
+    """Parse RSS/Atom ``data`` fetched from ``feed_url`` into Posts, in feed order.
+
+    ``content_type`` is the response's Content-Type header (its charset wins over the XML
+    prolog, as in HTTP). Raise FetchError when the bytes are not a readable feed.
+    """
+    if not data.strip():
+        raise FetchError(f"{feed_url}: the response is empty, not a feed")
+    data, content_type = _defuse(data, content_type)
+    # No Content-Location: feedparser would then "resolve" opaque entry ids such as Reddit's
+    # "t3_1jb3k9x" against the feed URL. Links are resolved here instead (_entry_link).
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(
+        data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+    # The lenient fallback parser can turn a broken document into empty shells: drop them.
+    posts = [p for p in (_post(e, feed_url) for e in parsed.get("entries", [])) if p]
+    if not posts and (not parsed.get("version") or _is_broken(parsed)):
+        raise FetchError(f"{feed_url}: not a readable RSS or Atom feed ({_reason(parsed)})")
+    unique: dict[str, Post] = {}
+    for post in posts:  # the same link twice in one feed is one post; keep the first
+        unique.setdefault(post.id, post)
+    return tuple(unique.values())
+
+
+def _is_broken(parsed: Any) -> bool:
+    if not parsed.get("bozo"):
+        return False
+    benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    return not isinstance(parsed.get("bozo_exception"), benign)
+
+
+def _reason(parsed: Any) -> str:
+    exc = parsed.get("bozo_exception")
+    if exc is None:
+        return "no RSS or Atom root element"
+    line = getattr(exc, "getLineNumber", None)
+    where = f" at line {line()}" if callable(line) else ""
+    return f"{getattr(exc, 'getMessage', lambda: str(exc))()}{where}"
+
+
+def _post(entry: Any, feed_url: str) -> Post | None:
+    link = _entry_link(entry, feed_url)
+    url = canonical_url(link) if link else ""
+    guid = str(entry.get("id") or "")
+    title = _text(entry, "title")
+    text = _body(entry)
+    if not (url or title or text):
+        return None
+    if not url and not guid:
+        guid = f"{title}\n{entry.get('published') or entry.get('updated') or text[:200]}"
+    return Post(
+        id=post_id(url, guid, feed_url),
+        url=url,
+        title=title,
+        text=text,
+        author=_author(entry),
+        published=_published(entry),
+        feed_url=feed_url,
+        guid=str(entry.get("id") or ""),
+    )
+
+
+def _entry_link(entry: Any, feed_url: str) -> str:
+    link = str(entry.get("link") or "")
+    if link:
+        return urljoin(feed_url, link) if re.match(r"^https?://", feed_url) else link
+    guid = str(entry.get("id") or "")
+    if re.match(r"^https?://", guid):
+        return guid
+    return ""
+
+
+def _text(entry: Any, key: str) -> str:
+    value = str(entry.get(key) or "")
+    detail = entry.get(f"{key}_detail") or {}
+    if detail.get("type", "text/html") in ("text/html", "application/xhtml+xml"):
+        return html_to_text(value)
+    return _tidy(value)
+
+
+def _body(entry: Any) -> str:
+    """Return the longest of the entry's content blocks and summary, as text."""
+    best = _text(entry, "summary")
+    for block in entry.get("content") or []:
+        value = str(block.get("value") or "")
+        if block.get("type", "text/html") in ("text/html", "application/xhtml+xml"):
+            value = html_to_text(value)
+        else:
+            value = _tidy(value)
+        if len(value) > len(best):
+            best = value
+    return best
+
+
+def _author(entry: Any) -> str:
+    """Return the author's name ("Renée" rather than RSS's "renee@example.fr (Renée)")."""
+    detail = entry.get("author_detail") or {}
+    return html_to_text(str(detail.get("name") or entry.get("author") or ""))
+
+
+def _published(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    return None
+
+
+# --- the entity-expansion guard ------------------------------------------------------------
+
+
+def _defuse(data: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """Return ``data`` without a DOCTYPE internal subset, so no entity can be declared.
+
+    UTF-16/32 documents are transcoded to UTF-8 first so the scan sees the real markup.
+    """
+    wide = _wide_encoding(data)
+    if wide:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError:
+            return data, content_type
+        text = re.sub(
+            r"^(\ufeff?<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2",
+            r"\1\2utf-8\2",
+            text.lstrip("\ufeff"),
+        )
+        data = text.encode("utf-8")
+        content_type = _with_charset(content_type, "utf-8")
+    return _strip_doctype(data), content_type
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    head = data[:4]
+    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return "utf-32"
+    if head.startswith((b"\xfe\xff", b"\xff\xfe")):
+        return "utf-16"
+    if head.startswith(b"\x00\x00\x00<"):
+        return "utf-32-be"
+    if head.startswith(b"<\x00\x00\x00"):
+        return "utf-32-le"
+    if head.startswith(b"\x00<"):
+        return "utf-16-be"
+    if head.startswith(b"<\x00"):
+        return "utf-16-le"
+    return None
+
+
+def _with_charset(content_type: str | None, charset: str) -> str:
+    base = (content_type or "application/xml").split(";", 1)[0].strip()
+    return f"{base}; charset={charset}"
+
+
+def _strip_doctype(data: bytes) -> bytes:
+    """Remove every ``<!DOCTYPE ... [ ... ]>`` before the root element.
+
+    Scans with quotes and comments in mind, so a ``]>`` inside an entity value cannot end
+    the declaration early. An unterminated declaration swallows the rest of the document,
+    which then fails to parse: the right outcome for a hostile or broken file.
+    """
+    start = data.find(b"<!DOCTYPE")
+    if start < 0 or re.search(rb"<[A-Za-z_]", data[:start]):
+        return data
+    end = _doctype_end(data, start)
+    declaration = data[start:end]
+    if b"[" not in declaration:
+        return data
+    return data[:start] + data[end:]
+
+
+_DOCTYPE_TOKEN = re.compile(rb"<!--|[\"'\[\]>]")
+
+
+def _doctype_end(data: bytes, start: int) -> int:
+    depth = 0
+    pos = start + len(b"<!DOCTYPE")
+    while match := _DOCTYPE_TOKEN.search(data, pos):
+        token = match.group()
+        pos = match.end()
+        if token == b"<!--":
+            close = data.find(b"-->", pos)
+            pos = len(data) if close < 0 else close + 3
+        elif token in (b'"', b"'"):
+            close = data.find(token, pos)
+            pos = len(data) if close < 0 else close + 1
+        elif token == b"[":
+            depth += 1
+        elif token == b"]":
+            depth = max(0, depth - 1)
+        elif depth == 0:  # ">" outside the internal subset
+            return pos
+    return len(data)

@@ -1,0 +1,612 @@
+"""The state database: feeds and their health, posts seen, what was decided about them, feedback.
+
+One SQLite file in WAL mode. Every write runs in a transaction and every insert is keyed by a
+stable id (the post id, the profile key, the feed URL), so a run that dies half-way loses
+nothing it committed and the next run repeats nothing it already stored. The schema grows by
+appending a function to ``MIGRATIONS``; ``PRAGMA user_version`` counts the ones applied.
+
+Timestamps are passed in by the caller (never read from the clock here) and stored as UTC
+ISO 8601 text, so they sort as strings; a naive datetime is taken to be UTC.
+
+Feeds are per profile. A feed row keeps the URL it was configured with and the URL it is
+fetched from now: after a permanent redirect (``move_feed``) the config may still name the old
+URL, and ``feed_states`` still finds the row by it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from .errors import NotFoundError, StoreError
+from .match import Feedback, Mark, MarkKind, author_key, site_of
+from .model import (
+    Confidence,
+    FeedKind,
+    FeedSpec,
+    FeedState,
+    Finding,
+    Identity,
+    Level,
+    Mention,
+    Post,
+    Verdict,
+)
+
+Status = Literal["new", "acked", "ignored"]
+Order = Literal["newest", "risk"]
+BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class StoredPost:
+    """A post as recorded for one profile: the post, who it is about, its verdict and triage."""
+
+    profile: str
+    post: Post
+    identity: Identity
+    verdict: Verdict
+    feeds: tuple[str, ...]
+    """Every feed of this profile that found the post, first finder first."""
+    seen_at: datetime
+    status: Status = "new"
+    digest_id: int | None = None
+
+    @property
+    def id(self) -> str:
+        """Return the post id."""
+        return self.post.id
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    """One feed of a profile as last polled: what it is, its state and how many posts it found."""
+
+    spec: FeedSpec
+    """The feed as it is fetched now (``spec.url`` is the current URL)."""
+    state: FeedState
+    configured_url: str
+    """The URL the feed was first saved under (differs from ``spec.url`` after a move)."""
+    posts: int = 0
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+Migration = Callable[[sqlite3.Connection], None]
+
+_SCHEMA_1 = (
+    """CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        url TEXT NOT NULL,
+        configured_url TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'url',
+        own INTEGER NOT NULL DEFAULT 0,
+        label TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        last_success TEXT,
+        last_error TEXT NOT NULL DEFAULT '',
+        last_error_at TEXT,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT,
+        disabled TEXT NOT NULL DEFAULT '',
+        UNIQUE (profile, url)
+    )""",
+    "CREATE INDEX feeds_configured ON feeds (profile, configured_url)",
+    """CREATE TABLE posts (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        published TEXT,
+        guid TEXT NOT NULL DEFAULT '',
+        first_seen TEXT NOT NULL
+    )""",
+    """CREATE TABLE post_feeds (
+        post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (post_id, feed_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX post_feeds_feed ON post_feeds (feed_id)",
+    """CREATE TABLE profile_posts (
+        profile TEXT NOT NULL,
+        post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        confidence TEXT NOT NULL CHECK (confidence IN ('me', 'maybe', 'not_me')),
+        role TEXT NOT NULL CHECK (role IN ('author', 'subject')),
+        reason TEXT NOT NULL DEFAULT '',
+        mentions TEXT NOT NULL DEFAULT '[]',
+        score INTEGER NOT NULL,
+        flagged INTEGER NOT NULL,
+        findings TEXT NOT NULL DEFAULT '[]',
+        checklist_version TEXT NOT NULL DEFAULT '',
+        seen_at TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'acked', 'ignored')),
+        digest_id INTEGER,
+        PRIMARY KEY (profile, post_id)
+    )""",
+    "CREATE INDEX profile_posts_post ON profile_posts (post_id)",
+    "CREATE INDEX profile_posts_seen ON profile_posts (profile, seen_at)",
+    """CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('me', 'notme')),
+        author TEXT NOT NULL DEFAULT '',
+        site TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX feedback_profile ON feedback (profile, id)",
+)
+
+
+def _m1_initial(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_1:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Migration] = [_m1_initial]
+"""Applied in order, each once; append new ones, never edit an applied one."""
+
+
+# --- value encoding --------------------------------------------------------------------------
+
+
+def _ts(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _findings_json(findings: tuple[Finding, ...]) -> str:
+    return json.dumps([{**asdict(f), "level": f.level.name} for f in findings], ensure_ascii=False)
+
+
+def _findings(text: str) -> tuple[Finding, ...]:
+    names = {f.name for f in fields(Finding)}
+    items = json.loads(text)
+    return tuple(
+        Finding(
+            **{k: v for k, v in item.items() if k in names and k != "level"},
+            level=Level[item["level"]],
+        )
+        for item in items
+    )
+
+
+def _mentions_json(mentions: tuple[Mention, ...]) -> str:
+    return json.dumps([asdict(m) for m in mentions], ensure_ascii=False)
+
+
+def _mentions(text: str) -> tuple[Mention, ...]:
+    return tuple(Mention(**item) for item in json.loads(text))
+
+
+def _state(row: sqlite3.Row) -> FeedState:
+    return FeedState(
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_success=_dt(row["last_success"]),
+        last_error=row["last_error"],
+        last_error_at=_dt(row["last_error_at"]),
+        failures=row["failures"],
+        next_attempt=_dt(row["next_attempt"]),
+        disabled=row["disabled"],
+    )
+
+
+def _stored(row: sqlite3.Row) -> StoredPost:
+    feeds = tuple(row["feeds"].split("\n")) if row["feeds"] else ()
+    post = Post(
+        id=row["post_id"],
+        url=row["url"],
+        title=row["title"],
+        text=row["text"],
+        author=row["author"],
+        published=_dt(row["published"]),
+        feed_url=feeds[0] if feeds else "",
+        guid=row["guid"],
+    )
+    identity = Identity(row["confidence"], row["role"], row["reason"], _mentions(row["mentions"]))
+    verdict = Verdict(
+        row["score"], bool(row["flagged"]), _findings(row["findings"]), row["checklist_version"]
+    )
+    seen_at = _dt(row["seen_at"])
+    assert seen_at is not None  # NOT NULL column
+    return StoredPost(
+        row["profile"], post, identity, verdict, feeds, seen_at, row["status"], row["digest_id"]
+    )
+
+
+_SELECT_POSTS = """
+    SELECT pp.*, p.url, p.title, p.text, p.author, p.published, p.guid,
+        (SELECT group_concat(url, char(10)) FROM (
+            SELECT f.url FROM post_feeds l JOIN feeds f ON f.id = l.feed_id
+            WHERE l.post_id = pp.post_id AND f.profile = pp.profile
+            ORDER BY l.first_seen, f.id)) AS feeds
+    FROM profile_posts pp JOIN posts p ON p.id = pp.post_id
+"""
+_ORDER: dict[Order, str] = {
+    "risk": "pp.score DESC, pp.seen_at DESC, pp.post_id",
+    "newest": "coalesce(p.published, pp.seen_at) DESC, pp.seen_at DESC, pp.post_id",
+}
+
+
+def _one_or_many(column: str, value: str | Collection[str] | None) -> tuple[str, list[Any]]:
+    if value is None:
+        return "", []
+    values = [value] if isinstance(value, str) else list(value)
+    return f"{column} IN ({', '.join('?' * len(values))})", values
+
+
+class Store:
+    """The SQLite state store; open with ``Store.open(path)``, best used as a context manager."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._depth = 0
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{path}: cannot open the state database: {exc}") from None
+        db.row_factory = sqlite3.Row
+        store = cls(db, path)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(
+                f"{path}: not a usable selfwatch database ({exc}); "
+                "check the path, or move the file away to start afresh"
+            ) from None
+        except BaseException:
+            db.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """Return how many migrations the database has applied."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        if self.schema_version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: the database has schema {self.schema_version}, but this selfwatch "
+                f"knows only up to {len(MIGRATIONS)}; upgrade selfwatch"
+            )
+        for number, migration in enumerate(MIGRATIONS, start=1):
+            with self.transaction():
+                # Re-read inside the write lock: another process may have just migrated.
+                if self.schema_version < number:
+                    migration(self._db)
+                    self._db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction (a savepoint when nested); roll back on any error."""
+        savepoint = f"sp{self._depth}"
+        self._db.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("ROLLBACK")
+            else:
+                self._db.execute(f"ROLLBACK TO {savepoint}")
+                self._db.execute(f"RELEASE {savepoint}")
+            raise
+        self._depth -= 1
+        self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
+
+    # --- feeds -------------------------------------------------------------------------------
+
+    def _feed_row(self, profile: str, url: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self._db.execute(
+            "SELECT * FROM feeds WHERE profile = ? AND (url = ? OR configured_url = ?) "
+            "ORDER BY url = ? DESC, id LIMIT 1",
+            (profile, url, url, url),
+        ).fetchone()
+        return row
+
+    def _feed_id(self, profile: str, url: str) -> int:
+        """Return the id of the feed ``url``, adding a bare row when the feed is new."""
+        row = self._feed_row(profile, url)
+        if row is not None:
+            return int(row["id"])
+        cursor = self._db.execute(
+            "INSERT INTO feeds (profile, url, configured_url) VALUES (?, ?, ?)",
+            (profile, url, url),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def feed_states(self, profile: str, urls: Collection[str]) -> dict[str, FeedState]:
+        """Return the state of each feed in ``urls`` (a fresh state for unknown ones).
+
+        A moved feed is found by its old URL too; its state's ``url`` is where to fetch now.
+        """
+        states = {}
+        for url in urls:
+            row = self._feed_row(profile, url)
+            states[url] = _state(row) if row is not None else FeedState(url=url)
+        return states
+
+    def save_feed_state(self, profile: str, spec: FeedSpec, state: FeedState) -> None:
+        """Store what ``spec``'s last poll left; a ``state.url`` other than the row's is a move."""
+        with self.transaction():
+            feed_id = self._feed_id(profile, spec.url)
+            current = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+            if state.url and state.url != current["url"]:
+                self.move_feed(profile, current["url"], state.url)
+            self._db.execute(
+                """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
+                    last_success = ?, last_error = ?, last_error_at = ?, failures = ?,
+                    next_attempt = ?, disabled = ? WHERE id = ?""",
+                (
+                    spec.kind,
+                    int(spec.own),
+                    spec.label,
+                    state.etag,
+                    state.last_modified,
+                    _ts(state.last_success),
+                    state.last_error,
+                    _ts(state.last_error_at),
+                    state.failures,
+                    _ts(state.next_attempt),
+                    state.disabled,
+                    feed_id,
+                ),
+            )
+
+    def move_feed(self, profile: str, old_url: str, new_url: str) -> bool:
+        """Fetch the feed ``old_url`` from ``new_url`` from now on; return False if it is unknown.
+
+        When ``new_url`` already has a row (two feeds redirect to one), the posts it found are
+        merged into the moved feed and the other row is dropped.
+        """
+        with self.transaction():
+            row = self._feed_row(profile, old_url)
+            if row is None:
+                return False
+            other = self._db.execute(
+                "SELECT id FROM feeds WHERE profile = ? AND url = ? AND id != ?",
+                (profile, new_url, row["id"]),
+            ).fetchone()
+            if other is not None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
+                    "SELECT post_id, ?, first_seen FROM post_feeds WHERE feed_id = ?",
+                    (row["id"], other["id"]),
+                )
+                self._db.execute("DELETE FROM feeds WHERE id = ?", (other["id"],))
+            self._db.execute("UPDATE feeds SET url = ? WHERE id = ?", (new_url, row["id"]))
+            return True
+
+    def feed_health(self, profile: str) -> list[FeedHealth]:
+        """Return every feed of ``profile``, disabled and failing ones first."""
+        rows = self._db.execute(
+            """SELECT f.*, (SELECT count(*) FROM post_feeds l WHERE l.feed_id = f.id) AS posts
+            FROM feeds f WHERE profile = ?
+            ORDER BY disabled = '' , failures DESC, label = '', label, url""",
+            (profile,),
+        ).fetchall()
+        return [self._health(row) for row in rows]
+
+    @staticmethod
+    def _health(row: sqlite3.Row) -> FeedHealth:
+        kind: FeedKind = row["kind"]
+        spec = FeedSpec(row["url"], kind, row["profile"], bool(row["own"]), row["label"])
+        return FeedHealth(spec, _state(row), row["configured_url"], row["posts"])
+
+    # --- posts -------------------------------------------------------------------------------
+
+    def record_post(
+        self,
+        profile: str,
+        post: Post,
+        feed_url: str,
+        identity: Identity,
+        verdict: Verdict,
+        seen_at: datetime,
+    ) -> bool:
+        """Store ``post`` for ``profile``; return True if new for it (a repeat only links the feed).
+
+        The post's text is stored once for all profiles and feeds; the first version seen stays.
+        """
+        seen = _ts(seen_at)
+        feed_url = feed_url or post.feed_url
+        with self.transaction():
+            self._db.execute(
+                """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
+                (post.id, post.url, post.title, post.text, post.author, _ts(post.published),
+                 post.guid, seen),
+            )  # fmt: skip
+            if feed_url:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
+                    "VALUES (?, ?, ?)",
+                    (post.id, self._feed_id(profile, feed_url), seen),
+                )
+            cursor = self._db.execute(
+                """INSERT INTO profile_posts (profile, post_id, confidence, role, reason, mentions,
+                    score, flagged, findings, checklist_version, seen_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (profile, post_id) DO NOTHING""",
+                (profile, post.id, identity.confidence, identity.role, identity.reason,
+                 _mentions_json(identity.mentions), verdict.score, int(verdict.flagged),
+                 _findings_json(verdict.findings), verdict.checklist_version, seen),
+            )  # fmt: skip
+            return cursor.rowcount == 1
+
+    def posts(
+        self,
+        profile: str | None = None,
+        *,
+        flagged: bool | None = None,
+        since: datetime | None = None,
+        confidence: Confidence | Collection[Confidence] | None = None,
+        status: Status | Collection[Status] | None = None,
+        order: Order = "newest",
+        limit: int | None = None,
+    ) -> list[StoredPost]:
+        """Return recorded posts, filtered; ``since`` compares with when a post was first seen.
+
+        ``order="newest"`` sorts by publication time (first-seen time when there is none);
+        ``order="risk"`` puts the highest risk score first.
+        """
+        where: list[str] = []
+        args: list[Any] = []
+        for clause, values in (
+            _one_or_many("pp.profile", profile),
+            _one_or_many("pp.confidence", confidence),
+            _one_or_many("pp.status", status),
+        ):
+            if clause:
+                where.append(clause)
+                args.extend(values)
+        if flagged is not None:
+            where.append("pp.flagged = ?")
+            args.append(int(flagged))
+        if since is not None:
+            where.append("pp.seen_at >= ?")
+            args.append(_ts(since))
+        sql = _SELECT_POSTS + (f" WHERE {' AND '.join(where)}" if where else "")
+        sql += f" ORDER BY {_ORDER[order]}"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_stored(row) for row in self._db.execute(sql, args)]
+
+    def get(self, post_id_or_prefix: str, profile: str | None = None) -> StoredPost:
+        """Return the post whose id is or starts with ``post_id_or_prefix`` (like a git hash)."""
+        prefix = post_id_or_prefix.strip()
+        if not prefix:
+            raise NotFoundError("give a post id, or its first few characters")
+        sql = "SELECT post_id, profile FROM profile_posts WHERE substr(post_id, 1, ?) = ?"
+        args: list[Any] = [len(prefix), prefix]
+        if profile is not None:
+            sql += " AND profile = ?"
+            args.append(profile)
+        rows = self._db.execute(sql, args).fetchall()
+        if any(r["post_id"] == prefix for r in rows):
+            rows = [r for r in rows if r["post_id"] == prefix]
+        ids = sorted({r["post_id"] for r in rows})
+        where = f" for profile {profile!r}" if profile else ""
+        if not ids:
+            raise NotFoundError(f"no post with id {prefix!r}{where}")
+        if len(ids) > 1:
+            shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+            raise NotFoundError(
+                f"post id {prefix!r} is ambiguous{where}: it starts {len(ids)} ids ({shown}); "
+                "give more characters"
+            )
+        profiles = sorted({r["profile"] for r in rows})
+        if len(profiles) > 1:
+            raise NotFoundError(
+                f"post {ids[0]} was recorded for several profiles ({', '.join(profiles)}); "
+                "pick one with --profile"
+            )
+        return self._load(profiles[0], ids[0])
+
+    def _load(self, profile: str, post_id: str) -> StoredPost:
+        row = self._db.execute(
+            _SELECT_POSTS + " WHERE pp.profile = ? AND pp.post_id = ?", (profile, post_id)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+        return _stored(row)
+
+    def set_identity(self, profile: str, post_id: str, identity: Identity) -> None:
+        """Replace who ``post_id`` is about for ``profile`` (after feedback or a config change)."""
+        with self.transaction():
+            cursor = self._db.execute(
+                """UPDATE profile_posts SET confidence = ?, role = ?, reason = ?, mentions = ?
+                WHERE profile = ? AND post_id = ?""",
+                (identity.confidence, identity.role, identity.reason,
+                 _mentions_json(identity.mentions), profile, post_id),
+            )  # fmt: skip
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+
+    # --- feedback ----------------------------------------------------------------------------
+
+    def add_feedback(self, profile: str, post_id: str, kind: MarkKind, now: datetime) -> None:
+        """Record that ``post_id`` is (``"me"``) or is not (``"notme"``) about ``profile``.
+
+        The post's author and site are kept with the mark, so later posts by them are judged
+        the same way (see ``match.Feedback``). Repeating the latest mark adds nothing.
+        """
+        if kind not in ("me", "notme"):
+            raise ValueError(f"feedback kind must be 'me' or 'notme', got {kind!r}")
+        with self.transaction():
+            post = self._db.execute(
+                "SELECT author, url FROM posts WHERE id = ?", (post_id,)
+            ).fetchone()
+            if post is None:
+                raise NotFoundError(f"no post with id {post_id!r}")
+            last = self._db.execute(
+                "SELECT kind FROM feedback WHERE profile = ? AND post_id = ? ORDER BY id DESC",
+                (profile, post_id),
+            ).fetchone()
+            if last is not None and last["kind"] == kind:
+                return
+            self._db.execute(
+                "INSERT INTO feedback (profile, post_id, kind, author, site, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (profile, post_id, kind, author_key(post["author"]), site_of(post["url"]),
+                 _ts(now)),
+            )  # fmt: skip
+
+    def feedback(self, profile: str) -> Feedback:
+        """Return the profile's marks reduced to reusable signals, the latest mark winning."""
+        rows = self._db.execute(
+            "SELECT kind, post_id, author, site FROM feedback WHERE profile = ? ORDER BY id",
+            (profile,),
+        )
+        return Feedback.from_marks(
+            Mark(row["kind"], row["post_id"], row["author"], row["site"]) for row in rows
+        )

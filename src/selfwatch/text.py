@@ -1,0 +1,170 @@
+"""Turn raw social text into tokens a checklist can match, undoing common disguises.
+
+A token keeps its offsets in the original string, so findings point at what the user wrote.
+Handled here: case, curly apostrophes, hashtags and camelCase (#ToxicCulture -> toxic, culture),
+elongations (soooo), leetspeak (sh1t), masked letters (f*ck, f**k), spaced or dotted letters
+(f u c k, f.u.c.k). Inflections and dropped/swapped letters are handled by the lexicon, which
+expands its terms once at load time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"})
+MASK_CHARS = "*#%_-"
+
+_WORD = re.compile(r"[#@]?[\w*$@!|'’.\-]+", re.UNICODE)
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_ELONG = re.compile(r"(.)\1{2,}")
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n|\n")
+_LETTERS = re.compile(r"[a-z]")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the text: where it is, its plain form and, if different, its decoded form."""
+
+    start: int
+    end: int
+    norm: str
+    """Lowercase, apostrophes unified, surrounding punctuation stripped."""
+    alt: str
+    """The de-obfuscated form (leetspeak, elongation); equal to ``norm`` when nothing changed."""
+    sentence: int
+    masked: bool = False
+    """True when letters were hidden by mask characters (f*ck); matched against the lexicon."""
+    mention: bool = False
+    hashtag: bool = False
+
+
+def sentence_bounds(text: str) -> list[int]:
+    """Return the end offsets of the sentences of ``text`` (the last is ``len(text)``)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if not ends or ends[-1] != len(text):
+        ends.append(len(text))
+    return ends
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens with offsets, sentence numbers and decoded forms."""
+    ends = sentence_bounds(text)
+    tokens: list[Token] = []
+    sentence = 0
+    for m in _WORD.finditer(text):
+        start = m.start()
+        while sentence < len(ends) - 1 and start >= ends[sentence]:
+            sentence += 1
+        _add_word(tokens, m.group(), start, sentence)
+    return join_spaced(tokens, text)
+
+
+def _add_word(tokens: list[Token], word: str, start: int, sentence: int) -> None:
+    raw = word.rstrip(".'’-")
+    lead = len(raw) - len(raw.lstrip(".'’-"))
+    raw = raw[lead:]
+    start += lead
+    if not raw:
+        return
+    if raw[0] == "#" and len(raw) > 1:
+        _add_hashtag(tokens, raw, start, sentence)
+        return
+    if raw[0] == "@" and len(raw) > 1 and raw[1:2].isalnum():
+        tokens.append(Token(start, start + len(raw), raw.lower(), raw.lower(), sentence, mention=True))
+        return
+    if "." in raw and not _is_dotted_letters(raw):
+        # "word.word" without a space: split, but keep abbreviations like "e.g" whole
+        offset = 0
+        for part in raw.split("."):
+            if part:
+                _add_word(tokens, part, start + offset, sentence)
+            offset += len(part) + 1
+        return
+    norm = raw.lower().replace("’", "'")
+    if _is_dotted_letters(raw):
+        norm = norm.replace(".", "")
+    tokens.append(_decoded(start, start + len(raw), norm, sentence))
+
+
+def _is_dotted_letters(raw: str) -> bool:
+    parts = raw.split(".")
+    return len(parts) >= 3 and all(len(p) == 1 for p in parts if p)
+
+
+def _decoded(start: int, end: int, norm: str, sentence: int) -> Token:
+    alt = norm[:-2] if norm.endswith("'s") and len(norm) > 3 else norm
+    masked = False
+    if not alt.isalpha():
+        stripped = alt.replace("'", "")
+        if stripped.isalpha():
+            alt = stripped
+        elif _LETTERS.search(stripped) and not stripped.isdigit():
+            inner = stripped[1:-1]
+            if stripped[0].isalpha() and any(c in MASK_CHARS for c in inner):
+                masked = True
+                alt = stripped
+            else:
+                alt = stripped.translate(LEET)
+    if len(alt) > 3 and _ELONG.search(alt):
+        alt = _ELONG.sub(r"\1\1", alt)
+    return Token(start, end, norm, alt, sentence, masked=masked)
+
+
+def _add_hashtag(tokens: list[Token], raw: str, start: int, sentence: int) -> None:
+    body = raw[1:]
+    whole = body.lower()
+    tokens.append(Token(start, start + len(raw), whole, whole, sentence, hashtag=True))
+    parts = list(_CAMEL.finditer(body))
+    if len(parts) > 1:
+        for p in parts:
+            s = start + 1 + p.start()
+            tokens.append(_decoded(s, s + len(p.group()), p.group().lower(), sentence))
+
+
+def join_spaced(tokens: list[Token], text: str) -> list[Token]:
+    """Add a joined token for runs of 3+ single letters separated by spaces ("f u c k")."""
+    out: list[Token] = []
+    run: list[Token] = []
+    for tok in [*tokens, None]:
+        if (
+            tok is not None
+            and len(tok.norm) == 1
+            and tok.norm.isalpha()
+            and (not run or (tok.start - run[-1].end <= 2 and tok.sentence == run[-1].sentence))
+        ):
+            run.append(tok)
+            continue
+        if len(run) >= 3:
+            word = "".join(t.norm for t in run)
+            out.append(Token(run[0].start, run[-1].end, word, word, run[0].sentence))
+        else:
+            out.extend(run)
+        run = []
+        if tok is not None:
+            if len(tok.norm) == 1 and tok.norm.isalpha():
+                run.append(tok)
+            else:
+                out.append(tok)
+    return out
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """Return the 1-based line and column of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+class LineIndex:
+    """Answer many offset -> (line, col) questions about one text quickly."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of ``offset``."""
+        from bisect import bisect_right
+
+        i = bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1

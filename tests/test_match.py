@@ -1,0 +1,337 @@
+"""Tests for match: finding a person's names in posts and deciding whether a post is about them."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfwatch.match import (
+    Feedback,
+    Mark,
+    author_key,
+    find_mentions,
+    identify,
+    site_of,
+)
+from selfwatch.model import Mention, Post, Profile
+
+JANE = Profile(
+    key="jane",
+    name="Jane Doe",
+    variants=("Janie Doe",),
+    handles=(
+        ("mastodon", "@jane@mastodon.social"),
+        ("github", "janedoe"),
+        ("bluesky", "janedoe.bsky.social"),
+    ),
+    employers=("Acme Corp",),
+    context_terms=("Portland", "Reed College", "data engineer"),
+    exclude_terms=("softball", "Doe Realty"),
+)
+
+
+def post(title: str = "", text: str = "", author: str = "", url: str = "") -> Post:
+    return Post(
+        id="p1", url=url or "https://news.example.com/a", title=title, text=text, author=author
+    )
+
+
+def mentions(title: str = "", **kw: str) -> tuple[Mention, ...]:
+    return find_mentions(post(title, **kw), JANE)
+
+
+# --- find_mentions: what matches ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Jane Doe speaks",
+        "JANE DOE speaks",
+        "jane doe speaks",
+        "Jane Doe's talk was great",
+        "Jane Doe’s talk was great",
+        "Jane-Doe at the meetup",
+        "Jane  Doe at the meetup",
+        "Jane\nDoe at the meetup",
+        "Jane Q. Doe at the meetup",
+        "Jane Q Doe at the meetup",
+        "Doe, Jane. Notes on pipelines (2024)",
+        "Doe, Jane Q. Notes on pipelines",
+        "Authors: Roe, Richard; Doe, Jane",
+        "Interview with Janie Doe",
+    ],
+)
+def test_full_name_variants_match(title: str) -> None:
+    found = mentions(title)
+    assert len(found) == 1
+    assert found[0].variant in ("Jane Doe", "Janie Doe")
+    assert found[0].field == "title"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Jane Doestoevsky wrote a novel",
+        "John Doe speaks",
+        "Jane went to the shops",
+        "Doe announced",
+        "Mary Jane Doelittle",
+        "John Doe, Jane Smith and others",
+        "Jane D. Smith won",
+        "Mary J. Doe won",
+        "Jane Dominguez won",
+    ],
+)
+def test_no_match(title: str) -> None:
+    assert mentions(title) == ()
+
+
+def test_offsets_point_into_the_original_string() -> None:
+    title = "Big news: Jane  Doe’s team"
+    (m,) = mentions(title)
+    assert title[m.start : m.end] == "Jane  Doe"
+
+
+def test_diacritics_fold_both_ways() -> None:
+    accented = Profile(key="jose", name="José Pérez")
+    plain = Profile(key="jose", name="Jose Perez")
+    for profile in (accented, plain):
+        for text in ("José Pérez", "Jose Perez", "JOSÉ PÉREZ", "Jose\u0301 Pe\u0301rez"):
+            found = find_mentions(post(text), profile)
+            assert [(m.start, m.end) for m in found] == [(0, len(text))], (profile.name, text)
+
+
+def test_letters_without_decomposition_fold() -> None:
+    found = find_mentions(post("Łukasz Øster"), Profile(key="l", name="Lukasz Oster"))
+    assert len(found) == 1
+
+
+def test_initials_are_weak_mentions_labelled_by_form() -> None:
+    assert [m.variant for m in mentions("J. Doe presented")] == ["J. Doe"]
+    assert [m.variant for m in mentions("J Doe presented")] == ["J. Doe"]
+    assert [m.variant for m in mentions("Thanks to Jane D. for this")] == ["Jane D."]
+    assert [m.variant for m in mentions("Thanks to Jane D")] == ["Jane D."]
+
+
+def test_full_name_wins_over_overlapping_initials() -> None:
+    assert [m.variant for m in mentions("Jane D. Doe")] == ["Jane Doe"]
+
+
+def test_every_field_is_searched() -> None:
+    found = find_mentions(
+        post(
+            title="Jane Doe",
+            text="by jane doe",
+            author="Jane Doe",
+            url="https://blog.example.com/2024/jane-doe_wins",
+        ),
+        JANE,
+    )
+    assert [m.field for m in found] == ["title", "text", "author", "url"]
+    url_mention = found[-1]
+    assert "https://blog.example.com/2024/jane-doe_wins"[url_mention.start : url_mention.end] == (
+        "jane-doe"
+    )
+
+
+def test_handles_with_and_without_at_and_user_part() -> None:
+    assert [m.variant for m in mentions("cc @jane@mastodon.social")] == ["@jane@mastodon.social"]
+    assert [m.variant for m in mentions("cc jane@mastodon.social")] == ["@jane@mastodon.social"]
+    assert [m.variant for m in mentions("thanks @janedoe!")] == ["janedoe"]
+    assert [m.variant for m in mentions(url="https://github.com/janedoe/tool")] == ["janedoe"]
+    found = mentions(url="https://bsky.app/profile/janedoe.bsky.social/post/3k")
+    assert [m.variant for m in found] == ["janedoe.bsky.social"]
+    # The user part of a fediverse handle, but only with its @ when it is just a first name.
+    assert [m.variant for m in mentions(url="https://mastodon.social/@jane/1")] == ["@jane"]
+    assert mentions("jane liked it") == ()
+    # Another account with the same user part on another instance is someone else.
+    assert mentions("cc @jane@other.example") == ()
+    assert mentions("thanks @janedoe2") == ()
+
+
+def test_unqualified_handle_matches_inside_a_word_only_at_boundaries() -> None:
+    assert [m.variant for m in mentions("JaneDoe's repo")] == ["janedoe"]
+
+
+def test_bare_user_part_of_a_distinctive_handle() -> None:
+    profile = Profile(key="j", name="Jane Doe", handles=(("mastodon", "@jdoe42@hachyderm.io"),))
+    assert [m.variant for m in find_mentions(post("ping jdoe42"), profile)] == ["jdoe42"]
+
+
+def test_snippet_collapses_whitespace_and_keeps_about_60_chars_each_side() -> None:
+    before = "alpha   beta\n" * 10
+    after = " gamma\tdelta" * 10
+    (m,) = mentions(text=before + "Jane Doe" + after)
+    assert "  " not in m.snippet and "\n" not in m.snippet and "\t" not in m.snippet
+    assert m.snippet.startswith("…") and m.snippet.endswith("…")
+    assert "Jane Doe" in m.snippet
+    assert 100 <= len(m.snippet) <= 140
+    # Cut at word boundaries, not mid-word.
+    assert m.snippet[1:].split()[0] in ("alpha", "beta")
+    assert m.snippet[:-1].split()[-1] in ("gamma", "delta")
+
+
+def test_short_field_snippet_is_the_whole_field() -> None:
+    (m,) = mentions("Jane Doe wins")
+    assert m.snippet == "Jane Doe wins"
+
+
+# --- identify --------------------------------------------------------------------------------
+
+
+def test_full_name_with_context_is_me() -> None:
+    who = identify(post("Jane Doe joins Acme Corp in Portland"), JANE, own=False)
+    assert who.confidence == "me"
+    assert who.role == "subject"
+    assert who.reason == "full name + context 'Portland', 'Acme Corp'"
+    assert len(who.mentions) == 1
+
+
+def test_full_name_alone_is_maybe() -> None:
+    who = identify(post("Jane Doe spoke at a conference"), JANE, own=False)
+    assert (who.confidence, who.reason) == ("maybe", "full name, no context")
+
+
+def test_namesake_with_exclusion_term_is_not_me() -> None:
+    who = identify(post("Jane Doe hits a home run", "The softball season opens"), JANE, own=False)
+    assert (who.confidence, who.reason) == ("not_me", "full name, but exclusion term 'softball'")
+
+
+def test_context_and_exclusion_together_is_maybe() -> None:
+    who = identify(post("Jane Doe of Portland", "softball"), JANE, own=False)
+    assert who.confidence == "maybe"
+    assert who.reason == "full name + context 'Portland', but exclusion term 'softball'"
+
+
+def test_two_exclusion_terms_outweigh_a_handle() -> None:
+    who = identify(post("@jane@mastodon.social", "Doe Realty softball league"), JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "exclusion terms 'softball', 'Doe Realty'" in who.reason
+
+
+def test_no_mention_is_not_me() -> None:
+    who = identify(post("Jane went to the shops", "in Portland"), JANE, own=False)
+    assert (who.confidence, who.reason, who.mentions) == ("not_me", "name not found", ())
+
+
+def test_initials_alone_are_not_enough() -> None:
+    who = identify(post("J. Doe wins"), JANE, own=False)
+    assert who.confidence == "not_me"
+    assert who.reason == "initials 'J. Doe', no context"
+
+
+def test_initials_with_context_are_maybe_or_me() -> None:
+    assert identify(post("J. Doe, Acme Corp"), JANE, own=False).confidence == "maybe"
+    text = "J. Doe, data engineer at Acme Corp in Portland"
+    assert identify(post(text), JANE, own=False).confidence == "me"
+
+
+def test_qualified_handle_alone_is_me() -> None:
+    who = identify(post("boosted by @jane@mastodon.social"), JANE, own=False)
+    assert who.confidence == "me"
+    assert who.reason.startswith("handle '@jane@mastodon.social'")
+
+
+def test_name_variant_is_named_in_the_reason() -> None:
+    who = identify(post("Janie Doe in Portland"), JANE, own=False)
+    assert who.reason == "name variant 'Janie Doe' + context 'Portland'"
+
+
+def test_multiword_context_term_matches_across_hyphen_and_case() -> None:
+    who = identify(post("Jane Doe, Data-Engineer"), JANE, own=False)
+    assert "context 'data engineer'" in who.reason
+
+
+def test_own_feed_is_me_and_author() -> None:
+    who = identify(post("Weekend thoughts"), JANE, own=True)
+    assert (who.confidence, who.role) == ("me", "author")
+    assert who.reason == "from one of your own feeds"
+
+
+def test_author_field_match_makes_role_author() -> None:
+    who = identify(post("Notes on pipelines", author="Jane Doe"), JANE, own=False)
+    assert who.role == "author"
+    weak = identify(post("Notes on pipelines", author="J. Doe"), JANE, own=False)
+    assert weak.role == "subject"
+
+
+# --- feedback --------------------------------------------------------------------------------
+
+
+def test_feedback_from_marks_latest_wins_and_platforms_dropped() -> None:
+    feedback = Feedback.from_marks(
+        [
+            Mark("notme", "a", author="bob", site="example.com"),
+            Mark("notme", "b", author="", site="reddit.com"),
+            Mark("me", "c", author="bob", site="jane.dev"),
+            Mark("me", "a", author="", site=""),
+        ]
+    )
+    assert feedback.not_me_posts == {"b"}
+    assert feedback.me_posts == {"a", "c"}
+    assert feedback.me_authors == {"bob"} and not feedback.not_me_authors
+    assert feedback.not_me_sites == {"example.com"}
+    assert feedback.me_sites == {"jane.dev"}
+
+
+def test_marked_post_is_decided_by_the_mark() -> None:
+    p = post("Jane Doe joins Acme Corp in Portland")
+    not_me = Feedback(not_me_posts=frozenset({"p1"}))
+    who = identify(p, JANE, own=False, feedback=not_me)
+    assert (who.confidence, who.reason) == ("not_me", "this post was marked not-me")
+    assert who.mentions == find_mentions(p, JANE)
+    own = identify(p, JANE, own=True, feedback=not_me)
+    assert (own.confidence, own.role) == ("not_me", "author")
+    me = Feedback(me_posts=frozenset({"p1"}))
+    who = identify(post("Jane went home"), JANE, own=False, feedback=me)
+    assert (who.confidence, who.reason) == ("me", "this post was marked me")
+
+
+def test_excluded_site_makes_later_posts_not_me() -> None:
+    feedback = Feedback(not_me_sites=frozenset({"example.com"}))
+    p = post("Jane Doe in Portland", url="https://blog.example.com/2025/other")
+    who = identify(p, JANE, own=False, feedback=feedback)
+    assert (who.confidence, who.reason) == ("not_me", "author's site example.com was marked not-me")
+
+
+def test_excluded_author_makes_later_posts_not_me() -> None:
+    feedback = Feedback(not_me_authors=frozenset({author_key("Sam  Smith")}))
+    who = identify(
+        post("Jane Doe in Portland", author="sam smith"), JANE, own=False, feedback=feedback
+    )
+    assert (who.confidence, who.reason) == ("not_me", "author 'sam smith' was marked not-me")
+
+
+def test_confirmed_site_makes_later_posts_me() -> None:
+    feedback = Feedback(me_sites=frozenset({"jane.github.io"}))
+    who = identify(
+        post("Release notes", url="https://jane.github.io/notes"),
+        JANE,
+        own=False,
+        feedback=feedback,
+    )
+    assert (who.confidence, who.reason) == ("me", "author's site jane.github.io was marked me")
+
+
+def test_platform_sites_are_never_reused() -> None:
+    feedback = Feedback(not_me_sites=frozenset({"reddit.com"}))
+    p = post("Jane Doe in Portland", url="https://www.reddit.com/r/x/comments/1")
+    assert identify(p, JANE, own=False, feedback=feedback).confidence == "me"
+
+
+def test_author_that_is_the_persons_name_is_not_reused() -> None:
+    # Marking a namesake's post (author "Jane Doe") must not exclude every post signed Jane Doe.
+    feedback = Feedback(not_me_authors=frozenset({author_key("Jane Doe")}))
+    p = post("Pipelines in Portland", author="Jane Doe")
+    assert identify(p, JANE, own=False, feedback=feedback).confidence == "me"
+
+
+def test_author_key_and_site_of() -> None:
+    assert author_key("  José   Pérez ") == "jose perez"
+    assert site_of("https://news.bbc.co.uk/story") == "bbc.co.uk"
+    assert site_of("https://www.example.com/a") == "example.com"
+    assert site_of("https://news.google.com/rss/articles/x") == "google.com"
+    assert site_of("https://jane.substack.com/p/x") == "jane.substack.com"
+    assert site_of("https://jane.github.io/") == "jane.github.io"
+    assert site_of("http://127.0.0.1:8000/feed") == "127.0.0.1"
+    assert site_of("file:///tmp/feed.xml") == ""
