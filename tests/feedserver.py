@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -63,6 +64,8 @@ class Seen:
 
     path: str
     headers: dict[str, str]
+    at: float
+    """``time.monotonic()`` when the request arrived."""
 
 
 class FeedServer:
@@ -141,7 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         feeds: FeedServer = self.server.feeds  # type: ignore[attr-defined]
-        feeds._enter(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}))
+        feeds._enter(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic()))
         try:
             route = feeds.routes.get(self.path)
             wait = feeds.delay + (route.delay if route else 0.0)

@@ -85,8 +85,14 @@ class Recorder:
         user = session.auth_data.login.decode() if session.authenticated else None
         with self.lock:
             self.messages.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), raw, parsed,
-                         session.ssl is not None, user)
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    raw,
+                    parsed,
+                    session.ssl is not None,
+                    user,
+                )
             )
         return "250 Message accepted"
 

@@ -39,7 +39,9 @@ PROFILE = Profile(
     employers=("Acme Analytics",),
     feeds=(
         FeedSpec("https://hachyderm.io/@jane.rss", "mastodon", "jane", own=True, label="Mastodon"),
-        FeedSpec("https://www.reddit.com/search.rss?q=%22Jane+Doe%22", "reddit", "jane", label="Reddit"),
+        FeedSpec(
+            "https://www.reddit.com/search.rss?q=%22Jane+Doe%22", "reddit", "jane", label="Reddit"
+        ),
         FeedSpec("https://hnrss.org/newest?q=%22Jane+Doe%22", "hn", "jane", label="Hacker News"),
         FeedSpec("https://jane.example/feed.xml", "url", "jane", own=True, label="Blog"),
     ),
@@ -60,7 +62,9 @@ def find(post: Post, word: str, rule: str, category: str, level: Level, message:
     line = before.count("\n") + 1
     col = start - (before.rfind("\n") + 1) + 1
     suggestion = "" if category in ("praise", "expertise", "achievement") else "Rephrase it."
-    return Finding(rule, category, level, start, start + len(word), line, col, word, message, suggestion)
+    return Finding(
+        rule, category, level, start, start + len(word), line, col, word, message, suggestion
+    )
 
 
 def sample_items() -> list[tuple[Post, Identity, Verdict, tuple[str, ...]]]:
@@ -78,12 +82,30 @@ def sample_items() -> list[tuple[Post, Identity, Verdict, tuple[str, ...]]]:
         score=78,
         flagged=True,
         findings=(
-            find(rant, "clown", "employer.badmouthing", "employer", Level.ERROR,
-                 "Insulting your manager in public tells a recruiter how you will talk about them."),
-            find(rant, "sucks", "profanity.mild", "profanity", Level.WARNING,
-                 "Casual swearing reads as unprofessional to many hiring managers."),
-            find(rant, "cut our costs by 40%", "achievement.metric", "achievement", Level.INFO,
-                 "A measurable result is exactly what employers look for."),
+            find(
+                rant,
+                "clown",
+                "employer.badmouthing",
+                "employer",
+                Level.ERROR,
+                "Insulting your manager in public tells a recruiter how you will talk about them.",
+            ),
+            find(
+                rant,
+                "sucks",
+                "profanity.mild",
+                "profanity",
+                Level.WARNING,
+                "Casual swearing reads as unprofessional to many hiring managers.",
+            ),
+            find(
+                rant,
+                "cut our costs by 40%",
+                "achievement.metric",
+                "achievement",
+                Level.INFO,
+                "A measurable result is exactly what employers look for.",
+            ),
         ),
     )
     doxx = Post(
@@ -98,8 +120,14 @@ def sample_items() -> list[tuple[Post, Identity, Verdict, tuple[str, ...]]]:
         score=65,
         flagged=True,
         findings=(
-            find(doxx, "+49 170 1234567", "personal_data.phone", "personal_data", Level.ERROR,
-                 "Your phone number in public invites spam, scams and harassment."),
+            find(
+                doxx,
+                "+49 170 1234567",
+                "personal_data.phone",
+                "personal_data",
+                Level.ERROR,
+                "Your phone number in public invites spam, scams and harassment.",
+            ),
         ),
     )
     talk = Post(
@@ -115,10 +143,22 @@ def sample_items() -> list[tuple[Post, Identity, Verdict, tuple[str, ...]]]:
         score=0,
         flagged=False,
         findings=(
-            find(talk, "well-researched", "praise.quality", "praise", Level.INFO,
-                 "Others vouching for your work is the strongest signal a recruiter can find."),
-            find(talk, "stream processing", "expertise.topic", "expertise", Level.INFO,
-                 "Shows the expertise you want to be hired for."),
+            find(
+                talk,
+                "well-researched",
+                "praise.quality",
+                "praise",
+                Level.INFO,
+                "Others vouching for your work is the strongest signal a recruiter can find.",
+            ),
+            find(
+                talk,
+                "stream processing",
+                "expertise.topic",
+                "expertise",
+                Level.INFO,
+                "Shows the expertise you want to be hired for.",
+            ),
         ),
     )
     news = Post(
@@ -203,8 +243,16 @@ def test_flagged_post_with_good_findings_stays_only_in_flagged() -> None:
 
 
 def test_flagged_order_is_score_then_level_then_newest() -> None:
-    def item(pid: str, score: int, level: Level, day: int) -> tuple[Post, Identity, Verdict, tuple[str, ...]]:
-        post = Post(pid, f"https://e.example/{pid}", "t", "bad", published=datetime(2026, 1, day, tzinfo=UTC))
+    def item(
+        pid: str, score: int, level: Level, day: int
+    ) -> tuple[Post, Identity, Verdict, tuple[str, ...]]:
+        post = Post(
+            pid,
+            f"https://e.example/{pid}",
+            "t",
+            "bad",
+            published=datetime(2026, 1, day, tzinfo=UTC),
+        )
         found = Finding("x.y", "hate", level, 0, 1, 1, 1, "t", "m", "s")
         return post, ME, Verdict(score, True, (found,)), ()
 
@@ -227,7 +275,10 @@ def test_flagged_order_is_score_then_level_then_newest() -> None:
 
 def test_health_lists_only_failing_and_disabled_feeds_with_labels() -> None:
     digest = sample_digest()
-    assert [(h.label, h.status) for h in digest.health] == [("Blog", "disabled"), ("Reddit", "failing")]
+    assert [(h.label, h.status) for h in digest.health] == [
+        ("Blog", "disabled"),
+        ("Reddit", "failing"),
+    ]
 
 
 def test_health_falls_back_to_the_url_without_a_label() -> None:
@@ -237,7 +288,10 @@ def test_health_falls_back_to_the_url_without_a_label() -> None:
 
 
 def test_subject_counts_every_post_and_flags() -> None:
-    assert sample_digest().subject == "selfwatch: 2 flagged, 4 new mentions of Jane Doe, 2 feeds failing"
+    assert (
+        sample_digest().subject
+        == "selfwatch: 2 flagged, 4 new mentions of Jane Doe, 2 feeds failing"
+    )
 
 
 @pytest.mark.parametrize(
@@ -250,7 +304,9 @@ def test_subject_counts_every_post_and_flags() -> None:
         (2, 40, 0, True, "selfwatch baseline: 2 flagged, 40 existing mentions of Jane Doe"),
     ],
 )
-def test_subject_wording(flagged: int, total: int, failing: int, baseline: bool, expected: str) -> None:
+def test_subject_wording(
+    flagged: int, total: int, failing: int, baseline: bool, expected: str
+) -> None:
     assert digest_subject("Jane  Doe\n", flagged, total, failing, baseline) == expected
 
 
@@ -272,7 +328,10 @@ def test_combined_digest_has_a_section_per_profile() -> None:
     other = replace(PROFILE, key="sam", name="Sam Lee", feeds=())
     sam = build_digest(other, [], [], now=NOW)
     combined = combine([sample_digest(), sam], now=NOW, key="coach", title="Coach Kim's clients")
-    assert combined.subject == "selfwatch: 2 flagged, 4 new mentions, 2 feeds failing across 2 profiles"
+    assert (
+        combined.subject
+        == "selfwatch: 2 flagged, 4 new mentions, 2 feeds failing across 2 profiles"
+    )
     html = render_html(combined)
     text = render_text(combined)
     for rendered in (html, text):
@@ -374,11 +433,21 @@ def hostile_digest() -> Digest:
         published=NOW,
     )
     start = linted_text(post).index("clown")
-    found = Finding("harassment.insult", "harassment", Level.ERROR, start, start + 5, 3, 1, "clown",
-                    "Insults <em>stick</em>.", "Ignore it.")
+    found = Finding(
+        "harassment.insult",
+        "harassment",
+        Level.ERROR,
+        start,
+        start + 5,
+        3,
+        1,
+        "clown",
+        "Insults <em>stick</em>.",
+        "Ignore it.",
+    )
     verdict = Verdict(90, True, (found,))
     second = replace(post, id="evil2", url='https://ok.example/"><script>x()</script>', title="t2")
-    identity = Identity("me", "subject", 'reason with <script>r()</script>')
+    identity = Identity("me", "subject", "reason with <script>r()</script>")
     return build_digest(
         PROFILE,
         [(post, identity, verdict, ("<i>feed</i>",)), (second, identity, verdict, ())],
@@ -436,8 +505,7 @@ def check_golden(name: str, actual: str) -> None:
             )
         )
         pytest.fail(
-            f"{name} differs from the golden file "
-            f"(SELFWATCH_REGEN_GOLDEN=1 to accept):\n{diff}",
+            f"{name} differs from the golden file (SELFWATCH_REGEN_GOLDEN=1 to accept):\n{diff}",
             pytrace=False,
         )
 

@@ -149,7 +149,12 @@ def test_handles_with_and_without_at_and_user_part() -> None:
     assert mentions("thanks @janedoe2") == ()
 
 
-def test_unqualified_handle_matches_inside_a_word_only_at_boundaries() -> None:
+def test_apostrophes_inside_names_fold() -> None:
+    profile = Profile(key="s", name="Siobhan O'Brien")
+    assert len(find_mentions(post("Siobhan O’Brien’s keynote"), profile)) == 1
+
+
+def test_unqualified_handle_matches_case_insensitively() -> None:
     assert [m.variant for m in mentions("JaneDoe's repo")] == ["janedoe"]
 
 

@@ -72,6 +72,17 @@ def test_wal_mode_is_on(store: Store, db_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_two_open_stores_share_the_file(db_path: Path) -> None:
+    with Store.open(db_path) as one, Store.open(db_path) as two:
+        assert one.record_post("jane", make_post("p1"), FEED_A, ME, CLEAN, T0)
+        assert two.record_post("jane", make_post("p2"), FEED_A, ME, CLEAN, T0)
+        assert not two.record_post("jane", make_post("p1"), FEED_B, ME, CLEAN, T0)
+        assert {p.id: p.feeds for p in one.posts("jane")} == {
+            "p1": (FEED_A, FEED_B),
+            "p2": (FEED_A,),
+        }
+
+
 def test_newer_schema_is_refused(db_path: Path) -> None:
     Store.open(db_path).close()
     with sqlite3.connect(db_path) as db:

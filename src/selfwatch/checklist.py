@@ -191,7 +191,9 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         problems.append(f"{where}: a rule needs terms, patterns, terms_from or a model")
     for key in ("message", "suggestion"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
-            problems.append(f"{where}.{key}: required (say why an employer would care / what to do)")
+            problems.append(
+                f"{where}.{key}: required (say why an employer would care / what to do)"
+            )
     examples = spec.get("examples", {})
     flag = examples.get("flag", []) if isinstance(examples, Mapping) else []
     passing = examples.get("pass", []) if isinstance(examples, Mapping) else []

@@ -145,8 +145,6 @@ class Prediction:
     """The features that raised the score most, (name, weight), strongest first."""
 
 
-_SPACES = itertools.repeat(" ")
-
 Row = list[int]
 """One feature's weights, one integer per head, in units of ``1 / scale``."""
 
@@ -161,7 +159,7 @@ class Classifier:
         thresholds: tuple[float, ...],
         scale: float,
         words: dict[str, Row],
-        bigrams: dict[str, Row],
+        bigrams: dict[tuple[str, str], Row],
         extras: dict[str, Row],
     ) -> None:
         self.heads = heads
@@ -184,34 +182,36 @@ class Classifier:
         if kind == "word":
             row = self._words.get(value)
         elif kind == "bigram":
-            row = self._bigrams.get(value)
+            first, _, second = value.partition(" ")
+            row = self._bigrams.get((first, second))
         else:
             row = self._extras.get(feature)
         return tuple(v / self._scale for v in row) if row else (0.0,) * len(self.heads)
 
-    def _rows(self, text: str) -> list[tuple[str, str, Row]]:
-        # The same features as featurize(), found with C-level set intersections instead of
-        # a Python loop building every "word:" and "bigram:" string: the hot path of lint_text.
+    def _hits(self, text: str) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+        # The same features as featurize(), found by C-level set intersections instead of a
+        # Python loop building every "word:" and "bigram:" string: the hot path of lint_text.
         words, extras = tokens(text)
-        vocab = self._words
-        found = [("word:", w, vocab[w]) for w in vocab.keys() & words]
-        if len(words) > 1:
-            pairs = map(str.__add__, map(str.__add__, words, _SPACES), words[1:])
-            bigrams = self._bigrams
-            found.extend(("bigram:", b, bigrams[b]) for b in bigrams.keys() & pairs)
-        if extras:
-            found.extend(("", e, self._extras[e]) for e in set(extras) if e in self._extras)
-        return found
+        found_words = list(self._words.keys() & words)
+        found_pairs = list(self._bigrams.keys() & itertools.pairwise(words))
+        found_extras = [e for e in dict.fromkeys(extras) if e in self._extras] if extras else []
+        return found_words, found_pairs, found_extras
 
-    def _probabilities(self, found: list[tuple[str, str, Row]]) -> list[float]:
-        if not found:
+    def _probabilities(
+        self, words: list[str], pairs: list[tuple[str, str]], extras: list[str]
+    ) -> list[float]:
+        rows = list(map(self._words.__getitem__, words))
+        rows.extend(map(self._bigrams.__getitem__, pairs))
+        if extras:
+            rows.extend(map(self._extras.__getitem__, extras))
+        if not rows:
             return [_sigmoid(b) for b in self._bias]
-        sums = map(sum, zip(*(row for _, _, row in found), strict=True))
+        sums = map(sum, zip(*rows, strict=True))
         return [_sigmoid(b + t / self._scale) for b, t in zip(self._bias, sums, strict=True)]
 
     def scores(self, text: str) -> dict[str, float]:
         """Return each head's probability for ``text``, without explanations (the cheap path)."""
-        return dict(zip(self.heads, self._probabilities(self._rows(text)), strict=True))
+        return dict(zip(self.heads, self._probabilities(*self._hits(text)), strict=True))
 
     def predict(self, text: str, top: int = 5) -> dict[str, Prediction]:
         """Return each head's probability for ``text`` with up to ``top`` features behind it.
@@ -219,12 +219,15 @@ class Classifier:
         The features are those with a positive weight for the head (the evidence *for* the class),
         strongest first, named as :func:`featurize` names them (``word:idiot``, ``bigram:shut up``).
         """
-        found = self._rows(text)
-        probabilities = self._probabilities(found)
+        words, pairs, extras = self._hits(text)
+        probabilities = self._probabilities(words, pairs, extras)
+        named = [("word:" + w, self._words[w]) for w in words]
+        named.extend(("bigram:" + a + " " + b, self._bigrams[a, b]) for a, b in pairs)
+        named.extend((e, self._extras[e]) for e in extras)
         result: dict[str, Prediction] = {}
         for i, head in enumerate(self.heads):
             evidence = sorted(
-                ((kind + key, row[i] / self._scale) for kind, key, row in found if row[i] > 0),
+                ((name, row[i] / self._scale) for name, row in named if row[i] > 0),
                 key=lambda item: (-item[1], item[0]),
             )
             result[head] = Prediction(head, probabilities[i], tuple(evidence[:top]))
@@ -240,6 +243,15 @@ def _sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+def _pairs(bigrams: dict[str, Row]) -> dict[tuple[str, str], Row]:
+    """Key bigram weights by word pair, so scoring can intersect them with the text's pairs."""
+    result: dict[tuple[str, str], Row] = {}
+    for key, row in bigrams.items():
+        first, _, second = key.partition(" ")
+        result[first, second] = row
+    return result
 
 
 class ClassifierFormatError(ValueError):
@@ -267,7 +279,7 @@ def parse_classifier(data: object) -> Classifier:
             thresholds,
             float(data["scale"]),
             data["words"],
-            data["bigrams"],
+            _pairs(data["bigrams"]),
             data["extras"],
         )
     except (KeyError, TypeError, ValueError) as exc:

@@ -64,7 +64,7 @@ class Config:
     """Validated sections owned by other modules (e.g. ``smtp``, ``digest``), as plain dicts."""
 
     def profile(self, key: str | None) -> Profile:
-        """Return the profile ``key``; with ``None``, the only profile. Raise ConfigError if absent."""
+        """Return the profile ``key`` (with None, the only one); raise ConfigError if absent."""
         where = str(self.path) if self.path else ""
         if key is None:
             if len(self.profiles) == 1:
@@ -72,7 +72,9 @@ class Config:
             if not self.profiles:
                 raise ConfigError("no [[profiles]] configured; run 'selfwatch init' first", where)
             keys = ", ".join(p.key for p in self.profiles)
-            raise ConfigError(f"several profiles configured ({keys}); pick one with --profile", where)
+            raise ConfigError(
+                f"several profiles configured ({keys}); pick one with --profile", where
+            )
         for p in self.profiles:
             if p.key == key:
                 return p
@@ -192,7 +194,9 @@ class _Validator:
                 self.add(_join(prefix, key), f"unknown key{hint}")
         return True
 
-    def typed(self, table: Mapping[str, Any], prefix: str, key: str, kind: type, default: Any) -> Any:
+    def typed(
+        self, table: Mapping[str, Any], prefix: str, key: str, kind: type, default: Any
+    ) -> Any:
         if key not in table:
             return default
         value = table[key]
@@ -394,7 +398,9 @@ def _profile(v: _Validator, spec: Any, prefix: str) -> Profile | None:
     handles = spec.get("handles", {})
     handle_pairs: list[tuple[str, str]] = []
     if not isinstance(handles, Mapping):
-        v.add(_join(prefix, "handles"), 'expected a table like { mastodon = "@jane@example.social" }')
+        v.add(
+            _join(prefix, "handles"), 'expected a table like { mastodon = "@jane@example.social" }'
+        )
     else:
         for site, handle in handles.items():
             if not isinstance(handle, str) or not handle.strip():
@@ -480,7 +486,10 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
             continue
         kind = v.typed(item, key, "kind", str, "")
         if kind and kind not in FEED_KINDS:
-            v.add(_join(key, "kind"), f"unknown feed kind {kind!r}{_did_you_mean(kind, list(FEED_KINDS))}")
+            v.add(
+                _join(key, "kind"),
+                f"unknown feed kind {kind!r}{_did_you_mean(kind, list(FEED_KINDS))}",
+            )
             continue
         if not kind:
             kind = "file" if _is_local(url) else "url"
@@ -489,7 +498,7 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
         feeds.append(
             FeedSpec(
                 url=url,
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 profile=profile,
                 own=v.typed(item, key, "own", bool, False),
                 label=v.typed(item, key, "label", str, ""),

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -281,13 +282,12 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) -> Snip
 
 
 def _drop_partial_word(piece: str, *, from_start: bool) -> str:
+    # Pieces are whitespace-folded already, so a single space separates words.
     if from_start:
-        cut = re.search(r"\s", piece)
-        return piece[cut.end() :] if cut else piece
-    cut = None
-    for cut in re.finditer(r"\s", piece):
-        pass
-    return piece[: cut.start()] if cut else piece
+        cut = piece.find(" ")
+        return piece[cut + 1 :] if cut >= 0 else piece
+    cut = piece.rfind(" ")
+    return piece[:cut] if cut >= 0 else piece
 
 
 def _fold(piece: str) -> str:
@@ -376,10 +376,13 @@ def template_dirs(override: Path | None = None) -> list[Path]:
     return [c for c in candidates if c.is_dir()]
 
 
+@lru_cache(maxsize=8)
 def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    # Cached: compiling the templates dominates rendering. jinja2 still reloads a template
+    # whose file changed (auto_reload), so a user editing an override sees it next run.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dirs(templates_dir)),
-        autoescape=lambda name: bool(name) and name.endswith((".html", ".html.j2")),
+        autoescape=lambda name: name is not None and name.endswith((".html", ".html.j2")),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -9,7 +9,8 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 4. negation ("not", "never"), counter-speech ("calling them X is never ok") and quotation lower or
    drop a finding as the rule says;
 5. overlapping findings of one category keep the highest level; user allow-terms cancel;
-6. score = 100 * (1 - prod(1 - w)) over risk findings, w = 0.05 info, 0.40 warning, 0.70 error.
+6. score = 100 * (1 - prod(1 - w)) over the risk rules that fired (each once, at its highest
+   level), w = 0.05 info, 0.40 warning, 0.70 error.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Engine:
         ]
         for rule in checklist.rules:
             if rule.terms_from == "contact":
-                self.patterns.extend((rule, _contact_regex(c)) for c in self.concepts.get("contact", ()))
+                self.patterns.extend(
+                    (rule, _contact_regex(c)) for c in self.concepts.get("contact", ())
+                )
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
         self.negations = frozenset(self.concepts.get("negation", ()))
@@ -239,7 +242,9 @@ class _Context:
             return f"sentence sentiment {self.sentiment(sentence):+.2f}"
         if concept == "mention":
             return "aimed at an @mention"
-        words = ", ".join(f"'{w}'" for w in dict.fromkeys(self.concepts.get((concept, sentence), [])))
+        words = ", ".join(
+            f"'{w}'" for w in dict.fromkeys(self.concepts.get((concept, sentence), []))
+        )
         return f"{concept.replace('_', ' ')} {words}"
 
     def bounds(self) -> list[int]:
@@ -288,11 +293,18 @@ def sentiment(text: str) -> float:
 
 
 def risk_score(findings: Iterable[Finding]) -> int:
-    """Combine risk findings into 0-100: each level adds weight with diminishing returns."""
-    keep = 1.0
+    """Combine risk findings into 0-100: each rule counts once, at its highest level.
+
+    score = 100 * (1 - prod(1 - w)), w = 0.05 info, 0.40 warning, 0.70 error; so one warning
+    scores 40, one error 70, an error and a warning 82. Good (DO) findings do not count.
+    """
+    worst: dict[str, Level] = {}
     for f in findings:
         if f.category not in GOOD_CATEGORIES:
-            keep *= 1.0 - LEVEL_WEIGHT[f.level]
+            worst[f.rule] = max(worst.get(f.rule, f.level), f.level)
+    keep = 1.0
+    for level in worst.values():
+        keep *= 1.0 - LEVEL_WEIGHT[level]
     return round(100 * (1.0 - keep))
 
 
@@ -301,9 +313,7 @@ def _strongest(findings: list[Finding]) -> list[Finding]:
     ordered = sorted(findings, key=lambda f: (-f.level, f.start))
     kept: list[Finding] = []
     for f in ordered:
-        if not any(
-            k.category == f.category and k.start < f.end and f.start < k.end for k in kept
-        ):
+        if not any(k.category == f.category and k.start < f.end and f.start < k.end for k in kept):
             kept.append(f)
     return kept
 

@@ -332,12 +332,13 @@ def _explain(exc: BaseException, settings: SmtpSettings) -> str:
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         hint = "try security = 'ssl' on port 465" if settings.security == "starttls" else ""
         return f"{where} does not support what selfwatch needs: {exc}{'; ' + hint if hint else ''}"
+    if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+        # smtplib reports a read timeout as a disconnect; say what really happened.
+        return f"{where} did not answer within {settings.timeout:g} s"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"{where} closed the connection unexpectedly ({exc or 'no reason given'})"
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}"
-    if isinstance(exc, TimeoutError):
-        return f"{where} did not answer within {settings.timeout:g} s"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"{where} presented a certificate that cannot be trusted: {exc.verify_message}"
     if isinstance(exc, ssl.SSLError):

@@ -11,7 +11,8 @@ Finding mentions
     after it ("Jane Doe's"), a middle initial before the last word ("Jane Q. Doe") and reversed
     ("Doe, Jane"). Initials ("J. Doe", "Jane D.") are *weak* mentions. A first name alone never
     matches. Handles match with and without their leading ``@``, and a fediverse handle
-    ``@user@instance`` also by its user part (unless that part is just one of the person's names).
+    ``@user@instance`` also by its user part (only as ``@user`` when that part is just one of the
+    person's names: "jane" alone is not a mention).
 
 Scoring (``identify``)
     ``score = evidence + context - 2 x exclusions``, where
@@ -21,7 +22,7 @@ Scoring (``identify``)
     ========================  ======  =============================================
     qualified handle          4       ``@jane@mastodon.social``, ``jane.bsky.social``
     full name or variant      3       "Jane Doe", "Doe, Jane", "Jane Q. Doe"
-    plain username            3       ``@janedoe``, the user part ``jane`` of a handle
+    plain username            3       ``@janedoe``, ``@jane`` (user part of a fediverse handle)
     initials only             1       "J. Doe", "Jane D."
     ========================  ======  =============================================
 
@@ -48,7 +49,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -265,8 +266,7 @@ def _name_patterns(name: str) -> list[_Pattern]:
         return [_Pattern(name, "name", _bounded(esc[0]))]
     head, last = _SEP.join(esc[:-1]), esc[-1]
     middle = rf"(?:{_SEP}{_INITIAL}\.?)?"
-    rest = _SEP.join(esc[:-1])
-    reversed_body = rf"{last}\s*,\s*{rest}(?:{_SEP}{_INITIAL}\.)?"
+    reversed_body = rf"{last}\s*,\s*{head}(?:{_SEP}{_INITIAL}\.)?"
     found = [
         _Pattern(name, "name", _bounded(f"{head}{middle}{_SEP}{last}")),
         _Pattern(name, "name", _bounded(reversed_body), _alone),
@@ -326,7 +326,7 @@ def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
 
 
 @lru_cache(maxsize=64)
-def _kinds(profile: Profile) -> dict[str, Kind]:
+def _kinds(profile: Profile) -> Mapping[str, Kind]:
     """Map each mention label to its strongest kind: a name the user listed is never weak."""
     kinds: dict[str, Kind] = {}
     for pattern in _patterns(profile):

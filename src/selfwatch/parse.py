@@ -33,43 +33,61 @@ __all__ = ["canonical_url", "html_to_text", "parse_feed", "post_id"]
 
 # Markup whose content is never readable text.
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
-# Elements that end a line of text when rendered.
-_BLOCK_TAGS = frozenset(
+# Elements that stand apart as paragraphs (a blank line) or as lines (a line break).
+_PARAGRAPH_TAGS = frozenset(
     {
-        "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
-        "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-        "main", "nav", "ol", "p", "pre", "section", "table", "tr", "ul",
+        "address", "article", "aside", "blockquote", "dl", "figure", "footer", "form", "h1",
+        "h2", "h3", "h4", "h5", "h6", "header", "hr", "main", "nav", "ol", "p", "pre",
+        "section", "table", "ul",
     }
 )  # fmt: skip
+_LINE_TAGS = frozenset({"dd", "div", "dt", "figcaption", "li", "tr"})
 
 
 class _TextExtractor(HTMLParser):
-    """Collect the text of an HTML fragment, with line breaks where blocks end."""
+    """Collect the text of an HTML fragment, with breaks where blocks begin and end."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.parts: list[str | int] = []
+        """Text, and ints for breaks (1 = new line, 2 = blank line) that merge when adjacent."""
         self._skip = 0
+
+    def _break(self, tag: str) -> None:
+        size = 2 if tag in _PARAGRAPH_TAGS else 1 if tag in _LINE_TAGS else 0
+        if tag == "br":
+            self.parts.append("\n")
+        elif size and self.parts and isinstance(self.parts[-1], int):
+            self.parts[-1] = max(self.parts[-1], size)
+        elif size:
+            self.parts.append(size)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self._skip += 1
-        elif tag == "br" or tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+        else:
+            self._break(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br" or tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+        self._break(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
-        elif tag in _BLOCK_TAGS or tag in ("td", "th"):
-            self.parts.append("\n" if tag in _BLOCK_TAGS else " ")
+        elif tag in ("td", "th"):
+            self.parts.append(" ")
+        elif tag != "br":
+            self._break(tag)
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+        if self._skip:
+            return
+        if data.isspace() and (not self.parts or isinstance(self.parts[-1], int)):
+            return  # indentation between blocks would split a merged break
+        self.parts.append(data)
+
+    def text(self) -> str:
+        return "".join("\n" * p if isinstance(p, int) else p for p in self.parts)
 
 
 def html_to_text(s: str) -> str:
@@ -83,7 +101,7 @@ def html_to_text(s: str) -> str:
     parser = _TextExtractor()
     parser.feed(s)
     parser.close()
-    return _tidy("".join(parser.parts))
+    return _tidy(parser.text())
 
 
 def _tidy(text: str) -> str:

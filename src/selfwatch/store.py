@@ -11,6 +11,9 @@ ISO 8601 text, so they sort as strings; a naive datetime is taken to be UTC.
 Feeds are per profile. A feed row keeps the URL it was configured with and the URL it is
 fetched from now: after a permanent redirect (``move_feed``) the config may still name the old
 URL, and ``feed_states`` still finds the row by it.
+
+Record a poll's posts before saving its feed state (or wrap both in ``transaction()``): an ETag
+saved without its posts would hide them behind a 304 on the next poll.
 """
 
 from __future__ import annotations
@@ -316,6 +319,8 @@ class Store:
                 f"knows only up to {len(MIGRATIONS)}; upgrade selfwatch"
             )
         for number, migration in enumerate(MIGRATIONS, start=1):
+            if self.schema_version >= number:
+                continue
             with self.transaction():
                 # Re-read inside the write lock: another process may have just migrated.
                 if self.schema_version < number:

@@ -12,7 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l"})
+LEET = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+    }
+)
 MASK_CHARS = "*#%_-"
 
 _WORD = re.compile(r"[#@]?[\w*$@!|'’.\-]+", re.UNICODE)
@@ -71,7 +84,9 @@ def _add_word(tokens: list[Token], word: str, start: int, sentence: int) -> None
         _add_hashtag(tokens, raw, start, sentence)
         return
     if raw[0] == "@" and len(raw) > 1 and raw[1:2].isalnum():
-        tokens.append(Token(start, start + len(raw), raw.lower(), raw.lower(), sentence, mention=True))
+        tokens.append(
+            Token(start, start + len(raw), raw.lower(), raw.lower(), sentence, mention=True)
+        )
         return
     if "." in raw and not _is_dotted_letters(raw):
         # "word.word" without a space: split, but keep abbreviations like "e.g" whole

@@ -1,0 +1,271 @@
+"""parse.py: real-looking feeds in, clean Posts out; hostile or broken bytes handled."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from datetime import UTC, datetime
+
+import pytest
+from feedserver import fixture
+
+from selfwatch.errors import FetchError
+from selfwatch.parse import canonical_url, html_to_text, parse_feed, post_id
+
+FEED = "https://feeds.example/feed.xml"
+
+
+def test_google_news_unwraps_old_article_ids_and_keeps_opaque_ones() -> None:
+    posts = parse_feed(fixture("google_news.xml"), FEED)
+    assert len(posts) == 4
+    first = posts[0]
+    assert first.url == (
+        "https://www.oregonlive.com/business/2026/03/acme-corp-opens-pearl-district-office.html"
+    )
+    assert first.title == (
+        "Acme Corp opens Pearl District office, names Jane Doe engineering lead - OregonLive.com"
+    )
+    assert first.published == datetime(2026, 3, 9, 18, 30, tzinfo=UTC)
+    assert first.guid.startswith("CBMi")
+    # Newer ids carry no URL: the link stays on Google News, minus its "oc" tracking flag.
+    assert posts[2].url.startswith("https://news.google.com/rss/articles/CBMiNkFVX3lxTE5k")
+    assert "oc=" not in posts[2].url
+    assert "&nbsp;" not in first.text and "<font" not in first.text
+
+
+def test_google_alerts_links_are_unwrapped_and_tracking_dropped() -> None:
+    posts = parse_feed(fixture("google_alerts.atom"), FEED)
+    assert [p.url for p in posts] == [
+        "https://www.portlandtechjournal.com/2026/03/acme-corp-jane-doe-platform?ref=feed",
+        "https://osubeavers.com/news/2026/3/9/softball-doe-player-of-the-week.aspx",
+    ]
+    assert posts[0].title == "Acme Corp names Jane Doe to lead Portland platform team"
+    assert posts[1].text.startswith("Senior shortstop Jane Doe hit .520 with three home runs & nine")
+    assert posts[0].guid == "tag:google.com,2013:googlealerts/feed:14029384756102938475"
+
+
+def test_bing_news_click_links_are_unwrapped() -> None:
+    posts = parse_feed(fixture("bing_news.xml"), FEED)
+    assert posts[0].url == (
+        "https://www.bizjournals.com/portland/news/2026/03/09/acme-corp-portland-hub.html"
+    )
+    assert posts[1].title == 'Open-source maintainers on burnout: "We need to talk about it"'
+    assert posts[1].text.endswith("matters more than hype.")
+
+
+def test_reddit_search_keeps_opaque_ids_and_reddit_authors() -> None:
+    posts = parse_feed(fixture("reddit_search.atom"), "https://www.reddit.com/search.rss?q=x")
+    assert [p.guid for p in posts] == ["t3_1jb3k9x", "t3_1ja7q2m"]
+    assert posts[0].author == "/u/pdx_throwaway_42"
+    assert posts[0].text.startswith("Anyone else see the Acme Corp talk by Jane Doe")
+    assert "I've heard" in posts[0].text
+    assert posts[0].published == datetime(2026, 3, 8, 21, 14, 5, tzinfo=UTC)
+
+
+def test_hnrss_stories_and_comments() -> None:
+    stories = parse_feed(fixture("hnrss_newest.xml"), FEED)
+    assert stories[0].url == "https://github.com/janedoe/tokio-cancel"
+    assert stories[0].author == "janedoe_pdx"
+    assert stories[0].title == "Show HN: Tokio-cancel – structured cancellation for async Rust"
+    comments = parse_feed(fixture("hnrss_newcomments.xml"), FEED)
+    assert comments[0].url == "https://news.ycombinator.com/item?id=43301777"
+    assert "(I'm Jane Doe, I work on the platform team at Acme.)" in comments[0].text
+
+
+def test_mastodon_posts_have_text_but_no_title() -> None:
+    posts = parse_feed(fixture("mastodon.rss"), "https://hachyderm.io/@janedoe.rss")
+    assert posts[0].title == ""
+    assert posts[0].text == (
+        "Big news: I'm leading the new platform team at Acme Corp's Portland office 🎉\n\n"
+        "We're hiring Rust folks, DM me. #rustlang #pdx"
+    )
+    assert posts[0].url == "https://hachyderm.io/@janedoe/114137781512345678"
+
+
+def test_youtube_text_comes_from_media_description() -> None:
+    (video,) = parse_feed(fixture("youtube.atom"), FEED)
+    assert video.url == "https://www.youtube.com/watch?v=Qx7pL2mN9aB"
+    assert video.author == "Jane Doe Codes"
+    assert video.text.startswith("Recording of my talk at the Portland Rust meetup.")
+    assert video.guid == "yt:video:Qx7pL2mN9aB"
+
+
+def test_github_activity() -> None:
+    posts = parse_feed(fixture("github.atom"), "https://github.com/janedoe.atom")
+    assert posts[0].title == "janedoe pushed to main in janedoe/tokio-cancel"
+    assert "Fix drop-guard race when the runtime shuts down" in posts[0].text
+    assert posts[1].author == "janedoe"
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("cp1252.xml", None),
+        ("cp1252_noprolog.xml", "application/rss+xml; charset=windows-1252"),
+    ],
+)
+def test_windows_1252_from_prolog_or_content_type(name: str, content_type: str | None) -> None:
+    (post,) = parse_feed(fixture(name), FEED, content_type=content_type)
+    assert post.title == "“Ship it” – Jane Doe on the €2M migration"
+    assert post.text == "Jane Doe’s team moved the billing stack — without downtime."
+    assert post.published == datetime(2026, 3, 4, 1, 0, tzinfo=UTC)  # -0800 made UTC
+
+
+def test_iso_8859_1_and_the_usual_mislabel() -> None:
+    (post,) = parse_feed(fixture("latin1.xml"), FEED)
+    assert post.title == "Rencontre avec Jane Doe, ingénieure chez Acme Corp"
+    assert "« française »" in post.text
+    assert post.author == "Renée François"
+    assert post.published == datetime(2026, 3, 7, 8, 30, tzinfo=UTC)
+    (mislabelled,) = parse_feed(fixture("latin1_mislabelled.xml"), FEED)
+    assert "l’équipe “plateforme”" in mislabelled.text
+
+
+def test_utf16_feed() -> None:
+    data = fixture("mastodon.rss").decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    posts = parse_feed(data.encode("utf-16"), FEED)
+    assert "Acme Corp's Portland office 🎉" in posts[0].text
+
+
+def test_unrecoverable_xml_is_a_fetch_error_naming_the_feed() -> None:
+    with pytest.raises(FetchError, match=r"^https://feeds\.example/feed\.xml: not a readable"):
+        parse_feed(fixture("malformed.xml"), FEED)
+    with pytest.raises(FetchError, match="not a readable RSS or Atom feed"):
+        parse_feed(fixture("not_a_feed.html"), FEED, content_type="text/html")
+    with pytest.raises(FetchError, match="empty"):
+        parse_feed(b"  \n", FEED)
+
+
+def test_recoverable_xml_still_gives_posts() -> None:
+    data = (
+        b'<rss version="2.0"><channel><title>x</title><item><title>Jane & Acme</title>'
+        b"<link>/posts/1</link></item></channel></rss>"
+    )
+    (post,) = parse_feed(data, "https://janedoe.dev/feed.xml")
+    assert post.url == "https://janedoe.dev/posts/1"  # relative links resolve against the feed
+    assert post.title == "Jane & Acme"
+
+
+def test_an_empty_valid_feed_is_no_posts() -> None:
+    assert parse_feed(b'<rss version="2.0"><channel><title>x</title></channel></rss>', FEED) == ()
+
+
+def _measure(data: bytes) -> tuple[float, int]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        parse_feed(data, FEED)
+    except FetchError:
+        pass
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return elapsed, peak
+
+
+def test_billion_laughs_is_not_expanded() -> None:
+    elapsed, peak = _measure(fixture("billion_laughs.xml"))
+    assert elapsed < 1.0
+    assert peak < 5_000_000
+    (post,) = parse_feed(fixture("billion_laughs.xml"), FEED)
+    assert "lol" * 20 not in post.title
+
+
+def test_quadratic_blowup_is_not_expanded() -> None:
+    # feedparser keeps "safe" entities like this one and its fallback parser expands them
+    # without limit: 2,000 references to 100 kB would be 200 MB of title.
+    entity = "A" * 100_000
+    data = (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "' + entity + '">\n]>\n'
+        '<rss version="2.0"><channel><title>t</title><item><title>'
+        + "&a;" * 2000
+        + "</title><link>https://evil.example/1</link></item></channel></rss>"
+    ).encode()
+    elapsed, peak = _measure(data)
+    assert elapsed < 1.0
+    assert peak < 20_000_000
+    for encoded in (data, data.decode().replace("<?xml", "<?xml encoding='utf-16'").encode("utf-16")):
+        (post,) = parse_feed(encoded, FEED)
+        assert len(post.title) < 10_000
+
+
+def test_a_doctype_without_entities_is_harmless() -> None:
+    data = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
+        b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
+        b"<title>x</title><item><title>Hi</title><link>https://a.example/1</link></item>"
+        b"</channel></rss>"
+    )
+    assert [p.title for p in parse_feed(data, FEED)] == ["Hi"]
+
+
+def test_ids_are_stable_and_follow_the_canonical_url() -> None:
+    a = parse_feed(fixture("google_alerts.atom"), FEED)
+    b = parse_feed(fixture("google_alerts.atom"), "https://elsewhere.example/feed")
+    assert [p.id for p in a] == [p.id for p in b]
+    assert a[0].id == post_id(a[0].url)
+    assert len(a[0].id) == 16
+    tracked = canonical_url(
+        "https://WWW.PortlandTechJournal.com:443/2026/03/acme-corp-jane-doe-platform"
+        "?utm_source=twitter&ref=feed#comments"
+    )
+    assert post_id(tracked) == a[0].id
+
+
+def test_entries_without_links_get_ids_from_their_guid_and_feed() -> None:
+    data = (
+        b'<rss version="2.0"><channel><title>x</title>'
+        b"<item><guid isPermaLink='false'>42</guid><description>First</description></item>"
+        b"<item><guid isPermaLink='false'>43</guid><description>Second</description></item>"
+        b"</channel></rss>"
+    )
+    one = parse_feed(data, "https://a.example/feed")
+    two = parse_feed(data, "https://b.example/feed")
+    assert [p.url for p in one] == ["", ""]
+    assert len({p.id for p in one}) == 2
+    assert one[0].id == parse_feed(data, "https://a.example/feed")[0].id
+    assert one[0].id != two[0].id  # "42" only means something within its own feed
+
+
+def test_the_same_link_twice_is_one_post() -> None:
+    data = (
+        b'<rss version="2.0"><channel><title>x</title>'
+        b"<item><title>A</title><link>https://a.example/1?utm_source=rss</link></item>"
+        b"<item><title>A again</title><link>https://a.example/1</link></item>"
+        b"</channel></rss>"
+    )
+    assert [p.title for p in parse_feed(data, FEED)] == ["A"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Example.COM/Path?b=2&utm_medium=x&a=1#frag", "https://example.com/Path?b=2&a=1"),
+        ("http://example.com:80", "http://example.com/"),
+        ("https://example.com:8443/x", "https://example.com:8443/x"),
+        ("https://www.google.com/url?q=https://a.example/x&sa=U", "https://a.example/x"),
+        ("https://www.google.com/search?url=https://a.example/x", "https://www.google.com/search?url=https%3A%2F%2Fa.example%2Fx"),
+        ("https://a.example/?fbclid=abc&id=3", "https://a.example/?id=3"),
+        ("mailto:jane@example.com", "mailto:jane@example.com"),
+    ],
+)  # fmt: skip
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Hello&nbsp;<b>world</b> &amp; co</p><p>next<br>line</p>", "Hello world & co\n\nnext\nline"),
+        ("<script>alert(1)</script><style>p{}</style>kept", "kept"),
+        ("plain &lt;tag&gt; text", "plain <tag> text"),
+        ("AT&T rocks", "AT&T rocks"),
+        ("  lots   of\tspace  ", "lots of space"),
+        ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
+        ("<div>\n  <p>one</p>\n  <ul>\n    <li>two</li>\n    <li>three</li>\n  </ul>\n</div>", "one\n\ntwo\nthree"),
+        ("&#8220;quoted&#8221; &eacute;", "“quoted” é"),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_html_to_text(html: str, text: str) -> None:
+    assert html_to_text(html) == text
