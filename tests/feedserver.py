@@ -86,7 +86,10 @@ class FeedServer:
         self._httpd.feeds = self  # type: ignore[attr-defined]
         self.host = host
         self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval so stop() returns at once instead of after up to 0.5 s.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def start(self) -> FeedServer:
         """Start serving in a background thread."""
@@ -144,7 +147,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         feeds: FeedServer = self.server.feeds  # type: ignore[attr-defined]
-        feeds._enter(Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic()))
+        feeds._enter(
+            Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
+        )
         try:
             route = feeds.routes.get(self.path)
             wait = feeds.delay + (route.delay if route else 0.0)

@@ -373,6 +373,15 @@ def test_snippet_cuts_at_word_boundaries_and_folds_whitespace() -> None:
     assert piece.after == " epsilon…"
 
 
+def test_snippet_keeps_whole_words_at_the_window_edge() -> None:
+    text = "aaa bbb TARGET ccc ddd"
+    start = text.index("TARGET")
+    piece = snippet(text, start, start + 6, width=4)
+    assert (piece.before, piece.after) == ("…bbb ", " ccc…")
+    piece = snippet(text, start, start + 6, width=3)
+    assert (piece.before, piece.after) == ("…", "…")
+
+
 def test_snippet_at_the_edges_has_no_ellipsis() -> None:
     piece = snippet("boss is a clown", 10, 15)
     assert (piece.before, piece.match, piece.after) == ("boss is a ", "clown", "")
@@ -487,10 +496,12 @@ def test_hostile_text_version_keeps_the_text_and_marks_the_link() -> None:
 # --- golden files ------------------------------------------------------------------------
 
 
-def check_golden(name: str, actual: str) -> None:
+def check_golden(name: str, actual: str, folder: Path = GOLDEN, regen: bool | None = None) -> None:
     """Compare ``actual`` with tests/golden/``name``; SELFWATCH_REGEN_GOLDEN=1 rewrites it."""
-    path = GOLDEN / name
-    if os.environ.get("SELFWATCH_REGEN_GOLDEN") == "1":
+    path = folder / name
+    if regen is None:
+        regen = os.environ.get("SELFWATCH_REGEN_GOLDEN") == "1"
+    if regen:
         path.parent.mkdir(exist_ok=True)
         path.write_text(actual, encoding="utf-8", newline="\n")
         return
@@ -516,3 +527,14 @@ def test_golden_html() -> None:
 
 def test_golden_text() -> None:
     check_golden("digest.txt", render_text(sample_digest()))
+
+
+def test_golden_mismatch_shows_a_unified_diff(tmp_path: Path) -> None:
+    check_golden("x.txt", "one\ntwo\n", tmp_path, regen=True)
+    check_golden("x.txt", "one\ntwo\n", tmp_path, regen=False)
+    with pytest.raises(pytest.fail.Exception) as info:
+        check_golden("x.txt", "one\nthree\n", tmp_path, regen=False)
+    message = str(info.value)
+    assert "SELFWATCH_REGEN_GOLDEN=1" in message
+    assert "--- golden/x.txt\n+++ rendered\n" in message
+    assert "-two\n+three" in message

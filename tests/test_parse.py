@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import tracemalloc
 from datetime import UTC, datetime
@@ -40,7 +41,9 @@ def test_google_alerts_links_are_unwrapped_and_tracking_dropped() -> None:
         "https://osubeavers.com/news/2026/3/9/softball-doe-player-of-the-week.aspx",
     ]
     assert posts[0].title == "Acme Corp names Jane Doe to lead Portland platform team"
-    assert posts[1].text.startswith("Senior shortstop Jane Doe hit .520 with three home runs & nine")
+    assert posts[1].text.startswith(
+        "Senior shortstop Jane Doe hit .520 with three home runs & nine"
+    )
     assert posts[0].guid == "tag:google.com,2013:googlealerts/feed:14029384756102938475"
 
 
@@ -153,10 +156,8 @@ def test_an_empty_valid_feed_is_no_posts() -> None:
 def _measure(data: bytes) -> tuple[float, int]:
     tracemalloc.start()
     started = time.perf_counter()
-    try:
+    with contextlib.suppress(FetchError):
         parse_feed(data, FEED)
-    except FetchError:
-        pass
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -184,15 +185,18 @@ def test_quadratic_blowup_is_not_expanded() -> None:
     elapsed, peak = _measure(data)
     assert elapsed < 1.0
     assert peak < 20_000_000
-    for encoded in (data, data.decode().replace("<?xml", "<?xml encoding='utf-16'").encode("utf-16")):
+    for encoded in (
+        data,
+        data.decode().replace("<?xml", "<?xml encoding='utf-16'").encode("utf-16"),
+    ):
         (post,) = parse_feed(encoded, FEED)
         assert len(post.title) < 10_000
 
 
 def test_a_doctype_without_entities_is_harmless() -> None:
     data = (
-        b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
-        b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC '
+        b'"-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
         b"<title>x</title><item><title>Hi</title><link>https://a.example/1</link></item>"
         b"</channel></rss>"
     )
@@ -256,13 +260,13 @@ def test_canonical_url(url: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("html", "text"),
     [
-        ("<p>Hello&nbsp;<b>world</b> &amp; co</p><p>next<br>line</p>", "Hello world & co\n\nnext\nline"),
+        ("<p>Hi&nbsp;<b>world</b> &amp; co</p><p>next<br>line</p>", "Hi world & co\n\nnext\nline"),
         ("<script>alert(1)</script><style>p{}</style>kept", "kept"),
         ("plain &lt;tag&gt; text", "plain <tag> text"),
         ("AT&T rocks", "AT&T rocks"),
         ("  lots   of\tspace  ", "lots of space"),
         ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
-        ("<div>\n  <p>one</p>\n  <ul>\n    <li>two</li>\n    <li>three</li>\n  </ul>\n</div>", "one\n\ntwo\nthree"),
+        ("<div>\n <p>one</p>\n <ul>\n  <li>two</li>\n  <li>3</li>\n </ul>\n</div>", "one\n\ntwo\n3"),
         ("&#8220;quoted&#8221; &eacute;", "“quoted” é"),
         ("", ""),
     ],

@@ -20,9 +20,11 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 FEATURIZER_VERSION = 1
 """Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
@@ -32,15 +34,16 @@ DEFAULT_PATH = Path(__file__).parent / "data" / "classifier.json"
 # Patterns start with a literal where they can: the regex engine then skips ahead quickly.
 _URL = re.compile(r"https?://\S+")
 _WWW = re.compile(r"\bwww\.\S+", re.IGNORECASE)
-_AT = re.compile(r"@[\w.]+")
+_MENTION = re.compile(r"@\w+")
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _SEMST = re.compile(r"#SemST\b", re.IGNORECASE)
 # Latin, Greek and Cyrillic letters are enough for this English model; \w costs a third more.
+# One character class for words (and the <url>/<user> placeholders) is faster than alternatives.
 _TOKEN = re.compile(
-    r"<url>|<user>|<email>|[a-z0-9'*@$\u00c0-\u024f\u0370-\u04ff]+|[!?]"
-    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]"
+    r"[a-z0-9'*@$<>\u00c0-\u024f\u0370-\u04ff]+|[!?\U0001F300-\U0001FAFF\u2600-\u27BF]"
 )
+_PLACEHOLDERS = frozenset(("<url>", "<user>"))
 # Leetspeak only inside words (a letter on both sides), so "$5", "1st" and "4ever" stay put.
 _LEET = re.compile(r"(?<=[a-z])[0134579@$]+(?=[a-z])")
 _LEET_MAP = str.maketrans("0134579@$", "oieastgas")
@@ -60,21 +63,16 @@ def _shorten(match: re.Match[str]) -> str:
     return letter if letter in _SINGLE else letter + letter
 
 
-def _mention(match: re.Match[str]) -> str:
-    start = match.start()
-    if start and match.string[start - 1].isalnum():  # name@example.com
-        return " <email> " if "." in match.group(0).rstrip(".") else match.group(0)
-    return " <user> "
-
-
 def normalize_token(raw: str) -> str:
     """Return the canonical form of one lowercase token ("" to drop it).
 
-    Quotes and asterisks at the edges go ("'hello'" -> "hello", but "f*ck" stays), light
+    Quotes, asterisks and angle brackets at the edges go ("'hello'" -> "hello"; "f*ck" stays), light
     leetspeak inside words is undone ("sh1t" -> "shit") and elongations are cut ("soooo" -> "soo").
     """
-    word = raw.strip("'*")
-    if not word.isalpha() and word not in ("<url>", "<user>", "<email>"):
+    if raw in _PLACEHOLDERS:
+        return raw
+    word = raw.strip("'*<>")
+    if not word.isalpha():
         word = _LEET.sub(lambda m: m.group(0).translate(_LEET_MAP), word)
     return _ELONGATED.sub(_shorten, word)
 
@@ -87,8 +85,9 @@ _NORMALIZED_MAX = 100_000
 def tokens(text: str) -> tuple[list[str], list[str]]:
     """Return the normalised word sequence of ``text`` and its extra (non-word) features.
 
-    Normalisation: HTML entities decoded; ``#SemST`` dropped; URLs become ``<url>``, @mentions
-    ``<user>`` and an email's ``@domain`` ``<email>``; ``#CamelCase`` hashtags are split into
+    Normalisation: HTML entities decoded; ``#SemST`` dropped; URLs become ``<url>`` and @mentions
+    ``<user>`` (so does the ``@domain`` of an email: rare in posts, not worth a slower regex);
+    ``#CamelCase`` hashtags are split into
     words and the whole tag is kept as an extra ``hashtag:`` feature; then each token goes
     through :func:`normalize_token` (memoised: tweets reuse a small vocabulary).
     """
@@ -105,7 +104,7 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     if "www." in text or "WWW." in text:
         text = _WWW.sub(" <url> ", text)
     if "@" in text:
-        text = _AT.sub(_mention, text)
+        text = _MENTION.sub(" <user> ", text)
     raw = _TOKEN.findall(text.lower().replace("’", "'"))
     try:
         words = list(map(_NORMALIZED.__getitem__, raw))
@@ -146,6 +145,7 @@ class Prediction:
 
 
 Row = list[int]
+_K = TypeVar("_K")
 """One feature's weights, one integer per head, in units of ``1 / scale``."""
 
 
@@ -168,9 +168,14 @@ class Classifier:
         """The probability at or above which a head counts as positive (tuned by CV on train)."""
         self._bias = bias
         self._scale = scale
+        # Union vocabularies (integer rows, for explanations) and one float table per head (for
+        # scoring with C-level sum(map(...)) calls).
         self._words = words
         self._bigrams = bigrams
         self._extras = extras
+        self._head_words = [_column(words, i, scale) for i in range(len(heads))]
+        self._head_bigrams = [_column(bigrams, i, scale) for i in range(len(heads))]
+        self._head_extras = [_column(extras, i, scale) for i in range(len(heads))]
 
     def __len__(self) -> int:
         """Return the number of features with a non-zero weight in some head."""
@@ -200,14 +205,15 @@ class Classifier:
     def _probabilities(
         self, words: list[str], pairs: list[tuple[str, str]], extras: list[str]
     ) -> list[float]:
-        rows = list(map(self._words.__getitem__, words))
-        rows.extend(map(self._bigrams.__getitem__, pairs))
-        if extras:
-            rows.extend(map(self._extras.__getitem__, extras))
-        if not rows:
-            return [_sigmoid(b) for b in self._bias]
-        sums = map(sum, zip(*rows, strict=True))
-        return [_sigmoid(b + t / self._scale) for b, t in zip(self._bias, sums, strict=True)]
+        result = []
+        for i, bias in enumerate(self._bias):
+            z = bias + sum(map(self._head_words[i].__getitem__, words))
+            if pairs:
+                z += sum(map(self._head_bigrams[i].__getitem__, pairs))
+            if extras:
+                z += sum(map(self._head_extras[i].__getitem__, extras))
+            result.append(_sigmoid(z))
+        return result
 
     def scores(self, text: str) -> dict[str, float]:
         """Return each head's probability for ``text``, without explanations (the cheap path)."""
@@ -236,6 +242,10 @@ class Classifier:
     def flags(self, text: str) -> dict[str, bool]:
         """Return, per head, whether ``text`` scores at or above the head's threshold."""
         return {h: p >= self.thresholds[h] for h, p in self.scores(text).items()}
+
+
+def _column(table: Mapping[_K, Row], index: int, scale: float) -> dict[_K, float]:
+    return {key: row[index] / scale for key, row in table.items()}
 
 
 def _sigmoid(z: float) -> float:

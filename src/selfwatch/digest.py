@@ -272,12 +272,17 @@ def _same(a: str, b: str) -> bool:
 
 def snippet(text: str, start: int, end: int, width: int = SNIPPET_WIDTH) -> Snippet:
     """Return the words around ``text[start:end]``, cut at word boundaries, whitespace folded."""
-    before = _fold(text[max(0, start - width) : start]).lstrip()
-    after = _fold(text[end : end + width]).rstrip()
-    if start - width > 0:
-        before = "…" + _drop_partial_word(before, from_start=True).lstrip()
-    if end + width < len(text):
-        after = _drop_partial_word(after, from_start=False).rstrip() + "…"
+    first, last = max(0, start - width), min(len(text), end + width)
+    before = _fold(text[first:start]).lstrip()
+    after = _fold(text[end:last]).rstrip()
+    if first > 0:
+        if not text[first - 1].isspace():
+            before = _drop_partial_word(before, from_start=True)
+        before = "…" + before.lstrip()
+    if last < len(text):
+        if not text[last].isspace():
+            after = _drop_partial_word(after, from_start=False)
+        after = after.rstrip() + "…"
     return Snippet(before, _fold(text[start:end]), after)
 
 

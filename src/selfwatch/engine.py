@@ -182,7 +182,9 @@ class Engine:
             if p < rule.threshold:
                 continue
             covered = MODEL_BACKSTOP if rule.category in MODEL_BACKSTOP else {rule.category}
-            if any(f.category in covered and f.level >= rule.level for f in found):
+            # A word-list finding, even one softened by negation or quotes, already judged
+            # these words: the model only speaks where the rules found nothing.
+            if any(f.category in covered for f in found):
                 continue
             pred = self.classifier.predict(text)[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]

@@ -16,7 +16,7 @@ import re
 import smtplib
 import ssl
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -43,6 +43,9 @@ SMTP_KEYS = (
     "allow_insecure",
 )
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+_Add = Callable[[str, str], None]
+"""Record a problem: ``add(key, problem)``."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,7 @@ def check_smtp(raw: Any, key: str = "smtp") -> tuple[SmtpSettings | None, list[s
     ), problems
 
 
-def _typed(raw: Mapping[str, Any], add: Any) -> dict[str, Any]:
+def _typed(raw: Mapping[str, Any], add: _Add) -> dict[str, Any]:
     """Return each known key's value if it has the right type, else its default."""
     kinds: dict[str, tuple[type, Any]] = {
         "host": (str, ""),
@@ -168,7 +171,7 @@ def _typed(raw: Mapping[str, Any], add: Any) -> dict[str, Any]:
     return values
 
 
-def _check_credentials(values: Mapping[str, Any], add: Any) -> None:
+def _check_credentials(values: Mapping[str, Any], add: _Add) -> None:
     env_name, file_name, user = values["password_env"], values["password_file"], values["username"]
     if env_name and not ENV_NAME.match(env_name):
         # Never echo the value: people paste the password itself here.

@@ -74,7 +74,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _add_word(tokens: list[Token], word: str, start: int, sentence: int) -> None:
-    raw = word.rstrip(".'’-")
+    raw = word.rstrip(".'’-!")
     lead = len(raw) - len(raw.lstrip(".'’-"))
     raw = raw[lead:]
     start += lead
