@@ -196,7 +196,8 @@ def test_quadratic_blowup_is_not_expanded() -> None:
 def test_a_doctype_without_entities_is_harmless() -> None:
     data = (
         b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC '
-        b'"-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
+        b'"-//Netscape Communications//DTD RSS 0.91//EN"\n'
+        b'  "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
         b"<title>x</title><item><title>Hi</title><link>https://a.example/1</link></item>"
         b"</channel></rss>"
     )
@@ -266,7 +267,7 @@ def test_canonical_url(url: str, expected: str) -> None:
         ("AT&T rocks", "AT&T rocks"),
         ("  lots   of\tspace  ", "lots of space"),
         ("<ul><li>one</li><li>two</li></ul>", "one\ntwo"),
-        ("<div>\n <p>one</p>\n <ul>\n  <li>two</li>\n  <li>3</li>\n </ul>\n</div>", "one\n\ntwo\n3"),
+        ("<div>\n <p>1</p>\n <ul>\n  <li>2</li>\n  <li>3</li>\n </ul>\n</div>", "1\n\n2\n3"),
         ("&#8220;quoted&#8221; &eacute;", "“quoted” é"),
         ("", ""),
     ],

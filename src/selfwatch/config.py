@@ -61,7 +61,7 @@ class Config:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     profiles: tuple[Profile, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
-    """Validated sections owned by other modules (e.g. ``smtp``, ``digest``), as plain dicts."""
+    """Validated sections owned by other modules, as their values (``smtp`` -> SmtpSettings)."""
 
     def profile(self, key: str | None) -> Profile:
         """Return the profile ``key`` (with None, the only one); raise ConfigError if absent."""
@@ -142,8 +142,17 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     return Config(path, lint, checklist, fetch, profiles, extra)
 
 
-EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {}
-"""Sections validated by other modules: ``name -> check(validator, value, key) -> value``."""
+def _smtp(v: _Validator, raw: Any, key: str) -> Any:
+    # Imported here: the mailer owns its settings, and lint must not pay for it at start-up.
+    from .mailer import check_smtp
+
+    settings, problems = check_smtp(raw, key)
+    v.problems.extend(problems)
+    return settings
+
+
+EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {"smtp": _smtp}
+"""Sections validated by the module that owns them: ``name -> check(v, value, key) -> value``."""
 
 TOP_KEYS = ("lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report")
 

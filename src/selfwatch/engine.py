@@ -94,7 +94,10 @@ class Engine:
             if finding is not None:
                 findings.append(finding)
         if self.model_rules and self.classifier is not None:
-            findings.extend(self._from_models(text, tokens, findings, lines))
+            for cand in self._from_models(text, ctx, findings):
+                finding = self._judge(cand, ctx, text, lines)
+                if finding is not None:
+                    findings.append(finding)
         findings = self._allowed(text, _strongest(findings))
         findings.sort(key=lambda f: (f.start, -f.level, f.rule))
         score = risk_score(findings)
@@ -173,9 +176,7 @@ class Engine:
             return "inside quotation marks"
         return ""
 
-    def _from_models(
-        self, text: str, tokens: list[Token], found: list[Finding], lines: LineIndex
-    ) -> Iterable[Finding]:
+    def _from_models(self, text: str, ctx: _Context, found: list[Finding]) -> Iterable[_Candidate]:
         scores = self.classifier.scores(text)
         for rule in self.model_rules:
             p = scores.get(rule.model, 0.0)
@@ -188,22 +189,20 @@ class Engine:
                 continue
             pred = self.classifier.predict(text)[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]
-            start, end = _locate(tokens, top, text)
-            line, col = lines(start)
+            first = _locate(ctx.tokens, top)
+            tokens = ctx.tokens
+            if first is None:
+                start, end, sentence = 0, len(text.split("\n", 1)[0]), 0
+                first = 0
+            else:
+                start, end, sentence = (
+                    tokens[first].start,
+                    tokens[first].end,
+                    tokens[first].sentence,
+                )
             words = ", ".join(f"'{t.split(':', 1)[-1]}'" for t in top) or "overall wording"
-            yield Finding(
-                rule=rule.id,
-                category=rule.category,
-                level=rule.level,
-                start=start,
-                end=end,
-                line=line,
-                col=col,
-                matched=text[start:end],
-                message=rule.message,
-                suggestion=rule.suggestion,
-                why=f"classifier '{rule.model}' p={p:.2f}; top features {words}",
-            )
+            why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
+            yield _Candidate(rule, start, end, sentence, first, first + 1, why)
 
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
         if not self.allow:
@@ -320,14 +319,15 @@ def _strongest(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def _locate(tokens: list[Token], features: list[str], text: str) -> tuple[int, int]:
+def _locate(tokens: list[Token], features: list[str]) -> int | None:
+    """Return the index of the token behind the strongest word feature, if any."""
     for feature in features:
-        word = feature.split(":", 1)[-1].split()[0] if feature else ""
-        for t in tokens:
+        parts = feature.split(":", 1)[-1].split()
+        word = parts[0] if parts else ""
+        for i, t in enumerate(tokens):
             if word and word in (t.norm, t.alt):
-                return t.start, t.end
-    end = text.find("\n")
-    return 0, len(text) if end < 0 else end
+                return i
+    return None
 
 
 def _contact_regex(value: str) -> re.Pattern[str]:
