@@ -1,0 +1,187 @@
+"""`selfwatch lint`: formats, control comments, output, exit codes, config defaults."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from selfwatch.cli import cli
+from selfwatch.engine import default_engine
+from selfwatch.lint import detect_kind, lint_document, prose
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_markdown_skips_front_matter_code_and_link_targets():
+    text = (
+        "---\ntitle: shit happens\n---\n"
+        "Read [my post](https://example.com/fuck-it) today.\n"
+        "```\nrm -rf shit\n```\n"
+        "Use `damn_config` here. ![img](/img/crap.png)\n"
+        "[ref]: https://example.com/bullshit\n"
+    )
+    out = prose(text, "markdown")
+    assert len(out) == len(text) and out.count("\n") == text.count("\n")
+    for hidden in ("shit", "fuck", "damn", "crap", "bullshit"):
+        assert hidden not in out
+    assert "Read" in out and "my post" in out and "today" in out
+
+
+def test_html_skips_tags_scripts_and_decodes_entities():
+    text = '<p class="shit">My boss &amp; co are idiots</p><script>var fuck = 1;</script>'
+    out = prose(text, "html")
+    assert len(out) == len(text)
+    assert "shit" not in out and "fuck" not in out
+    assert "&" in out and "&amp;" not in out
+    report = lint_document(default_engine(), "post.html", text)
+    (f,) = [f for f in report.findings if f.category == "employer"]
+    assert text[f.start : f.end] == "idiots" and f.col == text.index("idiots") + 1
+
+
+def test_detect_kind():
+    assert detect_kind("a.md", "") == "markdown"
+    assert detect_kind("a.HTML", "") == "html"
+    assert detect_kind("a.txt", "<p>x</p>") == "text"
+    assert detect_kind("-", "<!DOCTYPE html><p>x") == "html"
+    assert detect_kind("-", "plain words") == "text"
+
+
+def test_ignore_comment_covers_only_the_next_line():
+    text = "<!-- selfwatch-ignore profanity -->\nwhat a shitshow\nanother shitshow\n"
+    report = lint_document(default_engine(), "a.md", text)
+    assert [f.line for f in report.findings if f.category == "profanity"] == [3]
+    assert report.suppressed == 1
+
+
+def test_disable_enable_by_rule_and_category():
+    text = (
+        "shit one\n<!-- selfwatch-disable profanity.obscene -->\nshit two\n"
+        "<!-- selfwatch-enable profanity.obscene -->\nshit three\n"
+        "<!-- selfwatch-disable -->\nshit four, my boss is an idiot\n"
+    )
+    report = lint_document(default_engine(), "a.txt", text)
+    assert [f.line for f in report.findings] == [1, 5]
+
+
+def test_ignore_for_other_rule_keeps_finding():
+    text = "<!-- selfwatch-ignore employer -->\nwhat a shitshow\n"
+    report = lint_document(default_engine(), "a.md", text)
+    assert [f.category for f in report.findings] == ["profanity"]
+
+
+def test_cli_text_output_and_exit_1(tmp_path):
+    draft = tmp_path / "post.md"
+    draft.write_text("Fine intro.\n\nMy boss is an idiot.\n", encoding="utf-8")
+    result = run("lint", str(draft))
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first.startswith(f"{draft}:3:")
+    assert " warning employer.badmouthing: " in first
+    assert "1 flagged" in result.output.splitlines()[-1]
+
+
+def test_cli_clean_file_exits_0(tmp_path):
+    draft = tmp_path / "post.txt"
+    draft.write_text("Shipped the new search page today.\n", encoding="utf-8")
+    result = run("lint", str(draft))
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_fail_on_levels(tmp_path):
+    draft = tmp_path / "p.txt"
+    draft.write_text("well, shit\n", encoding="utf-8")
+    assert run("lint", "--fail-on", "error", str(draft)).exit_code == 0
+    assert run("lint", "--fail-on", "warning", str(draft)).exit_code == 1
+    assert run("lint", "--fail-on", "never", str(draft)).exit_code == 0
+    assert run("lint", "--fail-on", "loud", str(draft)).exit_code == 2
+
+
+def test_cli_stdin_json():
+    result = run("lint", "--format", "json", "-", input="@user shut up you idiot")
+    assert result.exit_code == 1
+    (report,) = json.loads(result.output)
+    assert report["path"] == "-" and report["flagged"] is True and report["score"] >= 40
+    f = report["findings"][0]
+    assert set(f) >= {
+        "rule",
+        "category",
+        "level",
+        "line",
+        "col",
+        "start",
+        "end",
+        "message",
+        "suggestion",
+        "why",
+    }
+    assert f["category"] == "harassment"
+
+
+def test_cli_explain_adds_why_and_suggestion():
+    result = run("lint", "--explain", "-", input="my boss is an idiot")
+    assert "    why: " in result.output and "    suggestion: " in result.output
+
+
+def test_cli_missing_file_is_usage_error():
+    result = run("lint", "does-not-exist.md")
+    assert result.exit_code == 2
+    assert "Error: does-not-exist.md: cannot read" in result.output
+
+
+def test_cli_profile_and_lint_defaults_from_config(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[lint]\nfail_on = "error"\nformat = "json"\nprofile = "jane"\n\n'
+        '[[profiles]]\nkey = "jane"\nname = "Jane Doe"\nconfidential_terms = ["Bluebird"]\n',
+        encoding="utf-8",
+    )
+    result = run("--config", str(config), "lint", "-", input="Bluebird ships in May")
+    assert result.exit_code == 1, result.output
+    (report,) = json.loads(result.output)
+    assert [f["rule"] for f in report["findings"]] == ["confidential.codename"]
+    # warning-level findings do not fail when the config says fail_on = "error"
+    assert run("--config", str(config), "lint", "-", input="well shit").exit_code == 0
+
+
+def test_cli_unknown_profile(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[[profiles]]\nkey = "jane"\nname = "Jane Doe"\n', encoding="utf-8")
+    result = run("--config", str(config), "lint", "--profile", "jnae", "-", input="hi")
+    assert result.exit_code == 2
+    assert "no profile named 'jnae' (did you mean 'jane'?)" in result.output
+
+
+def test_terminal_output_escapes_control_characters():
+    result = run("lint", "-", input="shit \x1b[31mred\x1b[0m")
+    assert "\x1b" not in result.output
+
+
+def test_bundled_example_draft_flags(tmp_path):
+    result = run("lint", str(ROOT / "examples" / "draft.md"))
+    assert result.exit_code == 1
+    rules = {
+        line.split()[2].rstrip(":") for line in result.output.splitlines()[:-1] if ": " in line
+    }
+    assert {"employer.badmouthing", "confidential.marker", "personal_data.phone"} <= rules
+
+
+@pytest.mark.parametrize("module", ["httpx", "feedparser", "jinja2"])
+def test_lint_path_does_not_import_heavy_modules(module, tmp_path):
+    draft = tmp_path / "d.txt"
+    draft.write_text("my boss is an idiot", encoding="utf-8")
+    code = (
+        "import sys\nfrom selfwatch.cli import cli\n"
+        f"try:\n    cli(['lint', {str(draft)!r}])\nexcept SystemExit:\n    pass\n"
+        f"print({module!r} in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
