@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import traceback
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,235 @@ def rules(opts: Options, category: str | None, profile: str | None) -> None:
         if category and rule.category != category:
             continue
         click.echo(f"{rule.id:32} {rule.level.label:8} {terminal_safe(rule.message)}")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _profiles(config: Any, key: str | None) -> list[Any]:
+    """Return the profile named ``key``, or every profile when ``key`` is None."""
+    if key:
+        return [config.profile(key)]
+    if not config.profiles:
+        config.profile(None)  # raises the "run selfwatch init" error
+    return list(config.profiles)
+
+
+@cli.command()
+@click.option("--name", help="Your name as it appears online.")
+@click.option("--email", "emails", multiple=True, help="Your email address (repeatable).")
+@click.option("--phone", "phones", multiple=True, help="Your phone number (repeatable).")
+@click.option("--employer", "employers", multiple=True, help="Current employer (repeatable).")
+@click.option(
+    "--handle", "handles", multiple=True, metavar="SITE=HANDLE", help="e.g. github=janedoe."
+)
+@click.option("--variant", "variants", multiple=True, help="Another form of your name.")
+@click.option("--context", "context_terms", multiple=True, help="A word that makes a match you.")
+@click.option("--exclude", "exclude_terms", multiple=True, help="A namesake's word to exclude.")
+@click.option("--feed", "feeds", multiple=True, help="An extra feed URL or file.")
+@click.option("--timezone", default="UTC", show_default=True, help="Your time zone.")
+@click.option("--force", is_flag=True, help="Overwrite an existing config.")
+@click.pass_obj
+def init(opts: Options, /, name: str | None, force: bool, **lists: Any) -> None:
+    """Write a working config for one person, from flags or a few questions.
+
+    \b
+    Example:
+      selfwatch init --name "Jane Doe" --email jane@example.com --employer "Acme Corp" \\
+        --handle mastodon=@jane@mastodon.social --handle github=janedoe --context Portland
+    """
+    from .config import load_config, user_config_path
+    from .sources import feeds_for
+    from .wizard import Answers, parse_handle, render_config
+
+    path = opts.config_path or user_config_path()
+    if path.exists() and not force:
+        raise click.UsageError(f"{path} exists; pass --force to overwrite it")
+    if not name:
+        name = click.prompt("Your name as it appears online")
+        if not lists["emails"]:
+            lists["emails"] = tuple(_ask("Email addresses (comma separated)"))
+        if not lists["employers"]:
+            lists["employers"] = tuple(_ask("Current employer(s)"))
+        if not lists["handles"]:
+            lists["handles"] = tuple(_ask("Handles as site=handle (comma separated)"))
+    try:
+        handles = tuple(parse_handle(h) for h in lists.pop("handles"))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--handle") from None
+    answers = Answers(name=name or "", handles=handles, **lists)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_config(answers), encoding="utf-8")
+    config = load_config(path)
+    click.echo(f"wrote {path}")
+    for feed in feeds_for(config.profiles[0]):
+        click.echo(f"  {feed.kind:14} {feed.url}")
+
+
+def _ask(question: str) -> list[str]:
+    answer = click.prompt(question, default="", show_default=False)
+    return [part.strip() for part in answer.split(",") if part.strip()]
+
+
+@cli.command()
+@click.option("--profile", help="Only this profile (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the new posts as JSON.")
+@click.pass_obj
+def check(opts: Options, profile: str | None, as_json: bool) -> None:
+    """Run one watch cycle now: fetch, match, score, store; list the new posts, flagged first.
+
+    \b
+    Example:
+      selfwatch check --profile jane
+    """
+    import json
+
+    from .output import post_table, stored_dict, terminal_safe
+    from .watch import open_store, run_cycle
+
+    config = opts.config(required=True)
+    everything = []
+    with open_store() as store:
+        for person in _profiles(config, profile):
+            report = run_cycle(config, person, store, now=_now())
+            new = sorted(report.new, key=lambda sp: (-sp.verdict.score, sp.id))
+            everything.extend(new)
+            for failed in report.errors:
+                assert failed.result is not None
+                click.echo(f"warning: {terminal_safe(failed.result.error)}", err=True)
+            if not as_json:
+                polled = sum(1 for f in report.feeds if f.result is not None)
+                click.echo(
+                    f"{person.key}: {polled} feed(s) polled, {len(report.errors)} failed, "
+                    f"{len(new)} new post(s)"
+                )
+                if new:
+                    click.echo(post_table(new))
+    if as_json:
+        click.echo(json.dumps([stored_dict(sp) for sp in everything], indent=2))
+
+
+@cli.command()
+@click.option("--profile", help="Only this profile (default: all).")
+@click.pass_obj
+def feeds(opts: Options, profile: str | None) -> None:
+    """List every feed of each profile with its URL and health.
+
+    \b
+    Example:
+      selfwatch feeds --profile jane
+    """
+    from .output import feed_lines
+    from .sources import feeds_for
+    from .watch import open_store
+
+    config = opts.config(required=True)
+    with open_store() as store:
+        for person in _profiles(config, profile):
+            click.echo(f"{person.key} ({person.name}):")
+            health = {h.configured_url or h.spec.url: h for h in store.feed_health(person.key)}
+            click.echo(feed_lines(feeds_for(person), health))
+
+
+@cli.command()
+@click.option("--profile", help="Only this profile (default: all).")
+@click.option("--flagged", is_flag=True, help="Only flagged posts.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts seen since DATE.")
+@click.option("--all", "show_all", is_flag=True, help="Include posts decided to be not you.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.pass_obj
+def history(
+    opts: Options,
+    profile: str | None,
+    flagged: bool,
+    since: datetime | None,
+    show_all: bool,
+    limit: int,
+) -> None:
+    """List stored posts, newest first.
+
+    \b
+    Example:
+      selfwatch history --profile jane --flagged --since 2026-01-01
+    """
+    from .output import post_table
+    from .watch import open_store
+
+    config = opts.config(required=True)
+    confidence = None if show_all else ("me", "maybe")
+    with open_store() as store:
+        for person in _profiles(config, profile):
+            posts = store.posts(
+                person.key,
+                flagged=True if flagged else None,
+                since=since.replace(tzinfo=UTC) if since else None,
+                confidence=confidence,  # type: ignore[arg-type]
+                limit=limit,
+            )
+            click.echo(f"{person.key}: {len(posts)} post(s)")
+            click.echo(post_table(posts))
+
+
+@cli.command()
+@click.argument("post_id")
+@click.option("--profile", help="The profile the post belongs to, if several have it.")
+@click.pass_obj
+def show(opts: Options, post_id: str, profile: str | None) -> None:
+    """Show one post and every finding with its evidence; ID may be a unique prefix.
+
+    \b
+    Example:
+      selfwatch show 3fa2c91b0e
+    """
+    from .output import post_detail
+    from .watch import open_store
+
+    opts.config()
+    with open_store() as store:
+        click.echo(post_detail(store.get(post_id, profile)))
+
+
+def _mark(opts: Options, post_id: str, profile: str | None, kind: str) -> None:
+    from .output import terminal_safe
+    from .watch import mark, open_store
+
+    config = opts.config(required=True)
+    with open_store() as store:
+        owner = store.get(post_id, profile).profile
+        updated = mark(store, config.profile(owner), post_id, kind, _now())
+    click.echo(
+        f"{updated.id[:10]}: now {updated.identity.confidence} "
+        f"({terminal_safe(updated.identity.reason)})"
+    )
+
+
+@cli.command()
+@click.argument("post_id")
+@click.option("--profile", help="The profile the post belongs to, if several have it.")
+@click.pass_obj
+def notme(opts: Options, post_id: str, profile: str | None) -> None:
+    """Mark a post as not about you; later posts by that author or site follow.
+
+    \b
+    Example:
+      selfwatch notme 3fa2c91b0e
+    """
+    _mark(opts, post_id, profile, "notme")
+
+
+@cli.command()
+@click.argument("post_id")
+@click.option("--profile", help="The profile the post belongs to, if several have it.")
+@click.pass_obj
+def me(opts: Options, post_id: str, profile: str | None) -> None:
+    """Mark a post as about you; later posts by that author or site follow.
+
+    \b
+    Example:
+      selfwatch me 3fa2c91b0e
+    """
+    _mark(opts, post_id, profile, "me")
 
 
 def main() -> None:

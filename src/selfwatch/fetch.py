@@ -57,6 +57,9 @@ BACKOFF_CAP = timedelta(hours=24)
 RETRY_AFTER_CAP = timedelta(days=7)
 """A Retry-After further away than this is treated as this (a typo must not silence a feed)."""
 
+KEEPALIVE = 100
+"""Idle connections kept for reuse within one cycle."""
+
 Job = tuple[FeedSpec, FeedState]
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _PERMANENT_CODES = frozenset({301, 308})
@@ -183,10 +186,10 @@ async def fetch_all_async(
     async with httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(settings.timeout),
-        limits=httpx.Limits(
-            max_connections=settings.concurrency,
-            max_keepalive_connections=settings.concurrency,
-        ),
+        # The semaphores bound the requests in flight; the pool only has to keep enough idle
+        # connections that hosts taking turns do not close each other's (a cap at
+        # ``concurrency`` meant a new TCP connection for most requests).
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE),
         headers={"User-Agent": settings.user_agent or USER_AGENT, "Accept": ACCEPT},
         follow_redirects=False,
     ) as client:
@@ -264,6 +267,8 @@ async def _download(
     for _ in range(settings.max_redirects + 1):
         async with client.stream("GET", current, headers=headers) as response:
             location = response.headers.get("location")
+            if response.status_code != 200:
+                await _drain(response)
             if response.status_code in _REDIRECT_CODES and location:
                 target = str(response.url.join(location))
                 # Only an unbroken run of permanent redirects from the start moves the feed.
@@ -280,6 +285,15 @@ async def _download(
                 body = await _read_capped(response, settings.max_bytes)
             return _Download(response.status_code, response.headers, body, moved_to)
     raise _Failure(f"more than {settings.max_redirects} redirects (fetch.max_redirects)")
+
+
+async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a small body to its end, so the connection can be reused (else it is closed)."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > limit:
+            return
 
 
 async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

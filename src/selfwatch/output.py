@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from .lint import FileReport
-from .model import Finding
+from .model import RISK_CATEGORIES, FeedSpec, Finding
+
+if TYPE_CHECKING:
+    from .store import FeedHealth, StoredPost
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -77,3 +81,108 @@ def json_report(reports: Sequence[FileReport]) -> str:
         for r in reports
     ]
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def short_id(post_id: str) -> str:
+    """Return the first 10 characters of a post id (enough to be unique; accepted as a prefix)."""
+    return post_id[:10]
+
+
+def when(value: datetime | None) -> str:
+    """Return a compact UTC time, or '-' when unknown."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def post_table(posts: Sequence[StoredPost], *, width: int = 60) -> str:
+    """Return one line per post: id, score, flag, identity, categories, source, title and URL."""
+    if not posts:
+        return "no posts"
+    lines = [f"{'id':10}  {'score':>5}  {'':4}  {'identity':8}  {'categories':24}  title / url"]
+    for sp in posts:
+        v = sp.verdict
+        cats = ",".join(c for c in v.categories if c in RISK_CATEGORIES) or "-"
+        flag = "FLAG" if v.flagged else ""
+        title = terminal_safe(sp.post.title or sp.post.text)[:width]
+        lines.append(
+            f"{short_id(sp.id):10}  {v.score:>5}  {flag:4}  {sp.identity.confidence:8}  "
+            f"{cats[:24]:24}  {title}\n{'':59}{terminal_safe(sp.post.url)}"
+        )
+    return "\n".join(lines)
+
+
+def post_detail(sp: StoredPost) -> str:
+    """Return everything known about one stored post: the post, identity and every finding."""
+    p, v, i = sp.post, sp.verdict, sp.identity
+    lines = [
+        f"id:        {sp.id}",
+        f"profile:   {terminal_safe(sp.profile)}",
+        f"title:     {terminal_safe(p.title)}",
+        f"url:       {terminal_safe(p.url)}",
+        f"author:    {terminal_safe(p.author) or '-'}",
+        f"published: {when(p.published)}   seen: {when(sp.seen_at)}   status: {sp.status}",
+        f"feeds:     {terminal_safe(', '.join(sp.feeds)) or '-'}",
+        f"identity:  {i.confidence} ({i.role}): {terminal_safe(i.reason)}",
+        f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}",
+        "",
+        terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
+    ]
+    if v.findings:
+        lines.append("")
+        lines.append("findings:")
+    for f in v.findings:
+        lines.append(f"  {f.level.label:7} {f.rule}: {terminal_safe(f.matched)!r}")
+        lines.append(f"          {f.message}")
+        lines.append(f"          why: {terminal_safe(f.why)}")
+        lines.append(f"          suggestion: {f.suggestion}")
+    return "\n".join(lines)
+
+
+def stored_dict(sp: StoredPost) -> dict[str, Any]:
+    """Return a JSON-ready dict of a stored post."""
+    p = sp.post
+    return {
+        "id": sp.id,
+        "profile": sp.profile,
+        "title": p.title,
+        "url": p.url,
+        "author": p.author,
+        "published": p.published.isoformat() if p.published else None,
+        "seen_at": sp.seen_at.isoformat(),
+        "feeds": list(sp.feeds),
+        "identity": {
+            "confidence": sp.identity.confidence,
+            "role": sp.identity.role,
+            "reason": sp.identity.reason,
+        },
+        "score": sp.verdict.score,
+        "flagged": sp.verdict.flagged,
+        "status": sp.status,
+        "findings": [finding_dict(f) for f in sp.verdict.findings],
+    }
+
+
+def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> str:
+    """Return one line per feed: health, kind, label or URL, last success and last error."""
+    lines = []
+    for spec in specs:
+        h = health.get(spec.url)
+        state = h.state if h else None
+        if state is None or (state.last_success is None and not state.last_error):
+            status = "new"
+        elif state.disabled:
+            status = "DISABLED"
+        elif state.failures:
+            status = f"FAILING x{state.failures}"
+        else:
+            status = "ok"
+        url = state.url if state and state.url else spec.url
+        moved = f" (moved from {terminal_safe(spec.url)})" if url != spec.url else ""
+        lines.append(f"  {status:12} {spec.kind:14} {terminal_safe(url)}{moved}")
+        if spec.label:
+            lines.append(f"  {'':12} {'':14} label: {terminal_safe(spec.label)}")
+        if state and (state.last_success or state.last_error):
+            posts = h.posts if h else 0
+            lines.append(f"  {'':12} {'':14} last ok: {when(state.last_success)}; posts: {posts}")
+        if state and state.last_error and (state.failures or state.disabled):
+            lines.append(f"  {'':12} {'':14} error: {terminal_safe(state.last_error)}")
+    return "\n".join(lines) if lines else "  no feeds"
