@@ -78,6 +78,7 @@ def run_cycle(
     now: datetime,
     transport: httpx.AsyncBaseTransport | None = None,
     feeds: Sequence[FeedSpec] | None = None,
+    engine: Engine | None = None,
 ) -> CycleReport:
     """Poll the profile's feeds once and store what is new; one bad feed never stops the rest."""
     from .fetch import fetch_all, next_state
@@ -88,7 +89,7 @@ def run_cycle(
     jobs = [(replace(s, url=states[s.url].url or s.url), states[s.url]) for s in specs]
     by_url = {job.url: (spec, state) for (job, state), spec in zip(jobs, specs, strict=True)}
     results = fetch_all(jobs, config.fetch, now=now, transport=transport)
-    engine = default_engine(profile, config.checklist)
+    engine = engine or default_engine(profile, config.checklist)
     feedback = store.feedback(profile.key)
     outcomes: dict[str, FeedOutcome] = {s.url: FeedOutcome(s, None) for s in specs}
     new: list[StoredPost] = []

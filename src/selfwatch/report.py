@@ -1,0 +1,451 @@
+"""Build the pre-screen report: what an employer's background screen would find about one person.
+
+Building is pure: one profile's recorded posts, feed health and "not me" marks in, a
+:class:`Report` value out. Rendering turns it into one self-contained HTML file: inline CSS,
+charts as inline SVG drawn here, no scripts, no external assets, and a Content-Security-Policy
+that forbids loading any. Everything from feeds is escaped; only http(s) links become links.
+
+What counts where:
+
+* Only posts about the person count: identity ``me`` or ``maybe``, and not marked "not me".
+  Marked posts are listed in their own section; posts the matcher set aside are only counted.
+* Posts set to ``ignored`` are left out of every list, the score and the charts, and counted in
+  the summary. ``acked`` posts stay in, shown as handled: a handled post is still online until
+  it is deleted, so it still counts towards the score.
+* **Flagged**: the checklist flagged it; open before handled, then riskiest first.
+  **Good news**: not flagged, with a finding in a DO category (expertise, achievement, praise).
+* **Overall score**: the highest risk score among the posts that count, because a recruiter's
+  search surfaces the worst post as readily as any other. Bands: low below 40, moderate from
+  40, high from 70. The mean score of the flagged posts is shown beside it.
+
+The report never mixes people: :func:`report_from_store` reads one profile's rows only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from markupsafe import Markup
+
+from .actions import Action, Sentiment, suggest_action
+from .digest import (
+    CONFIDENCE,
+    ROLE,
+    display_title,
+    excerpt,
+    finding_snippet,
+    format_when,
+    safe_href,
+    shorten,
+    template_dirs,
+)
+from .match import Feedback
+from .model import RISK_CATEGORIES, CATEGORIES, FeedSpec, FeedState, Identity, Level, Post, Profile, Verdict
+from .sources import feed_label
+
+TEMPLATE = "report.html.j2"
+BANDS: tuple[tuple[int, str], ...] = ((70, "high"), (40, "moderate"), (0, "low"))
+"""(lowest score, band), highest first."""
+BAND_MEANING = {
+    "low": "Nothing found is likely to worry an employer.",
+    "moderate": "Some posts could raise questions in a screening; review the flagged items.",
+    "high": "At least one post is likely to count against you; deal with it first.",
+}
+MAX_MONTHS = 36
+"""Beyond this span the timeline counts by year, so the chart stays readable."""
+
+
+class RecordedPost(Protocol):
+    """The shape of ``store.StoredPost`` that the report reads (the pure core cannot import it)."""
+
+    @property
+    def profile(self) -> str: ...
+    @property
+    def post(self) -> Post: ...
+    @property
+    def identity(self) -> Identity: ...
+    @property
+    def verdict(self) -> Verdict: ...
+    @property
+    def feeds(self) -> tuple[str, ...]: ...
+    @property
+    def seen_at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
+
+
+class RecordedFeed(Protocol):
+    """The shape of ``store.FeedHealth`` that the report reads."""
+
+    @property
+    def spec(self) -> FeedSpec: ...
+    @property
+    def state(self) -> FeedState: ...
+    @property
+    def configured_url(self) -> str: ...
+    @property
+    def posts(self) -> int: ...
+
+
+class ReportSource(Protocol):
+    """What :func:`report_from_store` needs from ``store.Store``."""
+
+    def posts(self, profile: str) -> Sequence[RecordedPost]: ...
+    def feed_health(self, profile: str) -> Sequence[RecordedFeed]: ...
+    def feedback(self, profile: str) -> Feedback: ...
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One post in the report: the post, who it is about, its verdict, feeds, triage and action."""
+
+    post: Post
+    identity: Identity
+    verdict: Verdict
+    sources: tuple[str, ...]
+    status: str
+    action: Action | None
+    """What to do; None for posts that are not about the person."""
+
+    @property
+    def handled(self) -> bool:
+        """Return True when the person has acknowledged the post."""
+        return self.status == "acked"
+
+    @property
+    def worst_level(self) -> Level | None:
+        """Return the highest level among the risk findings, or None without risks."""
+        return max((f.level for f in self.verdict.risks), default=None)
+
+
+@dataclass(frozen=True)
+class Score:
+    """The overall score: the worst post's risk score, its band, and the flagged posts' mean."""
+
+    value: int
+    band: str
+    mean: int | None
+    """Mean risk score of the flagged posts, rounded; None when nothing is flagged."""
+
+    @property
+    def meaning(self) -> str:
+        """Return one sentence saying what the band means."""
+        return BAND_MEANING[self.band]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart."""
+
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """One feed or archive read for the profile, with its health."""
+
+    label: str
+    spec: FeedSpec
+    state: FeedState
+    configured_url: str
+    posts: int
+
+    @property
+    def status(self) -> str:
+        """Return ``disabled``, ``failing``, ``ok`` or ``never read``."""
+        if self.state.disabled:
+            return "disabled"
+        if self.state.failures:
+            return "failing"
+        return "ok" if self.state.last_success else "never read"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One profile's pre-screen report, ready to render."""
+
+    profile_key: str
+    profile_name: str
+    generated_at: datetime
+    timezone: str
+    score: Score
+    flagged: tuple[ReportItem, ...]
+    good_news: tuple[ReportItem, ...]
+    not_me: tuple[ReportItem, ...]
+    by_month: tuple[Bar, ...]
+    by_category: tuple[Bar, ...]
+    good_by_category: tuple[Bar, ...]
+    identity: tuple[Bar, ...]
+    """Posts recorded by identity: me, maybe, not_me (marked or set aside by the matcher)."""
+    counted: int
+    """Posts about the person that the report covers (not ignored)."""
+    ignored: int
+    set_aside: int
+    """Posts the matcher judged not about the person (not marked by hand)."""
+    feeds: tuple[FeedRow, ...]
+    archives: tuple[str, ...]
+    first: datetime | None
+    last: datetime | None
+    """Earliest and latest date among the posts covered."""
+
+    @property
+    def handled(self) -> int:
+        """Return how many flagged posts are marked handled."""
+        return sum(1 for item in self.flagged if item.handled)
+
+
+def build_report(
+    profile: Profile,
+    posts: Sequence[RecordedPost],
+    health: Sequence[RecordedFeed],
+    not_me: Sequence[RecordedPost],
+    archives: Sequence[str],
+    *,
+    now: datetime,
+    sentiment: Sentiment | None = None,
+) -> Report:
+    """Sort one profile's recorded posts into the report's sections, score them and count them.
+
+    ``posts`` are every post recorded for the profile; ``not_me`` those the person marked as
+    not about them; ``archives`` names the archives read besides the feeds. Rows of another
+    profile are refused. ``sentiment`` is passed to :func:`suggest_action`.
+    """
+    foreign = {p.profile for p in (*posts, *not_me)} - {profile.key}
+    if foreign:
+        raise ValueError(f"posts of other profiles in {profile.key!r}'s report: {sorted(foreign)}")
+    labels = {h.spec.url: _label(h.spec) for h in health}
+    marked = {p.post.id for p in not_me}
+    about = [p for p in posts if p.identity.confidence != "not_me" and p.post.id not in marked]
+    counted = [p for p in about if p.status != "ignored"]
+    flagged = [_item(p, labels, sentiment) for p in counted if p.verdict.flagged]
+    good = [_item(p, labels, sentiment) for p in counted if not p.verdict.flagged and p.verdict.good]
+    flagged.sort(key=lambda i: (i.handled, -i.verdict.score, -(i.worst_level or 0), *_newest(i)))
+    good.sort(key=lambda i: (-len(i.verdict.good), *_newest(i)))
+    zone = _zone(profile.timezone)
+    dates = [_when(p).astimezone(zone) for p in counted]
+    scores = [p.verdict.score for p in counted]
+    flagged_scores = [i.verdict.score for i in flagged]
+    set_aside = sum(1 for p in posts if p.identity.confidence == "not_me" and p.post.id not in marked)
+    return Report(
+        profile_key=profile.key,
+        profile_name=profile.name,
+        generated_at=now,
+        timezone=profile.timezone,
+        score=_score(max(scores, default=0), flagged_scores),
+        flagged=tuple(flagged),
+        good_news=tuple(good),
+        not_me=tuple(_item(p, labels, None, act=False) for p in not_me),
+        by_month=timeline([_when(p).astimezone(zone) for p in counted if p.verdict.flagged], now.astimezone(zone)),
+        by_category=_tally(flagged, risk=True),
+        good_by_category=_tally([*flagged, *good], risk=False),
+        identity=_identity_counts(posts, marked, len(not_me)),
+        counted=len(counted),
+        ignored=len(about) - len(counted),
+        set_aside=set_aside,
+        feeds=tuple(FeedRow(_label(h.spec), h.spec, h.state, h.configured_url, h.posts) for h in health),
+        archives=tuple(archives),
+        first=min(dates, default=None),
+        last=max(dates, default=None),
+    )
+
+
+def _item(
+    p: RecordedPost, labels: dict[str, str], sentiment: Sentiment | None, *, act: bool = True
+) -> ReportItem:
+    action = suggest_action(p.post, p.identity, p.verdict, sentiment=sentiment) if act else None
+    sources = tuple(labels.get(url) or _label(FeedSpec(url, "url", p.profile)) for url in p.feeds)
+    return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action)
+
+
+def _label(spec: FeedSpec) -> str:
+    return feed_label(spec)
+
+
+def _when(p: RecordedPost) -> datetime:
+    moment = p.post.published or p.seen_at
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _newest(item: ReportItem) -> tuple[float, str]:
+    published = item.post.published
+    return (-(published.timestamp() if published else float("-inf")), item.post.id)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def band(score: int) -> str:
+    """Return the band a 0-100 risk score falls in: ``low``, ``moderate`` or ``high``."""
+    return next(name for floor, name in BANDS if score >= floor)
+
+
+def _score(worst: int, flagged: list[int]) -> Score:
+    mean = round(sum(flagged) / len(flagged)) if flagged else None
+    return Score(worst, band(worst), mean)
+
+
+def _tally(items: Iterable[ReportItem], *, risk: bool) -> tuple[Bar, ...]:
+    counts: Counter[str] = Counter()
+    for item in items:
+        counts.update({f.category for f in item.verdict.findings if f.is_risk == risk})
+    order = {name: n for n, name in enumerate(CATEGORIES)}
+    ranked = sorted(counts, key=lambda c: (-counts[c], order.get(c, len(order)), c))
+    return tuple(Bar(name, counts[name]) for name in ranked)
+
+
+def _identity_counts(posts: Sequence[RecordedPost], marked: set[str], n_marked: int) -> tuple[Bar, ...]:
+    counts = Counter(p.identity.confidence for p in posts if p.post.id not in marked)
+    return (
+        Bar("me", counts["me"]),
+        Bar("maybe", counts["maybe"]),
+        Bar("not_me", counts["not_me"] + n_marked),
+    )
+
+
+def timeline(moments: Sequence[datetime], now: datetime) -> tuple[Bar, ...]:
+    """Count ``moments`` per month from the first one to ``now``'s month (per year past 3 years).
+
+    Months without posts get a zero bar, so a quiet stretch shows as one.
+    """
+    if not moments:
+        return ()
+    start = min(moments)
+    end = max(max(moments), now)
+    span = (end.year - start.year) * 12 + end.month - start.month + 1
+    if span > MAX_MONTHS:
+        years = Counter(m.year for m in moments)
+        return tuple(Bar(str(y), years[y]) for y in range(start.year, end.year + 1))
+    months = Counter((m.year, m.month) for m in moments)
+    bars = []
+    for n in range(span):
+        year, month = divmod(start.year * 12 + start.month - 1 + n, 12)
+        bars.append(Bar(f"{year}-{month + 1:02d}", months[(year, month + 1)]))
+    return tuple(bars)
+
+
+# --- Charts: inline SVG, drawn here so the report needs no script or library ------------------
+
+BAR_COLOUR = "#b42318"
+GOOD_COLOUR = "#067647"
+
+
+def column_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Markup:
+    """Return an SVG column chart of ``bars``; each column's height is proportional to its value."""
+    slot, height, top, bottom, left = 40, 140, 16, 28, 8
+    width = left * 2 + slot * len(bars)
+    peak = max((b.value for b in bars), default=0) or 1
+    every = max(1, -(-len(bars) // 18))  # label at most 18 columns
+    parts = []
+    for n, bar in enumerate(bars):
+        h = round(height * bar.value / peak, 1)
+        x = left + n * slot
+        y = top + height - h
+        parts.append(
+            f'<rect class="bar" data-value="{bar.value}" x="{x + 6}" y="{y}" width="{slot - 12}" '
+            f'height="{h}" fill="{colour}"><title>{escape(bar.label)}: {bar.value}</title></rect>'
+        )
+        if bar.value:
+            parts.append(_text(x + slot / 2, y - 3, str(bar.value), "middle"))
+        if n % every == 0:
+            parts.append(_text(x + slot / 2, top + height + 16, bar.label, "middle"))
+    axis = top + height
+    parts.append(f'<line x1="{left}" y1="{axis}" x2="{width - left}" y2="{axis}" stroke="#98a2b3"/>')
+    return _svg(width, top + height + bottom, title, parts)
+
+
+def row_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Markup:
+    """Return an SVG bar chart with one row per bar; each bar's width is proportional to its value."""
+    row, label_width, length, right = 24, 130, 300, 40
+    peak = max((b.value for b in bars), default=0) or 1
+    parts = []
+    for n, bar in enumerate(bars):
+        w = round(length * bar.value / peak, 1)
+        y = n * row + 4
+        parts.append(_text(label_width - 8, y + 12, bar.label.replace("_", " "), "end"))
+        parts.append(
+            f'<rect class="bar" data-value="{bar.value}" x="{label_width}" y="{y}" width="{w}" '
+            f'height="{row - 8}" fill="{colour}"><title>{escape(bar.label)}: {bar.value}</title></rect>'
+        )
+        parts.append(_text(label_width + w + 6, y + 12, str(bar.value), "start"))
+    return _svg(label_width + length + right, row * len(bars) + 8, title, parts)
+
+
+def _text(x: float, y: float, value: str, anchor: str) -> str:
+    return f'<text x="{x}" y="{y}" text-anchor="{anchor}">{escape(value)}</text>'
+
+
+def _svg(width: float, height: float, title: str, parts: list[str]) -> Markup:
+    body = "".join(parts)
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>{body}</svg>'
+    )
+
+
+# --- Rendering -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dirs(templates_dir)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    filters: dict[str, Callable[..., object]] = {
+        "href": safe_href,
+        "title": display_title,
+        "when": format_when,
+        "shorten": shorten,
+        "excerpt": excerpt,
+        "snippet": finding_snippet,
+    }
+    env.filters.update(filters)
+    env.globals.update(
+        CONFIDENCE=CONFIDENCE,
+        ROLE=ROLE,
+        column_chart=column_chart,
+        row_chart=row_chart,
+        GOOD_COLOUR=GOOD_COLOUR,
+        RISK_CATEGORIES=RISK_CATEGORIES,
+    )
+    return env
+
+
+def render_report(report: Report, templates_dir: Path | None = None) -> str:
+    """Render the report as one self-contained HTML page (inline CSS and SVG, no scripts)."""
+    template = _environment(templates_dir).get_template(TEMPLATE)
+    return template.render(report=report)
+
+
+def report_from_store(
+    store: ReportSource,
+    profile: Profile,
+    *,
+    now: datetime,
+    archives: Sequence[str] = (),
+    sentiment: Sentiment | None = None,
+) -> Report:
+    """Read one profile's posts, feeds and "not me" marks from ``store`` and build its report."""
+    posts = store.posts(profile.key)
+    marked = store.feedback(profile.key).not_me_posts
+    not_me = [p for p in posts if p.post.id in marked]
+    health = store.feed_health(profile.key)
+    return build_report(profile, posts, health, not_me, archives, now=now, sentiment=sentiment)
