@@ -20,9 +20,11 @@ from typing import Any
 from .errors import ConfigError
 from .model import (
     CATEGORIES,
+    WEEKDAYS,
     CategoryOverride,
     ChecklistSettings,
     CustomRule,
+    DigestSettings,
     FeedSpec,
     Level,
     Profile,
@@ -52,6 +54,15 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class AgentSettings:
+    """How ``selfwatch run`` behaves."""
+
+    poll_minutes: int = 60
+    log_file: str = ""
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated config."""
 
@@ -60,6 +71,8 @@ class Config:
     checklist: ChecklistSettings = field(default_factory=ChecklistSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     profiles: tuple[Profile, ...] = ()
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    agent: AgentSettings = field(default_factory=AgentSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Validated sections owned by other modules, as their values (``smtp`` -> SmtpSettings)."""
 
@@ -132,14 +145,16 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     lint = _lint(v, raw.get("lint", {}))
     checklist = _checklist(v, raw.get("checklist", {}), "checklist")
     fetch = _fetch(v, raw.get("fetch", {}))
-    profiles = _profiles(v, raw.get("profiles", []))
+    digest = _digest(v, raw.get("digest", {}), "digest", DigestSettings())
+    agent = _agent(v, raw.get("agent", {}))
+    profiles = _profiles(v, raw.get("profiles", []), digest)
     extra: dict[str, Any] = {}
     for name, check in EXTRA_SECTIONS.items():
         if name in raw:
             extra[name] = check(v, raw[name], name)
     if v.problems:
         raise ConfigError(v.problems, str(path) if path else "")
-    return Config(path, lint, checklist, fetch, profiles, extra)
+    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra)
 
 
 def _smtp(v: _Validator, raw: Any, key: str) -> Any:
@@ -181,6 +196,11 @@ PROFILE_KEYS = (
     "digest",
 )
 FEED_KEYS = ("url", "own", "label", "kind")
+DIGEST_KEYS = (
+    "schedule", "time", "day", "realtime_level", "heartbeat", "baseline", "cc", "templates_dir",
+)  # fmt: skip
+AGENT_KEYS = ("poll_minutes", "log_file", "log_level")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
@@ -374,7 +394,53 @@ def _fetch(v: _Validator, table: Any) -> FetchSettings:
     )
 
 
-def _profiles(v: _Validator, items: Any) -> tuple[Profile, ...]:
+def _digest(v: _Validator, table: Any, prefix: str, base: DigestSettings) -> DigestSettings:
+    """Validate a [digest] table; keys it leaves out keep the values of ``base``."""
+    if not v.keys(table, prefix, DIGEST_KEYS):
+        return base
+    schedule = v.typed(table, prefix, "schedule", str, base.schedule)
+    if schedule not in ("realtime", "daily", "weekly"):
+        v.add(_join(prefix, "schedule"), f"must be realtime, daily or weekly, got {schedule!r}")
+        schedule = base.schedule
+    time = v.typed(table, prefix, "time", str, base.time)
+    if not _HHMM.match(time):
+        v.add(_join(prefix, "time"), f"expected HH:MM (24-hour), got {time!r}")
+        time = base.time
+    day = v.typed(table, prefix, "day", str, base.day).lower()
+    if day not in WEEKDAYS:
+        v.add(_join(prefix, "day"), f"unknown day {day!r}{_did_you_mean(day, list(WEEKDAYS))}")
+        day = base.day
+    cc = v.strings(table, prefix, "cc") if "cc" in table else base.cc
+    for i, email in enumerate(cc):
+        if "@" not in email:
+            v.add(f"{prefix}.cc[{i}]", f"not an email address: {email!r}")
+    return DigestSettings(
+        schedule=schedule,
+        time=time,
+        day=day,
+        realtime_level=v.level(table, prefix, "realtime_level", base.realtime_level),
+        heartbeat=v.typed(table, prefix, "heartbeat", bool, base.heartbeat),
+        baseline=v.typed(table, prefix, "baseline", bool, base.baseline),
+        cc=cc,
+        templates_dir=v.typed(table, prefix, "templates_dir", str, base.templates_dir),
+    )
+
+
+def _agent(v: _Validator, table: Any) -> AgentSettings:
+    if not v.keys(table, "agent", AGENT_KEYS):
+        return AgentSettings()
+    level = v.typed(table, "agent", "log_level", str, "info").lower()
+    if level not in ("debug", "info", "warning", "error"):
+        v.add("agent.log_level", f"must be debug, info, warning or error, got {level!r}")
+        level = "info"
+    return AgentSettings(
+        poll_minutes=v.positive(table, "agent", "poll_minutes", 60),
+        log_file=v.typed(table, "agent", "log_file", str, ""),
+        log_level=level,
+    )
+
+
+def _profiles(v: _Validator, items: Any, digest: DigestSettings) -> tuple[Profile, ...]:
     if not isinstance(items, list):
         v.add("profiles", "expected a list of tables ([[profiles]])")
         return ()
@@ -382,7 +448,7 @@ def _profiles(v: _Validator, items: Any) -> tuple[Profile, ...]:
     seen: set[str] = set()
     for i, spec in enumerate(items):
         prefix = f"profiles[{i}]"
-        profile = _profile(v, spec, prefix)
+        profile = _profile(v, spec, prefix, digest)
         if profile is None:
             continue
         if profile.key in seen:
@@ -397,7 +463,7 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "me"
 
 
-def _profile(v: _Validator, spec: Any, prefix: str) -> Profile | None:
+def _profile(v: _Validator, spec: Any, prefix: str, digest: DigestSettings) -> Profile | None:
     if not v.keys(spec, prefix, PROFILE_KEYS):
         return None
     name = v.typed(spec, prefix, "name", str, "").strip()
@@ -446,6 +512,7 @@ def _profile(v: _Validator, spec: Any, prefix: str) -> Profile | None:
         recipients=recipients,
         timezone=tz,
         checklist=checklist,
+        digest=_digest(v, spec.get("digest", {}), _join(prefix, "digest"), digest),
     )
 
 

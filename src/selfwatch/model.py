@@ -171,6 +171,32 @@ class FeedSpec:
     label: str = ""
 
 
+Schedule = Literal["realtime", "daily", "weekly"]
+WEEKDAYS: tuple[str, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """When and how a profile's digest goes out."""
+
+    schedule: Schedule = "daily"
+    time: str = "08:00"
+    """Local time of day (HH:MM, in the profile's time zone) for daily and weekly digests."""
+    day: str = "monday"
+    """Day of the week for weekly digests."""
+    realtime_level: Level = Level.WARNING
+    """With ``realtime``: send right after a poll that found something at or above this level."""
+    heartbeat: bool = False
+    """Send a short "nothing new" digest when a scheduled digest has nothing in it."""
+    baseline: bool = True
+    """First run: send one digest of what already exists (False: record it silently)."""
+    cc: tuple[str, ...] = ()
+    """Copied on every digest (a coach)."""
+    templates_dir: str = ""
+
+
 @dataclass(frozen=True)
 class Profile:
     """One person being watched: who they are, how to find them, who gets their digest."""
@@ -194,6 +220,7 @@ class Profile:
     recipients: tuple[str, ...] = ()
     timezone: str = "UTC"
     checklist: ChecklistSettings = field(default_factory=ChecklistSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
 
     @property
     def all_names(self) -> tuple[str, ...]:

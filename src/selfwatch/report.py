@@ -49,7 +49,18 @@ from .digest import (
     template_dirs,
 )
 from .match import Feedback
-from .model import RISK_CATEGORIES, CATEGORIES, FeedSpec, FeedState, Identity, Level, Post, Profile, Verdict
+from .model import (
+    CATEGORIES,
+    RISK_CATEGORIES,
+    Confidence,
+    FeedSpec,
+    FeedState,
+    Identity,
+    Level,
+    Post,
+    Profile,
+    Verdict,
+)
 from .sources import feed_label
 
 TEMPLATE = "report.html.j2"
@@ -60,6 +71,7 @@ BAND_MEANING = {
     "moderate": "Some posts could raise questions in a screening; review the flagged items.",
     "high": "At least one post is likely to count against you; deal with it first.",
 }
+IDS: tuple[Confidence, ...] = ("me", "maybe", "not_me")
 MAX_MONTHS = 36
 """Beyond this span the timeline counts by year, so the chart stays readable."""
 
@@ -223,36 +235,39 @@ def build_report(
     foreign = {p.profile for p in (*posts, *not_me)} - {profile.key}
     if foreign:
         raise ValueError(f"posts of other profiles in {profile.key!r}'s report: {sorted(foreign)}")
-    labels = {h.spec.url: _label(h.spec) for h in health}
+    labels = {h.spec.url: feed_label(h.spec) for h in health}
     marked = {p.post.id for p in not_me}
-    about = [p for p in posts if p.identity.confidence != "not_me" and p.post.id not in marked]
+    rest = [p for p in posts if p.post.id not in marked]
+    about = [p for p in rest if p.identity.confidence != "not_me"]
     counted = [p for p in about if p.status != "ignored"]
-    flagged = [_item(p, labels, sentiment) for p in counted if p.verdict.flagged]
-    good = [_item(p, labels, sentiment) for p in counted if not p.verdict.flagged and p.verdict.good]
-    flagged.sort(key=lambda i: (i.handled, -i.verdict.score, -(i.worst_level or 0), *_newest(i)))
-    good.sort(key=lambda i: (-len(i.verdict.good), *_newest(i)))
+    flagged = sorted((_item(p, labels, sentiment) for p in counted if p.verdict.flagged), key=_risk)
+    good = sorted(
+        (_item(p, labels, sentiment) for p in counted if not p.verdict.flagged and p.verdict.good),
+        key=lambda i: (-len(i.verdict.good), *_newest(i)),
+    )
     zone = _zone(profile.timezone)
     dates = [_when(p).astimezone(zone) for p in counted]
-    scores = [p.verdict.score for p in counted]
-    flagged_scores = [i.verdict.score for i in flagged]
-    set_aside = sum(1 for p in posts if p.identity.confidence == "not_me" and p.post.id not in marked)
+    flagged_dates = [_when(p).astimezone(zone) for p in counted if p.verdict.flagged]
+    identity = Counter(p.identity.confidence for p in rest)
     return Report(
         profile_key=profile.key,
         profile_name=profile.name,
         generated_at=now,
         timezone=profile.timezone,
-        score=_score(max(scores, default=0), flagged_scores),
+        score=_score(max((p.verdict.score for p in counted), default=0), flagged),
         flagged=tuple(flagged),
         good_news=tuple(good),
         not_me=tuple(_item(p, labels, None, act=False) for p in not_me),
-        by_month=timeline([_when(p).astimezone(zone) for p in counted if p.verdict.flagged], now.astimezone(zone)),
+        by_month=timeline(flagged_dates, now.astimezone(zone)),
         by_category=_tally(flagged, risk=True),
         good_by_category=_tally([*flagged, *good], risk=False),
-        identity=_identity_counts(posts, marked, len(not_me)),
+        identity=tuple(Bar(c, identity[c] + (len(marked) if c == "not_me" else 0)) for c in IDS),
         counted=len(counted),
         ignored=len(about) - len(counted),
-        set_aside=set_aside,
-        feeds=tuple(FeedRow(_label(h.spec), h.spec, h.state, h.configured_url, h.posts) for h in health),
+        set_aside=identity["not_me"],
+        feeds=tuple(
+            FeedRow(labels[h.spec.url], h.spec, h.state, h.configured_url, h.posts) for h in health
+        ),
         archives=tuple(archives),
         first=min(dates, default=None),
         last=max(dates, default=None),
@@ -263,12 +278,12 @@ def _item(
     p: RecordedPost, labels: dict[str, str], sentiment: Sentiment | None, *, act: bool = True
 ) -> ReportItem:
     action = suggest_action(p.post, p.identity, p.verdict, sentiment=sentiment) if act else None
-    sources = tuple(labels.get(url) or _label(FeedSpec(url, "url", p.profile)) for url in p.feeds)
+    sources = tuple(labels.get(u) or feed_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
     return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action)
 
 
-def _label(spec: FeedSpec) -> str:
-    return feed_label(spec)
+def _risk(item: ReportItem) -> tuple[bool, int, int, float, str]:
+    return (item.handled, -item.verdict.score, -(item.worst_level or 0), *_newest(item))
 
 
 def _when(p: RecordedPost) -> datetime:
@@ -293,8 +308,9 @@ def band(score: int) -> str:
     return next(name for floor, name in BANDS if score >= floor)
 
 
-def _score(worst: int, flagged: list[int]) -> Score:
-    mean = round(sum(flagged) / len(flagged)) if flagged else None
+def _score(worst: int, flagged: Sequence[ReportItem]) -> Score:
+    scores = [item.verdict.score for item in flagged]
+    mean = round(sum(scores) / len(scores)) if scores else None
     return Score(worst, band(worst), mean)
 
 
@@ -305,15 +321,6 @@ def _tally(items: Iterable[ReportItem], *, risk: bool) -> tuple[Bar, ...]:
     order = {name: n for n, name in enumerate(CATEGORIES)}
     ranked = sorted(counts, key=lambda c: (-counts[c], order.get(c, len(order)), c))
     return tuple(Bar(name, counts[name]) for name in ranked)
-
-
-def _identity_counts(posts: Sequence[RecordedPost], marked: set[str], n_marked: int) -> tuple[Bar, ...]:
-    counts = Counter(p.identity.confidence for p in posts if p.post.id not in marked)
-    return (
-        Bar("me", counts["me"]),
-        Bar("maybe", counts["maybe"]),
-        Bar("not_me", counts["not_me"] + n_marked),
-    )
 
 
 def timeline(moments: Sequence[datetime], now: datetime) -> tuple[Bar, ...]:
@@ -344,44 +351,41 @@ GOOD_COLOUR = "#067647"
 
 
 def column_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Markup:
-    """Return an SVG column chart of ``bars``; each column's height is proportional to its value."""
-    slot, height, top, bottom, left = 40, 140, 16, 28, 8
-    width = left * 2 + slot * len(bars)
+    """Return an SVG column chart; each column's height is proportional to its value."""
+    slot, height, top, left = 40, 140, 16, 8
+    width, axis = left * 2 + slot * len(bars), top + height
     peak = max((b.value for b in bars), default=0) or 1
-    every = max(1, -(-len(bars) // 18))  # label at most 18 columns
-    parts = []
+    every = -(-len(bars) // 18)  # label at most 18 columns
+    parts = [f'<line x1="{left}" y1="{axis}" x2="{width - left}" y2="{axis}" stroke="#98a2b3"/>']
     for n, bar in enumerate(bars):
         h = round(height * bar.value / peak, 1)
-        x = left + n * slot
-        y = top + height - h
-        parts.append(
-            f'<rect class="bar" data-value="{bar.value}" x="{x + 6}" y="{y}" width="{slot - 12}" '
-            f'height="{h}" fill="{colour}"><title>{escape(bar.label)}: {bar.value}</title></rect>'
-        )
+        x, y = left + n * slot, axis - h
+        parts.append(_rect(bar, x + 6, y, slot - 12, h, colour))
         if bar.value:
             parts.append(_text(x + slot / 2, y - 3, str(bar.value), "middle"))
         if n % every == 0:
-            parts.append(_text(x + slot / 2, top + height + 16, bar.label, "middle"))
-    axis = top + height
-    parts.append(f'<line x1="{left}" y1="{axis}" x2="{width - left}" y2="{axis}" stroke="#98a2b3"/>')
-    return _svg(width, top + height + bottom, title, parts)
+            parts.append(_text(x + slot / 2, axis + 16, bar.label, "middle"))
+    return _svg(width, axis + 28, title, parts)
 
 
 def row_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Markup:
-    """Return an SVG bar chart with one row per bar; each bar's width is proportional to its value."""
-    row, label_width, length, right = 24, 130, 300, 40
+    """Return an SVG chart with one row per bar; each bar's width is proportional to its value."""
+    row, left, length = 24, 130, 300
     peak = max((b.value for b in bars), default=0) or 1
     parts = []
     for n, bar in enumerate(bars):
-        w = round(length * bar.value / peak, 1)
-        y = n * row + 4
-        parts.append(_text(label_width - 8, y + 12, bar.label.replace("_", " "), "end"))
-        parts.append(
-            f'<rect class="bar" data-value="{bar.value}" x="{label_width}" y="{y}" width="{w}" '
-            f'height="{row - 8}" fill="{colour}"><title>{escape(bar.label)}: {bar.value}</title></rect>'
-        )
-        parts.append(_text(label_width + w + 6, y + 12, str(bar.value), "start"))
-    return _svg(label_width + length + right, row * len(bars) + 8, title, parts)
+        w, y = round(length * bar.value / peak, 1), n * row + 4
+        parts.append(_text(left - 8, y + 12, bar.label.replace("_", " "), "end"))
+        parts.append(_rect(bar, left, y, w, row - 8, colour))
+        parts.append(_text(left + w + 6, y + 12, str(bar.value), "start"))
+    return _svg(left + length + 40, row * len(bars) + 8, title, parts)
+
+
+def _rect(bar: Bar, x: float, y: float, width: float, height: float, colour: str) -> str:
+    return (
+        f'<rect class="bar" data-value="{bar.value}" x="{x}" y="{y}" width="{width}" '
+        f'height="{height}" fill="{colour}"><title>{escape(bar.label)}: {bar.value}</title></rect>'
+    )
 
 
 def _text(x: float, y: float, value: str, anchor: str) -> str:

@@ -44,6 +44,8 @@ from .model import (
 )
 
 Status = Literal["new", "acked", "ignored"]
+DigestKind = Literal["regular", "baseline", "heartbeat", "silent"]
+Channel = Literal["smtp", "file", "none"]
 Order = Literal["newest", "risk"]
 BUSY_TIMEOUT_MS = 5000
 
@@ -66,6 +68,20 @@ class StoredPost:
     def id(self) -> str:
         """Return the post id."""
         return self.post.id
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest that went out (or was written to files, or recorded silently)."""
+
+    id: int
+    profile: str
+    created_at: datetime
+    kind: DigestKind
+    channel: Channel
+    subject: str
+    recipients: tuple[str, ...]
+    items: int
 
 
 @dataclass(frozen=True)
@@ -157,7 +173,37 @@ def _m1_initial(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [_m1_initial]
+_SCHEMA_2 = (
+    """CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('regular', 'baseline', 'heartbeat', 'silent')),
+        channel TEXT NOT NULL CHECK (channel IN ('smtp', 'file', 'none')),
+        subject TEXT NOT NULL DEFAULT '',
+        recipients TEXT NOT NULL DEFAULT '',
+        message_id TEXT NOT NULL DEFAULT '',
+        items INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX digests_profile ON digests (profile, id)",
+    "CREATE INDEX profile_posts_pending ON profile_posts (profile, digest_id)",
+    """CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX events_profile ON events (profile, kind, id)",
+)
+
+
+def _m2_digests(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_2:
+        db.execute(statement)
+
+
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
 
@@ -615,3 +661,88 @@ class Store:
         return Feedback.from_marks(
             Mark(row["kind"], row["post_id"], row["author"], row["site"]) for row in rows
         )
+
+    # --- digests and events --------------------------------------------------------------------
+
+    def pending(self, profile: str) -> list[StoredPost]:
+        """Return the posts about ``profile``'s person not yet in a digest, most risky first.
+
+        Posts decided ``not_me`` and posts the user ignored are never pending.
+        """
+        sql = (
+            _SELECT_POSTS + " WHERE pp.profile = ? AND pp.digest_id IS NULL"
+            " AND pp.confidence != 'not_me' AND pp.status != 'ignored'"
+            f" ORDER BY {_ORDER['risk']}"
+        )
+        return [_stored(row) for row in self._db.execute(sql, (profile,))]
+
+    def record_digest(
+        self,
+        profile: str,
+        *,
+        created_at: datetime,
+        kind: DigestKind,
+        channel: Channel,
+        subject: str,
+        post_ids: Collection[str],
+        recipients: Collection[str] = (),
+        message_id: str = "",
+    ) -> int:
+        """Record a delivered digest and mark its posts delivered, in one transaction."""
+        with self.transaction():
+            cursor = self._db.execute(
+                """INSERT INTO digests (profile, created_at, kind, channel, subject, recipients,
+                    message_id, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (profile, _ts(created_at), kind, channel, subject, ", ".join(recipients),
+                 message_id, len(post_ids)),
+            )  # fmt: skip
+            digest_id = int(cursor.lastrowid or 0)
+            self._db.executemany(
+                "UPDATE profile_posts SET digest_id = ? "
+                "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
+                [(digest_id, profile, post_id) for post_id in post_ids],
+            )
+            return digest_id
+
+    def last_digest(
+        self, profile: str, *, channels: Collection[str] = ("smtp", "file", "none")
+    ) -> DigestRecord | None:
+        """Return the newest digest recorded for ``profile`` (on those channels), if any."""
+        marks = ", ".join("?" for _ in channels)
+        row = self._db.execute(
+            f"SELECT * FROM digests WHERE profile = ? AND channel IN ({marks}) "
+            "ORDER BY id DESC LIMIT 1",
+            (profile, *channels),
+        ).fetchone()
+        if row is None:
+            return None
+        return DigestRecord(
+            id=row["id"],
+            profile=row["profile"],
+            created_at=_dt(row["created_at"]) or datetime.min.replace(tzinfo=UTC),
+            kind=row["kind"],
+            channel=row["channel"],
+            subject=row["subject"],
+            recipients=tuple(r for r in row["recipients"].split(", ") if r),
+            items=row["items"],
+        )
+
+    def log_event(self, profile: str, kind: str, at: datetime, detail: str = "") -> None:
+        """Remember that something happened (a poll, a digest, a failure) for ``status``."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO events (profile, kind, at, detail) VALUES (?, ?, ?, ?)",
+                (profile, kind, _ts(at), detail),
+            )
+
+    def last_event(self, profile: str, kind: str) -> tuple[datetime, str] | None:
+        """Return when the newest ``kind`` event of ``profile`` happened, and its detail."""
+        row = self._db.execute(
+            "SELECT at, detail FROM events WHERE profile = ? AND kind = ? ORDER BY id DESC LIMIT 1",
+            (profile, kind),
+        ).fetchone()
+        if row is None:
+            return None
+        at = _dt(row["at"])
+        assert at is not None
+        return at, row["detail"]

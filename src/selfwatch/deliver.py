@@ -1,0 +1,258 @@
+"""Compose a profile's digest from the store and deliver it: by mail, to files, or as a preview.
+
+Nothing is lost and nothing is sent twice: the posts in a digest are marked delivered only after
+the SMTP server accepted the message, in the same transaction that records the digest. A
+refused, dropped or timed-out send leaves them pending for the next digest and is logged as a
+``digest_error`` event that ``selfwatch status`` shows. (If the process dies between the
+server's acceptance and that commit, the next digest repeats those posts: at least once, never
+zero times.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from .config import Config
+from .digest import CombinedDigest, Digest, build_digest, combine, render_html, render_text
+from .errors import ConfigError, MailError
+from .mailer import SmtpSettings, build_message, send, write_to_dir
+from .model import Profile
+from .store import DigestKind, Store, StoredPost
+
+Mode = Literal["send", "files", "preview"]
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A rendered digest and the stored posts it covers."""
+
+    digest: Digest
+    posts: tuple[StoredPost, ...]
+    html: str
+    text: str
+    kind: DigestKind
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one digest."""
+
+    profile: str
+    kind: DigestKind
+    items: int
+    subject: str
+    digest_id: int | None = None
+    paths: tuple[Path, ...] = ()
+    skipped: str = ""
+    """Why nothing went out (e.g. "nothing new"), when nothing did."""
+
+
+@dataclass(frozen=True)
+class CombinedDelivery:
+    """A coach's combined digest and what was recorded for each client."""
+
+    digest: CombinedDigest
+    deliveries: tuple[Delivery, ...]
+    html: str
+    text: str
+    paths: tuple[Path, ...] = ()
+
+
+def compose(
+    config: Config,
+    profile: Profile,
+    store: Store,
+    *,
+    now: datetime,
+    baseline: bool | None = None,
+) -> Composed:
+    """Build and render the digest of every pending post of ``profile``."""
+    if baseline is None:
+        baseline = store.last_digest(profile.key) is None
+    posts = tuple(store.pending(profile.key))
+    health = store.feed_health(profile.key)
+    labels = {h.spec.url: (h.spec.label or h.spec.url) for h in health}
+    items = [
+        (sp.post, sp.identity, sp.verdict, tuple(labels.get(f, f) for f in sp.feeds))
+        for sp in posts
+    ]
+    last = store.last_digest(profile.key)
+    digest = build_digest(
+        profile,
+        items,
+        [h.state for h in health],
+        now=now,
+        baseline=baseline,
+        since=last.created_at if last else None,
+    )
+    templates = _templates(profile)
+    kind: DigestKind = "baseline" if baseline else ("regular" if posts else "heartbeat")
+    return Composed(
+        digest, posts, render_html(digest, templates), render_text(digest, templates), kind
+    )
+
+
+def _templates(profile: Profile) -> Path | None:
+    return Path(profile.digest.templates_dir).expanduser() if profile.digest.templates_dir else None
+
+
+def smtp_settings(config: Config) -> SmtpSettings:
+    """Return the validated [smtp] settings, or say how to add them."""
+    smtp = config.extra.get("smtp")
+    if not isinstance(smtp, SmtpSettings):
+        raise ConfigError(
+            "no [smtp] section: add one to send digests (see config.example.toml)",
+            str(config.path or ""),
+        )
+    return smtp
+
+
+def recipients(profile: Profile, config: Config) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return (to, cc) for a profile's digest; the coach goes in cc."""
+    if not profile.recipients:
+        raise ConfigError(
+            f"profiles[{profile.key}].recipients: no one to send the digest to",
+            str(config.path or ""),
+        )
+    return profile.recipients, profile.digest.cc
+
+
+def deliver(
+    config: Config,
+    profile: Profile,
+    store: Store,
+    *,
+    now: datetime,
+    mode: Mode = "send",
+    directory: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    baseline: bool | None = None,
+    heartbeat: bool = False,
+) -> Delivery:
+    """Compose the profile's digest and deliver it; raise MailError when the send fails.
+
+    An empty digest is skipped unless ``heartbeat``. ``mode="preview"`` changes nothing.
+    """
+    composed = compose(config, profile, store, now=now, baseline=baseline)
+    d = composed.digest
+    if not composed.posts and not heartbeat:
+        return Delivery(profile.key, composed.kind, 0, d.subject, skipped="nothing new")
+    ids = [sp.id for sp in composed.posts]
+    if mode == "preview":
+        return Delivery(profile.key, composed.kind, len(ids), d.subject)
+    if mode == "files":
+        assert directory is not None
+        paths = write_to_dir(d, composed.html, composed.text, directory)
+        digest_id = store.record_digest(
+            profile.key,
+            created_at=now,
+            kind=composed.kind,
+            channel="file",
+            subject=d.subject,
+            post_ids=ids,
+        )
+        return Delivery(profile.key, composed.kind, len(ids), d.subject, digest_id, tuple(paths))
+    smtp = smtp_settings(config)
+    to, cc = recipients(profile, config)
+    message = build_message(
+        composed.html, composed.text, d.subject, smtp.sender, to, now=now, cc=cc
+    )
+    try:
+        send(message, smtp, env=env if env is not None else _environ())
+    except MailError as exc:
+        store.log_event(profile.key, "digest_error", now, str(exc))
+        raise
+    digest_id = store.record_digest(
+        profile.key,
+        created_at=now,
+        kind=composed.kind,
+        channel="smtp",
+        subject=d.subject,
+        post_ids=ids,
+        recipients=(*to, *cc),
+        message_id=str(message["Message-ID"]),
+    )
+    store.log_event(profile.key, "digest", now, d.subject)
+    return Delivery(profile.key, composed.kind, len(ids), d.subject, digest_id)
+
+
+def record_silently(store: Store, profile: Profile, *, now: datetime) -> Delivery:
+    """Mark everything pending as seen without mailing it (first run with baseline = false)."""
+    ids = [sp.id for sp in store.pending(profile.key)]
+    digest_id = store.record_digest(
+        profile.key, created_at=now, kind="silent", channel="none", subject="", post_ids=ids
+    )
+    return Delivery(profile.key, "silent", len(ids), "", digest_id)
+
+
+def deliver_combined(
+    config: Config,
+    profiles: Sequence[Profile],
+    store: Store,
+    *,
+    now: datetime,
+    mode: Mode = "send",
+    directory: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> CombinedDelivery:
+    """Send a coach one digest across clients, to ``[digest] cc``, instead of per-client digests.
+
+    Each client's section holds only that client's posts; the posts it covers are marked
+    delivered for that client, so they are not sent again.
+    """
+    parts = [compose(config, p, store, now=now, baseline=False) for p in profiles]
+    whole = combine([c.digest for c in parts], now=now)
+    html, text = render_html(whole), render_text(whole)
+    if mode == "preview":
+        return CombinedDelivery(whole, (), html, text)
+    if mode == "files":
+        assert directory is not None
+        paths = tuple(write_to_dir(whole, html, text, directory))
+        done = _record_parts(store, parts, profiles, now, "file", (), "")
+        return CombinedDelivery(whole, tuple(done), html, text, paths)
+    coach = config.digest.cc
+    if not coach:
+        raise ConfigError(
+            "digest.cc: set the coach's address to send a combined digest", str(config.path or "")
+        )
+    smtp = smtp_settings(config)
+    message = build_message(html, text, whole.subject, smtp.sender, coach, now=now)
+    try:
+        send(message, smtp, env=env if env is not None else _environ())
+    except MailError as exc:
+        for p in profiles:
+            store.log_event(p.key, "digest_error", now, str(exc))
+        raise
+    done = _record_parts(store, parts, profiles, now, "smtp", coach, str(message["Message-ID"]))
+    return CombinedDelivery(whole, tuple(done), html, text)
+
+
+def _record_parts(
+    store: Store,
+    parts: Sequence[Composed],
+    profiles: Sequence[Profile],
+    now: datetime,
+    channel: Literal["smtp", "file"],
+    to: Sequence[str],
+    message_id: str,
+) -> list[Delivery]:
+    out = []
+    with store.transaction():
+        for part, profile in zip(parts, profiles, strict=True):
+            ids = [sp.id for sp in part.posts]
+            digest_id = store.record_digest(
+                profile.key, created_at=now, kind="regular", channel=channel,
+                subject=part.digest.subject, post_ids=ids, recipients=to, message_id=message_id,
+            )  # fmt: skip
+            out.append(Delivery(profile.key, "regular", len(ids), part.digest.subject, digest_id))
+    return out
+
+
+def _environ() -> Mapping[str, str]:
+    import os
+
+    return os.environ
