@@ -388,6 +388,73 @@ def me(opts: Options, post_id: str, profile: str | None) -> None:
     _mark(opts, post_id, profile, "me")
 
 
+@cli.command()
+@click.option("--profile", help="Only this profile (default: all).")
+@click.option("--all", "all_clients", is_flag=True, help="One combined digest for the coach.")
+@click.option("--preview", "mode", flag_value="preview", default=True, help="Print it (default).")
+@click.option("--send", "mode", flag_value="send", help="Mail it with the [smtp] settings.")
+@click.option(
+    "--to-file",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write HTML, text and .eml files to DIR.",
+)
+@click.pass_obj
+def digest(
+    opts: Options, profile: str | None, all_clients: bool, mode: str, directory: Path | None
+) -> None:
+    """Build the digest of everything new since the last one: preview, send or write it.
+
+    --send and --to-file mark the posts delivered (only once the mail server accepted the
+    message); --preview changes nothing.
+
+    \b
+    Examples:
+      selfwatch digest --profile jane            # show what the next digest holds
+      selfwatch digest --send                    # mail every profile its digest
+      selfwatch digest --all --send              # one combined digest to [digest] cc
+      selfwatch digest --to-file ~/digests
+    """
+    from .deliver import compose, deliver, deliver_combined
+    from .output import terminal_safe
+    from .watch import open_store
+
+    if directory is not None:
+        mode = "files"
+        directory.mkdir(parents=True, exist_ok=True)
+    config = opts.config(required=True)
+    people = _profiles(config, profile)
+    now = _now()
+    with open_store() as store:
+        if all_clients:
+            whole = deliver_combined(config, people, store, now=now, mode=mode, directory=directory)  # type: ignore[arg-type]
+            _report_digest(mode, terminal_safe(whole.digest.subject), whole.text, whole.paths)
+            return
+        for person in people:
+            if mode == "preview":
+                composed = compose(config, person, store, now=now)
+                if not composed.posts:
+                    click.echo(f"{person.key}: nothing new; no digest")
+                    continue
+                _report_digest(mode, terminal_safe(composed.digest.subject), composed.text, ())
+                continue
+            done = deliver(config, person, store, now=now, mode=mode, directory=directory)  # type: ignore[arg-type]
+            if done.skipped:
+                click.echo(f"{person.key}: {done.skipped}; no digest")
+                continue
+            _report_digest(mode, terminal_safe(done.subject), "", done.paths)
+
+
+def _report_digest(mode: str, subject: str, text: str, paths: tuple[Path, ...]) -> None:
+    if mode == "preview":
+        click.echo(f"Subject: {subject}\n")
+        click.echo(text)
+    elif mode == "files":
+        click.echo(f"{subject}\n" + "\n".join(f"  wrote {p}" for p in paths))
+    else:
+        click.echo(f"sent: {subject}")
+
+
 def main() -> None:
     """Run the command line (the ``selfwatch`` console script)."""
     cli(prog_name="selfwatch")
