@@ -90,7 +90,7 @@ def positive(found: Found, kind: str) -> bool:
     if kind == "abuse":
         return any(cat in ABUSE and level >= Level.WARNING for cat, level in found.items())
     if kind == "hate":
-        return found.get("hate", Level.INFO) >= Level.WARNING and "hate" in found
+        return found.get("hate", 0) >= Level.WARNING
     return any(cat in TOPICS for cat in found)
 
 

@@ -25,7 +25,7 @@ from selfwatch.report import (
     row_chart,
     timeline,
 )
-from selfwatch.store import Store
+from selfwatch.store import Status, Store
 
 NOW = datetime(2026, 1, 5, 7, 30, tzinfo=UTC)
 T0 = NOW - timedelta(hours=1)
@@ -239,17 +239,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
-def jane_report(store: Store, **changes: str) -> Report:
-    """Return Jane's report; ``changes`` set the status of posts by id (``m2="acked"``)."""
-    if not changes:
-        return report_from_store(
-            store, JANE, now=NOW, archives=("twitter-2024.zip",), sentiment=neutral
-        )
-    posts = [replace(p, status=changes.get(p.id, p.status)) for p in store.posts("jane")]
-    not_me = [p for p in posts if p.id == MARKED.id]
-    return build_report(
-        JANE, posts, store.feed_health("jane"), not_me, (), now=NOW, sentiment=neutral
-    )
+def jane_report(store: Store, **statuses: Status) -> Report:
+    """Return Jane's report after setting the triage status of posts by id (``m2="acked"``)."""
+    for post_id, status in statuses.items():
+        store.set_status("jane", post_id, status)
+    return report_from_store(store, JANE, now=NOW, archives=("old-blog.zip",), sentiment=neutral)
 
 
 # --- isolation ---------------------------------------------------------------------------------
@@ -300,7 +294,7 @@ def test_sections_and_counts(store: Store) -> None:
         "Reddit": "failing",
     }
     assert report.flagged[1].sources == ("Reddit",)
-    assert report.archives == ("twitter-2024.zip",)
+    assert report.archives == ("old-blog.zip",)
 
     html = render_report(report)
     ids = re.findall(r'<section id="([^"]+)">', html)
@@ -310,7 +304,7 @@ def test_sections_and_counts(store: Store) -> None:
     assert "Marked &ldquo;not me&rdquo; (1)" in html
     assert "Another 1 post was judged not about you" in html
     assert "you 5, possibly you 1, not you 2" in html
-    assert "twitter-2024.zip" in html and "410 Gone" in html and "HTTP 503" in html
+    assert "old-blog.zip" in html and "410 Gone" in html and "HTTP 503" in html
 
 
 def test_findings_show_highlighted_words_rule_level_why_and_action(store: Store) -> None:
@@ -389,6 +383,8 @@ def test_report_charts_match_its_counts(store: Store) -> None:
     widths = {int(v): float(w) for v, w, _ in RECT.findall(categories)}
     assert widths == {2: 300, 1: 150}
     assert html.count('<svg class="chart"') == 3  # months, categories, good news
+    ticks = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', months)
+    assert ticks == ["Nov", "2025", "Dec", "Jan", "2026"]
 
 
 # --- safety --------------------------------------------------------------------------------------

@@ -455,6 +455,69 @@ def _report_digest(mode: str, subject: str, text: str, paths: tuple[Path, ...]) 
         click.echo(f"sent: {subject}")
 
 
+@cli.command()
+@click.argument("post_id")
+@click.option("--profile", help="The profile the post belongs to, if several have it.")
+@click.pass_obj
+def ack(opts: Options, post_id: str, profile: str | None) -> None:
+    """Mark a post as seen and handled; it stays in history, shown as handled.
+
+    \b
+    Example:
+      selfwatch ack 3fa2c91b0e
+    """
+    from .triage import ack as acknowledge
+    from .watch import open_store
+
+    opts.config()
+    with open_store() as store:
+        done = acknowledge(store, post_id, profile)
+    click.echo(f"{done.id[:10]}: acked")
+
+
+@cli.command()
+@click.argument("post_id")
+@click.option("--profile", help="The profile the post belongs to, if several have it.")
+@click.option("--rule", help="Ignore only this rule (id or category) on this post.")
+@click.pass_obj
+def ignore(opts: Options, post_id: str, profile: str | None, rule: str | None) -> None:
+    """Never show this post again, or with --rule, never report that rule on it.
+
+    \b
+    Examples:
+      selfwatch ignore 3fa2c91b0e
+      selfwatch ignore 3fa2c91b0e --rule profanity.obscene
+    """
+    from .triage import ignore as drop
+    from .watch import open_store
+
+    config = opts.config()
+    with open_store() as store:
+        owner = store.get(post_id, profile).profile
+        person = next((p for p in config.profiles if p.key == owner), None)
+        threshold = (person.checklist if person else config.checklist).threshold
+        done = drop(store, post_id, owner, rule=rule, threshold=threshold, now=_now())
+    what = f"rule {rule} ignored; score now {done.verdict.score}" if rule else "ignored"
+    click.echo(f"{done.id[:10]}: {what}")
+
+
+@cli.command()
+@click.pass_obj
+def profiles(opts: Options) -> None:
+    """List the profiles (clients) with last check, open flags and feed health.
+
+    \b
+    Example:
+      selfwatch profiles
+    """
+    from .output import profile_lines
+    from .watch import open_store
+
+    config = opts.config(required=True)
+    with open_store() as store:
+        click.echo(profile_lines(config.profiles, store))
+
+
 def main() -> None:
     """Run the command line (the ``selfwatch`` console script)."""
     cli(prog_name="selfwatch")

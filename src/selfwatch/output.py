@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .lint import FileReport
-from .model import RISK_CATEGORIES, FeedSpec, Finding
+from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
 
 if TYPE_CHECKING:
-    from .store import FeedHealth, StoredPost
+    from .store import FeedHealth, Store, StoredPost
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -186,3 +186,20 @@ def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> s
         if state and state.last_error and (state.failures or state.disabled):
             lines.append(f"  {'':12} {'':14} error: {terminal_safe(state.last_error)}")
     return "\n".join(lines) if lines else "  no feeds"
+
+
+def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
+    """Return one line per profile: key, name, last check, open flags and feed health."""
+    lines = [f"{'profile':16} {'name':24} {'last check':16} {'open flags':>10}  feeds"]
+    for p in profiles:
+        last = store.last_event(p.key, "poll")
+        open_flags = len(store.posts(p.key, flagged=True, status="new", confidence=("me", "maybe")))
+        health = store.feed_health(p.key)
+        failing = sum(1 for h in health if h.state.failures and not h.state.disabled)
+        disabled = sum(1 for h in health if h.state.disabled)
+        feeds = f"{len(health) - failing - disabled} ok, {failing} failing, {disabled} disabled"
+        lines.append(
+            f"{terminal_safe(p.key)[:16]:16} {terminal_safe(p.name)[:24]:24} "
+            f"{when(last[0] if last else None):16} {open_flags:>10}  {feeds}"
+        )
+    return "\n".join(lines)

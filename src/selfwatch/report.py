@@ -72,6 +72,14 @@ BAND_MEANING = {
     "high": "At least one post is likely to count against you; deal with it first.",
 }
 IDS: tuple[Confidence, ...] = ("me", "maybe", "not_me")
+ARCHIVE = "archive:"
+"""Feed URL prefix under which ``selfwatch audit`` stores a person's own exports."""
+ARCHIVE_NAMES = {
+    "twitter": "X/Twitter",
+    "linkedin": "LinkedIn",
+    "csv": "CSV",
+    "jsonl": "JSON Lines",
+}
 MAX_MONTHS = 36
 """Beyond this span the timeline counts by year, so the chart stays readable."""
 
@@ -229,13 +237,15 @@ def build_report(
     """Sort one profile's recorded posts into the report's sections, score them and count them.
 
     ``posts`` are every post recorded for the profile; ``not_me`` those the person marked as
-    not about them; ``archives`` names the archives read besides the feeds. Rows of another
-    profile are refused. ``sentiment`` is passed to :func:`suggest_action`.
+    not about them; ``archives`` names other archives read. Feeds named ``archive:<source>``
+    (how ``selfwatch audit`` stores an export) are listed as archives, not feeds. Rows of
+    another profile are refused. ``sentiment`` is passed to :func:`suggest_action`.
     """
     foreign = {p.profile for p in (*posts, *not_me)} - {profile.key}
     if foreign:
         raise ValueError(f"posts of other profiles in {profile.key!r}'s report: {sorted(foreign)}")
-    labels = {h.spec.url: feed_label(h.spec) for h in health}
+    labels = {h.spec.url: source_label(h.spec) for h in health}
+    exports = [h for h in health if h.spec.url.startswith(ARCHIVE)]
     marked = {p.post.id for p in not_me}
     rest = [p for p in posts if p.post.id not in marked]
     about = [p for p in rest if p.identity.confidence != "not_me"]
@@ -266,9 +276,14 @@ def build_report(
         ignored=len(about) - len(counted),
         set_aside=identity["not_me"],
         feeds=tuple(
-            FeedRow(labels[h.spec.url], h.spec, h.state, h.configured_url, h.posts) for h in health
+            FeedRow(labels[h.spec.url], h.spec, h.state, h.configured_url, h.posts)
+            for h in health
+            if h not in exports
         ),
-        archives=tuple(archives),
+        archives=(
+            *archives,
+            *(f"{labels[h.spec.url]}: {_count(h.posts, 'post')}" for h in exports),
+        ),
         first=min(dates, default=None),
         last=max(dates, default=None),
     )
@@ -278,8 +293,20 @@ def _item(
     p: RecordedPost, labels: dict[str, str], sentiment: Sentiment | None, *, act: bool = True
 ) -> ReportItem:
     action = suggest_action(p.post, p.identity, p.verdict, sentiment=sentiment) if act else None
-    sources = tuple(labels.get(u) or feed_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
+    sources = tuple(labels.get(u) or source_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
     return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action)
+
+
+def source_label(spec: FeedSpec) -> str:
+    """Return a short label for where posts came from: a feed's label, or ``X/Twitter archive``."""
+    if spec.url.startswith(ARCHIVE):
+        source = spec.url.removeprefix(ARCHIVE)
+        return f"{ARCHIVE_NAMES.get(source, source.capitalize())} archive"
+    return feed_label(spec)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _risk(item: ReportItem) -> tuple[bool, int, int, float, str]:
@@ -347,6 +374,8 @@ def timeline(moments: Sequence[datetime], now: datetime) -> tuple[Bar, ...]:
 # --- Charts: inline SVG, drawn here so the report needs no script or library ------------------
 
 BAR_COLOUR = "#b42318"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Fixed English names: the template is English, whatever the machine's locale."""
 GOOD_COLOUR = "#067647"
 
 
@@ -362,10 +391,20 @@ def column_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> M
         x, y = left + n * slot, axis - h
         parts.append(_rect(bar, x + 6, y, slot - 12, h, colour))
         if bar.value:
-            parts.append(_text(x + slot / 2, y - 3, str(bar.value), "middle"))
+            parts.append(_text(x + slot / 2, y - 3, str(bar.value), "middle", "value"))
         if n % every == 0:
-            parts.append(_text(x + slot / 2, axis + 16, bar.label, "middle"))
-    return _svg(width, axis + 28, title, parts)
+            for line, text in enumerate(_tick(bar.label, first=n == 0)):
+                parts.append(_text(x + slot / 2, axis + 16 + 13 * line, text, "middle", "tick"))
+    return _svg(width, axis + 40, title, parts)
+
+
+def _tick(label: str, *, first: bool) -> tuple[str, ...]:
+    """Return a column's label lines: ``2025-11`` is ``Nov``, with the year first and in January."""
+    year, _, month = label.partition("-")
+    if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+        return (label,)
+    name = MONTHS[int(month) - 1]
+    return (name, year) if first or month == "01" else (name,)
 
 
 def row_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Markup:
@@ -375,9 +414,9 @@ def row_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Mark
     parts = []
     for n, bar in enumerate(bars):
         w, y = round(length * bar.value / peak, 1), n * row + 4
-        parts.append(_text(left - 8, y + 12, bar.label.replace("_", " "), "end"))
+        parts.append(_text(left - 8, y + 12, bar.label.replace("_", " "), "end", "tick"))
         parts.append(_rect(bar, left, y, w, row - 8, colour))
-        parts.append(_text(left + w + 6, y + 12, str(bar.value), "start"))
+        parts.append(_text(left + w + 6, y + 12, str(bar.value), "start", "value"))
     return _svg(left + length + 40, row * len(bars) + 8, title, parts)
 
 
@@ -388,8 +427,8 @@ def _rect(bar: Bar, x: float, y: float, width: float, height: float, colour: str
     )
 
 
-def _text(x: float, y: float, value: str, anchor: str) -> str:
-    return f'<text x="{x}" y="{y}" text-anchor="{anchor}">{escape(value)}</text>'
+def _text(x: float, y: float, value: str, anchor: str, kind: str) -> str:
+    return f'<text class="{kind}" x="{x}" y="{y}" text-anchor="{anchor}">{escape(value)}</text>'
 
 
 def _svg(width: float, height: float, title: str, parts: list[str]) -> Markup:

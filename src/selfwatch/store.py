@@ -203,7 +203,19 @@ def _m2_digests(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests]
+def _m3_triage(db: sqlite3.Connection) -> None:
+    db.execute(
+        """CREATE TABLE ignored_rules (
+            profile TEXT NOT NULL,
+            post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+            rule TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (profile, post_id, rule)
+        ) WITHOUT ROWID"""
+    )
+
+
+MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests, _m3_triage]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
 
@@ -622,6 +634,42 @@ class Store:
             )  # fmt: skip
         if cursor.rowcount == 0:
             raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+
+    # --- triage ------------------------------------------------------------------------------
+
+    def set_status(self, profile: str, post_id: str, status: Status) -> None:
+        """Set a post's triage status: ``acked`` (seen and handled) or ``ignored`` (never again)."""
+        with self.transaction():
+            cursor = self._db.execute(
+                "UPDATE profile_posts SET status = ? WHERE profile = ? AND post_id = ?",
+                (status, profile, post_id),
+            )
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+
+    def ignore_rule(
+        self, profile: str, post_id: str, rule: str, verdict: Verdict, now: datetime
+    ) -> None:
+        """Never report ``rule`` on this post again; store ``verdict`` (without it) instead."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO ignored_rules (profile, post_id, rule, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (profile, post_id, rule, _ts(now)),
+            )
+            self._db.execute(
+                "UPDATE profile_posts SET score = ?, flagged = ?, findings = ? "
+                "WHERE profile = ? AND post_id = ?",
+                (verdict.score, int(verdict.flagged), _findings_json(verdict.findings),
+                 profile, post_id),
+            )  # fmt: skip
+
+    def ignored_rules(self, profile: str, post_id: str) -> set[str]:
+        """Return the rules the user switched off for this post."""
+        rows = self._db.execute(
+            "SELECT rule FROM ignored_rules WHERE profile = ? AND post_id = ?", (profile, post_id)
+        )
+        return {row["rule"] for row in rows}
 
     # --- feedback ----------------------------------------------------------------------------
 

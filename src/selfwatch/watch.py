@@ -107,7 +107,14 @@ def run_cycle(
                     new.append(store.get(post.id, profile.key))
             store.save_feed_state(profile.key, spec, fresh)
         outcomes[spec.url] = FeedOutcome(spec, result, added, fresh)
-    return CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
+    report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
+    store.log_event(
+        profile.key,
+        "poll",
+        now,
+        f"{len(results)} feed(s) polled, {len(report.errors)} failed, {len(new)} new",
+    )
+    return report
 
 
 def _record(

@@ -1,0 +1,287 @@
+"""Tests for the own-archive audit: real exports, the real engine, a real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from profiles import EXAMPLE_PROFILE
+
+from selfwatch.actions import Action
+from selfwatch.archive import read_archive
+from selfwatch.audit import (
+    CSV_FIELDS,
+    AuditEntry,
+    AuditResult,
+    audit,
+    csv_report,
+    json_report,
+    lint_posts,
+    rank,
+    render_text,
+    write_csv,
+    write_json,
+)
+from selfwatch.engine import Engine, default_engine
+from selfwatch.errors import InputError, SelfwatchError
+from selfwatch.model import Finding, Level, Verdict
+from selfwatch.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "archives"
+NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+EXPORTS = ("twitter", "mastodon", "facebook", "reddit", "linkedin")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "state" / "selfwatch.db") as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return default_engine(EXAMPLE_PROFILE)
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> list[Path]:
+    return [Path(shutil.copytree(FIXTURES / name, tmp_path / "in" / name)) for name in EXPORTS]
+
+
+def run(paths: list[Path], store: Store, engine: Engine, **kw: object) -> AuditResult:
+    return audit(paths, EXAMPLE_PROFILE, store=store, engine=engine, now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def test_audit_counts_skips_reposts_and_ranks_the_risky_posts(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    result = run(exports, store, engine)
+    assert result.read == 5 + 4 + 3 + 4 + 4
+    assert result.reposts == 2  # one retweet, one boost
+    assert result.linted == result.read - 2
+    assert result.new == result.linted
+    assert dict(result.sources) == {
+        "twitter": 4, "mastodon": 3, "facebook": 3, "reddit": 4, "linkedin": 4,
+    }  # fmt: skip
+    assert all(e.verdict.flagged for e in result.entries)
+    assert not any(e.post.text.startswith("RT @") for e in result.entries)
+
+    scores = [e.verdict.score for e in result.entries]
+    assert scores == sorted(scores, reverse=True)
+    top = [(e.item.source, e.post.text[:20]) for e in result.entries[:2]]
+    # Both errors (70): the newer codename leak first, then the phone number.
+    assert top == [("linkedin", "Sneak peek: Project "), ("facebook", "Call me at +1 503 55")]
+    dated = [e.post.published for e in result.entries if e.verdict.score == 40]
+    assert None not in dated
+    assert dated == sorted(
+        (d for d in dated if d), reverse=True
+    )  # same score and level: newest first
+
+
+def test_audit_suggests_actions_for_own_posts(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    result = run(exports, store, engine)
+    action = {e.post.text[:25]: e.action.kind for e in result.entries}
+    assert action["Call me at +1 503 555 014"] == "delete"  # personal data
+    assert action["Sneak peek: Project Blueb"] == "delete"  # confidential
+    assert action["My boss at Acme Corp is a"] == "edit"  # employer
+    assert action["what the fuck is wrong wi"] == "edit"  # profanity
+    assert action["@samwrites smoked a joint"] == "make_private"  # substance
+
+
+def test_audit_records_every_post_as_the_persons_own(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    result = run(exports, store, engine)
+    stored = store.posts("jane")
+    assert len(stored) == result.linted
+    assert {s.identity.confidence for s in stored} == {"me"}
+    assert {s.identity.role for s in stored} == {"author"}
+    assert {s.identity.reason for s in stored} == {"your own archive"}
+    assert {s.seen_at for s in stored} == {NOW}
+    assert {f for s in stored for f in s.feeds} == {f"archive:{name}" for name in EXPORTS}
+    flagged = {s.id for s in store.posts("jane", flagged=True)}
+    assert flagged == {e.post.id for e in result.entries}
+
+
+def test_rerun_on_the_same_archive_adds_nothing(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    first = run(exports, store, engine)
+    second = audit(
+        exports, EXAMPLE_PROFILE, store=store, engine=engine, now=NOW + timedelta(days=3)
+    )
+    assert second.new == 0
+    assert len(store.posts("jane")) == first.linted
+    assert [e.post.id for e in second.entries] == [e.post.id for e in first.entries]
+    assert {s.seen_at for s in store.posts("jane")} == {NOW}
+
+
+def test_the_same_export_twice_in_one_run_is_linted_once(
+    store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    folder = Path(shutil.copytree(FIXTURES / "twitter", tmp_path / "twitter"))
+    archive = tmp_path / "twitter.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in folder.rglob("*.js"):
+            z.write(path, path.relative_to(folder).as_posix())
+    result = run([folder, archive], store, engine)
+    assert result.read == 10
+    assert result.duplicates == 4 and result.reposts == 2
+    assert result.linted == 4
+
+
+def test_progress_is_reported_for_lint_and_store(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    calls: list[tuple[str, int, int]] = []
+    result = run(exports, store, engine, progress=lambda *a: calls.append(a))
+    assert ("lint", result.linted, result.linted) in calls
+    assert ("store", result.linted, result.linted) in calls
+    assert [c[0] for c in calls] == ["lint", "store"]
+
+
+def test_unreadable_input_stores_nothing(
+    exports: list[Path], store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    bad = tmp_path / "photo.jpg"
+    bad.write_bytes(b"\xff\xd8\xff")
+    with pytest.raises(InputError, match="unknown export format"):
+        run([*exports, bad], store, engine)
+    assert store.posts("jane") == []
+
+
+def test_parallel_lint_gives_the_same_verdicts_as_serial(engine: Engine) -> None:
+    posts = [i.post for name in EXPORTS for i in read_archive(FIXTURES / name)]
+    serial = lint_posts(engine, posts, workers=1)
+    parallel = lint_posts(engine, posts, workers=2)
+    assert parallel == serial
+    assert any(v.flagged for v in serial)
+
+
+def _entry(item_text: str, score: int, level: Level, when: datetime | None) -> AuditEntry:
+    item = next(read_archive(FIXTURES / "generic" / "old_posts.txt"))
+    post = replace(item.post, id=item_text, text=item_text, published=when)
+    finding = Finding("x.rule", "profanity", level, 0, 1, 1, 1, "x", "m", "s")
+    return AuditEntry(
+        replace(item, post=post), Verdict(score, True, (finding,)), Action("edit", "Edit", "")
+    )
+
+
+def test_rank_orders_by_score_then_level_then_newest_with_undated_last() -> None:
+    t = datetime(2020, 1, 1, tzinfo=UTC)
+    entries = [
+        _entry("a", 40, Level.WARNING, t),
+        _entry("b", 40, Level.ERROR, t - timedelta(days=9)),
+        _entry("c", 40, Level.WARNING, None),
+        _entry("d", 40, Level.WARNING, t + timedelta(days=1)),
+        _entry("e", 70, Level.WARNING, None),
+    ]
+    assert [e.post.id for e in rank(entries)] == ["e", "b", "d", "a", "c"]
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def test_csv_has_one_row_per_risky_post(
+    exports: list[Path], store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    result = run(exports, store, engine)
+    out = tmp_path / "actions.csv"
+    write_csv(result, out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a BOM, so spreadsheet programs read UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert tuple(rows[0]) == CSV_FIELDS
+    assert len(rows) == len(result.entries)
+    first = rows[0]
+    assert first["rank"] == "1"
+    assert first["date"] == "2023-09-01T08:02:10+00:00"
+    assert first["source"] == "linkedin" and first["kind"] == "post"
+    assert first["score"] == "70" and first["level"] == "error"
+    assert first["categories"] == "confidential"
+    assert first["rules"] == "confidential.codename"
+    assert first["matched"] == "Bluebird"
+    assert first["action"] == "delete"
+    assert first["why"].startswith("It contains confidential")
+    assert first["excerpt"].startswith("Sneak peek: Project Bluebird")
+    assert first["url"].startswith("https://www.linkedin.com/feed/update/")
+    boss = next(r for r in rows if r["excerpt"].startswith("My boss"))
+    assert boss["url"] == "https://x.com/janedoe_pdx/status/1050118621198921728"
+    assert boss["action"] == "edit" and boss["categories"] == "employer"
+    # A leading @ starts a formula in spreadsheets, so the cell is quoted.
+    reply = next(r for r in rows if r["excerpt"].startswith("'@pdxeats So wasted"))
+    assert reply["kind"] == "reply"
+
+
+def test_csv_cells_that_look_like_formulas_are_quoted(
+    store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text('{"text": "=HYPERLINK(1) what the fuck is this"}\n', encoding="utf-8")
+    result = run([path], store, engine)
+    [row] = list(csv.DictReader(io.StringIO(csv_report(result))))
+    assert row["excerpt"] == "'=HYPERLINK(1) what the fuck is this"
+
+
+def test_json_report_has_summary_and_findings(
+    exports: list[Path], store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    result = run(exports, store, engine)
+    out = tmp_path / "audit.json"
+    write_json(result, out)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["profile"] == "jane"
+    assert doc["generated_at"] == "2026-01-01T09:00:00+00:00"
+    assert doc["summary"]["linted"] == result.linted
+    assert doc["summary"]["reposts_skipped"] == 2
+    assert doc["summary"]["risky"] == len(doc["posts"]) == len(result.entries)
+    first = doc["posts"][0]
+    assert first["title"] == "Delete it"
+    assert first["findings"][0]["rule"] == "confidential.codename"
+    assert first["findings"][0]["level"] == "error"
+    assert json.loads(json_report(result)) == doc
+    assert "\\u" not in json_report(result)  # non-ASCII text stays readable
+
+
+def test_text_report_escapes_control_characters(
+    store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "posts.jsonl"
+    line = {"text": "what the fuck \x1b[2J\x1b[31mred", "url": "https://e.example/\x1b]8;;"}
+    path.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = run([path], store, engine)
+    text = render_text(result)
+    assert "\x1b" not in text
+    assert "\\x1b[2J" in text
+    assert text.splitlines()[-1] == (
+        "1 posts audited (1 jsonl); 1 risky; 0 reposts skipped; 1 new in the store."
+    )
+
+
+def test_text_report_lists_findings_and_actions_and_honours_limit(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    result = run(exports, store, engine)
+    text = render_text(result, limit=2)
+    assert text.startswith("  1. score  70  2023-09-01  linkedin  https://www.linkedin.com/")
+    assert "error confidential.codename:" in text
+    assert "-> Delete it:" in text
+    assert f"... and {len(result.entries) - 2} more" in text
+
+
+def test_write_to_a_missing_directory_is_a_clear_error(
+    exports: list[Path], store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    result = run(exports, store, engine)
+    with pytest.raises(SelfwatchError, match="cannot write the audit report"):
+        write_csv(result, tmp_path / "no" / "such" / "dir.csv")
