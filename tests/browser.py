@@ -1,4 +1,4 @@
-"""Drive a headless Chromium from tests: find it, then dump a page's DOM, screenshot or print it.
+"""Drive a headless Chromium from tests: find it, load a page, and keep its DOM, a PNG and a PDF.
 
 Each call starts a fresh browser with its own throwaway profile directory and everything that
 would reach the network switched off (updates, sync, QUIC, background fetches), so a test
@@ -7,7 +7,9 @@ stays hermetic as long as the page itself loads nothing.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,15 @@ class BrowserError(AssertionError):
 
 
 @dataclass(frozen=True)
+class Capture:
+    """What one page load gave: the DOM as serialised after layout, a PNG and a PDF."""
+
+    dom: str
+    png: bytes
+    pdf: bytes
+
+
+@dataclass(frozen=True)
 class Chromium:
     """A headless Chromium run once per call, with ``work`` as its scratch directory."""
 
@@ -62,35 +73,44 @@ class Chromium:
             *options,
             page.resolve().as_uri(),
         ]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=self.timeout, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise BrowserError(f"Chromium took over {self.timeout}s: {' '.join(command)}") from exc
-        if done.returncode != 0:
-            raise BrowserError(f"Chromium exited {done.returncode}:\n{done.stderr[-2000:]}")
-        return done.stdout
+        # Its own session, so a timeout can end the browser and every helper it started.
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        ) as browser:
+            try:
+                out, err = browser.communicate(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(browser.pid, signal.SIGKILL)
+                browser.communicate()
+                raise BrowserError(f"Chromium took over {self.timeout}s: {command}") from None
+        if browser.returncode != 0:
+            raise BrowserError(f"Chromium exited {browser.returncode}:\n{err[-2000:]}")
+        return out
 
-    def dump_dom(self, page: Path) -> str:
-        """Return the page's DOM as serialised after loading and layout."""
-        dom = self.run(page, "--dump-dom")
+    def capture(self, page: Path, png: Path, pdf: Path, size: tuple[int, int]) -> Capture:
+        """Load ``page`` once: return its DOM after layout, a ``size`` screenshot and a PDF print.
+
+        One browser start does all three (headless Chromium runs every command it is given),
+        which keeps a test to a couple of seconds.
+        """
+        dom = self.run(
+            page,
+            "--dump-dom",
+            f"--screenshot={png}",
+            f"--window-size={size[0]},{size[1]}",
+            f"--print-to-pdf={pdf}",
+            "--no-pdf-header-footer",
+        )
         if "<html" not in dom:
             raise BrowserError(f"Chromium printed no DOM for {page}")
-        return dom
+        return Capture(dom, _written(png).read_bytes(), _written(pdf).read_bytes())
 
-    def screenshot(self, page: Path, out: Path, size: tuple[int, int] = (1000, 1600)) -> Path:
-        """Write a PNG of the page's first ``size`` pixels to ``out`` and return it."""
-        self.run(page, f"--screenshot={out}", f"--window-size={size[0]},{size[1]}")
-        return self._written(out)
 
-    def print_to_pdf(self, page: Path, out: Path) -> Path:
-        """Print the page as the print dialog would (print CSS applies) to the PDF ``out``."""
-        self.run(page, f"--print-to-pdf={out}", "--no-pdf-header-footer")
-        return self._written(out)
-
-    @staticmethod
-    def _written(out: Path) -> Path:
-        if not out.is_file() or out.stat().st_size == 0:
-            raise BrowserError(f"Chromium wrote nothing to {out}")
-        return out
+def _written(out: Path) -> Path:
+    if not out.is_file() or out.stat().st_size == 0:
+        raise BrowserError(f"Chromium wrote nothing to {out}")
+    return out

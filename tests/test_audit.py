@@ -140,14 +140,16 @@ def test_the_same_export_twice_in_one_run_is_linted_once(
     assert result.linted == 4
 
 
-def test_progress_is_reported_for_lint_and_store(
-    exports: list[Path], store: Store, engine: Engine
+def test_progress_is_reported_after_each_stored_batch(
+    store: Store, engine: Engine, tmp_path: Path
 ) -> None:
-    calls: list[tuple[str, int, int]] = []
-    result = run(exports, store, engine, progress=lambda *a: calls.append(a))
-    assert ("lint", result.linted, result.linted) in calls
-    assert ("store", result.linted, result.linted) in calls
-    assert [c[0] for c in calls] == ["lint", "store"]
+    path = tmp_path / "notes.jsonl"
+    lines = (json.dumps({"id": n, "text": f"Note {n} on query planners"}) for n in range(600))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    result = run([path], store, engine, batch=250, progress=lambda *a: calls.append(a))
+    assert calls == [(250, 600), (500, 600), (600, 600)]
+    assert result.new == 600 and len(store.posts("jane")) == 600
 
 
 def test_unreadable_input_stores_nothing(

@@ -138,6 +138,13 @@ SHARED = post(
     "Great talks by Jane Doe and Sam Roe.",
     datetime(2025, 12, 20, tzinfo=UTC),
 )
+TWEET = post(
+    "t1",
+    "",
+    "Shipped the 2.0 release of our stream processor today.",
+    datetime(2025, 12, 24, tzinfo=UTC),
+    url="https://x.com/janedoe/status/1",
+)
 SAM_RANT = post(
     "q1",
     "Sam Roe quits Initech in a huff",
@@ -191,6 +198,10 @@ JANE_POSTS = [
     (MARKED, REDDIT, ME, verdict(50, finding(MARKED, "crap", "profanity.mild", Level.WARNING))),
     (SHARED, HN, ME, verdict(0, finding(SHARED, "Great talks", "praise.superlative", Level.INFO))),
 ]
+ARCHIVE = FeedSpec("archive:twitter", "url", "jane")  # as `selfwatch audit` records an export
+JANE_POSTS.append(
+    (TWEET, ARCHIVE, OWN, verdict(0, finding(TWEET, "Shipped", "achievement.launch", Level.INFO)))
+)
 SAM_POSTS = [
     (
         SAM_RANT,
@@ -274,17 +285,17 @@ def test_build_report_refuses_rows_of_another_profile(store: Store) -> None:
 def test_sections_and_counts(store: Store) -> None:
     report = jane_report(store)
     assert [i.post.id for i in report.flagged] == ["m1", "r1", "m2"]
-    assert [i.post.id for i in report.good_news] == ["h1", "c1"]
+    assert [i.post.id for i in report.good_news] == ["h1", "t1", "c1"]
     assert [i.post.id for i in report.not_me] == ["x1"]
-    assert report.identity == (Bar("me", 5), Bar("maybe", 1), Bar("not_me", 2))
-    assert (report.counted, report.ignored, report.set_aside) == (6, 0, 1)
+    assert report.identity == (Bar("me", 6), Bar("maybe", 1), Bar("not_me", 2))
+    assert (report.counted, report.ignored, report.set_aside) == (7, 0, 1)
     assert report.by_category == (
         Bar("profanity", 2),
         Bar("politics", 1),  # ties in the order of model.CATEGORIES
         Bar("employer", 1),
         Bar("personal_data", 1),
     )
-    assert report.good_by_category == (Bar("praise", 2), Bar("expertise", 1), Bar("achievement", 1))
+    assert report.good_by_category == (Bar("achievement", 2), Bar("praise", 2), Bar("expertise", 1))
     assert report.by_month == (Bar("2025-11", 2), Bar("2025-12", 0), Bar("2026-01", 1))
     assert (report.score.value, report.score.band, report.score.mean) == (78, "high", 63)
     assert {f.label: f.status for f in report.feeds} == {
@@ -294,16 +305,17 @@ def test_sections_and_counts(store: Store) -> None:
         "Reddit": "failing",
     }
     assert report.flagged[1].sources == ("Reddit",)
-    assert report.archives == ("old-blog.zip",)
+    assert report.archives == ("old-blog.zip", "X/Twitter archive: 1 post")
+    assert report.good_news[1].sources == ("X/Twitter archive",)
 
     html = render_report(report)
     ids = re.findall(r'<section id="([^"]+)">', html)
     assert ids == ["summary", "charts", "flagged", "good-news", "not-me", "coverage"]
-    for heading in ("Summary", "Flagged posts (3)", "Good news (2)", "Feeds and archives covered"):
+    for heading in ("Summary", "Flagged posts (3)", "Good news (3)", "Feeds and archives covered"):
         assert f"<h2>{heading}</h2>" in html
     assert "Marked &ldquo;not me&rdquo; (1)" in html
     assert "Another 1 post was judged not about you" in html
-    assert "you 5, possibly you 1, not you 2" in html
+    assert "you 6, possibly you 1, not you 2" in html
     assert "old-blog.zip" in html and "410 Gone" in html and "HTTP 503" in html
 
 
@@ -313,7 +325,7 @@ def test_findings_show_highlighted_words_rule_level_why_and_action(store: Store)
     assert '<mark class="good">cut our costs by 40%</mark>' in html
     assert "rule employer.badmouthing" in html and '<span class="badge error">error</span>' in html
     assert "How it was found:</strong> term &#39;clown&#39;" in html
-    assert html.count('<p class="action">') == 5  # 3 flagged + 2 good news; none for "not me"
+    assert html.count('<p class="action">') == 6  # 3 flagged + 3 good news; none for "not me"
     assert "Risk score 78/100" in html
 
 
@@ -322,7 +334,7 @@ def test_ignored_posts_are_left_out_but_counted_and_acked_ones_shown_as_handled(
 ) -> None:
     report = jane_report(store, r1="ignored", m2="acked")
     assert [i.post.id for i in report.flagged] == ["m1", "m2"]  # ignored gone, handled last
-    assert (report.ignored, report.handled, report.counted) == (1, 1, 5)
+    assert (report.ignored, report.handled, report.counted) == (1, 1, 6)
     assert report.by_month == (Bar("2025-11", 1), Bar("2025-12", 0), Bar("2026-01", 1))
     assert "personal_data" not in {b.label for b in report.by_category}
     html = render_report(report)
@@ -485,19 +497,17 @@ def test_the_report_renders_screenshots_and_prints_in_chromium(
     page = tmp_path / "report.html"
     page.write_text(render_report(report), encoding="utf-8")
 
+    shot = chromium.capture(page, tmp_path / "report.png", tmp_path / "report.pdf", (1000, 1600))
+
     outline = _Outline()
-    outline.feed(chromium.dump_dom(page))
+    outline.feed(shot.dom)
     assert outline.sections == ["summary", "charts", "flagged", "good-news", "not-me", "coverage"]
     assert outline.headings[:3] == ["Summary", "Flagged posts at a glance", "Flagged posts (3)"]
     assert outline.charts == 3
-    assert outline.bars == len(report.by_month) + len(report.by_category) + len(
-        report.good_by_category
-    )
+    bars = len(report.by_month) + len(report.by_category) + len(report.good_by_category)
+    assert outline.bars == bars
 
-    png = chromium.screenshot(page, tmp_path / "report.png", size=(1000, 1600)).read_bytes()
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert (int.from_bytes(png[16:20]), int.from_bytes(png[20:24])) == (1000, 1600)
-    assert len(png) > 30_000  # a blank page compresses to a few kilobytes
-
-    pdf = chromium.print_to_pdf(page, tmp_path / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
+    assert shot.png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert (int.from_bytes(shot.png[16:20]), int.from_bytes(shot.png[20:24])) == (1000, 1600)
+    assert len(shot.png) > 30_000  # a blank page compresses to a few kilobytes
+    assert shot.pdf.startswith(b"%PDF-") and len(shot.pdf) > 10_000

@@ -248,12 +248,18 @@ def _tweet(tweet: Mapping[str, Any], where: str, handle: str | None) -> ArchiveI
         tweet_id,
         text=text,
         url=f"https://x.com/{user}/status/{tweet_id}",
-        published=parse_date(tweet.get("created_at")),
+        published=_tweet_date(str(tweet.get("created_at") or "")),
         author=f"@{handle}" if handle else "",
         is_reply=bool(tweet.get("in_reply_to_status_id_str")),
         is_repost=text.startswith("RT @"),
         origin=where,
     )
+
+
+def _tweet_date(text: str) -> datetime | None:
+    # The archive's one date format, parsed directly: 50,000 tweets, 50,000 dates.
+    found = _parse_date_text(text) if _TWITTER_DATE.match(text) else parse_date(text)
+    return found.astimezone(UTC) if found else None
 
 
 def twitter_handle(data: bytes) -> str | None:

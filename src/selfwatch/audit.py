@@ -40,12 +40,12 @@ from .model import Identity, Level, Post, Profile, Verdict
 from .output import finding_dict, terminal_safe
 from .store import Store
 
-Progress = Callable[[str, int, int], None]
-"""Called as ``progress(step, done, total)`` with step ``"lint"`` or ``"store"``."""
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` each time a batch of posts is linted and stored."""
 
 IDENTITY = Identity(confidence="me", role="author", reason="your own archive")
 BATCH = 1000
-"""Posts per store transaction, and how often progress is reported."""
+"""Posts per store transaction, and by default how often progress is reported."""
 CHUNK = 250
 """Texts sent to a lint worker at a time."""
 PARALLEL_MIN = 3000
@@ -115,30 +115,28 @@ def collect(
     return list(seen.values()), read, reposts, duplicates
 
 
-def lint_posts(
-    engine: Engine,
-    posts: Sequence[Post],
-    *,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> list[Verdict]:
-    """Return the verdict for each post, in order; large runs use ``workers`` processes."""
+def lint_chunks(
+    engine: Engine, posts: Sequence[Post], *, workers: int | None = None
+) -> Iterator[list[Verdict]]:
+    """Yield the posts' verdicts in order, ``CHUNK`` at a time; large runs use worker processes.
+
+    ``workers=None`` picks one per CPU (up to ``MAX_WORKERS``) from ``PARALLEL_MIN`` posts on;
+    an engine that cannot be pickled is always run here, in this process.
+    """
     texts = [linted_text(p) for p in posts]
     count = _worker_count(workers, len(texts))
     if count > 1 and _picklable(engine):
-        chunks: Iterable[list[Verdict]] = _lint_parallel(engine, texts, count)
+        yield from _lint_parallel(engine, texts, count)
     else:
-        chunks = (
-            [engine.lint(t) for t in texts[i : i + CHUNK]] for i in range(0, len(texts), CHUNK)
-        )
-    verdicts: list[Verdict] = []
-    reported = 0
-    for chunk in chunks:
-        verdicts.extend(chunk)
-        if progress and (len(verdicts) - reported >= BATCH or len(verdicts) == len(texts)):
-            progress("lint", len(verdicts), len(texts))
-            reported = len(verdicts)
-    return verdicts
+        for start in range(0, len(texts), CHUNK):
+            yield [engine.lint(t) for t in texts[start : start + CHUNK]]
+
+
+def lint_posts(
+    engine: Engine, posts: Sequence[Post], *, workers: int | None = None
+) -> list[Verdict]:
+    """Return the verdict for each post, in order (see ``lint_chunks``)."""
+    return [v for chunk in lint_chunks(engine, posts, workers=workers) for v in chunk]
 
 
 def _worker_count(workers: int | None, total: int) -> int:
@@ -190,8 +188,6 @@ def record(
     items: Sequence[ArchiveItem],
     verdicts: Sequence[Verdict],
     now: datetime,
-    *,
-    progress: Progress | None = None,
 ) -> int:
     """Store each item as the profile's own post, ``BATCH`` per transaction; return new count."""
     new = 0
@@ -203,9 +199,34 @@ def record(
                 new += store.record_post(
                     profile, item.post, item.post.feed_url, IDENTITY, verdict, now
                 )
-        if progress:
-            progress("store", min(start + BATCH, len(items)), len(items))
     return new
+
+
+def _lint_and_record(
+    engine: Engine,
+    store: Store,
+    profile: str,
+    items: Sequence[ArchiveItem],
+    now: datetime,
+    workers: int | None,
+    progress: Progress | None,
+    batch: int,
+) -> tuple[list[Verdict], int]:
+    """Lint ``items`` and store them a batch at a time; return the verdicts and the new count.
+
+    Each batch is stored as soon as its verdicts are in: while worker processes lint ahead,
+    the SQLite writes here overlap their work.
+    """
+    verdicts: list[Verdict] = []
+    new = stored = 0
+    for chunk in lint_chunks(engine, [i.post for i in items], workers=workers):
+        verdicts.extend(chunk)
+        if len(verdicts) - stored >= batch or len(verdicts) == len(items):
+            new += record(store, profile, items[stored : len(verdicts)], verdicts[stored:], now)
+            stored = len(verdicts)
+            if progress:
+                progress(stored, len(items))
+    return verdicts, new
 
 
 def rank(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
@@ -233,12 +254,17 @@ def audit(
     now: datetime,
     progress: Progress | None = None,
     workers: int | None = None,
+    batch: int = BATCH,
 ) -> AuditResult:
-    """Read, lint and store the person's own posts in ``paths``; return the risky ones ranked."""
+    """Read, lint and store the person's own posts in ``paths``; return the risky ones ranked.
+
+    ``progress(done, total)`` is called after every ``batch`` posts are linted and stored.
+    """
     handle = profile.handle("x") or profile.handle("twitter")
     items, read, reposts, duplicates = collect(paths, twitter_handle=_bare(handle))
-    verdicts = lint_posts(engine, [i.post for i in items], workers=workers, progress=progress)
-    new = record(store, profile.key, items, verdicts, now, progress=progress)
+    verdicts, new = _lint_and_record(
+        engine, store, profile.key, items, now, workers, progress, batch
+    )
     risky = [
         AuditEntry(item, verdict, suggest_action(item.post, IDENTITY, verdict))
         for item, verdict in zip(items, verdicts, strict=True)

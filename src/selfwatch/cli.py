@@ -518,6 +518,44 @@ def profiles(opts: Options) -> None:
         click.echo(profile_lines(config.profiles, store))
 
 
+@cli.command()
+@click.option("--profile", help="The person to report on (needed when there are several).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="HTML file to write (default: selfwatch-report-PROFILE-DATE.html here).",
+)
+@click.pass_obj
+def report(opts: Options, profile: str | None, out: Path | None) -> None:
+    """Write a pre-screen report: one HTML page of what an employer's search would find.
+
+    The overall score and what it means, charts by month and by category, every flagged post
+    with its evidence and a suggested action, good news, the posts you marked not you, and the
+    feeds and archives read. Self-contained: open it in any browser, or print it to PDF.
+
+    \b
+    Examples:
+      selfwatch report --profile jane
+      selfwatch report --profile jane --out jane-report.html
+    """
+    from .report import render_report, report_from_store
+    from .watch import open_store
+
+    config = opts.config(required=True)
+    person = config.profile(profile)
+    now = _now()
+    with open_store() as store:
+        made = report_from_store(store, person, now=now)
+    templates = person.digest.templates_dir
+    html = render_report(made, Path(templates).expanduser() if templates else None)
+    path = out or Path(f"selfwatch-report-{person.key}-{now:%Y-%m-%d}.html")
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise _Failure(f"{path}: cannot write the report: {exc.strerror or exc}", 3) from None
+    click.echo(str(path))
+
+
 def main() -> None:
     """Run the command line (the ``selfwatch`` console script)."""
     cli(prog_name="selfwatch")

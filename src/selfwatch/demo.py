@@ -50,7 +50,7 @@ DEMO_PROFILE: Mapping[str, Any] = {
     "handles": {"mastodon": "@alexrivera@mastodon.example"},
     "emails": ["alex.rivera@example.com"],
     "phones": ["+1 720 555 0134"],
-    "employers": ["Northwind Labs", "Northwind"],
+    "employers": ["Northwind Labs"],
     "confidential_terms": ["Project Kestrel", "Contoso"],
     "context_terms": ["Denver", "data engineer", "data engineering"],
     "exclude_terms": ["boxer", "boxing", "welterweight", "Miami"],
@@ -107,7 +107,8 @@ def mail_target(config: Config, to: str | None = None) -> MailTarget:
     if config.profiles and config.profiles[0].recipients:
         return MailTarget(smtp, config.profiles[0].recipients)
     raise ConfigError(
-        "no one to send the demo digest to: pass --to EMAIL or set recipients in a [[profiles]]",
+        "no one to send the demo digest to: pass --to EMAIL, or set recipients in your first "
+        "[[profiles]] table",
         where,
     )
 
@@ -125,8 +126,8 @@ def demo_config(feed_dir: Path, *, recipients: tuple[str, ...] = ()) -> Config:
 def unpack_feeds(directory: Path) -> Path:
     """Copy the bundled sample feeds into ``directory`` and return it.
 
-    Copying works for every way the package can be installed (a wheel, an editable checkout, a
-    zip), and keeps the feed files' mtimes ours rather than the installer's.
+    Copying gives real files however the package was installed (a wheel, an editable checkout,
+    a zip import), where a path inside the package may not exist on disk.
     """
     bundled = files(FEEDS_PACKAGE).joinpath(FEEDS_DIR)
     directory.mkdir(parents=True, exist_ok=True)
@@ -181,9 +182,7 @@ def _write_digest(
     confidences = _watch(config, profile, store, now)
     # A regular digest, not the first-run baseline: it is what a user gets every morning.
     digest = compose(config, profile, store, now=now, baseline=False).digest
-    done = deliver(
-        config, profile, store, now=now, mode="files", directory=out_dir, baseline=False
-    )
+    done = deliver(config, profile, store, now=now, mode="files", directory=out_dir, baseline=False)
     html, text = done.paths
     return DemoResult(
         html=html,

@@ -51,7 +51,6 @@ from .digest import (
 from .match import Feedback
 from .model import (
     CATEGORIES,
-    RISK_CATEGORIES,
     Confidence,
     FeedSpec,
     FeedState,
@@ -467,7 +466,6 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
         column_chart=column_chart,
         row_chart=row_chart,
         GOOD_COLOUR=GOOD_COLOUR,
-        RISK_CATEGORIES=RISK_CATEGORIES,
     )
     return env
 
