@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -415,6 +415,14 @@ def test_realtime_sends_right_after_a_poll_that_finds_an_urgent_post(
     assert jane.next_digest is None and "flagged post (warning or above)" in jane.next_note
 
 
+class _Body(httpx.AsyncByteStream):
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data
+
+
 class ClosesBadly(httpx.AsyncBaseTransport):
     """A transport to the real network that breaks while closing after serving ``poison``."""
 
@@ -427,7 +435,7 @@ class ClosesBadly(httpx.AsyncBaseTransport):
         async with httpx.AsyncHTTPTransport() as inner:
             response = await inner.handle_async_request(request)
             body = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=body)
+        return httpx.Response(response.status_code, headers=response.headers, stream=_Body(body))
 
     async def aclose(self) -> None:
         if self.served:
@@ -480,8 +488,8 @@ def test_a_send_that_cannot_be_configured_is_recorded_and_the_round_goes_on(
 
 
 def test_feed_text_in_status_is_terminal_safe(smtp, store, tmp_path):
-    missing = tmp_path / "gone\x1b[31m.xml"
-    config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [str(missing)])))
+    missing = str(tmp_path / "gone\x1b[31m.xml").replace("\x1b", "\\u001b")  # TOML escape
+    config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [missing])))
     Agent(config, store, clock=Clock(utc(2026, 3, 16)), env={}).run_round()
     text = render_status(status(config, store, utc(2026, 3, 16)), agent_pid=4242)
     assert "\x1b" not in text and "\\x1b[31m" in text

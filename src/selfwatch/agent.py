@@ -209,6 +209,7 @@ class RunSummary:
 
     rounds: int
     last: RoundReport | None
+    once: bool = False
 
 
 def render_round(report: RoundReport) -> str:
@@ -229,7 +230,7 @@ def render_round(report: RoundReport) -> str:
 
 def render_run(summary: RunSummary) -> str:
     """Return what ``selfwatch run`` prints when it ends."""
-    if summary.rounds == 1 and summary.last is not None:
+    if summary.once and summary.last is not None:
         return render_round(summary.last)
     return f"stopped after {summary.rounds} round(s)"
 
@@ -339,8 +340,9 @@ class Agent:
         except Exception as exc:
             detail = _describe(exc)
             log.error("%s: poll failed: %s", profile.key, detail, exc_info=_unexpected(exc))
-            self._event(profile, "poll_error", now, detail)
-            return PollOutcome(profile.key, error=detail)
+            failed = PollOutcome(profile.key, error=detail)
+            self._event(profile, "poll_error", now, failed.summary)
+            return failed
         for failed in report.errors:
             assert failed.result is not None
             log.warning("%s: %s", profile.key, _redact(failed.result.error, failed.spec.url))
@@ -615,7 +617,7 @@ def run_agent(
             else:
                 agent.run_forever(tick_seconds=tick_seconds)
             log.info("agent stopped after %d round(s)", agent.rounds)
-        return RunSummary(agent.rounds, agent.last)
+        return RunSummary(agent.rounds, agent.last, once)
 
 
 # --- status --------------------------------------------------------------------------------

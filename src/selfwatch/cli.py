@@ -556,6 +556,47 @@ def report(opts: Options, profile: str | None, out: Path | None) -> None:
     click.echo(str(path))
 
 
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("selfwatch-demo"),
+    show_default=True,
+    help="Directory for the digest's HTML and text files.",
+)
+@click.option("--send", is_flag=True, help="Also mail the digest with your config's [smtp].")
+@click.option("--to", metavar="EMAIL", help="With --send: the recipient (default: your profile's).")
+@click.pass_obj
+def demo(opts: Options, out_dir: Path, send: bool, to: str | None) -> None:
+    """Try selfwatch offline on a made-up person: sample feeds in, a digest out.
+
+    Watches Alex Rivera, a Denver data engineer with a namesake who boxes, through five sample
+    feeds bundled with selfwatch, and writes the digest as HTML and text into --out. Needs no
+    config and no network, and leaves your own state alone. --send also mails it with the
+    [smtp] settings of your config.
+
+    \b
+    Examples:
+      selfwatch demo
+      selfwatch demo --out /tmp/demo
+      selfwatch demo --send --to me@example.com
+    """
+    from .demo import mail_target, run_demo
+    from .output import terminal_safe
+
+    if to and not send:
+        raise click.UsageError("--to needs --send")
+    target = mail_target(opts.config(required=True), to) if send else None
+    result = run_demo(out_dir, now=_now(), send=target)
+    click.echo(terminal_safe(result.subject))
+    click.echo(f"  {result.summary}")
+    click.echo(f"  wrote {result.html}\n  wrote {result.text}")
+    if result.sent_to:
+        click.echo(f"  sent to {', '.join(result.sent_to)}")
+    click.echo("Open the HTML file in a browser. To watch yourself: selfwatch init")
+
+
 def main() -> None:
     """Run the command line (the ``selfwatch`` console script)."""
     cli(prog_name="selfwatch")

@@ -33,6 +33,7 @@ _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ELONG = re.compile(r"(.)\1{2,}")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n|\n")
 _LETTERS = re.compile(r"[a-z]")
+_CONTRACTIONS = frozenset({"ll", "re", "ve", "d", "m", "s", "t"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,8 @@ def _decoded(start: int, end: int, norm: str, sentence: int) -> Token:
     if not alt.isalpha():
         stripped = alt.replace("'", "")
         if stripped.isalpha():
-            alt = stripped
+            # "he'll" is not "hell": keep contractions whole; drop other apostrophes (f'ing)
+            alt = alt if alt.rpartition("'")[2] in _CONTRACTIONS else stripped
         elif _LETTERS.search(stripped) and not stripped.isdigit():
             inner = stripped[1:-1]
             if stripped[0].isalpha() and any(c in MASK_CHARS for c in inner):
