@@ -298,7 +298,7 @@ def _target_line(dataset: Dataset, ours: Scores, baselines: dict[str, float]) ->
         bar = baselines.get("better-profanity")
         value = baselines.get("better-profanity ours", ours.macro_f1)  # same rows as the bar
         if bar is None:
-            return f"target {dataset.name}: macro-F1 {value:.3f} (better-profanity not installed)"
+            return f"target {dataset.name}: macro-F1 {value:.3f} (better-profanity not run)"
         ok = value > bar
         return (
             f"target {dataset.name}: {value:.3f} vs better-profanity {bar:.3f} "

@@ -8,14 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: F401
-from smtpserver import SmtpServer
+from smtpserver import Received, SmtpServer
 
 from selfwatch.agent import (
     Agent,
@@ -42,8 +42,8 @@ from selfwatch.watch import open_store
 feed_server = feed_server_fixture
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 DAILY = DigestSettings(schedule="daily", time="08:00")
@@ -52,7 +52,7 @@ DAILY = DigestSettings(schedule="daily", time="08:00")
 # --- next_digest_at ------------------------------------------------------------------------
 
 
-def test_daily_is_the_first_time_after_the_last_digest():
+def test_daily_is_the_first_time_after_the_last_digest() -> None:
     assert next_digest_at(DAILY, "UTC", utc(2026, 3, 16, 8, 0, 5), utc(2026, 3, 16, 9)) == utc(
         2026, 3, 17, 8
     )
@@ -77,11 +77,13 @@ def test_daily_is_the_first_time_after_the_last_digest():
         ("Pacific/Auckland", utc(2026, 1, 10, 19), utc(2026, 1, 11, 19)),
     ],
 )
-def test_daily_keeps_the_wall_clock_time_across_dst(tz, last, expected):
+def test_daily_keeps_the_wall_clock_time_across_dst(
+    tz: str, last: datetime, expected: datetime
+) -> None:
     assert next_digest_at(DAILY, tz, last, last) == expected
 
 
-def test_a_time_the_spring_change_skips_goes_out_an_hour_later():
+def test_a_time_the_spring_change_skips_goes_out_an_hour_later() -> None:
     at_0230 = DigestSettings(schedule="daily", time="02:30")
     ny = "America/New_York"
     # 02:30 does not exist on 8 March 2026 in New York: it goes out at 03:30 EDT (07:30 UTC)
@@ -93,7 +95,7 @@ def test_a_time_the_spring_change_skips_goes_out_an_hour_later():
     )
 
 
-def test_a_time_the_autumn_change_repeats_goes_out_once():
+def test_a_time_the_autumn_change_repeats_goes_out_once() -> None:
     at_0130 = DigestSettings(schedule="daily", time="01:30")
     ny = "America/New_York"
     first = next_digest_at(at_0130, ny, utc(2026, 10, 31, 5, 30), utc(2026, 10, 31, 6))
@@ -101,7 +103,7 @@ def test_a_time_the_autumn_change_repeats_goes_out_once():
     assert next_digest_at(at_0130, ny, first, first) == utc(2026, 11, 2, 6, 30)  # 01:30 EST
 
 
-def test_weekly_is_on_its_day_in_the_profile_time_zone():
+def test_weekly_is_on_its_day_in_the_profile_time_zone() -> None:
     monday = DigestSettings(schedule="weekly", time="09:00", day="monday")
     # 09:00 Monday in Tokyo is 00:00 UTC Monday
     assert next_digest_at(monday, "Asia/Tokyo", utc(2026, 3, 16), utc(2026, 3, 16)) == utc(
@@ -121,7 +123,7 @@ def test_weekly_is_on_its_day_in_the_profile_time_zone():
     )
 
 
-def test_realtime_has_no_digest_time():
+def test_realtime_has_no_digest_time() -> None:
     realtime = DigestSettings(schedule="realtime")
     assert next_digest_at(realtime, "UTC", utc(2026, 3, 16), utc(2026, 3, 17)) is None
     assert not digest_due(realtime, "UTC", utc(2026, 3, 16), utc(2026, 3, 17))
@@ -130,7 +132,7 @@ def test_realtime_has_no_digest_time():
 # --- digest_due ----------------------------------------------------------------------------
 
 
-def test_digest_is_due_from_its_time_on():
+def test_digest_is_due_from_its_time_on() -> None:
     last = utc(2026, 3, 16, 8)
     assert not digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 7, 59))
     assert digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 8))
@@ -138,7 +140,9 @@ def test_digest_is_due_from_its_time_on():
     assert not digest_due(DAILY, "UTC", None, utc(2026, 3, 17, 13))  # first run: the baseline
 
 
-def _simulate(settings: DigestSettings, tz: str, last: datetime, ticks: list[datetime]):
+def _simulate(
+    settings: DigestSettings, tz: str, last: datetime, ticks: list[datetime]
+) -> list[datetime]:
     """Run digest_due at each tick as the agent does; return the ticks that sent a digest."""
     sent = []
     for now in ticks:
@@ -148,7 +152,7 @@ def _simulate(settings: DigestSettings, tz: str, last: datetime, ticks: list[dat
     return sent
 
 
-def test_missed_runs_give_one_catch_up_digest():
+def test_missed_runs_give_one_catch_up_digest() -> None:
     start = utc(2026, 3, 16, 9)
     awake = [start + timedelta(minutes=10 * i) for i in range(6 * 24)]  # Monday and the night
     # the machine sleeps from Tuesday 09:00 to Friday 10:00 through three digest times
@@ -158,7 +162,7 @@ def test_missed_runs_give_one_catch_up_digest():
     assert sent == [utc(2026, 3, 17, 8), woken, utc(2026, 3, 21, 8)]
 
 
-def test_weekly_missed_for_weeks_gives_one_digest():
+def test_weekly_missed_for_weeks_gives_one_digest() -> None:
     weekly = DigestSettings(schedule="weekly", time="08:00", day="friday")
     ticks = [utc(2026, 4, 20, 12), utc(2026, 4, 20, 13), utc(2026, 4, 24, 7), utc(2026, 4, 24, 8)]
     assert _simulate(weekly, "UTC", utc(2026, 3, 20, 8), ticks) == [
@@ -167,18 +171,19 @@ def test_weekly_missed_for_weeks_gives_one_digest():
     ]
 
 
-def test_a_failed_send_is_retried_after_the_retry_interval_not_every_tick():
+def test_a_failed_send_is_retried_after_the_retry_interval_not_every_tick() -> None:
     last = utc(2026, 3, 16, 8)
     failed = utc(2026, 3, 17, 8)
     hour = timedelta(hours=1)
-    kwargs = {"failed_at": failed, "retry": hour}
-    assert not digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 8, 1), **kwargs)
-    assert digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 9), **kwargs)
+    assert not digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 8, 1), failed_at=failed, retry=hour)
+    assert digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 9), failed_at=failed, retry=hour)
     # an error from before the last digest is history
-    assert digest_due(DAILY, "UTC", last, utc(2026, 3, 17, 8), failed_at=utc(2026, 3, 15), retry=hour)
+    assert digest_due(
+        DAILY, "UTC", last, utc(2026, 3, 17, 8), failed_at=utc(2026, 3, 15), retry=hour
+    )
 
 
-def test_poll_due():
+def test_poll_due() -> None:
     hour = timedelta(hours=1)
     assert poll_due(None, utc(2026, 3, 16), hour)
     assert not poll_due(utc(2026, 3, 16, 9), utc(2026, 3, 16, 9, 59), hour)
@@ -189,8 +194,8 @@ def test_poll_due():
 # --- realtime ------------------------------------------------------------------------------
 
 
-def _stored(level: Level | None, *, flagged: bool = True, category: str = "employer"):
-    findings = ()
+def _stored(level: Level | None, *, flagged: bool = True, category: str = "employer") -> StoredPost:
+    findings: tuple[Finding, ...] = ()
     if level is not None:
         findings = (Finding("x.y", category, level, 0, 4, 1, 1, "boss", "m", "s"),)
     post = Post(id="p1", url="https://example.com/1", title="t", text="my boss")
@@ -199,7 +204,7 @@ def _stored(level: Level | None, *, flagged: bool = True, category: str = "emplo
     return StoredPost("jane", post, identity, verdict, (), utc(2026, 3, 16))
 
 
-def test_realtime_is_due_for_a_flagged_post_at_or_above_its_level():
+def test_realtime_is_due_for_a_flagged_post_at_or_above_its_level() -> None:
     warning = DigestSettings(schedule="realtime", realtime_level=Level.WARNING)
     error = DigestSettings(schedule="realtime", realtime_level=Level.ERROR)
     assert realtime_due(warning, [_stored(Level.WARNING)])
@@ -251,7 +256,9 @@ digest = {{ {digest} }}
 """
 
 
-def write_config(tmp_path: Path, smtp_port: int, profiles: str, agent: str = "") -> Path:
+def write_config(
+    tmp_path: Path, smtp_port: int, profiles: str, agent: str = "", *, poll_minutes: int = 60
+) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
         f"""
@@ -263,7 +270,7 @@ sender = "selfwatch <watch@example.com>"
 timeout = 5
 
 [agent]
-poll_minutes = 60
+poll_minutes = {poll_minutes}
 {agent}
 {profiles}
 """,
@@ -281,8 +288,8 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
-    def set(self, *args: int) -> None:
-        self.now = utc(*args)
+    def set(self, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> None:
+        self.now = utc(year, month, day, hour, minute)
 
 
 @pytest.fixture
@@ -292,16 +299,18 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def store(tmp_path) -> Iterator[Store]:
+def store(tmp_path: Path) -> Iterator[Store]:
     with open_store(tmp_path / "state.db") as s:
         yield s
 
 
-def text_of(received) -> str:
-    return received.message.get_body(("plain",)).get_content()
+def text_of(received: Received) -> str:
+    body = received.message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
-def test_life_of_an_agent(feed_server, smtp, tmp_path):
+def test_life_of_an_agent(feed_server: FeedServer, smtp: SmtpServer, tmp_path: Path) -> None:
     route = Route(body=rss(1))
     url = feed_server.add("/jane.rss", route)
     config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url])))
@@ -356,7 +365,9 @@ def test_life_of_an_agent(feed_server, smtp, tmp_path):
         assert "async IO" not in text_of(smtp.messages[2])
         (jane,) = status(config, store, clock())
         assert jane.last_error is None and jane.pending == 0
-        assert jane.next_digest == utc(2026, 3, 19, 8)
+        assert jane.next_digest == utc(2026, 3, 19, 8) and jane.next_note == ""
+        (overdue,) = status(config, store, utc(2026, 3, 19, 9))
+        assert "due: it goes out" in render_status([overdue])
         clock.set(2026, 3, 18, 10)
         assert agent.run_round().digests == ()
 
@@ -377,8 +388,8 @@ def test_life_of_an_agent(feed_server, smtp, tmp_path):
 
 
 def test_first_run_without_baseline_is_silent_and_heartbeat_says_nothing_new(
-    feed_server, smtp, store, tmp_path
-):
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     url = feed_server.add("/jane.rss", Route(body=rss(1, 2)))
     digest = 'baseline = false, heartbeat = true, schedule = "daily", time = "08:00"'
     config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url], digest)))
@@ -392,9 +403,29 @@ def test_first_run_without_baseline_is_silent_and_heartbeat_says_nothing_new(
     assert beat.message["Subject"] == "selfwatch: nothing new about Jane Doe"
 
 
+def test_a_timed_digest_polls_first_so_it_holds_what_is_online_now(
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
+    route = Route(body=rss(2))
+    url = feed_server.add("/jane.rss", route)
+    profiles = profile_toml("jane", [url])
+    config = load_config(write_config(tmp_path, smtp.port, profiles, poll_minutes=24 * 60))
+    clock = Clock(utc(2026, 3, 16, 7, 30))
+    agent = Agent(config, store, clock=clock, env={})
+    agent.run_round()
+    route.body = rss(2, 3)
+    clock.set(2026, 3, 16, 7, 59)
+    assert agent.run_round().polls == ()  # the next poll is not due until tomorrow...
+    clock.set(2026, 3, 16, 8)
+    report = agent.run_round()  # ...but the 08:00 digest polls first
+    assert [p.new for p in report.polls] == [1]
+    assert [(d.kind, d.items) for d in report.digests] == [("regular", 1)]
+    assert "profiling" in text_of(smtp.messages[-1])
+
+
 def test_realtime_sends_right_after_a_poll_that_finds_an_urgent_post(
-    feed_server, smtp, store, tmp_path
-):
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     route = Route(body=rss(2))
     url = feed_server.add("/jane.rss", route)
     digest = 'schedule = "realtime", realtime_level = "warning"'
@@ -443,7 +474,9 @@ class ClosesBadly(httpx.AsyncBaseTransport):
             raise RuntimeError("transport broke while closing")
 
 
-def test_one_failing_job_does_not_stop_the_others(feed_server, smtp, store, tmp_path):
+def test_one_failing_job_does_not_stop_the_others(
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     boom = feed_server.add("/boom.rss", Route(body=rss(2)))
     down = feed_server.add("/down.rss", Route(status=500, body=b"oops"))
     good = feed_server.add("/jane.rss", Route(body=rss(1)))
@@ -472,8 +505,8 @@ def test_one_failing_job_does_not_stop_the_others(feed_server, smtp, store, tmp_
 
 
 def test_a_send_that_cannot_be_configured_is_recorded_and_the_round_goes_on(
-    feed_server, smtp, store, tmp_path
-):
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     url = feed_server.add("/jane.rss", Route(body=rss(1)))
     profiles = profile_toml("first", [url]) + profile_toml("jane", [url])
     config = load_config(write_config(tmp_path, smtp.port, profiles))
@@ -484,10 +517,13 @@ def test_a_send_that_cannot_be_configured_is_recorded_and_the_round_goes_on(
     # ...and a round that meets one anyway records it and carries on
     report = Agent(bare, store, clock=Clock(utc(2026, 3, 16)), env={}).run_round()
     assert [d.kind for d in report.digests] == ["error", "error"]
-    assert "no [smtp] section" in status(bare, store, utc(2026, 3, 16))[0].last_error[1]
+    error = status(bare, store, utc(2026, 3, 16))[0].last_error
+    assert error is not None and "no [smtp] section" in error[1]
 
 
-def test_feed_text_in_status_is_terminal_safe(smtp, store, tmp_path):
+def test_feed_text_in_status_is_terminal_safe(
+    smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     missing = str(tmp_path / "gone\x1b[31m.xml").replace("\x1b", "\\u001b")  # TOML escape
     config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [missing])))
     Agent(config, store, clock=Clock(utc(2026, 3, 16)), env={}).run_round()
@@ -499,7 +535,7 @@ def test_feed_text_in_status_is_terminal_safe(smtp, store, tmp_path):
 # --- the lock ------------------------------------------------------------------------------
 
 
-def test_a_second_agent_is_refused_by_the_lock(tmp_path):
+def test_a_second_agent_is_refused_by_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "agent.lock"
     with AgentLock(path):
         assert path.read_text().strip() == str(os.getpid())
@@ -524,7 +560,7 @@ print("locked")
 """
 
 
-def test_a_second_agent_process_is_refused(tmp_path):
+def test_a_second_agent_process_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "agent.lock"
     with AgentLock(path):
         other = subprocess.run(
@@ -537,7 +573,7 @@ def test_a_second_agent_process_is_refused(tmp_path):
     assert f"already running (PID {os.getpid()}" in other.stdout
 
 
-def test_a_stale_lock_file_from_a_dead_process_does_not_block(tmp_path):
+def test_a_stale_lock_file_from_a_dead_process_does_not_block(tmp_path: Path) -> None:
     path = tmp_path / "agent.lock"
     dead = subprocess.run(
         [sys.executable, "-c", LOCK_SCRIPT, str(path)], capture_output=True, text=True, timeout=30
@@ -549,7 +585,9 @@ def test_a_stale_lock_file_from_a_dead_process_does_not_block(tmp_path):
         assert path.read_text().strip() == str(os.getpid())
 
 
-def test_run_agent_holds_the_lock_while_it_runs(feed_server, smtp, store, tmp_path):
+def test_run_agent_holds_the_lock_while_it_runs(
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     url = feed_server.add("/jane.rss", Route(body=rss(1)))
     config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url])))
     lock = tmp_path / "agent.lock"
@@ -562,8 +600,8 @@ def test_run_agent_holds_the_lock_while_it_runs(feed_server, smtp, store, tmp_pa
 
 
 def test_sigint_stops_the_loop_after_the_current_step_and_restores_handlers(
-    feed_server, smtp, store, tmp_path
-):
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
     url = feed_server.add("/jane.rss", Route(body=rss(1)))
     config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url])))
     agent = Agent(config, store, clock=Clock(utc(2026, 3, 16, 10)), env={})
@@ -581,29 +619,14 @@ def test_sigint_stops_the_loop_after_the_current_step_and_restores_handlers(
     assert len(smtp.messages) == 1
 
 
-AGENT_SCRIPT = """
-import sys
-from datetime import UTC, datetime
-from pathlib import Path
-from selfwatch.agent import render_run, run_agent
-from selfwatch.config import load_config
-from selfwatch.watch import open_store
-
-config = load_config(Path(sys.argv[1]), required=True)
-with open_store() as store:
-    summary = run_agent(config, store, clock=lambda: datetime.now(UTC))
-print(render_run(summary))
-"""
-
-
-def _wait_for(predicate, timeout: float = 20.0) -> None:
+def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting for the agent"
         time.sleep(0.05)
 
 
-def test_sigterm_stops_a_running_agent_process_cleanly(smtp, tmp_path):
+def test_sigterm_stops_a_running_agent_process_cleanly(smtp: SmtpServer, tmp_path: Path) -> None:
     feed = tmp_path / "jane.rss"
     shutil.copyfile(Path(__file__).parent / "fixtures" / "feeds" / "mastodon.rss", feed)
     log_file = tmp_path / "agent.log"
@@ -616,7 +639,7 @@ def test_sigterm_stops_a_running_agent_process_cleanly(smtp, tmp_path):
     home = tmp_path / "home"
     env = {**os.environ, "SELFWATCH_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", AGENT_SCRIPT, str(config)],
+        [sys.executable, "-m", "selfwatch", "--config", str(config), "run"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -252,6 +252,8 @@ def test_the_same_link_twice_is_one_post() -> None:
         ("https://www.google.com/search?url=https://a.example/x", "https://www.google.com/search?url=https%3A%2F%2Fa.example%2Fx"),
         ("https://a.example/?fbclid=abc&id=3", "https://a.example/?id=3"),
         ("mailto:jane@example.com", "mailto:jane@example.com"),
+        ("http://[::1]:8080/feed?utm_source=x", "http://[::1]:8080/feed"),
+        ("http://example.com:port/x", "http://example.com:port/x"),
     ],
 )  # fmt: skip
 def test_canonical_url(url: str, expected: str) -> None:

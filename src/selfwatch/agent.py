@@ -10,8 +10,9 @@ How it behaves (``selfwatch status`` and the README rely on these promises):
   and the store, never by the scheduler's own clock, so a restart or a cron run decides
   exactly as a loop that never stopped would.
 * Daily and weekly digests go out at ``[digest] time`` (and ``day``) in the profile's time
-  zone. Across a DST change the wall-clock time is kept; a time the spring change skips goes
-  out an hour later, a time the autumn change repeats goes out once (its first occurrence).
+  zone, right after a fresh poll of that profile (whatever the poll interval). Across a DST
+  change the wall-clock time is kept; a time the spring change skips goes out an hour later,
+  a time the autumn change repeats goes out once (its first occurrence).
 * Missed runs: when the machine slept or the agent was stopped through one or more digest
   times, the next round sends **one** catch-up digest holding everything pending, never one
   per missed time. Polls likewise: one poll, not one per missed interval.
@@ -61,7 +62,7 @@ from .model import WEEKDAYS, DigestSettings, Level, Profile
 from .output import terminal_safe, when
 from .sources import feeds_for
 from .store import Store, StoredPost
-from .watch import CycleReport, run_cycle
+from .watch import run_cycle
 
 if TYPE_CHECKING:
     import httpx
@@ -70,8 +71,6 @@ log = logging.getLogger("selfwatch.agent")
 
 Clock = Callable[[], datetime]
 """Return the current time, timezone-aware (UTC)."""
-Cycle = Callable[..., CycleReport]
-"""``run_cycle`` or a stand-in with its signature (to inject a fault in tests)."""
 
 TICK_SECONDS = 60
 """How often the loop wakes to look for due polls and digests."""
@@ -249,14 +248,12 @@ class Agent:
         clock: Clock,
         transport: httpx.AsyncBaseTransport | None = None,
         env: Mapping[str, str] | None = None,
-        cycle: Cycle = run_cycle,
     ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
         self.transport = transport
         self.env = env
-        self.cycle = cycle
         self.poll_every = timedelta(minutes=config.agent.poll_minutes)
         self.rounds = 0
         self.last: RoundReport | None = None
@@ -279,7 +276,9 @@ class Agent:
             if self.stopping:
                 break
             last = last_poll(self.store, profile.key)
-            if force_poll or poll_due(last[0] if last else None, now, self.poll_every):
+            due = poll_due(last[0] if last else None, now, self.poll_every)
+            # A timed digest about to go out gets a fresh poll first, whatever the interval.
+            if force_poll or due or self._timed_due(profile, now):
                 polls[profile.key] = self._poll(profile, now)
         digests: list[DigestOutcome] = []
         now = self.clock()
@@ -336,13 +335,13 @@ class Agent:
 
     def _poll(self, profile: Profile, now: datetime) -> PollOutcome:
         try:
-            report = self.cycle(self.config, profile, self.store, now=now, transport=self.transport)
+            report = run_cycle(self.config, profile, self.store, now=now, transport=self.transport)
         except Exception as exc:
             detail = _describe(exc)
             log.error("%s: poll failed: %s", profile.key, detail, exc_info=_unexpected(exc))
-            failed = PollOutcome(profile.key, error=detail)
-            self._event(profile, "poll_error", now, failed.summary)
-            return failed
+            broken = PollOutcome(profile.key, error=detail)
+            self._event(profile, "poll_error", now, broken.summary)
+            return broken
         for failed in report.errors:
             assert failed.result is not None
             log.warning("%s: %s", profile.key, _redact(failed.result.error, failed.spec.url))
@@ -355,8 +354,7 @@ class Agent:
             flagged=sum(1 for sp in report.new if sp.verdict.flagged),
             reached=any(r.status in ("ok", "not_modified") for r in answered),
         )
-        log.info("%s: %s", profile.key, outcome.summary)
-        self._event(profile, "poll", now, outcome.summary)
+        log.info("%s: %s", profile.key, outcome.summary)  # run_cycle logged the "poll" event
         return outcome
 
     def _digest(
@@ -380,16 +378,22 @@ class Agent:
             if not realtime_due(settings, self.store.pending(profile.key)):
                 return None
             return self._send(profile, now)
+        if not self._timed_due(profile, now):
+            return None
+        return self._send(profile, now, heartbeat=settings.heartbeat)
+
+    def _timed_due(self, profile: Profile, now: datetime) -> bool:
+        if self.store.last_digest(profile.key) is None:
+            return False  # the first digest is the baseline, sent after a poll
         failed = self.store.last_event(profile.key, "digest_error")
-        due = digest_due(
-            settings,
+        return digest_due(
+            profile.digest,
             profile.timezone,
             settled_at(self.store, profile.key),
             now,
             failed_at=failed[0] if failed else None,
             retry=self.poll_every,
         )
-        return self._send(profile, now, heartbeat=settings.heartbeat) if due else None
 
     def _send(
         self, profile: Profile, now: datetime, *, baseline: bool = False, heartbeat: bool = False
@@ -660,7 +664,7 @@ class ProfileStatus:
     """When and which kind (baseline, regular, heartbeat, silent)."""
     next_digest: datetime | None
     next_note: str
-    """How the next digest comes when there is no time (realtime, baseline pending)."""
+    """How the next digest comes when there is no time (realtime, baseline), or that it is due."""
     pending: int
     flagged: int
     last_error: tuple[datetime, str] | None
@@ -686,6 +690,8 @@ def _profile_status(profile: Profile, store: Store, now: datetime) -> ProfileSta
         note = f"after a poll finds a flagged post ({settings.realtime_level.label} or above)"
     else:
         next_at = next_digest_at(settings, profile.timezone, settled_at(store, profile.key), now)
+        if next_at is not None and next_at <= now:
+            note = "due: it goes out on the agent's next round"
     pending = store.pending(profile.key)
     return ProfileStatus(
         key=profile.key,
@@ -775,4 +781,5 @@ def _next(s: ProfileStatus) -> str:
     if s.next_digest is None:
         return s.next_note
     local = s.next_digest.astimezone(ZoneInfo(s.timezone)).strftime("%a %H:%M")
-    return f"{when(s.next_digest)} UTC ({local} {s.timezone})"
+    due = f"; {s.next_note}" if s.next_note else ""
+    return f"{when(s.next_digest)} UTC ({local} {s.timezone}){due}"

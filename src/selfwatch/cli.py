@@ -597,6 +597,58 @@ def demo(opts: Options, out_dir: Path, send: bool, to: str | None) -> None:
     click.echo("Open the HTML file in a browser. To watch yourself: selfwatch init")
 
 
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one round (poll all, send what is due) and exit.")
+@click.pass_obj
+def run(opts: Options, once: bool) -> None:
+    """Run the background agent: poll the feeds and mail each profile's digest on time.
+
+    Polls every [agent] poll_minutes and sends daily/weekly digests at [digest] time in each
+    profile's time zone (realtime: right after a poll finds a flagged post). The first run
+    sends one baseline digest of what exists. Stops cleanly on SIGTERM or Ctrl-C. Only one
+    agent runs per state dir. Logs go to stderr or [agent] log_file.
+
+    \b
+    Examples:
+      selfwatch run              # keep running (systemd, launchd, a terminal)
+      selfwatch run --once       # one round, for cron
+    """
+    from .agent import render_run, run_agent
+    from .watch import open_store
+
+    config = opts.config(required=True)
+    with open_store() as store:
+        summary = run_agent(config, store, clock=_now, once=once)
+    click.echo(render_run(summary))
+
+
+@cli.command()
+@click.option("--profile", help="Only this profile (default: all).")
+@click.pass_obj
+def status(opts: Options, profile: str | None) -> None:
+    """Show the agent's state: last poll, next digest, pending posts, errors, feed health.
+
+    Per profile: when its feeds were last polled, when the next digest goes out, how many
+    posts wait for it (and how many are flagged), the last failed send since the last
+    delivered digest, and which feeds fail or were disabled. Works while the agent runs.
+
+    \b
+    Example:
+      selfwatch status --profile jane
+    """
+    from dataclasses import replace
+
+    from .agent import render_status, running_agent
+    from .agent import status as agent_status
+    from .watch import open_store
+
+    config = opts.config(required=True)
+    config = replace(config, profiles=tuple(_profiles(config, profile)))
+    with open_store() as store:
+        statuses = agent_status(config, store, _now())
+    click.echo(render_status(statuses, agent_pid=running_agent()))
+
+
 def main() -> None:
     """Run the command line (the ``selfwatch`` console script)."""
     cli(prog_name="selfwatch")

@@ -154,13 +154,18 @@ def canonical_url(url: str) -> str:
         if target is None or target == url:
             break
         url = target
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # e.g. a non-numeric port: keep the link as written
+        return url
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         return url
     host = (parts.hostname or "").lower().rstrip(".")
-    port = parts.port if not _default_port(scheme, parts.port) else None
-    netloc = f"{host}:{port}" if port else host
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if _default_port(scheme, port) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
     query = [
@@ -331,7 +336,10 @@ def _published(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if isinstance(value, time.struct_time):
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, OSError, ValueError):  # a year no datetime can hold
+                return None
     return None
 
 

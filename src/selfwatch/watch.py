@@ -112,7 +112,8 @@ def run_cycle(
         profile.key,
         "poll",
         now,
-        f"{len(results)} feed(s) polled, {len(report.errors)} failed, {len(new)} new",
+        f"{len(results)} feed(s) polled, {len(report.errors)} failed, {len(new)} new "
+        f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
     )
     return report
 
