@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from feedserver import feed_server_fixture  # noqa: F401
 from profiles import EXAMPLE_PROFILE
 
 from selfwatch.model import Profile
