@@ -20,6 +20,7 @@ def isolated_home(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("SELFWATCH_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("SELFWATCH_CACHE", str(home / "cache"))
     monkeypatch.delenv("SELFWATCH_CONFIG", raising=False)
     yield home
 

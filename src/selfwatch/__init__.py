@@ -9,16 +9,10 @@ The stable Python API::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .model import Finding, Profile, Verdict
-
-try:
-    __version__ = version("selfwatch")
-except PackageNotFoundError:  # running from a checkout without an install
-    __version__ = "0.0.0"
 
 __all__ = ["Finding", "Verdict", "__version__", "lint_text"]
 
@@ -31,6 +25,14 @@ def lint_text(text: str, profile: Profile | None = None) -> Verdict:
 
 
 def __getattr__(name: str) -> object:
+    # Looked up on first use: importlib.metadata costs more start-up time than the whole lint.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("selfwatch")
+        except PackageNotFoundError:  # running from a checkout without an install
+            return "0.0.0"
     if name in ("Finding", "Verdict"):
         from . import model
 

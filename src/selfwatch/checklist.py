@@ -19,7 +19,6 @@ whose probability must reach ``threshold``.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -38,7 +37,7 @@ RULE_FIELDS = frozenset(
     {
         "id", "category", "level", "message", "suggestion", "terms", "patterns", "requires",
         "requires_any", "unless", "fuzzy", "inflect", "negation", "model", "threshold", "examples",
-        "case_sensitive", "terms_from",
+        "case_sensitive", "terms_from", "prefilter",
     }
 )  # fmt: skip
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -65,6 +64,8 @@ class Rule:
     threshold: float = 0.5
     terms_from: str = ""
     """Take the terms from a profile field: ``codename`` or ``contact`` (emails and phones)."""
+    prefilter: str = ""
+    """A cheap regex the text must contain before the ``patterns`` run (speed only)."""
     case_sensitive: bool = False
     examples_flag: tuple[str, ...] = ()
     examples_pass: tuple[str, ...] = ()
@@ -120,6 +121,8 @@ def load_files(paths: Iterable[Path], base: Checklist | None = None) -> Checklis
 
 def parse_files(files: Iterable[tuple[str, str]], base: Checklist | None = None) -> Checklist:
     """Parse rule files given as (name, text); later rules with the same id replace earlier ones."""
+    import tomllib  # here: a cached engine never parses TOML
+
     rules: dict[str, Rule] = {r.id: r for r in base.rules} if base else {}
     concepts: dict[str, tuple[str, ...]] = dict(base.concepts) if base else {}
     versions = [base.version] if base else []
@@ -179,6 +182,11 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
             value = []
         lists[key] = tuple(value)
     flags = 0 if spec.get("case_sensitive", False) else re.IGNORECASE
+    prefilter = spec.get("prefilter", "")
+    try:
+        re.compile(str(prefilter))
+    except re.error as exc:
+        problems.append(f"{where}.prefilter: invalid regular expression: {exc}")
     for i, pattern in enumerate(lists["patterns"]):
         try:
             re.compile(pattern, flags)
@@ -218,6 +226,7 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         model=str(spec.get("model", "")),
         threshold=float(spec.get("threshold", 0.5)),
         terms_from=terms_from,
+        prefilter=str(prefilter),
         case_sensitive=bool(spec.get("case_sensitive", False)),
         examples_flag=tuple(flag),
         examples_pass=tuple(passing),

@@ -55,12 +55,6 @@ class Options:
         return load_config(self.config_path, required=required)
 
 
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -69,7 +63,7 @@ def _version() -> str:
     help="Config file (default: $SELFWATCH_CONFIG or ~/.config/selfwatch/config.toml).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors.")
-@click.version_option(version=_version(), prog_name="selfwatch")
+@click.version_option(package_name="selfwatch", prog_name="selfwatch")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     """Watch your online presence and lint drafts the way an employer would read them."""
@@ -109,7 +103,7 @@ def lint(
     """
     from dataclasses import replace
 
-    from .engine import default_engine
+    from .cache import cached_engine
     from .lint import lint_document, read_inputs
     from .model import Level
     from .output import json_report, text_report
@@ -121,7 +115,7 @@ def lint(
     checklist = config.checklist
     if threshold is not None:
         checklist = replace(checklist, threshold=threshold)
-    engine = default_engine(person, checklist)
+    engine = cached_engine(person, checklist)
     stdin = sys.stdin.read() if "-" in paths else None
     reports = [lint_document(engine, p, t) for p, t in read_inputs(paths, stdin)]
     if (fmt or settings.format) == "json":

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +128,8 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
                 str(path),
             )
         return Config()
+    import tomllib  # here, not at the top: lint without a config never needs it
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

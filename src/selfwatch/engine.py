@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
@@ -26,6 +27,16 @@ from .lexicon import Hit, Lexicon
 from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
 from .text import LineIndex, Token, sentence_bounds, tokenize
 
+_AT = re.compile("@")
+_DIGITS = re.compile(r"\d{3}")
+_QUICK_WORD = re.compile(r"[\w'\-.]+")
+_CONTRACTION_ENDS = frozenset({"ll", "re", "ve", "d", "m", "s", "t"})
+# Anything a disguised spelling needs: leetspeak or masks inside a word, elongation, spaced or
+# dotted single letters, camelCase hashtags. Texts without any take the cheap path.
+_DISGUISE = re.compile(
+    r"[A-Za-z][*%#013457$|@]|[*%013457$!|][A-Za-z]|([A-Za-z])\1\1"
+    r"|(?<![\w.])[A-Za-z][ .][A-Za-z][ .][A-Za-z](?![\w])|#\w*[a-z][A-Z]"
+)
 LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
 NEGATIVE_SENTIMENT = -0.3
 POSITIVE_SENTIMENT = 0.4
@@ -53,51 +64,127 @@ class Engine:
         profile: Profile | None = None,
         classifier: Any = None,
     ) -> None:
-        self.checklist = checklist
-        self.profile = profile
-        self.rules = {r.id: r for r in checklist.rules}
-        self.concepts = {**checklist.concepts, **profile_concepts(profile)}
-        if "employer" in self.concepts or "employer_generic" in self.concepts:
-            self.concepts["employer"] = (
-                *self.concepts.get("employer", ()),
-                *self.concepts.get("employer_generic", ()),
+        concepts = {**checklist.concepts, **profile_concepts(profile)}
+        if "employer" in concepts or "employer_generic" in concepts:
+            concepts["employer"] = (
+                *concepts.get("employer", ()),
+                *concepts.get("employer_generic", ()),
             )
-        self.lexicon = _build_lexicon(checklist, self.concepts)
-        self.patterns = [
-            (r, re.compile(p, 0 if r.case_sensitive else re.IGNORECASE))
+        lexicons = (_rule_lexicon(checklist, concepts), _concept_lexicon(checklist, concepts))
+        self._setup(checklist, concepts, *lexicons, classifier)
+
+    def _setup(
+        self,
+        checklist: Checklist,
+        concepts: dict[str, tuple[str, ...]],
+        lexicon: Lexicon,
+        concept_lexicon: Lexicon,
+        classifier: Any,
+    ) -> None:
+        self.checklist = checklist
+        self.rules = {r.id: r for r in checklist.rules}
+        self.concepts = concepts
+        self.lexicon = lexicon
+        self.concept_lexicon = concept_lexicon
+        self.single_words = frozenset(lexicon.single)
+        self.pair_words = frozenset(f"{a} {b}" for a, b in lexicon.pairs)
+        stems = sorted(lexicon.prefix, key=len, reverse=True)
+        self.prefix_re = (
+            re.compile("(?<![a-z])(?:" + "|".join(map(re.escape, stems)) + ")") if stems else None
+        )
+        # Patterns compile on first use: most texts fail the cheap prefilter (no digit, no @).
+        self.patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]] = [
+            (
+                r,
+                _Lazy(p, 0 if r.case_sensitive else re.IGNORECASE),
+                re.compile(r.prefilter) if r.prefilter else None,
+            )
             for r in checklist.rules
             for p in r.patterns
         ]
         for rule in checklist.rules:
             if rule.terms_from == "contact":
                 self.patterns.extend(
-                    (rule, _contact_regex(c)) for c in self.concepts.get("contact", ())
+                    (rule, _Lazy.of(_contact_regex(c)), _AT if "@" in c else _DIGITS)
+                    for c in concepts.get("contact", ())
                 )
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
-        self.negations = frozenset(self.concepts.get("negation", ()))
+        self.negations = frozenset(concepts.get("negation", ()))
         self.allow = {
             cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
         }
 
+    def state(self) -> tuple[Any, ...]:
+        """Return the compiled engine (without the classifier) as data ``marshal`` can store."""
+        c = self.checklist
+        rules = [
+            tuple(int(v) if isinstance(v, Level) else v for v in _rule_values(r)) for r in c.rules
+        ]
+        return (
+            c.version,
+            rules,
+            dict(c.concepts),
+            c.threshold,
+            dict(c.allow),
+            self.concepts,
+            self.lexicon.state(),
+            self.concept_lexicon.state(),
+        )
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...], classifier: Any = None) -> Engine:
+        """Rebuild an engine from :meth:`state` without parsing rules or expanding terms."""
+        version, rules, concepts, threshold, allow, all_concepts, lex, concept_lex = state
+        names = [f.name for f in fields(Rule)]
+        built = []
+        for values in rules:
+            spec = dict(zip(names, values, strict=True))
+            spec["level"] = Level(spec["level"])
+            built.append(Rule(**spec))
+        checklist = Checklist(version, tuple(built), concepts, threshold, allow)
+        engine = cls.__new__(cls)
+        engine._setup(
+            checklist,
+            all_concepts,
+            Lexicon.from_state(lex),
+            Lexicon.from_state(concept_lex),
+            classifier,
+        )
+        return engine
+
     def lint(self, text: str) -> Verdict:
         """Return the Verdict for ``text``: findings in text order, score and flagged."""
-        tokens = tokenize(text)
-        hits = self.lexicon.scan(tokens)
-        ctx = _Context(text, tokens, hits)
-        candidates = [c for h in hits if (c := self._from_hit(h)) is not None]
-        candidates.extend(self._from_patterns(text, ctx))
+        ctx: _Context | None = None
+        candidates: list[_Candidate] = []
+        if self.may_match(text):
+            ctx = _Context(text, tokenize(text))
+            candidates = [c for h in self.lexicon.scan(ctx.tokens) if (c := self._from_hit(h))]
+        for rule, regex, prefilter in self.patterns:
+            if prefilter is not None and prefilter.search(text) is None:
+                continue
+            for m in regex.get().finditer(text):
+                if m.end() > m.start():
+                    ctx = ctx or _Context(text, tokenize(text))
+                    candidates.append(self._from_match(rule, m, ctx))
         findings: list[Finding] = []
-        lines = LineIndex(text)
-        for cand in candidates:
-            finding = self._judge(cand, ctx, text, lines)
-            if finding is not None:
-                findings.append(finding)
-        if self.model_rules and self.classifier is not None:
-            for cand in self._from_models(text, ctx, findings):
-                finding = self._judge(cand, ctx, text, lines)
+        if candidates:
+            assert ctx is not None
+            for cand in candidates:
+                finding = self._judge(cand, ctx, text)
                 if finding is not None:
                     findings.append(finding)
+        if self.model_rules and self.classifier is not None:
+            scores = self.classifier.scores(text)
+            if any(scores.get(r.model, 0.0) >= r.threshold for r in self.model_rules):
+                if ctx is None:
+                    ctx = _Context(text, tokenize(text))
+                for cand in self._from_models(text, ctx, findings, scores):
+                    finding = self._judge(cand, ctx, text)
+                    if finding is not None:
+                        findings.append(finding)
+        if not findings:
+            return Verdict(0, self.checklist.threshold <= 0, (), self.checklist.version)
         findings = self._allowed(text, _strongest(findings))
         findings.sort(key=lambda f: (f.start, -f.level, f.rule))
         score = risk_score(findings)
@@ -108,6 +195,26 @@ class Engine:
             checklist_version=self.checklist.version,
         )
 
+    def may_match(self, text: str) -> bool:
+        """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
+        if _DISGUISE.search(text):
+            return True
+        lower = text.lower().replace("’", "'")
+        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
+        words = set(found)
+        if not self.single_words.isdisjoint(words):
+            return True
+        if not self.pair_words.isdisjoint([f"{a} {b}" for a, b in pairwise(found)]):
+            return True
+        for word in words:
+            if "'" in word or "-" in word or "." in word:
+                forms = set(re.split(r"[.]", word)) | {word[:-2] if word.endswith("'s") else word}
+                if word.rpartition("'")[2] not in _CONTRACTION_ENDS:
+                    forms.add(word.replace("'", ""))
+                if not self.single_words.isdisjoint(forms):
+                    return True
+        return self.prefix_re is not None and self.prefix_re.search(lower) is not None
+
     def _from_hit(self, hit: Hit) -> _Candidate | None:
         rule = self.rules.get(hit.owner)
         if rule is None:
@@ -117,17 +224,13 @@ class Engine:
             rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
         )
 
-    def _from_patterns(self, text: str, ctx: _Context) -> Iterable[_Candidate]:
-        for rule, regex in self.patterns:
-            for m in regex.finditer(text):
-                if m.end() == m.start():
-                    continue
-                first, last = ctx.token_range(m.start(), m.end())
-                yield _Candidate(
-                    rule, m.start(), m.end(), ctx.sentence_of(m.start()), first, last, "pattern"
-                )
+    def _from_match(self, rule: Rule, m: re.Match[str], ctx: _Context) -> _Candidate:
+        first, last = ctx.token_range(m.start(), m.end())
+        return _Candidate(
+            rule, m.start(), m.end(), ctx.sentence_of(m.start()), first, last, "pattern"
+        )
 
-    def _judge(self, c: _Candidate, ctx: _Context, text: str, lines: LineIndex) -> Finding | None:
+    def _judge(self, c: _Candidate, ctx: _Context, text: str) -> Finding | None:
         rule = c.rule
         why = [c.evidence]
         for concept in rule.unless:
@@ -149,7 +252,7 @@ class Engine:
                 return None
             level = Level(level - 1)
             why.append(softened)
-        line, col = lines(c.start)
+        line, col = ctx.lines(c.start)
         return Finding(
             rule=rule.id,
             category=rule.category,
@@ -176,8 +279,9 @@ class Engine:
             return "inside quotation marks"
         return ""
 
-    def _from_models(self, text: str, ctx: _Context, found: list[Finding]) -> Iterable[_Candidate]:
-        scores = self.classifier.scores(text)
+    def _from_models(
+        self, text: str, ctx: _Context, found: list[Finding], scores: Mapping[str, float]
+    ) -> Iterable[_Candidate]:
         for rule in self.model_rules:
             p = scores.get(rule.model, 0.0)
             if p < rule.threshold:
@@ -215,19 +319,55 @@ class Engine:
         return out
 
 
-class _Context:
-    """Per-text lookups: which concepts occur in which sentence, sentiment, quotes."""
+class _Lazy:
+    """A regular expression compiled the first time it is needed."""
 
-    def __init__(self, text: str, tokens: list[Token], hits: list[Hit]) -> None:
+    __slots__ = ("compiled", "flags", "source")
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self.source, self.flags = source, flags
+        self.compiled: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str]) -> _Lazy:
+        lazy = cls(pattern.pattern, pattern.flags)
+        lazy.compiled = pattern
+        return lazy
+
+    def get(self) -> re.Pattern[str]:
+        if self.compiled is None:
+            self.compiled = re.compile(self.source, self.flags)
+        return self.compiled
+
+
+def _rule_values(rule: Rule) -> tuple[Any, ...]:
+    return tuple(getattr(rule, f.name) for f in fields(Rule))
+
+
+class _Context:
+    """Per-text lookups: which concepts occur in which sentence, sentiment, quotes, lines."""
+
+    def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
         self.tokens = tokens
         self.concepts: dict[tuple[str, int], list[str]] = {}
-        for h in hits:
-            if h.owner.startswith("concept:"):
-                key = (h.owner[8:], h.sentence)
-                self.concepts.setdefault(key, []).append(text[h.start : h.end])
+        self._scanned: set[int] = set()
         self._bounds: list[int] | None = None
         self._sentiment: dict[int, float] = {}
+        self._lines: LineIndex | None = None
+
+    def _scan(self, sentence: int, lexicon: Lexicon) -> None:
+        """Find the concept words of one sentence, once, when a rule first asks."""
+        self._scanned.add(sentence)
+        tokens = [t for t in self.tokens if t.sentence == sentence]
+        text = self.text
+        for h in lexicon.scan(tokens):
+            self.concepts.setdefault((h.owner[8:], sentence), []).append(text[h.start : h.end])
+
+    def lines(self, offset: int) -> tuple[int, int]:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines(offset)
 
     def has(self, concept: str, sentence: int, engine: Engine) -> bool:
         if concept == "negative_sentiment":
@@ -236,6 +376,8 @@ class _Context:
             return self.sentiment(sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return any(t.mention and t.sentence == sentence for t in self.tokens)
+        if sentence not in self._scanned:
+            self._scan(sentence, engine.concept_lexicon)
         return (concept, sentence) in self.concepts
 
     def describe(self, concept: str, sentence: int, engine: Engine) -> str:
@@ -345,7 +487,7 @@ def _word_regex(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
-def _build_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
+def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
     lexicon = Lexicon(concepts.get("not_disguise", ()))
     for rule in checklist.rules:
         for term in rule.terms:
@@ -353,9 +495,14 @@ def _build_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]
         if rule.terms_from == "codename":
             for term in concepts.get("codename", ()):
                 lexicon.add(term, rule.id, inflect=False)
+    return lexicon
+
+
+def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
+    lexicon = Lexicon()
     used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
     used |= {"negation", "counter_speech"}
-    for name in used & set(concepts):
+    for name in sorted(used & set(concepts)):
         for term in concepts[name]:
             lexicon.add(term, f"concept:{name}", inflect=" " not in term and name != "self")
     return lexicon

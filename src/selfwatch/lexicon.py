@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, Final
 
 from .text import MASK_CHARS, Token
 
@@ -17,14 +18,14 @@ _VOWELS = frozenset("aeiou")
 _DOUBLE = re.compile(r"(.)\1+")
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One expanded form of a term, owned by a rule id or a ``concept:NAME``."""
-
-    words: tuple[str, ...]
-    owner: str
-    term: str
-    disguised: bool = False
+Entry = tuple[tuple[str, ...], str, str, bool]
+"""One expanded form of a term: (words, owner, term, disguised); the owner is a rule id or a
+``concept:NAME``. A plain tuple, not a dataclass: an index holds tens of thousands, and plain
+tuples build and unpickle many times faster (the CLI caches the compiled index)."""
+WORDS: Final = 0
+OWNER: Final = 1
+TERM: Final = 2
+DISGUISED: Final = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ class Lexicon:
 
     def __init__(self, common_words: Iterable[str] = ()) -> None:
         self.single: dict[str, list[Entry]] = {}
-        self.multi: dict[str, list[Entry]] = {}
+        self.pairs: dict[tuple[str, str], list[Entry]] = {}
         self.prefix: dict[str, list[Entry]] = {}
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
@@ -108,38 +109,55 @@ class Lexicon:
             return
         if len(words) == 1 and words[0].endswith("*") and len(words[0]) > 2:
             stem = words[0][:-1]
-            self.prefix.setdefault(stem, []).append(Entry((stem,), owner, term))
+            self.prefix.setdefault(stem, []).append(((stem,), owner, term, False))
             self.prefix_lengths = sorted({*self.prefix_lengths, len(stem)})
             return
         last = inflections(words[-1]) if inflect else {words[-1]}
         for form in last:
-            self._put(Entry((*words[:-1], form), owner, term))
+            self._put(((*words[:-1], form), owner, term, False))
         if len(words) == 1:
-            self.plain.setdefault(len(words[0]), []).append(Entry(words, owner, term))
+            self.plain.setdefault(len(words[0]), []).append((words, owner, term, False))
             if fuzzy:
                 for variant in disguises(words[0]) - self.common - last:
-                    self._put(Entry((variant,), owner, term, disguised=True))
+                    self._put(((variant,), owner, term, True))
 
     def _put(self, entry: Entry) -> None:
-        table = self.single if len(entry.words) == 1 else self.multi
-        table.setdefault(entry.words[0], []).append(entry)
+        if len(entry[WORDS]) == 1:
+            self.single.setdefault(entry[WORDS][0], []).append(entry)
+        else:
+            self.pairs.setdefault((entry[WORDS][0], entry[WORDS][1]), []).append(entry)
+
+    def state(self) -> tuple[Any, ...]:
+        """Return the index as plain data (dicts, lists, tuples) that ``marshal`` can store."""
+        return (self.single, self.pairs, self.prefix, self.prefix_lengths, self.plain)
+
+    @classmethod
+    def from_state(cls, state: tuple[Any, ...]) -> Lexicon:
+        """Rebuild an index from :meth:`state` without expanding any term again."""
+        lexicon = cls()
+        single, pairs, prefix, lengths, plain = state
+        lexicon.single, lexicon.pairs, lexicon.prefix = single, pairs, prefix
+        lexicon.prefix_lengths, lexicon.plain = list(lengths), plain
+        return lexicon
 
     def scan(self, tokens: Sequence[Token]) -> list[Hit]:
         """Return every indexed term found in ``tokens``."""
         hits: list[Hit] = []
-        single, multi, prefix = self.single, self.multi, self.prefix
+        single, pairs, prefix = self.single, self.pairs, self.prefix
+        keys = [_keys(t) for t in tokens]
+        count = len(tokens)
         for i, tok in enumerate(tokens):
-            keys: tuple[str, ...] = (tok.norm,)
-            if tok.alt != tok.norm:
-                squeezed = _DOUBLE.sub(r"\1", tok.alt)
-                keys = (tok.norm, tok.alt, squeezed) if squeezed != tok.alt else (tok.norm, tok.alt)
-            for key in keys:
+            here = keys[i]
+            for key in here:
                 for e in single.get(key, ()):
                     hits.append(self._hit(e, tokens, i, i + 1, key != tok.norm))
-                for e in multi.get(key, ()):
-                    last = _match_rest(e.words, tokens, i)
-                    if last:
-                        hits.append(self._hit(e, tokens, i, last, e.disguised))
+            if i + 1 < count and pairs:
+                for a in here:
+                    for b in keys[i + 1]:
+                        for e in pairs.get((a, b), ()):
+                            last = i + 2 if len(e[WORDS]) == 2 else _match_rest(e[WORDS], tokens, i)
+                            if last:
+                                hits.append(self._hit(e, tokens, i, last, e[DISGUISED]))
             if prefix:
                 for n in self.prefix_lengths:
                     if n >= len(tok.alt):
@@ -152,7 +170,9 @@ class Lexicon:
 
     def _hit(self, e: Entry, tokens: Sequence[Token], first: int, last: int, alt: bool) -> Hit:
         t0, t1 = tokens[first], tokens[last - 1]
-        return Hit(e.owner, e.term, first, last, t0.start, t1.end, t0.sentence, e.disguised or alt)
+        return Hit(
+            e[OWNER], e[TERM], first, last, t0.start, t1.end, t0.sentence, e[DISGUISED] or alt
+        )
 
     def _masked(self, tokens: Sequence[Token], i: int) -> list[Hit]:
         word = tokens[i].alt
@@ -161,10 +181,18 @@ class Lexicon:
             return []
         out = []
         for e in self.plain.get(len(word), ()):
-            target = e.words[0]
+            target = e[WORDS][0]
             if all(c == t or c in MASK_CHARS for c, t in zip(word, target, strict=True)):
-                out.append(self._hit(Entry(e.words, e.owner, e.term, True), tokens, i, i + 1, True))
+                out.append(self._hit((e[WORDS], e[OWNER], e[TERM], True), tokens, i, i + 1, True))
         return out
+
+
+def _keys(tok: Token) -> tuple[str, ...]:
+    """Return the forms a token can match as: as written, decoded, and with doubles squeezed."""
+    if tok.alt == tok.norm:
+        return (tok.norm,)
+    squeezed = _DOUBLE.sub(r"\1", tok.alt)
+    return (tok.norm, tok.alt, squeezed) if squeezed != tok.alt else (tok.norm, tok.alt)
 
 
 def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:

@@ -64,14 +64,25 @@ def sentence_bounds(text: str) -> list[int]:
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens with offsets, sentence numbers and decoded forms."""
     ends = sentence_bounds(text)
+    last = len(ends) - 1
     tokens: list[Token] = []
+    append = tokens.append
     sentence = 0
+    singles = 0
+    elongated = _ELONG.search(text) is not None
     for m in _WORD.finditer(text):
         start = m.start()
-        while sentence < len(ends) - 1 and start >= ends[sentence]:
+        while sentence < last and start >= ends[sentence]:
             sentence += 1
-        _add_word(tokens, m.group(), start, sentence)
-    return join_spaced(tokens, text)
+        word = m.group()
+        if word.isalpha() and not elongated:  # the common case: a plain word, nothing to undo
+            low = word.lower()
+            append(Token(start, start + len(word), low, low, sentence))
+            singles += len(word) == 1
+        else:
+            _add_word(tokens, word, start, sentence)
+            singles += len(tokens[-1].norm) == 1 if tokens else 0
+    return join_spaced(tokens, text) if singles >= 3 else tokens
 
 
 def _add_word(tokens: list[Token], word: str, start: int, sentence: int) -> None:

@@ -1,0 +1,76 @@
+"""A disk cache of the compiled checklist, so ``selfwatch lint`` starts fast.
+
+Compiling the checklist (parsing the TOML rule files, expanding thousands of terms into their
+inflections and disguises) takes tens of milliseconds; loading the result with ``marshal``
+takes a few. The cache key covers everything the result depends on: the rule files, the
+profile and settings, and the engine's own source files, so a change to any of them simply
+misses the cache. A cache that cannot be read or written is ignored.
+
+Location: ``$SELFWATCH_CACHE``, else ``$XDG_CACHE_HOME/selfwatch``, else ``~/.cache/selfwatch``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from pathlib import Path
+
+from .checklist import builtin_rule_files
+from .engine import Engine, default_engine, load_classifier
+from .model import ChecklistSettings, Profile
+
+FORMAT = "1"
+_SOURCES = ("engine.py", "lexicon.py", "text.py", "checklist.py", "model.py", "cache.py")
+
+
+def cache_dir() -> Path:
+    """Return the directory for cached compiled checklists."""
+    env = os.environ.get("SELFWATCH_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "selfwatch"
+
+
+def cache_key(profile: Profile | None, settings: ChecklistSettings | None) -> str:
+    """Return a digest of everything a compiled engine depends on."""
+    h = hashlib.sha256(FORMAT.encode())
+    for name, text in builtin_rule_files():
+        h.update(name.encode())
+        h.update(text.encode())
+    h.update(repr(profile).encode())
+    h.update(repr(settings).encode())
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        try:
+            st = (here / name).stat()
+        except OSError:
+            continue
+        h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:32]
+
+
+def cached_engine(
+    profile: Profile | None = None, settings: ChecklistSettings | None = None
+) -> Engine:
+    """Return the engine for ``profile`` and ``settings``, from the disk cache when possible."""
+    path = cache_dir() / f"engine-{cache_key(profile, settings)}.marshal"
+    try:
+        state = marshal.loads(path.read_bytes())
+        return Engine.from_state(state, load_classifier())
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        pass
+    engine = default_engine(profile, settings)
+    _store(path, engine)
+    return engine
+
+
+def _store(path: Path, engine: Engine) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps(engine.state()))
+        tmp.replace(path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        return

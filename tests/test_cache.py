@@ -1,0 +1,60 @@
+"""The compiled-checklist cache gives the same answers as a fresh build, and misses on change."""
+
+from __future__ import annotations
+
+import os
+
+from profiles import EXAMPLE_PROFILE
+
+from selfwatch.cache import cache_dir, cache_key, cached_engine
+from selfwatch.engine import Engine, default_engine
+from selfwatch.model import CategoryOverride, ChecklistSettings
+
+TEXTS = [
+    "My boss at Acme Corp is a clueless clown",
+    "call me on 503 555 0142, f*ck it",
+    "Bluebird ships in May, don't tell anyone",
+    "Refugees are not vermin.",
+    "Thanks to Jane Doe for the brilliant keynote",
+]
+
+
+def test_cached_engine_matches_a_fresh_build():
+    first = cached_engine(EXAMPLE_PROFILE)
+    files = list(cache_dir().glob("engine-*.marshal"))
+    assert len(files) == 1
+    second = cached_engine(EXAMPLE_PROFILE)  # from disk this time
+    fresh = default_engine(EXAMPLE_PROFILE)
+    for text in TEXTS:
+        assert first.lint(text) == second.lint(text) == fresh.lint(text)
+
+
+def test_state_round_trip_is_exact():
+    engine = default_engine(EXAMPLE_PROFILE)
+    again = Engine.from_state(engine.state(), engine.classifier)
+    assert again.checklist == engine.checklist
+    for text in TEXTS:
+        assert again.lint(text) == engine.lint(text)
+
+
+def test_key_changes_with_profile_and_settings():
+    off = ChecklistSettings(categories=(("profanity", CategoryOverride(enabled=False)),))
+    keys = {cache_key(None, None), cache_key(EXAMPLE_PROFILE, None), cache_key(None, off)}
+    assert len(keys) == 3
+
+
+def test_broken_cache_file_is_rebuilt():
+    cached_engine(None)
+    (path,) = cache_dir().glob("engine-*.marshal")
+    path.write_bytes(b"\x00garbage")
+    engine = cached_engine(None)
+    assert engine.lint("well shit").findings
+    assert path.read_bytes() != b"\x00garbage"
+
+
+def test_unwritable_cache_is_ignored(monkeypatch, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv("SELFWATCH_CACHE", str(blocked / "sub"))
+    assert cached_engine(None).lint("well shit").findings
+    assert not os.path.isdir(blocked)
