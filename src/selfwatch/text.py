@@ -28,7 +28,10 @@ LEET = str.maketrans(
 )
 MASK_CHARS = "*#%_-"
 
-_WORD = re.compile(r"[#@]?[\w*$@!|'’.\-]+", re.UNICODE)
+_END = r"(?=[\s,;:?)\]\"”]|[.!]+(?:\s|$)|$)"
+_WORD = re.compile(
+    rf"(?P<plain>[^\W\d_]+){_END}|(?P<mention>@\w+){_END}|[#@]?[\w*$'’@!|][\w*$@!|'’.\-]*"
+)
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ELONG = re.compile(r"(.)\1{2,}")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n|\n")
@@ -75,10 +78,14 @@ def tokenize(text: str) -> list[Token]:
         while sentence < last and start >= ends[sentence]:
             sentence += 1
         word = m.group()
-        if word.isalpha() and not elongated:  # the common case: a plain word, nothing to undo
+        kind = m.lastgroup
+        if kind == "plain" and not elongated:  # the common case: a plain word, nothing to undo
             low = word.lower()
             append(Token(start, start + len(word), low, low, sentence))
             singles += len(word) == 1
+        elif kind == "mention":
+            low = word.lower()
+            append(Token(start, start + len(word), low, low, sentence, mention=True))
         else:
             _add_word(tokens, word, start, sentence)
             singles += len(tokens[-1].norm) == 1 if tokens else 0
