@@ -382,7 +382,8 @@ def template_dirs(override: Path | None = None) -> list[Path]:
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: Path | None) -> jinja2.Environment:
+def environment(templates_dir: Path | None) -> jinja2.Environment:
+    """Return the jinja2 environment for selfwatch's HTML and text templates (cached)."""
     # Cached: compiling the templates dominates rendering. jinja2 still reloads a template
     # whose file changed (auto_reload), so a user editing an override sees it next run.
     env = jinja2.Environment(
@@ -428,11 +429,11 @@ def _context(digest: Digest | CombinedDigest) -> dict[str, object]:
 
 def render_html(digest: Digest | CombinedDigest, templates_dir: Path | None = None) -> str:
     """Render the digest as a self-contained HTML email (inline CSS, table layout)."""
-    template = _environment(templates_dir).get_template(HTML_TEMPLATE)
+    template = environment(templates_dir).get_template(HTML_TEMPLATE)
     return template.render(_context(digest))
 
 
 def render_text(digest: Digest | CombinedDigest, templates_dir: Path | None = None) -> str:
     """Render the digest as plain text with the same content as the HTML."""
-    template = _environment(templates_dir).get_template(TEXT_TEMPLATE)
+    template = environment(templates_dir).get_template(TEXT_TEMPLATE)
     return template.render(_context(digest))

@@ -24,7 +24,7 @@ The report never mixes people: :func:`report_from_store` reads one profile's row
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -38,15 +38,7 @@ from markupsafe import Markup
 
 from .actions import Action, Sentiment, suggest_action
 from .digest import (
-    CONFIDENCE,
-    ROLE,
-    display_title,
-    excerpt,
-    finding_snippet,
-    format_when,
-    safe_href,
-    shorten,
-    template_dirs,
+    environment,
 )
 from .match import Feedback
 from .model import (
@@ -443,30 +435,15 @@ def _svg(width: float, height: float, title: str, parts: list[str]) -> Markup:
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: Path | None) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dirs(templates_dir)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    filters: dict[str, Callable[..., object]] = {
-        "href": safe_href,
-        "title": display_title,
-        "when": format_when,
-        "shorten": shorten,
-        "excerpt": excerpt,
-        "snippet": finding_snippet,
+    # The digest's environment (loaders, escaping, filters) plus the chart helpers; an overlay
+    # with its own globals dict, so the digest's templates do not see them.
+    env = environment(templates_dir).overlay()
+    env.globals = {
+        **env.globals,
+        "column_chart": column_chart,
+        "row_chart": row_chart,
+        "GOOD_COLOUR": GOOD_COLOUR,
     }
-    env.filters.update(filters)
-    env.globals.update(
-        CONFIDENCE=CONFIDENCE,
-        ROLE=ROLE,
-        column_chart=column_chart,
-        row_chart=row_chart,
-        GOOD_COLOUR=GOOD_COLOUR,
-    )
     return env
 
 
