@@ -4,11 +4,10 @@
 
 Writes a ``data/tweets.js`` (with the ``window.YTD.tweets.part0`` prefix, entities, t.co
 links, replies and retweets, about 5 % of posts risky) and ``account.js`` into a temporary
-directory, then times each step of ``selfwatch.audit`` separately: parse (read the export),
-lint (the engine, in worker processes unless ``--workers 1``), store (SQLite, batched
-transactions), and the ranking and actions. Then it times the whole ``audit()`` on a fresh
-store (where storing overlaps the linting in worker processes), and once more on the same
-store: a re-run, which must add nothing.
+directory, then times the whole ``audit()`` on a fresh store (storing overlaps the linting,
+which runs in worker processes unless ``--workers 1``), the same audit again (a re-run, which
+must add nothing), and then each step on its own: parse (read the export), lint, store
+(SQLite, batched transactions), and the ranking with actions.
 """
 
 from __future__ import annotations
@@ -164,34 +163,37 @@ def run(folder: Path, count: int, workers: int | None) -> None:
     began = time.perf_counter()
     engine = default_engine(JANE)
     print(f"engine   {time.perf_counter() - began:7.2f} s")
+
+    # The whole audit first, in a fresh process state; then each step on its own.
+    with Store.open(folder / "state" / "audit.db") as store:
+
+        def whole(now: datetime) -> AuditResult:
+            paths = [folder / "twitter"]
+            return audit(paths, JANE, store=store, engine=engine, now=now, workers=workers)
+
+        first, _ = timed("audit()", count, lambda: whole(NOW))
+        again, _ = timed("re-run", count, lambda: whole(NOW + timedelta(days=1)))
+        assert again.new == 0, "a re-run must not add posts"
+        assert [e.post.id for e in again.entries] == [e.post.id for e in first.entries]
+    del first, again
+
     (items, read, reposts, _dups), parse_s = timed(
         "parse", count, lambda: collect([folder / "twitter"])
     )
     posts = [i.post for i in items]
     verdicts, lint_s = timed("lint", len(posts), lambda: lint_posts(engine, posts, workers=workers))
-    with Store.open(folder / "state" / "selfwatch.db") as store:
+    with Store.open(folder / "state" / "steps.db") as store:
         new, store_s = timed(
             "store", len(items), lambda: record(store, "jane", items, verdicts, NOW)
         )
-        risky, rank_s = timed("rank", len(items), lambda: rank(
-            AuditEntry(i, v, suggest_action(i.post, IDENTITY, v))
-            for i, v in zip(items, verdicts, strict=True) if v.flagged
-        ))  # fmt: skip
-        total = parse_s + lint_s + store_s + rank_s
-        print(f"total    {total:7.2f} s  {count / total:>10,.0f} posts/s "
-              f"({read:,} read, {reposts:,} retweets skipped, {len(items):,} linted, "
-              f"{new:,} stored, {len(risky):,} risky)")  # fmt: skip
-
-    with Store.open(folder / "state" / "fresh.db") as fresh:
-
-        def whole(now: datetime) -> AuditResult:
-            paths = [folder / "twitter"]
-            return audit(paths, JANE, store=fresh, engine=engine, now=now, workers=workers)
-
-        first, _ = timed("audit()", count, lambda: whole(NOW))
-        again, _ = timed("re-run", count, lambda: whole(NOW + timedelta(days=1)))
-        assert first.new == len(items) and again.new == 0, "a re-run must not add posts"
-        assert len(first.entries) == len(again.entries) == len(risky)
+    risky, rank_s = timed("rank", len(items), lambda: rank(
+        AuditEntry(i, v, suggest_action(i.post, IDENTITY, v))
+        for i, v in zip(items, verdicts, strict=True) if v.flagged
+    ))  # fmt: skip
+    total = parse_s + lint_s + store_s + rank_s
+    print(f"steps    {total:7.2f} s  {count / total:>10,.0f} posts/s "
+          f"({read:,} read, {reposts:,} retweets skipped, {len(items):,} linted, "
+          f"{new:,} stored, {len(risky):,} risky)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from profiles import EXAMPLE_PROFILE
 from selfwatch.actions import Action
 from selfwatch.archive import read_archive
 from selfwatch.audit import (
+    CHUNK,
     CSV_FIELDS,
     AuditEntry,
     AuditResult,
@@ -32,7 +35,7 @@ from selfwatch.audit import (
 )
 from selfwatch.engine import Engine, default_engine
 from selfwatch.errors import InputError, SelfwatchError
-from selfwatch.model import Finding, Level, Verdict
+from selfwatch.model import Finding, Level, Post, Verdict
 from selfwatch.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archives"
@@ -168,6 +171,26 @@ def test_parallel_lint_gives_the_same_verdicts_as_serial(engine: Engine) -> None
     parallel = lint_posts(engine, posts, workers=2)
     assert parallel == serial
     assert any(v.flagged for v in serial)
+
+
+class DyingEngine(Engine):
+    """An engine whose lint kills the process it runs in, unless that is the main process."""
+
+    def lint(self, text: str) -> Verdict:
+        if multiprocessing.parent_process() is not None:
+            os._exit(1)  # a worker dies without a word, as an OOM kill would
+        return super().lint(text)
+
+
+def test_lint_finishes_here_when_the_workers_die(engine: Engine) -> None:
+    dying = DyingEngine.__new__(DyingEngine)
+    dying.__dict__.update(engine.__dict__)
+    posts = [Post(str(n), "", "", f"what the fuck {n}") for n in range(CHUNK * 3)]
+
+    verdicts = lint_posts(dying, posts, workers=2)
+
+    assert len(verdicts) == len(posts)
+    assert all(v.flagged for v in verdicts)
 
 
 def _entry(item_text: str, score: int, level: Level, when: datetime | None) -> AuditEntry:

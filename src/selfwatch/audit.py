@@ -25,6 +25,7 @@ import pickle
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
@@ -120,8 +121,9 @@ def lint_chunks(
 ) -> Iterator[list[Verdict]]:
     """Yield the posts' verdicts in order, ``CHUNK`` at a time; large runs use worker processes.
 
-    ``workers=None`` picks one per CPU (up to ``MAX_WORKERS``) from ``PARALLEL_MIN`` posts on;
-    an engine that cannot be pickled is always run here, in this process.
+    ``workers=None`` uses one worker per CPU but one (up to ``MAX_WORKERS``, and none with
+    fewer than three CPUs) from ``PARALLEL_MIN`` posts on. An engine that cannot be pickled,
+    or workers that cannot start or die, lint here in this process instead.
     """
     texts = [linted_text(p) for p in posts]
     count = _worker_count(workers, len(texts))
@@ -148,7 +150,10 @@ def _worker_count(workers: int | None, total: int) -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
-    return min(cpus, MAX_WORKERS)
+    # One CPU stays with this process, which unpickles verdicts and writes SQLite meanwhile;
+    # on two CPUs, one worker would only add start-up and pickling cost (measured).
+    spare = min(cpus - 1, MAX_WORKERS)
+    return spare if spare >= 2 else 1
 
 
 def _picklable(engine: Engine) -> bool:
@@ -161,11 +166,24 @@ def _picklable(engine: Engine) -> bool:
 
 def _lint_parallel(engine: Engine, texts: list[str], workers: int) -> Iterator[list[Verdict]]:
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
+    done = 0
     # spawn, not fork: the parent holds an open SQLite connection, and forking a process with
     # open connections or threads is unsafe; each worker unpickles the engine once.
     context = get_context("spawn")
-    with ProcessPoolExecutor(workers, context, _start_worker, (engine,)) as pool:
-        yield from pool.map(_lint_chunk, chunks)
+    try:
+        with ProcessPoolExecutor(workers, context, _start_worker, (engine,)) as pool:
+            for verdicts in pool.map(_lint_chunk, chunks):
+                done += 1
+                yield verdicts
+    except (BrokenProcessPool, OSError, ValueError):
+        # Workers could not start (no process support in a sandbox) or died (killed for
+        # memory): finish here. ValueError: a worker that dies while the pool is still
+        # spawning the others breaks the pool mid-spawn ("bad value(s) in fds_to_keep"); a
+        # ValueError from the engine itself is raised again by the serial lint below.
+        # A script calling this must still guard its main module (``if __name__ ==
+        # "__main__"``), as every use of spawned processes must.
+        for chunk in chunks[done:]:
+            yield [engine.lint(t) for t in chunk]
 
 
 _worker_engine: Engine | None = None
