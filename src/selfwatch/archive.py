@@ -49,6 +49,7 @@ from typing import Any, Literal
 from .errors import InputError
 from .model import Post
 from .parse import html_to_text
+from .sources import ARCHIVE
 
 Source = Literal["twitter", "mastodon", "facebook", "reddit", "linkedin", "csv", "jsonl", "text"]
 
@@ -132,7 +133,7 @@ def _item(
         text=text,
         author=author,
         published=published,
-        feed_url=f"archive:{source}",
+        feed_url=f"{ARCHIVE}{source}",
         guid=native_id,
     )
     return ArchiveItem(post=post, source=source, native_id=native_id, **flags)

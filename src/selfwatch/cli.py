@@ -10,7 +10,9 @@ Heavy modules (httpx, feedparser, jinja2) are imported inside the commands that 
 from __future__ import annotations
 
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,9 @@ from typing import Any
 import click
 
 from .errors import SelfwatchError
+
+PROGRESS_MIN = 5000
+"""Archives with at least this many posts print progress while they are audited."""
 
 
 class _Failure(click.ClickException):
@@ -510,6 +515,94 @@ def profiles(opts: Options) -> None:
     config = opts.config(required=True)
     with open_store() as store:
         click.echo(profile_lines(config.profiles, store))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--profile", help="Whose archive this is (needed when there are several).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "json"]),
+    default="text",
+    show_default=True,
+    help="text: the risky posts here; csv/json: the action list, to --out or stdout.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="File for csv or json output."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=25,
+    show_default=True,
+    help="Risky posts to print in text format (0: all).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Lint processes (default: by CPU).")
+@click.pass_obj
+def audit(
+    opts: Options,
+    paths: tuple[Path, ...],
+    profile: str | None,
+    fmt: str,
+    out: Path | None,
+    limit: int,
+    workers: int | None,
+) -> None:
+    """Score your own old posts from data exports; list the risky ones and what to do.
+
+    PATH is an export as downloaded (a zip) or unpacked (a folder), or one file from it:
+    X/Twitter (data/tweets.js), Mastodon (outbox.json), Facebook (your_posts_1.json),
+    Reddit (posts.csv, comments.csv), LinkedIn (Shares.csv, Comments.csv), or a CSV, JSON
+    Lines or plain-text file of your own posts. Retweets and boosts are skipped. Every post
+    is stored as yours, so it shows in history and the report; re-running adds nothing.
+
+    \b
+    Examples:
+      selfwatch audit ~/Downloads/twitter-2026-11-01.zip --profile jane
+      selfwatch audit outbox.json posts.csv --format csv --out to-fix.csv
+    """
+    from .audit import audit as run_audit
+    from .audit import csv_report, json_report, render_text, write_csv, write_json
+    from .engine import default_engine
+    from .watch import open_store
+
+    if out is not None and fmt == "text":
+        raise click.UsageError("--out needs --format csv or --format json")
+    config = opts.config(required=True)
+    person = config.profile(profile)
+    engine = default_engine(person, config.checklist)
+    with open_store() as store:
+        result = run_audit(
+            list(paths),
+            person,
+            store=store,
+            engine=engine,
+            now=_now(),
+            progress=_progress_printer(),
+            workers=workers,
+        )
+    if fmt == "text":
+        click.echo(render_text(result, limit=limit or None))
+    elif out is not None:
+        (write_csv if fmt == "csv" else write_json)(result, out)
+        click.echo(f"{len(result.entries)} risky post(s) of {result.linted}: wrote {out}")
+    else:
+        text = csv_report(result) if fmt == "csv" else json_report(result)
+        click.echo(text, nl=fmt == "json")
+
+
+def _progress_printer() -> Callable[[int, int], None]:
+    """Return a progress callback for long audits: one line on stderr per stored batch."""
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        # Small archives finish at once; only say something when there is a wait.
+        if total >= PROGRESS_MIN:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            click.echo(f"audited {done:,} of {total:,} posts ({rate:,.0f}/s)", err=True)
+
+    return progress
 
 
 @cli.command()

@@ -20,7 +20,8 @@ from .config import Config
 from .digest import CombinedDigest, Digest, build_digest, combine, render_html, render_text
 from .errors import ConfigError, MailError
 from .mailer import SmtpSettings, build_message, send, write_to_dir
-from .model import Profile
+from .model import FeedSpec, Profile
+from .sources import ARCHIVE, feed_label
 from .store import DigestKind, Store, StoredPost
 
 Mode = Literal["send", "files", "preview"]
@@ -77,8 +78,9 @@ def compose(
     health = store.feed_health(profile.key)
     labels = {h.spec.url: (h.spec.label or h.spec.url) for h in health}
     items = [
-        (sp.post, sp.identity, sp.verdict, tuple(labels.get(f, f) for f in sp.feeds))
+        (sp.post, sp.identity, sp.verdict, tuple(_label(f, labels, profile) for f in sp.feeds))
         for sp in posts
+        if sp.verdict.flagged or not _only_archived(sp)
     ]
     last = store.last_digest(profile.key)
     digest = build_digest(
@@ -94,6 +96,21 @@ def compose(
     return Composed(
         digest, posts, render_html(digest, templates), render_text(digest, templates), kind
     )
+
+
+def _only_archived(sp: StoredPost) -> bool:
+    """Return True for a post known only from the person's own archive (``selfwatch audit``).
+
+    Such a post is news to no one: the digest shows it only when it is flagged, and marks the
+    rest delivered with the digest, so a 50,000-post archive does not become 50,000 mentions.
+    """
+    return all(f.startswith(ARCHIVE) for f in sp.feeds)
+
+
+def _label(url: str, labels: Mapping[str, str], profile: Profile) -> str:
+    if url.startswith(ARCHIVE):  # "X/Twitter archive", not "archive:twitter"
+        return feed_label(FeedSpec(url, "url", profile.key))
+    return labels.get(url, url)
 
 
 def _templates(profile: Profile) -> Path | None:

@@ -52,7 +52,7 @@ from .model import (
     Profile,
     Verdict,
 )
-from .sources import feed_label
+from .sources import ARCHIVE, feed_label
 
 TEMPLATE = "report.html.j2"
 BANDS: tuple[tuple[int, str], ...] = ((70, "high"), (40, "moderate"), (0, "low"))
@@ -63,14 +63,6 @@ BAND_MEANING = {
     "high": "At least one post is likely to count against you; deal with it first.",
 }
 IDS: tuple[Confidence, ...] = ("me", "maybe", "not_me")
-ARCHIVE = "archive:"
-"""Feed URL prefix under which ``selfwatch audit`` stores a person's own exports."""
-ARCHIVE_NAMES = {
-    "twitter": "X/Twitter",
-    "linkedin": "LinkedIn",
-    "csv": "CSV",
-    "jsonl": "JSON Lines",
-}
 MAX_MONTHS = 36
 """Beyond this span the timeline counts by year, so the chart stays readable."""
 
@@ -235,7 +227,7 @@ def build_report(
     foreign = {p.profile for p in (*posts, *not_me)} - {profile.key}
     if foreign:
         raise ValueError(f"posts of other profiles in {profile.key!r}'s report: {sorted(foreign)}")
-    labels = {h.spec.url: source_label(h.spec) for h in health}
+    labels = {h.spec.url: feed_label(h.spec) for h in health}
     exports = [h for h in health if h.spec.url.startswith(ARCHIVE)]
     marked = {p.post.id for p in not_me}
     rest = [p for p in posts if p.post.id not in marked]
@@ -284,16 +276,8 @@ def _item(
     p: RecordedPost, labels: dict[str, str], sentiment: Sentiment | None, *, act: bool = True
 ) -> ReportItem:
     action = suggest_action(p.post, p.identity, p.verdict, sentiment=sentiment) if act else None
-    sources = tuple(labels.get(u) or source_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
+    sources = tuple(labels.get(u) or feed_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
     return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action)
-
-
-def source_label(spec: FeedSpec) -> str:
-    """Return a short label for where posts came from: a feed's label, or ``X/Twitter archive``."""
-    if spec.url.startswith(ARCHIVE):
-        source = spec.url.removeprefix(ARCHIVE)
-        return f"{ARCHIVE_NAMES.get(source, source.capitalize())} archive"
-    return feed_label(spec)
 
 
 def _count(n: int, noun: str) -> str:

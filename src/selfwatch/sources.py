@@ -28,6 +28,15 @@ _SEARCH_LABELS: dict[FeedKind, str] = {
     "hn": "Hacker News stories",
     "hn_comments": "Hacker News comments",
 }
+ARCHIVE = "archive:"
+"""Feed URL prefix under which ``selfwatch audit`` stores a person's own exports."""
+_ARCHIVE_NAMES = {
+    "twitter": "X/Twitter",
+    "linkedin": "LinkedIn",
+    "csv": "CSV",
+    "jsonl": "JSON Lines",
+}
+
 _KIND_LABELS: dict[FeedKind, str] = {
     **_SEARCH_LABELS,
     "mastodon": "Mastodon",
@@ -229,9 +238,15 @@ def _refine(feed: FeedSpec) -> FeedSpec:
 
 
 def feed_label(feed: FeedSpec) -> str:
-    """Return a short human label for listings: the configured label, else one from the URL."""
+    """Return a short human label for listings: the configured label, else one from the URL.
+
+    Posts from ``selfwatch audit`` come from ``archive:<source>`` (``X/Twitter archive``).
+    """
     if feed.label:
         return feed.label
+    if feed.url.startswith(ARCHIVE):
+        source = feed.url.removeprefix(ARCHIVE)
+        return f"{_ARCHIVE_NAMES.get(source, source.capitalize())} archive"
     kind = feed.kind if feed.kind != "url" else guess_kind(feed.url)
     if kind == "file":
         return f"File {PurePath(feed.url.removeprefix('file://')).name}"
