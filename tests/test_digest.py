@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from selfwatch.digest import (
+    SECTION_LIMIT,
     Digest,
     build_digest,
     combine,
@@ -538,3 +539,22 @@ def test_golden_mismatch_shows_a_unified_diff(tmp_path: Path) -> None:
     assert "SELFWATCH_REGEN_GOLDEN=1" in message
     assert "--- golden/x.txt\n+++ rendered\n" in message
     assert "-two\n+three" in message
+
+
+def test_long_sections_show_the_first_posts_and_say_how_many_more() -> None:
+    rant, identity, verdict, sources = next(i for i in sample_items() if i[2].flagged)
+    many = [
+        (replace(rant, id=f"a{n:03}", url=f"https://hachyderm.io/@jane/{n}"), identity, verdict,
+         sources)
+        for n in range(SECTION_LIMIT + 7)
+    ]  # fmt: skip
+    digest = build_digest(PROFILE, many, [], now=NOW, sentiment=fixed_tone)
+    assert len(digest.flagged) == SECTION_LIMIT + 7
+    assert digest.subject.startswith(f"selfwatch: {SECTION_LIMIT + 7} flagged")
+    text, html = render_text(digest), render_html(digest)
+    for body in (text, html):
+        assert body.count("https://hachyderm.io/@jane/") == SECTION_LIMIT
+        assert "and 7 more" in body
+        assert "selfwatch history --profile jane --flagged --limit 0" in body
+    short = render_text(sample_digest())
+    assert "more:" not in short

@@ -292,7 +292,13 @@ def feeds(opts: Options, profile: str | None) -> None:
 @click.option("--flagged", is_flag=True, help="Only flagged posts.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts seen since DATE.")
 @click.option("--all", "show_all", is_flag=True, help="Include posts decided to be not you.")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Most posts to list per profile (0: all).",
+)
 @click.pass_obj
 def history(
     opts: Options,
@@ -320,7 +326,7 @@ def history(
                 flagged=True if flagged else None,
                 since=since.replace(tzinfo=UTC) if since else None,
                 confidence=confidence,  # type: ignore[arg-type]
-                limit=limit,
+                limit=limit or None,
             )
             click.echo(f"{person.key}: {len(posts)} post(s)")
             click.echo(post_table(posts))

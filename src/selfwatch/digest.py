@@ -407,7 +407,19 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
+SECTION_LIMIT = 50
+"""Posts shown per digest section; the rest are counted, with where to see them all.
+
+An email with thousands of posts (the first digest after auditing a big archive) is clipped
+by most mail clients and read by no one; ``selfwatch history`` and the report have them all.
+"""
+
+
 def _context(digest: Digest | CombinedDigest) -> dict[str, object]:
+    return {"limit": SECTION_LIMIT, **_content(digest)}
+
+
+def _content(digest: Digest | CombinedDigest) -> dict[str, object]:
     if isinstance(digest, CombinedDigest):
         return {
             "subject": digest.subject,
