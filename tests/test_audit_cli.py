@@ -138,10 +138,10 @@ def test_bad_usage_and_bad_input_are_clear_errors(config_path: Path, tmp_path: P
     code, out, err = invoke(config_path, str(FIXTURES / "twitter"), "--profile", "jane",
                             "--out", str(tmp_path / "x.txt"))  # fmt: skip
     assert code == 2 and "Error: --out needs --format csv or --format json" in err
-    code, out, err = invoke(config_path, str(FIXTURES / "twitter"))
+    code, _, err = invoke(config_path, str(FIXTURES / "twitter"))
     assert code == 2 and err.startswith("Error: ") and "--profile" in err
     broken = tmp_path / "tweets.js"
     broken.write_text("window.YTD.tweets.part0 = [{not json", encoding="utf-8")
-    code, out, err = invoke(config_path, str(broken), "--profile", "jane")
+    code, _, err = invoke(config_path, str(broken), "--profile", "jane")
     assert code != 0 and err.startswith("Error: ") and "tweets.js" in err
     assert "Traceback" not in err

@@ -16,11 +16,12 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
 from .lexicon import Hit, Lexicon
@@ -44,8 +45,7 @@ NEGATION_WINDOW = 3
 MODEL_BACKSTOP = frozenset({"profanity", "hate", "harassment", "violence", "sexual"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     rule: Rule
     start: int
     end: int
@@ -86,14 +86,16 @@ class Engine:
         self.concepts = concepts
         self.lexicon = lexicon
         self.concept_lexicon = concept_lexicon
+        # Rule terms and concept words in one index: one pass over the tokens finds both
+        self.scanner = Lexicon.merged(lexicon, concept_lexicon)
         self.single_words = frozenset(lexicon.single)
-        self.pair_words = frozenset(f"{a} {b}" for a, b in lexicon.pairs)
+        self.pair_words = frozenset(lexicon.pairs)
         stems = sorted(lexicon.prefix, key=len, reverse=True)
         self.prefix_re = (
             re.compile("(?<![a-z])(?:" + "|".join(map(re.escape, stems)) + ")") if stems else None
         )
         # Patterns compile on first use: most texts fail the cheap prefilter (no digit, no @).
-        self.patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]] = [
+        patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]] = [
             (
                 r,
                 _Lazy(p, 0 if r.case_sensitive else re.IGNORECASE),
@@ -104,10 +106,12 @@ class Engine:
         ]
         for rule in checklist.rules:
             if rule.terms_from == "contact":
-                self.patterns.extend(
+                patterns.extend(
                     (rule, _Lazy.of(_contact_regex(c)), _AT if "@" in c else _DIGITS)
                     for c in concepts.get("contact", ())
                 )
+        self.patterns = patterns
+        self.pattern_groups = _group_by_prefilter(patterns)
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
         self.negations = frozenset(concepts.get("negation", ()))
@@ -158,15 +162,20 @@ class Engine:
         ctx: _Context | None = None
         candidates: list[_Candidate] = []
         if self.may_match(text):
-            ctx = _Context(text, tokenize(text))
-            candidates = [c for h in self.lexicon.scan(ctx.tokens) if (c := self._from_hit(h))]
-        for rule, regex, prefilter in self.patterns:
+            tokens = tokenize(text)
+            hits = self.scanner.scan(tokens)
+            ctx = _Context(text, tokens, hits)
+            rules = self.rules
+            # Concept words come back too: only hits owned by a rule are candidates
+            candidates = [self._from_hit(rule, h) for h in hits if (rule := rules.get(h.owner))]
+        for prefilter, group in self.pattern_groups:
             if prefilter is not None and prefilter.search(text) is None:
                 continue
-            for m in regex.get().finditer(text):
-                if m.end() > m.start():
-                    ctx = ctx or _Context(text, tokenize(text))
-                    candidates.append(self._from_match(rule, m, ctx))
+            for rule, regex in group:
+                for m in regex.get().finditer(text):
+                    if m.end() > m.start():
+                        ctx = ctx or _Context(text, tokenize(text))
+                        candidates.append(self._from_match(rule, m, ctx))
         findings: list[Finding] = []
         if candidates:
             assert ctx is not None
@@ -174,7 +183,9 @@ class Engine:
                 finding = self._judge(cand, ctx, text)
                 if finding is not None:
                     findings.append(finding)
-        if self.model_rules and self.classifier is not None:
+        # The model is asked only when a model rule could still add something: on texts where
+        # the word lists already found every category it backs up, its scores are not used.
+        if self.classifier is not None and not all(_covered(r, findings) for r in self.model_rules):
             scores = self.classifier.scores(text)
             if any(scores.get(r.model, 0.0) >= r.threshold for r in self.model_rules):
                 if ctx is None:
@@ -197,14 +208,15 @@ class Engine:
 
     def may_match(self, text: str) -> bool:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
-        if _DISGUISE.search(text):
-            return True
         lower = text.lower().replace("’", "'")
         found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         words = set(found)
         if not self.single_words.isdisjoint(words):
             return True
-        if not self.pair_words.isdisjoint([f"{a} {b}" for a, b in pairwise(found)]):
+        if not self.pair_words.isdisjoint(pairwise(found)):
+            return True
+        # After the word look-ups, which settle most texts: this one regex costs more than they do
+        if _DISGUISE.search(text):
             return True
         for word in words:
             if "'" in word or "-" in word or "." in word:
@@ -215,10 +227,7 @@ class Engine:
                     return True
         return self.prefix_re is not None and self.prefix_re.search(lower) is not None
 
-    def _from_hit(self, hit: Hit) -> _Candidate | None:
-        rule = self.rules.get(hit.owner)
-        if rule is None:
-            return None
+    def _from_hit(self, rule: Rule, hit: Hit) -> _Candidate:
         how = "disguised spelling of" if hit.disguised else "term"
         return _Candidate(
             rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
@@ -233,9 +242,6 @@ class Engine:
     def _judge(self, c: _Candidate, ctx: _Context, text: str) -> Finding | None:
         rule = c.rule
         why = [c.evidence]
-        for concept in rule.unless:
-            if ctx.has(concept, c.sentence, self):
-                return None
         for concept in rule.requires:
             if not ctx.has(concept, c.sentence, self):
                 return None
@@ -245,9 +251,15 @@ class Engine:
             if not found:
                 return None
             why.append(ctx.describe(found[0], c.sentence, self))
+        # Checked after the requirements, not before: an exception is often sentiment, the
+        # slowest check (VADER), and most candidates already miss a requirement.
+        for concept in rule.unless:
+            if ctx.has(concept, c.sentence, self):
+                return None
+        # With negation "keep" nothing softens the finding, so there is nothing to look for
+        softened = "" if rule.negation == "keep" else self._softener(c, ctx)
         level = rule.level
-        softened = self._softener(c, ctx)
-        if softened and rule.negation != "keep":
+        if softened:
             if rule.negation == "drop" or level == Level.INFO:
                 return None
             level = Level(level - 1)
@@ -282,16 +294,16 @@ class Engine:
     def _from_models(
         self, text: str, ctx: _Context, found: list[Finding], scores: Mapping[str, float]
     ) -> Iterable[_Candidate]:
+        predictions: Mapping[str, Any] | None = None  # the slow, explained scores: once a text
         for rule in self.model_rules:
             p = scores.get(rule.model, 0.0)
             if p < rule.threshold:
                 continue
-            covered = MODEL_BACKSTOP if rule.category in MODEL_BACKSTOP else {rule.category}
-            # A word-list finding, even one softened by negation or quotes, already judged
-            # these words: the model only speaks where the rules found nothing.
-            if any(f.category in covered for f in found):
+            if _covered(rule, found):
                 continue
-            pred = self.classifier.predict(text)[rule.model]
+            if predictions is None:
+                predictions = self.classifier.predict(text)
+            pred = predictions[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]
             first = _locate(ctx.tokens, top)
             tokens = ctx.tokens
@@ -340,6 +352,33 @@ class _Lazy:
         return self.compiled
 
 
+def _covered(rule: Rule, found: list[Finding]) -> bool:
+    """Return True when ``found`` already speaks for the model rule's category.
+
+    A word-list finding, even one softened by negation or quotes, already judged these words:
+    the model only speaks where the rules found nothing.
+    """
+    covered = MODEL_BACKSTOP if rule.category in MODEL_BACKSTOP else {rule.category}
+    return any(f.category in covered for f in found)
+
+
+def _group_by_prefilter(
+    patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]],
+) -> list[tuple[re.Pattern[str] | None, list[tuple[Rule, _Lazy]]]]:
+    """Group neighbouring patterns with the same prefilter, so each text is tested once per group.
+
+    Only neighbours are grouped, so candidates keep the order of the patterns (ties between
+    overlapping findings go to the first).
+    """
+    groups: list[tuple[re.Pattern[str] | None, list[tuple[Rule, _Lazy]]]] = []
+    for rule, regex, prefilter in patterns:
+        if groups and groups[-1][0] == prefilter:
+            groups[-1][1].append((rule, regex))
+        else:
+            groups.append((prefilter, [(rule, regex)]))
+    return groups
+
+
 def _rule_values(rule: Rule) -> tuple[Any, ...]:
     return tuple(getattr(rule, f.name) for f in fields(Rule))
 
@@ -347,22 +386,32 @@ def _rule_values(rule: Rule) -> tuple[Any, ...]:
 class _Context:
     """Per-text lookups: which concepts occur in which sentence, sentiment, quotes, lines."""
 
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], hits: list[Hit] | None = None) -> None:
         self.text = text
         self.tokens = tokens
-        self.concepts: dict[tuple[str, int], list[str]] = {}
-        self._scanned: set[int] = set()
+        self._concepts: dict[tuple[str, int], list[str]] | None = None
+        if hits is not None:
+            self._index_concepts(hits)
         self._bounds: list[int] | None = None
         self._sentiment: dict[int, float] = {}
         self._lines: LineIndex | None = None
 
-    def _scan(self, sentence: int, lexicon: Lexicon) -> None:
-        """Find the concept words of one sentence, once, when a rule first asks."""
-        self._scanned.add(sentence)
-        tokens = [t for t in self.tokens if t.sentence == sentence]
-        text = self.text
-        for h in lexicon.scan(tokens):
-            self.concepts.setdefault((h.owner[8:], sentence), []).append(text[h.start : h.end])
+    def _index_concepts(self, hits: list[Hit]) -> None:
+        """Note the concept words of each sentence, from a scan of the whole text."""
+        concepts: dict[tuple[str, int], list[str]] = {}
+        tokens, text = self.tokens, self.text
+        for h in hits:
+            # A phrase that runs on into the next sentence is no context for either
+            if h.owner.startswith("concept:") and tokens[h.last - 1].sentence == h.sentence:
+                concepts.setdefault((h.owner[8:], h.sentence), []).append(text[h.start : h.end])
+        self._concepts = concepts
+
+    def concepts(self, engine: Engine) -> dict[tuple[str, int], list[str]]:
+        """Return the concept words by (concept, sentence), scanning the text on first use."""
+        if self._concepts is None:
+            self._index_concepts(engine.scanner.scan(self.tokens))
+            assert self._concepts is not None
+        return self._concepts
 
     def lines(self, offset: int) -> tuple[int, int]:
         if self._lines is None:
@@ -376,9 +425,7 @@ class _Context:
             return self.sentiment(sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return any(t.mention and t.sentence == sentence for t in self.tokens)
-        if sentence not in self._scanned:
-            self._scan(sentence, engine.concept_lexicon)
-        return (concept, sentence) in self.concepts
+        return (concept, sentence) in self.concepts(engine)
 
     def describe(self, concept: str, sentence: int, engine: Engine) -> str:
         if concept.endswith("_sentiment"):
@@ -386,7 +433,7 @@ class _Context:
         if concept == "mention":
             return "aimed at an @mention"
         words = ", ".join(
-            f"'{w}'" for w in dict.fromkeys(self.concepts.get((concept, sentence), []))
+            f"'{w}'" for w in dict.fromkeys(self.concepts(engine).get((concept, sentence), []))
         )
         return f"{concept.replace('_', ' ')} {words}"
 
@@ -396,8 +443,6 @@ class _Context:
         return self._bounds
 
     def sentence_of(self, offset: int) -> int:
-        from bisect import bisect_right
-
         return min(bisect_right(self.bounds(), offset), len(self.bounds()) - 1)
 
     def sentence_text(self, sentence: int) -> str:

@@ -10,7 +10,8 @@ expands its terms once at load time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from bisect import bisect_right
+from typing import NamedTuple
 
 LEET = str.maketrans(
     {
@@ -39,9 +40,12 @@ _LETTERS = re.compile(r"[a-z]")
 _CONTRACTIONS = frozenset({"ll", "re", "ve", "d", "m", "s", "t"})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A word of the text: where it is, its plain form and, if different, its decoded form."""
+
+    # A NamedTuple rather than a frozen dataclass: just as immutable, but a frozen dataclass
+    # sets each field through object.__setattr__, and a post has tens of tokens, so building
+    # them cost as much as all the rest of tokenizing.
 
     start: int
     end: int
@@ -79,10 +83,16 @@ def tokenize(text: str) -> list[Token]:
             sentence += 1
         word = m.group()
         kind = m.lastgroup
-        if kind == "plain" and not elongated:  # the common case: a plain word, nothing to undo
+        if kind == "plain":  # the common case: letters only, nothing to strip or split
             low = word.lower()
-            append(Token(start, start + len(word), low, low, sentence))
-            singles += len(word) == 1
+            if not elongated:
+                append(Token(start, start + len(word), low, low, sentence))
+                singles += len(word) == 1
+            else:
+                # All _add_word and _decoded would do to letters alone is squeeze "soooo"
+                alt = _ELONG.sub(r"\1\1", low) if len(low) > 3 and _ELONG.search(low) else low
+                append(Token(start, start + len(word), low, alt, sentence))
+                singles += len(low) == 1
         elif kind == "mention":
             low = word.lower()
             append(Token(start, start + len(word), low, low, sentence, mention=True))
@@ -199,7 +209,5 @@ class LineIndex:
 
     def __call__(self, offset: int) -> tuple[int, int]:
         """Return the 1-based line and column of ``offset``."""
-        from bisect import bisect_right
-
         i = bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1

@@ -1,0 +1,77 @@
+"""The term index and tokenizer on their own: the shortcuts the lint hot path relies on."""
+
+from __future__ import annotations
+
+from selfwatch.engine import _Context
+from selfwatch.lexicon import Lexicon
+from selfwatch.text import tokenize
+
+TEXT = "You f*ck up. Thanks a lot, dear boss! Work from home is no fun. Sooo angry!!!"
+
+
+def _rules() -> Lexicon:
+    lexicon = Lexicon()
+    lexicon.add("fuck", "profanity.obscene", fuzzy=True)
+    lexicon.add("boss", "employer.badmouthing")
+    lexicon.add("work from home", "employer.badmouthing", inflect=False)
+    lexicon.add("angr*", "harassment.insult")
+    return lexicon
+
+
+def _concepts() -> Lexicon:
+    lexicon = Lexicon()
+    for term in ("you", "boss", "thanks a lot", "lot dear"):
+        lexicon.add(term, "concept:context", inflect=" " not in term)
+    return lexicon
+
+
+def _owned(hits: list, prefix: str) -> list:
+    return [h for h in hits if h.owner.startswith(prefix)]
+
+
+def test_merged_index_finds_what_each_index_finds_in_the_same_order():
+    tokens = tokenize(TEXT)
+    rules, concepts = _rules(), _concepts()
+    merged = Lexicon.merged(rules, concepts).scan(tokens)
+    assert _owned(merged, "concept:") == concepts.scan(tokens)
+    assert [h for h in merged if not h.owner.startswith("concept:")] == rules.scan(tokens)
+    assert {h.term for h in rules.scan(tokens)} == {"fuck", "boss", "work from home", "angr*"}
+
+
+def test_merging_leaves_both_indexes_unchanged():
+    rules, concepts = _rules(), _concepts()
+    before = (rules.state(), concepts.state())
+    Lexicon.merged(rules, concepts)
+    assert (rules.state(), concepts.state()) == before
+
+
+def test_index_rebuilt_from_state_scans_the_same():
+    tokens = tokenize(TEXT + " We work from home, f u c k it, sh1t.")
+    rules = _rules()
+    assert Lexicon.from_state(rules.state()).scan(tokens) == rules.scan(tokens)
+
+
+def test_concepts_from_one_scan_match_a_scan_per_sentence():
+    # The engine scans the whole text once; a phrase must not count across a sentence end.
+    text = "Thanks a lot. Dear boss, you again."
+    tokens = tokenize(text)
+    concepts = _concepts()
+    hits = concepts.scan(tokens)
+    assert any(h.term == "lot dear" for h in hits)  # found across the full stop...
+    ctx = _Context(text, tokens, hits)
+    per_sentence: dict[tuple[str, int], list[str]] = {}
+    for sentence in sorted({t.sentence for t in tokens}):
+        part = [t for t in tokens if t.sentence == sentence]
+        for h in concepts.scan(part):
+            per_sentence.setdefault((h.owner[8:], sentence), []).append(text[h.start : h.end])
+    assert ctx._concepts == per_sentence  # ...but not taken as context
+    assert "lot. Dear" not in str(per_sentence)
+
+
+def test_plain_words_in_elongated_text_are_squeezed_like_any_other():
+    tokens = tokenize("Sooo angry!!! Noooo")
+    assert [(t.norm, t.alt) for t in tokens] == [
+        ("sooo", "soo"),
+        ("angry", "angry"),
+        ("noooo", "noo"),
+    ]
