@@ -135,7 +135,7 @@ def test_long_audits_report_progress_on_stderr(config_path: Path, tmp_path: Path
 
 
 def test_bad_usage_and_bad_input_are_clear_errors(config_path: Path, tmp_path: Path) -> None:
-    code, out, err = invoke(config_path, str(FIXTURES / "twitter"), "--profile", "jane",
+    code, _, err = invoke(config_path, str(FIXTURES / "twitter"), "--profile", "jane",
                             "--out", str(tmp_path / "x.txt"))  # fmt: skip
     assert code == 2 and "Error: --out needs --format csv or --format json" in err
     code, _, err = invoke(config_path, str(FIXTURES / "twitter"))
