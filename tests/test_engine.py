@@ -178,3 +178,22 @@ def test_score_formula():
     # the same rule twice counts once, at its highest level
     assert risk_score([_finding("a.b", Level.WARNING), _finding("a.b", Level.WARNING)]) == 40
     assert risk_score([_finding("x.y", Level.ERROR, "praise")]) == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The car dealer gave us a good price on the minivan",  # dealer: term and drug context
+        "Room 420 is where the standup happens",
+        "Rolling on to the next sprint",
+        "Snowflakes everywhere today, winter is here",
+    ],
+)
+def test_a_term_is_not_its_own_context(text: str) -> None:
+    assert lint_text(text).findings == ()
+
+
+def test_a_term_still_counts_as_context_for_another() -> None:
+    verdict = lint_text("called my dealer, picking up an eighth of weed tonight")
+    weed = next(f for f in verdict.findings if f.matched == "weed")
+    assert weed.rule == "substance.drugs" and "'dealer'" in weed.why

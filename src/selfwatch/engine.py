@@ -243,18 +243,18 @@ class Engine:
         rule = c.rule
         why = [c.evidence]
         for concept in rule.requires:
-            if not ctx.has(concept, c.sentence, self):
+            if not ctx.has(concept, c, self):
                 return None
-            why.append(ctx.describe(concept, c.sentence, self))
+            why.append(ctx.describe(concept, c, self))
         if rule.requires_any:
-            found = [k for k in rule.requires_any if ctx.has(k, c.sentence, self)]
+            found = [k for k in rule.requires_any if ctx.has(k, c, self)]
             if not found:
                 return None
-            why.append(ctx.describe(found[0], c.sentence, self))
+            why.append(ctx.describe(found[0], c, self))
         # Checked after the requirements, not before: an exception is often sentiment, the
         # slowest check (VADER), and most candidates already miss a requirement.
         for concept in rule.unless:
-            if ctx.has(concept, c.sentence, self):
+            if ctx.has(concept, c, self, apart=False):
                 return None
         # With negation "keep" nothing softens the finding, so there is nothing to look for
         softened = "" if rule.negation == "keep" else self._softener(c, ctx)
@@ -285,8 +285,8 @@ class Engine:
         for j in range(max(0, c.first - NEGATION_WINDOW), c.first):
             if toks[j].sentence == c.sentence and toks[j].norm in self.negations:
                 return f"negated by '{toks[j].norm}'"
-        if ctx.has("counter_speech", c.sentence, self):
-            return "counter-speech (" + ctx.describe("counter_speech", c.sentence, self) + ")"
+        if ctx.has("counter_speech", c, self, apart=False):
+            return f"counter-speech ({ctx.describe('counter_speech', c, self, apart=False)})"
         if ctx.quoted(c.start, c.sentence):
             return "inside quotation marks"
         return ""
@@ -318,7 +318,9 @@ class Engine:
                 )
             words = ", ".join(f"'{t.split(':', 1)[-1]}'" for t in top) or "overall wording"
             why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
-            yield _Candidate(rule, start, end, sentence, first, first + 1, why)
+            # The model read the whole text: the located word is where to point, not a term
+            # of its own, so it owns no words and every context word counts (first == last).
+            yield _Candidate(rule, start, end, sentence, first, first, why)
 
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
         if not self.allow:
@@ -383,13 +385,21 @@ def _rule_values(rule: Rule) -> tuple[Any, ...]:
     return tuple(getattr(rule, f.name) for f in fields(Rule))
 
 
+class _Seen(NamedTuple):
+    """A concept word found in a text: its token range [first, last) and the words."""
+
+    first: int
+    last: int
+    words: str
+
+
 class _Context:
     """Per-text lookups: which concepts occur in which sentence, sentiment, quotes, lines."""
 
     def __init__(self, text: str, tokens: list[Token], hits: list[Hit] | None = None) -> None:
         self.text = text
         self.tokens = tokens
-        self._concepts: dict[tuple[str, int], list[str]] | None = None
+        self._concepts: dict[tuple[str, int], list[_Seen]] | None = None
         if hits is not None:
             self._index_concepts(hits)
         self._bounds: list[int] | None = None
@@ -398,15 +408,16 @@ class _Context:
 
     def _index_concepts(self, hits: list[Hit]) -> None:
         """Note the concept words of each sentence, from a scan of the whole text."""
-        concepts: dict[tuple[str, int], list[str]] = {}
+        concepts: dict[tuple[str, int], list[_Seen]] = {}
         tokens, text = self.tokens, self.text
         for h in hits:
             # A phrase that runs on into the next sentence is no context for either
             if h.owner.startswith("concept:") and tokens[h.last - 1].sentence == h.sentence:
-                concepts.setdefault((h.owner[8:], h.sentence), []).append(text[h.start : h.end])
+                seen = _Seen(h.first, h.last, text[h.start : h.end])
+                concepts.setdefault((h.owner[8:], h.sentence), []).append(seen)
         self._concepts = concepts
 
-    def concepts(self, engine: Engine) -> dict[tuple[str, int], list[str]]:
+    def concepts(self, engine: Engine) -> dict[tuple[str, int], list[_Seen]]:
         """Return the concept words by (concept, sentence), scanning the text on first use."""
         if self._concepts is None:
             self._index_concepts(engine.scanner.scan(self.tokens))
@@ -418,23 +429,41 @@ class _Context:
             self._lines = LineIndex(self.text)
         return self._lines(offset)
 
-    def has(self, concept: str, sentence: int, engine: Engine) -> bool:
-        if concept == "negative_sentiment":
-            return self.sentiment(sentence) <= NEGATIVE_SENTIMENT
-        if concept == "positive_sentiment":
-            return self.sentiment(sentence) >= POSITIVE_SENTIMENT
-        if concept == "mention":
-            return any(t.mention and t.sentence == sentence for t in self.tokens)
-        return (concept, sentence) in self.concepts(engine)
+    def has(self, concept: str, c: _Candidate, engine: Engine, *, apart: bool = True) -> bool:
+        """Return True when ``concept`` occurs in the candidate's sentence.
 
-    def describe(self, concept: str, sentence: int, engine: Engine) -> str:
+        ``apart``: only outside the candidate's own words (see ``context_words``).
+        """
+        if concept == "negative_sentiment":
+            return self.sentiment(c.sentence) <= NEGATIVE_SENTIMENT
+        if concept == "positive_sentiment":
+            return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
+        if concept == "mention":
+            return any(t.mention and t.sentence == c.sentence for t in self.tokens)
+        return bool(self.context_words(concept, c, engine, apart=apart))
+
+    def context_words(
+        self, concept: str, c: _Candidate, engine: Engine, *, apart: bool = True
+    ) -> list[str]:
+        """Return the words of ``concept`` in the candidate's sentence.
+
+        A term is never evidence for itself (``apart``): "dealer" is a drug term and also drug
+        context, so without this "the car dealer" would read as a drug deal. Exceptions are
+        looked for with ``apart=False``, because they often contain the term: "pot roast",
+        "son of a bitch", an in-group "my n****".
+        """
+        seen = self.concepts(engine).get((concept, c.sentence), ())
+        if not apart:
+            return [s.words for s in seen]
+        return [s.words for s in seen if s.last <= c.first or s.first >= c.last]
+
+    def describe(self, concept: str, c: _Candidate, engine: Engine, *, apart: bool = True) -> str:
         if concept.endswith("_sentiment"):
-            return f"sentence sentiment {self.sentiment(sentence):+.2f}"
+            return f"sentence sentiment {self.sentiment(c.sentence):+.2f}"
         if concept == "mention":
             return "aimed at an @mention"
-        words = ", ".join(
-            f"'{w}'" for w in dict.fromkeys(self.concepts(engine).get((concept, sentence), []))
-        )
+        found = self.context_words(concept, c, engine, apart=apart)
+        words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
         return f"{concept.replace('_', ' ')} {words}"
 
     def bounds(self) -> list[int]:
