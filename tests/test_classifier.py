@@ -14,6 +14,7 @@ from selfwatch.classifier import (
     FEATURIZER_VERSION,
     ClassifierFormatError,
     Prediction,
+    char_grams,
     featurize,
     load_classifier,
     parse_classifier,
@@ -73,7 +74,24 @@ def test_features_explain_the_prediction() -> None:
     assert value.split()[0] in OFFENSIVE.lower()
     weights = [w for _, w in prediction.features]
     assert weights == sorted(weights, reverse=True) and weights[-1] > 0
-    assert weight == load_classifier().weight(name)[0]
+    clf = load_classifier()
+    if kind == "word":  # a word's evidence includes its character n-grams
+        assert weight == pytest.approx(clf.word_weight(value)[0], abs=5e-4)
+        grams = char_grams(value)
+        whole = clf.weight(name)[0] + sum(clf.weight("char:" + g)[0] for g in grams)
+        assert weight == pytest.approx(whole, abs=5e-4)
+    else:
+        assert weight == pytest.approx(clf.weight(name)[0], abs=5e-4)
+
+
+def test_misspelt_insult_is_explained_by_the_word_it_came_from() -> None:
+    """Character n-grams carry spelling variants the word list never saw."""
+    clf = load_classifier()
+    text = "@user you are such an idiooooots lmao"
+    assert clf.weight("word:idioots") == (0.0, 0.0)  # never seen as a word
+    names = [name for name, _ in clf.predict(text)["offensive"].features]
+    assert "word:idioots" in names
+    assert clf.word_weight("idioots")[0] > 0.5
 
 
 def test_predict_and_scores_agree() -> None:
@@ -117,9 +135,23 @@ def test_featurize_is_deterministic_and_distinct() -> None:
     for text in SAMPLES:
         first = featurize(text)
         assert first == featurize(text)
-        assert len(first) == len(set(first))
+        whole = [f for f in first if not f.startswith("char:")]
+        assert len(whole) == len(set(whole))
     feats = featurize("shut up shut up")
-    assert feats == ("word:shut", "word:up", "bigram:shut up", "bigram:up shut")
+    assert feats[:4] == ("word:shut", "word:up", "bigram:shut up", "bigram:up shut")
+    assert feats[4:] == tuple("char:" + g for w in ("shut", "up") for g in char_grams(w))
+    # One char: feature per distinct word that has the n-gram: "<sh" twice for shut and shout.
+    assert featurize("shut shout").count("char:<sh") == 2
+
+
+def test_char_grams_mark_word_edges() -> None:
+    assert char_grams("idiot") == (
+        "<id", "idi", "dio", "iot", "ot>",
+        "<idi", "idio", "diot", "iot>",
+        "<idio", "idiot", "diot>",
+    )  # fmt: skip
+    assert char_grams("u") == ("<u>",)
+    assert char_grams("<user>") == char_grams("<url>") == char_grams("!") == ()
 
 
 def test_training_script_uses_the_package_featurizer() -> None:
@@ -157,15 +189,17 @@ def test_load_classifier_reads_another_path(tmp_path: Path) -> None:
         "words": {"idiot": [3000]},
         "bigrams": {"shut up": [1000]},
         "extras": {"hashtag:rude": [500]},
+        "chars": {"<sh": [250]},
     }
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     clf = load_classifier(path)
     prediction = clf.predict("Shut up, idiot #rude")["offensive"]
-    assert prediction.probability == pytest.approx(1 / (1 + math.exp(-(-1 + 3 + 1 + 0.5))))
+    assert prediction.probability == pytest.approx(1 / (1 + math.exp(-(-1 + 3 + 1 + 0.5 + 0.25))))
     assert prediction.features == (
         ("word:idiot", 3.0),
         ("bigram:shut up", 1.0),
         ("hashtag:rude", 0.5),
+        ("word:shut", 0.25),
     )
     assert clf.scores("hello there")["offensive"] == pytest.approx(1 / (1 + math.exp(1)))

@@ -1,12 +1,15 @@
 """A small linear text classifier that catches offensive and hateful posts word lists miss.
 
 Pure Python at run time: the weights are a compact JSON file shipped in the package, loaded once
-(a few milliseconds) and cached. Each head is a logistic regression over binary features (words,
-word bigrams, hashtags, a shouting marker) produced by :func:`featurize`, the one featurizer that
-both ``scripts/train_classifier.py`` and inference call, so the two cannot drift apart.
+(a few milliseconds) and cached. Each head is a logistic regression over the features produced by
+:func:`featurize` (words, word bigrams, hashtags, and the character 3-5-grams of each word, which
+carry what a word list cannot: spelling variants such as "idiots", "idiotic" or "stoopid"), the
+one featurizer that both ``scripts/train_classifier.py`` and inference call, so the two cannot
+drift apart.
 
-Every prediction can explain itself: :meth:`Classifier.predict` returns, per head, the features
-that pushed the score up the most, e.g. ``("word:idiot", 1.9)``.
+Every prediction can explain itself: :meth:`Classifier.predict` returns, per head, the words and
+bigrams that pushed the score up the most, e.g. ``("word:idiot", 1.9)``; a word's weight there
+includes its character n-grams.
 
 What it does not do: it knows nothing of context beyond two-word windows, it was trained on
 English tweets (OLID for ``offensive``, HatEval for ``hate``), and HatEval's notion of hate is
@@ -20,13 +23,13 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-FEATURIZER_VERSION = 1
+FEATURIZER_VERSION = 2
 """Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "classifier.json"
@@ -120,18 +123,41 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     return words, extras
 
 
-def featurize(text: str) -> tuple[str, ...]:
-    """Return the distinct features of ``text`` in first-seen order: the training vocabulary.
+CHAR_SIZES = (3, 4, 5)
+"""Lengths of the character n-grams taken from each word, marked at its edges (``<idiot>``)."""
 
-    ``word:<token>`` for each token, ``bigram:<a> <b>`` for each adjacent pair, then the extras
-    (``hashtag:<tag>``, ``shape:caps``). :meth:`Classifier.scores` computes the same sum without
-    building these strings; a test keeps the two in step.
+
+def char_grams(word: str) -> tuple[str, ...]:
+    """Return the distinct character n-grams of one normalised word (none for placeholders).
+
+    The word is wrapped in ``<`` and ``>`` so prefixes and suffixes are told apart from the
+    middle: "idiots" gives ``<id``, ``idi``, ..., ``ts>``, ``<idi``, ... ``ots>``.
+    """
+    if word in _PLACEHOLDERS or (len(word) == 1 and not word.isalnum()):
+        return ()
+    marked = "<" + word + ">"
+    size = len(marked)
+    return tuple(dict.fromkeys(marked[i : i + n] for n in CHAR_SIZES for i in range(size - n + 1)))
+
+
+def featurize(text: str) -> tuple[str, ...]:
+    """Return the features of ``text`` in first-seen order: the training vocabulary.
+
+    ``word:<token>`` for each distinct token, ``bigram:<a> <b>`` for each distinct adjacent pair,
+    the extras (``hashtag:<tag>``), then ``char:<gram>`` for the :func:`char_grams` of each
+    distinct word. Only ``char:`` features can repeat: one for each distinct word that has the
+    n-gram, so the model's sum splits into one term per word, which
+    :meth:`Classifier.scores` caches. It computes the same sum without building these strings;
+    a test keeps the two in step.
     """
     words, extras = tokens(text)
-    feats = ["word:" + w for w in words]
-    feats.extend("bigram:" + a + " " + b for a, b in itertools.pairwise(words))
-    feats.extend(extras)
-    return tuple(dict.fromkeys(feats))
+    distinct = dict.fromkeys(words)
+    feats = ["word:" + w for w in distinct]
+    feats.extend(dict.fromkeys("bigram:" + a + " " + b for a, b in itertools.pairwise(words)))
+    feats.extend(dict.fromkeys(extras))
+    for word in distinct:
+        feats.extend("char:" + g for g in char_grams(word))
+    return tuple(feats)
 
 
 @dataclass(frozen=True)
@@ -145,8 +171,10 @@ class Prediction:
 
 
 Row = list[int]
-_K = TypeVar("_K")
 """One feature's weights, one integer per head, in units of ``1 / scale``."""
+_K = TypeVar("_K")
+_MEMO_MAX = 200_000
+"""Words whose summed weights :class:`Classifier` keeps; the memo is cleared beyond that."""
 
 
 class Classifier:
@@ -161,6 +189,7 @@ class Classifier:
         words: dict[str, Row],
         bigrams: dict[tuple[str, str], Row],
         extras: dict[str, Row],
+        chars: dict[str, Row] | None = None,
     ) -> None:
         self.heads = heads
         """The head names, e.g. ``("offensive", "hate")``."""
@@ -168,18 +197,24 @@ class Classifier:
         """The probability at or above which a head counts as positive (tuned by CV on train)."""
         self._bias = bias
         self._scale = scale
-        # Union vocabularies (integer rows, for explanations) and one float table per head (for
+        # Union vocabularies (integer rows, for weight()) and one float table per head (for
         # scoring with C-level sum(map(...)) calls).
         self._words = words
         self._bigrams = bigrams
         self._extras = extras
-        self._head_words = [_column(words, i, scale) for i in range(len(heads))]
-        self._head_bigrams = [_column(bigrams, i, scale) for i in range(len(heads))]
-        self._head_extras = [_column(extras, i, scale) for i in range(len(heads))]
+        self._chars = chars or {}
+        n = len(heads)
+        self._head_words = [_column(words, i, scale) for i in range(n)]
+        self._head_chars = [_column(self._chars, i, scale) for i in range(n)]
+        self._head_bigrams = [_column(bigrams, i, scale) for i in range(n)]
+        self._head_extras = [_column(extras, i, scale) for i in range(n)]
+        # Per head, word -> its word weight plus the weights of its character n-grams: a word's
+        # whole contribution, computed once per distinct word (tweets reuse a small vocabulary).
+        self._memo: list[dict[str, float]] = [{} for _ in range(n)]
 
     def __len__(self) -> int:
         """Return the number of features with a non-zero weight in some head."""
-        return len(self._words) + len(self._bigrams) + len(self._extras)
+        return len(self._words) + len(self._bigrams) + len(self._extras) + len(self._chars)
 
     def weight(self, feature: str) -> tuple[float, ...]:
         """Return the per-head weights of a :func:`featurize` feature name (zeros if unknown)."""
@@ -189,25 +224,51 @@ class Classifier:
         elif kind == "bigram":
             first, _, second = value.partition(" ")
             row = self._bigrams.get((first, second))
+        elif kind == "char":
+            row = self._chars.get(value)
         else:
             row = self._extras.get(feature)
         return tuple(v / self._scale for v in row) if row else (0.0,) * len(self.heads)
 
-    def _hits(self, text: str) -> tuple[list[str], list[tuple[str, str]], list[str]]:
-        # The same features as featurize(), found by C-level set intersections instead of a
-        # Python loop building every "word:" and "bigram:" string: the hot path of lint_text.
+    def word_weight(self, word: str) -> tuple[float, ...]:
+        """Return a normalised word's whole per-head contribution: ``word:`` plus ``char:``."""
+        self._learn((word,))
+        return tuple(memo[word] for memo in self._memo)
+
+    def _learn(self, words: Iterable[str]) -> None:
+        memo = self._memo
+        if len(memo[0]) > _MEMO_MAX:
+            for table in memo:
+                table.clear()
+        for word in words:
+            if word in memo[0]:
+                continue
+            grams = char_grams(word)
+            for i, table in enumerate(memo):
+                chars = self._head_chars[i]
+                table[word] = self._head_words[i].get(word, 0.0) + sum(
+                    [chars[g] for g in grams if g in chars]
+                )
+
+    def _hits(self, text: str) -> tuple[set[str], list[tuple[str, str]], list[str]]:
+        # The same features as featurize(), found by C-level set operations and the per-word
+        # memo instead of a Python loop building every feature string: the hot path of lint.
         words, extras = tokens(text)
-        found_words = list(self._words.keys() & words)
+        distinct = set(words)
         found_pairs = list(self._bigrams.keys() & itertools.pairwise(words))
         found_extras = [e for e in dict.fromkeys(extras) if e in self._extras] if extras else []
-        return found_words, found_pairs, found_extras
+        return distinct, found_pairs, found_extras
 
     def _probabilities(
-        self, words: list[str], pairs: list[tuple[str, str]], extras: list[str]
+        self, words: set[str], pairs: list[tuple[str, str]], extras: list[str]
     ) -> list[float]:
         result = []
         for i, bias in enumerate(self._bias):
-            z = bias + sum(map(self._head_words[i].__getitem__, words))
+            try:
+                z = bias + sum(map(self._memo[i].__getitem__, words))
+            except KeyError:
+                self._learn(words)
+                z = bias + sum(map(self._memo[i].__getitem__, words))
             if pairs:
                 z += sum(map(self._head_bigrams[i].__getitem__, pairs))
             if extras:
@@ -222,18 +283,22 @@ class Classifier:
     def predict(self, text: str, top: int = 5) -> dict[str, Prediction]:
         """Return each head's probability for ``text`` with up to ``top`` features behind it.
 
-        The features are those with a positive weight for the head (the evidence *for* the class),
-        strongest first, named as :func:`featurize` names them (``word:idiot``, ``bigram:shut up``).
+        The features are the words, bigrams and hashtags with a positive weight for the head
+        (the evidence *for* the class), strongest first, named as :func:`featurize` names them
+        (``word:idiot``, ``bigram:shut up``). A word's weight is :meth:`word_weight`: it
+        includes its character n-grams, so a misspelt insult still names the word it came from.
         """
         words, pairs, extras = self._hits(text)
         probabilities = self._probabilities(words, pairs, extras)
-        named = [("word:" + w, self._words[w]) for w in words]
-        named.extend(("bigram:" + a + " " + b, self._bigrams[a, b]) for a, b in pairs)
-        named.extend((e, self._extras[e]) for e in extras)
+        named = [("word:" + w, [m[w] for m in self._memo]) for w in sorted(words)]
+        named.extend(
+            ("bigram:" + a + " " + b, [t[a, b] for t in self._head_bigrams]) for a, b in pairs
+        )
+        named.extend((e, [t[e] for t in self._head_extras]) for e in extras)
         result: dict[str, Prediction] = {}
         for i, head in enumerate(self.heads):
             evidence = sorted(
-                ((name, row[i] / self._scale) for name, row in named if row[i] > 0),
+                ((name, round(row[i], 3)) for name, row in named if row[i] >= 0.0005),
                 key=lambda item: (-item[1], item[0]),
             )
             result[head] = Prediction(head, probabilities[i], tuple(evidence[:top]))
@@ -291,6 +356,7 @@ def parse_classifier(data: object) -> Classifier:
             data["words"],
             _pairs(data["bigrams"]),
             data["extras"],
+            data.get("chars", {}),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ClassifierFormatError(f"classifier weights: malformed ({exc})") from exc
