@@ -6,18 +6,24 @@ takes a few. The cache key covers everything the result depends on: the rule fil
 profile and settings, and the engine's own source files, so a change to any of them simply
 misses the cache. A cache that cannot be read or written is ignored.
 
+The classifier's weights are kept there too, decoded: ``marshal`` reads them in about half the
+time ``json`` takes, keyed on the weights file's size and modification time.
+
 Location: ``$SELFWATCH_CACHE``, else ``$XDG_CACHE_HOME/selfwatch``, else ``~/.cache/selfwatch``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 import os
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .checklist import builtin_rule_files
-from .engine import Engine, default_engine, load_classifier
+from .engine import Engine, default_engine
 from .model import ChecklistSettings, Profile
 
 FORMAT = "1"
@@ -56,21 +62,48 @@ def cached_engine(
 ) -> Engine:
     """Return the engine for ``profile`` and ``settings``, from the disk cache when possible."""
     path = cache_dir() / f"engine-{cache_key(profile, settings)}.marshal"
+    classifier = cached_classifier()
     try:
         state = marshal.loads(path.read_bytes())
-        return Engine.from_state(state, load_classifier())
+        return Engine.from_state(state, classifier)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     engine = default_engine(profile, settings)
-    _store(path, engine)
+    _store(path, engine.state())
     return engine
 
 
-def _store(path: Path, engine: Engine) -> None:
+@lru_cache(maxsize=1)
+def cached_classifier() -> Any:
+    """Return the packaged classifier, its decoded weights from the disk cache when possible.
+
+    None when it is not available, as for :func:`selfwatch.engine.load_classifier`.
+    """
+    try:
+        from .classifier import DEFAULT_PATH, parse_classifier
+    except ImportError:
+        return None
+    try:
+        st = DEFAULT_PATH.stat()
+        key = hashlib.sha256(f"{FORMAT}:{DEFAULT_PATH}:{st.st_size}:{st.st_mtime_ns}".encode())
+        path = cache_dir() / f"classifier-{key.hexdigest()[:32]}.marshal"
+        try:
+            return parse_classifier(marshal.loads(path.read_bytes()))
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # not cached yet, or a damaged file: decode the weights again
+        data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+        classifier = parse_classifier(data)
+        _store(path, data)
+        return classifier
+    except (OSError, ValueError):
+        return None
+
+
+def _store(path: Path, data: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(marshal.dumps(engine.state()))
+        tmp.write_bytes(marshal.dumps(data))
         tmp.replace(path)  # atomic: a concurrent reader sees the old file or the new one
     except OSError:
         return

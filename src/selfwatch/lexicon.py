@@ -231,7 +231,13 @@ def _merge(first: dict[_K, list[Entry]], second: dict[_K, list[Entry]]) -> dict[
 
 def _hit(e: Entry, tokens: Sequence[Token], first: int, last: int, alt: bool) -> Hit:
     t0, t1 = tokens[first], tokens[last - 1]
-    return Hit(e[OWNER], e[TERM], first, last, t0.start, t1.end, t0.sentence, e[DISGUISED] or alt)
+    # tuple.__new__ builds the same Hit as Hit(...) without a Python-level call (see tokenize)
+    return _new_tuple(
+        Hit, (e[OWNER], e[TERM], first, last, t0.start, t1.end, t0.sentence, e[DISGUISED] or alt)
+    )
+
+
+_new_tuple = tuple.__new__
 
 
 def _keys(tok: Token) -> tuple[str, ...]:

@@ -74,30 +74,35 @@ def tokenize(text: str) -> list[Token]:
     last = len(ends) - 1
     tokens: list[Token] = []
     append = tokens.append
+    # Token(...) is a Python function that fills in the defaults; tuple.__new__ with every
+    # field builds the same Token twice as fast, and a post has tens of tokens.
+    new = tuple.__new__
     sentence = 0
     singles = 0
     elongated = _ELONG.search(text) is not None
+    # One lower() for the whole text instead of one per word. Only for ASCII: elsewhere a
+    # letter's lowercase can depend on its neighbours (Greek final sigma) or change the length.
+    lower = text.lower() if text.isascii() else ""
     for m in _WORD.finditer(text):
-        start = m.start()
+        start, end = m.span()
         while sentence < last and start >= ends[sentence]:
             sentence += 1
-        word = m.group()
         kind = m.lastgroup
         if kind == "plain":  # the common case: letters only, nothing to strip or split
-            low = word.lower()
+            low = lower[start:end] if lower else m.group().lower()
             if not elongated:
-                append(Token(start, start + len(word), low, low, sentence))
-                singles += len(word) == 1
+                append(new(Token, (start, end, low, low, sentence, False, False, False)))
+                singles += end - start == 1
             else:
                 # All _add_word and _decoded would do to letters alone is squeeze "soooo"
                 alt = _ELONG.sub(r"\1\1", low) if len(low) > 3 and _ELONG.search(low) else low
-                append(Token(start, start + len(word), low, alt, sentence))
+                append(new(Token, (start, end, low, alt, sentence, False, False, False)))
                 singles += len(low) == 1
         elif kind == "mention":
-            low = word.lower()
-            append(Token(start, start + len(word), low, low, sentence, mention=True))
+            low = m.group().lower()
+            append(new(Token, (start, end, low, low, sentence, False, True, False)))
         else:
-            _add_word(tokens, word, start, sentence)
+            _add_word(tokens, m.group(), start, sentence)
             singles += len(tokens[-1].norm) == 1 if tokens else 0
     return join_spaced(tokens, text) if singles >= 3 else tokens
 
