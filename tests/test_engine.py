@@ -6,8 +6,9 @@ import pytest
 from profiles import EXAMPLE_PROFILE
 
 from selfwatch import lint_text
-from selfwatch.engine import risk_score
+from selfwatch.engine import default_engine, risk_score
 from selfwatch.model import Finding, Level
+from selfwatch.text import tokenize
 
 
 def categories(text: str, profile=None, level: Level = Level.INFO) -> set[str]:
@@ -197,3 +198,27 @@ def test_a_term_still_counts_as_context_for_another() -> None:
     verdict = lint_text("called my dealer, picking up an eighth of weed tonight")
     weed = next(f for f in verdict.findings if f.matched == "weed")
     assert weed.rule == "substance.drugs" and "'dealer'" in weed.why
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "So much for gun control...not to be incentive",
+        "#freedom_justice_equality_education for all",
+        "Come on Texans! #MAGA2018",
+        "Thank G-d that he is gone",
+        "f-u-c-k this job",
+    ],
+)
+def test_the_pre_check_never_hides_a_term_the_scan_finds(text: str) -> None:
+    engine = default_engine()
+    tokens = tokenize(text)
+    assert any(h.owner in engine.rules for h in engine.scanner.scan(tokens))
+    assert engine.may_match(text)
+    assert lint_text(text).findings
+
+
+def test_letters_spelled_out_with_hyphens_are_one_word_not_a_masked_one() -> None:
+    assert lint_text("Laminate cutter, D-I-Y and easier than you think").findings == ()
+    (finding,) = lint_text("f-u-c-k this").findings
+    assert finding.category == "profanity" and finding.matched == "f-u-c-k"

@@ -32,6 +32,7 @@ _AT = re.compile("@")
 _DIGITS = re.compile(r"\d{3}")
 _DIGIT = re.compile(r"\d")
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
+_PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
 _CONTRACTION_ENDS = frozenset({"ll", "re", "ve", "d", "m", "s", "t"})
 # Anything a disguised spelling needs: leetspeak or masks inside a word, elongation, spaced or
 # dotted single letters, camelCase hashtags. Texts without any take the cheap path.
@@ -214,14 +215,24 @@ class Engine:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
         lower = text.lower().replace("’", "'")
         found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
-        words = set(found)
+        # The tokenizer splits "control...practice", "#freedom_justice" and "#maga2018"
+        parts = _PART.findall(lower)
+        words = {*found, *parts}
         if not self.single_words.isdisjoint(words):
             return True
-        if not self.pair_words.isdisjoint(pairwise(found)):
+        pairs = self.pair_words
+        if not pairs.isdisjoint(pairwise(found)) or not pairs.isdisjoint(pairwise(parts)):
             return True
-        # After the word look-ups, which settle most texts: this one regex costs more than they do
+        # After the word look-ups, which settle most texts: this regex costs more than they do
         if _DISGUISE.search(text):
             return True
+        # A hyphen or underscore can mask a letter ("G-d", "sh_t") or spell a word out
+        # ("f-u-c-k"); most hyphenated words ("well-known") do neither, so look, don't assume.
+        for word in words:
+            if ("-" in word or "_" in word) and (
+                self.lexicon.unmasks(word) or word.replace("-", "") in self.single_words
+            ):
+                return True
         for word in words:
             if "'" in word or "-" in word or "." in word:
                 forms = set(re.split(r"[.]", word)) | {word[:-2] if word.endswith("'s") else word}

@@ -8,7 +8,7 @@ or swapped interior letter), so matching a text is a dictionary look-up per toke
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, TypeVar
 
 from .text import MASK_CHARS, Token
@@ -203,20 +203,27 @@ class Lexicon:
                 hits.extend(self._masked(tokens, i))
         return _dedupe(hits)
 
+    def unmasks(self, word: str) -> bool:
+        """Return True when ``word``, read as masked ("g-d", "sh*t"), spells an indexed word."""
+        return next(self._unmask(word), None) is not None
+
     def _masked(self, tokens: Sequence[Token], i: int) -> list[Hit]:
-        word = tokens[i].alt
-        visible = sum(1 for c in word if c not in MASK_CHARS)
-        if visible < 2:
-            return []
-        out = []
+        return [
+            _hit((e[WORDS], e[OWNER], e[TERM], True), tokens, i, i + 1, True)
+            for e in self._unmask(tokens[i].alt)
+        ]
+
+    def _unmask(self, word: str) -> Iterator[Entry]:
+        """Yield the one-word entries ``word`` spells when each mask character may be a letter."""
+        if sum(1 for c in word if c not in MASK_CHARS) < 2:
+            return
         for e in self.plain.get(len(word), ()):
             target = e[WORDS][0]
             # A masked word starts with a letter (see text._decoded): compare that first, cheaply
             if target[0] == word[0] and all(
                 c == t or c in MASK_CHARS for c, t in zip(word, target, strict=True)
             ):
-                out.append(_hit((e[WORDS], e[OWNER], e[TERM], True), tokens, i, i + 1, True))
-        return out
+                yield e
 
 
 _K = TypeVar("_K")

@@ -133,12 +133,22 @@ def _add_word(tokens: list[Token], word: str, start: int, sentence: int) -> None
     norm = raw.lower().replace("’", "'")
     if _is_dotted_letters(raw):
         norm = norm.replace(".", "")
+    elif _is_hyphenated_letters(norm):
+        # Letters spelled out one by one ("D-I-Y", "f-u-c-k"), not a word with letters hidden
+        # behind masks: "d-i-y" must not read as "deity".
+        tokens.append(Token(start, start + len(raw), norm, norm.replace("-", ""), sentence))
+        return
     tokens.append(_decoded(start, start + len(raw), norm, sentence))
 
 
 def _is_dotted_letters(raw: str) -> bool:
     parts = raw.split(".")
     return len(parts) >= 3 and all(len(p) == 1 for p in parts if p)
+
+
+def _is_hyphenated_letters(word: str) -> bool:
+    parts = word.split("-")
+    return len(parts) >= 3 and all(len(p) == 1 and p.isalpha() for p in parts)
 
 
 def _decoded(start: int, end: int, norm: str, sentence: int) -> Token:
