@@ -558,3 +558,14 @@ def test_long_sections_show_the_first_posts_and_say_how_many_more() -> None:
         assert "selfwatch history --profile jane --flagged --limit 0" in body
     short = render_text(sample_digest())
     assert "more:" not in short
+
+
+def test_terminal_escapes_from_feeds_are_written_out_in_text_and_html() -> None:
+    rant, identity, verdict, sources = next(i for i in sample_items() if i[2].flagged)
+    hostile = "\x1b]8;;http://evil.example\x07click\x1b]8;;\x07 \x1b[31mRED\x1b[0m \u202eevil"
+    post = replace(rant, title=f"Jane Doe {hostile}", text=f"{rant.text} {hostile}")
+    digest = build_digest(PROFILE, [(post, identity, verdict, sources)], [], now=NOW)
+    for body in (render_text(digest), render_html(digest)):
+        assert not any(c in body for c in "\x1b\x07\u202e")
+        assert "\\x1b]8;;http://evil.example\\x07click" in body
+    assert "\\x1b[31mRED" in render_text(digest)

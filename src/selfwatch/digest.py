@@ -28,10 +28,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
+from markupsafe import Markup
 
 from .actions import Action, Sentiment, suggest_action
 from .errors import ConfigError
 from .model import FeedState, Finding, Identity, Level, Post, Profile, Verdict
+from .text import CONTROL, visible_controls
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -393,6 +395,9 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Every value printed goes through this: feed text can carry terminal escapes (a
+        # hidden OSC 8 link, a bell) that a text mail or a --preview would otherwise pass on.
+        finalize=_no_controls,
     )
     filters: dict[str, Callable[..., object]] = {
         "href": safe_href,
@@ -405,6 +410,15 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
     env.filters.update(filters)
     env.globals.update(CONFIDENCE=CONFIDENCE, ROLE=ROLE)
     return env
+
+
+def _no_controls(value: object) -> object:
+    """Write control characters out as ``\\xNN`` in a printed value; keep its type."""
+    if not isinstance(value, str) or not CONTROL.search(value):
+        return value
+    cleaned = visible_controls(value)
+    # Markup is already escaped HTML: the replacement adds only backslashes and hex digits
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 SECTION_LIMIT = 50

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .lint import FileReport
 from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
+from .text import visible_controls
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(value: str, *, keep_newlines: bool = False) -> str:
     """Return ``value`` with control characters (ANSI escapes, bidi overrides) made visible."""
     if not keep_newlines:
         value = value.replace("\r", " ").replace("\n", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return visible_controls(value)
 
 
 def finding_line(path: str, f: Finding, *, explain: bool = False) -> str:
