@@ -87,3 +87,16 @@ def test_changelog_has_unreleased_section():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "python -m pytest -q" in ci and "python -m pytest -q" in README
+
+
+def test_the_readme_lint_example_matches_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    block = README.split("You will see one line per finding, then a summary:", 1)[1]
+    shown = block.split("```text\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["lint", "examples/draft.md"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert shown[-1] == lines[-1]  # the summary, score included
+    for line in shown[:-1]:  # "path:line:col: level rule: message ... ['match']"
+        head, _, match = line.partition(" ... ")
+        assert any(out.startswith(head) and out.endswith(match) for out in lines), line
