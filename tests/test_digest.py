@@ -569,3 +569,17 @@ def test_terminal_escapes_from_feeds_are_written_out_in_text_and_html() -> None:
         assert not any(c in body for c in "\x1b\x07\u202e")
         assert "\\x1b]8;;http://evil.example\\x07click" in body
     assert "\\x1b[31mRED" in render_text(digest)
+
+
+def test_a_title_the_text_repeats_is_linted_once() -> None:
+    news = Post(
+        id="g1",
+        url="https://example.com/a",
+        title="Jane Doe wins open source award - OregonLive",
+        text="Jane Doe wins open source award OregonLive.com",
+    )
+    assert linted_text(news) == news.text
+    own = replace(news, title="Jane Doe wins open source award - and my boss is a clown")
+    assert linted_text(own).startswith(own.title)  # the title says more than the text
+    toot = replace(news, title="", text="Shipped it")
+    assert linted_text(toot) == "\n\nShipped it"
