@@ -105,3 +105,22 @@ def test_commands_and_clients_stay_apart(config_path):
     assert after[1].split()[-7] == "0"  # jane's flag was acked
     preview = runner.invoke(cli, [*base, "digest", "--profile", "jane"])
     assert "Sam Lee" not in preview.output
+
+
+def test_history_marks_handled_and_ignored_posts(config_path):
+    runner = CliRunner()
+    base = ["--config", str(config_path)]
+    assert runner.invoke(cli, [*base, "check", "--profile", "jane"]).exit_code == 0
+    with open_store() as store:
+        post_id = _flagged_id(store, "jane")
+    before = runner.invoke(cli, [*base, "history", "--profile", "jane", "--flagged"]).output
+    row = next(line for line in before.splitlines() if line.startswith(post_id[:10]))
+    assert row.split()[2] == "FLAG"
+    runner.invoke(cli, [*base, "ack", post_id])
+    acked = runner.invoke(cli, [*base, "history", "--profile", "jane", "--flagged"]).output
+    row = next(line for line in acked.splitlines() if line.startswith(post_id[:10]))
+    assert row.split()[2] == "ack"
+    runner.invoke(cli, [*base, "ignore", post_id])
+    ignored = runner.invoke(cli, [*base, "history", "--profile", "jane", "--flagged"]).output
+    row = next(line for line in ignored.splitlines() if line.startswith(post_id[:10]))
+    assert row.split()[2] == "ign"

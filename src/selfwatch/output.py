@@ -92,20 +92,29 @@ def when(value: datetime | None) -> str:
 
 
 def post_table(posts: Sequence[StoredPost], *, width: int = 60) -> str:
-    """Return one line per post: id, score, flag, identity, categories, source, title and URL."""
+    """Return one line per post: id, score, flag, identity, categories, source, title and URL.
+
+    The flag column says FLAG for a flagged post, ``ack`` once it is handled and ``ign`` once
+    it is ignored (``selfwatch ack`` / ``ignore``).
+    """
     if not posts:
         return "no posts"
     lines = [f"{'id':10}  {'score':>5}  {'':4}  {'identity':8}  {'categories':24}  title / url"]
+    indent = " " * (len(lines[0]) - len("title / url"))
     for sp in posts:
         v = sp.verdict
         cats = ",".join(c for c in v.categories if c in RISK_CATEGORIES) or "-"
-        flag = "FLAG" if v.flagged else ""
+        flag = _TRIAGED.get(sp.status, "FLAG" if v.flagged else "")
         title = terminal_safe(sp.post.title or sp.post.text)[:width]
+        url = f"\n{indent}{terminal_safe(sp.post.url)}" if sp.post.url else ""
         lines.append(
             f"{short_id(sp.id):10}  {v.score:>5}  {flag:4}  {sp.identity.confidence:8}  "
-            f"{cats[:24]:24}  {title}\n{'':59}{terminal_safe(sp.post.url)}"
+            f"{cats[:24]:24}  {title}{url}"
         )
     return "\n".join(lines)
+
+
+_TRIAGED = {"acked": "ack", "ignored": "ign"}
 
 
 def post_detail(sp: StoredPost) -> str:
