@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,23 @@ def builtin_rule_files() -> list[tuple[str, str]]:
 def load_builtin() -> Checklist:
     """Parse and validate the checklist shipped with selfwatch."""
     return parse_files(builtin_rule_files())
+
+
+@lru_cache(maxsize=1)
+def builtin_rule_ids() -> frozenset[str]:
+    """Return the ids of the built-in rules, read without validating or compiling them.
+
+    For config validation: naming a rule that does not exist must fail, and ``lint`` loads
+    the config on every run, so this stays a cheap read of the rule files.
+    """
+    import tomllib
+
+    ids: set[str] = set()
+    for _name, text in builtin_rule_files():
+        for spec in tomllib.loads(text).get("rules", []):
+            if isinstance(spec, Mapping) and isinstance(spec.get("id"), str):
+                ids.add(spec["id"])
+    return frozenset(ids)
 
 
 def load_files(paths: Iterable[Path], base: Checklist | None = None) -> Checklist:

@@ -145,9 +145,17 @@ def rules(opts: Options, category: str | None, profile: str | None) -> None:
     Example:
       selfwatch rules --category employer
     """
+    from .config import did_you_mean
     from .engine import default_engine
+    from .model import CATEGORIES
     from .output import terminal_safe
 
+    if category is not None and category not in CATEGORIES:
+        hint = did_you_mean(category, CATEGORIES)
+        raise click.BadParameter(
+            f"unknown category {category!r}{hint}; categories: {', '.join(CATEGORIES)}",
+            param_hint="'--category'",
+        )
     config = opts.config()
     person = config.profile(profile) if profile else None
     engine = default_engine(person, config.checklist)
@@ -194,9 +202,9 @@ def init(opts: Options, /, name: str | None, force: bool, **lists: Any) -> None:
       selfwatch init --name "Jane Doe" --email jane@example.com --employer "Acme Corp" \\
         --handle mastodon=@jane@mastodon.social --handle github=janedoe --context Portland
     """
-    from .config import load_config, user_config_path
-    from .sources import feeds_for
-    from .wizard import Answers, parse_handle, render_config
+    from .config import user_config_path
+    from .errors import ConfigError
+    from .wizard import Answers, check_config, parse_handle, render_config
 
     path = opts.config_path or user_config_path()
     if path.exists() and not force:
@@ -213,12 +221,18 @@ def init(opts: Options, /, name: str | None, force: bool, **lists: Any) -> None:
         handles = tuple(parse_handle(h) for h in lists.pop("handles"))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--handle") from None
-    answers = Answers(name=name or "", handles=handles, **lists)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_config(answers), encoding="utf-8")
-    config = load_config(path)
+    text = render_config(Answers(name=name or "", handles=handles, **lists))
+    try:
+        _config, feeds = check_config(text, path)
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, f"{path} (not written)") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _Failure(f"{path}: cannot write the config: {exc.strerror or exc}", 3) from None
     click.echo(f"wrote {path}")
-    for feed in feeds_for(config.profiles[0]):
+    for feed in feeds:
         click.echo(f"  {feed.kind:14} {feed.url}")
 
 
@@ -643,6 +657,7 @@ def report(opts: Options, profile: str | None, out: Path | None) -> None:
     html = render_report(made, Path(templates).expanduser() if templates else None)
     path = out or Path(f"selfwatch-report-{person.key}-{now:%Y-%m-%d}.html")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # like digest --to-file
         path.write_text(html, encoding="utf-8")
     except OSError as exc:
         raise _Failure(f"{path}: cannot write the report: {exc.strerror or exc}", 3) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,7 @@ class Config:
         for p in self.profiles:
             if p.key == key:
                 return p
-        hint = _did_you_mean(key, [p.key for p in self.profiles])
+        hint = did_you_mean(key, [p.key for p in self.profiles])
         raise ConfigError(f"no profile named {key!r}{hint}", where)
 
 
@@ -148,7 +148,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     fetch = _fetch(v, raw.get("fetch", {}))
     digest = _digest(v, raw.get("digest", {}), "digest", DigestSettings())
     agent = _agent(v, raw.get("agent", {}))
-    profiles = _profiles(v, raw.get("profiles", []), digest)
+    profiles = _profiles(v, raw.get("profiles", []), digest, checklist)
     extra: dict[str, Any] = {}
     for name, check in EXTRA_SECTIONS.items():
         if name in raw:
@@ -201,6 +201,17 @@ DIGEST_KEYS = (
     "schedule", "time", "day", "realtime_level", "heartbeat", "baseline", "cc", "templates_dir",
 )  # fmt: skip
 AGENT_KEYS = ("poll_minutes", "log_file", "log_level")
+FEED_HANDLE_SITES = (
+    "mastodon", "bluesky", "youtube", "github", "medium", "substack", "stackoverflow",
+)  # fmt: skip
+"""Handle sites that add the person's own feed (``sources.FEED_SITES``; a test keeps them equal).
+
+Spelled out here rather than imported: sources pulls in feedparser, and lint loads the config."""
+MATCH_HANDLE_SITES = (
+    "x", "twitter", "linkedin", "facebook", "instagram", "threads", "tiktok", "reddit",
+)  # fmt: skip
+"""Handle sites without a feed: the handle is only looked for in posts (and archives, for x)."""
+HANDLE_SITES = FEED_HANDLE_SITES + MATCH_HANDLE_SITES
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
@@ -220,7 +231,7 @@ class _Validator:
             return False
         for key in table:
             if key not in allowed:
-                hint = _did_you_mean(key, list(allowed))
+                hint = did_you_mean(key, list(allowed))
                 self.add(_join(prefix, key), f"unknown key{hint}")
         return True
 
@@ -276,7 +287,8 @@ def _kind(value: Any) -> str:
     )
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str:
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for the choice closest to ``word``, or ``""``."""
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
@@ -296,7 +308,10 @@ def _lint(v: _Validator, table: Any) -> LintSettings:
     )
 
 
-def _checklist(v: _Validator, table: Any, prefix: str) -> ChecklistSettings:
+def _checklist(
+    v: _Validator, table: Any, prefix: str, inherited: tuple[str, ...] = ()
+) -> ChecklistSettings:
+    """Validate a [checklist] table; ``inherited`` are custom rule ids from the global one."""
     if not v.keys(table, prefix, CHECKLIST_KEYS):
         return ChecklistSettings()
     threshold = v.typed(table, prefix, "threshold", int, 40)
@@ -318,12 +333,40 @@ def _checklist(v: _Validator, table: Any, prefix: str) -> ChecklistSettings:
         rule = _custom_rule(v, spec, _join(_join(prefix, "rules"), i))
         if rule:
             rules.append(rule)
+    disabled = v.strings(table, prefix, "disabled_rules")
+    if disabled:
+        custom = (*inherited, *_named_ids(raw_rules))
+        _check_rule_ids(v, table["disabled_rules"], _join(prefix, "disabled_rules"), custom)
     return ChecklistSettings(
         threshold=threshold,
         categories=tuple(cats),
         rules=tuple(rules),
-        disabled_rules=v.strings(table, prefix, "disabled_rules"),
+        disabled_rules=disabled,
     )
+
+
+def _named_ids(raw_rules: list[Any]) -> list[str]:
+    # Every id given, valid or not: a broken custom rule is reported once, at the rule itself.
+    return [str(r["id"]) for r in raw_rules if isinstance(r, Mapping) and "id" in r]
+
+
+def _check_rule_ids(v: _Validator, raw: Any, prefix: str, custom: Sequence[str]) -> None:
+    """Add a problem for each rule id that is neither built in nor one of ``custom``."""
+    from .checklist import builtin_rule_ids  # here: only configs that disable rules pay for it
+
+    known = {*builtin_rule_ids(), *custom}
+    for i, rule_id in enumerate(raw if isinstance(raw, list) else [raw]):
+        rule_id = rule_id.strip()
+        if not rule_id or rule_id in known:
+            continue
+        key = _join(prefix, i) if isinstance(raw, list) else prefix
+        if rule_id in CATEGORIES:
+            where = "profiles.checklist" if prefix.startswith("profiles") else "checklist"
+            table = f"[{where}.categories.{rule_id}]"
+            v.add(key, f"{rule_id!r} is a category, not a rule; use {table} enabled = false")
+        else:
+            hint = did_you_mean(rule_id, sorted(known))
+            v.add(key, f"unknown rule {rule_id!r}{hint}; 'selfwatch rules' lists them")
 
 
 def _category(v: _Validator, spec: Any, prefix: str) -> CategoryOverride:
@@ -357,7 +400,7 @@ def _custom_rule(v: _Validator, spec: Any, prefix: str) -> CustomRule | None:
         v.add(_join(prefix, "id"), f"must be a dotted id like 'custom.crunch', got {rule_id!r}")
     category = v.typed(spec, prefix, "category", str, "")
     if category not in CATEGORIES:
-        hint = _did_you_mean(category, list(CATEGORIES))
+        hint = did_you_mean(category, list(CATEGORIES))
         v.add(_join(prefix, "category"), f"unknown category {category!r}{hint}")
     terms = v.strings(spec, prefix, "terms")
     patterns = v.strings(spec, prefix, "patterns")
@@ -409,7 +452,7 @@ def _digest(v: _Validator, table: Any, prefix: str, base: DigestSettings) -> Dig
         time = base.time
     day = v.typed(table, prefix, "day", str, base.day).lower()
     if day not in WEEKDAYS:
-        v.add(_join(prefix, "day"), f"unknown day {day!r}{_did_you_mean(day, list(WEEKDAYS))}")
+        v.add(_join(prefix, "day"), f"unknown day {day!r}{did_you_mean(day, list(WEEKDAYS))}")
         day = base.day
     cc = v.strings(table, prefix, "cc") if "cc" in table else base.cc
     for i, email in enumerate(cc):
@@ -441,7 +484,9 @@ def _agent(v: _Validator, table: Any) -> AgentSettings:
     )
 
 
-def _profiles(v: _Validator, items: Any, digest: DigestSettings) -> tuple[Profile, ...]:
+def _profiles(
+    v: _Validator, items: Any, digest: DigestSettings, checklist: ChecklistSettings
+) -> tuple[Profile, ...]:
     if not isinstance(items, list):
         v.add("profiles", "expected a list of tables ([[profiles]])")
         return ()
@@ -449,7 +494,7 @@ def _profiles(v: _Validator, items: Any, digest: DigestSettings) -> tuple[Profil
     seen: set[str] = set()
     for i, spec in enumerate(items):
         prefix = f"profiles[{i}]"
-        profile = _profile(v, spec, prefix, digest)
+        profile = _profile(v, spec, prefix, digest, checklist)
         if profile is None:
             continue
         if profile.key in seen:
@@ -464,25 +509,16 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "me"
 
 
-def _profile(v: _Validator, spec: Any, prefix: str, digest: DigestSettings) -> Profile | None:
+def _profile(
+    v: _Validator, spec: Any, prefix: str, digest: DigestSettings, checklist: ChecklistSettings
+) -> Profile | None:
     if not v.keys(spec, prefix, PROFILE_KEYS):
         return None
     name = v.typed(spec, prefix, "name", str, "").strip()
     if not name:
         v.add(_join(prefix, "name"), "required: the person's name as it appears online")
     key = v.typed(spec, prefix, "key", str, "") or slug(name)
-    handles = spec.get("handles", {})
-    handle_pairs: list[tuple[str, str]] = []
-    if not isinstance(handles, Mapping):
-        v.add(
-            _join(prefix, "handles"), 'expected a table like { mastodon = "@jane@example.social" }'
-        )
-    else:
-        for site, handle in handles.items():
-            if not isinstance(handle, str) or not handle.strip():
-                v.add(f"{prefix}.handles.{site}", "expected a non-empty string")
-            else:
-                handle_pairs.append((site, handle.strip()))
+    handle_pairs = _handles(v, spec.get("handles", {}), _join(prefix, "handles"))
     tz = v.typed(spec, prefix, "timezone", str, "UTC")
     if not _valid_timezone(tz):
         v.add(_join(prefix, "timezone"), f"unknown time zone {tz!r} (e.g. 'Europe/Berlin')")
@@ -495,7 +531,8 @@ def _profile(v: _Validator, spec: Any, prefix: str, digest: DigestSettings) -> P
     for i, email in enumerate(recipients):
         if "@" not in email:
             v.add(f"{prefix}.recipients[{i}]", f"not an email address: {email!r}")
-    checklist = _checklist(v, spec.get("checklist", {}), _join(prefix, "checklist"))
+    inherited = tuple(r.id for r in checklist.rules)
+    checklist = _checklist(v, spec.get("checklist", {}), _join(prefix, "checklist"), inherited)
     return Profile(
         key=key,
         name=name,
@@ -515,6 +552,26 @@ def _profile(v: _Validator, spec: Any, prefix: str, digest: DigestSettings) -> P
         checklist=checklist,
         digest=_digest(v, spec.get("digest", {}), _join(prefix, "digest"), digest),
     )
+
+
+def _handles(v: _Validator, table: Any, prefix: str) -> tuple[tuple[str, str], ...]:
+    """Validate ``handles = { site = "handle" }``: known sites only, non-empty handles."""
+    if not isinstance(table, Mapping):
+        v.add(prefix, 'expected a table like { mastodon = "@jane@example.social" }')
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for site, handle in table.items():
+        key = _join(prefix, site)
+        # Sites compare lower-case: sources and ``init`` know them that way.
+        name = site.strip().lower()
+        if name not in HANDLE_SITES:
+            hint = did_you_mean(name, HANDLE_SITES)
+            v.add(key, f"unknown site {site!r}{hint}; known sites: {', '.join(HANDLE_SITES)}")
+        elif not isinstance(handle, str) or not handle.strip():
+            v.add(key, "expected a non-empty string")
+        else:
+            pairs.append((name, handle.strip()))
+    return tuple(pairs)
 
 
 def _valid_timezone(name: str) -> bool:
@@ -565,7 +622,7 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
         if kind and kind not in FEED_KINDS:
             v.add(
                 _join(key, "kind"),
-                f"unknown feed kind {kind!r}{_did_you_mean(kind, list(FEED_KINDS))}",
+                f"unknown feed kind {kind!r}{did_you_mean(kind, list(FEED_KINDS))}",
             )
             continue
         if not kind:

@@ -1,12 +1,20 @@
-"""Write a first config from a few answers (``selfwatch init``). Pure: answers in, TOML out."""
+"""Write a first config from a few answers (``selfwatch init``). Pure: answers in, TOML out.
+
+The TOML is checked with the real loader before anyone writes it, so ``init`` never leaves a
+config behind that every later command would reject.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .config import slug
+from .config import Config, parse_config, slug
+from .errors import ConfigError
+from .model import FeedSpec
+from .sources import feeds_for
 
 
 @dataclass(frozen=True)
@@ -76,3 +84,19 @@ def parse_handle(text: str) -> tuple[str, str]:
     if not sep or not site.strip() or not handle.strip():
         raise ValueError(f"expected SITE=HANDLE, e.g. mastodon=@jane@mastodon.social; got {text!r}")
     return site.strip().lower(), handle.strip()
+
+
+def check_config(text: str, path: Path) -> tuple[Config, tuple[FeedSpec, ...]]:
+    """Validate the config ``text`` meant for ``path``; return it with its first profile's feeds.
+
+    Raise ConfigError naming ``path`` and the dotted key, as loading the written file would
+    (including handles that give no feed URL, which the loader leaves to ``sources``).
+    """
+    import tomllib
+
+    config = parse_config(tomllib.loads(text), path)
+    try:
+        feeds = feeds_for(config.profiles[0])
+    except ConfigError as exc:
+        raise ConfigError(exc.problems, str(path)) from None
+    return config, feeds
