@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from selfwatch.checklist import load_builtin
 from selfwatch.cli import cli
-from selfwatch.config import load_config, parse_config, state_dir, user_config_path
+from selfwatch.config import load_config, parse_config, slug, state_dir, user_config_path
 from selfwatch.errors import ConfigError
 from selfwatch.model import Level
 
@@ -125,3 +125,18 @@ def test_custom_rules_are_validated():
         )
     assert "checklist.rules[0].id: must be a dotted id" in str(err.value)
     assert "checklist.rules[0].patterns[0]: invalid regular expression" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Jane Doe", "jane-doe"),
+        ("José Núñez", "jose-nunez"),
+        ("Zoë Ørsted-Smith", "zoe-orsted-smith"),
+        ("Łukasz Żółć", "lukasz-zolc"),
+        ("李小龍", "李小龍"),
+        ("Dr. Mary O'Neil", "dr-mary-o-neil"),
+    ],
+)
+def test_profile_keys_keep_accented_letters_readable(name: str, key: str) -> None:
+    assert slug(name) == key

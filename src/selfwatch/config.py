@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -505,8 +506,17 @@ def _profiles(
 
 
 def slug(name: str) -> str:
-    """Return a command-line friendly key for a name ("Jane Doe" -> "jane-doe")."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "me"
+    """Return a command-line friendly key for a name ("José Núñez" -> "jose-nunez")."""
+    # Letters lose their accents (combining marks after NFKD) rather than being cut out as
+    # symbols; letters of other scripts stay, so "李小龍" is a key and not "me".
+    decomposed = unicodedata.normalize("NFKD", name.lower().translate(_UNACCENTED))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "-", plain).strip("-") or "me"
+
+
+_UNACCENTED = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "þ": "th"}
+)
 
 
 def _profile(
