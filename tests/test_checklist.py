@@ -43,6 +43,36 @@ def test_rule_passes_its_pass_examples(rule):
         assert not _hits(engine, example, rule.id, rule.level), f"{rule.id} flagged {example!r}"
 
 
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("I was high at work all week", "I was high"),
+        ("came to work high again", "high"),
+        ("high at the office today lol", "high"),
+        ("I was stoned at work", "stoned"),
+    ],
+)
+def test_high_at_work_is_an_error_like_stoned_at_work(text, matched):
+    verdict = default_engine().lint(text)
+    assert verdict.score == 70
+    assert [(f.rule, f.matched) for f in verdict.findings] == [("substance.at_work", matched)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "High availability at work is our team's focus",
+        "high standards at work",
+        "high school",
+        "a high-level design review at work",
+        "the highest score at the office",
+        "Stress is high at work this week",
+    ],
+)
+def test_high_alone_is_no_drug_word(text):
+    assert default_engine().lint(text).score == 0
+
+
 def test_every_category_has_rules_and_every_rule_has_examples():
     covered = {r.category for r in RULES}
     assert covered == set(CATEGORIES)

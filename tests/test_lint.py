@@ -47,6 +47,51 @@ def test_html_skips_tags_scripts_and_decodes_entities():
     assert text[f.start : f.end] == "idiots" and f.col == text.index("idiots") + 1
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("<p>f&#117;ck this</p>", "f&#117;ck"),  # mid-word
+        ("<p>my boss is a cl&#111;wn</p>", "cl&#111;wn"),
+        ("<p>&#102;uck this</p>", "&#102;uck"),  # at the start of the word
+        ("<p>fuc&#x6b; this</p>", "fuc&#x6b;"),  # at the end of the word
+        ("<p>f&#117;&#99;k this</p>", "f&#117;&#99;k"),  # several in one word
+        ("<p>f&shy;uck this</p>", "f&shy;uck"),  # invisible when rendered
+    ],
+)
+def test_html_entity_inside_a_word_is_decoded_and_found(text, word):
+    out = prose(text, "html")
+    assert len(out) == len(text)
+    (f,) = lint_document(default_engine(), "t.html", text).findings
+    assert f.matched == word == text[f.start : f.end]
+    assert (f.line, f.col) == (1, text.index(word) + 1)
+
+
+def test_html_entity_word_keeps_columns_after_it():
+    line = "f&#117;ck&amp;co, my boss is an idiot &mdash; sh&#105;t."
+    text = f"<p>\n{line}\n</p>\n"
+    report = lint_document(default_engine(), "t.html", text)
+    # "&amp;" sits between words: it ends "fuck", and what follows keeps its column
+    assert [(f.matched, f.line, f.col) for f in report.findings] == [
+        ("f&#117;ck", 2, 1),
+        ("idiot", 2, line.index("idiot") + 1),
+        ("sh&#105;t", 2, line.index("sh&") + 1),
+    ]
+
+
+def test_entity_that_decodes_to_a_newline_keeps_the_lines():
+    text = "<p>one&NewLine;two</p>\nmy boss is an idiot\n"
+    out = prose(text, "html")
+    assert len(out) == len(text) and out.count("\n") == text.count("\n")
+    (f,) = lint_document(default_engine(), "t.html", text).findings
+    assert (f.line, f.col) == (2, 15)
+
+
+def test_markdown_decodes_entities_but_not_in_code():
+    text = "Well, sh&#105;t.\n\n`f&#117;ck` and\n\n```\nf&#117;ck\n```\n"
+    report = lint_document(default_engine(), "t.md", text)
+    assert [(f.matched, f.line, f.col) for f in report.findings] == [("sh&#105;t", 1, 7)]
+
+
 def test_detect_kind():
     assert detect_kind("a.md", "") == "markdown"
     assert detect_kind("a.HTML", "") == "html"

@@ -4,6 +4,11 @@ Markup is never removed from the string; it is blanked out with spaces (newlines
 finding's offsets, line and column point into the file as written. Skipped: front matter, code
 blocks and inline code, link and image targets, HTML tags, comments, scripts and styles.
 
+Character references (``&amp;``, ``f&#117;ck``) are decoded in HTML and Markdown. A decoded
+character is shorter than its reference, so the difference is made up with spaces at the end of
+the word the reference sits in: the word stays whole for matching, the rest of the line keeps its
+columns, and a finding inside such a word is mapped back to the characters it covers in the file.
+
 Control comments (in any format)::
 
     <!-- selfwatch-disable employer -->  ... <!-- selfwatch-enable employer -->
@@ -44,6 +49,16 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SCRIPT = re.compile(r"<(script|style|pre|code)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
+# What the tokenizer keeps inside one word (text.py); an entity among them is part of the word
+_WORD_CHAR = r"[\w*$'’@!|.#-]"
+# Starts only where a word starts, so a long word without entities is scanned once, not per letter
+_ENTITY_WORD = re.compile(
+    rf"(?<!{_WORD_CHAR})(?:{_ENTITY.pattern}|{_WORD_CHAR})*{_ENTITY.pattern}"
+    rf"(?:{_ENTITY.pattern}|{_WORD_CHAR})*"
+)
+_IS_WORD_CHAR = re.compile(_WORD_CHAR)
+# Invisible in a rendered page, so a disguise inside a word: "f&shy;uck", "f&#8203;uck"
+_INVISIBLE = frozenset("\xad\u200b\u200c\u200d\u2060\ufeff")
 _URL = re.compile(r"\bhttps?://\S+")
 
 
@@ -90,7 +105,17 @@ def _blank_all(text: str, pattern: re.Pattern[str]) -> str:
 
 def prose(text: str, kind: Kind) -> str:
     """Return ``text`` with everything that is not prose blanked out (same length, same lines)."""
+    return _prose(text, kind)[0]
+
+
+_Moved = dict[int, tuple[int, int]]
+"""For each offset of a decoded word in the prose: the span in the file it came from."""
+
+
+def _prose(text: str, kind: Kind) -> tuple[str, _Moved]:
     out = _blank_all(text, _COMMENT)
+    if kind == "text":
+        return _blank_all(out, _URL), {}
     if kind == "markdown":
         m = _FRONT_MATTER.match(out)
         if m:
@@ -98,18 +123,52 @@ def prose(text: str, kind: Kind) -> str:
         for pattern in (_FENCE, _INLINE_CODE, _LINK_TARGET, _REF_DEF, _AUTOLINK, _SCRIPT, _TAG):
             out = _blank_all(out, pattern)
         out = out.replace("![", "  ")
-    elif kind == "html":
+    else:
         for pattern in (_SCRIPT, _TAG):
             out = _blank_all(out, pattern)
-        out = _ENTITY.sub(_decode_entity, out)
-    return _blank_all(out, _URL)
+    moved: _Moved = {}
+    out = _ENTITY_WORD.sub(lambda m: _decode_word(m, moved), out)
+    return _blank_all(out, _URL), moved
 
 
-def _decode_entity(m: re.Match[str]) -> str:
-    char = html.unescape(m.group())
-    if len(char) != 1 or char == m.group():
-        return m.group()
-    return char + " " * (len(m.group()) - 1)
+def _decode_word(m: re.Match[str], moved: _Moved) -> str:
+    """Decode the entities of one word, padded at its end to keep its length; note what moved."""
+    parts: list[str] = []
+    sources: list[tuple[int, int]] = []  # the file span of each character put in ``parts``
+    pad = 0  # spaces owed by the entities of the word so far
+    pos = m.start()
+    for e in _ENTITY.finditer(m.string, m.start(), m.end()):
+        parts.append(m.string[pos : e.start()])
+        sources.extend((i, i + 1) for i in range(pos, e.start()))
+        pos = e.end()
+        char = _decoded(e.group())
+        if char is None:
+            parts.append(e.group())
+            sources.extend((i, i + 1) for i in range(e.start(), e.end()))
+        elif char == "" or _IS_WORD_CHAR.fullmatch(char):
+            parts.append(char)
+            sources.extend([e.span()] * len(char))
+            pad += len(e.group()) - len(char)
+        else:
+            # Not part of a word ("&amp;", "&nbsp;"): the word before it ends, and its padding
+            parts.append(" " * pad + char + " " * (len(e.group()) - 1))
+            sources.extend([(e.start(), e.start())] * pad + [e.span()] * len(e.group()))
+            pad = 0
+    parts.append(m.string[pos : m.end()] + " " * pad)
+    sources.extend([*((i, i + 1) for i in range(pos, m.end())), *[(m.end(), m.end())] * pad])
+    moved.update(enumerate(sources, m.start()))
+    return "".join(parts)
+
+
+def _decoded(entity: str) -> str | None:
+    """Return the character ``entity`` stands for ("" if invisible), or None to keep it as is."""
+    char = html.unescape(entity)
+    if len(char) != 1 or char == entity:
+        return None
+    if char in _INVISIBLE:
+        return ""
+    # A newline or tab would move every line:col after it
+    return " " if char.isspace() else char
 
 
 @dataclass(frozen=True)
@@ -162,10 +221,11 @@ def _next_content_line(lines: list[str], line: int) -> int:
 def lint_document(engine: Engine, path: str, text: str, kind: Kind | None = None) -> FileReport:
     """Lint one document's prose and apply its control comments."""
     kind = kind or detect_kind(path, text)
-    verdict = engine.lint(prose(text, kind))
+    clean, moved = _prose(text, kind)
+    verdict = engine.lint(clean)
     found = directives(text)
     kept = [f for f in verdict.findings if not (found and suppressed_by(text, f, found))]
-    kept = [_with_original(f, text) for f in kept]
+    kept = [_with_original(f, text, moved) for f in kept]
     score = risk_score(kept)
     return FileReport(
         path=path,
@@ -177,10 +237,15 @@ def lint_document(engine: Engine, path: str, text: str, kind: Kind | None = None
     )
 
 
-def _with_original(finding: Finding, text: str) -> Finding:
+def _with_original(finding: Finding, text: str, moved: _Moved) -> Finding:
+    """Point ``finding`` at the characters of ``text`` it was found in, as written."""
     from dataclasses import replace
 
-    return replace(finding, matched=text[finding.start : finding.end])
+    start = moved.get(finding.start, (finding.start, 0))[0]
+    end = moved.get(finding.end - 1, (0, finding.end))[1]
+    # A decoded word never spans lines, so the line stays and the column moves with the start
+    col = finding.col + start - finding.start
+    return replace(finding, start=start, end=end, col=col, matched=text[start:end])
 
 
 def read_inputs(paths: Iterable[str], stdin_text: str | None = None) -> list[tuple[str, str]]:
