@@ -145,8 +145,8 @@ def rules(opts: Options, category: str | None, profile: str | None) -> None:
     Example:
       selfwatch rules --category employer
     """
-    from .config import did_you_mean
     from .engine import default_engine
+    from .errors import did_you_mean
     from .model import CATEGORIES
     from .output import terminal_safe
 

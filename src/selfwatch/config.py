@@ -8,7 +8,6 @@ Where things live:
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import unicodedata
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 from .model import (
     CATEGORIES,
     WEEKDAYS,
@@ -286,12 +285,6 @@ def _kind(value: Any) -> str:
     return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), type(value).__name__
     )
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """Return `` (did you mean 'x'?)`` for the choice closest to ``word``, or ``""``."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _lint(v: _Validator, table: Any) -> LintSettings:

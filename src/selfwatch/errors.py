@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for the choice closest to ``word``, or ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
 
 class SelfwatchError(Exception):
     """Base class: the CLI prints ``Error: <message>`` and exits 3 (2 for usage-like errors)."""

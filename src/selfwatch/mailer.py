@@ -10,7 +10,6 @@ happened, so the caller can keep the digest's posts pending and try again next r
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import smtplib
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .digest import CombinedDigest, Digest
-from .errors import MailError
+from .errors import MailError, did_you_mean
 
 Security = Literal["ssl", "starttls", "none"]
 SECURITY: tuple[Security, ...] = ("ssl", "starttls", "none")
@@ -101,7 +100,7 @@ def check_smtp(raw: Any, key: str = "smtp") -> tuple[SmtpSettings | None, list[s
                 "environment variable, or password_file to a file only you can read (mode 0600)",
             )
         elif name not in SMTP_KEYS:
-            add(name, f"unknown key{_did_you_mean(str(name), SMTP_KEYS)}")
+            add(name, f"unknown key{did_you_mean(str(name), SMTP_KEYS)}")
     values = _typed(raw, add)
     host = values["host"].strip()
     if not host:
@@ -192,11 +191,6 @@ def _kind(value: Any) -> str:
     return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), type(value).__name__
     )
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # --- password ----------------------------------------------------------------------------
