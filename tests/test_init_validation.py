@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ from click.testing import CliRunner, Result
 
 from selfwatch.checklist import builtin_rule_ids, load_builtin
 from selfwatch.cli import cli
-from selfwatch.config import FEED_HANDLE_SITES, HANDLE_SITES, load_config
+from selfwatch.config import HANDLE_SITES, load_config
 from selfwatch.errors import ConfigError
 from selfwatch.model import CATEGORIES
 from selfwatch.sources import FEED_SITES, feeds_for
@@ -35,7 +37,7 @@ def test_init_with_a_bad_handle_writes_nothing_and_names_file_and_key(tmp_path):
     result = run("--config", str(path), "init", "--name", "A B", "--handle", "youtube=UCabc")
     assert result.exit_code == 2
     assert result.output.startswith(
-        f"Error: {path} (not written): profiles[a-b].handles.youtube: "
+        f"Error: {path} (not written): profiles[0].handles.youtube: "
         "not a YouTube channel id: 'UCabc' (expected the 24-character id"
     )
     assert "wrote" not in result.output
@@ -119,9 +121,28 @@ def test_sites_without_a_feed_are_accepted_and_sites_compare_lower_case(tmp_path
     assert [f.url for f in feeds_for(profile)] == ["https://github.com/janedoe.atom"]
 
 
-def test_config_knows_the_same_feed_sites_as_sources():
-    # config spells them out so that lint does not import sources (and feedparser).
-    assert FEED_HANDLE_SITES == FEED_SITES
+def test_a_malformed_handle_in_a_config_file_is_an_error_when_loaded(tmp_path):
+    path = write(
+        tmp_path,
+        '[[profiles]]\nname = "Jane Doe"\nhandles = { youtube = "UCabc", github = "jane doe" }\n',
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "profiles[0].handles.youtube: not a YouTube channel id" in message
+    assert "profiles[0].handles.github" in message  # every problem at once
+    assert set(FEED_SITES) <= set(HANDLE_SITES)
+
+
+def test_loading_a_config_with_handles_does_not_import_feedparser(tmp_path):
+    path = write(tmp_path, '[[profiles]]\nname = "Jane Doe"\nhandles = { github = "jane" }\n')
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom selfwatch.config import load_config\n"
+        f"load_config(Path({str(path)!r}))\nprint('feedparser' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 # --- rule ids in checklist overrides ------------------------------------------------------------

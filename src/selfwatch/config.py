@@ -28,6 +28,7 @@ from .model import (
     Level,
     Profile,
 )
+from .sources import FEED_SITES, handle_feed
 
 
 @dataclass(frozen=True)
@@ -201,17 +202,11 @@ DIGEST_KEYS = (
     "schedule", "time", "day", "realtime_level", "heartbeat", "baseline", "cc", "templates_dir",
 )  # fmt: skip
 AGENT_KEYS = ("poll_minutes", "log_file", "log_level")
-FEED_HANDLE_SITES = (
-    "mastodon", "bluesky", "youtube", "github", "medium", "substack", "stackoverflow",
-)  # fmt: skip
-"""Handle sites that add the person's own feed (``sources.FEED_SITES``; a test keeps them equal).
-
-Spelled out here rather than imported: sources pulls in feedparser, and lint loads the config."""
 MATCH_HANDLE_SITES = (
     "x", "twitter", "linkedin", "facebook", "instagram", "threads", "tiktok", "reddit",
 )  # fmt: skip
 """Handle sites without a feed: the handle is only looked for in posts (and archives, for x)."""
-HANDLE_SITES = FEED_HANDLE_SITES + MATCH_HANDLE_SITES
+HANDLE_SITES = FEED_SITES + MATCH_HANDLE_SITES
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
@@ -573,7 +568,13 @@ def _handles(v: _Validator, table: Any, prefix: str) -> tuple[tuple[str, str], .
         elif not isinstance(handle, str) or not handle.strip():
             v.add(key, "expected a non-empty string")
         else:
-            pairs.append((name, handle.strip()))
+            try:
+                if name in FEED_SITES:  # the handle must make a feed URL (checked now, not at poll)
+                    handle_feed(name, handle.strip(), "")
+            except ValueError as exc:
+                v.add(key, str(exc))
+            else:
+                pairs.append((name, handle.strip()))
     return tuple(pairs)
 
 

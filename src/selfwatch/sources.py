@@ -17,7 +17,6 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigError
 from .model import FeedKind, FeedSpec, Profile
-from .parse import canonical_url
 
 __all__ = ["FEED_SITES", "feed_label", "feeds_for", "guess_kind", "handle_feed", "search_feeds"]
 
@@ -258,6 +257,10 @@ def feed_label(feed: FeedSpec) -> str:
 
 
 def _dedupe(feeds: Iterable[FeedSpec]) -> tuple[FeedSpec, ...]:
+    # Imported here: parse brings in feedparser, and the config loader (on the lint path)
+    # uses this module to check handles.
+    from .parse import canonical_url
+
     seen: dict[str, FeedSpec] = {}
     for feed in feeds:
         seen.setdefault(canonical_url(feed.url), feed)
