@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +98,9 @@ class Checklist:
 
 def builtin_rule_files() -> list[tuple[str, str]]:
     """Return (name, TOML text) for every rule file shipped in the package, sorted by name."""
-    folder = resources.files("selfwatch") / "rules"
+    # A plain path beside this module, like the classifier's weights: importlib.resources
+    # would import tempfile (and shutil, random, bz2, lzma) on every `selfwatch lint` start.
+    folder = Path(__file__).parent / "rules"
     files = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
     return [(f"selfwatch/rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
 
