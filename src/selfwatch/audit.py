@@ -28,7 +28,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from pathlib import Path
 from typing import Any
 
@@ -164,18 +164,30 @@ def _picklable(engine: Engine) -> bool:
     return True
 
 
+_BROKEN = (BrokenProcessPool, OSError, ValueError)
+
+
 def _lint_parallel(engine: Engine, texts: list[str], workers: int) -> Iterator[list[Verdict]]:
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     done = 0
     # spawn, not fork: the parent holds an open SQLite connection, and forking a process with
     # open connections or threads is unsafe; each worker unpickles the engine once.
     context = get_context("spawn")
+    before = set(active_children())
     try:
         with ProcessPoolExecutor(workers, context, _start_worker, (engine,)) as pool:
-            for verdicts in pool.map(_lint_chunk, chunks):
-                done += 1
-                yield verdicts
-    except (BrokenProcessPool, OSError, ValueError):
+            try:
+                for verdicts in pool.map(_lint_chunk, chunks):
+                    done += 1
+                    yield verdicts
+            except _BROKEN:
+                # Python 3.11 joins the surviving workers of a broken pool without stopping
+                # them, and a worker idle on the task queue waits for ever: leaving the
+                # ``with`` would hang (seen in the tests). Stop this pool's workers first.
+                for child in set(active_children()) - before:
+                    child.terminate()
+                raise
+    except _BROKEN:
         # Workers could not start (no process support in a sandbox) or died (killed for
         # memory): finish here. ValueError: a worker that dies while the pool is still
         # spawning the others breaks the pool mid-spawn ("bad value(s) in fds_to_keep"); a
