@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config, parse_config, slug
-from .errors import ConfigError
 from .model import FeedSpec
 from .sources import feeds_for
 
@@ -90,13 +89,9 @@ def check_config(text: str, path: Path) -> tuple[Config, tuple[FeedSpec, ...]]:
     """Validate the config ``text`` meant for ``path``; return it with its first profile's feeds.
 
     Raise ConfigError naming ``path`` and the dotted key, as loading the written file would
-    (including handles that give no feed URL, which the loader leaves to ``sources``).
+    (the loader also checks that every handle gives a feed URL).
     """
     import tomllib
 
     config = parse_config(tomllib.loads(text), path)
-    try:
-        feeds = feeds_for(config.profiles[0])
-    except ConfigError as exc:
-        raise ConfigError(exc.problems, str(path)) from None
-    return config, feeds
+    return config, feeds_for(config.profiles[0])
