@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from .engine import risk_score
-from .errors import NotFoundError
+from .errors import NotFoundError, did_you_mean
 from .store import Store, StoredPost
 
 
@@ -41,8 +41,12 @@ def ignore(
     verdict = target.verdict
     drop = [f for f in verdict.findings if rule in (f.rule, f.category)]
     if not drop:
-        found = ", ".join(sorted({f.rule for f in verdict.findings})) or "none"
-        raise NotFoundError(f"post {target.id[:10]} has no finding for {rule!r} (it has: {found})")
+        ids = sorted({f.rule for f in verdict.findings})
+        hint = did_you_mean(rule, [*ids, *{f.category for f in verdict.findings}])
+        raise NotFoundError(
+            f"post {target.id[:10]} has no finding for {rule!r}{hint} "
+            f"(it has: {', '.join(ids) or 'none'})"
+        )
     keep = tuple(f for f in verdict.findings if f not in drop)
     score = risk_score(keep)
     updated = replace(verdict, findings=keep, score=score, flagged=score >= threshold)
