@@ -107,7 +107,11 @@ class Lexicon:
         self.prefix_heads: frozenset[str] = frozenset()
 
     def add(self, term: str, owner: str, *, inflect: bool = True, fuzzy: bool = False) -> None:
-        """Index ``term`` for ``owner`` with its inflections (and disguises when ``fuzzy``)."""
+        """Index ``term`` for ``owner`` with its inflections (and disguises when ``fuzzy``).
+
+        Neither an inflection nor a disguise is indexed when it is one of the common words the
+        lexicon was built with: those are ordinary words that only look like a form of a term.
+        """
         words = tuple(term.lower().replace("’", "'").split())
         if not words:
             return
@@ -117,7 +121,8 @@ class Lexicon:
             self.prefix_lengths = sorted({*self.prefix_lengths, len(stem)})
             self._index_prefixes()
             return
-        last = inflections(words[-1]) if inflect else {words[-1]}
+        # An ordinary word is never a form of a term: "freaking" is no insult, "cons" no slur
+        last = (inflections(words[-1]) - self.common) | {words[-1]} if inflect else {words[-1]}
         for form in last:
             self._put(((*words[:-1], form), owner, term, False))
         if len(words) == 1:
