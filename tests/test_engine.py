@@ -120,6 +120,17 @@ def test_homonyms_do_not_flag(text):
     assert not categories(text) & {"substance", "violence"}, lint_text(text).findings
 
 
+def test_a_homonym_phrase_covers_only_its_own_words():
+    # "Dick Van Dyke" held a swear word and, read as "Dyke's", a slur
+    assert lint_text("Dick Van Dyke's accent is still iconic").findings == ()
+    # ... but the rest of the sentence is still read
+    found = lint_text("Moby Dick is a fucking long book").findings
+    assert [(f.rule, f.matched) for f in found] == [("profanity.obscene", "fucking")]
+    # a concept word inside a homonym is no context either: "from the left" is no political group
+    assert lint_text("She was the third sheep from the left").findings == ()
+    assert "harassment" in categories("the left are all sheep")
+
+
 def test_substance_needs_context():
     assert "substance" in categories("smoked weed before work", level=Level.WARNING)
     assert "substance" in categories("hungover at work again", level=Level.ERROR)

@@ -81,7 +81,7 @@ def test_ignore_one_rule_recomputes_the_score(config_path):
         assert store.ignored_rules("jane", post_id) == {"profanity.obscene"}
         with pytest.raises(NotFoundError, match="no finding for 'sexual'"):
             ignore(store, post_id, "jane", rule="sexual", threshold=40, now=NOW)
-        with pytest.raises(NotFoundError, match="did you mean 'employer.badmouthing'"):
+        with pytest.raises(NotFoundError, match=r"did you mean 'employer\.badmouthing'"):
             ignore(store, post_id, "jane", rule="employer.badmouting", threshold=40, now=NOW)
 
 

@@ -7,7 +7,7 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 3. for each candidate, check the rule's context in the same sentence (requires, requires_any,
    unless; sentiment through VADER, computed only for sentences that need it);
 4. negation ("not", "never"), counter-speech ("calling them X is never ok") and quotation lower or
-   drop a finding as the rule says;
+   drop a finding as the rule says; a term inside a ``homonym`` phrase ("Moby Dick") is no hit;
 5. overlapping findings of one category keep the highest level; user allow-terms cancel;
 6. score = 100 * (1 - prod(1 - w)) over the risk rules that fired (each once, at its highest
    level), w = 0.05 info, 0.40 warning, 0.70 error.
@@ -165,7 +165,7 @@ class Engine:
         candidates: list[_Candidate] = []
         if self.may_match(text):
             tokens = tokenize(text)
-            hits = self.scanner.scan(tokens)
+            hits = self.scan(tokens)
             ctx = _Context(text, tokens, hits)
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
@@ -210,6 +210,14 @@ class Engine:
             findings=tuple(findings),
             checklist_version=self.checklist.version,
         )
+
+    def scan(self, tokens: list[Token]) -> list[Hit]:
+        """Return the rule terms and concept words in ``tokens``, minus those inside homonyms."""
+        hits = self.scanner.scan(tokens)
+        for h in hits:
+            if h.owner == _HOMONYM:
+                return _outside_homonyms(hits)
+        return hits
 
     def may_match(self, text: str) -> bool:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
@@ -369,6 +377,23 @@ class _Lazy:
         return self.compiled
 
 
+_HOMONYM = "concept:homonym"
+
+
+def _outside_homonyms(hits: list[Hit]) -> list[Hit]:
+    """Drop the hits that lie inside a known harmless phrase ("Moby Dick", "from the left").
+
+    Unlike ``unless``, which silences a rule for the whole sentence, a homonym only covers its
+    own words: "Moby Dick is a fucking long book" still has its swear word.
+    """
+    shields = [(h.first, h.last) for h in hits if h.owner == _HOMONYM]
+    return [
+        h
+        for h in hits
+        if h.owner == _HOMONYM or not any(a <= h.first and h.last <= b for a, b in shields)
+    ]
+
+
 def _covered(rule: Rule, found: list[Finding]) -> bool:
     """Return True when ``found`` already speaks for the model rule's category.
 
@@ -492,7 +517,7 @@ class _Context:
     def concepts(self, engine: Engine) -> dict[tuple[str, int], list[_Seen]]:
         """Return the concept words by (concept, sentence), scanning the text on first use."""
         if self._concepts is None:
-            self._index_concepts(engine.scanner.scan(self.tokens))
+            self._index_concepts(engine.scan(self.tokens))
             assert self._concepts is not None
         return self._concepts
 
@@ -647,7 +672,7 @@ def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]])
 def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
     lexicon = Lexicon()
     used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
-    used |= {"negation", "counter_speech"}
+    used |= {"negation", "counter_speech", "homonym"}
     for name in sorted(used & set(concepts)):
         for term in concepts[name]:
             lexicon.add(term, f"concept:{name}", inflect=" " not in term and name != "self")
