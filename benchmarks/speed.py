@@ -67,8 +67,14 @@ def load_posts(data: Path, limit: int) -> tuple[list[str], str]:
     return synthetic, "synthetic (no data directory)"
 
 
-def throughput(posts: Sequence[str], rounds: int) -> tuple[float, float]:
-    """Return (best, median) posts/second of ``lint_text``, one call per post, after a warm-up."""
+def throughput(posts: Sequence[str], rounds: int) -> tuple[float, float, float]:
+    """Return (first, best, median) posts/second of ``lint_text``, one call per post.
+
+    After a warm-up on the first 500 posts, each round lints every post once. The first round
+    meets most words for the first time, so it pays for the per-word caches (the classifier's
+    word weights, token normalisation) that later rounds find filled: it is the figure for a
+    stream of new posts; the median is the steady state of a long run with a stable vocabulary.
+    """
     from selfwatch import lint_text
 
     for text in posts[:500]:
@@ -79,7 +85,7 @@ def throughput(posts: Sequence[str], rounds: int) -> tuple[float, float]:
         for text in posts:
             lint_text(text)
         rates.append(len(posts) / (time.perf_counter() - started))
-    return max(rates), statistics.median(rates)
+    return rates[0], max(rates), statistics.median(rates)
 
 
 def wall_ms(command: Sequence[str], runs: int) -> list[float]:
@@ -149,11 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     posts, source = load_posts(args.data, args.posts)
     mean_len = sum(map(len, posts)) / len(posts)
-    best, median = throughput(posts, args.rounds)
+    first, best, median = throughput(posts, args.rounds)
     ok = median >= POSTS_TARGET
     failed |= not ok
     print(f"lint_text: {len(posts)} posts from {source}, mean {mean_len:.0f} chars, one core")
     print(f"  median {median:,.0f} posts/s ({1e6 / median:.1f} µs/post), best {best:,.0f}")
+    print(f"  first round, caches cold: {first:,.0f} posts/s ({1e6 / first:.1f} µs/post)")
     print(f"  target >= {POSTS_TARGET:,} posts/s: {'PASS' if ok else 'FAIL'}")
 
     with tempfile.TemporaryDirectory() as tmp:
