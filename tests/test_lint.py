@@ -92,6 +92,96 @@ def test_markdown_decodes_entities_but_not_in_code():
     assert [(f.matched, f.line, f.col) for f in report.findings] == [("sh&#105;t", 1, 7)]
 
 
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("<p>f<b></b>uck this</p>", "f<b></b>uck"),
+        ("<p>f<span>u</span>ck this</p>", "f<span>u</span>ck"),
+        ("<p>sh<i>i</i>t happens</p>", "sh<i>i</i>t"),
+        ("<p>f<b></b><i></i>uck this</p>", "f<b></b><i></i>uck"),  # several tags in a row
+        ('<p>f<SPAN class="x">u</SPAN>ck this</p>', 'f<SPAN class="x">u</SPAN>ck'),
+        ("<p>f<x-mark>u</x-mark>ck this</p>", "f<x-mark>u</x-mark>ck"),  # unknown: inline
+        ("<p>f&#117;<b></b>ck this</p>", "f&#117;<b></b>ck"),  # beside an entity
+    ],
+)
+def test_html_inline_tags_inside_a_word_do_not_split_it(text, word):
+    assert len(prose(text, "html")) == len(text)
+    (f,) = lint_document(default_engine(), "t.html", text).findings
+    assert f.matched == word == text[f.start : f.end]
+    assert (f.line, f.col) == (1, text.index(word) + 1)
+
+
+def test_inline_tags_inside_a_word_keep_positions_after_it():
+    line = "Well, f<span>u</span>ck, my boss is an idiot and sh<i>i</i>t."
+    text = f"<p>\n{line}\n</p>\n"
+    report = lint_document(default_engine(), "t.html", text)
+    assert [(f.matched, f.line, f.col, f.start) for f in report.findings] == [
+        ("f<span>u</span>ck", 2, 7, text.index("f<span>")),
+        ("idiot", 2, line.index("idiot") + 1, text.index("idiot")),
+        ("sh<i>i</i>t", 2, line.index("sh<i>") + 1, text.index("sh<i>")),
+    ]
+    # Markdown allows inline HTML, and the same word is found there
+    (f,) = lint_document(default_engine(), "t.md", "Well, f<b></b>uck.\n").findings
+    assert (f.matched, f.col) == ("f<b></b>uck", 7)
+
+
+@pytest.mark.parametrize(
+    "tags", ["<br>", "<br/>", "<BR />", "</p><p>", "<div>", "<li>", "<td>", "<h1>", "<img src=x>"]
+)
+def test_html_breaking_tags_between_letters_still_split_words(tags):
+    text = f"<p>end{tags}start f{tags}uck</p>"
+    out = prose(text, "html")
+    assert "end" + " " * len(tags) + "start" in out and "fuck" not in out
+    assert lint_document(default_engine(), "t.html", text).findings == ()
+
+
+def test_ordinary_html_is_blanked_as_before():
+    text = "<p>Great <b>talk</b> today</p>"
+    assert prose(text, "html") == "   Great    talk     today    "
+    assert lint_document(default_engine(), "t.html", text).findings == ()
+    text = "<p>Great <b>talk</b> today, but my <em>boss</em> is an <i>idiot</i></p>"
+    (f,) = lint_document(default_engine(), "t.html", text).findings
+    assert (f.matched, f.col, f.start) == ("idiot", text.index("idiot") + 1, text.index("idiot"))
+
+
+def _finding_lines(text: str) -> list[int]:
+    return [f.line for f in lint_document(default_engine(), "t.md", text).findings]
+
+
+def test_markdown_indented_code_is_skipped():
+    text = (
+        "    shit at the very start\n"
+        "Intro, shit.\n\n"
+        "    rm -rf shit\n"
+        "    echo shit\n\n"  # a blank line inside the block does not end it
+        "\tshit again\n"
+        "After the code, shit.\n"
+    )
+    out = prose(text, "markdown")
+    assert len(out) == len(text) and out.count("\n") == text.count("\n")
+    assert _finding_lines(text) == [2, 8]
+
+
+def test_markdown_indented_paragraph_continuation_is_linted():
+    assert _finding_lines("A paragraph line\n    and its continuation, shit.\n") == [2]
+
+
+def test_markdown_indented_list_item_content_is_linted():
+    text = (
+        "- an item\n\n    more of the item, shit.\n"
+        "1. another\nlazy line\n\n    still the item, shit.\n\n"
+        "A paragraph ends the list.\n\n    code again: shit\n"
+    )
+    assert _finding_lines(text) == [3, 7]
+
+
+def test_markdown_fenced_code_is_still_skipped():
+    text = "Text.\n\n```\nshit\n    shit\n```\n\n    shit\n\nWell, shit.\n"
+    assert _finding_lines(text) == [10]
+    # A fenced block cannot be continued, so an indented line right after it is code
+    assert _finding_lines("Text.\n```\nok\n```\n    shit\nWell, shit.\n") == [6]
+
+
 def test_detect_kind():
     assert detect_kind("a.md", "") == "markdown"
     assert detect_kind("a.HTML", "") == "html"

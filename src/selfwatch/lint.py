@@ -4,10 +4,19 @@ Markup is never removed from the string; it is blanked out with spaces (newlines
 finding's offsets, line and column point into the file as written. Skipped: front matter, code
 blocks and inline code, link and image targets, HTML tags, comments, scripts and styles.
 
-Character references (``&amp;``, ``f&#117;ck``) are decoded in HTML and Markdown. A decoded
-character is shorter than its reference, so the difference is made up with spaces at the end of
-the word the reference sits in: the word stays whole for matching, the rest of the line keeps its
+Character references (``&amp;``, ``f&#117;ck``) are decoded in HTML and Markdown, and inline
+tags inside a word (``f<b></b>uck``, ``sh<i>i</i>t``) are dropped, since a browser shows one word.
+Either leaves the word shorter than it is in the file, so the difference is made up with spaces
+at the end of the word: the word stays whole for matching, the rest of the line keeps its
 columns, and a finding inside such a word is mapped back to the characters it covers in the file.
+Tags that render a break or an object (``<br>``, ``<p>``, ``<td>``, ``<img>``...) still split words.
+
+Markdown indented code blocks are found by an approximation of CommonMark: a run of lines
+indented by 4+ spaces or a tab that follows a blank line (or starts the text) is code, unless the
+nearest line above it with text is a list item or belongs to one (then it is the item's text).
+Front matter, fenced code and HTML comments count as blank lines here, as blocks that cannot be
+continued. An indented line right after a paragraph line is its continuation and is linted; so is
+one right after a heading or a block quote line, which CommonMark would read as code.
 
 Control comments (in any format)::
 
@@ -48,14 +57,31 @@ _AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>", re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SCRIPT = re.compile(r"<(script|style|pre|code)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
-# What the tokenizer keeps inside one word (text.py); an entity among them is part of the word
-_WORD_CHAR = r"[\w*$'’@!|.#-]"
-# Starts only where a word starts, so a long word without entities is scanned once, not per letter
-_ENTITY_WORD = re.compile(
-    rf"(?<!{_WORD_CHAR})(?:{_ENTITY.pattern}|{_WORD_CHAR})*{_ENTITY.pattern}"
-    rf"(?:{_ENTITY.pattern}|{_WORD_CHAR})*"
+_TAG_RUN = re.compile(rf"(?:{_TAG.pattern})+")
+# Elements a browser draws as a block, a line break or an object: a word ends at them. Any
+# other element, unknown ones included, is inline by default and can sit inside a word
+_BREAKING_TAG = re.compile(
+    r"</?(?:address|article|aside|audio|blockquote|body|br|button|canvas|caption|center|col"
+    r"|colgroup|dd|details|dialog|dir|div|dl|dt|embed|fieldset|figcaption|figure|footer|form"
+    r"|frame|frameset|h[1-6]|head|header|hgroup|hr|html|iframe|img|input|legend|li|listing|main"
+    r"|math|menu|meter|nav|object|ol|optgroup|option|p|picture|plaintext|pre|progress|q|search"
+    r"|section|select|summary|svg|table|tbody|td|textarea|tfoot|th|thead|title|tr|ul|video|xmp)"
+    r"(?![A-Za-z0-9-])",
+    re.I,
 )
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY_END = re.compile(rf"{_ENTITY.pattern}\Z")
+# What the tokenizer keeps inside one word (text.py); an entity or a kept tag among them is part
+# of the word and is decoded or dropped
+_WORD_CHAR = r"[\w*$'’@!|.#-]"
+_SPLICE = re.compile(rf"{_ENTITY.pattern}|{_TAG.pattern}")
+# Starts only where a word starts, so a long word without either is scanned once, not per letter
+_SPLICED_WORD = re.compile(
+    rf"(?<!{_WORD_CHAR})(?:{_SPLICE.pattern}|{_WORD_CHAR})*(?:{_SPLICE.pattern})"
+    rf"(?:{_SPLICE.pattern}|{_WORD_CHAR})*"
+)
+_INDENTED = re.compile(r"(?: {4}| {0,3}\t)")
+_LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _IS_WORD_CHAR = re.compile(_WORD_CHAR)
 # Invisible in a rendered page, so a disguise inside a word: "f&shy;uck", "f&#8203;uck"
 _INVISIBLE = frozenset("\xad\u200b\u200c\u200d\u2060\ufeff")
@@ -120,24 +146,69 @@ def _prose(text: str, kind: Kind) -> tuple[str, _Moved]:
         m = _FRONT_MATTER.match(out)
         if m:
             out = blank(out, 0, m.end())
-        for pattern in (_FENCE, _INLINE_CODE, _LINK_TARGET, _REF_DEF, _AUTOLINK, _SCRIPT, _TAG):
+        # Block structure before inline: a fence's content and an indented block are code
+        out = _blank_indented_code(_blank_all(out, _FENCE))
+        for pattern in (_INLINE_CODE, _LINK_TARGET, _REF_DEF, _AUTOLINK, _SCRIPT):
             out = _blank_all(out, pattern)
-        out = out.replace("![", "  ")
+        out = _blank_tags(out).replace("![", "  ")
     else:
-        for pattern in (_SCRIPT, _TAG):
-            out = _blank_all(out, pattern)
+        out = _blank_tags(_blank_all(out, _SCRIPT))
     moved: _Moved = {}
-    out = _ENTITY_WORD.sub(lambda m: _decode_word(m, moved), out)
+    out = _SPLICED_WORD.sub(lambda m: _decode_word(m, moved), out)
     return _blank_all(out, _URL), moved
 
 
+def _blank_indented_code(text: str) -> str:
+    """Blank Markdown indented code blocks (the approximation in the module docstring)."""
+    lines = text.split("\n")
+    after_blank, in_list, in_code = True, False, False
+    for i, line in enumerate(lines):
+        if not line.strip():
+            after_blank = True
+            continue
+        indented = bool(_INDENTED.match(line))
+        # Once open, a code block runs on over blank lines until a line that is not indented
+        in_code = indented and (in_code or (after_blank and not in_list))
+        if in_code:
+            lines[i] = " " * len(line)
+        elif _LIST_ITEM.match(line):
+            in_list = True
+        elif after_blank and not indented:
+            in_list = False  # a paragraph after a blank line is outside the list
+        after_blank = False
+    return "\n".join(lines)
+
+
+def _blank_tags(text: str) -> str:
+    """Blank HTML tags, but keep a run of inline tags inside a word for ``_decode_word``."""
+
+    def one(m: re.Match[str]) -> str:
+        return m.group() if _inside_word(m) else " " * len(m.group())
+
+    return _TAG_RUN.sub(one, text)
+
+
+def _inside_word(run: re.Match[str]) -> bool:
+    """Return True for inline tags with a word character (or an entity) right on both sides."""
+    text, start, end = run.string, run.start(), run.end()
+    before = _IS_WORD_CHAR.fullmatch(text[start - 1 : start]) or _ENTITY_END.search(
+        text, max(0, start - 40), start
+    )
+    after = _IS_WORD_CHAR.match(text, end) or _ENTITY.match(text, end)
+    # Every "<" in a run opens one of its tags, so this looks at tag names only
+    return bool(before and after) and not _BREAKING_TAG.search(run.group())
+
+
 def _decode_word(m: re.Match[str], moved: _Moved) -> str:
-    """Decode the entities of one word, padded at its end to keep its length; note what moved."""
+    """Decode the entities of one word and drop its tags, padded at its end to keep its length.
+
+    Note in ``moved`` which characters of the file each character of the result came from.
+    """
     parts: list[str] = []
     sources: list[tuple[int, int]] = []  # the file span of each character put in ``parts``
-    pad = 0  # spaces owed by the entities of the word so far
+    pad = 0  # spaces owed by the entities and tags of the word so far
     pos = m.start()
-    for e in _ENTITY.finditer(m.string, m.start(), m.end()):
+    for e in _SPLICE.finditer(m.string, m.start(), m.end()):
         parts.append(m.string[pos : e.start()])
         sources.extend((i, i + 1) for i in range(pos, e.start()))
         pos = e.end()
@@ -162,6 +233,8 @@ def _decode_word(m: re.Match[str], moved: _Moved) -> str:
 
 def _decoded(entity: str) -> str | None:
     """Return the character ``entity`` stands for ("" if invisible), or None to keep it as is."""
+    if entity.startswith("<"):
+        return ""  # a tag kept by _blank_tags: inline, inside a word
     char = html.unescape(entity)
     if len(char) != 1 or char == entity:
         return None
