@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from selfwatch.cache import cache_dir, cached_classifier
+from selfwatch.checklist import load_builtin
 from selfwatch.classifier import load_classifier
-from selfwatch.engine import _DIGIT, _Gate
+from selfwatch.prefilter import Gate, Probe
 from selfwatch.text import tokenize
 
 PREFILTERS = ["@", r"\d{3}\D{0,3}\d{3}", r"\d{4}", "(?i)dob|d\\.o\\.b|birth|born", r"\d \w"]
 PREFILTERS += ["(?i)woke|#", r"\d:\d", r"\d?x", r"\d|x", "a.b", "(?i)straße"]
+PREFILTERS += ["(?i)b\\-day|bday|b\\.", "AKIA|gh[pousr]_|sk-", "AKIA|ghp_|sk\\-"]
+PREFILTERS += ["(?i)🍆|sex|dream"]
+PREFILTERS += ["(?i)take up arms|civil war", "(?i)ab|abc|abcd"]
 TEXTS = [
     "plain words only",
     "@user born in 1999, call 503 555 0142",
@@ -22,25 +27,48 @@ TEXTS = [
     "Arabic-Indic digits ١٢٣٤ and 12:30",
     "axb x",
     "",
+    "my b-day is soon, B.Day",
+    "key AKIAIOSFODNN7EXAMPLE and ghp_abc and SK-1",
+    "Sweet dreams 🍆",
+    "CIVIL WAR is coming, take up ARMS",
+    "xabx",
+    "Énorme DOB 🎉 b-day, Take Up Arms ✊",  # non-ASCII, but nothing folds to an ASCII letter
+    "ſex and the KEY",
 ]
+CORPORA = ["ordinary_posts.txt", "risky_posts.txt"]
 
 
 @pytest.mark.parametrize("prefilter", PREFILTERS)
 def test_gate_admits_exactly_where_the_prefilter_matches(prefilter: str) -> None:
     regex = re.compile(prefilter)
-    gate = _Gate.of(regex)
+    gate = Gate.of(regex)
     for text in TEXTS:
-        lower = text.lower() if text.isascii() else None
-        has_digit = _DIGIT.search(text) is not None
-        assert gate.admits(text, lower, has_digit) == (regex.search(text) is not None), text
+        assert gate.admits(Probe(text)) == (regex.search(text) is not None), text
+
+
+def test_every_builtin_prefilter_gate_admits_exactly_where_its_regex_matches() -> None:
+    here = Path(__file__).parent / "fixtures"
+    texts = [*TEXTS]
+    for name in CORPORA:
+        lines = (here / name).read_text(encoding="utf-8").splitlines()
+        texts += [line.partition(" | ")[2] or line for line in lines if line.strip()]
+    prefilters = {r.prefilter for r in load_builtin().rules if r.prefilter}
+    assert len(prefilters) > 20
+    for prefilter in prefilters:
+        regex = re.compile(prefilter)
+        gate = Gate.of(regex)
+        wrong = [t for t in texts if gate.admits(Probe(t)) != (regex.search(t) is not None)]
+        assert not wrong, (prefilter, wrong[:3])
 
 
 def test_gates_take_the_cheap_tests_only_where_they_are_exact() -> None:
-    assert _Gate.of(re.compile("(?i)woke|#")).literals == ("woke", "#")
-    assert _Gate.of(re.compile(r"\d{4}")).needs_digit
-    assert not _Gate.of(re.compile(r"\d?x")).needs_digit
-    assert not _Gate.of(re.compile(r"\d|x")).needs_digit
-    assert _Gate.of(re.compile("a.b")).literals is None  # "." is any character
+    assert Gate.of(re.compile("(?i)woke|#")).literals == ("woke", "#")
+    assert Gate.of(re.compile("(?i)b\\-day|b\\.")).literals == ("b-day", "b.")
+    assert Gate.of(re.compile(r"\d{4}")).needs_digit
+    assert not Gate.of(re.compile(r"\d?x")).needs_digit
+    assert not Gate.of(re.compile(r"\d|x")).needs_digit
+    assert Gate.of(re.compile("a.b")).literals is None  # "." is any character
+    assert Gate.of(re.compile("gh[pousr]_")).literals is None
 
 
 def test_ascii_and_other_texts_tokenize_alike() -> None:

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
 from .lexicon import Hit, Lexicon
 from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
+from .prefilter import Gate, Probe
 from .text import LineIndex, Token, sentence_bounds, tokenize
 
 _AT = re.compile("@")
@@ -170,11 +171,9 @@ class Engine:
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
             candidates = [self._from_hit(rule, h) for h in hits if (rule := rules.get(h.owner))]
-        # What the gates ask of every text, worked out once rather than in a regex per group
-        lower = text.lower() if text.isascii() else None
-        has_digit = _DIGIT.search(text) is not None
+        probe = Probe(text)  # what the gates ask of the text, each worked out once
         for gate, group in self.pattern_groups:
-            if gate is not None and not gate.admits(text, lower, has_digit):
+            if gate is not None and not gate.admits(probe):
                 continue
             for rule, regex in group:
                 for m in regex.get().finditer(text):
@@ -406,7 +405,7 @@ def _covered(rule: Rule, found: list[Finding]) -> bool:
 
 def _group_by_prefilter(
     patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]],
-) -> list[tuple[_Gate | None, list[tuple[Rule, _Lazy]]]]:
+) -> list[tuple[Gate | None, list[tuple[Rule, _Lazy]]]]:
     """Group neighbouring patterns with the same prefilter, so each text is tested once per group.
 
     Only neighbours are grouped, so candidates keep the order of the patterns (ties between
@@ -418,64 +417,7 @@ def _group_by_prefilter(
             groups[-1][1].append((rule, regex))
         else:
             groups.append((prefilter, [(rule, regex)]))
-    return [(_Gate.of(p) if p is not None else None, group) for p, group in groups]
-
-
-# A prefilter that is only literal words: "@", "(?i)dob|d\.o\.b|birth|born", "(?i)woke|#"
-_LITERAL_WORD = r"(?:[A-Za-z0-9@#: ]|\\\.)+"
-_LITERAL_PREFILTER = re.compile(rf"(?:\(\?i\))?{_LITERAL_WORD}(?:\|{_LITERAL_WORD})*")
-
-
-class _Gate(NamedTuple):
-    """A rule's prefilter with cheaper tests in front of its regex.
-
-    The prefilters are regexes in the rule files. Searching each text with each of them cost
-    more than running the patterns they guard, so the common shapes are answered without one:
-    literal words become ``in`` tests, and a prefilter whose every match starts with a digit
-    is skipped, with all others like it, by one digit search per text.
-    """
-
-    regex: re.Pattern[str]
-    needs_digit: bool
-    """Every match of ``regex`` contains a digit."""
-    literals: tuple[str, ...] | None
-    """``regex`` matches exactly where one of these strings occurs (lowercase when ``fold``)."""
-    fold: bool
-    """The literals ignore case."""
-
-    @classmethod
-    def of(cls, regex: re.Pattern[str]) -> _Gate:
-        """Work out the cheap tests ``regex`` allows."""
-        source = regex.pattern
-        # "\d" first, not optional ("\d?", "\d{0,2}") and no alternative without it
-        needs_digit = (
-            source.startswith("\\d")
-            and "|" not in source
-            and source[2:3] not in ("*", "?")
-            and not source.startswith(("\\d{0", "\\d{,"))
-        )
-        fold = source.startswith("(?i)")
-        if regex.flags & ~(re.UNICODE | re.IGNORECASE) or not _LITERAL_PREFILTER.fullmatch(source):
-            return cls(regex, needs_digit, None, fold)
-        words = source.removeprefix("(?i)").replace("\\.", ".").split("|")
-        return cls(regex, needs_digit, tuple(w.lower() if fold else w for w in words), fold)
-
-    def admits(self, text: str, lower: str | None, has_digit: bool) -> bool:
-        """Return True when the prefilter matches ``text``.
-
-        ``lower`` is ``text.lower()`` for an ASCII text, else None; ``has_digit`` whether
-        ``text`` contains a ``\\d`` character.
-        """
-        if self.needs_digit and not has_digit:
-            return False
-        if self.literals is not None:
-            if not self.fold:
-                return any(word in text for word in self.literals)
-            # In ASCII, lower() folds case exactly as the regex does; beyond it "ſ" matches
-            # "s" and "K" (Kelvin) matches "k" under IGNORECASE, so leave those to the regex.
-            if lower is not None:
-                return any(word in lower for word in self.literals)
-        return self.regex.search(text) is not None
+    return [(Gate.of(p) if p is not None else None, group) for p, group in groups]
 
 
 def _rule_values(rule: Rule) -> tuple[Any, ...]:

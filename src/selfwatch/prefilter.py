@@ -1,0 +1,122 @@
+"""Decide cheaply which pattern rules can match a text, before any of their regexes runs.
+
+A pattern rule may carry a ``prefilter``: a regex that every match of its patterns contains.
+Searching each text with dozens of them cost more than the patterns they guard, so the common
+shapes are answered without a regex search:
+
+* a prefilter made only of literal alternatives (``(?i)dob|birth|born``) becomes substring
+  tests, and a text is first asked, with one set intersection, whether it holds any literal's
+  first three characters at all;
+* a prefilter whose every match starts with a digit (``\\d{4}``) is skipped, with all others
+  like it, by one digit search per text.
+
+Everything a gate asks of a text (its lowercase form, whether it has a digit, its 3-character
+substrings) is worked out once per text in a :class:`Probe`, and only when first asked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_DIGIT = re.compile(r"\d")
+_KEY = 3
+"""Literals are looked up by their first ``_KEY`` characters."""
+# One alternative of a literal prefilter: plain characters or escaped non-alphanumerics
+_LITERAL = r"(?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])+"
+_LITERAL_PREFILTER = re.compile(rf"(?:\(\?i\))?{_LITERAL}(?:\|{_LITERAL})*")
+_ALTERNATIVE = re.compile(_LITERAL)
+_ESCAPE = re.compile(r"\\(.)")
+# The only non-ASCII characters that re.IGNORECASE matches to an ASCII letter, or whose lower()
+# holds one: dotted and dotless i, long s, the Kelvin sign
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+class Probe:
+    """One text, with what the gates ask of it computed on first use."""
+
+    __slots__ = ("_grams", "_has_digit", "ascii", "lower", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        # lower() finds an ASCII word exactly where re.IGNORECASE does, unless the text has
+        # one of the few characters that fold to an ASCII letter ("ſ" matches "s"): those
+        # texts are left to the regexes.
+        exact = self.ascii or _FOLDS_TO_ASCII.search(text) is None
+        self.lower = text.lower() if exact else None
+        self._has_digit: bool | None = None
+        self._grams: dict[bool, frozenset[str]] = {}
+
+    @property
+    def has_digit(self) -> bool:
+        """Whether the text contains a ``\\d`` character."""
+        if self._has_digit is None:
+            self._has_digit = _DIGIT.search(self.text) is not None
+        return self._has_digit
+
+    def grams(self, hay: str, fold: bool) -> frozenset[str]:
+        """Return the ``_KEY``-character substrings of ``hay`` (the lowercase text if ``fold``)."""
+        found = self._grams.get(fold)
+        if found is None:
+            found = frozenset(map("".join, zip(*(hay[i:] for i in range(_KEY)), strict=False)))
+            self._grams[fold] = found
+        return found
+
+
+class Gate(NamedTuple):
+    """A prefilter with cheaper tests in front of its regex."""
+
+    regex: re.Pattern[str]
+    needs_digit: bool
+    """Every match of ``regex`` contains a digit."""
+    fold: bool
+    """The literals ignore case (they are stored in lowercase)."""
+    literals: tuple[str, ...] | None
+    """``regex`` matches exactly where one of these strings occurs; None when it is no list."""
+    short: tuple[str, ...]
+    """The literals shorter than the look-up key, tested directly."""
+    by_key: dict[str, tuple[str, ...]]
+    """The other literals by their first ``_KEY`` characters."""
+    keys: frozenset[str]
+    any_text: bool
+    """The literals are ASCII or caseless (emoji), so lower() matches them in any text."""
+
+    @classmethod
+    def of(cls, regex: re.Pattern[str]) -> Gate:
+        """Work out the cheap tests ``regex`` allows."""
+        source = regex.pattern
+        # "\d" first, not optional ("\d?", "\d{0,2}") and no alternative without it
+        needs_digit = (
+            source.startswith("\\d")
+            and "|" not in source
+            and source[2:3] not in ("*", "?")
+            and not source.startswith(("\\d{0", "\\d{,"))
+        )
+        fold = source.startswith("(?i)")
+        if regex.flags & ~(re.UNICODE | re.IGNORECASE) or not _LITERAL_PREFILTER.fullmatch(source):
+            return cls(regex, needs_digit, fold, None, (), {}, frozenset(), False)
+        words = [_ESCAPE.sub(r"\1", w) for w in _ALTERNATIVE.findall(source.removeprefix("(?i)"))]
+        literals = tuple(w.lower() if fold else w for w in words)
+        by_key: dict[str, tuple[str, ...]] = {}
+        for word in literals:
+            if len(word) >= _KEY:
+                by_key[word[:_KEY]] = (*by_key.get(word[:_KEY], ()), word)
+        short = tuple(w for w in literals if len(w) < _KEY)
+        any_text = all(w.isascii() or w.lower() == w.upper() for w in literals)
+        return cls(regex, needs_digit, fold, literals, short, by_key, frozenset(by_key), any_text)
+
+    def admits(self, probe: Probe) -> bool:
+        """Return True when the prefilter matches the probed text."""
+        if self.needs_digit and not probe.has_digit:
+            return False
+        if self.literals is not None:
+            hay: str | None = probe.text
+            if self.fold:
+                hay = probe.lower if probe.ascii or self.any_text else None
+            if hay is not None:
+                if any(word in hay for word in self.short):
+                    return True
+                heads = self.keys.intersection(probe.grams(hay, self.fold))
+                return any(word in hay for head in heads for word in self.by_key[head])
+        return self.regex.search(probe.text) is not None
