@@ -61,6 +61,26 @@ def test_every_builtin_prefilter_gate_admits_exactly_where_its_regex_matches() -
         assert not wrong, (prefilter, wrong[:3])
 
 
+def test_every_builtin_prefilter_matches_wherever_its_rules_patterns_do() -> None:
+    # A prefilter only skips work: a pattern match without a prefilter match would be lost
+    here = Path(__file__).parent / "fixtures"
+    rules = [r for r in load_builtin().rules if r.prefilter and r.patterns]
+    texts = [t for r in load_builtin().rules for t in (*r.examples_flag, *r.examples_pass)]
+    for name in CORPORA:
+        lines = (here / name).read_text(encoding="utf-8").splitlines()
+        texts += [line.partition(" | ")[2] or line for line in lines if line.strip()]
+    lost = []
+    for rule in rules:
+        assert rule.prefilter is not None
+        prefilter = re.compile(rule.prefilter)
+        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        patterns = [re.compile(p, flags) for p in rule.patterns]
+        for text in texts:
+            if prefilter.search(text) is None and any(p.search(text) for p in patterns):
+                lost.append((rule.id, text))
+    assert not lost, lost[:5]
+
+
 def test_gates_take_the_cheap_tests_only_where_they_are_exact() -> None:
     assert Gate.of(re.compile("(?i)woke|#")).literals == ("woke", "#")
     assert Gate.of(re.compile("(?i)b\\-day|b\\.")).literals == ("b-day", "b.")
