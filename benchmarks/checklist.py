@@ -1,0 +1,117 @@
+"""Recall and false alarms of the checklist on the hand-written post sets.
+
+Usage::
+
+    python benchmarks/checklist.py            # one table per set pair: tuned, then held out
+    python benchmarks/checklist.py --misses   # also list missed risky posts and false alarms
+
+Two pairs of sets are read, each a risky set (``category | post`` per line) and an ordinary set
+(one harmless post per line); ``#`` lines are comments in both:
+
+- tuned: tests/fixtures/risky_posts.txt and tests/fixtures/ordinary_posts.txt, which the rules
+  were tuned on;
+- held out: benchmarks/heldout/risky.txt and benchmarks/heldout/ordinary.txt, written without
+  reading the rules or the tuned sets, to measure how the checklist generalises.
+
+A risky post is a hit when it gets a finding of its own category at ``warning`` or above. An
+ordinary post is a false alarm when it gets any risk finding (a category other than expertise,
+achievement or praise) at ``warning`` or above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from selfwatch import lint_text
+from selfwatch.model import GOOD_CATEGORIES, Finding, Level
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = (
+    ("tuned", ROOT / "tests/fixtures/risky_posts.txt", ROOT / "tests/fixtures/ordinary_posts.txt"),
+    ("held out", ROOT / "benchmarks/heldout/risky.txt", ROOT / "benchmarks/heldout/ordinary.txt"),
+)
+
+
+def read_posts(path: Path) -> list[str]:
+    """Return the non-blank, non-comment lines of ``path``, stripped."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def read_risky(path: Path) -> list[tuple[str, str]]:
+    """Return the ``(category, post)`` pairs of a ``category | post`` file."""
+    pairs = []
+    for line in read_posts(path):
+        category, sep, text = line.partition("|")
+        if not sep:
+            raise SystemExit(f"{path}: expected 'category | post', got {line!r}")
+        pairs.append((category.strip(), text.strip()))
+    return pairs
+
+
+def alarms(text: str) -> list[Finding]:
+    """Return the risk findings of ``text`` at ``warning`` or above."""
+    return [
+        f
+        for f in lint_text(text).findings
+        if f.category not in GOOD_CATEGORIES and f.level >= Level.WARNING
+    ]
+
+
+def shown(findings: Sequence[Finding]) -> str:
+    """Return ``rule 'matched'`` for each finding, or ``-`` for none."""
+    return ", ".join(f"{f.rule} {f.matched!r}" for f in findings) or "-"
+
+
+def report(name: str, risky_path: Path, ordinary_path: Path, misses: bool) -> None:
+    """Print recall per category and the false-alarm rate for one pair of sets."""
+    counts: dict[str, list[int]] = {}  # category -> [posts, hits]
+    missed: list[tuple[str, str, list[Finding]]] = []
+    for category, text in read_risky(risky_path):
+        found = alarms(text)
+        hit = any(f.category == category for f in found)
+        tally = counts.setdefault(category, [0, 0])
+        tally[0] += 1
+        tally[1] += hit
+        if not hit:
+            missed.append((category, text, found))
+    print(f"\n== {name}: {risky_path.relative_to(ROOT)} ==")
+    print(f"{'category':<15} {'posts':>5} {'hits':>5} {'recall':>7}")
+    for category, (posts, hits) in sorted(counts.items()):
+        print(f"{category:<15} {posts:>5} {hits:>5} {hits / posts:>7.1%}")
+    posts = sum(p for p, _ in counts.values())
+    hits = sum(h for _, h in counts.values())
+    print(f"{'total':<15} {posts:>5} {hits:>5} {hits / posts:>7.1%}")
+
+    ordinary = read_posts(ordinary_path)
+    false_alarms = [(text, found) for text in ordinary if (found := alarms(text))]
+    rate = len(false_alarms) / len(ordinary)
+    print(f"\n{ordinary_path.relative_to(ROOT)}: {len(ordinary)} posts, ", end="")
+    print(f"{len(false_alarms)} with a risk finding at warning+ ({rate:.1%} false alarms)")
+
+    if misses:
+        print(f"\n-- {name}: missed risky posts ({len(missed)}) --")
+        for category, text, found in missed:
+            print(f"[{category}] {text}\n    found: {shown(found)}")
+        print(f"\n-- {name}: false alarms ({len(false_alarms)}) --")
+        for text, found in false_alarms:
+            print(f"{text}\n    found: {shown(found)}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the tables (and with ``--misses`` the errors) for every pair of sets."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--misses", action="store_true", help="list missed risky posts and false alarms"
+    )
+    args = parser.parse_args(argv)
+    for name, risky_path, ordinary_path in SETS:
+        report(name, risky_path, ordinary_path, args.misses)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
