@@ -10,7 +10,7 @@ import pytest
 from selfwatch.cache import cache_dir, cached_classifier
 from selfwatch.checklist import load_builtin
 from selfwatch.classifier import load_classifier
-from selfwatch.prefilter import Gate, Probe
+from selfwatch.prefilter import Gate, GateSet, Probe
 from selfwatch.text import tokenize
 
 PREFILTERS = ["@", r"\d{3}\D{0,3}\d{3}", r"\d{4}", "(?i)dob|d\\.o\\.b|birth|born", r"\d \w"]
@@ -79,6 +79,21 @@ def test_every_builtin_prefilter_matches_wherever_its_rules_patterns_do() -> Non
             if prefilter.search(text) is None and any(p.search(text) for p in patterns):
                 lost.append((rule.id, text))
     assert not lost, lost[:5]
+
+
+def test_the_gate_set_answers_every_gate_as_the_gate_itself_does() -> None:
+    here = Path(__file__).parent / "fixtures"
+    texts = [*TEXTS]
+    for name in CORPORA:
+        lines = (here / name).read_text(encoding="utf-8").splitlines()
+        texts += [line.partition(" | ")[2] or line for line in lines if line.strip()]
+    prefilters = sorted({r.prefilter for r in load_builtin().rules if r.prefilter})
+    gates: list[Gate | None] = [Gate.of(re.compile(p)) for p in [*prefilters, *PREFILTERS]]
+    gates.insert(1, None)
+    gate_set = GateSet(gates)
+    for text in texts:
+        expected = [True if g is None else g.admits(Probe(text)) for g in gates]
+        assert gate_set.admitted(Probe(text)) == expected, text
 
 
 def test_gates_take_the_cheap_tests_only_where_they_are_exact() -> None:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
 from .lexicon import Hit, Lexicon
 from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
-from .prefilter import Gate, Probe
+from .prefilter import Gate, GateSet, Probe
 from .text import LineIndex, Token, sentence_bounds, tokenize
 
 _AT = re.compile("@")
@@ -115,6 +115,7 @@ class Engine:
                 )
         self.patterns = patterns
         self.pattern_groups = _group_by_prefilter(patterns)
+        self.gates = GateSet([gate for gate, _ in self.pattern_groups])
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
         self.negations = frozenset(concepts.get("negation", ()))
@@ -171,9 +172,9 @@ class Engine:
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
             candidates = [self._from_hit(rule, h) for h in hits if (rule := rules.get(h.owner))]
-        probe = Probe(text)  # what the gates ask of the text, each worked out once
-        for gate, group in self.pattern_groups:
-            if gate is not None and not gate.admits(probe):
+        admitted = self.gates.admitted(Probe(text))
+        for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
+            if not open_:
                 continue
             for rule, regex in group:
                 for m in regex.get().finditer(text):
