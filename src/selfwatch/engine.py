@@ -29,8 +29,6 @@ from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, 
 from .prefilter import Gate, GateSet, Probe
 from .text import LineIndex, Token, sentence_bounds, tokenize
 
-_AT = re.compile("@")
-_DIGITS = re.compile(r"\d{3}")
 _DIGIT = re.compile(r"\d")
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
@@ -98,19 +96,15 @@ class Engine:
             re.compile("(?<![a-z])(?:" + "|".join(map(re.escape, stems)) + ")") if stems else None
         )
         # Patterns compile on first use: most texts fail the cheap prefilter (no digit, no @).
-        patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]] = [
-            (
-                r,
-                _Lazy(p, 0 if r.case_sensitive else re.IGNORECASE),
-                re.compile(r.prefilter) if r.prefilter else None,
-            )
+        patterns: list[tuple[Rule, _Lazy, str | None]] = [
+            (r, _Lazy(p, 0 if r.case_sensitive else re.IGNORECASE), r.prefilter or None)
             for r in checklist.rules
             for p in r.patterns
         ]
         for rule in checklist.rules:
             if rule.terms_from == "contact":
                 patterns.extend(
-                    (rule, _Lazy.of(_contact_regex(c)), _AT if "@" in c else _DIGITS)
+                    (rule, _Lazy.of(_contact_regex(c)), "@" if "@" in c else r"\d{3}")
                     for c in concepts.get("contact", ())
                 )
         self.patterns = patterns
@@ -405,14 +399,14 @@ def _covered(rule: Rule, found: list[Finding]) -> bool:
 
 
 def _group_by_prefilter(
-    patterns: list[tuple[Rule, _Lazy, re.Pattern[str] | None]],
+    patterns: list[tuple[Rule, _Lazy, str | None]],
 ) -> list[tuple[Gate | None, list[tuple[Rule, _Lazy]]]]:
     """Group neighbouring patterns with the same prefilter, so each text is tested once per group.
 
     Only neighbours are grouped, so candidates keep the order of the patterns (ties between
     overlapping findings go to the first).
     """
-    groups: list[tuple[re.Pattern[str] | None, list[tuple[Rule, _Lazy]]]] = []
+    groups: list[tuple[str | None, list[tuple[Rule, _Lazy]]]] = []
     for rule, regex, prefilter in patterns:
         if groups and groups[-1][0] == prefilter:
             groups[-1][1].append((rule, regex))
