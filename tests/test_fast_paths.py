@@ -38,6 +38,15 @@ TEXTS = [
 CORPORA = ["ordinary_posts.txt", "risky_posts.txt"]
 
 
+def corpus_texts() -> list[str]:
+    """Return TEXTS and every post of the hand-written corpora (the text after "category | ")."""
+    texts = [*TEXTS]
+    for name in CORPORA:
+        lines = (Path(__file__).parent / "fixtures" / name).read_text(encoding="utf-8")
+        texts += [line.partition(" | ")[2] or line for line in lines.splitlines() if line.strip()]
+    return texts
+
+
 @pytest.mark.parametrize("prefilter", PREFILTERS)
 def test_gate_admits_exactly_where_the_prefilter_matches(prefilter: str) -> None:
     regex = re.compile(prefilter)
@@ -47,11 +56,7 @@ def test_gate_admits_exactly_where_the_prefilter_matches(prefilter: str) -> None
 
 
 def test_every_builtin_prefilter_gate_admits_exactly_where_its_regex_matches() -> None:
-    here = Path(__file__).parent / "fixtures"
-    texts = [*TEXTS]
-    for name in CORPORA:
-        lines = (here / name).read_text(encoding="utf-8").splitlines()
-        texts += [line.partition(" | ")[2] or line for line in lines if line.strip()]
+    texts = corpus_texts()
     prefilters = {r.prefilter for r in load_builtin().rules if r.prefilter}
     assert len(prefilters) > 20
     for prefilter in prefilters:
@@ -63,12 +68,9 @@ def test_every_builtin_prefilter_gate_admits_exactly_where_its_regex_matches() -
 
 def test_every_builtin_prefilter_matches_wherever_its_rules_patterns_do() -> None:
     # A prefilter only skips work: a pattern match without a prefilter match would be lost
-    here = Path(__file__).parent / "fixtures"
     rules = [r for r in load_builtin().rules if r.prefilter and r.patterns]
     texts = [t for r in load_builtin().rules for t in (*r.examples_flag, *r.examples_pass)]
-    for name in CORPORA:
-        lines = (here / name).read_text(encoding="utf-8").splitlines()
-        texts += [line.partition(" | ")[2] or line for line in lines if line.strip()]
+    texts += corpus_texts()
     lost = []
     for rule in rules:
         assert rule.prefilter is not None
@@ -82,11 +84,7 @@ def test_every_builtin_prefilter_matches_wherever_its_rules_patterns_do() -> Non
 
 
 def test_the_gate_set_answers_every_gate_as_the_gate_itself_does() -> None:
-    here = Path(__file__).parent / "fixtures"
-    texts = [*TEXTS]
-    for name in CORPORA:
-        lines = (here / name).read_text(encoding="utf-8").splitlines()
-        texts += [line.partition(" | ")[2] or line for line in lines if line.strip()]
+    texts = corpus_texts()
     prefilters = sorted({r.prefilter for r in load_builtin().rules if r.prefilter})
     gates: list[Gate | None] = [Gate.of(p) for p in [*prefilters, *PREFILTERS]]
     gates.insert(1, None)
