@@ -14,10 +14,13 @@ Location: ``$SELFWATCH_CACHE``, else ``$XDG_CACHE_HOME/selfwatch``, else ``~/.ca
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import marshal
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,8 +67,8 @@ def cached_engine(
     path = cache_dir() / f"engine-{cache_key(profile, settings)}.marshal"
     classifier = cached_classifier()
     try:
-        state = marshal.loads(path.read_bytes())
-        return Engine.from_state(state, classifier)
+        with _no_gc():
+            return Engine.from_state(marshal.loads(path.read_bytes()), classifier)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     engine = default_engine(profile, settings)
@@ -88,7 +91,8 @@ def cached_classifier() -> Any:
         key = hashlib.sha256(f"{FORMAT}:{DEFAULT_PATH}:{st.st_size}:{st.st_mtime_ns}".encode())
         path = cache_dir() / f"classifier-{key.hexdigest()[:32]}.marshal"
         try:
-            return parse_classifier(marshal.loads(path.read_bytes()))
+            with _no_gc():
+                return parse_classifier(marshal.loads(path.read_bytes()))
         except (OSError, EOFError, ValueError, TypeError):
             pass  # not cached yet, or a damaged file: decode the weights again
         data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
@@ -97,6 +101,25 @@ def cached_classifier() -> Any:
         return classifier
     except (OSError, ValueError):
         return None
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a cache file is decoded.
+
+    Decoding builds hundreds of thousands of tuples and lists, and each allocation burst set off
+    a collection that found nothing to free: it cost a third of the load (30 -> 19 ms). The
+    decoded objects live as long as the process, so they are then frozen out of later
+    collections too, which would otherwise scan them all once more (13 ms).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _store(path: Path, data: Any) -> None:
