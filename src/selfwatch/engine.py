@@ -29,7 +29,6 @@ from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, 
 from .prefilter import Gate, GateSet, Probe
 from .text import LineIndex, Token, sentence_bounds, tokenize
 
-_DIGIT = re.compile(r"\d")
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
 _CONTRACTION_ENDS = frozenset({"ll", "re", "ve", "d", "m", "s", "t"})

@@ -81,11 +81,6 @@ class Gate(NamedTuple):
     """The literals ignore case (they are stored in lowercase)."""
     literals: tuple[str, ...] | None
     """``regex`` matches exactly where one of these strings occurs; None when it is no list."""
-    short: tuple[str, ...]
-    """The literals shorter than the look-up key, tested directly."""
-    by_key: dict[str, tuple[str, ...]]
-    """The other literals by their first ``_KEY`` characters."""
-    keys: frozenset[str]
     any_text: bool
     """The literals are ASCII or caseless (emoji), so lower() matches them in any text."""
 
@@ -106,30 +101,27 @@ class Gate(NamedTuple):
         )
         fold = source.startswith("(?i)")
         if not _LITERAL_PREFILTER.fullmatch(source):
-            return cls(source, needs_digit, fold, None, (), {}, frozenset(), False)
+            return cls(source, needs_digit, fold, None, False)
         words = [_ESCAPE.sub(r"\1", w) for w in _ALTERNATIVE.findall(source.removeprefix("(?i)"))]
         literals = tuple(w.lower() if fold else w for w in words)
-        by_key: dict[str, tuple[str, ...]] = {}
-        for word in literals:
-            if len(word) >= _KEY:
-                by_key[word[:_KEY]] = (*by_key.get(word[:_KEY], ()), word)
-        short = tuple(w for w in literals if len(w) < _KEY)
         any_text = all(w.isascii() or w.lower() == w.upper() for w in literals)
-        return cls(source, needs_digit, fold, literals, short, by_key, frozenset(by_key), any_text)
+        return cls(source, needs_digit, fold, literals, any_text)
+
+    def hay(self, probe: Probe) -> str | None:
+        """Return the form of the text the literals are looked for in, or None to use the regex."""
+        if self.literals is None:
+            return None
+        if not self.fold:
+            return probe.text
+        return probe.lower if probe.ascii or self.any_text else None
 
     def admits(self, probe: Probe) -> bool:
-        """Return True when the prefilter matches the probed text."""
+        """Return True when the prefilter matches the probed text (one gate; see GateSet)."""
         if self.needs_digit and not probe.has_digit:
             return False
-        if self.literals is not None:
-            hay: str | None = probe.text
-            if self.fold:
-                hay = probe.lower if probe.ascii or self.any_text else None
-            if hay is not None:
-                if any(word in hay for word in self.short):
-                    return True
-                heads = self.keys.intersection(probe.grams(hay, self.fold))
-                return any(word in hay for head in heads for word in self.by_key[head])
+        hay = self.hay(probe)
+        if self.literals is not None and hay is not None:
+            return any(word in hay for word in self.literals)
         return self.regex.search(probe.text) is not None
 
 
@@ -145,11 +137,14 @@ class GateSet:
     def __init__(self, gates: list[Gate | None]) -> None:
         self.gates = gates
         self._index: dict[bool, dict[str, list[tuple[int, str]]]] = {True: {}, False: {}}
+        # Literals shorter than a look-up key ("@", "#") are tested directly
+        self._short: list[tuple[str, ...]] = []
         for i, gate in enumerate(gates):
-            if gate is not None and gate.literals is not None:
-                for word in gate.literals:
-                    if len(word) >= _KEY:
-                        self._index[gate.fold].setdefault(word[:_KEY], []).append((i, word))
+            literals = gate.literals if gate is not None and gate.literals is not None else ()
+            self._short.append(tuple(w for w in literals if len(w) < _KEY))
+            for word in literals:
+                if len(word) >= _KEY and gate is not None:
+                    self._index[gate.fold].setdefault(word[:_KEY], []).append((i, word))
         self._keys = {fold: frozenset(index) for fold, index in self._index.items()}
 
     def admitted(self, probe: Probe) -> list[bool]:
@@ -159,14 +154,10 @@ class GateSet:
         for i, gate in enumerate(self.gates):
             if gate is None:
                 result.append(True)
-            elif gate.literals is None or gate.needs_digit:
-                result.append(gate.admits(probe))
+            elif gate.needs_digit or (hay := gate.hay(probe)) is None:
+                result.append(gate.admits(probe))  # a digit check or the regex decides
             else:
-                hay = probe.text if not gate.fold else probe.lower
-                if hay is None or (gate.fold and not (probe.ascii or gate.any_text)):
-                    result.append(gate.admits(probe))  # the regex decides, as in Gate.admits
-                else:
-                    result.append(i in found or any(word in hay for word in gate.short))
+                result.append(i in found or any(word in hay for word in self._short[i]))
         return result
 
     def _found(self, probe: Probe) -> set[int]:
