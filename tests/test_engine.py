@@ -6,9 +6,9 @@ import pytest
 from profiles import EXAMPLE_PROFILE
 
 from selfwatch import lint_text
-from selfwatch.engine import default_engine, risk_score
+from selfwatch.checklist.engine import default_engine, risk_score
+from selfwatch.checklist.tokens import tokenize
 from selfwatch.model import Finding, Level
-from selfwatch.text import tokenize
 
 
 def categories(text: str, profile=None, level: Level = Level.INFO) -> set[str]:

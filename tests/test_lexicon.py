@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from selfwatch.engine import _Context
-from selfwatch.lexicon import Lexicon
-from selfwatch.text import tokenize
+from selfwatch.checklist.engine import _Context
+from selfwatch.checklist.lexicon import Lexicon
+from selfwatch.checklist.tokens import tokenize
 
 TEXT = "You f*ck up. Thanks a lot, dear boss! Work from home is no fun. Sooo angry!!!"
 

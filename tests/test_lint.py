@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from selfwatch.checklist.engine import default_engine
 from selfwatch.cli import cli
-from selfwatch.engine import default_engine
 from selfwatch.lint import detect_kind, lint_document, prose
 
 ROOT = Path(__file__).resolve().parent.parent

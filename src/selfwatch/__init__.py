@@ -19,7 +19,7 @@ __all__ = ["Finding", "Verdict", "__version__", "lint_text"]
 
 def lint_text(text: str, profile: Profile | None = None) -> Verdict:
     """Score ``text`` against the built-in checklist (plus the profile's settings)."""
-    from .engine import default_engine
+    from .checklist import default_engine
 
     return default_engine(profile).lint(text)
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .engine import Engine, risk_score
+from .checklist import Engine, risk_score
 from .errors import InputError
 from .model import Finding, Level
 
@@ -71,8 +71,8 @@ _BREAKING_TAG = re.compile(
 )
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
 _ENTITY_END = re.compile(rf"{_ENTITY.pattern}\Z")
-# What the tokenizer keeps inside one word (text.py); an entity or a kept tag among them is part
-# of the word and is decoded or dropped
+# What the tokenizer keeps inside one word (checklist/tokens.py); an entity or a kept tag among
+# them is part of the word and is decoded or dropped
 _WORD_CHAR = r"[\w*$'’@!|.#-]"
 _SPLICE = re.compile(rf"{_ENTITY.pattern}|{_TAG.pattern}")
 # Starts only where a word starts, so a long word without either is scanned once, not per letter

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .display import visible_controls
 from .lint import FileReport
 from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
-from .text import visible_controls
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost

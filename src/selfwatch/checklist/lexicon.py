@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, TypeVar
 
-from .text import MASK_CHARS, Token
+from .tokens import MASK_CHARS, Token
 
 _VOWELS = frozenset("aeiou")
 _DOUBLE = re.compile(r"(.)\1+")

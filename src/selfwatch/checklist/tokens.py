@@ -209,23 +209,6 @@ def join_spaced(tokens: list[Token], text: str) -> list[Token]:
     return out
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-"""Characters that change what a terminal or a text view shows: escape sequences (colours,
-hidden OSC 8 links), the bell, carriage returns, zero-width and bidi-override characters."""
-
-
-def visible_controls(value: str) -> str:
-    """Return ``value`` with each control character written out as ``\\xNN`` (not tab, newline)."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """Return the 1-based line and column of ``offset`` in ``text``."""
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
-
-
 class LineIndex:
     """Answer many offset -> (line, col) questions about one text quickly."""
 

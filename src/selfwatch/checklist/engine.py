@@ -2,7 +2,7 @@
 
 Pure: no I/O except loading the packaged rules and classifier weights once. The steps:
 
-1. tokenize (text.py) and look every term and concept up in one lexicon pass (lexicon.py);
+1. tokenize (tokens.py) and look every term and concept up in one lexicon pass (lexicon.py);
 2. run regex patterns; run classifier heads for ``model`` rules;
 3. for each candidate, check the rule's context in the same sentence (requires, requires_any,
    unless; sentiment through VADER, computed only for sentences that need it);
@@ -23,11 +23,11 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
+from ..model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
 from .lexicon import Hit, Lexicon
-from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
+from .load import Checklist, Rule, apply_settings, load_builtin, profile_concepts
 from .prefilter import Gate, GateSet, Probe
-from .text import LineIndex, Token, sentence_bounds, tokenize
+from .tokens import LineIndex, Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to

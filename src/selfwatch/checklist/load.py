@@ -26,8 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ChecklistError
-from .model import CATEGORIES, GOOD_CATEGORIES, ChecklistSettings, Level, Profile
+from ..errors import ChecklistError
+from ..model import CATEGORIES, GOOD_CATEGORIES, ChecklistSettings, Level, Profile
 
 BUILTIN_CONCEPTS = frozenset(
     {"negative_sentiment", "positive_sentiment", "mention", "employer", "codename", "self"}
@@ -103,7 +103,7 @@ def builtin_rule_files() -> list[tuple[str, str]]:
     # would import tempfile (and shutil, random, bz2, lzma) on every `selfwatch lint` start.
     folder = Path(__file__).parent / "rules"
     files = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
-    return [(f"selfwatch/rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
+    return [(f"selfwatch/checklist/rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
 
 
 def load_builtin() -> Checklist:
