@@ -233,3 +233,24 @@ def test_letters_spelled_out_with_hyphens_are_one_word_not_a_masked_one() -> Non
     assert lint_text("Laminate cutter, D-I-Y and easier than you think").findings == ()
     (finding,) = lint_text("f-u-c-k this").findings
     assert finding.category == "profanity" and finding.matched == "f-u-c-k"
+
+
+def test_run_on_text_is_cut_into_bounded_sentences() -> None:
+    # Every per-sentence check (context words, sentiment, quotes) then costs a bounded amount,
+    # which keeps scoring linear in text length: a 1 MB run-on text used to take minutes.
+    from selfwatch.checklist.tokens import MAX_SENTENCE, sentence_bounds
+
+    text = " ".join(["word"] * 20_000)
+    bounds = sentence_bounds(text)
+    lengths = [b - a for a, b in zip([0, *bounds], bounds, strict=False)]
+    assert bounds[-1] == len(text)
+    assert max(lengths) <= MAX_SENTENCE + len("word ")
+    assert len(bounds) > 200
+
+
+def test_findings_in_a_long_text_are_each_rule_once_per_span() -> None:
+    post = "My boss is a clown. Call me at 503-555-0142. #BossIsAClown "
+    verdict = default_engine().lint(post * 300)
+    spans = [(f.start, f.end, f.category) for f in verdict.findings]
+    assert len(spans) == len(set(spans))
+    assert sum(f.rule == "personal_data.phone" for f in verdict.findings) == 300

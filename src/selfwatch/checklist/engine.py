@@ -16,7 +16,7 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
 from functools import lru_cache
@@ -341,12 +341,15 @@ class Engine:
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
         if not self.allow:
             return findings
-        out = []
-        for f in findings:
-            spans = [m.span() for r in self.allow.get(f.category, ()) for m in r.finditer(text)]
-            if not any(s < f.end and f.start < e for s, e in spans):
-                out.append(f)
-        return out
+        spans = {
+            cat: [m.span() for r in regexes for m in r.finditer(text)]
+            for cat, regexes in self.allow.items()
+        }
+        return [
+            f
+            for f in findings
+            if not any(s < f.end and f.start < e for s, e in spans.get(f.category, ()))
+        ]
 
 
 class _Lazy:
@@ -438,6 +441,9 @@ class _Context:
         self._bounds: list[int] | None = None
         self._sentiment: dict[int, float] = {}
         self._lines: LineIndex | None = None
+        self._mentions: frozenset[int] | None = None
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
 
     def _index_concepts(self, hits: list[Hit]) -> None:
         """Note the concept words of each sentence, from a scan of the whole text."""
@@ -457,6 +463,12 @@ class _Context:
             assert self._concepts is not None
         return self._concepts
 
+    def mention_sentences(self) -> frozenset[int]:
+        """Return the sentences that hold an @mention (one pass over the tokens)."""
+        if self._mentions is None:
+            self._mentions = frozenset(t.sentence for t in self.tokens if t.mention)
+        return self._mentions
+
     def lines(self, offset: int) -> tuple[int, int]:
         if self._lines is None:
             self._lines = LineIndex(self.text)
@@ -472,7 +484,7 @@ class _Context:
         if concept == "positive_sentiment":
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
-            return any(t.mention and t.sentence == c.sentence for t in self.tokens)
+            return c.sentence in self.mention_sentences()
         return bool(self.context_words(concept, c, engine, apart=apart))
 
     def context_words(
@@ -524,8 +536,17 @@ class _Context:
         return (before.count('"') + before.count("“") - before.count("”")) % 2 == 1
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
-        first = next((i for i, t in enumerate(self.tokens) if t.end > start), len(self.tokens))
-        last = next((i for i, t in enumerate(self.tokens) if t.start >= end), len(self.tokens))
+        """Return the tokens [first, last) that overlap the characters [start, end)."""
+        if self._starts is None or self._ends is None:
+            # Token ends rise with their starts, except for the extra tokens a hashtag adds
+            # inside itself; a running maximum keeps the list sorted for bisect.
+            ends, top = [], -1
+            for t in self.tokens:
+                top = max(top, t.end)
+                ends.append(top)
+            self._starts, self._ends = [t.start for t in self.tokens], ends
+        first = bisect_right(self._ends, start)
+        last = bisect_left(self._starts, end, lo=first)
         return first, max(first + 1, last)
 
 
@@ -559,12 +580,22 @@ def risk_score(findings: Iterable[Finding]) -> int:
 
 
 def _strongest(findings: list[Finding]) -> list[Finding]:
-    """Among overlapping findings of one category keep the highest level (first on ties)."""
+    """Among overlapping findings of one category keep the highest level (first on ties).
+
+    Findings are taken strongest first; each category keeps a sorted list of the spans it
+    holds, so checking a finding for overlap is a bisect, not a pass over all kept findings.
+    """
     ordered = sorted(findings, key=lambda f: (-f.level, f.start))
     kept: list[Finding] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     for f in ordered:
-        if not any(k.category == f.category and k.start < f.end and f.start < k.end for k in kept):
-            kept.append(f)
+        held = spans.setdefault(f.category, [])
+        i = bisect_left(held, (f.start, f.start))
+        # Kept spans of one category never overlap, so only the neighbours can touch this one
+        if (i > 0 and held[i - 1][1] > f.start) or (i < len(held) and held[i][0] < f.end):
+            continue
+        held.insert(i, (f.start, f.end))
+        kept.append(f)
     return kept
 
 

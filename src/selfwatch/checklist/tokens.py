@@ -60,12 +60,28 @@ class Token(NamedTuple):
     hashtag: bool = False
 
 
+MAX_SENTENCE = 400
+"""Characters after which a run-on sentence is cut at the next space: every check that looks at
+a sentence as context then costs a bounded amount, so scoring stays linear in text length."""
+
+
 def sentence_bounds(text: str) -> list[int]:
     """Return the end offsets of the sentences of ``text`` (the last is ``len(text)``)."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     if not ends or ends[-1] != len(text):
         ends.append(len(text))
-    return ends
+    start = 0
+    out: list[int] = []
+    for end in ends:
+        while end - start > MAX_SENTENCE:
+            cut = text.find(" ", start + MAX_SENTENCE, end)
+            if cut < 0:
+                break
+            out.append(cut + 1)
+            start = cut + 1
+        out.append(end)
+        start = end
+    return out
 
 
 def tokenize(text: str) -> list[Token]:
