@@ -314,11 +314,22 @@ def _with_original(finding: Finding, text: str, moved: _Moved) -> Finding:
     """Point ``finding`` at the characters of ``text`` it was found in, as written."""
     from dataclasses import replace
 
-    start = moved.get(finding.start, (finding.start, 0))[0]
-    end = moved.get(finding.end - 1, (0, finding.end))[1]
+    def original(a: int, b: int) -> tuple[int, int]:
+        return moved.get(a, (a, 0))[0], moved.get(b - 1, (0, b))[1]
+
+    start, end = original(finding.start, finding.end)
+    spans = tuple(original(a, b) for a, b in finding.spans)
     # A decoded word never spans lines, so the line stays and the column moves with the start
     col = finding.col + start - finding.start
-    return replace(finding, start=start, end=end, col=col, matched=text[start:end])
+    return replace(
+        finding,
+        start=start,
+        end=end,
+        col=col,
+        matched=text[start:end],
+        spans=spans,
+        words=tuple(text[a:b] for a, b in spans),
+    )
 
 
 def read_inputs(paths: Iterable[str], stdin_text: str | None = None) -> list[tuple[str, str]]:

@@ -30,7 +30,10 @@ from .engine import Engine, default_engine
 from .load import builtin_rule_files
 
 FORMAT = "1"
-_SOURCES = ("engine.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "../model.py")
+_SOURCES = (
+    "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "../model.py",
+    "data/english_words.txt",
+)  # fmt: skip
 
 
 def cache_dir() -> Path:
