@@ -531,7 +531,8 @@ class _Glued:
             if r.category == "hate" and r.target
             for t in r.terms
         )
-        words = singles((*concepts.get("person_noun", ()), *concepts.get("compound_glue", ())))
+        glue = {t for t in concepts.get("compound_glue", ()) if t.isalpha()}  # "i", "a" too
+        words = singles(concepts.get("person_noun", ())) | glue
         return cls(frozenset(groups), frozenset(hostile), frozenset(words))
 
     def splits(self, word: str) -> list[str]:
