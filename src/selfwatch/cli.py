@@ -257,11 +257,15 @@ def check(opts: Options, profile: str | None, as_json: bool) -> None:
     from .output import post_table, stored_dict, terminal_safe
     from .watch import open_store, run_cycle
 
+    def waiting(pid: int | None) -> None:
+        who = f"PID {pid}" if pid else "PID unknown"
+        click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
+
     config = opts.config(required=True)
     everything = []
     with open_store() as store:
         for person in _profiles(config, profile):
-            report = run_cycle(config, person, store, now=_now())
+            report = run_cycle(config, person, store, now=_now(), on_wait=waiting)
             new = sorted(report.new, key=lambda sp: (-sp.verdict.score, sp.id))
             everything.extend(new)
             for failed in report.errors:
