@@ -86,6 +86,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 @click.option("--explain", is_flag=True, default=None, help="Add why and a suggestion.")
 @click.option("--profile", help="Use this profile's employers, codenames and contacts.")
 @click.option("--threshold", type=click.IntRange(0, 100), help="Score at which a file is flagged.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    help="Refuse files larger than this (default: [lint] max_bytes, 2000000).",
+)
 @click.pass_obj
 def lint(
     opts: Options,
@@ -95,6 +100,7 @@ def lint(
     explain: bool | None,
     profile: str | None,
     threshold: int | None,
+    max_bytes: int | None,
 ) -> None:
     """Check drafts before you post them; PATH may be a file or - for stdin.
 
@@ -120,9 +126,12 @@ def lint(
     checklist = config.checklist
     if threshold is not None:
         checklist = replace(checklist, threshold=threshold)
+    limit = max_bytes or settings.max_bytes
+    # Read at most one byte past the limit: enough to refuse a huge pipe without holding it.
+    stdin = sys.stdin.buffer.read(limit + 1) if "-" in paths else None
+    inputs = read_inputs(paths, stdin, max_bytes=limit)
     engine = cached_engine(person, checklist)
-    stdin = sys.stdin.read() if "-" in paths else None
-    reports = [lint_document(engine, p, t) for p, t in read_inputs(paths, stdin)]
+    reports = [lint_document(engine, p, t) for p, t in inputs]
     if (fmt or settings.format) == "json":
         click.echo(json_report(reports))
     else:

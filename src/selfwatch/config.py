@@ -39,6 +39,8 @@ class LintSettings:
     format: str = "text"
     profile: str | None = None
     explain: bool = False
+    max_bytes: int = 2_000_000
+    """The largest file (or standard input) ``lint`` reads."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {"smtp": _smt
 
 TOP_KEYS = ("lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report")
 
-LINT_KEYS = ("fail_on", "format", "profile", "explain")
+LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
 CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
 CATEGORY_KEYS = ("enabled", "level", "terms")
 RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
@@ -294,6 +296,7 @@ def _lint(v: _Validator, table: Any) -> LintSettings:
         format=fmt,
         profile=v.typed(table, "lint", "profile", str, None),
         explain=v.typed(table, "lint", "explain", bool, False),
+        max_bytes=v.positive(table, "lint", "max_bytes", LintSettings.max_bytes),
     )
 
 
