@@ -21,8 +21,17 @@ from .config import Config, state_dir
 from .digest import linted_text
 from .engine import Engine
 from .errors import StoreError
-from .match import identify
-from .model import SCORE_LIMIT, FeedSpec, FeedState, FetchResult, Post, Profile, Verdict
+from .match import Feedback, identify
+from .model import (
+    SCORE_LIMIT,
+    FeedSpec,
+    FeedState,
+    FetchResult,
+    Identity,
+    Post,
+    Profile,
+    Verdict,
+)
 from .sources import feeds_for
 from .store import Store, StoredPost
 
@@ -125,7 +134,7 @@ def run_cycle(
             scored = [
                 (
                     post,
-                    identify(post, profile, own=spec.own, feedback=feedback),
+                    _identify(post, profile, spec, feedback),
                     score(engine, post),
                 )
                 for post in result.posts
@@ -144,6 +153,13 @@ def run_cycle(
             f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
         )
     return report
+
+
+def _identify(post: Post, profile: Profile, spec: FeedSpec, feedback: Feedback) -> Identity:
+    """Decide who ``post`` is about from the part of it the checklist reads, too."""
+    if len(post.text) > SCORE_LIMIT:
+        post = replace(post, text=post.text[:SCORE_LIMIT])
+    return identify(post, profile, own=spec.own, feedback=feedback)
 
 
 POLL_LOCK = "poll.lock"
