@@ -416,6 +416,9 @@ class Store:
         self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may undo the
+        # last transactions, whole (a feed's posts with its validators), and corrupts nothing.
+        self._db.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
 
     def _busy_message(self) -> str:
@@ -511,19 +514,34 @@ class Store:
 
         A moved feed is found by its old URL too; its state's ``url`` is where to fetch now.
         """
+        by_url: dict[str, sqlite3.Row] = {}
+        by_configured: dict[str, sqlite3.Row] = {}
+        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        for row in rows:  # one query for the whole profile, matched as _feed_row does
+            by_url.setdefault(row["url"], row)
+            by_configured.setdefault(row["configured_url"], row)
         states = {}
         for url in urls:
-            row = self._feed_row(profile, url)
-            states[url] = _state(row) if row is not None else FeedState(url=url)
+            found = by_url.get(url) or by_configured.get(url)
+            states[url] = _state(found) if found is not None else FeedState(url=url)
         return states
+
+    def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
+        """Return which of ``post_ids`` are already recorded for ``profile``."""
+        return self._existing(
+            "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+            (profile,),
+            post_ids,
+        )
 
     def save_feed_state(self, profile: str, spec: FeedSpec, state: FeedState) -> None:
         """Store what ``spec``'s last poll left; a ``state.url`` other than the row's is a move."""
         with self.transaction():
-            feed_id = self._feed_id(profile, spec.url)
-            current = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-            if state.url and state.url != current["url"]:
-                self.move_feed(profile, current["url"], state.url)
+            row = self._feed_row(profile, spec.url)
+            feed_id = int(row["id"]) if row is not None else self._feed_id(profile, spec.url)
+            current = row["url"] if row is not None else spec.url
+            if state.url and state.url != current:
+                self.move_feed(profile, current, state.url)
             self._db.execute(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
                     last_success = ?, last_error = ?, last_error_at = ?, failures = ?,
@@ -626,11 +644,14 @@ class Store:
         items: Sequence[tuple[Post, Identity, Verdict]],
         feed_url: str,
         seen_at: datetime,
+        *,
+        also_found: Collection[str] = (),
     ) -> list[StoredPost]:
         """Store one feed's posts for ``profile`` in a few statements; return those new for it.
 
         Does what ``record_post`` does for each item, batched: one poll of a feed costs a
-        handful of statements, not five per post.
+        handful of statements, not five per post. ``also_found`` are ids of posts the profile
+        already has that this feed found too: they are only linked to the feed.
         """
         seen = _ts(seen_at)
         unique: dict[str, tuple[Post, Identity, Verdict]] = {}
@@ -656,7 +677,7 @@ class Store:
                 self._db.executemany(
                     "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
                     "VALUES (?, ?, ?)",
-                    [(post_id, feed_id, seen) for post_id in ids],
+                    [(post_id, feed_id, seen) for post_id in (*ids, *also_found)],
                 )
             fresh = [item for item in items if item[0].id not in known_here]
             self._db.executemany(

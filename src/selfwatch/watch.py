@@ -122,37 +122,74 @@ def run_cycle(
         feedback = store.feedback(profile.key)
         outcomes: dict[str, FeedOutcome] = {s.url: FeedOutcome(s, None) for s in specs}
         new: list[StoredPost] = []
-        polled = 0
+        # Feeds that brought no posts (304s, errors) only update their state: those updates are
+        # written in batches, since losing one to a crash costs nothing but a repeated poll.
+        quiet: list[tuple[FeedSpec, FeedState]] = []
         for result in stream_all(jobs, config.fetch, now=now, transport=transport):
-            polled += 1
             spec, state = by_url[result.url]
             fresh = next_state(state, result, now)
             if result.moved_to:
                 fresh = replace(fresh, url=result.moved_to)
-            # The CPU work happens before the write lock is taken, so readers and other
-            # writers wait only for the insert itself.
-            scored = [
-                (
-                    post,
-                    _identify(post, profile, spec, feedback),
-                    score(engine, post),
-                )
-                for post in result.posts
-            ]
-            with store.transaction():
-                added = store.record_posts(profile.key, scored, spec.url, now)
-                store.save_feed_state(profile.key, spec, fresh)
+            added: list[StoredPost] = []
+            if result.posts:
+                added = _store_feed(store, profile, spec, fresh, result, engine, feedback, now)
+            else:
+                quiet.append((spec, fresh))
+                if len(quiet) >= STATE_BATCH:
+                    _save_states(store, profile, quiet)
             new.extend(added)
             outcomes[spec.url] = FeedOutcome(spec, result, len(added), fresh)
         report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
-        store.log_event(
-            profile.key,
-            "poll",
-            now,
-            f"{polled} feed(s) polled, {len(report.errors)} failed, {len(new)} new "
-            f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
-        )
+        with store.transaction():
+            _save_states(store, profile, quiet)
+            store.log_event(
+                profile.key,
+                "poll",
+                now,
+                f"{sum(1 for f in report.feeds if f.result)} feed(s) polled, "
+                f"{len(report.errors)} failed, {len(new)} new "
+                f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
+            )
     return report
+
+
+STATE_BATCH = 50
+"""Feed states without posts written per transaction."""
+
+
+def _store_feed(
+    store: Store,
+    profile: Profile,
+    spec: FeedSpec,
+    fresh: FeedState,
+    result: FetchResult,
+    engine: Engine,
+    feedback: Feedback,
+    now: datetime,
+) -> list[StoredPost]:
+    """Score the posts of one feed that are new to the profile, and store them with its state.
+
+    Posts the profile already has are only linked to the feed, never decided or scored again.
+    The CPU work happens before the write lock is taken, so other processes wait only for the
+    inserts themselves.
+    """
+    known = store.known_posts(profile.key, [p.id for p in result.posts])
+    scored = [
+        (post, _identify(post, profile, spec, feedback), score(engine, post))
+        for post in result.posts
+        if post.id not in known
+    ]
+    with store.transaction():
+        added = store.record_posts(profile.key, scored, spec.url, now, also_found=known)
+        store.save_feed_state(profile.key, spec, fresh)
+    return added
+
+
+def _save_states(store: Store, profile: Profile, quiet: list[tuple[FeedSpec, FeedState]]) -> None:
+    with store.transaction():
+        for spec, state in quiet:
+            store.save_feed_state(profile.key, spec, state)
+    quiet.clear()
 
 
 def _identify(post: Post, profile: Profile, spec: FeedSpec, feedback: Feedback) -> Identity:
