@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from feedserver import FeedServer, Route, fixture
 
-from selfwatch.cache import cached_engine
+from selfwatch.checklist import cached_engine
 from selfwatch.cli import cli
 from selfwatch.config import Config
 from selfwatch.errors import StoreError

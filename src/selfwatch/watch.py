@@ -16,10 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import cached_engine
+from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .digest import linted_text
-from .engine import Engine
 from .errors import StoreError
 from .match import Feedback, identify
 from .model import (
