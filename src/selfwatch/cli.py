@@ -22,9 +22,6 @@ import click
 
 from .errors import SelfwatchError
 
-PROGRESS_MIN = 5000
-"""Archives with at least this many posts print progress while they are audited."""
-
 
 class _Failure(click.ClickException):
     """A domain error on its way out: ``Error: <message>`` and the error's exit code."""
@@ -597,14 +594,14 @@ def audit(
     """
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
-    from .checklist import default_engine
+    from .checklist import cached_engine
     from .watch import open_store
 
     if out is not None and fmt == "text":
         raise click.UsageError("--out needs --format csv or --format json")
     config = opts.config(required=True)
     person = config.profile(profile)
-    engine = default_engine(person, config.checklist)
+    engine = cached_engine(person, config.checklist)
     with open_store() as store:
         result = run_audit(
             list(paths),
@@ -625,15 +622,20 @@ def audit(
         click.echo(text, nl=fmt == "json")
 
 
-def _progress_printer() -> Callable[[int, int], None]:
+def _progress_printer() -> Callable[[int, bool], None]:
     """Return a progress callback for long audits: one line on stderr per stored batch."""
     started = time.monotonic()
+    spoke = False
 
-    def progress(done: int, total: int) -> None:
-        # Small archives finish at once; only say something when there is a wait.
-        if total >= PROGRESS_MIN:
-            rate = done / max(time.monotonic() - started, 1e-9)
-            click.echo(f"audited {done:,} of {total:,} posts ({rate:,.0f}/s)", err=True)
+    def progress(done: int, final: bool) -> None:
+        nonlocal spoke
+        # Small archives finish in one batch, at once: only say something when there is a wait.
+        if final and not spoke:
+            return
+        spoke = True
+        rate = done / max(time.monotonic() - started, 1e-9)
+        total = " in all" if final else " so far"
+        click.echo(f"audited {done:,} posts{total} ({rate:,.0f}/s)", err=True)
 
     return progress
 
