@@ -22,7 +22,7 @@ LAYERS = {
     "model": 0, "errors": 0,
     "text": 1, "lexicon": 1, "checklist": 1, "engine": 1, "classifier": 1, "match": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
-    "archive": 1, "prefilter": 1,
+    "archive": 1, "prefilter": 1, "evidence": 1,
     "config": 2, "store": 2, "fetch": 2, "mailer": 2, "cache": 2,
     "watch": 3, "agent": 3, "demo": 3, "audit": 3, "triage": 3, "deliver": 3, "output": 3,
     "wizard": 3,

@@ -667,9 +667,12 @@ class ProfileStatus:
     """How the next digest comes when there is no time (realtime, baseline), or that it is due."""
     pending: int
     flagged: int
+    """Open flags among the pending posts."""
     last_error: tuple[datetime, str] | None
     """The newest failed send after the newest delivered digest."""
     feeds: FeedsSummary
+    open_flags: int = 0
+    """Every open flag of the profile, delivered or not (``model.is_open_flag``)."""
 
 
 def status(config: Config, store: Store, now: datetime) -> list[ProfileStatus]:
@@ -703,9 +706,10 @@ def _profile_status(profile: Profile, store: Store, now: datetime) -> ProfileSta
         next_digest=next_at,
         next_note=note,
         pending=len(pending),
-        flagged=sum(1 for sp in pending if sp.verdict.flagged),
+        flagged=sum(1 for sp in pending if sp.open_flag),
         last_error=error,
         feeds=_feeds_summary(profile, store),
+        open_flags=store.open_flags(profile.key),
     )
 
 
@@ -759,6 +763,7 @@ def _status_lines(s: ProfileStatus) -> list[str]:
         f"  last digest:  {at(s.last_digest, str)}",
         f"  next digest:  {_next(s)}",
         f"  pending:      {s.pending} post(s), {s.flagged} flagged",
+        f"  open flags:   {s.open_flags} open flag(s) (flagged, neither acked nor ignored)",
     ]
     if s.last_error:
         lines.append(f"  last error:   {at(s.last_error, terminal_safe)}")

@@ -418,14 +418,25 @@ def me(opts: Options, post_id: str, profile: str | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write HTML, text and .eml files to DIR.",
 )
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="With --all: show times in this zone (default: [coach] timezone, else UTC).",
+)
 @click.pass_obj
 def digest(
-    opts: Options, profile: str | None, all_clients: bool, mode: str, directory: Path | None
+    opts: Options,
+    profile: str | None,
+    all_clients: bool,
+    mode: str,
+    directory: Path | None,
+    timezone: str | None,
 ) -> None:
     """Build the digest of everything new since the last one: preview, send or write it.
 
     --send and --to-file mark the posts delivered (only once the mail server accepted the
-    message); --preview changes nothing.
+    message); --preview changes nothing. The coach's combined digest (--all) keeps its own
+    record of what it delivered, so the clients still get their own digests.
 
     \b
     Examples:
@@ -438,6 +449,10 @@ def digest(
     from .output import terminal_safe
     from .watch import open_store
 
+    if timezone is not None and not all_clients:
+        raise click.UsageError("--timezone needs --all (a client's digest uses their timezone)")
+    if timezone is not None and not _known_zone(timezone):
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="'--timezone'")
     if directory is not None:
         mode = "files"
         directory.mkdir(parents=True, exist_ok=True)
@@ -446,7 +461,13 @@ def digest(
     now = _now()
     with open_store() as store:
         if all_clients:
-            whole = deliver_combined(config, people, store, now=now, mode=mode, directory=directory)  # type: ignore[arg-type]
+            whole = deliver_combined(
+                config, people, store, now=now, mode=mode, directory=directory,  # type: ignore[arg-type]
+                timezone=timezone,
+            )  # fmt: skip
+            if whole.skipped:
+                click.echo(f"coach: {whole.skipped}; no digest")
+                return
             _report_digest(mode, terminal_safe(whole.digest.subject), whole.text, whole.paths)
             return
         for person in people:
@@ -462,6 +483,16 @@ def digest(
                 click.echo(f"{person.key}: {done.skipped}; no digest")
                 continue
             _report_digest(mode, terminal_safe(done.subject), "", done.paths)
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _report_digest(mode: str, subject: str, text: str, paths: tuple[Path, ...]) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .lint import FileReport
 from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
+from .sources import configured_only
 from .text import visible_controls
 
 if TYPE_CHECKING:
@@ -200,8 +201,8 @@ def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
     lines = [f"{'profile':16} {'name':24} {'last check':16} {'open flags':>10}  feeds"]
     for p in profiles:
         last = store.last_event(p.key, "poll")
-        open_flags = len(store.posts(p.key, flagged=True, status="new", confidence=("me", "maybe")))
-        health = store.feed_health(p.key)
+        open_flags = store.open_flags(p.key)
+        health = configured_only(p, store.feed_health(p.key))
         failing = sum(1 for h in health if h.state.failures and not h.state.disabled)
         disabled = sum(1 for h in health if h.state.disabled)
         feeds = f"{len(health) - failing - disabled} ok, {failing} failing, {disabled} disabled"

@@ -37,9 +37,8 @@ import jinja2
 from markupsafe import Markup
 
 from .actions import Action, Sentiment, suggest_action
-from .digest import (
-    environment,
-)
+from .digest import environment, post_commands, short_id
+from .evidence import RuleHits, group_findings
 from .match import Feedback
 from .model import (
     CATEGORIES,
@@ -51,8 +50,9 @@ from .model import (
     Post,
     Profile,
     Verdict,
+    is_open_flag,
 )
-from .sources import ARCHIVE, feed_label
+from .sources import ARCHIVE, configured_only, feed_label
 
 TEMPLATE = "report.html.j2"
 BANDS: tuple[tuple[int, str], ...] = ((70, "high"), (40, "moderate"), (0, "low"))
@@ -118,11 +118,33 @@ class ReportItem:
     status: str
     action: Action | None
     """What to do; None for posts that are not about the person."""
+    commands: tuple[str, ...] = ()
+    """``selfwatch`` commands that act on the post (ack, ignore, notme, me)."""
 
     @property
     def handled(self) -> bool:
         """Return True when the person has acknowledged the post."""
         return self.status == "acked"
+
+    @property
+    def open_flag(self) -> bool:
+        """Return True for an open flag (``model.is_open_flag``)."""
+        return is_open_flag(self.verdict.flagged, self.status, self.identity.confidence)
+
+    @property
+    def short_id(self) -> str:
+        """Return the post's short id."""
+        return short_id(self.post.id)
+
+    @property
+    def risk_hits(self) -> tuple[RuleHits, ...]:
+        """Return the risk findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.risks)
+
+    @property
+    def good_hits(self) -> tuple[RuleHits, ...]:
+        """Return the good findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.good)
 
     @property
     def worst_level(self) -> Level | None:
@@ -206,6 +228,11 @@ class Report:
         """Return how many flagged posts are marked handled."""
         return sum(1 for item in self.flagged if item.handled)
 
+    @property
+    def open_flags(self) -> int:
+        """Return how many flagged posts are open flags (the count the digest and status use)."""
+        return sum(1 for item in self.flagged if item.open_flag)
+
 
 def build_report(
     profile: Profile,
@@ -277,7 +304,14 @@ def _item(
 ) -> ReportItem:
     action = suggest_action(p.post, p.identity, p.verdict, sentiment=sentiment) if act else None
     sources = tuple(labels.get(u) or feed_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
-    return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action)
+    if act:
+        commands = post_commands(
+            p.post.id, p.identity, flagged=p.verdict.flagged, handled=p.status == "acked",
+            profile=p.profile,
+        )  # fmt: skip
+    else:  # marked "not me": the way back is "me"
+        commands = (f"selfwatch me {short_id(p.post.id)} --profile {p.profile}",)
+    return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action, commands)
 
 
 def _count(n: int, noun: str) -> str:
@@ -449,5 +483,5 @@ def report_from_store(
     posts = store.posts(profile.key)
     marked = store.feedback(profile.key).not_me_posts
     not_me = [p for p in posts if p.post.id in marked]
-    health = store.feed_health(profile.key)
+    health = configured_only(profile, store.feed_health(profile.key))
     return build_report(profile, posts, health, not_me, archives, now=now, sentiment=sentiment)
