@@ -224,3 +224,22 @@ def test_a_long_subject_starts_on_the_subject_line_and_parts_stay_short() -> Non
     body = raw[raw.index("\n\n") :].splitlines()
     # The quoted-printable parts keep their short lines (the limit applies to headers only).
     assert max(len(line) for line in body if not line.startswith("Content-Type:")) <= 78
+
+
+def test_the_open_flag_count_in_sql_matches_the_one_definition(tmp_path) -> None:
+    from itertools import product
+
+    from selfwatch.model import Identity, Post, Verdict
+
+    with open_store(tmp_path / "s.db") as store:
+        combos = list(
+            product((True, False), ("new", "acked", "ignored"), ("me", "maybe", "not_me"))
+        )
+        for n, (flagged, status, confidence) in enumerate(combos):
+            post = Post(id=f"p{n:02d}", url=f"https://example.com/{n}", title="t", text="x")
+            identity = Identity(confidence, "subject", "")  # type: ignore[arg-type]
+            store.record_post("jane", post, "", identity, Verdict(70, flagged, ()), NOW)
+            if status != "new":
+                store.set_status("jane", post.id, status)  # type: ignore[arg-type]
+        posts = store.posts("jane")
+        assert store.open_flags("jane") == sum(sp.open_flag for sp in posts) == 2

@@ -90,7 +90,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_the_readme_lint_example_matches_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    block = README.split("You will see one line per finding, then a summary:", 1)[1]
+    block = README.split("You will see one line per rule that fired", 1)[1]
     shown = block.split("```text\n", 1)[1].split("```", 1)[0].strip().splitlines()
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, ["lint", "examples/draft.md"])

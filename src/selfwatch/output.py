@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .evidence import RuleHits, group_findings
 from .lint import FileReport
 from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
 from .sources import configured_only
@@ -34,11 +35,33 @@ def finding_line(path: str, f: Finding, *, explain: bool = False) -> str:
     return f"{head}\n    why: {terminal_safe(f.why)}\n    suggestion: {terminal_safe(f.suggestion)}"
 
 
+def rule_line(path: str, hits: RuleHits, *, explain: bool = False) -> str:
+    """Return one line for a rule's findings in a file: the first position, every match once.
+
+    ``path:line:col: level category.rule: message ['first', 'second' (12:5)]``, where each
+    match after the first carries its own ``line:col``.
+    """
+    first = hits.first
+    words = [repr(terminal_safe(first.matched))]
+    words += [f"{terminal_safe(f.matched)!r} ({f.line}:{f.col})" for f in hits.findings[1:]]
+    head = (
+        f"{terminal_safe(path)}:{first.line}:{first.col}: {hits.level.label} {hits.rule}: "
+        f"{hits.message} [{', '.join(words)}]"
+    )
+    if not explain:
+        return head
+    whys = "".join(f"\n    why: {terminal_safe(why)}" for why in hits.whys)
+    return f"{head}{whys}\n    suggestion: {terminal_safe(hits.suggestion)}"
+
+
 def text_report(reports: Sequence[FileReport], *, explain: bool = False) -> str:
-    """Return the human-readable lint output for several files, with a summary line."""
+    """Return the human-readable lint output for several files, with a summary line.
+
+    Each rule that fired in a file gives one line, listing every span it matched.
+    """
     lines: list[str] = []
     for r in reports:
-        lines.extend(finding_line(r.path, f, explain=explain) for f in r.findings)
+        lines.extend(rule_line(r.path, h, explain=explain) for h in group_findings(r.findings))
     risky = sum(1 for r in reports for f in r.findings if f.is_risk)
     good = sum(1 for r in reports for f in r.findings if not f.is_risk)
     flagged = sum(1 for r in reports if r.flagged)
@@ -137,11 +160,12 @@ def post_detail(sp: StoredPost) -> str:
     if v.findings:
         lines.append("")
         lines.append("findings:")
-    for f in v.findings:
-        lines.append(f"  {f.level.label:7} {f.rule}: {terminal_safe(f.matched)!r}")
-        lines.append(f"          {f.message}")
-        lines.append(f"          why: {terminal_safe(f.why)}")
-        lines.append(f"          suggestion: {f.suggestion}")
+    for h in group_findings(v.findings):
+        words = ", ".join(repr(terminal_safe(word)) for word in h.matched)
+        lines.append(f"  {h.level.label:7} {h.rule}: {words}")
+        lines.append(f"          {h.message}")
+        lines.extend(f"          why: {terminal_safe(why)}" for why in h.whys)
+        lines.append(f"          suggestion: {h.suggestion}")
     return "\n".join(lines)
 
 
