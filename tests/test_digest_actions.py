@@ -243,3 +243,20 @@ def test_the_open_flag_count_in_sql_matches_the_one_definition(tmp_path) -> None
                 store.set_status("jane", post.id, status)  # type: ignore[arg-type]
         posts = store.posts("jane")
         assert store.open_flags("jane") == sum(sp.open_flag for sp in posts) == 2
+
+
+def test_run_once_prints_its_round_once(feed_server, smtp, tmp_path) -> None:
+    url = feed_server.add("/me.rss", Route(body=RANT % b""))
+    config = write_config(tmp_path, [url], smtp.port)
+    result = CliRunner().invoke(cli, ["--config", config, "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "jane: 1 feed(s) polled, 0 failed, 1 new (1 flagged)" in result.stdout
+    assert "feed(s) polled" not in result.stderr  # the log on stderr keeps to problems
+    assert result.output.count("jane: 1 feed(s) polled") == 1
+
+
+def test_an_unknown_profile_lists_the_profiles_there_are(tmp_path) -> None:
+    config = write_config(tmp_path, [], 25)
+    result = CliRunner().invoke(cli, ["--config", config, "check", "--profile", "nosuch"])
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("no profile named 'nosuch'; profiles: jane, sam")

@@ -561,8 +561,12 @@ def stop_on_signals(agent: Agent) -> Iterator[None]:
 
 
 @contextmanager
-def agent_logging(settings: AgentSettings) -> Iterator[logging.Handler]:
-    """Send selfwatch's log records to ``log_file`` (or stderr) at ``log_level`` meanwhile."""
+def agent_logging(settings: AgentSettings, *, once: bool = False) -> Iterator[logging.Handler]:
+    """Send selfwatch's log records to ``log_file`` (or stderr) at ``log_level`` meanwhile.
+
+    With ``once`` and no log file, stderr gets warnings and errors only: ``run --once`` prints
+    its round on stdout, and cron mails (or a ``>> cron.log 2>&1``) would get it twice.
+    """
     handler: logging.Handler
     if settings.log_file:
         path = Path(settings.log_file).expanduser()
@@ -573,6 +577,8 @@ def agent_logging(settings: AgentSettings) -> Iterator[logging.Handler]:
             raise ConfigError(f"agent.log_file: cannot open {path}: {exc}") from None
     else:
         handler = logging.StreamHandler(sys.stderr)
+        if once:
+            handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("selfwatch")
     old_level = logger.level
@@ -612,7 +618,7 @@ def run_agent(
     holds the lock.
     """
     check_ready(config)
-    with agent_logging(config.agent), AgentLock(lock or lock_path()):
+    with agent_logging(config.agent, once=once), AgentLock(lock or lock_path()):
         agent = Agent(config, store, clock=clock, transport=transport, env=env)
         with stop_on_signals(agent):
             log.info("agent started (PID %d, %d profile(s))", os.getpid(), len(config.profiles))
