@@ -102,9 +102,9 @@ class Config:
         for p in self.profiles:
             if p.key == key:
                 return p
-        keys = [p.key for p in self.profiles]
-        known = f"; profiles: {', '.join(keys)}" if keys else "; no [[profiles]] configured"
-        raise ConfigError(f"no profile named {key!r}{did_you_mean(key, keys)}{known}", where)
+        names = [p.key for p in self.profiles]
+        known = f"; profiles: {', '.join(names)}" if names else "; no [[profiles]] configured"
+        raise ConfigError(f"no profile named {key!r}{did_you_mean(key, names)}{known}", where)
 
 
 def user_config_path() -> Path:
