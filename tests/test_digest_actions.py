@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -260,3 +261,31 @@ def test_an_unknown_profile_lists_the_profiles_there_are(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["--config", config, "check", "--profile", "nosuch"])
     assert result.exit_code == 2
     assert result.output.strip().endswith("no profile named 'nosuch'; profiles: jane, sam")
+
+
+def test_the_html_digest_renders_in_chromium_with_copyable_commands(tmp_path) -> None:
+    from browser import INSTALL_HINT, Chromium, find_chromium
+    from test_digest import PROFILE, sample_digest
+
+    from selfwatch.digest import build_digest, combine, render_html
+
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip(INSTALL_HINT)
+    browser = Chromium(executable, tmp_path / "browser", timeout=30)
+    jane = sample_digest()
+    sam = build_digest(
+        replace(PROFILE, key="sam", name="Sam Lee", feeds=()), [], [], now=jane.generated_at
+    )
+    for name, digest in (("one", jane), ("coach", combine([jane, sam], now=jane.generated_at))):
+        page = tmp_path / f"{name}.html"
+        page.write_text(render_html(digest), encoding="utf-8")
+        shot = browser.capture(
+            page, tmp_path / f"{name}.png", tmp_path / f"{name}.pdf", (700, 1400)
+        )
+        assert shot.png.startswith(b"\x89PNG") and len(shot.png) > 30_000
+        commands = re.findall(r"<code [^>]*user-select:all[^>]*>(selfwatch [^<]+)</code>", shot.dom)
+        assert "selfwatch ack m1" in commands or "selfwatch ack m1 --profile jane" in commands
+        assert len(commands) >= len(jane.items)
+        if name == "coach":
+            assert 'class="clients"' in shot.dom and "Sam Lee" in shot.dom
