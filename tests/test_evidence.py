@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from click.testing import CliRunner
@@ -79,9 +80,19 @@ def test_show_lists_each_rule_once():
 
 
 def test_lint_prints_one_line_per_rule_with_every_position():
-    result = CliRunner().invoke(cli, ["lint", "-"], input="Damn. Damn this, damn it all.\n")
+    # Two sentences: two findings (one per reason per sentence), one line, every span once;
+    # each further finding's first span carries its own line:col.
+    text = "Shit.\nShit this, shit it all.\n"
+    result = CliRunner().invoke(cli, ["lint", "-"], input=text)
     (line,) = [ln for ln in result.output.splitlines() if "profanity.obscene" in ln]
     assert line.startswith("-:1:1: warning profanity.obscene: ")
-    assert line.endswith("['Damn', 'Damn' (1:7), 'damn' (1:18)]")
-    as_json = CliRunner().invoke(cli, ["lint", "--format", "json", "-"], input="Damn. Damn it.\n")
+    assert line.endswith("['Shit', 'Shit' (2:1), 'shit']")
+    as_json = CliRunner().invoke(cli, ["lint", "--format", "json", "-"], input=text)
     assert as_json.output.count('"rule": "profanity.obscene"') == 2  # JSON stays per finding
+
+
+def test_a_finding_with_several_spans_is_listed_span_by_span():
+    several = replace(FINDINGS[0], spans=((2, 6), (8, 12)), words=("Damn", "Damn"))
+    (hits,) = group_findings([several, FINDINGS[1]])  # FINDINGS[1] repeats the second span
+    assert hits.matched == ("Damn", "Damn")
+    assert [(f.start, f.line) for f in hits.findings] == [(2, 1), (8, 1)]  # a known line wins

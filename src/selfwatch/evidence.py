@@ -9,8 +9,8 @@ the findings themselves (scores and JSON output still see each one).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from .model import Finding, Level
 
@@ -67,19 +67,46 @@ class RuleHits:
         """Return each distinct explanation once, in text order."""
         return tuple(dict.fromkeys(f.why for f in self.findings if f.why))
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Return each distinct target the words are aimed at, in text order."""
+        return tuple(dict.fromkeys(f.target for f in self.findings if f.target))
+
+    @property
+    def stances(self) -> tuple[str, ...]:
+        """Return each distinct stance (asserted, negated, quoted, ...), in text order."""
+        return tuple(dict.fromkeys(f.stance for f in self.findings))
+
+
+def spans_of(finding: Finding) -> Iterator[Finding]:
+    """Yield ``finding`` once per span it matched, each with that span's offsets and words.
+
+    A finding covers every match of its reason in one sentence; the spans after the first get
+    ``line = col = 0`` (their position is known as offsets only).
+    """
+    spans = finding.spans or ((finding.start, finding.end),)
+    words = finding.words or (finding.matched,)
+    for n, (start, end) in enumerate(spans):
+        word = words[n] if n < len(words) else finding.matched
+        if n == 0:
+            yield replace(finding, start=start, end=end, matched=word, spans=(), words=())
+        else:
+            yield replace(finding, start=start, end=end, matched=word, line=0, col=0,
+                          spans=(), words=())  # fmt: skip
+
 
 def group_findings(findings: Iterable[Finding]) -> tuple[RuleHits, ...]:
     """Return ``findings`` grouped per rule, in the order each rule first appears.
 
-    Within a rule, findings on the same span (the same offsets, or the same words when a
-    finding has no offsets) are kept once, at their highest level.
+    Within a rule, every span is listed once (the same offsets, or the same words when a
+    finding has no offsets), at its highest level.
     """
     by_rule: dict[str, dict[tuple[int, int] | str, Finding]] = {}
-    for f in findings:
+    for f in (span for finding in findings for span in spans_of(finding)):
         spans = by_rule.setdefault(f.rule, {})
         key: tuple[int, int] | str = (f.start, f.end) if f.end > f.start else f.matched.casefold()
         kept = spans.get(key)
-        if kept is None or f.level > kept.level:
+        if kept is None or f.level > kept.level or (f.level == kept.level and f.line > kept.line):
             spans[key] = f
     return tuple(
         RuleHits(tuple(sorted(spans.values(), key=lambda f: (f.start, f.end))))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from .engine import risk_score
+from .checklist import risk_score
 from .errors import NotFoundError, did_you_mean
 from .store import Store, StoredPost
 
