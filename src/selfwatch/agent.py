@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from .config import AgentSettings, Config, state_dir
-from .deliver import deliver, recipients, record_silently, smtp_settings
+from .deliver import DigestSeen, deliver, recipients, record_silently, smtp_settings
 from .errors import ConfigError, MailError, SelfwatchError
 from .model import WEEKDAYS, DigestSettings, Level, Profile
 from .output import terminal_safe, when
@@ -362,7 +362,10 @@ class Agent:
     ) -> DigestOutcome | None:
         poll = polls.get(profile.key)
         settings = profile.digest
-        if self.store.last_digest(profile.key) is None:
+        last = self.store.last_digest(profile.key)
+        # Sent only if no other digest (a `digest --send` in another process) goes out first.
+        seen = DigestSeen(last.id if last else None)
+        if last is None:
             if poll is None or not poll.reached:
                 return None
             if not settings.baseline:
@@ -371,16 +374,16 @@ class Agent:
                 log.info("%s: first run: recorded %d post(s) silently", profile.key, done.items)
                 return DigestOutcome(profile.key, "silent", done.items)
             # heartbeat: the baseline goes out even when nothing exists yet, to show it works.
-            return self._send(profile, now, baseline=True, heartbeat=True)
+            return self._send(profile, now, seen, baseline=True, heartbeat=True)
         if settings.schedule == "realtime":
             if poll is None or poll.error:
                 return None
             if not realtime_due(settings, self.store.pending(profile.key)):
                 return None
-            return self._send(profile, now)
+            return self._send(profile, now, seen)
         if not self._timed_due(profile, now):
             return None
-        return self._send(profile, now, heartbeat=settings.heartbeat)
+        return self._send(profile, now, seen, heartbeat=settings.heartbeat)
 
     def _timed_due(self, profile: Profile, now: datetime) -> bool:
         if self.store.last_digest(profile.key) is None:
@@ -396,7 +399,13 @@ class Agent:
         )
 
     def _send(
-        self, profile: Profile, now: datetime, *, baseline: bool = False, heartbeat: bool = False
+        self,
+        profile: Profile,
+        now: datetime,
+        seen: DigestSeen,
+        *,
+        baseline: bool = False,
+        heartbeat: bool = False,
     ) -> DigestOutcome:
         try:
             done = deliver(
@@ -407,6 +416,7 @@ class Agent:
                 env=self.env,
                 baseline=baseline,
                 heartbeat=heartbeat,
+                seen=seen,
             )
         except MailError as exc:  # deliver recorded the digest_error; the posts stay pending
             log.error("%s: digest not delivered, posts stay pending: %s", profile.key, exc)

@@ -35,6 +35,14 @@ from .store import DigestKind, Store, StoredPost
 Mode = Literal["send", "files", "preview"]
 COACH = "coach"
 """The audience of the combined digest: its own delivery cursor, apart from each client's."""
+MEANWHILE = "another digest went out meanwhile"
+
+
+@dataclass(frozen=True)
+class DigestSeen:
+    """The newest digest a caller saw when it decided to send one (``id`` None: none yet)."""
+
+    id: int | None
 
 
 @dataclass(frozen=True)
@@ -168,11 +176,14 @@ def deliver(
     env: Mapping[str, str] | None = None,
     baseline: bool | None = None,
     heartbeat: bool = False,
+    seen: DigestSeen | None = None,
 ) -> Delivery:
     """Compose the profile's digest and deliver it; raise MailError when the send fails.
 
     An empty digest is skipped unless ``heartbeat``. ``mode="preview"`` changes nothing. The
-    send and the files hold the delivery lock (see the module docstring).
+    send and the files hold the delivery lock (see the module docstring). ``seen`` is the
+    last digest the caller saw when it decided to send (the agent): if another digest went
+    out since, nothing is sent, so a scheduled or baseline digest never follows a manual one.
     """
     if mode == "preview":
         composed = compose(config, profile, store, now=now, baseline=baseline)
@@ -181,6 +192,11 @@ def deliver(
             return Delivery(profile.key, composed.kind, 0, d.subject, skipped="nothing new")
         return Delivery(profile.key, composed.kind, len(composed.posts), d.subject)
     with store.delivering():
+        if seen is not None:
+            last = store.last_digest(profile.key)
+            if (last.id if last else None) != seen.id:
+                subject = last.subject if last else ""
+                return Delivery(profile.key, "regular", 0, subject, skipped=MEANWHILE)
         return _deliver(
             config, profile, store, now=now, mode=mode, directory=directory, env=env,
             baseline=baseline, heartbeat=heartbeat,
