@@ -21,6 +21,7 @@ from test_deliver import RANT, SECOND, write_config
 from selfwatch.cli import cli
 from selfwatch.config import load_config
 from selfwatch.deliver import deliver, deliver_combined
+from selfwatch.output import coach_line
 from selfwatch.watch import open_store, run_cycle
 
 NOW = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
@@ -148,6 +149,8 @@ def test_client_and_coach_digests_each_go_out_once_in_either_order(
         run_cycle(config, jane, store, now=NOW + timedelta(hours=1))
         for step in steps:
             step(NOW + timedelta(hours=1))
+        coach = coach_line(list(config.profiles), store)
+        assert coach.startswith("coach digest (digest --all): last 2026-03-20 09:00 UTC; 0 post")
     rcpts = [m.rcpt_tos for m in smtp.messages]
     assert rcpts.count(["coach@example.com"]) == 2
     assert rcpts.count(["jane@example.com", "coach@example.com"]) == 2

@@ -30,11 +30,9 @@ from .errors import ConfigError, MailError
 from .mailer import SmtpSettings, build_message, send, write_to_dir
 from .model import FeedSpec, Profile
 from .sources import ARCHIVE, configured_only, feed_label
-from .store import DigestKind, Store, StoredPost
+from .store import COACH, DigestKind, Store, StoredPost
 
 Mode = Literal["send", "files", "preview"]
-COACH = "coach"
-"""The audience of the combined digest: its own delivery cursor, apart from each client's."""
 MEANWHILE = "another digest went out meanwhile"
 
 

@@ -248,4 +248,24 @@ def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
             f"{terminal_safe(p.key)[:16]:16} {terminal_safe(p.name)[:24]:24} "
             f"{when(last[0] if last else None):16} {open_flags:>10}  {feeds}"
         )
-    return "\n".join(lines)
+    coach = coach_line(profiles, store)
+    return "\n".join([*lines, "", coach] if coach else lines)
+
+
+def coach_line(profiles: Sequence[Profile], store: Store) -> str:
+    """Return how the coach's combined digest (``digest --all``) stands: last sent, waiting.
+
+    Empty until a combined digest was sent (or failed) once.
+    """
+    from .store import COACH
+
+    sent = [d.created_at for p in profiles if (d := store.last_digest(p.key, audience=COACH))]
+    failed = store.last_event(COACH, "digest_error")
+    if not sent and failed is None:
+        return ""
+    waiting = sum(len(store.pending(p.key, COACH)) for p in profiles)
+    line = f"coach digest (digest --all): last {when(max(sent)) + ' UTC' if sent else 'never'}"
+    line += f"; {waiting} post(s) waiting for it"
+    if failed and (not sent or failed[0] > max(sent)):
+        line += f"; last send failed {when(failed[0])} UTC: {terminal_safe(failed[1])}"
+    return line

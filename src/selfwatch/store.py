@@ -51,6 +51,8 @@ DigestKind = Literal["regular", "baseline", "heartbeat", "silent"]
 Channel = Literal["smtp", "file", "none"]
 Order = Literal["newest", "risk"]
 BUSY_TIMEOUT_MS = 5000
+COACH = "coach"
+"""The audience of the coach's combined digest: a delivery cursor apart from each client's."""
 
 
 @dataclass(frozen=True)
