@@ -137,8 +137,11 @@ def digest_due(
 
 
 def is_urgent(post: StoredPost, level: Level) -> bool:
-    """Return True for a flagged post with a risk finding at or above ``level``."""
-    return post.verdict.flagged and any(f.level >= level for f in post.verdict.risks)
+    """Return True for an open flag with a risk finding at or above ``level``.
+
+    A post the person already acked is not urgent, even while it waits for a digest.
+    """
+    return post.open_flag and any(f.level >= level for f in post.verdict.risks)
 
 
 def realtime_due(settings: DigestSettings, pending: Sequence[StoredPost]) -> bool:
