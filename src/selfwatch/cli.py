@@ -428,14 +428,25 @@ def me(opts: Options, post_id: str, profile: str | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write HTML, text and .eml files to DIR.",
 )
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="With --all: show times in this zone (default: [coach] timezone, else UTC).",
+)
 @click.pass_obj
 def digest(
-    opts: Options, profile: str | None, all_clients: bool, mode: str, directory: Path | None
+    opts: Options,
+    profile: str | None,
+    all_clients: bool,
+    mode: str,
+    directory: Path | None,
+    timezone: str | None,
 ) -> None:
     """Build the digest of everything new since the last one: preview, send or write it.
 
     --send and --to-file mark the posts delivered (only once the mail server accepted the
-    message); --preview changes nothing.
+    message); --preview changes nothing. The coach's combined digest (--all) keeps its own
+    record of what it delivered, so the clients still get their own digests.
 
     \b
     Examples:
@@ -448,6 +459,10 @@ def digest(
     from .output import terminal_safe
     from .watch import open_store
 
+    if timezone is not None and not all_clients:
+        raise click.UsageError("--timezone needs --all (a client's digest uses their timezone)")
+    if timezone is not None and not _known_zone(timezone):
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="'--timezone'")
     if directory is not None:
         mode = "files"
         directory.mkdir(parents=True, exist_ok=True)
@@ -456,7 +471,13 @@ def digest(
     now = _now()
     with open_store() as store:
         if all_clients:
-            whole = deliver_combined(config, people, store, now=now, mode=mode, directory=directory)  # type: ignore[arg-type]
+            whole = deliver_combined(
+                config, people, store, now=now, mode=mode, directory=directory,  # type: ignore[arg-type]
+                timezone=timezone,
+            )  # fmt: skip
+            if whole.skipped:
+                click.echo(f"coach: {whole.skipped}; no digest")
+                return
             _report_digest(mode, terminal_safe(whole.digest.subject), whole.text, whole.paths)
             return
         for person in people:
@@ -472,6 +493,16 @@ def digest(
                 click.echo(f"{person.key}: {done.skipped}; no digest")
                 continue
             _report_digest(mode, terminal_safe(done.subject), "", done.paths)
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _report_digest(mode: str, subject: str, text: str, paths: tuple[Path, ...]) -> None:
@@ -550,6 +581,7 @@ def profiles(opts: Options) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--profile", help="Whose archive this is (needed when there are several).")
+@click.option("--name", help="Your name, when the config has no profile for you (or no config).")
 @click.option(
     "--format",
     "fmt",
@@ -574,6 +606,7 @@ def audit(
     opts: Options,
     paths: tuple[Path, ...],
     profile: str | None,
+    name: str | None,
     fmt: str,
     out: Path | None,
     limit: int,
@@ -586,11 +619,14 @@ def audit(
     Reddit (posts.csv, comments.csv), LinkedIn (Shares.csv, Comments.csv), or a CSV, JSON
     Lines or plain-text file of your own posts. Retweets and boosts are skipped. Every post
     is stored as yours, so it shows in history and the report; re-running adds nothing.
+    Needs no config: without one, --name says whose archive it is (else it is filed under
+    the profile "me").
 
     \b
     Examples:
       selfwatch audit ~/Downloads/twitter-2026-11-01.zip --profile jane
       selfwatch audit outbox.json posts.csv --format csv --out to-fix.csv
+      selfwatch audit tweets.js --name "Jane Doe"      # no config needed
     """
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
@@ -599,8 +635,8 @@ def audit(
 
     if out is not None and fmt == "text":
         raise click.UsageError("--out needs --format csv or --format json")
-    config = opts.config(required=True)
-    person = config.profile(profile)
+    config = opts.config()
+    person = _person(config, profile, name)
     engine = cached_engine(person, config.checklist)
     with open_store() as store:
         result = run_audit(
@@ -620,6 +656,33 @@ def audit(
     else:
         text = csv_report(result) if fmt == "csv" else json_report(result)
         click.echo(text, nl=fmt == "json")
+
+
+ANONYMOUS = "me"
+"""The profile key of an audit or report run with no config profile and no --name."""
+
+
+def _person(config: Any, key: str | None, name: str | None) -> Any:
+    """Return the profile to audit or report on: configured, from ``--name``, or anonymous.
+
+    A configured profile wins (by ``--profile``, or one whose key or name is ``--name``);
+    without profiles, ``--name "Jane Doe"`` makes one keyed ``jane-doe`` and no name at all
+    one keyed ``me``, so ``audit`` and ``report`` work on an archive alone.
+    """
+    from .config import slug
+    from .model import Profile
+
+    if key is not None or (config.profiles and name is None):
+        return config.profile(key)
+    if name is not None:
+        wanted = " ".join(name.split())
+        if not wanted:
+            raise click.BadParameter("give a name", param_hint="'--name'")
+        for p in config.profiles:
+            if wanted in (p.key, p.name):
+                return p
+        return Profile(key=slug(wanted) or ANONYMOUS, name=wanted)
+    return Profile(key=ANONYMOUS, name="Anonymous")
 
 
 def _progress_printer() -> Callable[[int, bool], None]:
@@ -642,29 +705,32 @@ def _progress_printer() -> Callable[[int, bool], None]:
 
 @cli.command()
 @click.option("--profile", help="The person to report on (needed when there are several).")
+@click.option("--name", help="The name given to 'selfwatch audit --name' (no config needed).")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     help="HTML file to write (default: selfwatch-report-PROFILE-DATE.html here).",
 )
 @click.pass_obj
-def report(opts: Options, profile: str | None, out: Path | None) -> None:
+def report(opts: Options, profile: str | None, name: str | None, out: Path | None) -> None:
     """Write a pre-screen report: one HTML page of what an employer's search would find.
 
     The overall score and what it means, charts by month and by category, every flagged post
     with its evidence and a suggested action, good news, the posts you marked not you, and the
     feeds and archives read. Self-contained: open it in any browser, or print it to PDF.
+    Needs no config after 'selfwatch audit': pass the same --name (or none, for "me").
 
     \b
     Examples:
       selfwatch report --profile jane
       selfwatch report --profile jane --out jane-report.html
+      selfwatch report --name "Jane Doe"               # after audit --name, no config
     """
     from .report import render_report, report_from_store
     from .watch import open_store
 
-    config = opts.config(required=True)
-    person = config.profile(profile)
+    config = opts.config()
+    person = _person(config, profile, name)
     now = _now()
     with open_store() as store:
         made = report_from_store(store, person, now=now)

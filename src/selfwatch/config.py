@@ -56,6 +56,16 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class CoachSettings:
+    """The coach who gets ``selfwatch digest --all``: a name for the greeting, a time zone."""
+
+    name: str = ""
+    """Shown as ``selfwatch digest for NAME's clients``; empty: the clients' names."""
+    timezone: str = "UTC"
+    """Every time in the combined digest is shown in this zone."""
+
+
+@dataclass(frozen=True)
 class AgentSettings:
     """How ``selfwatch run`` behaves."""
 
@@ -77,6 +87,7 @@ class Config:
     agent: AgentSettings = field(default_factory=AgentSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Validated sections owned by other modules, as their values (``smtp`` -> SmtpSettings)."""
+    coach: CoachSettings = field(default_factory=CoachSettings)
 
     def profile(self, key: str | None) -> Profile:
         """Return the profile ``key`` (with None, the only one); raise ConfigError if absent."""
@@ -93,8 +104,9 @@ class Config:
         for p in self.profiles:
             if p.key == key:
                 return p
-        hint = did_you_mean(key, [p.key for p in self.profiles])
-        raise ConfigError(f"no profile named {key!r}{hint}", where)
+        names = [p.key for p in self.profiles]
+        known = f"; profiles: {', '.join(names)}" if names else "; no [[profiles]] configured"
+        raise ConfigError(f"no profile named {key!r}{did_you_mean(key, names)}{known}", where)
 
 
 def user_config_path() -> Path:
@@ -151,6 +163,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     fetch = _fetch(v, raw.get("fetch", {}))
     digest = _digest(v, raw.get("digest", {}), "digest", DigestSettings())
     agent = _agent(v, raw.get("agent", {}))
+    coach = _coach(v, raw.get("coach", {}))
     profiles = _profiles(v, raw.get("profiles", []), digest, checklist)
     extra: dict[str, Any] = {}
     for name, check in EXTRA_SECTIONS.items():
@@ -158,7 +171,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
             extra[name] = check(v, raw[name], name)
     if v.problems:
         raise ConfigError(v.problems, str(path) if path else "")
-    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra)
+    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra, coach)
 
 
 def _smtp(v: _Validator, raw: Any, key: str) -> Any:
@@ -173,7 +186,10 @@ def _smtp(v: _Validator, raw: Any, key: str) -> Any:
 EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {"smtp": _smtp}
 """Sections validated by the module that owns them: ``name -> check(v, value, key) -> value``."""
 
-TOP_KEYS = ("lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report")
+TOP_KEYS = (
+    "lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report", "coach",
+)  # fmt: skip
+COACH_KEYS = ("name", "timezone")
 
 LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
 CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
@@ -460,6 +476,16 @@ def _digest(v: _Validator, table: Any, prefix: str, base: DigestSettings) -> Dig
         cc=cc,
         templates_dir=v.typed(table, prefix, "templates_dir", str, base.templates_dir),
     )
+
+
+def _coach(v: _Validator, table: Any) -> CoachSettings:
+    if not v.keys(table, "coach", COACH_KEYS):
+        return CoachSettings()
+    tz = v.typed(table, "coach", "timezone", str, "UTC")
+    if not _valid_timezone(tz):
+        v.add("coach.timezone", f"unknown time zone {tz!r} (e.g. 'Europe/Berlin')")
+        tz = "UTC"
+    return CoachSettings(name=v.typed(table, "coach", "name", str, ""), timezone=tz)
 
 
 def _agent(v: _Validator, table: Any) -> AgentSettings:

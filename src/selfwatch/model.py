@@ -338,3 +338,12 @@ class FeedState:
     """Why the feed is no longer polled (e.g. "410 Gone"); empty while active."""
     malformed: str = ""
     """What was wrong with the items of its last successful poll (skipped junk); empty if none."""
+
+
+def is_open_flag(flagged: bool, status: str, confidence: str) -> bool:
+    """Return True for an open flag: flagged, about the person, neither acked nor ignored.
+
+    The one definition behind the digest's subject and sections, the report, ``status`` and
+    ``profiles``: a post the person acked (handled) or ignored is not open.
+    """
+    return flagged and status == "new" and confidence != "not_me"

@@ -18,7 +18,9 @@ saved without its posts would hide them behind a 304 on the next poll.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -42,6 +44,7 @@ from .model import (
     Mention,
     Post,
     Verdict,
+    is_open_flag,
 )
 
 Status = Literal["new", "acked", "ignored"]
@@ -50,6 +53,8 @@ Channel = Literal["smtp", "file", "none"]
 Order = Literal["newest", "risk"]
 BUSY_TIMEOUT_MS = 30_000
 """How long a statement waits for another process's write before giving up."""
+COACH = "coach"
+"""The audience of the coach's combined digest: a delivery cursor apart from each client's."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,11 @@ class StoredPost:
     def id(self) -> str:
         """Return the post id."""
         return self.post.id
+
+    @property
+    def open_flag(self) -> bool:
+        """Return True when the post is an open flag (see ``model.is_open_flag``)."""
+        return is_open_flag(self.verdict.flagged, self.status, self.identity.confidence)
 
 
 @dataclass(frozen=True)
@@ -222,7 +232,27 @@ def _m4_unread_and_malformed(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests, _m3_triage, _m4_unread_and_malformed]
+
+def _m5_audiences(db: sqlite3.Connection) -> None:
+    # A digest has an audience: '' is the person's own digest (whose delivered posts keep
+    # profile_posts.digest_id), any other value a separate reader such as the coach's combined
+    # digest, whose delivered posts are listed in audience_posts. Neither consumes the other.
+    db.execute("ALTER TABLE digests ADD COLUMN audience TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        """CREATE TABLE audience_posts (
+            audience TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+            digest_id INTEGER NOT NULL,
+            PRIMARY KEY (audience, profile, post_id)
+        ) WITHOUT ROWID"""
+    )
+
+
+
+MIGRATIONS: list[Migration] = [
+    _m1_initial, _m2_digests, _m3_triage, _m4_unread_and_malformed, _m5_audiences,
+]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
 
@@ -388,6 +418,7 @@ class Store:
         self.path = path
         self._depth = 0
         self._busy_timeout = BUSY_TIMEOUT_MS / 1000
+        self._delivering = 0
 
     @classmethod
     def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
@@ -499,6 +530,39 @@ class Store:
             raise
         self._depth -= 1
         self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
+
+    @contextmanager
+    def delivering(self) -> Iterator[None]:
+        """Hold the delivery lock of this database for the block; wait while another holds it.
+
+        Composing a digest, sending it and recording it run under this lock, in every process
+        (``digest --send``, the agent, ``demo --send``): a second sender waits, then finds the
+        posts already delivered, so concurrent senders produce one mail. The lock is an
+        ``flock`` on ``<database>.deliver.lock``; the OS drops it if the holder dies. Nested
+        use in one Store is allowed.
+        """
+        if self._delivering:
+            self._delivering += 1
+            try:
+                yield
+            finally:
+                self._delivering -= 1
+            return
+        path = self.path.with_name(self.path.name + ".deliver.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the delivery lock: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a holder is bounded by the SMTP timeouts
+            self._delivering = 1
+            try:
+                yield
+            finally:
+                self._delivering = 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     # --- feeds -------------------------------------------------------------------------------
 
@@ -893,17 +957,37 @@ class Store:
 
     # --- digests and events --------------------------------------------------------------------
 
-    def pending(self, profile: str) -> list[StoredPost]:
+    def pending(self, profile: str, audience: str = "") -> list[StoredPost]:
         """Return the posts about ``profile``'s person not yet in a digest, most risky first.
 
-        Posts decided ``not_me`` and posts the user ignored are never pending.
+        ``audience`` names whose digest: ``""`` the person's own, another value a separate
+        reader (``"coach"``) with a cursor of its own. Posts decided ``not_me`` and posts the
+        user ignored are never pending.
         """
+        if audience:
+            unsent = (
+                "NOT EXISTS (SELECT 1 FROM audience_posts a WHERE a.audience = ?"
+                " AND a.profile = pp.profile AND a.post_id = pp.post_id)"
+            )
+            args: tuple[str, ...] = (profile, audience)
+        else:
+            unsent, args = "pp.digest_id IS NULL", (profile,)
         sql = (
-            _SELECT_POSTS + " WHERE pp.profile = ? AND pp.digest_id IS NULL"
+            _SELECT_POSTS + f" WHERE pp.profile = ? AND {unsent}"
             " AND pp.confidence != 'not_me' AND pp.status != 'ignored'"
             f" ORDER BY {_ORDER['risk']}"
         )
-        return [_stored(row) for row in self._db.execute(sql, (profile,))]
+        return [_stored(row) for row in self._db.execute(sql, args)]
+
+    def open_flags(self, profile: str) -> int:
+        """Return how many of ``profile``'s posts are open flags (``model.is_open_flag``)."""
+        row = self._db.execute(
+            # The same test as model.is_open_flag, in SQL; a test keeps the two in step.
+            "SELECT count(*) FROM profile_posts WHERE profile = ? AND flagged = 1 "
+            "AND status = 'new' AND confidence != 'not_me'",
+            (profile,),
+        ).fetchone()
+        return int(row[0])
 
     def record_digest(
         self,
@@ -916,32 +1000,45 @@ class Store:
         post_ids: Collection[str],
         recipients: Collection[str] = (),
         message_id: str = "",
+        audience: str = "",
     ) -> int:
-        """Record a delivered digest and mark its posts delivered, in one transaction."""
+        """Record a delivered digest and mark its posts delivered to ``audience``, atomically."""
         with self.transaction():
             cursor = self._db.execute(
                 """INSERT INTO digests (profile, created_at, kind, channel, subject, recipients,
-                    message_id, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    message_id, items, audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (profile, _ts(created_at), kind, channel, subject, ", ".join(recipients),
-                 message_id, len(post_ids)),
+                 message_id, len(post_ids), audience),
             )  # fmt: skip
             digest_id = int(cursor.lastrowid or 0)
-            self._db.executemany(
-                "UPDATE profile_posts SET digest_id = ? "
-                "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
-                [(digest_id, profile, post_id) for post_id in post_ids],
-            )
+            rows = [(digest_id, profile, post_id) for post_id in post_ids]
+            if audience:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO audience_posts (audience, digest_id, profile, post_id) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(audience, *row) for row in rows],
+                )
+            else:
+                self._db.executemany(
+                    "UPDATE profile_posts SET digest_id = ? "
+                    "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
+                    rows,
+                )
             return digest_id
 
     def last_digest(
-        self, profile: str, *, channels: Collection[str] = ("smtp", "file", "none")
+        self,
+        profile: str,
+        *,
+        channels: Collection[str] = ("smtp", "file", "none"),
+        audience: str = "",
     ) -> DigestRecord | None:
-        """Return the newest digest recorded for ``profile`` (on those channels), if any."""
+        """Return the newest digest recorded for ``profile``'s ``audience`` (on those channels)."""
         marks = ", ".join("?" for _ in channels)
         row = self._db.execute(
-            f"SELECT * FROM digests WHERE profile = ? AND channel IN ({marks}) "
+            f"SELECT * FROM digests WHERE profile = ? AND audience = ? AND channel IN ({marks}) "
             "ORDER BY id DESC LIMIT 1",
-            (profile, *channels),
+            (profile, audience, *channels),
         ).fetchone()
         if row is None:
             return None
