@@ -232,7 +232,6 @@ def _m4_unread_and_malformed(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0")
 
 
-
 def _m5_audiences(db: sqlite3.Connection) -> None:
     # A digest has an audience: '' is the person's own digest (whose delivered posts keep
     # profile_posts.digest_id), any other value a separate reader such as the coach's combined
@@ -249,9 +248,12 @@ def _m5_audiences(db: sqlite3.Connection) -> None:
     )
 
 
-
 MIGRATIONS: list[Migration] = [
-    _m1_initial, _m2_digests, _m3_triage, _m4_unread_and_malformed, _m5_audiences,
+    _m1_initial,
+    _m2_digests,
+    _m3_triage,
+    _m4_unread_and_malformed,
+    _m5_audiences,
 ]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
