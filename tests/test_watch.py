@@ -262,8 +262,6 @@ def test_a_post_is_judged_by_who_wrote_it() -> None:
 
     engine = default_engine()
     rant = Post(id="r", url="https://x.test/r", title="", text="My boss is a clown, I hate it")
-        id="r", url="https://x.test/r", title="", text="My boss is a clown, I hate this job"
-    )
     mine = score(engine, rant, identity=Identity("me", "author", "own feed"))
     theirs = score(engine, rant, identity=Identity("me", "subject", "full name"))
     assert [f.rule for f in mine.findings] == ["employer.badmouthing"]
