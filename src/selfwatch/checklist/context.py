@@ -178,6 +178,14 @@ class Context:
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "clause_start":
+            # an order: the words open their clause ("Kill all ...", "#deathto...")
+            first = c.first
+            toks = self.tokens
+            # a hashtag's parts come after the hashtag itself: "#killall..." opens its clause
+            while first > 0 and toks[first - 1].end >= toks[c.first].end:
+                first -= 1
+            return first == 0 or self.clause(first - 1) != self.clause(first)
         return bool(self.context_words(concept, c, apart=apart))
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:

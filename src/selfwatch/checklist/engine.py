@@ -286,7 +286,7 @@ class Engine:
         # A slur is a slur after "not" too ("I'm not a ..."); only quotes and counter-speech
         # make it someone else's word
         stance, softened = self._stance(
-            c, ctx, clause=bool(rule.target), negatable=rule.negation != "info"
+            c, ctx, clause=bool(rule.target), negatable=rule.negation not in ("info", "keep")
         )
         level = rule.level
         if rule.negation == "require":
