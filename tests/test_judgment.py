@@ -176,3 +176,25 @@ def test_each_rule_lives_in_the_file_its_id_names() -> None:
         assert isinstance(rules, list)
         for rule in rules:
             assert rule["id"].split(".")[0] == path.stem, f"{rule['id']} is in {path.name}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I just got laid off, so I am open to new roles",
+        "The archive is made up of chunks of 4 KB each",
+        "I used a prompt to generate fake data for the integration tests",
+        "I am less plugged into the music scene than I used to be",
+        'Our test phrase for the voice demo is "Don\'t tell anyone"',
+        "Insider sells 1,500 shares of Acme Corp",
+        "I blocked you, not because I think you're a fascist sympathizer, but for the spam",
+        "Apple hates interop, as usual",
+        "My aunt is a lesbian and she bakes the best pie in the family",
+        "Drivers are three times more likely to crash while texting",
+        "TTS support finally landed in the app",
+    ],
+)
+def test_the_false_alarms_found_on_real_archives_stay_quiet(text: str) -> None:
+    # Paraphrases of what the independent evaluation (issue 9) found flagged on real archives
+    flagged = [f for f in lint_text(text).findings if f.is_risk and f.level >= Level.WARNING]
+    assert flagged == [], [(f.rule, f.matched) for f in flagged]

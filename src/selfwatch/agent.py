@@ -338,7 +338,16 @@ class Agent:
 
     def _poll(self, profile: Profile, now: datetime) -> PollOutcome:
         try:
-            report = run_cycle(self.config, profile, self.store, now=now, transport=self.transport)
+            report = run_cycle(
+                self.config,
+                profile,
+                self.store,
+                now=now,
+                transport=self.transport,
+                on_wait=lambda pid: log.info(
+                    "%s: waiting for another selfwatch poll (PID %s) to finish", profile.key, pid
+                ),
+            )
         except Exception as exc:
             detail = _describe(exc)
             log.error("%s: poll failed: %s", profile.key, detail, exc_info=_unexpected(exc))

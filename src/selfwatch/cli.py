@@ -22,9 +22,6 @@ import click
 
 from .errors import SelfwatchError
 
-PROGRESS_MIN = 5000
-"""Archives with at least this many posts print progress while they are audited."""
-
 
 class _Failure(click.ClickException):
     """A domain error on its way out: ``Error: <message>`` and the error's exit code."""
@@ -86,6 +83,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 @click.option("--explain", is_flag=True, default=None, help="Add why and a suggestion.")
 @click.option("--profile", help="Use this profile's employers, codenames and contacts.")
 @click.option("--threshold", type=click.IntRange(0, 100), help="Score at which a file is flagged.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    help="Refuse files larger than this (default: [lint] max_bytes, 2000000).",
+)
 @click.pass_obj
 def lint(
     opts: Options,
@@ -95,6 +97,7 @@ def lint(
     explain: bool | None,
     profile: str | None,
     threshold: int | None,
+    max_bytes: int | None,
 ) -> None:
     """Check drafts before you post them; PATH may be a file or - for stdin.
 
@@ -120,9 +123,12 @@ def lint(
     checklist = config.checklist
     if threshold is not None:
         checklist = replace(checklist, threshold=threshold)
+    limit = max_bytes or settings.max_bytes
+    # Read at most one byte past the limit: enough to refuse a huge pipe without holding it.
+    stdin = sys.stdin.buffer.read(limit + 1) if "-" in paths else None
+    inputs = read_inputs(paths, stdin, max_bytes=limit)
     engine = cached_engine(person, checklist)
-    stdin = sys.stdin.read() if "-" in paths else None
-    reports = [lint_document(engine, p, t) for p, t in read_inputs(paths, stdin)]
+    reports = [lint_document(engine, p, t) for p, t in inputs]
     if (fmt or settings.format) == "json":
         click.echo(json_report(reports))
     else:
@@ -257,11 +263,15 @@ def check(opts: Options, profile: str | None, as_json: bool) -> None:
     from .output import post_table, stored_dict, terminal_safe
     from .watch import open_store, run_cycle
 
+    def waiting(pid: int | None) -> None:
+        who = f"PID {pid}" if pid else "PID unknown"
+        click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
+
     config = opts.config(required=True)
     everything = []
     with open_store() as store:
         for person in _profiles(config, profile):
-            report = run_cycle(config, person, store, now=_now())
+            report = run_cycle(config, person, store, now=_now(), on_wait=waiting)
             new = sorted(report.new, key=lambda sp: (-sp.verdict.score, sp.id))
             everything.extend(new)
             for failed in report.errors:
@@ -620,14 +630,14 @@ def audit(
     """
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
-    from .checklist import default_engine
+    from .checklist import cached_engine
     from .watch import open_store
 
     if out is not None and fmt == "text":
         raise click.UsageError("--out needs --format csv or --format json")
     config = opts.config()
     person = _person(config, profile, name)
-    engine = default_engine(person, config.checklist)
+    engine = cached_engine(person, config.checklist)
     with open_store() as store:
         result = run_audit(
             list(paths),
@@ -675,15 +685,20 @@ def _person(config: Any, key: str | None, name: str | None) -> Any:
     return Profile(key=ANONYMOUS, name="Anonymous")
 
 
-def _progress_printer() -> Callable[[int, int], None]:
+def _progress_printer() -> Callable[[int, bool], None]:
     """Return a progress callback for long audits: one line on stderr per stored batch."""
     started = time.monotonic()
+    spoke = False
 
-    def progress(done: int, total: int) -> None:
-        # Small archives finish at once; only say something when there is a wait.
-        if total >= PROGRESS_MIN:
-            rate = done / max(time.monotonic() - started, 1e-9)
-            click.echo(f"audited {done:,} of {total:,} posts ({rate:,.0f}/s)", err=True)
+    def progress(done: int, final: bool) -> None:
+        nonlocal spoke
+        # Small archives finish in one batch, at once: only say something when there is a wait.
+        if final and not spoke:
+            return
+        spoke = True
+        rate = done / max(time.monotonic() - started, 1e-9)
+        total = " in all" if final else " so far"
+        click.echo(f"audited {done:,} posts{total} ({rate:,.0f}/s)", err=True)
 
     return progress
 

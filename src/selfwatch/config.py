@@ -39,6 +39,8 @@ class LintSettings:
     format: str = "text"
     profile: str | None = None
     explain: bool = False
+    max_bytes: int = 2_000_000
+    """The largest file (or standard input) ``lint`` reads."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ TOP_KEYS = (
 )  # fmt: skip
 COACH_KEYS = ("name", "timezone")
 
-LINT_KEYS = ("fail_on", "format", "profile", "explain")
+LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
 CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
 CATEGORY_KEYS = ("enabled", "level", "terms")
 RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
@@ -310,6 +312,7 @@ def _lint(v: _Validator, table: Any) -> LintSettings:
         format=fmt,
         profile=v.typed(table, "lint", "profile", str, None),
         explain=v.typed(table, "lint", "explain", bool, False),
+        max_bytes=v.positive(table, "lint", "max_bytes", LintSettings.max_bytes),
     )
 
 
@@ -655,10 +658,12 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
                 f"unknown feed kind {kind!r}{did_you_mean(kind, list(FEED_KINDS))}",
             )
             continue
+        problem = feed_url_problem(url)
+        if problem:
+            v.add(_join(key, "url"), problem)
+            continue
         if not kind:
             kind = "file" if _is_local(url) else "url"
-        elif not re.match(r"^(https?|file)://", url) and not _is_local(url):
-            v.add(_join(key, "url"), f"not a http(s) URL or a file path: {url!r}")
         feeds.append(
             FeedSpec(
                 url=url,
@@ -673,3 +678,48 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
 
 def _is_local(url: str) -> bool:
     return url.startswith("file://") or not re.match(r"^[a-z][a-z0-9+.-]*://", url)
+
+
+FEED_SCHEMES = ("http", "https", "file")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_BARE_HOST = re.compile(r"^(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?/")
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Return what is wrong with a feed URL or path, or None when it can be fetched.
+
+    A feed is an ``http``/``https`` URL with a host, a ``file://`` URL, or a local path.
+    Anything else with a scheme (``ftp:``, ``javascript:``, a typo like ``htp:/``) is refused
+    here rather than read as a file name; so is a web address without its scheme
+    (``example.com/feed.xml``) unless a file by that name exists.
+    """
+    from urllib.parse import urlsplit
+
+    match = _SCHEME.match(url)  # one letter before ":" is a Windows drive, not a scheme
+    if match is None:
+        if _BARE_HOST.match(url) and not Path(url).expanduser().exists():
+            return (
+                f"{url!r} looks like a web address without its scheme; "
+                f"write 'https://{url}' (or give the path of a file that exists)"
+            )
+        return None
+    scheme = match.group(1).lower()
+    if scheme not in FEED_SCHEMES:
+        hint = did_you_mean(scheme, list(FEED_SCHEMES))
+        return f"unsupported scheme {scheme!r} in {url!r}{hint}; use http, https or file"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what raises for a bad one
+    except ValueError as exc:
+        return f"not a valid URL: {url!r} ({exc})"
+    if scheme == "file":
+        if not url.lower().startswith("file://") or parts.netloc not in ("", "localhost"):
+            return f"{url!r}: a file URL is file:///absolute/path (or write the path itself)"
+        if not parts.path:
+            return f"{url!r}: the file URL has no path"
+        return None
+    if not url[len(scheme) + 1 :].startswith("//") or not parts.hostname:
+        return f"{url!r} has no host; write it like 'https://example.com/feed.xml'"
+    if any(c.isspace() for c in url):
+        return f"{url!r} contains a space; encode it as %20"
+    return None

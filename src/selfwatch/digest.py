@@ -37,7 +37,7 @@ from .actions import Action, Sentiment, suggest_action
 from .display import CONTROL, visible_controls
 from .errors import ConfigError
 from .evidence import RuleHits, group_findings
-from .model import FeedState, Finding, Identity, Level, Post, Profile, Verdict
+from .model import SCORE_LIMIT, FeedState, Finding, Identity, Level, Post, Profile, Verdict
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -540,7 +540,7 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
         "identity_line": identity_line,
     }
     env.filters.update(filters)
-    env.globals.update(CONFIDENCE=CONFIDENCE, ROLE=ROLE)
+    env.globals.update(CONFIDENCE=CONFIDENCE, ROLE=ROLE, SCORE_LIMIT=SCORE_LIMIT)
     return env
 
 

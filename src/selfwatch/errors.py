@@ -61,3 +61,9 @@ class InputError(SelfwatchError):
     """An input file cannot be read or has an unsupported format."""
 
     exit_code = 2
+
+
+class InputRefusedError(InputError):
+    """An input file is readable but not a draft: binary, or over the size limit."""
+
+    exit_code = 3

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .display import visible_controls
 from .evidence import RuleHits, group_findings
 from .lint import FileReport
-from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
+from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
 from .sources import configured_only
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def post_detail(sp: StoredPost) -> str:
         "",
         terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
     ]
-    if v.findings:
+    if v.findings or v.unread:
         lines.append("")
         lines.append("findings:")
     for h in group_findings(v.findings):
@@ -180,7 +180,17 @@ def post_detail(sp: StoredPost) -> str:
         lines.append(f"          {h.message}")
         lines.extend(f"          why: {terminal_safe(why)}" for why in h.whys)
         lines.append(f"          suggestion: {h.suggestion}")
+    if v.unread:
+        lines.append(f"  {unread_note(v.unread)}")
     return "\n".join(lines)
+
+
+def unread_note(unread: int) -> str:
+    """Return the note for a post whose end was past the scoring cap."""
+    return (
+        f"not read: the last {unread:,} characters (the checklist reads the first "
+        f"{SCORE_LIMIT:,} of a post); read the rest yourself"
+    )
 
 
 def stored_dict(sp: StoredPost) -> dict[str, Any]:
@@ -204,6 +214,7 @@ def stored_dict(sp: StoredPost) -> dict[str, Any]:
         "flagged": sp.verdict.flagged,
         "status": sp.status,
         "findings": [finding_dict(f) for f in sp.verdict.findings],
+        "unread": sp.verdict.unread,
     }
 
 
@@ -219,6 +230,8 @@ def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> s
             status = "DISABLED"
         elif state.failures:
             status = f"FAILING x{state.failures}"
+        elif state.malformed:
+            status = "malformed"
         else:
             status = "ok"
         url = state.url if state and state.url else spec.url
@@ -231,6 +244,8 @@ def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> s
             lines.append(f"  {'':12} {'':14} last ok: {when(state.last_success)}; posts: {posts}")
         if state and state.last_error and (state.failures or state.disabled):
             lines.append(f"  {'':12} {'':14} error: {terminal_safe(state.last_error)}")
+        if state and state.malformed:
+            lines.append(f"  {'':12} {'':14} malformed: {terminal_safe(state.malformed)}")
     return "\n".join(lines) if lines else "  no feeds"
 
 

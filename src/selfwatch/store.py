@@ -22,9 +22,10 @@ import fcntl
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -50,7 +51,8 @@ Status = Literal["new", "acked", "ignored"]
 DigestKind = Literal["regular", "baseline", "heartbeat", "silent"]
 Channel = Literal["smtp", "file", "none"]
 Order = Literal["newest", "risk"]
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 30_000
+"""How long a statement waits for another process's write before giving up."""
 COACH = "coach"
 """The audience of the coach's combined digest: a delivery cursor apart from each client's."""
 
@@ -225,7 +227,12 @@ def _m3_triage(db: sqlite3.Connection) -> None:
     )
 
 
-def _m4_audiences(db: sqlite3.Connection) -> None:
+def _m4_unread_and_malformed(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE feeds ADD COLUMN malformed TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE profile_posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0")
+
+
+def _m5_audiences(db: sqlite3.Connection) -> None:
     # A digest has an audience: '' is the person's own digest (whose delivered posts keep
     # profile_posts.digest_id), any other value a separate reader such as the coach's combined
     # digest, whose delivered posts are listed in audience_posts. Neither consumes the other.
@@ -241,8 +248,38 @@ def _m4_audiences(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests, _m3_triage, _m4_audiences]
+MIGRATIONS: list[Migration] = [
+    _m1_initial,
+    _m2_digests,
+    _m3_triage,
+    _m4_unread_and_malformed,
+    _m5_audiences,
+]
 """Applied in order, each once; append new ones, never edit an applied one."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _until_free(step: Callable[[], None], timeout: float) -> None:
+    """Run ``step``, again while SQLite says busy, for up to ``timeout`` seconds.
+
+    The busy timeout covers most waits, but SQLite reports some lock conflicts at once (a
+    second process switching a brand-new file to WAL, or migrating it): those are retried.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 # --- value encoding --------------------------------------------------------------------------
@@ -260,8 +297,15 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+
+
 def _findings_json(findings: tuple[Finding, ...]) -> str:
-    return json.dumps([{**asdict(f), "level": f.level.name} for f in findings], ensure_ascii=False)
+    # Field by field, not asdict(): asdict deep-copies every value (a third of audit's writes).
+    rows = [{name: getattr(f, name) for name in _FINDING_FIELDS} for f in findings]
+    for row, finding in zip(rows, findings, strict=True):
+        row["level"] = finding.level.name
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _findings(text: str) -> tuple[Finding, ...]:
@@ -301,6 +345,7 @@ def _state(row: sqlite3.Row) -> FeedState:
         failures=row["failures"],
         next_attempt=_dt(row["next_attempt"]),
         disabled=row["disabled"],
+        malformed=row["malformed"],
     )
 
 
@@ -318,13 +363,32 @@ def _stored(row: sqlite3.Row) -> StoredPost:
     )
     identity = Identity(row["confidence"], row["role"], row["reason"], _mentions(row["mentions"]))
     verdict = Verdict(
-        row["score"], bool(row["flagged"]), _findings(row["findings"]), row["checklist_version"]
+        row["score"],
+        bool(row["flagged"]),
+        _findings(row["findings"]),
+        row["checklist_version"],
+        row["unread"],
     )
     seen_at = _dt(row["seen_at"])
     assert seen_at is not None  # NOT NULL column
     return StoredPost(
         row["profile"], post, identity, verdict, feeds, seen_at, row["status"], row["digest_id"]
     )
+
+
+_INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
+        mentions, score, flagged, findings, checklist_version, seen_at, unread)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (profile, post_id) DO NOTHING"""
+
+
+def _profile_post_row(
+    profile: str, post: Post, identity: Identity, verdict: Verdict, seen: str | None
+) -> tuple[Any, ...]:
+    return (profile, post.id, identity.confidence, identity.role, identity.reason,
+            _mentions_json(identity.mentions), verdict.score, int(verdict.flagged),
+            _findings_json(verdict.findings), verdict.checklist_version, seen,
+            verdict.unread)  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -356,22 +420,33 @@ class Store:
         self.path = path
         self._depth = 0
         self._delivering = 0
+        self._busy_timeout = BUSY_TIMEOUT_MS / 1000
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+        Another process writing (a second ``check``, the agent) is waited for, up to
+        ``busy_timeout`` seconds per statement; a lock held longer is a StoreError saying so.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open the state database: {exc}") from None
         db.row_factory = sqlite3.Row
         store = cls(db, path)
+        store._busy_timeout = busy_timeout
         try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
-            store._migrate()
+            _until_free(store._setup, busy_timeout)
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if not _is_busy(exc):
+                raise StoreError(
+                    f"{path}: not a usable selfwatch database ({exc}); "
+                    "check the path, or move the file away to start afresh"
+                ) from None
+            raise StoreError(store._busy_message()) from None
         except sqlite3.DatabaseError as exc:
             db.close()
             raise StoreError(
@@ -382,6 +457,22 @@ class Store:
             db.close()
             raise
         return store
+
+    def _setup(self) -> None:
+        self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may undo the
+        # last transactions, whole (a feed's posts with its validators), and corrupts nothing.
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    def _busy_message(self) -> str:
+        return (
+            f"{self.path}: the state database is busy: another selfwatch process (a check, "
+            f"the agent or an audit) has been writing to it for over {self._busy_timeout:g} s; "
+            "try again once it has finished (nothing was changed)"
+        )
 
     def close(self) -> None:
         """Close the database."""
@@ -422,7 +513,12 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """Run the block in one transaction (a savepoint when nested); roll back on any error."""
         savepoint = f"sp{self._depth}"
-        self._db.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
+        try:
+            self._db.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):  # SQLite waited busy_timeout for the other writer, in vain
+                raise StoreError(self._busy_message()) from None
+            raise
         self._depth += 1
         try:
             yield
@@ -497,23 +593,38 @@ class Store:
 
         A moved feed is found by its old URL too; its state's ``url`` is where to fetch now.
         """
+        by_url: dict[str, sqlite3.Row] = {}
+        by_configured: dict[str, sqlite3.Row] = {}
+        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        for row in rows:  # one query for the whole profile, matched as _feed_row does
+            by_url.setdefault(row["url"], row)
+            by_configured.setdefault(row["configured_url"], row)
         states = {}
         for url in urls:
-            row = self._feed_row(profile, url)
-            states[url] = _state(row) if row is not None else FeedState(url=url)
+            found = by_url.get(url) or by_configured.get(url)
+            states[url] = _state(found) if found is not None else FeedState(url=url)
         return states
+
+    def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
+        """Return which of ``post_ids`` are already recorded for ``profile``."""
+        return self._existing(
+            "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+            (profile,),
+            post_ids,
+        )
 
     def save_feed_state(self, profile: str, spec: FeedSpec, state: FeedState) -> None:
         """Store what ``spec``'s last poll left; a ``state.url`` other than the row's is a move."""
         with self.transaction():
-            feed_id = self._feed_id(profile, spec.url)
-            current = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-            if state.url and state.url != current["url"]:
-                self.move_feed(profile, current["url"], state.url)
+            row = self._feed_row(profile, spec.url)
+            feed_id = int(row["id"]) if row is not None else self._feed_id(profile, spec.url)
+            current = row["url"] if row is not None else spec.url
+            if state.url and state.url != current:
+                self.move_feed(profile, current, state.url)
             self._db.execute(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
                     last_success = ?, last_error = ?, last_error_at = ?, failures = ?,
-                    next_attempt = ?, disabled = ? WHERE id = ?""",
+                    next_attempt = ?, disabled = ?, malformed = ? WHERE id = ?""",
                 (
                     spec.kind,
                     int(spec.own),
@@ -526,6 +637,7 @@ class Store:
                     state.failures,
                     _ts(state.next_attempt),
                     state.disabled,
+                    state.malformed,
                     feed_id,
                 ),
             )
@@ -601,15 +713,84 @@ class Store:
                     (post.id, self._feed_id(profile, feed_url), seen),
                 )
             cursor = self._db.execute(
-                """INSERT INTO profile_posts (profile, post_id, confidence, role, reason, mentions,
-                    score, flagged, findings, checklist_version, seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (profile, post_id) DO NOTHING""",
-                (profile, post.id, identity.confidence, identity.role, identity.reason,
-                 _mentions_json(identity.mentions), verdict.score, int(verdict.flagged),
-                 _findings_json(verdict.findings), verdict.checklist_version, seen),
-            )  # fmt: skip
+                _INSERT_PROFILE_POST, _profile_post_row(profile, post, identity, verdict, seen)
+            )
             return cursor.rowcount == 1
+
+    def record_posts(
+        self,
+        profile: str,
+        items: Sequence[tuple[Post, Identity, Verdict]],
+        feed_url: str,
+        seen_at: datetime,
+        *,
+        also_found: Collection[str] = (),
+    ) -> list[StoredPost]:
+        """Store one feed's posts for ``profile`` in a few statements; return those new for it.
+
+        Does what ``record_post`` does for each item, batched: one poll of a feed costs a
+        handful of statements, not five per post. ``also_found`` are ids of posts the profile
+        already has that this feed found too: they are only linked to the feed.
+        """
+        seen = _ts(seen_at)
+        unique: dict[str, tuple[Post, Identity, Verdict]] = {}
+        for item in items:  # the same post twice: the first one counts, as in record_post
+            unique.setdefault(item[0].id, item)
+        items = list(unique.values())
+        ids = [post.id for post, _, _ in items]
+        with self.transaction():
+            feed_id = self._feed_id(profile, feed_url) if feed_url else None
+            known_posts = self._existing("SELECT id FROM posts WHERE id IN ({})", (), ids)
+            known_here = self._existing(
+                "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+                (profile,),
+                ids,
+            )
+            self._db.executemany(
+                """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
+                [(p.id, p.url, p.title, p.text, p.author, _ts(p.published), p.guid, seen)
+                 for p, _, _ in items if p.id not in known_posts],
+            )  # fmt: skip
+            if feed_id is not None:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
+                    "VALUES (?, ?, ?)",
+                    [(post_id, feed_id, seen) for post_id in (*ids, *also_found)],
+                )
+            fresh = [item for item in items if item[0].id not in known_here]
+            self._db.executemany(
+                _INSERT_PROFILE_POST,
+                [_profile_post_row(profile, p, i, v, seen) for p, i, v in fresh],
+            )
+            where = self._feed_url(feed_id) if feed_id is not None else ""
+            seen_back = _dt(seen)
+            assert seen_back is not None
+            return [
+                self._load(profile, post.id)
+                if post.id in known_posts  # another profile stored it first: its text stays
+                else StoredPost(
+                    profile,
+                    replace(post, feed_url=where, published=_dt(_ts(post.published))),
+                    identity,
+                    verdict,
+                    (where,) if where else (),
+                    seen_back,
+                )
+                for post, identity, verdict in fresh
+            ]
+
+    def _existing(self, sql: str, args: tuple[Any, ...], ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 500]
+            query = sql.format(", ".join("?" * len(chunk)))
+            found.update(row[0] for row in self._db.execute(query, (*args, *chunk)))
+        return found
+
+    def _feed_url(self, feed_id: int) -> str:
+        row = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        return str(row["url"]) if row is not None else ""
 
     def posts(
         self,

@@ -72,6 +72,7 @@ GROUP_PARTS = frozenset({"group_adjective", "person_noun", "group_noun", "quanti
 TARGET_CONCEPTS = frozenset(
     {"ref_self", "ref_second", "ref_third", _GROUP_CONCEPT, _GROUP_PRONOUN, *GROUP_PARTS}
 )
+_DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
 
@@ -185,6 +186,8 @@ class Context:
             # a hashtag's parts come after the hashtag itself: "#killall..." opens its clause
             while first > 0 and toks[first - 1].end >= toks[c.first].end:
                 first -= 1
+                if toks[first].hashtag:
+                    return True  # a hashtag is a slogan of its own
             return first == 0 or self.clause(first - 1) != self.clause(first)
         return bool(self.context_words(concept, c, apart=apart))
 
@@ -406,6 +409,9 @@ class Context:
             for opener in (pair, toks[j].norm):
                 if opener in _WHOLE_CLAUSE_NEGATION:
                     return opener
+            # "not because I think you're a ...": the "not" before the clause denies all of it
+            if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
+                return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
 
     def asked(self, sentence: int) -> bool:
