@@ -419,8 +419,8 @@ class Store:
         self._db = db
         self.path = path
         self._depth = 0
-        self._delivering = 0
         self._busy_timeout = BUSY_TIMEOUT_MS / 1000
+        self._delivering = 0
 
     @classmethod
     def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
