@@ -56,6 +56,7 @@ _CLAUSE_WORDS = frozenset(
     {"but", "because", "although", "though", "whereas", "while", "unless", "however", "since"}
 )
 _GRATITUDE = frozenset({"thank", "thanks", "thx"})
+_POINTERS = frozenset({"those", "these", "that", "this", "they", "them", "he", "she", "it"})
 _QUOTES = frozenset('"“')
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
@@ -392,7 +393,33 @@ class Context:
         if after:
             _, kind, words = min(after)
             return Target(kind, words)
-        return self._exclaimed(c)
+        return self._exclaimed(c) or self._addressee(c)
+
+    def _addressee(self, c: Candidate) -> Target | None:
+        """Return who a one-word verdict ("Pathetic.") is about: whom the last sentence addressed."""
+        if c.sentence == 0 or self._in_clause("ref_self", c):
+            return None
+        # the whole sentence is the verdict, pointing at no one else ("Those clowns?" is not it)
+        toks = self.tokens
+        lo, hi = c.first, c.last
+        while lo > 0 and toks[lo - 1].sentence == c.sentence:
+            lo -= 1
+        while hi < len(toks) and toks[hi].sentence == c.sentence:
+            hi += 1
+        words = toks[lo:hi]
+        others = [t.norm for t in words if not (c.start <= t.start < c.end)]
+        if not words or len(others) > SHORT_CLAUSE or set(others) & _POINTERS:
+            return None
+        concepts = self.concepts()
+        last = c.sentence - 1
+        addressed = [(s.first, s.words) for s in concepts.get(("ref_second", last), ())]
+        addressed += [
+            (i, self.text[self.tokens[i].start : self.tokens[i].end])
+            for i in self.mention_tokens().get(last, ())
+        ]
+        if not addressed:
+            return None
+        return Target("second_person", max(addressed)[1], via="the sentence before")
 
     def _exclaimed(self, c: Candidate) -> Target | None:
         """Return the person a "What a loser!" clause is about: an insult said of someone."""
