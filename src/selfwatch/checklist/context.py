@@ -396,7 +396,7 @@ class Context:
         return self._exclaimed(c) or self._addressee(c)
 
     def _addressee(self, c: Candidate) -> Target | None:
-        """Return who a one-word verdict ("Pathetic.") is about: whom the last sentence addressed."""
+        """Return whom a verdict like "Pathetic." is about: whom the sentence before addressed."""
         if c.sentence == 0 or self._in_clause("ref_self", c):
             return None
         # the whole sentence is the verdict, pointing at no one else ("Those clowns?" is not it)
