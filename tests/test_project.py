@@ -21,6 +21,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 LAYERS = {
     "model": 0, "errors": 0,
     "text": 1, "lexicon": 1, "checklist": 1, "engine": 1, "classifier": 1, "match": 1,
+    "evidence": 1, "feedback": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
     "archive": 1, "prefilter": 1,
     "config": 2, "store": 2, "fetch": 2, "mailer": 2, "cache": 2,

@@ -61,3 +61,9 @@ class InputError(SelfwatchError):
     """An input file cannot be read or has an unsupported format."""
 
     exit_code = 2
+
+
+class FeedbackError(SelfwatchError):
+    """A ``me`` / ``notme`` mark that may not cover what was asked (an aggregator site, ...)."""
+
+    exit_code = 2

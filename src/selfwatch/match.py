@@ -5,44 +5,57 @@ Pure functions over values: no I/O, no clock.
 Finding mentions
     Each post field (title, text, author, url) is *folded* before matching: Unicode NFKD with the
     combining marks dropped (``José`` and ``Jose`` meet), case-folded, typographic apostrophes and
-    dashes made plain, and in URLs ``_`` and ``+`` read as spaces. Offsets still point into the
-    original field. A name matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"),
-    with any run of spaces or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive
-    after it ("Jane Doe's"), a middle initial before the last word ("Jane Q. Doe") and reversed
-    ("Doe, Jane"). Initials ("J. Doe", "Jane D.") are *weak* mentions. A first name alone never
-    matches. Handles match with and without their leading ``@``, and a fediverse handle
+    dashes made plain, and in URLs ``_`` and ``+`` read as spaces. ASCII fields (most of them)
+    take a fast path that skips Unicode work. Offsets still point into the original field. A name
+    matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"), with any run of spaces
+    or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive after it ("Jane Doe's"),
+    a middle initial before the last word ("Jane Q. Doe") and reversed ("Doe, Jane"); not as part
+    of a double-barrelled name ("Jordan-Avery Smith", "Smith-Jordan Avery"). Initials ("J. Doe",
+    "Jane D.") are *weak* mentions. A first name alone never matches. Handles match with and
+    without their leading ``@`` and inside links (``github.com/janedoe``), and a fediverse handle
     ``@user@instance`` also by its user part (only as ``@user`` when that part is just one of the
-    person's names: "jane" alone is not a mention).
+    person's names: "jane" alone is not a mention). The profile's email addresses and phone
+    numbers are found anywhere, links included.
 
-Scoring (``identify``)
-    ``score = evidence + context - 2 x exclusions``, where
+Weighing (``identify``)
+    Every piece of evidence has a side and a weight, and ``score`` is their sum:
 
-    ========================  ======  =============================================
-    evidence (best mention)   weight  example
-    ========================  ======  =============================================
-    qualified handle          4       ``@jane@mastodon.social``, ``jane.bsky.social``
-    full name or variant      3       "Jane Doe", "Doe, Jane", "Jane Q. Doe"
-    plain username            3       ``@janedoe``, ``@jane`` (user part of a fediverse handle)
-    initials only             1       "J. Doe", "Jane D."
-    ========================  ======  =============================================
+    ========================================  ======  ======================================
+    evidence                                  weight  example
+    ========================================  ======  ======================================
+    email, phone, handle, handle in a link    +4      ``jane@example.com``, ``github.com/janedoe``
+    full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
+    initials only                             +1      "J. Doe", "Jane D."
+    context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
+    a word learned from ``me`` feedback       +1      (shares the cap of 3 with context)
+    an author or site marked with --author    ±4      ``selfwatch notme ID --author``
+    obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
+    attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
+    exclusion term (each)                     -2      a namesake's word from the config
+    loose place, institution, sports report   -1      "Tsinghua University" elsewhere in the post
+    a word learned from ``notme`` feedback    -1      at most -2 in all
+    ========================================  ======  ======================================
 
-    ``context`` is 1 per distinct context term found (the profile's ``context_terms``, employers
-    and past employers), at most 3; each exclusion term found (a namesake's sport, company, town)
-    takes 2 away. A score of 4 or more is ``me``, 2 or 3 is ``maybe``, below 2 is ``not_me``. So a
-    full name alone is ``maybe``, a full name with one context term is ``me``, and a full name
-    with an exclusion term is ``not_me``. A post that mentions none of the names is ``not_me``
-    ("name not found"): search engines return loose matches.
+    Only the best mention counts (a post naming the person twice is not twice as sure). Attached
+    clues take at most -4 and loose ones -2; an occupation that differs from the person's is not
+    held against a post that names their employer next to the name or two of their context terms
+    (their job title may not be in the profile). See ``evidence`` for how clues are read. A score
+    of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
+    with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
+    none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
+    return loose matches. The ``reason`` lists the evidence for, then "but" and the evidence
+    against, so the digest and ``selfwatch show`` can say why.
 
 Feedback
-    ``selfwatch notme ID`` and ``selfwatch me ID`` are recorded as ``Mark`` values (the post, its
-    author and its site) and reduced to a ``Feedback``. It decides before any scoring, most specific
-    first: the marked post itself; then later posts by the same author; then later posts from the
-    same site (the registrable host of the post URL). The last mark about an author or site wins.
-    Two signals are not reused because they would say nothing about the person: sites where many
-    people post (reddit.com, news.google.com, youtube.com, medium.com, ... see ``PLATFORMS``), and
-    an author that is the person's own name or handle (a namesake has the same name).
-    Posts from the person's own feeds are always ``me`` with role ``author``, unless that very post
-    was marked not-me.
+    ``selfwatch notme ID`` and ``selfwatch me ID`` are recorded as ``Mark`` values and reduced to
+    a ``Feedback``. A mark decides its own post. What else it teaches is *evidence*, never a
+    verdict: the words it learned (see ``feedback.learn``) weigh -1/+1, and an author- or
+    site-wide mark (only when asked for with ``--author`` / ``--site``) weighs ±4, so a later post
+    with stronger evidence the other way keeps its label. Sites where many people post (see
+    ``PLATFORMS``: news.google.com, bing.com, reddit.com, hnrss.org, ...) never take a site-wide
+    mark, and an author that is the person's own name or handle never takes an author-wide one.
+    Posts from the person's own feeds are always ``me`` with role ``author``, unless that very
+    post was marked not-me.
 """
 
 from __future__ import annotations
@@ -51,32 +64,41 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .model import Confidence, Identity, Mention, Post, Profile, Role
+from . import evidence as clues
+from .model import Confidence, Evidence, Identity, Mention, Post, Profile, Role
 
 FieldName = Literal["title", "text", "author", "url"]
 FIELDS: tuple[FieldName, ...] = ("title", "text", "author", "url")
 MarkKind = Literal["me", "notme"]
-Kind = Literal["handle", "name", "username", "initials"]
+Scope = Literal["post", "author", "site"]
+Kind = Literal["handle", "name", "username", "initials", "email", "phone", "link"]
 
-WEIGHTS: dict[Kind, int] = {"handle": 4, "name": 3, "username": 3, "initials": 1}
+WEIGHTS: dict[Kind, int] = {
+    "email": 4, "phone": 4, "link": 4, "handle": 4, "name": 3, "username": 3, "initials": 1,
+}  # fmt: skip
 CONTEXT_WEIGHT, CONTEXT_CAP, EXCLUSION_WEIGHT = 1, 3, 2
+ATTACHED_WEIGHT, ATTACHED_CAP, LOOSE_WEIGHT, LOOSE_CAP = 2, 4, 1, 2
+DEAD_WEIGHT, RULE_WEIGHT, LEARNED_WEIGHT, LEARNED_CAP = 3, 4, 1, 2
+AGE_TOLERANCE = 5
 ME_AT, MAYBE_AT = 4, 2
 SNIPPET_WIDTH = 60
 
 PLATFORMS: frozenset[str] = frozenset(
     {
-        "archive.org", "bing.com", "blogspot.com", "bsky.app", "facebook.com", "github.com",
-        "google.com", "instagram.com", "linkedin.com", "mastodon.social", "medium.com",
-        "quora.com", "redd.it", "reddit.com", "stackexchange.com", "stackoverflow.com",
-        "substack.com", "t.co", "threads.net", "tiktok.com", "tumblr.com", "twitter.com",
-        "wikipedia.org", "wordpress.com", "x.com", "ycombinator.com", "youtu.be", "youtube.com",
+        "archive.org", "bing.com", "blogspot.com", "bsky.app", "facebook.com", "feedburner.com",
+        "github.com", "google.com", "hnrss.org", "instagram.com", "lemmy.world",
+        "linkedin.com", "mastodon.social", "medium.com", "msn.com", "quora.com", "redd.it",
+        "reddit.com", "stackexchange.com", "stackoverflow.com", "substack.com", "t.co",
+        "threads.net", "tiktok.com", "tumblr.com", "twitter.com", "wikipedia.org",
+        "wordpress.com", "x.com", "yahoo.com", "ycombinator.com", "youtu.be", "youtube.com",
     }
 )  # fmt: skip
-"""Registrable hosts where many people post: a mark on one post says nothing about the others."""
+"""Registrable hosts where many people post (aggregators included): never marked site-wide."""
 
 _USER_SUBDOMAINS = frozenset(
     {"blogspot.com", "github.io", "medium.com", "netlify.app", "neocities.org", "pages.dev",
@@ -93,23 +115,29 @@ _NO_DECOMPOSITION = {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ
 _NO_DECOMPOSITION |= {"ı": "i", "ħ": "h"}
 _SEP = r"[\s\-]+"
 _INITIAL = r"[^\W\d_]"
+_ASCII_URL = str.maketrans("_+`", "  '")
+_ASCII_TEXT = str.maketrans("`", "'")
 
 
 @dataclass(frozen=True)
 class Mark:
-    """One recorded ``selfwatch me`` / ``selfwatch notme``: the post, its author key and site."""
+    """One recorded ``selfwatch me`` / ``notme``: the post, its author, site and lesson."""
 
     kind: MarkKind
     post_id: str
     author: str = ""
     """``author_key(post.author)``."""
     site: str = ""
-    """``site_of(post.url)``, platforms included (they are filtered when reduced)."""
+    """``site_of(post.url)``."""
+    scope: Scope = "post"
+    """``author`` or ``site`` when the user asked for the mark to cover them."""
+    words: tuple[str, ...] = ()
+    """Folded words learned from the post (see ``feedback.learn``)."""
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """The reusable signals from a profile's marks: posts, authors and sites said to be (not) me."""
+    """The reusable signals from a profile's marks: posts, words, authors and sites."""
 
     not_me_posts: frozenset[str] = frozenset()
     me_posts: frozenset[str] = frozenset()
@@ -117,19 +145,27 @@ class Feedback:
     me_authors: frozenset[str] = frozenset()
     not_me_sites: frozenset[str] = frozenset()
     me_sites: frozenset[str] = frozenset()
+    not_me_words: frozenset[str] = frozenset()
+    me_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_marks(cls, marks: Iterable[Mark]) -> Feedback:
-        """Reduce marks, oldest first, so a later mark about a post, author or site wins."""
+        """Reduce marks, oldest first, so a later mark about a post, word, author or site wins.
+
+        Authors and sites count only from marks scoped to them; platforms never site-wide.
+        """
         posts: dict[str, MarkKind] = {}
         authors: dict[str, MarkKind] = {}
         sites: dict[str, MarkKind] = {}
+        words: dict[str, MarkKind] = {}
         for mark in marks:
             posts[mark.post_id] = mark.kind
-            if mark.author:
+            if mark.scope == "author" and mark.author:
                 authors[mark.author] = mark.kind
-            if mark.site and mark.site not in PLATFORMS:
+            if mark.scope == "site" and mark.site and mark.site not in PLATFORMS:
                 sites[mark.site] = mark.kind
+            for word in mark.words:
+                words[word] = mark.kind
 
         def keys(table: dict[str, MarkKind], kind: MarkKind) -> frozenset[str]:
             return frozenset(k for k, v in table.items() if v == kind)
@@ -141,6 +177,8 @@ class Feedback:
             keys(authors, "me"),
             keys(sites, "notme"),
             keys(sites, "me"),
+            keys(words, "notme"),
+            keys(words, "me"),
         )
 
 
@@ -153,10 +191,12 @@ NO_FEEDBACK = Feedback()
 @dataclass(frozen=True)
 class _Folded:
     text: str
-    origin: tuple[int, ...]
-    """Index in the original string of each folded character."""
+    origin: tuple[int, ...] | None
+    """Index in the original string of each folded character; None when they are the same."""
 
     def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.origin is None:
+            return start, end
         return self.origin[start], self.origin[end - 1] + 1
 
 
@@ -167,6 +207,8 @@ def _fold_char(ch: str, url: bool) -> str:
         return "-"
     if url and ch in "_+":
         return " "
+    if ch.isascii():
+        return ch.lower()
     out: list[str] = []
     for part in unicodedata.normalize("NFKD", ch):
         if not unicodedata.combining(part):
@@ -175,6 +217,8 @@ def _fold_char(ch: str, url: bool) -> str:
 
 
 def _fold_field(value: str, url: bool = False) -> _Folded:
+    if value.isascii():  # the common case: one C-level pass, offsets unchanged
+        return _Folded(value.lower().translate(_ASCII_URL if url else _ASCII_TEXT), None)
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(value):
@@ -233,6 +277,15 @@ def _not_before_capital(value: str, start: int, end: int) -> bool:
     return not (after and after.group(1).isupper())
 
 
+def _not_double_barrelled(value: str, start: int, end: int) -> bool:
+    """Reject "Jordan-Avery Smith" and "Smith-Jordan Avery": the name is part of a longer one."""
+    if re.search(r"\w[\-‐‑]$", value[:start]):
+        return False
+    if re.search(r"[\-‐‑]", value[start:end]) and re.match(r"[\-‐‑]?\s*[A-Z][a-z]", value[end:]):
+        return False
+    return not re.match(r"[\-‐‑]\w", value[end:])
+
+
 def _alone(value: str, start: int, end: int) -> bool:
     """Accept "Doe, Jane" unless it sits inside a list of names; "Doe, Jane Q. Title" is fine."""
     if not _not_after_capital(value, start, end):
@@ -263,12 +316,12 @@ def _name_patterns(name: str) -> list[_Pattern]:
         return []
     esc = [re.escape(t) for t in toks]
     if len(esc) == 1:
-        return [_Pattern(name, "name", _bounded(esc[0]))]
+        return [_Pattern(name, "name", _bounded(esc[0]), _not_double_barrelled)]
     head, last = _SEP.join(esc[:-1]), esc[-1]
     middle = rf"(?:{_SEP}{_INITIAL}\.?)?"
     reversed_body = rf"{last}\s*,\s*{head}(?:{_SEP}{_INITIAL}\.)?"
     found = [
-        _Pattern(name, "name", _bounded(f"{head}{middle}{_SEP}{last}")),
+        _Pattern(name, "name", _bounded(f"{head}{middle}{_SEP}{last}"), _not_double_barrelled),
         _Pattern(name, "name", _bounded(reversed_body), _alone),
     ]
     if toks[0][0].isalpha() and toks[-1][0].isalpha():
@@ -296,12 +349,11 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
     bare = handle.strip().lstrip("@")
     if not bare:
         return []
-    qualified = "@" in bare or "." in bare
     found = []
     for form in (f"@{bare}", bare):
         body = re.escape(fold(form))
         regex = re.compile(rf"(?<![\w@.]){body}(?![\w@])")
-        found.append(_Pattern(handle, "handle" if qualified else "username", regex))
+        found.append(_Pattern(handle, "handle", regex))
     if "@" in bare:
         user = bare.split("@", 1)[0]
         if fold(user) not in names and len(user) >= 3:
@@ -322,6 +374,12 @@ def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
     words = {t for name in profile.all_names for t in _tokens(name)}
     for _, handle in profile.handles:
         found.extend(_handle_patterns(handle, words))
+    for email in profile.emails:
+        if email.strip():
+            body = re.escape(fold(email.strip()))
+            found.append(
+                _Pattern(email.strip(), "email", re.compile(rf"(?<![\w.+\-]){body}(?!\w)"))
+            )
     return tuple(found)
 
 
@@ -350,68 +408,356 @@ def _snippet(value: str, start: int, end: int) -> str:
     return ("…" if lo > 0 else "") + text + ("…" if hi < len(value) else "")
 
 
-def _field_mentions(field: FieldName, value: str, patterns: tuple[_Pattern, ...]) -> list[Mention]:
-    folded = _fold_field(value, url=field == "url")
-    candidates: list[tuple[int, int, int, _Pattern]] = []
+_LINK_BEFORE = re.compile(r"(?:[\w\-]+\.)+[a-z]{2,}(?:/[\w.\-~]*)*?/(?:u/|user/|users/|@)?$")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().\-]{5,}\d(?!\w)")
+
+
+def _link(folded: str, value: str, start: int, end: int) -> str | None:
+    """Return "github.com/janedoe" when a handle sits in a link's path, else None."""
+    m = _LINK_BEFORE.search(folded[max(0, start - 80) : start])
+    if not m:
+        return None
+    return value[start - len(m.group(0)) : end]
+
+
+def _field_mentions(
+    field: FieldName, value: str, patterns: tuple[_Pattern, ...], folded: _Folded
+) -> list[tuple[Mention, Kind]]:
+    candidates: list[tuple[int, int, int, str, Kind]] = []
     for pattern in patterns:
         for m in pattern.regex.finditer(folded.text):
             start, end = folded.span(m.start(), m.end())
-            if pattern.accept(value, start, end):
-                candidates.append((start, end, WEIGHTS[pattern.kind], pattern))
+            if not pattern.accept(value, start, end):
+                continue
+            label, kind = pattern.label, pattern.kind
+            if kind in ("handle", "username") and folded.origin is None:
+                link = _link(folded.text, value, start, end)
+                if link:
+                    label, kind = link, "link"
+            candidates.append((start, end, WEIGHTS[kind], label, kind))
     # Prefer strong, then long matches; drop any candidate overlapping one already taken.
     candidates.sort(key=lambda c: (-c[2], c[0] - c[1], c[0]))
-    taken: list[tuple[int, int, _Pattern]] = []
-    for start, end, _, pattern in candidates:
-        if all(end <= s or start >= e for s, e, _ in taken):
-            taken.append((start, end, pattern))
+    taken: list[tuple[int, int, str, Kind]] = []
+    for start, end, _, label, kind in candidates:
+        if all(end <= s or start >= e for s, e, _, _ in taken):
+            taken.append((start, end, label, kind))
     return [
-        Mention(p.label, field, s, e, _snippet(value, s, e))
-        for s, e, p in sorted(taken, key=_first)
+        (Mention(label, field, s, e, _snippet(value, s, e)), kind)
+        for s, e, label, kind in sorted(taken, key=_first)
     ]
 
 
-def _first(item: tuple[int, int, _Pattern]) -> int:
+def _phones(field: FieldName, value: str, profile: Profile) -> list[tuple[Mention, Kind]]:
+    wanted = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
+    if not wanted or not any(c.isdigit() for c in value):
+        return []
+    found = []
+    for m in _PHONE.finditer(value):
+        digits = _digits(m.group(0))
+        for key, phone in wanted.items():
+            if len(digits) >= 7 and (key.endswith(digits) or digits.endswith(key[-10:])):
+                s, e = m.span()
+                found.append((Mention(phone, field, s, e, _snippet(value, s, e)), "phone"))
+                break
+    return found  # type: ignore[return-value]
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _first(item: tuple[int, int, str, Kind]) -> int:
     return item[0]
 
 
-def find_mentions(post: Post, profile: Profile) -> tuple[Mention, ...]:
-    """Find each name and handle of ``profile`` in the title, text, author and URL of ``post``."""
+def _fold_post(post: Post) -> dict[FieldName, _Folded]:
+    return {f: _fold_field(getattr(post, f), url=f == "url") for f in FIELDS}
+
+
+def _scan(
+    post: Post, profile: Profile, folded: Mapping[FieldName, _Folded]
+) -> list[tuple[Mention, Kind]]:
     patterns = _patterns(profile)
-    found: list[Mention] = []
+    found: list[tuple[Mention, Kind]] = []
     for field in FIELDS:
         value = getattr(post, field)
         if value:
-            found.extend(_field_mentions(field, value, patterns))
-    return tuple(found)
+            found.extend(_field_mentions(field, value, patterns, folded[field]))
+            if field != "author":
+                found.extend(_phones(field, value, profile))
+    return found
+
+
+def find_mentions(post: Post, profile: Profile) -> tuple[Mention, ...]:
+    """Find each name, handle, email and phone of ``profile`` in a post's four fields."""
+    return tuple(m for m, _ in _scan(post, profile, _fold_post(post)))
 
 
 # --- identify ----------------------------------------------------------------------------------
 
 
-def _terms_found(post: Post, terms: Iterable[str]) -> list[str]:
-    fields = [_fold_field(getattr(post, f), url=f == "url").text for f in FIELDS]
+@dataclass(frozen=True)
+class _Terms:
+    """A profile's terms, compiled once: what counts as context, what excludes, what is theirs."""
+
+    context: tuple[tuple[str, re.Pattern[str]], ...]
+    """(how it reads, e.g. "employer 'Initech'", regex on folded text)."""
+    exclude: tuple[tuple[str, re.Pattern[str]], ...]
+    phrases: tuple[str, ...]
+    """The person's terms as folded words, to recognise their own places and organisations."""
+    names: frozenset[str]
+    fields: frozenset[str]
+    surnames: tuple[re.Pattern[str], ...]
+    home: frozenset[str] = dataclass_field(default_factory=frozenset)
+
+
+def _term_regex(term: str) -> re.Pattern[str] | None:
+    toks = _tokens(term)
+    return _bounded(_SEP.join(re.escape(t) for t in toks)) if toks else None
+
+
+@lru_cache(maxsize=64)
+def _terms(profile: Profile) -> _Terms:
+    labelled = [("employer", t) for t in profile.employers]
+    labelled += [("past employer", t) for t in profile.past_employers]
+    labelled += [("context", t) for t in profile.context_terms]
+    context, seen = [], set()
+    for label, term in labelled:
+        regex = _term_regex(term.strip())
+        if regex and term.strip().lower() not in seen:
+            seen.add(term.strip().lower())
+            context.append((f"{label} '{term.strip()}'", regex))
+    exclude = []
+    for term in dict.fromkeys(t.strip() for t in profile.exclude_terms if t.strip()):
+        regex = _term_regex(term)
+        if regex:
+            exclude.append((term, regex))
+    terms = (*profile.context_terms, *profile.employers, *profile.past_employers)
+    phrases = tuple(p for p in (clues.fold_words(t) for t in terms) if p)
+    names = frozenset(w for n in profile.all_names for w in clues.fold_words(n).split())
+    surnames = []
+    for name in profile.all_names:
+        words = name.split()
+        if len(words) > 1 and len(words[-1]) > 2:
+            surnames.append(re.compile(rf"(?<![\w\-]){re.escape(fold(words[-1]))}(?![\w\-])"))
+    return _Terms(tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames))
+
+
+@lru_cache(maxsize=64)
+def _person(profile: Profile) -> _Terms:
+    """Return ``_terms`` with the person's fields and home regions (loads the place data)."""
+    terms = _terms(profile)
+    words = {w for p in terms.phrases for w in p.split()}
+    fields = frozenset(f for f in (clues.field_of(w) for w in words) if f)
+    home: set[str] = set()
+    for phrase in terms.phrases:
+        home |= clues.regions_of(phrase, dominant=True)
+    return _Terms(
+        terms.context, terms.exclude, terms.phrases, terms.names, fields, terms.surnames,
+        frozenset(home),
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=16)
+def _word_regex(words: frozenset[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+
+def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
+    if kind == "name":
+        if fold(mention.variant) == fold(profile.name):
+            return "full name"
+        return f"name variant '{mention.variant}'"
+    names = {"link": "handle in a link", "initials": "initials"}
+    return f"{names.get(kind, kind)} '{mention.variant}'"
+
+
+def _is_theirs(phrase: str, terms: _Terms) -> bool:
+    """Tell whether a place or organisation is one of the person's own (or a part of one)."""
+    folded = clues.fold_words(phrase)
+    if not folded or set(folded.split()) <= terms.names:
+        return True
+    padded = f" {folded} "
+    return any(f" {p} " in padded or padded in f" {p} " for p in terms.phrases)
+
+
+def _weigh(
+    post: Post,
+    profile: Profile,
+    found: list[tuple[Mention, Kind]],
+    folded: Mapping[FieldName, _Folded],
+    feedback: Feedback,
+    by_person: bool,
+) -> list[Evidence]:
+    """Return every piece of evidence for and against, each once, with its signed weight."""
+    terms = _terms(profile)
+    best, kind = max(found, key=lambda f: WEIGHTS[f[1]])
+    items = [Evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
+    texts = [folded[f].text for f in FIELDS]
+    body = f"{folded['title'].text}\n{folded['text'].text}"
+    context = [label for label, regex in terms.context if any(regex.search(t) for t in texts)]
+    learned_me = _words_in(body, feedback.me_words)
+    room = CONTEXT_CAP
+    for text in [*context, *(f"learned '{w}'" for w in learned_me)][:room]:
+        items.append(Evidence("for", "learned" if text.startswith("learned") else "context", text,
+                              CONTEXT_WEIGHT))  # fmt: skip
+    for term, regex in terms.exclude:
+        if any(regex.search(t) for t in texts):
+            items.append(Evidence("against", "exclusion", f"exclusion term '{term}'",
+                                  -EXCLUSION_WEIGHT))  # fmt: skip
+    items.extend(_rules(post, feedback, by_person))
+    learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
+    items.extend(
+        Evidence("against", "learned", f"'{w}' (learned from your notme)", -LEARNED_WEIGHT)
+        for w in learned_not
+    )
+    items.extend(_clue_evidence(post, profile, found, folded, len(context)))
+    return items
+
+
+def _words_in(text: str, words: frozenset[str]) -> list[str]:
+    regex = _word_regex(words)
+    return sorted({m.group(0) for m in regex.finditer(text)}) if regex else []
+
+
+def _rules(post: Post, feedback: Feedback, by_person: bool) -> list[Evidence]:
+    """Return the author- and site-wide marks that apply to ``post``, as strong evidence."""
     found = []
-    for term in dict.fromkeys(t.strip() for t in terms if t.strip()):
-        toks = _tokens(term)
-        regex = _bounded(_SEP.join(re.escape(t) for t in toks)) if toks else None
-        if regex and any(regex.search(text) for text in fields):
-            found.append(term)
+    author, site = author_key(post.author), site_of(post.url)
+    if author and not by_person:
+        for keys, side, word in ((feedback.not_me_authors, "against", "not-me"),
+                                 (feedback.me_authors, "for", "me")):  # fmt: skip
+            if author in keys:
+                weight = RULE_WEIGHT if side == "for" else -RULE_WEIGHT
+                text = f"author '{post.author.strip()}' was marked {word}"
+                found.append(Evidence(side, "feedback", text, weight))  # type: ignore[arg-type]
+    if site and site not in PLATFORMS:
+        for keys, side, word in ((feedback.not_me_sites, "against", "not-me"),
+                                 (feedback.me_sites, "for", "me")):  # fmt: skip
+            if site in keys:
+                weight = RULE_WEIGHT if side == "for" else -RULE_WEIGHT
+                text = f"site {site} was marked {word}"
+                found.append(Evidence(side, "feedback", text, weight))  # type: ignore[arg-type]
     return found
 
 
-def _quoted(terms: list[str]) -> str:
-    return ", ".join(f"'{t}'" for t in terms)
+def _anchors(
+    post: Post,
+    profile: Profile,
+    found: list[tuple[Mention, Kind]],
+    folded: Mapping[FieldName, _Folded],
+) -> dict[FieldName, list[tuple[int, int]]]:
+    """Return where the name stands in the title and text: its mentions, then its surname alone."""
+    spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
+    for mention, kind in found:
+        if mention.field in spans and kind in ("name", "initials"):
+            spans[mention.field].append((mention.start, mention.end))
+    if not any(spans.values()):
+        return spans
+    for name in ("title", "text"):
+        value = getattr(post, name)
+        for regex in _terms(profile).surnames:
+            for m in regex.finditer(folded[name].text):
+                s, e = folded[name].span(m.start(), m.end())
+                inside = any(a <= s < b for a, b in spans[name])
+                if not inside and value[s : s + 1].isupper():
+                    spans[name].append((s, e))
+    return spans
 
 
-def _evidence(mentions: tuple[Mention, ...], profile: Profile) -> tuple[int, str]:
-    kinds = _kinds(profile)
-    best = max(mentions, key=lambda m: WEIGHTS[kinds.get(m.variant, "initials")])
-    kind = kinds.get(best.variant, "initials")
-    if kind == "name":
-        text = "full name" if best.variant == profile.name else f"name variant '{best.variant}'"
-    else:
-        text = f"{kind} '{best.variant}'"
-    return WEIGHTS[kind], text
+def _clue_evidence(
+    post: Post,
+    profile: Profile,
+    found: list[tuple[Mention, Kind]],
+    folded: Mapping[FieldName, _Folded],
+    context: int,
+) -> list[Evidence]:
+    """Turn what the post says about the named person into evidence against, if it is not them."""
+    spans = _anchors(post, profile, found, folded)
+    body = f"{folded['title'].text}\n{folded['text'].text}"
+    attached = [c for f, s in spans.items() for c in clues.attached_clues(getattr(post, f), s)]
+    if any(spans.values()):
+        attached += clues.descriptions(f"{post.title}\n{post.text}")
+    if not attached and not body.strip():
+        return []
+    terms = _person(profile)
+    own_org = any(
+        c.kind in ("organisation", "place") and _is_theirs(c.text, terms) for c in attached
+    )
+    lenient = own_org or context >= 2
+    items: list[Evidence] = []
+    age = _age(post, profile, [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body))
+    if age:
+        items.append(age)
+    dead = clues.obituary(body)
+    if dead:
+        items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
+    seen: set[str] = set()
+    strong = _against(attached, terms, lenient, seen)
+    items.extend(_capped(strong, ATTACHED_WEIGHT, ATTACHED_CAP))
+    text = f"{post.title}\n{post.text}"
+    loose = _against(clues.loose_clues(text, body), terms, lenient, seen)
+    items.extend(_capped(loose, LOOSE_WEIGHT, LOOSE_CAP))
+    return items
+
+
+def _against(
+    found: list[clues.Clue], terms: _Terms, lenient: bool, seen: set[str]
+) -> list[tuple[str, str]]:
+    out = []
+    for clue in found:
+        key = clues.fold_words(clue.text)
+        if clue.kind == "age" or key in seen:
+            continue
+        seen.add(key)
+        if clue.kind == "occupation":
+            field_ = clues.field_of(clue.text)
+            if lenient or field_ in terms.fields or key in terms.names:
+                continue
+            if any(key in p.split() for p in terms.phrases):
+                continue
+            out.append(("occupation", f"another occupation '{clue.text}'"))
+        elif clue.kind == "topic":
+            if "sports" not in terms.fields:
+                out.append(("topic", clue.text))
+        elif _is_theirs(clue.text, terms):
+            continue
+        elif clue.kind == "place":
+            if not clues.near(clues.regions_of(clue.text), terms.home):
+                out.append(("place", f"another place '{clue.text}'"))
+        else:
+            out.append(("organisation", f"another organisation '{clue.text}'"))
+    return out
+
+
+def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidence]:
+    items, total = [], 0
+    for kind, text in found:
+        if total + weight > cap:
+            break
+        total += weight
+        items.append(Evidence("against", kind, text, -weight))
+    return items
+
+
+def _age(post: Post, profile: Profile, ages: list[int]) -> Evidence | None:
+    """Return an age stated in the post that cannot be the person's, as evidence against."""
+    if profile.birth_year:
+        years = [post.published.year] if post.published else list(range(2020, 2036))
+        expected = [y - profile.birth_year for y in years]
+        for age in ages:
+            if min(abs(age - e) for e in expected) > AGE_TOLERANCE:
+                yours = expected[0] if post.published else f"{expected[0]}-{expected[-1]}"
+                text = f"age {age}, far from yours ({yours})"
+                return Evidence("against", "age", text, -DEAD_WEIGHT)
+        return None
+    for age in ages:
+        if age < 16:
+            return Evidence("against", "age", f"age {age}: a child", -DEAD_WEIGHT)
+    return None
 
 
 def _decide(score: int) -> Confidence:
@@ -420,61 +766,50 @@ def _decide(score: int) -> Confidence:
     return "maybe" if score >= MAYBE_AT else "not_me"
 
 
-def _score(post: Post, profile: Profile, mentions: tuple[Mention, ...]) -> tuple[Confidence, str]:
-    if not mentions:
-        return "not_me", "name not found"
-    weight, reason = _evidence(mentions, profile)
-    context_terms = (*profile.context_terms, *profile.employers, *profile.past_employers)
-    context = _terms_found(post, context_terms)
-    excluded = _terms_found(post, profile.exclude_terms)
-    score = weight + min(len(context), CONTEXT_CAP) - EXCLUSION_WEIGHT * len(excluded)
-    if context:
-        reason += f" + context {_quoted(context)}"
-    if excluded:
-        plural = "s" if len(excluded) > 1 else ""
-        reason += f", but exclusion term{plural} {_quoted(excluded)}"
-    elif not context:
+def explain(items: Iterable[Evidence]) -> str:
+    """Return the one-line reason for a weighing: the evidence for, then "but" and against."""
+    items = list(items)
+    pro = [e.text for e in items if e.side == "for"]
+    con = [e.text for e in items if e.side == "against"]
+    reason = "; ".join(pro)
+    if con:
+        return f"{reason}; but {', '.join(con)}" if reason else f"but {', '.join(con)}"
+    if len(pro) == 1 and items[0].kind != "feedback":
         reason += ", no context"
-    return _decide(score), reason
+    return reason
 
 
-def _by_person(mentions: tuple[Mention, ...], profile: Profile) -> bool:
-    kinds = _kinds(profile)
-    return any(m.field == "author" and kinds.get(m.variant) != "initials" for m in mentions)
-
-
-def _from_feedback(
-    post: Post, feedback: Feedback, by_person: bool
-) -> tuple[Confidence, str] | None:
-    author, site = author_key(post.author), site_of(post.url)
-    if author and not by_person:
-        if author in feedback.not_me_authors:
-            return "not_me", f"author '{post.author.strip()}' was marked not-me"
-        if author in feedback.me_authors:
-            return "me", f"author '{post.author.strip()}' was marked me"
-    if site and site not in PLATFORMS:
-        if site in feedback.not_me_sites:
-            return "not_me", f"author's site {site} was marked not-me"
-        if site in feedback.me_sites:
-            return "me", f"author's site {site} was marked me"
-    return None
+def _decided(
+    confidence: Confidence, role: Role, reason: str, side: str, mentions: tuple[Mention, ...]
+) -> Identity:
+    kind = "own feed" if reason.startswith("from") else "feedback"
+    item = Evidence(side, kind, reason, 0)  # type: ignore[arg-type]
+    return Identity(confidence, role, reason, mentions, (item,))
 
 
 def identify(
     post: Post, profile: Profile, *, own: bool, feedback: Feedback = NO_FEEDBACK
 ) -> Identity:
     """Decide whether ``post`` is about ``profile``'s person (me / maybe / not_me) and say why."""
-    mentions = find_mentions(post, profile)
-    by_person = _by_person(mentions, profile)
+    folded = _fold_post(post)
+    found = _scan(post, profile, folded)
+    mentions = tuple(m for m, _ in found)
+    by_person = any(m.field == "author" and k != "initials" for m, k in found)
     role: Role = "author" if own or by_person else "subject"
-    decided: tuple[Confidence, str] | None
     if post.id and post.id in feedback.not_me_posts:
-        decided = ("not_me", "this post was marked not-me")
-    elif post.id and post.id in feedback.me_posts:
-        decided = ("me", "this post was marked me")
-    elif own:
-        decided = ("me", "from one of your own feeds")
-    else:
-        decided = _from_feedback(post, feedback, by_person)
-    confidence, reason = decided or _score(post, profile, mentions)
-    return Identity(confidence, role, reason, mentions)
+        return _decided("not_me", role, "this post was marked not-me", "against", mentions)
+    if post.id and post.id in feedback.me_posts:
+        return _decided("me", role, "this post was marked me", "for", mentions)
+    if own:
+        return _decided("me", role, "from one of your own feeds", "for", mentions)
+    if not found:
+        rules = _rules(post, feedback, by_person)
+        if any(e.side == "for" for e in rules):  # a site the user vouched for, name or not
+            return Identity(
+                _decide(sum(e.weight for e in rules)), role, explain(rules), (), tuple(rules)
+            )
+        return Identity("not_me", role, "name not found", ())
+    items = _weigh(post, profile, found, folded, feedback, by_person)
+    score = sum(e.weight for e in items)
+    ordered = sorted(items, key=lambda e: (e.side != "for", -abs(e.weight)))
+    return Identity(_decide(score), role, explain(ordered), mentions, tuple(ordered))

@@ -128,32 +128,3 @@ def _record(
     now: datetime,
 ) -> bool:
     return store.record_post(profile.key, post, spec.url, identity, score(engine, post), now)
-
-
-def mark(store: Store, profile: Profile, post_id: str, kind: str, now: datetime) -> StoredPost:
-    """Record ``me`` / ``notme`` for a post and re-decide it and posts from the same author/site.
-
-    The feedback shapes every later decision too: the next cycle reads it from the store.
-    """
-    from .match import author_key, site_of
-
-    if kind not in ("me", "notme"):
-        raise ValueError(kind)
-    target = store.get(post_id, profile.key)
-    with store.transaction():
-        store.add_feedback(profile.key, target.id, kind, now)  # type: ignore[arg-type]
-        feedback = store.feedback(profile.key)
-        author, site = author_key(target.post.author), site_of(target.post.url)
-        for other in store.posts(profile.key):
-            same = (
-                other.id == target.id
-                or (author and author_key(other.post.author) == author)
-                or site_of(other.post.url) == site
-            )
-            if not same:
-                continue
-            own = other.identity.role == "author" and other.id != target.id
-            identity = identify(other.post, profile, own=own, feedback=feedback)
-            if identity != other.identity:
-                store.set_identity(profile.key, other.id, identity)
-    return store.get(target.id, profile.key)
