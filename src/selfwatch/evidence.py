@@ -100,6 +100,13 @@ SPORTS_WORDS = frozenset(
 )  # fmt: skip
 """Words of a sports report; two of them make the post one."""
 
+SPORTS = frozenset(
+    {"basketball", "football", "soccer", "baseball", "softball", "hockey", "rugby", "tennis",
+     "golf", "cricket", "volleyball", "lacrosse", "athletics", "boxing", "camogie", "hurling",
+     "wrestling", "swimming", "gymnastics", "cycling", "nba", "nfl", "nhl", "mlb", "ncaa"}
+)  # fmt: skip
+"""Names of sports: one of them with one sports word makes a sports report too."""
+
 _INSTITUTION = re.compile(
     r"\b(?:University|Universidad|Université|Universität|College|Institute|Hospital|Hospitals"
     r"|School|Academy|Department|Faculty|Clinic)\b"
@@ -148,12 +155,17 @@ class Clue:
 # --- reference data (loaded on first use) ------------------------------------------------------
 
 
+_WORD = re.compile(r"[^\W_]+")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=8192)
 def fold_words(text: str) -> str:
     """Return ``text`` lower-cased, accents dropped, punctuation as spaces (for comparisons)."""
     if not text.isascii():
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 @lru_cache(maxsize=1)
@@ -254,7 +266,7 @@ def _phrases(text: str) -> list[str]:
 
 
 def _classify_phrase(phrase: str) -> Clue:
-    bare = re.sub(r"['’]s$", "", phrase)
+    bare = _POSSESSIVE.sub("", phrase)
     words = bare.split()
     if regions_of(bare):
         return Clue("place", bare)
@@ -275,7 +287,7 @@ def _before(value: str, start: int) -> list[Clue]:
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
         bare = word.strip(".,'’")
-        if re.search(r"['’]s$", word):
+        if _POSSESSIVE.search(word):
             head = [w for w in words[: i + 1]]
             caps: list[str] = []
             for w in reversed(head):
@@ -368,7 +380,7 @@ def loose_clues(text: str, folded: str) -> list[Clue]:
                     clues.append(Clue("place", " ".join(words[i : i + size]), attached=False))
     tokens = set(folded.split())
     sports = sorted(w for w in SPORTS_WORDS if (w in tokens if " " not in w else w in folded))
-    if len(sports) >= 2:
+    if len(sports) + len(SPORTS & tokens) >= 2:
         clues.append(Clue("topic", "a sports report", attached=False))
     return clues
 

@@ -22,10 +22,9 @@ from collections.abc import Iterable
 from . import evidence as clues
 from .errors import FeedbackError
 from .match import PLATFORMS, MarkKind, Scope, author_key, find_mentions, site_of
-from .model import Identity, Post, Profile
+from .model import Identity, Mention, Post, Profile
 
-MAX_WORDS = 3
-_WINDOW = 80
+MAX_WORDS = 8
 _COMMON = frozenset(
     {"the", "and", "for", "with", "from", "that", "this", "his", "her", "their", "has", "have",
      "was", "were", "will", "who", "said", "says", "after", "before", "new", "first", "last",
@@ -42,7 +41,7 @@ _LEARNABLE = ("organisation", "place", "occupation", "exclusion", "topic")
 def learn(
     post: Post, profile: Profile, identity: Identity, kind: MarkKind, theirs: Iterable[str]
 ) -> tuple[str, ...]:
-    """Return up to three folded words that tell this post's person apart.
+    """Return up to eight folded words or phrases that tell this post's person apart.
 
     ``theirs`` are the folded words of the posts on the other side (the person's own posts for a
     ``notme``, the namesakes' for a ``me``): a word found there tells nothing and is skipped.
@@ -69,19 +68,43 @@ def _profile_words(profile: Profile) -> set[str]:
 
 
 def _near_name(post: Post, profile: Profile) -> list[str]:
-    """Return capitalised words and occupations close to each mention of the name."""
-    found: list[str] = []
-    for mention in find_mentions(post, profile):
-        if mention.field not in ("title", "text"):
+    """Return capitalised phrases, occupations and sports near the name, nearest first.
+
+    Words in the field that names the person rank by their distance from the name; the rest
+    of a post that names them (a title's article text) follows, in order.
+    """
+    found: list[tuple[int, str]] = []
+    mentions = [m for m in find_mentions(post, profile) if m.field in ("title", "text")]
+    for name in ("title", "text"):
+        value = getattr(post, name)
+        here = [m for m in mentions if m.field == name]
+        if not value or not mentions:
             continue
-        value = getattr(post, mention.field)
-        lo, hi = max(0, mention.start - _WINDOW), min(len(value), mention.end + _WINDOW)
-        around = value[lo : mention.start] + " " + value[mention.end : hi]
-        for word in re.findall(r"[\w'’\-]+", around):
-            bare = word.strip("'’-")
-            if bare[:1].isupper() or clues.field_of(bare):
-                found.append(clues.fold_words(re.sub(r"['’]s$", "", bare)))
+        for span, word in _candidates(value):
+            if any(s < span[1] and span[0] < e for s, e in ((m.start, m.end) for m in here)):
+                continue  # the name itself
+            distance = min((_distance(span, m) for m in here), default=_FAR + span[0])
+            found.append((distance, word))
+    return [word for _, word in sorted(found)]
+
+
+def _candidates(value: str) -> list[tuple[tuple[int, int], str]]:
+    found = []
+    for m in _CAPITALISED.finditer(value):
+        found.append((m.span(), clues.fold_words(re.sub(r"['’]s$", "", m.group(0)))))
+    for m in re.finditer(r"[\w\-]+", value):
+        word = m.group(0).lower()
+        if clues.field_of(word) or word in clues.SPORTS:
+            found.append((m.span(), clues.fold_words(word)))
     return found
+
+
+_FAR = 10_000
+_CAPITALISED = re.compile(r"[A-Z\u00c0-\u00de][\w'’\-]*(?:\s+[A-Z\u00c0-\u00de][\w'’\-]*)*")
+
+
+def _distance(span: tuple[int, int], mention: Mention) -> int:
+    return mention.start - span[1] if span[1] <= mention.start else span[0] - mention.end
 
 
 def post_words(posts: Iterable[Post]) -> set[str]:

@@ -366,7 +366,6 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
     return found
 
 
-@lru_cache(maxsize=64)
 def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
     found: list[_Pattern] = []
     for name in profile.all_names:
@@ -383,15 +382,48 @@ def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=64)
-def _kinds(profile: Profile) -> Mapping[str, Kind]:
-    """Map each mention label to its strongest kind: a name the user listed is never weak."""
-    kinds: dict[str, Kind] = {}
-    for pattern in _patterns(profile):
-        known = kinds.get(pattern.label)
-        if known is None or WEIGHTS[pattern.kind] > WEIGHTS[known]:
-            kinds[pattern.label] = pattern.kind
-    return kinds
+@dataclass
+class _Compiled:
+    """Everything matching needs from one profile, built once: patterns, keys, terms."""
+
+    profile: Profile
+    patterns: tuple[_Pattern, ...]
+    keys: tuple[str, ...]
+    """Folded strings one of which every pattern's match contains: a field with none is skipped."""
+    phones: Mapping[str, str]
+    terms: _Terms
+    person: _Terms | None = None
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(profile: Profile) -> _Compiled:
+    """Return the profile's compiled matchers, keyed by identity (hashing a Profile is not free)."""
+    compiled = _COMPILED.get(id(profile))
+    if compiled is None or compiled.profile is not profile:
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        compiled = _compile(profile)
+        _COMPILED[id(profile)] = compiled
+    return compiled
+
+
+def _compile(profile: Profile) -> _Compiled:
+    keys: set[str] = set()
+    for name in profile.all_names:
+        toks = _tokens(name)
+        if toks:
+            keys.add(toks[-1])  # every full-name, reversed and initial form contains it...
+            keys.add(toks[0])  # ...except "Jane D.", which contains the first name
+    for _, handle in profile.handles:
+        bare = fold(handle.strip().lstrip("@"))
+        keys.add(bare.split("@", 1)[0] if "@" in bare else bare)
+    keys |= {fold(e.strip()) for e in profile.emails if e.strip()}
+    phones = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
+    return _Compiled(
+        profile, _patterns(profile), tuple(k for k in keys if k), phones, _terms(profile)
+    )
 
 
 # --- find_mentions -----------------------------------------------------------------------------
@@ -409,6 +441,7 @@ def _snippet(value: str, start: int, end: int) -> str:
 
 
 _LINK_BEFORE = re.compile(r"(?:[\w\-]+\.)+[a-z]{2,}(?:/[\w.\-~]*)*?/(?:u/|user/|users/|@)?$")
+_ANY_DIGITS = re.compile(r"\d")
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().\-]{5,}\d(?!\w)")
 
 
@@ -447,10 +480,7 @@ def _field_mentions(
     ]
 
 
-def _phones(field: FieldName, value: str, profile: Profile) -> list[tuple[Mention, Kind]]:
-    wanted = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
-    if not wanted or not any(c.isdigit() for c in value):
-        return []
+def _phones(field: FieldName, value: str, wanted: Mapping[str, str]) -> list[tuple[Mention, Kind]]:
     found = []
     for m in _PHONE.finditer(value):
         digits = _digits(m.group(0))
@@ -477,14 +507,17 @@ def _fold_post(post: Post) -> dict[FieldName, _Folded]:
 def _scan(
     post: Post, profile: Profile, folded: Mapping[FieldName, _Folded]
 ) -> list[tuple[Mention, Kind]]:
-    patterns = _patterns(profile)
+    compiled = _compiled(profile)
     found: list[tuple[Mention, Kind]] = []
     for field in FIELDS:
         value = getattr(post, field)
-        if value:
-            found.extend(_field_mentions(field, value, patterns, folded[field]))
-            if field != "author":
-                found.extend(_phones(field, value, profile))
+        if not value:
+            continue
+        text = folded[field].text
+        if any(key in text for key in compiled.keys):  # else no pattern can match: skip them
+            found.extend(_field_mentions(field, value, compiled.patterns, folded[field]))
+        if compiled.phones and field != "author" and _ANY_DIGITS.search(value):
+            found.extend(_phones(field, value, compiled.phones))
     return found
 
 
@@ -516,7 +549,6 @@ def _term_regex(term: str) -> re.Pattern[str] | None:
     return _bounded(_SEP.join(re.escape(t) for t in toks)) if toks else None
 
 
-@lru_cache(maxsize=64)
 def _terms(profile: Profile) -> _Terms:
     labelled = [("employer", t) for t in profile.employers]
     labelled += [("past employer", t) for t in profile.past_employers]
@@ -543,10 +575,15 @@ def _terms(profile: Profile) -> _Terms:
     return _Terms(tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames))
 
 
-@lru_cache(maxsize=64)
 def _person(profile: Profile) -> _Terms:
     """Return ``_terms`` with the person's fields and home regions (loads the place data)."""
-    terms = _terms(profile)
+    compiled = _compiled(profile)
+    if compiled.person is None:
+        compiled.person = _with_home(compiled.terms)
+    return compiled.person
+
+
+def _with_home(terms: _Terms) -> _Terms:
     words = {w for p in terms.phrases for w in p.split()}
     fields = frozenset(f for f in (clues.field_of(w) for w in words) if f)
     home: set[str] = set()
@@ -593,7 +630,7 @@ def _weigh(
     by_person: bool,
 ) -> list[Evidence]:
     """Return every piece of evidence for and against, each once, with its signed weight."""
-    terms = _terms(profile)
+    terms = _compiled(profile).terms
     best, kind = max(found, key=lambda f: WEIGHTS[f[1]])
     items = [Evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
     texts = [folded[f].text for f in FIELDS]
@@ -659,7 +696,7 @@ def _anchors(
         return spans
     for name in ("title", "text"):
         value = getattr(post, name)
-        for regex in _terms(profile).surnames:
+        for regex in _compiled(profile).terms.surnames:
             for m in regex.finditer(folded[name].text):
                 s, e = folded[name].span(m.start(), m.end())
                 inside = any(a <= s < b for a, b in spans[name])

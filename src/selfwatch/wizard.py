@@ -113,13 +113,12 @@ def parse_emails(text: str) -> tuple[str, ...]:
 
 def parse_handles(text: str) -> tuple[tuple[str, str], ...]:
     """Return (site, handle) pairs from ``site=handle, ...``; raise ValueError on a bad one."""
-    from .sources import FEED_SITES
+    from .config import HANDLE_SITES
 
     pairs = tuple(parse_handle(part) for part in split_answer(text))
     for site, _ in pairs:
-        if site not in FEED_SITES:
-            known = ", ".join(sorted(FEED_SITES))
-            raise ValueError(f"unknown site {site!r}; use one of: {known}")
+        if site not in HANDLE_SITES:
+            raise ValueError(f"unknown site {site!r}; known sites: {', '.join(HANDLE_SITES)}")
     return pairs
 
 
