@@ -114,7 +114,7 @@ def rules_detector() -> Detector:
 
 def classifier_detector() -> Detector:
     """Return a detector using only the classifier heads: offensive -> profanity, hate -> hate."""
-    from selfwatch.classifier import load_classifier
+    from selfwatch.checklist.classifier import load_classifier
 
     clf = load_classifier()
     categories = {"offensive": "profanity", "hate": "hate"}

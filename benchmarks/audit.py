@@ -34,7 +34,7 @@ from selfwatch.audit import (
     rank,
     record,
 )
-from selfwatch.engine import default_engine
+from selfwatch.checklist.engine import default_engine
 from selfwatch.model import Profile
 from selfwatch.store import Store
 

@@ -25,8 +25,8 @@ import sys
 
 from wordfreq import zipf_frequency  # type: ignore[import-not-found]
 
-from selfwatch.checklist import Rule, load_builtin
-from selfwatch.lexicon import disguises, inflections
+from selfwatch.checklist.lexicon import disguises, inflections
+from selfwatch.checklist.load import Rule, load_builtin
 
 _NEW_WORD_ENDINGS = ("y", "er", "ers", "in")
 """Inflections that often make another word ("tard" -> "tardy"); plurals and tenses do not."""

@@ -1,4 +1,4 @@
-"""Train the linear heads shipped in ``src/selfwatch/data/classifier.json``.
+"""Train the linear heads shipped in ``src/selfwatch/checklist/data/classifier.json``.
 
 Usage::
 
@@ -10,7 +10,8 @@ Only train splits are used to fit, to choose the regularisation strength and to 
 threshold (k-fold cross-validation on train); the val splits are read afterwards only to print
 a report. Davidson is never used here: the benchmarks report it as out-of-domain.
 
-Needs scikit-learn and numpy (dev only); inference in ``selfwatch.classifier`` is pure Python.
+Needs scikit-learn and numpy (dev only); inference in
+``selfwatch.checklist.classifier`` is pure Python.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyp
 from sklearn.metrics import f1_score  # type: ignore[import-untyped]
 from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
-from selfwatch.classifier import DEFAULT_PATH, FEATURIZER_VERSION, featurize
+from selfwatch.checklist.classifier import DEFAULT_PATH, FEATURIZER_VERSION, featurize
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADS = {"offensive": "tweeteval/offensive", "hate": "tweeteval/hate"}

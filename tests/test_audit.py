@@ -33,7 +33,7 @@ from selfwatch.audit import (
     write_csv,
     write_json,
 )
-from selfwatch.engine import Engine, default_engine
+from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.errors import InputError, SelfwatchError
 from selfwatch.model import Finding, Level, Post, Verdict
 from selfwatch.store import Store

@@ -6,8 +6,8 @@ import os
 
 from profiles import EXAMPLE_PROFILE
 
-from selfwatch.cache import cache_dir, cache_key, cached_engine
-from selfwatch.engine import Engine, default_engine
+from selfwatch.checklist.cache import cache_dir, cache_key, cached_engine
+from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.model import CategoryOverride, ChecklistSettings
 
 TEXTS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from profiles import EXAMPLE_PROFILE
 
-from selfwatch.checklist import apply_settings, builtin_rule_files, parse_files
-from selfwatch.engine import Engine, builtin_checklist, default_engine
+from selfwatch.checklist.engine import Engine, builtin_checklist, default_engine
+from selfwatch.checklist.load import apply_settings, builtin_rule_files, parse_files
 from selfwatch.errors import ChecklistError
 from selfwatch.model import (
     CATEGORIES,
@@ -84,7 +84,7 @@ def test_every_category_has_rules_and_every_rule_has_examples():
 
 def test_rule_files_are_listed_and_versioned():
     names = [name for name, _ in builtin_rule_files()]
-    assert "selfwatch/rules/employer.toml" in names
+    assert "selfwatch/checklist/rules/employer.toml" in names
     assert builtin_checklist().version.startswith("2026.")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from selfwatch.classifier import (
+from selfwatch.checklist.classifier import (
     DEFAULT_PATH,
     FEATURIZER_VERSION,
     ClassifierFormatError,
@@ -159,7 +159,7 @@ def test_training_script_uses_the_package_featurizer() -> None:
     imported = {
         alias.name
         for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module == "selfwatch.classifier"
+        if isinstance(node, ast.ImportFrom) and node.module == "selfwatch.checklist.classifier"
         for alias in node.names
     }
     assert {"featurize", "FEATURIZER_VERSION"} <= imported

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from selfwatch.checklist import load_builtin
+from selfwatch.checklist.load import load_builtin
 from selfwatch.cli import cli
 from selfwatch.config import load_config, parse_config, slug, state_dir, user_config_path
 from selfwatch.errors import ConfigError

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from smtpserver import SmtpServer
 
+from selfwatch.checklist.engine import default_engine
 from selfwatch.cli import cli
 from selfwatch.config import parse_config
 from selfwatch.demo import (
@@ -23,7 +24,6 @@ from selfwatch.demo import (
     unpack_feeds,
 )
 from selfwatch.digest import linted_text
-from selfwatch.engine import default_engine
 from selfwatch.errors import ConfigError, MailError
 from selfwatch.match import identify
 from selfwatch.parse import parse_feed

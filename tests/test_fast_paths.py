@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from selfwatch.cache import cache_dir, cached_classifier
-from selfwatch.checklist import load_builtin
-from selfwatch.classifier import load_classifier
-from selfwatch.prefilter import Gate, GateSet, Probe
-from selfwatch.text import tokenize
+from selfwatch.checklist.cache import cache_dir, cached_classifier
+from selfwatch.checklist.classifier import load_classifier
+from selfwatch.checklist.load import load_builtin
+from selfwatch.checklist.prefilter import Gate, GateSet, Probe
+from selfwatch.checklist.tokens import tokenize
 
 PREFILTERS = ["@", r"\d{3}\D{0,3}\d{3}", r"\d{4}", "(?i)dob|d\\.o\\.b|birth|born", r"\d \w"]
 PREFILTERS += ["(?i)woke|#", r"\d:\d", r"\d?x", r"\d|x", "a.b", "(?i)straße"]

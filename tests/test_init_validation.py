@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from selfwatch.checklist import builtin_rule_ids, load_builtin
+from selfwatch.checklist.load import builtin_rule_ids, load_builtin
 from selfwatch.cli import cli
 from selfwatch.config import HANDLE_SITES, load_config
 from selfwatch.errors import ConfigError

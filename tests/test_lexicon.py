@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from selfwatch.engine import _Context
-from selfwatch.lexicon import Lexicon
-from selfwatch.text import tokenize
+from selfwatch.checklist.context import Context
+from selfwatch.checklist.lexicon import Lexicon
+from selfwatch.checklist.tokens import tokenize
 
 TEXT = "You f*ck up. Thanks a lot, dear boss! Work from home is no fun. Sooo angry!!!"
 
@@ -58,7 +58,7 @@ def test_concepts_from_one_scan_match_a_scan_per_sentence():
     concepts = _concepts()
     hits = concepts.scan(tokens)
     assert any(h.term == "lot dear" for h in hits)  # found across the full stop...
-    ctx = _Context(text, tokens, hits)
+    ctx = Context(text, tokens, concepts.scan, hits)
     per_sentence: dict[tuple[str, int], list[str]] = {}
     for sentence in sorted({t.sentence for t in tokens}):
         part = [t for t in tokens if t.sentence == sentence]

@@ -20,11 +20,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # vocabulary <- pure core <- adapters <- orchestration <- cli
 LAYERS = {
     "model": 0, "errors": 0,
-    "text": 1, "lexicon": 1, "checklist": 1, "engine": 1, "classifier": 1, "match": 1,
-    "evidence": 1, "feedback": 1,
+    "checklist": 1, "display": 1, "match": 1, "evidence": 1, "feedback": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
-    "archive": 1, "prefilter": 1,
-    "config": 2, "store": 2, "fetch": 2, "mailer": 2, "cache": 2,
+    "archive": 1,
+    "config": 2, "store": 2, "fetch": 2, "mailer": 2,
     "watch": 3, "agent": 3, "demo": 3, "audit": 3, "triage": 3, "deliver": 3, "output": 3,
     "wizard": 3,
     "cli": 4, "__main__": 5, "__init__": 5,
@@ -74,6 +73,23 @@ def test_imports_point_one_way(path):
         assert "click" not in imported, f"only the CLI may import click ({path.stem} does)"
     if path.stem != "agent":
         assert "schedule" not in imported, f"only the agent may import schedule ({path.stem})"
+
+
+def test_the_checklist_package_stands_alone():
+    """The checklist imports only the vocabulary and errors; nothing else reaches inside it."""
+    package = SRC / "checklist"
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                assert node.module in ("model", "errors"), f"checklist/{path.name}: {node.module}"
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("selfwatch"), f"checklist/{path.name}"
+    for path in MODULES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                assert not node.module.startswith("checklist."), f"{path.stem}: {node.module}"
 
 
 def test_every_module_has_a_layer():

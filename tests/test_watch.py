@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: F401
 from profiles import EXAMPLE_PROFILE
 
+from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.cli import cli
 from selfwatch.config import Config
-from selfwatch.engine import Engine, default_engine
 from selfwatch.model import FeedSpec
 from selfwatch.parse import parse_feed
 from selfwatch.triage import mark

@@ -12,16 +12,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .model import Finding, Profile, Verdict
+    from .model import Author, Finding, Profile, Verdict
 
 __all__ = ["Finding", "Verdict", "__version__", "lint_text"]
 
 
-def lint_text(text: str, profile: Profile | None = None) -> Verdict:
-    """Score ``text`` against the built-in checklist (plus the profile's settings)."""
-    from .engine import default_engine
+def lint_text(text: str, profile: Profile | None = None, author: Author = "self") -> Verdict:
+    """Score ``text`` against the built-in checklist (plus the profile's settings).
 
-    return default_engine(profile).lint(text)
+    ``author`` is "self" when the person wrote the text, "other" when someone else wrote it
+    about them: a leak or a rant is only the person's risk when they wrote it.
+    """
+    from .checklist import default_engine
+
+    return default_engine(profile).lint(text, author)
 
 
 def __getattr__(name: str) -> object:

@@ -34,8 +34,8 @@ from typing import Any
 
 from .actions import Action, suggest_action
 from .archive import ArchiveItem, read_archive
+from .checklist import Engine
 from .digest import excerpt, linted_text
-from .engine import Engine
 from .errors import SelfwatchError
 from .model import Identity, Level, Post, Profile, Verdict
 from .output import finding_dict, terminal_safe

@@ -108,7 +108,7 @@ def lint(
     """
     from dataclasses import replace
 
-    from .cache import cached_engine
+    from .checklist import cached_engine
     from .lint import lint_document, read_inputs
     from .model import Level
     from .output import json_report, text_report
@@ -145,7 +145,7 @@ def rules(opts: Options, category: str | None, profile: str | None) -> None:
     Example:
       selfwatch rules --category employer
     """
-    from .engine import default_engine
+    from .checklist import default_engine
     from .errors import did_you_mean
     from .model import CATEGORIES
     from .output import terminal_safe
@@ -710,7 +710,7 @@ def audit(
     """
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
-    from .engine import default_engine
+    from .checklist import default_engine
     from .watch import open_store
 
     if out is not None and fmt == "text":

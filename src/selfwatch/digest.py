@@ -31,9 +31,9 @@ import jinja2
 from markupsafe import Markup
 
 from .actions import Action, Sentiment, suggest_action
+from .display import CONTROL, visible_controls
 from .errors import ConfigError
 from .model import FeedState, Finding, Identity, Level, Post, Profile, Verdict
-from .text import CONTROL, visible_controls
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"

@@ -32,6 +32,9 @@ class Level(IntEnum):
             raise ValueError(f"unknown level {value!r} (use info, warning or error)") from None
 
 
+Author = Literal["self", "other"]
+"""Who wrote a text: the person ("self": drafts, archives, own feeds) or someone else."""
+
 RISK_CATEGORIES: tuple[str, ...] = (
     "politics",
     "religion",
@@ -68,7 +71,16 @@ class Finding:
     message: str
     suggestion: str
     why: str = ""
-    """How the engine decided: the evidence (terms, context, sentiment, model features)."""
+    """How the engine decided: the evidence (terms, context, target, sentiment, model features)."""
+    target: str = ""
+    """Who the words are aimed at, as the text names them ("you", "@dana", "immigrants")."""
+    stance: str = "asserted"
+    """How the words are used: asserted, negated, quoted, counter (counter-speech), asked or
+    reported. Softened findings keep the stance that softened them."""
+    spans: tuple[tuple[int, int], ...] = ()
+    """Every (start, end) this reason matched in its sentence; ``start``/``end`` is the first."""
+    words: tuple[str, ...] = ()
+    """The text of each span, in order."""
 
     @property
     def is_risk(self) -> bool:

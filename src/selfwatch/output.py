@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .display import visible_controls
 from .lint import FileReport
 from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
-from .text import visible_controls
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost
@@ -25,13 +25,18 @@ def terminal_safe(value: str, *, keep_newlines: bool = False) -> str:
 
 def finding_line(path: str, f: Finding, *, explain: bool = False) -> str:
     """Return ``path:line:col: level category.rule: message`` (plus why and suggestion)."""
+    words = ", ".join(repr(terminal_safe(w)) for w in dict.fromkeys(f.words or (f.matched,)))
     head = (
-        f"{terminal_safe(path)}:{f.line}:{f.col}: {f.level.label} {f.rule}: {f.message} "
-        f"[{terminal_safe(f.matched)!r}]"
+        f"{terminal_safe(path)}:{f.line}:{f.col}: {f.level.label} {f.rule}: {f.message} [{words}]"
     )
     if not explain:
         return head
-    return f"{head}\n    why: {terminal_safe(f.why)}\n    suggestion: {terminal_safe(f.suggestion)}"
+    lines = [head, f"    why: {terminal_safe(f.why)}"]
+    if f.target:
+        lines.append(f"    target: {terminal_safe(f.target)}")
+    lines.append(f"    stance: {f.stance}")
+    lines.append(f"    suggestion: {terminal_safe(f.suggestion)}")
+    return "\n".join(lines)
 
 
 def text_report(reports: Sequence[FileReport], *, explain: bool = False) -> str:
@@ -64,6 +69,10 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "suggestion": f.suggestion,
         "why": f.why,
+        "target": f.target,
+        "stance": f.stance,
+        "spans": [list(span) for span in f.spans],
+        "words": list(f.words),
     }
 
 

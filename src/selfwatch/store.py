@@ -253,11 +253,17 @@ def _findings(text: str) -> tuple[Finding, ...]:
     items = json.loads(text)
     return tuple(
         Finding(
-            **{k: v for k, v in item.items() if k in names and k != "level"},
+            **{k: v for k, v in item.items() if k in names and k not in _FINDING_TUPLES},
             level=Level[item["level"]],
+            spans=tuple(tuple(span) for span in item.get("spans", ())),
+            words=tuple(item.get("words", ())),
         )
         for item in items
     )
+
+
+_FINDING_TUPLES = frozenset({"level", "spans", "words"})
+"""Finding fields that JSON gives back as lists (or names), rebuilt as the values they were."""
 
 
 def _mentions_json(mentions: tuple[Mention, ...]) -> str:

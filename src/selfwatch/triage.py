@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .engine import risk_score
+from .checklist import risk_score
 from .errors import NotFoundError, did_you_mean
 from .match import MarkKind, Scope
 from .model import Confidence, Profile

@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .checklist import Engine, default_engine
 from .config import Config, state_dir
 from .digest import linted_text
-from .engine import Engine, default_engine
 from .match import identify
 from .model import FeedSpec, FeedState, FetchResult, Identity, Post, Profile, Verdict
 from .sources import feeds_for

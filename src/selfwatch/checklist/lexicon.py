@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, TypeVar
 
-from .text import MASK_CHARS, Token
+from .tokens import MASK_CHARS, Token
 
 _VOWELS = frozenset("aeiou")
 _DOUBLE = re.compile(r"(.)\1+")
@@ -70,11 +70,11 @@ def inflections(word: str) -> set[str]:
 
 
 def disguises(word: str) -> set[str]:
-    """Return spellings of ``word`` with a vowel dropped or two letters swapped (fck, fcuk).
+    """Return spellings of ``word`` with a letter dropped or two letters swapped (fck, fcuk).
 
-    Only vowels are dropped, and in four-letter words only when no vowel is left ("fck", not
-    "con" from "coon"), because dropping consonants or vowels from short words mostly lands on
-    other real words.
+    In words of four or five letters only vowels are dropped, and in four-letter words only
+    when no vowel is left ("fck", not "con" from "coon"), because dropping letters from short
+    words mostly lands on other real words.
     """
     out: set[str] = set()
     if len(word) < 4 or not word.isalpha():
@@ -84,6 +84,11 @@ def disguises(word: str) -> set[str]:
             variant = word[:i] + word[i + 1 :]
             if len(word) > 4 or not _VOWELS.intersection(variant):
                 out.add(variant)
+    if len(word) >= 6:
+        # Long words also lose a consonant ("wortless", "disaled"); short ones would land on
+        # other words too often
+        for i in range(1, len(word) - 1):
+            out.add(word[:i] + word[i + 1 :])
     for i in range(1, len(word) - 1):
         if word[i] != word[i + 1]:
             out.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
@@ -94,13 +99,15 @@ def disguises(word: str) -> set[str]:
 class Lexicon:
     """Index terms from rules and concepts; ``scan`` finds them in a token list."""
 
-    def __init__(self, common_words: Iterable[str] = ()) -> None:
+    def __init__(self, common_words: Iterable[str] = (), dictionary: Iterable[str] = ()) -> None:
         self.single: dict[str, list[Entry]] = {}
         self.pairs: dict[tuple[str, str], list[Entry]] = {}
         self.prefix: dict[str, list[Entry]] = {}
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
         self.common = frozenset(common_words)
+        # Real words are never read as a disguise: "loses" is not "losers" with a letter dropped
+        self.dictionary = self.common | frozenset(dictionary)
         # Derived from the index, not stored with it: they let scan skip most tokens after one
         # set look-up instead of a dictionary look-up per pair or per prefix length.
         self.pair_starts: set[str] = set()
@@ -128,7 +135,7 @@ class Lexicon:
         if len(words) == 1:
             self.plain.setdefault(len(words[0]), []).append((words, owner, term, False))
             if fuzzy:
-                for variant in disguises(words[0]) - self.common - last:
+                for variant in disguises(words[0]) - self.dictionary - last:
                     self._put(((variant,), owner, term, True))
 
     def _put(self, entry: Entry) -> None:

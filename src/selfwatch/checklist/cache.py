@@ -25,12 +25,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .checklist import builtin_rule_files
+from ..model import ChecklistSettings, Profile
 from .engine import Engine, default_engine
-from .model import ChecklistSettings, Profile
+from .load import builtin_rule_files
 
 FORMAT = "1"
-_SOURCES = ("engine.py", "lexicon.py", "text.py", "checklist.py", "model.py", "cache.py")
+_SOURCES = (
+    "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "../model.py",
+    "data/english_words.txt",
+)  # fmt: skip
 
 
 def cache_dir() -> Path:
@@ -80,7 +83,7 @@ def cached_engine(
 def cached_classifier() -> Any:
     """Return the packaged classifier, its decoded weights from the disk cache when possible.
 
-    None when it is not available, as for :func:`selfwatch.engine.load_classifier`.
+    None when it is not available, as for :func:`selfwatch.checklist.engine.load_classifier`.
     """
     try:
         from .classifier import DEFAULT_PATH, parse_classifier

@@ -2,7 +2,7 @@
 
 Pure: no I/O except loading the packaged rules and classifier weights once. The steps:
 
-1. tokenize (text.py) and look every term and concept up in one lexicon pass (lexicon.py);
+1. tokenize (tokens.py) and look every term and concept up in one lexicon pass (lexicon.py);
 2. run regex patterns; run classifier heads for ``model`` rules;
 3. for each candidate, check the rule's context in the same sentence (requires, requires_any,
    unless; sentiment through VADER, computed only for sentences that need it);
@@ -16,18 +16,20 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any
 
-from .checklist import Checklist, Rule, apply_settings, load_builtin, profile_concepts
+from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
+from .context import GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon
-from .model import GOOD_CATEGORIES, ChecklistSettings, Finding, Level, Profile, Verdict
+from .load import Checklist, Rule, apply_settings, load_builtin, profile_concepts
 from .prefilter import Gate, GateSet, Probe
-from .text import LineIndex, Token, sentence_bounds, tokenize
+from .tokens import Token, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
@@ -39,20 +41,7 @@ _DISGUISE = re.compile(
     r"|(?<![\w.])[A-Za-z][ .][A-Za-z][ .][A-Za-z](?![\w])|#\w*[a-z][A-Z]"
 )
 LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
-NEGATIVE_SENTIMENT = -0.3
-POSITIVE_SENTIMENT = 0.4
-NEGATION_WINDOW = 3
 MODEL_BACKSTOP = frozenset({"profanity", "hate", "harassment", "violence", "sexual"})
-
-
-class _Candidate(NamedTuple):
-    rule: Rule
-    start: int
-    end: int
-    sentence: int
-    first: int
-    last: int
-    evidence: str
 
 
 class Engine:
@@ -154,17 +143,27 @@ class Engine:
         )
         return engine
 
-    def lint(self, text: str) -> Verdict:
-        """Return the Verdict for ``text``: findings in text order, score and flagged."""
-        ctx: _Context | None = None
-        candidates: list[_Candidate] = []
+    def lint(self, text: str, author: Author = "self") -> Verdict:
+        """Return the Verdict for ``text``: findings in text order, score and flagged.
+
+        ``author``: "self" when the person wrote the text (a draft, their archive, their own
+        feed), "other" when someone else wrote about them. A leak, a rant or a drug post is the
+        person's risk only when they wrote it; in others' posts the checklist looks for what is
+        done to the person (insults, threats, their data made public) and says how to respond.
+        """
+        ctx: Context | None = None
+        candidates: list[Candidate] = []
         if self.may_match(text):
             tokens = tokenize(text)
             hits = self.scan(tokens)
-            ctx = _Context(text, tokens, hits)
+            ctx = Context(text, tokens, self.scan, hits)
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
-            candidates = [self._from_hit(rule, h) for h in hits if (rule := rules.get(h.owner))]
+            candidates = [
+                self._from_hit(rule, h)
+                for h in hits
+                if (rule := rules.get(h.owner)) and not (h.disguised and _acronym(text, h))
+            ]
         admitted = self.gates.admitted(Probe(text))
         for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
             if not open_:
@@ -172,13 +171,13 @@ class Engine:
             for rule, regex in group:
                 for m in regex.get().finditer(text):
                     if m.end() > m.start():
-                        ctx = ctx or _Context(text, tokenize(text))
+                        ctx = ctx or Context(text, tokenize(text), self.scan)
                         candidates.append(self._from_match(rule, m, ctx))
         findings: list[Finding] = []
         if candidates:
             assert ctx is not None
             for cand in candidates:
-                finding = self._judge(cand, ctx, text)
+                finding = self._judge(cand, ctx, text, author)
                 if finding is not None:
                     findings.append(finding)
         # The model is asked only when a model rule could still add something: on texts where
@@ -187,14 +186,14 @@ class Engine:
             scores = self.classifier.scores(text)
             if any(scores.get(r.model, 0.0) >= r.threshold for r in self.model_rules):
                 if ctx is None:
-                    ctx = _Context(text, tokenize(text))
+                    ctx = Context(text, tokenize(text), self.scan)
                 for cand in self._from_models(text, ctx, findings, scores):
-                    finding = self._judge(cand, ctx, text)
+                    finding = self._judge(cand, ctx, text, author)
                     if finding is not None:
                         findings.append(finding)
         if not findings:
             return Verdict(0, self.checklist.threshold <= 0, (), self.checklist.version)
-        findings = self._allowed(text, _strongest(findings))
+        findings = _one_per_sentence(self._allowed(text, _strongest(findings)), ctx)
         findings.sort(key=lambda f: (f.start, -f.level, f.rule))
         score = risk_score(findings)
         return Verdict(
@@ -243,44 +242,66 @@ class Engine:
                     return True
         return self.prefix_re is not None and self.prefix_re.search(lower) is not None
 
-    def _from_hit(self, rule: Rule, hit: Hit) -> _Candidate:
+    def _from_hit(self, rule: Rule, hit: Hit) -> Candidate:
         how = "disguised spelling of" if hit.disguised else "term"
-        return _Candidate(
+        return Candidate(
             rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
         )
 
-    def _from_match(self, rule: Rule, m: re.Match[str], ctx: _Context) -> _Candidate:
+    def _from_match(self, rule: Rule, m: re.Match[str], ctx: Context) -> Candidate:
         first, last = ctx.token_range(m.start(), m.end())
-        return _Candidate(
+        return Candidate(
             rule, m.start(), m.end(), ctx.sentence_of(m.start()), first, last, "pattern"
         )
 
-    def _judge(self, c: _Candidate, ctx: _Context, text: str) -> Finding | None:
+    def _judge(self, c: Candidate, ctx: Context, text: str, author: Author) -> Finding | None:
         rule = c.rule
+        if author not in rule.authors:
+            return None
         why = [c.evidence]
         for concept in rule.requires:
-            if not ctx.has(concept, c, self):
+            if not ctx.has(concept, c):
                 return None
-            why.append(ctx.describe(concept, c, self))
+            why.append(ctx.describe(concept, c))
         if rule.requires_any:
-            found = [k for k in rule.requires_any if ctx.has(k, c, self)]
+            found = [k for k in rule.requires_any if ctx.has(k, c)]
             if not found:
                 return None
-            why.append(ctx.describe(found[0], c, self))
+            why.append(ctx.describe(found[0], c))
         # Checked after the requirements, not before: an exception is often sentiment, the
         # slowest check (VADER), and most candidates already miss a requirement.
         for concept in rule.unless:
-            if ctx.has(concept, c, self, apart=False):
+            if ctx.has(concept, c, apart=False):
                 return None
-        # With negation "keep" nothing softens the finding, so there is nothing to look for
-        softened = "" if rule.negation == "keep" else self._softener(c, ctx)
+        target = ""
+        if rule.target:
+            bound = ctx.target(rule.target, c)
+            if bound is None:
+                return None
+            target = bound.words
+            why.append(bound.describe())
+        stance, softened = self._stance(c, ctx, clause=bool(rule.target))
         level = rule.level
-        if softened:
-            if rule.negation == "drop" or level == Level.INFO:
+        if rule.negation == "require":
+            # A negated good word is the claim itself: "they are not human", "never equal"
+            if stance != "negated":
                 return None
-            level = Level(level - 1)
+            why.append(softened)
+            stance = "asserted"
+        elif rule.negation == "keep":
+            # "not fucking around" is still swearing; a swear word someone else said, quoted,
+            # is only worth knowing about
+            if stance == "quoted" and level > Level.INFO:
+                level = Level.INFO
+                why.append(softened)
+        elif softened:
+            if rule.negation == "drop" or (level == Level.INFO and rule.negation == "lower"):
+                return None
+            # "info": a slur inside quotes or counter-speech is still worth knowing about
+            level = Level.INFO if rule.negation == "info" else Level(level - 1)
             why.append(softened)
         line, col = ctx.lines(c.start)
+        matched = text[c.start : c.end]
         return Finding(
             rule=rule.id,
             category=rule.category,
@@ -289,27 +310,36 @@ class Engine:
             end=c.end,
             line=line,
             col=col,
-            matched=text[c.start : c.end],
+            matched=matched,
             message=rule.message,
-            suggestion=rule.suggestion,
+            suggestion=(rule.suggestion_other or rule.suggestion)
+            if author == "other"
+            else rule.suggestion,
             why="; ".join(why),
+            target=target,
+            stance=stance,
+            spans=((c.start, c.end),),
+            words=(matched,),
         )
 
-    def _softener(self, c: _Candidate, ctx: _Context) -> str:
-        """Return why the finding is softened (negated, quoted, counter-speech), or ''."""
-        toks = ctx.tokens
-        for j in range(max(0, c.first - NEGATION_WINDOW), c.first):
-            if toks[j].sentence == c.sentence and toks[j].norm in self.negations:
-                return f"negated by '{toks[j].norm}'"
-        if ctx.has("counter_speech", c, self, apart=False):
-            return f"counter-speech ({ctx.describe('counter_speech', c, self, apart=False)})"
+    def _stance(self, c: Candidate, ctx: Context, *, clause: bool = False) -> tuple[str, str]:
+        """Return how the words are used (asserted, negated, ...) and why, for softening."""
+        negator = ctx.negation(c, self.negations, clause=clause)
+        if negator:
+            return "negated", f"negated by '{negator}'"
+        if ctx.has("counter_speech", c, apart=False):
+            return "counter", f"counter-speech ({ctx.describe('counter_speech', c, apart=False)})"
         if ctx.quoted(c.start, c.sentence):
-            return "inside quotation marks"
-        return ""
+            return "quoted", "inside quotation marks"
+        if ctx.asked(c.sentence):
+            return "asked", ""
+        if ctx.has("reporting_verbs", c):
+            return "reported", ""
+        return "asserted", ""
 
     def _from_models(
-        self, text: str, ctx: _Context, found: list[Finding], scores: Mapping[str, float]
-    ) -> Iterable[_Candidate]:
+        self, text: str, ctx: Context, found: list[Finding], scores: Mapping[str, float]
+    ) -> Iterable[Candidate]:
         predictions: Mapping[str, Any] | None = None  # the slow, explained scores: once a text
         for rule in self.model_rules:
             p = scores.get(rule.model, 0.0)
@@ -336,17 +366,20 @@ class Engine:
             why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
             # The model read the whole text: the located word is where to point, not a term
             # of its own, so it owns no words and every context word counts (first == last).
-            yield _Candidate(rule, start, end, sentence, first, first, why)
+            yield Candidate(rule, start, end, sentence, first, first, why)
 
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
         if not self.allow:
             return findings
-        out = []
-        for f in findings:
-            spans = [m.span() for r in self.allow.get(f.category, ()) for m in r.finditer(text)]
-            if not any(s < f.end and f.start < e for s, e in spans):
-                out.append(f)
-        return out
+        spans = {
+            cat: [m.span() for r in regexes for m in r.finditer(text)]
+            for cat, regexes in self.allow.items()
+        }
+        return [
+            f
+            for f in findings
+            if not any(s < f.end and f.start < e for s, e in spans.get(f.category, ()))
+        ]
 
 
 class _Lazy:
@@ -418,130 +451,6 @@ def _rule_values(rule: Rule) -> tuple[Any, ...]:
     return tuple(getattr(rule, f.name) for f in fields(Rule))
 
 
-class _Seen(NamedTuple):
-    """A concept word found in a text: its token range [first, last) and the words."""
-
-    first: int
-    last: int
-    words: str
-
-
-class _Context:
-    """Per-text lookups: which concepts occur in which sentence, sentiment, quotes, lines."""
-
-    def __init__(self, text: str, tokens: list[Token], hits: list[Hit] | None = None) -> None:
-        self.text = text
-        self.tokens = tokens
-        self._concepts: dict[tuple[str, int], list[_Seen]] | None = None
-        if hits is not None:
-            self._index_concepts(hits)
-        self._bounds: list[int] | None = None
-        self._sentiment: dict[int, float] = {}
-        self._lines: LineIndex | None = None
-
-    def _index_concepts(self, hits: list[Hit]) -> None:
-        """Note the concept words of each sentence, from a scan of the whole text."""
-        concepts: dict[tuple[str, int], list[_Seen]] = {}
-        tokens, text = self.tokens, self.text
-        for h in hits:
-            # A phrase that runs on into the next sentence is no context for either
-            if h.owner.startswith("concept:") and tokens[h.last - 1].sentence == h.sentence:
-                seen = _Seen(h.first, h.last, text[h.start : h.end])
-                concepts.setdefault((h.owner[8:], h.sentence), []).append(seen)
-        self._concepts = concepts
-
-    def concepts(self, engine: Engine) -> dict[tuple[str, int], list[_Seen]]:
-        """Return the concept words by (concept, sentence), scanning the text on first use."""
-        if self._concepts is None:
-            self._index_concepts(engine.scan(self.tokens))
-            assert self._concepts is not None
-        return self._concepts
-
-    def lines(self, offset: int) -> tuple[int, int]:
-        if self._lines is None:
-            self._lines = LineIndex(self.text)
-        return self._lines(offset)
-
-    def has(self, concept: str, c: _Candidate, engine: Engine, *, apart: bool = True) -> bool:
-        """Return True when ``concept`` occurs in the candidate's sentence.
-
-        ``apart``: only outside the candidate's own words (see ``context_words``).
-        """
-        if concept == "negative_sentiment":
-            return self.sentiment(c.sentence) <= NEGATIVE_SENTIMENT
-        if concept == "positive_sentiment":
-            return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
-        if concept == "mention":
-            return any(t.mention and t.sentence == c.sentence for t in self.tokens)
-        return bool(self.context_words(concept, c, engine, apart=apart))
-
-    def context_words(
-        self, concept: str, c: _Candidate, engine: Engine, *, apart: bool = True
-    ) -> list[str]:
-        """Return the words of ``concept`` in the candidate's sentence.
-
-        A term is never evidence for itself (``apart``): "dealer" is a drug term and also drug
-        context, so without this "the car dealer" would read as a drug deal. Exceptions are
-        looked for with ``apart=False``, because they often contain the term: "pot roast",
-        "son of a bitch", an in-group "my n****".
-        """
-        seen = self.concepts(engine).get((concept, c.sentence), ())
-        if not apart:
-            return [s.words for s in seen]
-        return [s.words for s in seen if s.last <= c.first or s.first >= c.last]
-
-    def describe(self, concept: str, c: _Candidate, engine: Engine, *, apart: bool = True) -> str:
-        if concept.endswith("_sentiment"):
-            return f"sentence sentiment {self.sentiment(c.sentence):+.2f}"
-        if concept == "mention":
-            return "aimed at an @mention"
-        found = self.context_words(concept, c, engine, apart=apart)
-        words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
-        return f"{concept.replace('_', ' ')} {words}"
-
-    def bounds(self) -> list[int]:
-        if self._bounds is None:
-            self._bounds = sentence_bounds(self.text)
-        return self._bounds
-
-    def sentence_of(self, offset: int) -> int:
-        return min(bisect_right(self.bounds(), offset), len(self.bounds()) - 1)
-
-    def sentence_text(self, sentence: int) -> str:
-        bounds = self.bounds()
-        start = bounds[sentence - 1] if sentence > 0 else 0
-        return self.text[start : bounds[sentence]] if sentence < len(bounds) else ""
-
-    def sentiment(self, sentence: int) -> float:
-        if sentence not in self._sentiment:
-            self._sentiment[sentence] = sentiment(self.sentence_text(sentence))
-        return self._sentiment[sentence]
-
-    def quoted(self, offset: int, sentence: int) -> bool:
-        bounds = self.bounds()
-        start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
-        before = self.text[start:offset]
-        return (before.count('"') + before.count("“") - before.count("”")) % 2 == 1
-
-    def token_range(self, start: int, end: int) -> tuple[int, int]:
-        first = next((i for i, t in enumerate(self.tokens) if t.end > start), len(self.tokens))
-        last = next((i for i, t in enumerate(self.tokens) if t.start >= end), len(self.tokens))
-        return first, max(first + 1, last)
-
-
-@lru_cache(maxsize=1)
-def _vader() -> Callable[[str], Mapping[str, float]]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    analyzer = SentimentIntensityAnalyzer()
-    return analyzer.polarity_scores  # type: ignore[no-any-return]
-
-
-def sentiment(text: str) -> float:
-    """Return VADER's compound sentiment of ``text``, from -1 (negative) to +1 (positive)."""
-    return float(_vader()(text)["compound"])
-
-
 def risk_score(findings: Iterable[Finding]) -> int:
     """Combine risk findings into 0-100: each rule counts once, at its highest level.
 
@@ -559,13 +468,54 @@ def risk_score(findings: Iterable[Finding]) -> int:
 
 
 def _strongest(findings: list[Finding]) -> list[Finding]:
-    """Among overlapping findings of one category keep the highest level (first on ties)."""
+    """Among overlapping findings of one category keep the highest level (first on ties).
+
+    Findings are taken strongest first; each category keeps a sorted list of the spans it
+    holds, so checking a finding for overlap is a bisect, not a pass over all kept findings.
+    """
     ordered = sorted(findings, key=lambda f: (-f.level, f.start))
     kept: list[Finding] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     for f in ordered:
-        if not any(k.category == f.category and k.start < f.end and f.start < k.end for k in kept):
-            kept.append(f)
+        held = spans.setdefault(f.category, [])
+        i = bisect_left(held, (f.start, f.start))
+        # Kept spans of one category never overlap, so only the neighbours can touch this one
+        if (i > 0 and held[i - 1][1] > f.start) or (i < len(held) and held[i][0] < f.end):
+            continue
+        held.insert(i, (f.start, f.end))
+        kept.append(f)
     return kept
+
+
+def _acronym(text: str, hit: Hit) -> bool:
+    """Return True when a disguised hit is a short word in capitals ("TTS", "FCK" is not)."""
+    word = text[hit.start : hit.end]
+    return word.isalpha() and word.isupper() and len(word) <= 5 and hit.term.upper() != word
+
+
+def _one_per_sentence(findings: list[Finding], ctx: Context | None) -> list[Finding]:
+    """Merge the findings of one rule in one sentence into one, listing every matched span.
+
+    A reason is given once per sentence ("Damn ... damn" is one profanity finding with two
+    spans), at the highest level any of its matches reached.
+    """
+    if ctx is None or len(findings) < 2:
+        return findings
+    merged: dict[tuple[str, int], Finding] = {}
+    for f in sorted(findings, key=lambda f: f.start):
+        key = (f.rule, ctx.sentence_of(f.start))
+        held = merged.get(key)
+        if held is None:
+            merged[key] = f
+            continue
+        merged[key] = replace(
+            held,
+            level=max(held.level, f.level),
+            spans=held.spans + f.spans,
+            words=held.words + f.words,
+            target=held.target or f.target,
+        )
+    return list(merged.values())
 
 
 def _locate(tokens: list[Token], features: list[str]) -> int | None:
@@ -595,7 +545,7 @@ def _word_regex(term: str) -> re.Pattern[str]:
 
 
 def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
-    lexicon = Lexicon(concepts.get("not_disguise", ()))
+    lexicon = Lexicon(concepts.get("not_disguise", ()), english_words())
     for rule in checklist.rules:
         for term in rule.terms:
             lexicon.add(term, rule.id, inflect=rule.inflect, fuzzy=rule.fuzzy)
@@ -606,13 +556,31 @@ def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]])
 
 
 def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
-    lexicon = Lexicon()
+    lexicon = Lexicon(concepts.get("not_disguise", ()), english_words())
     used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
-    used |= {"negation", "counter_speech", "homonym"}
+    used |= {"negation", "counter_speech", "homonym", "reporting_verbs"}
+    if any(r.target for r in checklist.rules):
+        used |= TARGET_CONCEPTS
     for name in sorted(used & set(concepts)):
+        # Pronouns are closed words: "them" has no inflections ("themed" is another word)
+        closed = name == "self" or name in TARGET_CONCEPTS
+        # Group names are what hateful posts misspell on purpose ("Mulsims", "blck", "wmoen")
+        fuzzy = name in GROUP_PARTS or name == "protected_group"
         for term in concepts[name]:
-            lexicon.add(term, f"concept:{name}", inflect=" " not in term and name != "self")
+            lexicon.add(
+                term, f"concept:{name}", inflect=" " not in term and not closed, fuzzy=fuzzy
+            )
     return lexicon
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Return the English words no disguise may be read into (scripts/build_wordlist.py)."""
+    path = Path(__file__).parent / "data" / "english_words.txt"
+    try:
+        return frozenset(path.read_text(encoding="utf-8").split())
+    except OSError:
+        return frozenset()
 
 
 @lru_cache(maxsize=1)

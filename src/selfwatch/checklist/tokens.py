@@ -60,12 +60,28 @@ class Token(NamedTuple):
     hashtag: bool = False
 
 
+MAX_SENTENCE = 400
+"""Characters after which a run-on sentence is cut at the next space: every check that looks at
+a sentence as context then costs a bounded amount, so scoring stays linear in text length."""
+
+
 def sentence_bounds(text: str) -> list[int]:
     """Return the end offsets of the sentences of ``text`` (the last is ``len(text)``)."""
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     if not ends or ends[-1] != len(text):
         ends.append(len(text))
-    return ends
+    start = 0
+    out: list[int] = []
+    for end in ends:
+        while end - start > MAX_SENTENCE:
+            cut = text.find(" ", start + MAX_SENTENCE, end)
+            if cut < 0:
+                break
+            out.append(cut + 1)
+            start = cut + 1
+        out.append(end)
+        start = end
+    return out
 
 
 def tokenize(text: str) -> list[Token]:
@@ -207,23 +223,6 @@ def join_spaced(tokens: list[Token], text: str) -> list[Token]:
             else:
                 out.append(tok)
     return out
-
-
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-"""Characters that change what a terminal or a text view shows: escape sequences (colours,
-hidden OSC 8 links), the bell, carriage returns, zero-width and bidi-override characters."""
-
-
-def visible_controls(value: str) -> str:
-    """Return ``value`` with each control character written out as ``\\xNN`` (not tab, newline)."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """Return the 1-based line and column of ``offset`` in ``text``."""
-    line = text.count("\n", 0, offset) + 1
-    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, col
 
 
 class LineIndex:

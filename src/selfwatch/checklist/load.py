@@ -26,19 +26,39 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ChecklistError
-from .model import CATEGORIES, GOOD_CATEGORIES, ChecklistSettings, Level, Profile
+from ..errors import ChecklistError
+from ..model import CATEGORIES, GOOD_CATEGORIES, ChecklistSettings, Level, Profile
+from .context import TARGET_KINDS
 
 BUILTIN_CONCEPTS = frozenset(
     {"negative_sentiment", "positive_sentiment", "mention", "employer", "codename", "self"}
 )
-NEGATION_MODES = ("drop", "lower", "keep")
+NEGATION_MODES = ("drop", "lower", "info", "keep", "require")
+AUTHORS = ("self", "other")
+# Whose risk a category is when nobody says: a leak, a rant, a drug post or swearing is the
+# person's risk only when they wrote it; what others write can still insult, threaten or
+# sexualise the person, expose their data or tie them to hate.
+SELF_ONLY = frozenset(
+    {"politics", "religion", "employer", "profanity", "substance", "confidential"}
+)
+OTHER_SUGGESTION = {
+    "harassment": "Someone else wrote this about you: do not answer in kind. Keep a screenshot and "
+    "report it to the site; a calm record helps if an employer ever asks.",
+    "violence": "Someone else threatens or wishes harm here: keep a screenshot, report it to the "
+    "site, and to the police if it is a threat to you.",
+    "hate": "Someone else wrote this in a post that names you: ask the author or the site to "
+    "remove your name from it, and say publicly that you do not share it if people link you to it.",
+    "sexual": "Sexual content about you posted by someone else: report it to the site and ask for "
+    "removal; most sites act fast on this.",
+    "personal_data": "Someone else made your personal data public: ask the site or the author to "
+    "remove it (most sites have a form for personal data), and change what you can.",
+}
 TERM_SOURCES = ("codename", "contact")
 RULE_FIELDS = frozenset(
     {
         "id", "category", "level", "message", "suggestion", "terms", "patterns", "requires",
         "requires_any", "unless", "fuzzy", "inflect", "negation", "model", "threshold", "examples",
-        "case_sensitive", "terms_from", "prefilter",
+        "case_sensitive", "terms_from", "prefilter", "target", "authors", "suggestion_other",
     }
 )  # fmt: skip
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -68,6 +88,13 @@ class Rule:
     prefilter: str = ""
     """A cheap regex the text must contain before the ``patterns`` run (speed only)."""
     case_sensitive: bool = False
+    target: tuple[str, ...] = ()
+    """Kinds of target the words must be aimed at in their clause (group, second_person,
+    mention, third_person); empty: no target needed."""
+    authors: tuple[str, ...] = AUTHORS
+    """Whose texts the rule applies to: "self" (the person's own), "other" (written about them)."""
+    suggestion_other: str = ""
+    """What to do when someone else wrote it (defaults to ``suggestion``)."""
     examples_flag: tuple[str, ...] = ()
     examples_pass: tuple[str, ...] = ()
     source: str = ""
@@ -103,7 +130,7 @@ def builtin_rule_files() -> list[tuple[str, str]]:
     # would import tempfile (and shutil, random, bz2, lzma) on every `selfwatch lint` start.
     folder = Path(__file__).parent / "rules"
     files = sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
-    return [(f"selfwatch/rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
+    return [(f"selfwatch/checklist/rules/{p.name}", p.read_text(encoding="utf-8")) for p in files]
 
 
 def load_builtin() -> Checklist:
@@ -195,12 +222,22 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
     if negation not in NEGATION_MODES:
         problems.append(f"{where}.negation: must be one of {', '.join(NEGATION_MODES)}")
     lists = {}
-    for key in ("terms", "patterns", "requires", "requires_any", "unless"):
+    for key in ("terms", "patterns", "requires", "requires_any", "unless", "target", "authors"):
         value = spec.get(key, [])
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
             problems.append(f"{where}.{key}: expected a list of strings")
             value = []
         lists[key] = tuple(value)
+    for kind in lists["target"]:
+        if kind not in TARGET_KINDS:
+            problems.append(
+                f"{where}.target: unknown kind {kind!r} (use {', '.join(TARGET_KINDS)})"
+            )
+    for who in lists["authors"]:
+        if who not in AUTHORS:
+            problems.append(f"{where}.authors: unknown author {who!r} (use self or other)")
+    if negation == "require" and not lists["terms"]:
+        problems.append(f"{where}.negation: 'require' needs terms (the words that are negated)")
     flags = 0 if spec.get("case_sensitive", False) else re.IGNORECASE
     prefilter = spec.get("prefilter", "")
     try:
@@ -248,6 +285,10 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         terms_from=terms_from,
         prefilter=str(prefilter),
         case_sensitive=bool(spec.get("case_sensitive", False)),
+        target=lists["target"],
+        authors=lists["authors"] or default_authors(category),
+        suggestion_other=str(spec.get("suggestion_other", "")).strip()
+        or OTHER_SUGGESTION.get(category, spec["suggestion"].strip()),
         examples_flag=tuple(flag),
         examples_pass=tuple(passing),
         source=source,
@@ -270,6 +311,7 @@ def apply_settings(checklist: Checklist, *settings: ChecklistSettings) -> Checkl
                 suggestion=custom.suggestion,
                 terms=custom.terms,
                 patterns=custom.patterns,
+                authors=default_authors(custom.category),
                 source="config",
             )
         for rule_id in s.disabled_rules:
@@ -321,9 +363,15 @@ def _term_rules(
             else "Good: keep it visible.",
             terms=tuple(words),
             negation="keep",
+            authors=default_authors(category),
             source="config",
         )
     return out
+
+
+def default_authors(category: str) -> tuple[str, ...]:
+    """Return whose texts a rule of ``category`` applies to when its file does not say."""
+    return ("self",) if category in SELF_ONLY else AUTHORS
 
 
 def profile_concepts(profile: Profile | None) -> dict[str, tuple[str, ...]]:

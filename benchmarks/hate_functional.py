@@ -1,0 +1,81 @@
+"""Hate recall and false alarms per functionality on the hand-written functional suite.
+
+Usage::
+
+    python benchmarks/hate_functional.py              # the dev part (tuned on)
+    python benchmarks/hate_functional.py --heldout    # the part kept aside (never tuned on)
+    python benchmarks/hate_functional.py --misses     # also list the cases it gets wrong
+
+The cases in ``benchmarks/hate_functional/`` were written from the published list of HateCheck's
+29 functionalities (not from its data). A case counts as "hate found" when it gets a ``hate``
+finding at ``warning`` or above. Gates (issue 9): recall >= 0.85 on every hateful functionality,
+hate findings on <= 10 % of every non-hateful one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from selfwatch import lint_text
+from selfwatch.model import Level
+
+HERE = Path(__file__).resolve().parent / "hate_functional"
+RECALL_GATE = 0.85
+FALSE_ALARM_GATE = 0.10
+
+
+def read_cases(path: Path) -> list[dict[str, str]]:
+    """Return the cases of one JSON Lines file."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def hate_found(text: str) -> bool:
+    """Return True when the checklist gives ``text`` a hate finding at warning or above."""
+    return any(f.category == "hate" and f.level >= Level.WARNING for f in lint_text(text).findings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print one row per functionality with its rate and whether it meets its gate."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--heldout", action="store_true", help="score the part kept aside")
+    parser.add_argument("--misses", action="store_true", help="list the cases it gets wrong")
+    args = parser.parse_args(argv)
+    cases = read_cases(HERE / ("heldout.jsonl" if args.heldout else "dev.jsonl"))
+    groups: dict[str, list[tuple[dict[str, str], bool]]] = {}
+    for case in cases:
+        groups.setdefault(case["functionality"], []).append((case, hate_found(case["text"])))
+    failed = 0
+    print(f"{'functionality':28} {'label':12} {'n':>4} {'hate':>6}  gate")
+    hateful_hits = hateful_n = other_hits = other_n = 0
+    for name, rows in groups.items():
+        label = rows[0][0]["label"]
+        hits = sum(found for _, found in rows)
+        rate = hits / len(rows)
+        if label == "hateful":
+            ok = rate >= RECALL_GATE
+            hateful_hits, hateful_n = hateful_hits + hits, hateful_n + len(rows)
+        else:
+            ok = rate <= FALSE_ALARM_GATE
+            other_hits, other_n = other_hits + hits, other_n + len(rows)
+        failed += not ok
+        print(f"{name:28} {label:12} {len(rows):4d} {rate:6.2f}  {'pass' if ok else 'FAIL'}")
+        if args.misses:
+            for case, found in rows:
+                if found != (label == "hateful"):
+                    print(f"      {'missed' if label == 'hateful' else 'flagged'}: {case['text']}")
+    recall = hateful_hits / max(hateful_n, 1)
+    false_alarms = other_hits / max(other_n, 1)
+    balanced = (recall + 1 - false_alarms) / 2
+    print(
+        f"\nhateful recall {recall:.3f}, hate on non-hateful {false_alarms:.3f}, "
+        f"balanced accuracy {balanced:.3f}; {failed} functionalities miss their gate"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

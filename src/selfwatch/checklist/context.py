@@ -1,0 +1,455 @@
+"""What the engine knows about one text around a candidate finding: context, target, stance.
+
+A rule's term is only a candidate. Whether it becomes a finding depends on what surrounds it:
+
+- **context**: concept words in the same sentence (``requires``, ``requires_any``, ``unless``),
+  the sentence's sentiment, an @mention;
+- **target**: who the words are aimed at, found in the candidate's *clause* (a sentence cut at
+  commas, semicolons, brackets and words like "but" or "because"). People are bound to the
+  nearest reference before the words ("you", "he", an @mention; "I" means the author is
+  talking about themself, so there is no target); a protected group anywhere in the clause, or
+  a pronoun ("they", "these people") whose group was named in the last sentences;
+- **stance**: whether the words are asserted, negated ("not", "no one should"), quoted, part
+  of counter-speech, asked or reported.
+
+Everything is computed on first use and once per text; every look-up is bounded by a sentence,
+so the work stays linear in the length of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from .lexicon import Hit
+from .tokens import LineIndex, Token, sentence_bounds
+
+if TYPE_CHECKING:
+    from .load import Rule
+
+NEGATIVE_SENTIMENT = -0.3
+POSITIVE_SENTIMENT = 0.4
+NEGATION_WINDOW = 3
+PRONOUN_REACH = 2
+SHORT_CLAUSE = 2
+"""A clause with at most this many words besides the finding's own may speak of the group the
+sentence before named ("Gay men. Worst people on earth.")."""
+"""A pronoun ("they") refers to a group named at most this many sentences before it."""
+REACH = 4
+OBJECT_REACH = 4
+"""The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
+"""An @mention is what an insult is aimed at only within this many tokens before it."""
+FORWARD_REACH = 4
+OBJECT_REACH = 4
+"""The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
+"""A person named after the words ("what an idiot you are") counts up to this many tokens on."""
+PERSON_KINDS = ("second_person", "mention", "third_person")
+TARGET_KINDS = ("group", "group_after", *PERSON_KINDS)
+"""What a rule can ask its words to be aimed at; ``group_after``: a group named after the
+words, as the object of a verb ("kill all the ...", not "... suffer in camps")."""
+
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
+_CLAUSE_WORDS = frozenset(
+    {"but", "because", "although", "though", "whereas", "while", "unless", "however", "since"}
+)
+_GRATITUDE = frozenset({"thank", "thanks", "thx"})
+_EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
+# Who a word can point at. Word lists in the rule files (00-concepts.toml) name them.
+_PERSON_CONCEPTS = (
+    ("self", "ref_self"),
+    ("second_person", "ref_second"),
+    ("third_person", "ref_third"),
+)
+_GROUP_CONCEPT = "protected_group"
+_GROUP_PRONOUN = "group_pronoun"
+GROUP_PARTS = frozenset({"group_adjective", "person_noun", "group_noun", "quantifier"})
+"""Concepts that name a group together ("Muslim" + "men", "every" + "Jew"); spelled loosely."""
+TARGET_CONCEPTS = frozenset(
+    {"ref_self", "ref_second", "ref_third", _GROUP_CONCEPT, _GROUP_PRONOUN, *GROUP_PARTS}
+)
+_WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
+
+
+class Candidate(NamedTuple):
+    """A term or pattern match that may become a finding once its context is judged."""
+
+    rule: Rule
+    start: int
+    end: int
+    sentence: int
+    first: int
+    last: int
+    evidence: str
+
+
+class Seen(NamedTuple):
+    """A concept word found in a text: its token range [first, last) and the words."""
+
+    first: int
+    last: int
+    words: str
+
+
+class Target(NamedTuple):
+    """Who a finding's words are aimed at: the kind and the words that name them."""
+
+    kind: str
+    words: str
+    via: str = ""
+    """The pronoun that pointed back at ``words`` ("they"), if any."""
+
+    def describe(self) -> str:
+        """Return the target for ``--explain`` ("group 'Muslims' (via 'they')")."""
+        via = f" (via '{self.via}')" if self.via else ""
+        return f"aimed at {self.kind.replace('_', ' ')} '{self.words}'{via}"
+
+
+class Context:
+    """Per-text look-ups: concepts by sentence, clauses, targets, stance, sentiment, lines."""
+
+    def __init__(
+        self,
+        text: str,
+        tokens: list[Token],
+        scan: Callable[[list[Token]], list[Hit]],
+        hits: list[Hit] | None = None,
+    ) -> None:
+        self.text = text
+        self.tokens = tokens
+        self._scan = scan
+        self._concepts: dict[tuple[str, int], list[Seen]] | None = None
+        if hits is not None:
+            self._index_concepts(hits)
+        self._bounds: list[int] | None = None
+        self._sentiment: dict[int, float] = {}
+        self._lines: LineIndex | None = None
+        self._mentions: dict[int, list[int]] | None = None
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+        self._clauses: list[int] | None = None
+        self._groups: dict[int, list[Seen]] = {}
+
+    def _index_concepts(self, hits: list[Hit]) -> None:
+        """Note the concept words of each sentence, from a scan of the whole text."""
+        concepts: dict[tuple[str, int], list[Seen]] = {}
+        tokens, text = self.tokens, self.text
+        for h in hits:
+            # A phrase that runs on into the next sentence is no context for either
+            if h.owner.startswith("concept:") and tokens[h.last - 1].sentence == h.sentence:
+                seen = Seen(h.first, h.last, text[h.start : h.end])
+                concepts.setdefault((h.owner[8:], h.sentence), []).append(seen)
+        self._concepts = concepts
+
+    def concepts(self) -> dict[tuple[str, int], list[Seen]]:
+        """Return the concept words by (concept, sentence), scanning the text on first use."""
+        if self._concepts is None:
+            self._index_concepts(self._scan(self.tokens))
+            assert self._concepts is not None
+        return self._concepts
+
+    def mention_tokens(self) -> dict[int, list[int]]:
+        """Return the @mention tokens of each sentence (one pass over the tokens)."""
+        if self._mentions is None:
+            self._mentions = {}
+            for i, t in enumerate(self.tokens):
+                if t.mention:
+                    self._mentions.setdefault(t.sentence, []).append(i)
+        return self._mentions
+
+    def lines(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of ``offset``."""
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines(offset)
+
+    def has(self, concept: str, c: Candidate, *, apart: bool = True) -> bool:
+        """Return True when ``concept`` occurs in the candidate's sentence.
+
+        ``apart``: only outside the candidate's own words (see ``context_words``).
+        """
+        if concept == "negative_sentiment":
+            return self.sentiment(c.sentence) <= NEGATIVE_SENTIMENT
+        if concept == "positive_sentiment":
+            return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
+        if concept == "mention":
+            return c.sentence in self.mention_tokens()
+        return bool(self.context_words(concept, c, apart=apart))
+
+    def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
+        """Return the words of ``concept`` in the candidate's sentence.
+
+        A term is never evidence for itself (``apart``): "dealer" is a drug term and also drug
+        context, so without this "the car dealer" would read as a drug deal. Exceptions are
+        looked for with ``apart=False``, because they often contain the term: "pot roast",
+        "son of a bitch", an in-group "my n****".
+        """
+        seen = self.concepts().get((concept, c.sentence), ())
+        if not apart:
+            return [s.words for s in seen]
+        return [s.words for s in seen if s.last <= c.first or s.first >= c.last]
+
+    def describe(self, concept: str, c: Candidate, *, apart: bool = True) -> str:
+        """Return the evidence for ``concept`` as ``--explain`` prints it."""
+        if concept.endswith("_sentiment"):
+            return f"sentence sentiment {self.sentiment(c.sentence):+.2f}"
+        if concept == "mention":
+            return "aimed at an @mention"
+        found = self.context_words(concept, c, apart=apart)
+        words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
+        return f"{concept.replace('_', ' ')} {words}"
+
+    # -- clauses and targets ---------------------------------------------------------------
+
+    def clause(self, i: int) -> int:
+        """Return the clause number of token ``i`` (clauses never cross sentences)."""
+        if self._clauses is None:
+            self._clauses = _clauses(self.text, self.tokens)
+        return self._clauses[min(i, len(self._clauses) - 1)] if self._clauses else 0
+
+    def _in_clause(self, concept: str, c: Candidate) -> list[Seen]:
+        """Return the ``concept`` words in the candidate's clause, outside its own words."""
+        clause = self.clause(c.first)
+        return [
+            s
+            for s in self.concepts().get((concept, c.sentence), ())
+            if (s.last <= c.first or s.first >= c.last) and self.clause(s.first) == clause
+        ]
+
+    def target(self, kinds: tuple[str, ...], c: Candidate) -> Target | None:
+        """Return what the candidate's words are aimed at, if it is one of ``kinds``."""
+        if "group" in kinds or "group_after" in kinds:
+            group = self._group(c, after="group" not in kinds)
+            if group is not None:
+                return group
+        if any(k in PERSON_KINDS for k in kinds):
+            person = self._person(c)
+            if person is not None and person.kind in kinds:
+                return person
+        return None
+
+    def groups(self, sentence: int) -> list[Seen]:
+        """Return the groups of people named in a sentence, in text order.
+
+        A group is a plural name from ``protected_group`` ("immigrants", "gay people"), a group
+        adjective before a person noun ("Muslim men", "a Black family", "trans ppl") or a
+        quantifier before a group noun ("every Muslim", "no Jew", "any woman").
+        """
+        if sentence in self._groups:
+            return self._groups[sentence]
+        concepts = self.concepts()
+        found = list(concepts.get((_GROUP_CONCEPT, sentence), ()))
+        nouns = {s.first: s for s in concepts.get(("person_noun", sentence), ())}
+        for adjective in concepts.get(("group_adjective", sentence), ()):
+            noun = nouns.get(adjective.last) or nouns.get(adjective.last + 1)
+            if noun is not None:
+                found.append(self._seen(adjective.first, noun.last))
+        quantifiers = {s.last: s for s in concepts.get(("quantifier", sentence), ())}
+        for noun in concepts.get(("group_noun", sentence), ()):
+            quantifier = quantifiers.get(noun.first)
+            if quantifier is not None:
+                found.append(self._seen(quantifier.first, noun.last))
+        found.sort()
+        self._groups[sentence] = found
+        return found
+
+    def _seen(self, first: int, last: int) -> Seen:
+        toks = self.tokens
+        return Seen(first, last, self.text[toks[first].start : toks[last - 1].end])
+
+    def _group(self, c: Candidate, *, after: bool = False) -> Target | None:
+        clause = self.clause(c.first)
+        named = [
+            g
+            for g in self.groups(c.sentence)
+            if self.clause(g.first) == clause
+            and (g.last <= c.first or g.first >= c.last)
+            and (not after or c.last <= g.first <= c.last + OBJECT_REACH)
+        ]
+        if named:
+            return Target("group", named[0].words)
+        # "Muslim scum", "trans freaks": a group adjective right before the words
+        if not after and c.first > 0 and self.clause(c.first - 1) == clause:
+            for adjective in self.concepts().get(("group_adjective", c.sentence), ()):
+                if adjective.last == c.first:
+                    return Target("group", adjective.words)
+        for pronoun in self._in_clause(_GROUP_PRONOUN, c):
+            if after and pronoun.first < c.last:
+                continue
+            antecedent = self._antecedent(pronoun.first, c.sentence)
+            if antecedent is not None:
+                return Target("group", antecedent, via=pronoun.words)
+        # A clause of a few words ("Disgusting.", "Worst people on earth.") speaks of the group
+        # the sentence before it named, when it names no one itself
+        if not after and self._short_clause(c) and self._person(c) is None:
+            antecedent = self._antecedent(c.first, c.sentence)
+            if antecedent is not None:
+                return Target("group", antecedent, via="the sentence before")
+        return None
+
+    def _short_clause(self, c: Candidate) -> bool:
+        """Return True when the clause is little more than the words ("Disgusting.")."""
+        clause = self.clause(c.first)
+        lo, hi = c.first, c.last
+        while lo > 0 and self.clause(lo - 1) == clause:
+            lo -= 1
+        while hi < len(self.tokens) and self.clause(hi) == clause:
+            hi += 1
+        return (hi - lo) - (c.last - c.first) <= SHORT_CLAUSE
+
+    def _antecedent(self, before: int, sentence: int) -> str | None:
+        """Return the last group named before token ``before``, a few sentences back at most."""
+        for s in range(sentence, max(-1, sentence - PRONOUN_REACH - 1), -1):
+            earlier = [g for g in self.groups(s) if g.last <= before]
+            if earlier:
+                return earlier[-1].words
+        return None
+
+    def _person(self, c: Candidate) -> Target | None:
+        """Return the person reference nearest before the words in their clause (or just after)."""
+        refs: list[tuple[int, str, str]] = []  # (first token, kind, words)
+        for kind, concept in _PERSON_CONCEPTS:
+            for s in self._in_clause(concept, c):
+                if s.first > 0 and self.tokens[s.first - 1].norm in _GRATITUDE:
+                    continue  # "thank you" thanks someone; it does not address an insult
+                refs.append((s.first, kind, s.words))
+        clause = self.clause(c.first)
+        for i in self.mention_tokens().get(c.sentence, ()):
+            if self.clause(i) == clause:
+                t = self.tokens[i]
+                refs.append((i, "mention", self.text[t.start : t.end]))
+        # A reply's leading @mention addresses the words right after it, not a whole thread
+        before = [
+            r for r in refs if r[0] < c.first and (r[1] != "mention" or c.first - r[0] <= REACH)
+        ]
+        if before:
+            _, kind, words = max(before)
+            return None if kind == "self" else Target(kind, words)
+        after = [r for r in refs if c.last <= r[0] < c.last + FORWARD_REACH and r[1] != "self"]
+        if after:
+            _, kind, words = min(after)
+            return Target(kind, words)
+        return self._exclaimed(c)
+
+    def _exclaimed(self, c: Candidate) -> Target | None:
+        """Return the person a "What a loser!" clause is about: an insult said of someone."""
+        toks, clause = self.tokens, self.clause(c.first)
+        lo = c.first
+        while lo > 0 and self.clause(lo - 1) == clause:
+            lo -= 1
+        last = c.last >= len(toks) or self.clause(c.last) != clause
+        opener = " ".join(t.norm for t in toks[lo : lo + 2])
+        if last and opener in _EXCLAMATIONS and c.first > lo + 1:
+            return Target("third_person", self.text[toks[lo].start : toks[c.last - 1].end])
+        return None
+
+    # -- stance ----------------------------------------------------------------------------
+
+    def negation(self, c: Candidate, negations: frozenset[str], *, clause: bool = False) -> str:
+        """Return the word that negates the candidate ("not", "no one"), or ''.
+
+        ``clause``: look through the whole clause before the words, not only the last few
+        tokens ("I don't find disabled people gross").
+        """
+        toks = self.tokens
+        here = self.clause(c.first)
+        lo = max(0, c.first - NEGATION_WINDOW)
+        if clause:
+            while lo > 0 and self.clause(lo - 1) == here:
+                lo -= 1
+        for j in range(lo, c.first):
+            if toks[j].sentence == c.sentence and toks[j].norm in negations:
+                return toks[j].norm
+        # "No one should ever threaten Jews": a subject that opens the clause negates all of it
+        # (not "... nobody at work notices", where it is the subject of another verb)
+        j = c.first - 1
+        while j > 0 and toks[j - 1].sentence == c.sentence and self.clause(j - 1) == here:
+            j -= 1
+        if 0 <= j < c.first:
+            pair = f"{toks[j].norm} {toks[j + 1].norm}" if j + 1 < len(toks) else ""
+            for opener in (pair, toks[j].norm):
+                if opener in _WHOLE_CLAUSE_NEGATION:
+                    return opener
+        return ""
+
+    def asked(self, sentence: int) -> bool:
+        """Return True when the sentence is a question."""
+        return self.sentence_text(sentence).rstrip().endswith("?")
+
+    # -- sentences, sentiment, quotes, offsets ---------------------------------------------
+
+    def bounds(self) -> list[int]:
+        """Return the sentence end offsets."""
+        if self._bounds is None:
+            self._bounds = sentence_bounds(self.text)
+        return self._bounds
+
+    def sentence_of(self, offset: int) -> int:
+        """Return the sentence number of the character at ``offset``."""
+        return min(bisect_right(self.bounds(), offset), len(self.bounds()) - 1)
+
+    def sentence_text(self, sentence: int) -> str:
+        """Return the text of sentence number ``sentence``."""
+        bounds = self.bounds()
+        start = bounds[sentence - 1] if sentence > 0 else 0
+        return self.text[start : bounds[sentence]] if sentence < len(bounds) else ""
+
+    def sentiment(self, sentence: int) -> float:
+        """Return VADER's compound sentiment of a sentence (computed once)."""
+        if sentence not in self._sentiment:
+            self._sentiment[sentence] = sentiment(self.sentence_text(sentence))
+        return self._sentiment[sentence]
+
+    def quoted(self, offset: int, sentence: int) -> bool:
+        """Return True when ``offset`` lies inside quotation marks in its sentence."""
+        bounds = self.bounds()
+        start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
+        before = self.text[start:offset]
+        return (before.count('"') + before.count("“") - before.count("”")) % 2 == 1
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """Return the tokens [first, last) that overlap the characters [start, end)."""
+        if self._starts is None or self._ends is None:
+            # Token ends rise with their starts, except for the extra tokens a hashtag adds
+            # inside itself; a running maximum keeps the list sorted for bisect.
+            ends, top = [], -1
+            for t in self.tokens:
+                top = max(top, t.end)
+                ends.append(top)
+            self._starts, self._ends = [t.start for t in self.tokens], ends
+        first = bisect_right(self._ends, start)
+        last = bisect_left(self._starts, end, lo=first)
+        return first, max(first + 1, last)
+
+
+def _clauses(text: str, tokens: list[Token]) -> list[int]:
+    """Number the clauses: a new one at each sentence, clause punctuation or clause word."""
+    out: list[int] = []
+    clause = 0
+    prev: Token | None = None
+    for t in tokens:
+        if prev is not None and (
+            t.sentence != prev.sentence
+            or t.norm in _CLAUSE_WORDS
+            or (t.start > prev.end and _CLAUSE_BREAK.search(text, prev.end, t.start))
+        ):
+            clause += 1
+        out.append(clause)
+        if prev is None or t.start >= prev.end:  # a hashtag's parts stay inside the hashtag
+            prev = t
+    return out
+
+
+@lru_cache(maxsize=1)
+def _vader() -> Callable[[str], Mapping[str, float]]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    return analyzer.polarity_scores  # type: ignore[no-any-return]
+
+
+def sentiment(text: str) -> float:
+    """Return VADER's compound sentiment of ``text``, from -1 (negative) to +1 (positive)."""
+    return float(_vader()(text)["compound"])
