@@ -65,6 +65,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "food": ("chef", "cook", "baker", "restaurateur"),
     "business": ("ceo", "cfo", "chairman", "chairwoman", "entrepreneur", "investor", "tycoon",
                  "banker", "executive"),
+    "farming": ("farmer", "rancher", "grower"),
     "trades": ("carpenter", "joiner", "plumber", "electrician", "builder", "contractor",
                "woodworker", "cabinetmaker"),
     "building": ("architect",),
@@ -130,7 +131,7 @@ _AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged?\s+)?|\(\s*(?:aged?\s+)?)(\d{1,3})\
 _AGE_ANYWHERE = re.compile(
     r"\b(\d{1,3})-year-old\b|\bat the age of (\d{1,3})\b|\baged (\d{1,3})\b"
     r"|\bin (?:his|her) (\d{1,3})(?:st|nd|rd|th) year\b|\bi en alder av (\d{1,3})\b"
-    r"|\bw wieku (\d{1,3})\b"
+    r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
 )
 _APPOSITIVE = re.compile(r"^\s*(?:,\s*\d{1,3}\s*)?[,(]\s*((?:[^,.;:()]|\.(?=\w))+)")
 _PREPOSITION = re.compile(
@@ -138,6 +139,11 @@ _PREPOSITION = re.compile(
     rf"({_CAP_PHRASE.pattern})"
 )
 _DESCRIPTION = re.compile(r"\b[Tt]he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
+_PREDICATE = re.compile(
+    r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
+    r"served|teaches|taught)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
+    r"((?:[^,.;:()]|\.(?=\w)){1,70})"
+)
 _WORDS_BEFORE = re.compile(r"((?:[\w'’.\-]+\s+){1,4})$")
 
 
@@ -319,6 +325,14 @@ def _after(value: str, end: int) -> list[Clue]:
     prep = _PREPOSITION.match(tail)
     if prep:
         clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
+    predicate = _PREDICATE.match(tail)
+    if predicate:
+        part = predicate.group(1)
+        words = re.findall(r"[\w'’\-]+", part)
+        clues.extend(Clue("occupation", w) for w in words[:8] if field_of(w))
+        clues.extend(
+            c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
+        )
     appositive = _APPOSITIVE.match(tail)
     if appositive and not (age and appositive.group(1).strip().isdigit()):
         part = appositive.group(1)
@@ -356,11 +370,12 @@ def descriptions(text: str) -> list[Clue]:
     for m in _DESCRIPTION.finditer(text):
         words = m.group(1).split()
         for i, word in enumerate(words):
-            if field_of(word.strip("'’")):
-                clues.append(Clue("occupation", word.strip("'’")))
-                clues.extend(
-                    Clue("place", w) for w in words[:i] if w[:1].isupper() and regions_of(w)
-                )
+            bare = word.strip("'’")
+            if field_of(bare) or (i and bare.lower() in NEUTRAL_TITLES and bare.islower()):
+                if field_of(bare):
+                    clues.append(Clue("occupation", bare))
+                caps = [w for w in words[:i] if w[:1].isupper() and w.lower() not in _STOP]
+                clues.extend(_classify_phrase(w) for w in caps)
                 break
     return clues
 

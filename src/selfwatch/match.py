@@ -733,11 +733,14 @@ def _clue_evidence(
     if dead:
         items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
     seen: set[str] = set()
-    strong = _against(attached, terms, lenient, seen)
+    loose = clues.loose_clues(f"{post.title}\n{post.text}", body)
+    # A post about the name that reads as a sports report is about an athlete: it weighs as
+    # much as a clue next to the name.
+    topics = [c for c in loose if c.kind == "topic"]
+    strong = _against(attached + topics, terms, lenient, seen)
     items.extend(_capped(strong, ATTACHED_WEIGHT, ATTACHED_CAP))
-    text = f"{post.title}\n{post.text}"
-    loose = _against(clues.loose_clues(text, body), terms, lenient, seen)
-    items.extend(_capped(loose, LOOSE_WEIGHT, LOOSE_CAP))
+    rest = _against([c for c in loose if c.kind != "topic"], terms, lenient, seen)
+    items.extend(_capped(rest, LOOSE_WEIGHT, LOOSE_CAP))
     return items
 
 
