@@ -10,6 +10,9 @@ The corpus is ``benchmarks/identity/``: ``profiles.toml`` (made-up people), ``ca
 tuning part) and ``aside.toml`` (a third kept aside and never tuned on; its misses are never
 listed). Each case is a search-feed item labelled ``me`` or ``not me``.
 
+Each post is judged as found on 2026-12-01 (``SEEN``): a ``check`` passes the time it found a
+post, so an age in an undated post is compared with the person's age then.
+
 An answer is right when ``identify`` says ``me`` for a "me" case and ``not_me`` for a "not me"
 case; ``maybe`` counts as wrong either way (it is printed separately). "me given to a namesake"
 counts the "not me" cases answered ``me``: the target is none. Targets: >= 95 % on both parts
@@ -46,6 +49,8 @@ PROFILE_KEYS = (
     "exclude_terms", "birth_year",
 )  # fmt: skip
 TARGET = 0.95
+SEEN = datetime(2026, 12, 1, tzinfo=UTC)
+"""When the corpus's posts are taken to be found (an undated post's ages are judged then)."""
 PROFILE_FIELDS = {f.name for f in fields(Profile)}
 
 
@@ -119,7 +124,7 @@ def evaluate(cases: list[Case], people: dict[str, Profile], exclusions: bool) ->
         profile = people[case.person]
         if not exclusions:
             profile = replace(profile, exclude_terms=())
-        identity = identify(case.post, profile, own=case.own)
+        identity = identify(case.post, profile, own=case.own, seen=SEEN)
         expected = "me" if case.me else "not_me"
         if identity.confidence == expected:
             right += 1

@@ -317,6 +317,16 @@ def test_an_age_near_the_persons_is_no_evidence() -> None:
     assert "age" not in who.reason
 
 
+def test_an_undated_posts_age_is_judged_when_the_post_was_found() -> None:
+    p = post("Denver man sentenced", "Jane Doe, 29, of Aurora was sentenced.")
+    denver = Profile(key="j", name="Jane Doe", context_terms=("Denver",), birth_year=1987)
+    assert identify(p, denver, own=False).confidence == "me"  # 29 may be her age in 2020
+    found = datetime(2026, 12, 1, tzinfo=UTC)
+    who = identify(p, denver, own=False, seen=found)
+    assert who.confidence == "not_me"
+    assert "age 29, far from yours (39)" in who.reason
+
+
 def test_the_persons_own_employer_and_city_next_to_the_name_are_not_against() -> None:
     who = identify(
         post("Acme Corp's Jane Doe, a Portland data engineer, on pipelines"), JANE, own=False

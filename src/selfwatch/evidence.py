@@ -264,10 +264,12 @@ def near(regions: frozenset[str], home: frozenset[str]) -> bool:
 def _phrases(text: str) -> list[str]:
     found = []
     for m in _CAP_PHRASE.finditer(text):
-        phrase = re.sub(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$", "", m.group(0))
-        phrase = phrase.strip(" .'’-")
-        if phrase and phrase.lower() not in _STOP:
-            found.append(phrase)
+        # A word of four letters or more ending in "." ends a sentence: "Anna. KTH" is two.
+        for part in re.split(r"(?<=\w{4}\.)\s+", m.group(0)):
+            phrase = re.sub(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$", "", part)
+            phrase = phrase.strip(" .'’-")
+            if phrase and phrase.lower() not in _STOP:
+                found.append(phrase)
     return found
 
 

@@ -65,6 +65,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -628,6 +629,7 @@ def _weigh(
     folded: Mapping[FieldName, _Folded],
     feedback: Feedback,
     by_person: bool,
+    seen: datetime | None,
 ) -> list[Evidence]:
     """Return every piece of evidence for and against, each once, with its signed weight."""
     terms = _compiled(profile).terms
@@ -651,7 +653,7 @@ def _weigh(
         Evidence("against", "learned", f"'{w}' (learned from your notme)", -LEARNED_WEIGHT)
         for w in learned_not
     )
-    items.extend(_clue_evidence(post, profile, found, folded, len(context)))
+    items.extend(_clue_evidence(post, profile, found, folded, len(context), seen))
     return items
 
 
@@ -711,6 +713,7 @@ def _clue_evidence(
     found: list[tuple[Mention, Kind]],
     folded: Mapping[FieldName, _Folded],
     context: int,
+    seen: datetime | None,
 ) -> list[Evidence]:
     """Turn what the post says about the named person into evidence against, if it is not them."""
     spans = _anchors(post, profile, found, folded)
@@ -726,20 +729,21 @@ def _clue_evidence(
     )
     lenient = own_org or context >= 2
     items: list[Evidence] = []
-    age = _age(post, profile, [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body))
+    stated = [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body)
+    age = _age(profile, stated, post.published or seen)
     if age:
         items.append(age)
     dead = clues.obituary(body)
     if dead:
         items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
-    seen: set[str] = set()
+    used: set[str] = set()
     loose = clues.loose_clues(f"{post.title}\n{post.text}", body)
     # A post about the name that reads as a sports report is about an athlete: it weighs as
     # much as a clue next to the name.
     topics = [c for c in loose if c.kind == "topic"]
-    strong = _against(attached + topics, terms, lenient, seen)
+    strong = _against(attached + topics, terms, lenient, used)
     items.extend(_capped(strong, ATTACHED_WEIGHT, ATTACHED_CAP))
-    rest = _against([c for c in loose if c.kind != "topic"], terms, lenient, seen)
+    rest = _against([c for c in loose if c.kind != "topic"], terms, lenient, used)
     items.extend(_capped(rest, LOOSE_WEIGHT, LOOSE_CAP))
     return items
 
@@ -783,14 +787,14 @@ def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidenc
     return items
 
 
-def _age(post: Post, profile: Profile, ages: list[int]) -> Evidence | None:
+def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence | None:
     """Return an age stated in the post that cannot be the person's, as evidence against."""
     if profile.birth_year:
-        years = [post.published.year] if post.published else list(range(2020, 2036))
+        years = [when.year] if when else list(range(2020, 2036))
         expected = [y - profile.birth_year for y in years]
         for age in ages:
             if min(abs(age - e) for e in expected) > AGE_TOLERANCE:
-                yours = expected[0] if post.published else f"{expected[0]}-{expected[-1]}"
+                yours = expected[0] if when else f"{expected[0]}-{expected[-1]}"
                 text = f"age {age}, far from yours ({yours})"
                 return Evidence("against", "age", text, -DEAD_WEIGHT)
         return None
@@ -828,9 +832,18 @@ def _decided(
 
 
 def identify(
-    post: Post, profile: Profile, *, own: bool, feedback: Feedback = NO_FEEDBACK
+    post: Post,
+    profile: Profile,
+    *,
+    own: bool,
+    feedback: Feedback = NO_FEEDBACK,
+    seen: datetime | None = None,
 ) -> Identity:
-    """Decide whether ``post`` is about ``profile``'s person (me / maybe / not_me) and say why."""
+    """Decide whether ``post`` is about ``profile``'s person (me / maybe / not_me) and say why.
+
+    ``seen`` is when the post was found: an age in a post without a date is compared with the
+    person's age then (without either, with their age at any time from 2020 to 2035).
+    """
     folded = _fold_post(post)
     found = _scan(post, profile, folded)
     mentions = tuple(m for m, _ in found)
@@ -849,7 +862,7 @@ def identify(
                 _decide(sum(e.weight for e in rules)), role, explain(rules), (), tuple(rules)
             )
         return Identity("not_me", role, "name not found", ())
-    items = _weigh(post, profile, found, folded, feedback, by_person)
+    items = _weigh(post, profile, found, folded, feedback, by_person, seen)
     score = sum(e.weight for e in items)
     ordered = sorted(items, key=lambda e: (e.side != "for", -abs(e.weight)))
     return Identity(_decide(score), role, explain(ordered), mentions, tuple(ordered))

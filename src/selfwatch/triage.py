@@ -135,7 +135,7 @@ def _redecide(store: Store, profile: Profile, skip: str | None) -> tuple[Relabel
     changed = []
     for sp in store.posts(profile.key):
         own = bool(own_feeds.intersection(sp.feeds))
-        identity = identify(sp.post, profile, own=own, feedback=feedback)
+        identity = identify(sp.post, profile, own=own, feedback=feedback, seen=sp.seen_at)
         if identity != sp.identity:
             store.set_identity(profile.key, sp.id, identity)
             if sp.id != skip and identity.confidence != sp.identity.confidence:

@@ -101,7 +101,7 @@ def run_cycle(
         with store.transaction():
             added = 0
             for post in result.posts:
-                identity = identify(post, profile, own=spec.own, feedback=feedback)
+                identity = identify(post, profile, own=spec.own, feedback=feedback, seen=now)
                 if _record(store, profile, post, spec, identity, engine, now):
                     added += 1
                     new.append(store.get(post.id, profile.key))
