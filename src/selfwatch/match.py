@@ -635,16 +635,18 @@ def _weigh(
     terms = _compiled(profile).terms
     best, kind = max(found, key=lambda f: WEIGHTS[f[1]])
     items = [Evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
-    texts = [folded[f].text for f in FIELDS]
+    # One string for all four fields; a NUL (never a separator in a term) keeps a term from
+    # matching across two of them.
+    every = "\0".join(folded[f].text for f in FIELDS)
     body = f"{folded['title'].text}\n{folded['text'].text}"
-    context = [label for label, regex in terms.context if any(regex.search(t) for t in texts)]
+    context = [label for label, regex in terms.context if regex.search(every)]
     learned_me = _words_in(body, feedback.me_words)
     room = CONTEXT_CAP
     for text in [*context, *(f"learned '{w}'" for w in learned_me)][:room]:
         items.append(Evidence("for", "learned" if text.startswith("learned") else "context", text,
                               CONTEXT_WEIGHT))  # fmt: skip
     for term, regex in terms.exclude:
-        if any(regex.search(t) for t in texts):
+        if regex.search(every):
             items.append(Evidence("against", "exclusion", f"exclusion term '{term}'",
                                   -EXCLUSION_WEIGHT))  # fmt: skip
     items.extend(_rules(post, feedback, by_person))
