@@ -264,3 +264,66 @@ def _sites() -> tuple[str, ...]:
     from selfwatch.config import HANDLE_SITES
 
     return HANDLE_SITES
+
+
+# --- what a mark learns, and what it may cover -------------------------------------------------
+
+
+def _jordan():
+    from selfwatch.model import Profile
+
+    return Profile(
+        key="jordan",
+        name="Jordan Avery",
+        handles=(("reddit", "pdx_backend"),),
+        employers=("Initech",),
+        context_terms=("Portland",),
+    )
+
+
+def test_a_notme_never_learns_a_word_the_persons_own_posts_use():
+    from selfwatch.feedback import learn, post_words
+    from selfwatch.match import identify
+    from selfwatch.model import Post
+
+    namesake = Post(id="n", url="https://a.example/n", title=TAMPA, text="Seattle open house.")
+    mine = [Post(id="m", url="https://b.example/m", title="Jordan Avery in Seattle", text="")]
+    who = identify(namesake, _jordan(), own=False)
+    learned = learn(namesake, _jordan(), who, "notme", post_words(mine))
+    assert "tampa" in learned and "realtor" in learned
+    assert "seattle" not in learned  # the person's own post uses it
+    assert not {"jordan", "avery", "portland", "initech"} & set(learned)
+
+
+def test_an_author_wide_mark_is_refused_for_the_persons_own_name_or_handle():
+    import pytest
+
+    from selfwatch.errors import FeedbackError
+    from selfwatch.feedback import check_scope
+    from selfwatch.model import Post
+
+    for author in ("Jordan Avery", "/u/pdx_backend", "u/pdx_backend", "@pdx_backend"):
+        post = Post(id="p", url="https://a.example/p", title="x", text="", author=author)
+        with pytest.raises(FeedbackError, match="is your own name or handle"):
+            check_scope(post, _jordan(), "author")
+    other = Post(id="p", url="https://a.example/p", title="x", text="", author="/u/ursula")
+    check_scope(other, _jordan(), "author")  # someone else: allowed
+    nobody = Post(id="p", url="https://a.example/p", title="x", text="")
+    with pytest.raises(FeedbackError, match="names no author"):
+        check_scope(nobody, _jordan(), "author")
+
+
+def test_a_mark_relabels_only_what_it_changes_not_posts_an_older_matcher_decided(
+    feed_server, tmp_path
+):
+    from selfwatch.model import Identity
+
+    config = setup(feed_server, tmp_path, NEWS_ITEMS)
+    run("--config", config, "check")
+    posts = ids(config)
+    stale = Identity("maybe", "subject", "full name, no context")  # as an older version said
+    with open_store() as store:
+        store.set_identity("jordan", posts[PROMOTED][0], stale)
+    result = run("--config", config, "notme", posts[DUKE][0])
+    assert posts[PROMOTED][0][:10] not in result.output
+    assert ids(config)[PROMOTED][1] == "maybe"  # untouched: the mark says nothing about it

@@ -130,7 +130,8 @@ def check_scope(post: Post, profile: Profile, scope: Scope) -> None:
         own = {author_key(n) for n in profile.all_names}
         own |= {author_key(h.lstrip("@")) for _, h in profile.handles}
         own |= {author_key(h) for _, h in profile.handles}
-        if author in own or author.lstrip("/u").lstrip("@") in own:
+        bare = re.sub(r"^/?u/|^@", "", author)
+        if author in own or bare in own:
             raise FeedbackError(
                 f"the author {post.author.strip()!r} is your own name or handle: a namesake "
                 "has the same name, so a mark cannot cover every post by it"

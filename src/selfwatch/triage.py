@@ -17,7 +17,7 @@ from datetime import datetime
 
 from .checklist import risk_score
 from .errors import NotFoundError, did_you_mean
-from .match import MarkKind, Scope
+from .match import Feedback, MarkKind, Scope
 from .model import Confidence, Profile
 from .store import Store, StoredPost
 
@@ -108,8 +108,9 @@ def mark(
     )
     words = learn(target.post, profile, target.identity, kind, theirs)
     with store.transaction():
+        before = store.feedback(profile.key)
         recorded = store.add_feedback(profile.key, target.id, kind, now, scope=scope, words=words)
-        others = _redecide(store, profile, skip=target.id)
+        others = _redecide(store, profile, before, skip=target.id)
     return Lesson(store.get(target.id, profile.key), kind, scope, words, others, recorded)
 
 
@@ -119,25 +120,35 @@ def undo(store: Store, profiles: dict[str, Profile], profile: str | None) -> Les
         key, last = store.undo_feedback(profile)
         if key not in profiles:
             raise NotFoundError(f"the last feedback is for profile {key!r}, not in the config")
-        others = _redecide(store, profiles[key], skip=None)
+        before = Feedback.from_marks([*store.marks(key), last])
+        others = _redecide(store, profiles[key], before, skip=None)
     target = store.get(last.post_id, key)
     rest = tuple(r for r in others if r.post.id != target.id)
     return Lesson(target, last.kind, last.scope, last.words, rest)
 
 
-def _redecide(store: Store, profile: Profile, skip: str | None) -> tuple[Relabel, ...]:
-    """Identify every post of ``profile`` again with its current feedback; return the changes."""
+def _redecide(
+    store: Store, profile: Profile, before: Feedback, skip: str | None
+) -> tuple[Relabel, ...]:
+    """Re-decide the posts whose identity the change of feedback changes; return them.
+
+    Each post is judged with the feedback before and after the change; only a post whose
+    decision differs is stored again. So a mark changes what it teaches and nothing else: a post
+    decided by an older version of the matcher is not relabelled as a side effect.
+    """
     from .match import identify
     from .sources import feeds_for
 
-    feedback = store.feedback(profile.key)
+    after = store.feedback(profile.key)
     own_feeds = {spec.url for spec in feeds_for(profile) if spec.own}
     changed = []
     for sp in store.posts(profile.key):
         own = bool(own_feeds.intersection(sp.feeds))
-        identity = identify(sp.post, profile, own=own, feedback=feedback, seen=sp.seen_at)
-        if identity != sp.identity:
-            store.set_identity(profile.key, sp.id, identity)
-            if sp.id != skip and identity.confidence != sp.identity.confidence:
-                changed.append(Relabel(store.get(sp.id, profile.key), sp.identity.confidence))
+        then = identify(sp.post, profile, own=own, feedback=before, seen=sp.seen_at)
+        now = identify(sp.post, profile, own=own, feedback=after, seen=sp.seen_at)
+        if now == then:
+            continue
+        store.set_identity(profile.key, sp.id, now)
+        if sp.id != skip and now.confidence != sp.identity.confidence:
+            changed.append(Relabel(store.get(sp.id, profile.key), sp.identity.confidence))
     return tuple(changed)
