@@ -31,8 +31,9 @@ Weighing (``identify``)
     an author or site marked with --author    ±4      ``selfwatch notme ID --author``
     obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
     attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
+    a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
     exclusion term (each)                     -2      a namesake's word from the config
-    loose place, institution, sports report   -1      "Tsinghua University" elsewhere in the post
+    loose place or institution                -1      "Tsinghua University" elsewhere in the post
     a word learned from ``notme`` feedback    -1      at most -2 in all
     ========================================  ======  ======================================
 
