@@ -197,6 +197,23 @@ def feed_speed(rounds: int) -> tuple[int, float]:
     return len(posts), len(mix) / best
 
 
+LOAD_PROBE = """
+import time
+start = time.perf_counter()
+from selfwatch import evidence
+evidence.places(); evidence.big_places(); evidence.occupations()
+print(time.perf_counter() - start)
+"""
+
+
+def load_cost() -> float:
+    """Return the seconds a fresh process spends loading the place and title data (once)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", LOAD_PROBE], capture_output=True, text=True)
+    return float(out.stdout.strip() or "nan")
+
+
 def main() -> None:
     """Print accuracy on both parts, with and without exclusion terms, and identify's speed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -238,6 +255,7 @@ def main() -> None:
         f"distinct), against Jane Doe: {feed_rate:10,.0f} posts/s "
         f"({1748 / feed_rate * 1000:.0f} ms for a cycle of 1,748)"
     )
+    print(f"  once per process, loading the place and title data: {load_cost():.2f} s")
     print(f"  corpus, each post against its own profile: {corpus_rate:10,.0f} posts/s")
     print(
         f"  1,748-post mix, each against all {len(people)} profiles: {mix_rate:10,.0f} identify calls/s"
