@@ -1,4 +1,4 @@
-"""Measure "is this me?": accuracy of ``match.identify`` on a namesake corpus, and its speed.
+"""Measure "is this me?": accuracy of ``identity.identify`` on a namesake corpus, and its speed.
 
 Usage::
 
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent
 CORPUS = ROOT / "identity"
 sys.path.insert(0, str(ROOT.parent / "src"))
 
-from selfwatch.match import identify  # noqa: E402
+from selfwatch.identity import identify  # noqa: E402
 from selfwatch.model import Post, Profile  # noqa: E402
 
 PROFILE_KEYS = (

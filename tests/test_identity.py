@@ -283,7 +283,7 @@ def _jordan():
 
 def test_a_notme_never_learns_a_word_the_persons_own_posts_use():
     from selfwatch.feedback import learn, post_words
-    from selfwatch.match import identify
+    from selfwatch.identity import identify
     from selfwatch.model import Post
 
     namesake = Post(id="n", url="https://a.example/n", title=TAMPA, text="Seattle open house.")

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from selfwatch.identity import identify
 from selfwatch.match import (
     Feedback,
     Mark,
     author_key,
     find_mentions,
-    identify,
     site_of,
 )
 from selfwatch.model import Mention, Post, Profile

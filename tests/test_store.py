@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from selfwatch.errors import NotFoundError, StoreError
-from selfwatch.match import Mark, identify
+from selfwatch.identity import identify
+from selfwatch.match import Mark
 from selfwatch.model import FeedSpec, FeedState, Finding, Identity, Level, Mention, Post, Verdict
 from selfwatch.store import MIGRATIONS, Store
 

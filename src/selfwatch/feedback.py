@@ -6,7 +6,7 @@ person). They come, in this order, from the clues the matcher already read next 
 (another organisation, place or occupation), then from the capitalised words and occupations
 around the name. Words the person's own posts also use ("Portland" when they live there) are
 never learned as pointing to a namesake, nor the person's names, terms or common words. Learned
-words weigh -1 (or +1) in later decisions (see ``match``): they tip a post that had little else
+words weigh -1 (or +1) in later decisions (see ``identity``): they tip a post that had little else
 to go on and never outweigh a full name with the person's employer.
 
 A mark covers an author or a whole site only when the user asks (``--author``, ``--site``), and

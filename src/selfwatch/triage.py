@@ -136,7 +136,7 @@ def _redecide(
     decision differs is stored again. So a mark changes what it teaches and nothing else: a post
     decided by an older version of the matcher is not relabelled as a side effect.
     """
-    from .match import identify
+    from .identity import identify
     from .sources import feeds_for
 
     after = store.feedback(profile.key)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .checklist import Engine, default_engine
 from .config import Config, state_dir
 from .digest import linted_text
-from .match import identify
+from .identity import identify
 from .model import FeedSpec, FeedState, FetchResult, Identity, Post, Profile, Verdict
 from .sources import feeds_for
 from .store import Store, StoredPost
