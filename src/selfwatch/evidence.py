@@ -101,7 +101,8 @@ SPORTS_WORDS = frozenset(
      "goals", "brace", "innings", "semis", "semifinal", "final", "try", "league", "draft",
      "season", "seasons", "game", "games", "match", "medal", "gold", "title", "defeated",
      "beat", "won", "unbeaten", "sent off", "player of the match", "round", "bout",
-     "knockout", "defends", "rebound", "shot", "coach", "roster", "signed", "re-sign"}
+     "knockout", "defends", "rebound", "shot", "coach", "roster", "signed", "re-sign",
+     "results", "scorers", "scorer", "fixture", "fixtures", "standings", "under-14"}
 )  # fmt: skip
 """Words of a sports report; two of them make the post one."""
 
