@@ -2,20 +2,26 @@
 
     python benchmarks/audit.py [--posts 50000] [--workers N] [--keep]
 
-Writes a ``data/tweets.js`` (with the ``window.YTD.tweets.part0`` prefix, entities, t.co
-links, replies and retweets, about 5 % of posts risky) and ``account.js`` into a temporary
-directory, then times the whole ``audit()`` on a fresh store (storing overlaps the linting,
-which runs in worker processes unless ``--workers 1``), the same audit again (a re-run, which
-must add nothing), and then each step on its own: parse (read the export), lint, store
-(SQLite, batched transactions), and the ranking with actions.
+First runs ``selfwatch audit`` itself, in its own process, on archives of a fifth and all of
+``--posts`` tweets, and prints posts/s and the peak RSS of each (memory must stay flat as the
+archive grows). Then writes a ``data/tweets.js`` (with the ``window.YTD.tweets.part0``
+prefix, entities, t.co links, replies and retweets, about 5 % of posts risky) and
+``account.js`` into a temporary directory, then times the whole ``audit()`` on a fresh store
+(storing overlaps the linting, which runs in worker processes unless ``--workers 1``), the
+same audit again (a re-run, which must add nothing), and then each step on its own: parse
+(read the export), lint, store (SQLite, batched transactions), and the ranking with actions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -152,6 +158,41 @@ def main() -> None:
             shutil.rmtree(folder)
 
 
+def cli_run(folder: Path, count: int, workers: int | None) -> tuple[float, int]:
+    """Run ``selfwatch audit`` on a fresh archive of ``count`` tweets; return seconds and MB.
+
+    The command runs in its own process, so its peak RSS (from ``wait4``) is the audit's own.
+    """
+    # Written by a child process: a process started from this one would inherit its peak RSS.
+    writer = multiprocessing.get_context("spawn").Process(
+        target=write_archive, args=(folder / f"cli-{count}", count)
+    )
+    writer.start()
+    writer.join()
+    data = folder / f"cli-{count}" / "data"
+    config = folder / f"cli-{count}.toml"
+    config.write_text(
+        '[[profiles]]\nkey = "jane"\nname = "Jane Doe"\nsearch = false\n'
+        'employers = ["Acme Corp"]\nhandles = { x = "janedoe_pdx" }\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "selfwatch", "--config", str(config), "audit",
+               str(data.parent), "--profile", "jane", "--format", "json",
+               "--out", str(folder / f"cli-{count}.json")]  # fmt: skip
+    if workers is not None:
+        command += ["--workers", str(workers)]
+    env = {**os.environ, "SELFWATCH_HOME": str(folder / f"cli-{count}-state")}
+    began = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - began
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(
+            f"selfwatch audit failed: {child.stderr.read().decode() if child.stderr else ''}"
+        )
+    return seconds, usage.ru_maxrss // 1024
+
+
 def run(folder: Path, count: int, workers: int | None) -> None:
     """Time each step on a fresh archive of ``count`` tweets in ``folder``."""
     began = time.perf_counter()
@@ -159,6 +200,12 @@ def run(folder: Path, count: int, workers: int | None) -> None:
     size = (data / "tweets.js").stat().st_size
     print(f"archive  {count:,} tweets, {size / 2**20:.1f} MiB, written in "
           f"{time.perf_counter() - began:.1f} s to {folder}")  # fmt: skip
+
+    # The command as people run it, at two archive sizes: memory must not grow with the archive.
+    for size in sorted({max(count // 5, 1), count}):
+        seconds, peak = cli_run(folder, size, workers)
+        print(f"cli      {size:,} tweets: {seconds:.2f} s, {size / seconds:,.0f} posts/s, "
+              f"peak RSS {peak} MB (`selfwatch audit`, its own process)")  # fmt: skip
 
     began = time.perf_counter()
     engine = default_engine(JANE)

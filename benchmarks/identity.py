@@ -200,8 +200,8 @@ def feed_speed(rounds: int) -> tuple[int, float]:
 LOAD_PROBE = """
 import time
 start = time.perf_counter()
-from selfwatch import evidence
-evidence.places(); evidence.big_places(); evidence.occupations()
+from selfwatch import clues
+clues.places(); clues.big_places(); clues.occupations()
 print(time.perf_counter() - start)
 """
 

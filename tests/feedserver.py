@@ -56,6 +56,10 @@ class Route:
     """Instead of ``body``, stream this many bytes in chunks (chunked encoding, no length)."""
     location: str | None = None
     """Redirect target; use with a 3xx ``status``."""
+    gate: threading.Event | None = None
+    """Hold every answer until this is set (the test decides when the server may go on)."""
+    arrived: threading.Event = field(default_factory=threading.Event)
+    """Set when a request for this route has arrived."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,10 @@ class _Handler(BaseHTTPRequestHandler):
             wait = feeds.delay + (route.delay if route else 0.0)
             if wait and feeds.closing.wait(wait):
                 return
+            if route is not None:
+                route.arrived.set()
+                if route.gate is not None and not route.gate.wait(30):
+                    return
             if route is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
             else:

@@ -149,9 +149,9 @@ def test_progress_is_reported_after_each_stored_batch(
     path = tmp_path / "notes.jsonl"
     lines = (json.dumps({"id": n, "text": f"Note {n} on query planners"}) for n in range(600))
     path.write_text("\n".join(lines), encoding="utf-8")
-    calls: list[tuple[int, int]] = []
+    calls: list[tuple[int, bool]] = []
     result = run([path], store, engine, batch=250, progress=lambda *a: calls.append(a))
-    assert calls == [(250, 600), (500, 600), (600, 600)]
+    assert calls == [(250, False), (500, False), (600, True)]
     assert result.new == 600 and len(store.posts("jane")) == 600
 
 

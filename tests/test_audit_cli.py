@@ -129,9 +129,13 @@ def test_long_audits_report_progress_on_stderr(config_path: Path, tmp_path: Path
     posts.write_text("\n".join(lines), encoding="utf-8")
     code, out, err = invoke(config_path, str(posts), "--profile", "jane", "--workers", "1")
     assert code == 0, out
-    assert "audited 1,000 of 6,000 posts" in err
-    assert "audited 6,000 of 6,000 posts" in err
+    assert "audited 1,000 posts so far" in err
+    assert "audited 6,000 posts in all" in err
     assert "audited 1," not in out
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(lines[:900]), encoding="utf-8")
+    code, out, err = invoke(config_path, str(small), "--profile", "jane", "--workers", "1")
+    assert code == 0 and "audited" not in err  # one batch: done at once, nothing to report
 
 
 def test_bad_usage_and_bad_input_are_clear_errors(config_path: Path, tmp_path: Path) -> None:

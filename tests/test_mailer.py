@@ -163,6 +163,8 @@ def test_plain_smtp_to_a_remote_host_needs_allow_insecure() -> None:
 
 def test_password_file_path_is_expanded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "pw").write_text("secret\n", encoding="utf-8")
+    (tmp_path / "pw").chmod(0o600)
     settings, _ = check_smtp(
         {"host": "mail.example", "sender": SENDER, "username": "u", "password_file": "~/pw"}, "smtp"
     )

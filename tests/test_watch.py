@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,22 +90,27 @@ class _Crash(Exception):
 class _CrashingEngine(Engine):
     """An engine that dies on a chosen post, like a process killed mid-cycle."""
 
-    def __init__(self, base: Engine, fatal: str) -> None:
+    def __init__(self, base: Engine, fatal: str, started: threading.Event | None = None) -> None:
         self.__dict__.update(base.__dict__)
         self.fatal = fatal
+        self.started = started
 
     def lint(self, text: str):  # type: ignore[no-untyped-def]
+        if self.started is not None:
+            self.started.set()
         if self.fatal in text:
             raise _Crash(text[:40])
         return super().lint(text)
 
 
 def test_crash_mid_cycle_loses_nothing_and_duplicates_nothing(feed_server, store):
+    # Feeds are stored in the order they answer: b answers once a is being scored.
+    scoring = threading.Event()
     a = feed_server.add("/a.xml", Route(body=fixture("google_news.xml"), etag='"a"'))
-    b = feed_server.add("/b.rss", Route(body=fixture("mastodon.rss"), etag='"b"'))
+    b = feed_server.add("/b.rss", Route(body=fixture("mastodon.rss"), etag='"b"', gate=scoring))
     feeds = [spec(a), spec(b, own=True)]
     victim = parse_feed(fixture("mastodon.rss"), b)[-1].text[:30]
-    crashing = _CrashingEngine(default_engine(EXAMPLE_PROFILE), victim)
+    crashing = _CrashingEngine(default_engine(EXAMPLE_PROFILE), victim, scoring)
     with pytest.raises(_Crash):
         run_cycle(Config(), EXAMPLE_PROFILE, store, now=NOW, feeds=feeds, engine=crashing)
     # feed a was committed with its validator; feed b left nothing behind, not even its ETag

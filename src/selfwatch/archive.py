@@ -216,15 +216,48 @@ def _json(data: bytes, where: str) -> Any:
 
 def parse_twitter(data: bytes, where: str, handle: str | None = None) -> list[ArchiveItem]:
     """Return the tweets in one ``tweets.js`` (or ``tweets-partN.js``) file."""
-    rows = _json(_YTD.sub(b"", data, count=1), where)
-    if not isinstance(rows, list):
+    return list(iter_twitter(data, where, handle))
+
+
+def iter_twitter(data: bytes, where: str, handle: str | None = None) -> Iterator[ArchiveItem]:
+    """Yield the tweets of one ``tweets.js`` file, decoding one tweet object at a time.
+
+    A 50,000-tweet file decoded whole is ~150 MB of dicts; one at a time, memory stays at the
+    file's text. A file that breaks half-way raises InputError when the break is reached.
+    """
+    text = _decode(_YTD.sub(b"", data, count=1), where)
+    del data  # the caller's bytes are not needed any more: only the text is
+    decoder = json.JSONDecoder()
+    pos = _skip_space(text, 0)
+    if text[pos : pos + 1] != "[":
         raise InputError(f"{where}: expected a list of tweets after 'window.YTD...part0 ='")
-    items = []
-    for row in rows:
+    pos = _skip_space(text, pos + 1)
+    if text[pos : pos + 1] == "]":
+        return
+    while True:
+        try:
+            row, pos = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{where}: not valid JSON ({exc})") from None
         tweet = row.get("tweet", row) if isinstance(row, dict) else None
         if isinstance(tweet, dict) and tweet.get("id_str"):
-            items.append(_tweet(tweet, where, handle))
-    return items
+            yield _tweet(tweet, where, handle)
+        pos = _skip_space(text, pos)
+        separator = text[pos : pos + 1]
+        if separator == "]":
+            return
+        if separator != ",":
+            line = text.count("\n", 0, pos) + 1
+            raise InputError(f"{where}: not valid JSON (expected ',' or ']' at line {line})")
+        pos = _skip_space(text, pos + 1)
+
+
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
 
 
 def _tweet(tweet: Mapping[str, Any], where: str, handle: str | None) -> ArchiveItem:
@@ -515,11 +548,41 @@ def parse_file(name: str, data: bytes, *, twitter_handle: str | None = None) -> 
 
     Raise InputError when the format is not recognised, listing the supported ones.
     """
+    return list(iter_file(name, data, twitter_handle=twitter_handle))
+
+
+def iter_file(
+    name: str, data: bytes, *, twitter_handle: str | None = None
+) -> Iterator[ArchiveItem]:
+    """Yield the posts of one export file as ``parse_file`` finds them (tweets one by one)."""
+    if _is_twitter(name, data):
+        return iter_twitter(data, name, twitter_handle)
+    return iter(_parse_other(name, data))
+
+
+def _is_twitter(name: str, data: bytes) -> bool:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    return bool(_TWEETS.match(base) or _YTD.match(data[:4096].lstrip()))
+
+
+def check_format(name: str, data: bytes) -> None:
+    """Raise InputError unless ``data`` (or its first 4 kB) is an export format selfwatch reads."""
+    if _is_twitter(name, data):
+        return
     base = PurePosixPath(name.replace("\\", "/")).name
     lower = base.lower()
     head = data[:4096].lstrip()
-    if _TWEETS.match(base) or _YTD.match(head):
-        return parse_twitter(data, name, twitter_handle)
+    if lower.endswith((".csv", ".jsonl", ".ndjson", ".txt", ".md", ".text")):
+        return
+    if lower.endswith(".json") or head[:1] in (b"{", b"["):
+        return
+    raise InputError(f"{name}: unknown export format; selfwatch reads {SUPPORTED}")
+
+
+def _parse_other(name: str, data: bytes, twitter_handle: str | None = None) -> list[ArchiveItem]:
+    base = PurePosixPath(name.replace("\\", "/")).name
+    lower = base.lower()
+    head = data[:4096].lstrip()
     if lower.endswith(".csv"):
         return parse_csv(data, name)
     if lower.endswith((".jsonl", ".ndjson")):
@@ -550,9 +613,27 @@ def read_archive(path: Path, *, twitter_handle: str | None = None) -> Iterator[A
         yield from _read_zip(path, twitter_handle)
     elif path.is_file():
         handle = twitter_handle or _sibling_handle(path)
-        yield from parse_file(str(path), _read_bytes(path), twitter_handle=handle)
+        yield from iter_file(str(path), _read_bytes(path), twitter_handle=handle)
     else:
         raise InputError(f"{path}: no such file or directory")
+
+
+def check_paths(paths: Iterable[Path]) -> None:
+    """Raise InputError for the first path that does not exist or is no export selfwatch reads.
+
+    Only a file's name and first 4 kB are read, so a long run can refuse a bad input before it
+    starts; directories and zips are checked as they are read.
+    """
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_file() and not zipfile.is_zipfile(path):
+            try:
+                with path.open("rb") as stream:
+                    head = stream.read(4096)
+            except OSError as exc:
+                raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+            check_format(str(path), head)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -577,7 +658,7 @@ def _read_dir(root: Path, handle: str | None) -> Iterator[ArchiveItem]:
     if not files:
         raise InputError(f"{root}: no export files found; selfwatch reads {SUPPORTED}")
     for path in files:
-        yield from parse_file(
+        yield from iter_file(
             str(path), _read_bytes(path), twitter_handle=handle or _sibling_handle(path)
         )
 
@@ -598,7 +679,7 @@ def _read_zip(path: Path, handle: str | None) -> Iterator[ArchiveItem]:
                 )
             for member in wanted:
                 where = f"{path}!{member.filename}"
-                yield from parse_file(where, _member(archive, member, path), twitter_handle=handle)
+                yield from iter_file(where, _member(archive, member, path), twitter_handle=handle)
     except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
         raise InputError(f"{path}: cannot read the zip ({exc})") from None
 

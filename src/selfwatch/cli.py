@@ -22,9 +22,6 @@ import click
 
 from .errors import SelfwatchError
 
-PROGRESS_MIN = 5000
-"""Archives with at least this many posts print progress while they are audited."""
-
 
 class _Failure(click.ClickException):
     """A domain error on its way out: ``Error: <message>`` and the error's exit code."""
@@ -86,6 +83,11 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 @click.option("--explain", is_flag=True, default=None, help="Add why and a suggestion.")
 @click.option("--profile", help="Use this profile's employers, codenames and contacts.")
 @click.option("--threshold", type=click.IntRange(0, 100), help="Score at which a file is flagged.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    help="Refuse files larger than this (default: [lint] max_bytes, 2000000).",
+)
 @click.pass_obj
 def lint(
     opts: Options,
@@ -95,6 +97,7 @@ def lint(
     explain: bool | None,
     profile: str | None,
     threshold: int | None,
+    max_bytes: int | None,
 ) -> None:
     """Check drafts before you post them; PATH may be a file or - for stdin.
 
@@ -120,9 +123,12 @@ def lint(
     checklist = config.checklist
     if threshold is not None:
         checklist = replace(checklist, threshold=threshold)
+    limit = max_bytes or settings.max_bytes
+    # Read at most one byte past the limit: enough to refuse a huge pipe without holding it.
+    stdin = sys.stdin.buffer.read(limit + 1) if "-" in paths else None
+    inputs = read_inputs(paths, stdin, max_bytes=limit)
     engine = cached_engine(person, checklist)
-    stdin = sys.stdin.read() if "-" in paths else None
-    reports = [lint_document(engine, p, t) for p, t in read_inputs(paths, stdin)]
+    reports = [lint_document(engine, p, t) for p, t in inputs]
     if (fmt or settings.format) == "json":
         click.echo(json_report(reports))
     else:
@@ -311,11 +317,15 @@ def check(opts: Options, profile: str | None, as_json: bool, show_all: bool) -> 
     from .output import post_table, stored_dict, terminal_safe
     from .watch import open_store, run_cycle
 
+    def waiting(pid: int | None) -> None:
+        who = f"PID {pid}" if pid else "PID unknown"
+        click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
+
     config = opts.config(required=True)
     everything = []
     with open_store() as store:
         for person in _profiles(config, profile):
-            report = run_cycle(config, person, store, now=_now())
+            report = run_cycle(config, person, store, now=_now(), on_wait=waiting)
             new = sorted(report.new, key=lambda sp: (-sp.verdict.score, sp.id))
             shown = [sp for sp in new if show_all or sp.identity.confidence != "not_me"]
             everything.extend(shown)
@@ -544,14 +554,25 @@ def undo(opts: Options, profile: str | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write HTML, text and .eml files to DIR.",
 )
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="With --all: show times in this zone (default: [coach] timezone, else UTC).",
+)
 @click.pass_obj
 def digest(
-    opts: Options, profile: str | None, all_clients: bool, mode: str, directory: Path | None
+    opts: Options,
+    profile: str | None,
+    all_clients: bool,
+    mode: str,
+    directory: Path | None,
+    timezone: str | None,
 ) -> None:
     """Build the digest of everything new since the last one: preview, send or write it.
 
     --send and --to-file mark the posts delivered (only once the mail server accepted the
-    message); --preview changes nothing.
+    message); --preview changes nothing. The coach's combined digest (--all) keeps its own
+    record of what it delivered, so the clients still get their own digests.
 
     \b
     Examples:
@@ -564,6 +585,10 @@ def digest(
     from .output import terminal_safe
     from .watch import open_store
 
+    if timezone is not None and not all_clients:
+        raise click.UsageError("--timezone needs --all (a client's digest uses their timezone)")
+    if timezone is not None and not _known_zone(timezone):
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="'--timezone'")
     if directory is not None:
         mode = "files"
         directory.mkdir(parents=True, exist_ok=True)
@@ -572,7 +597,13 @@ def digest(
     now = _now()
     with open_store() as store:
         if all_clients:
-            whole = deliver_combined(config, people, store, now=now, mode=mode, directory=directory)  # type: ignore[arg-type]
+            whole = deliver_combined(
+                config, people, store, now=now, mode=mode, directory=directory,  # type: ignore[arg-type]
+                timezone=timezone,
+            )  # fmt: skip
+            if whole.skipped:
+                click.echo(f"coach: {whole.skipped}; no digest")
+                return
             _report_digest(mode, terminal_safe(whole.digest.subject), whole.text, whole.paths)
             return
         for person in people:
@@ -588,6 +619,16 @@ def digest(
                 click.echo(f"{person.key}: {done.skipped}; no digest")
                 continue
             _report_digest(mode, terminal_safe(done.subject), "", done.paths)
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _report_digest(mode: str, subject: str, text: str, paths: tuple[Path, ...]) -> None:
@@ -666,6 +707,7 @@ def profiles(opts: Options) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--profile", help="Whose archive this is (needed when there are several).")
+@click.option("--name", help="Your name, when the config has no profile for you (or no config).")
 @click.option(
     "--format",
     "fmt",
@@ -690,6 +732,7 @@ def audit(
     opts: Options,
     paths: tuple[Path, ...],
     profile: str | None,
+    name: str | None,
     fmt: str,
     out: Path | None,
     limit: int,
@@ -702,22 +745,25 @@ def audit(
     Reddit (posts.csv, comments.csv), LinkedIn (Shares.csv, Comments.csv), or a CSV, JSON
     Lines or plain-text file of your own posts. Retweets and boosts are skipped. Every post
     is stored as yours, so it shows in history and the report; re-running adds nothing.
+    Needs no config: without one, --name says whose archive it is (else it is filed under
+    the profile "me").
 
     \b
     Examples:
       selfwatch audit ~/Downloads/twitter-2026-11-01.zip --profile jane
       selfwatch audit outbox.json posts.csv --format csv --out to-fix.csv
+      selfwatch audit tweets.js --name "Jane Doe"      # no config needed
     """
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
-    from .checklist import default_engine
+    from .checklist import cached_engine
     from .watch import open_store
 
     if out is not None and fmt == "text":
         raise click.UsageError("--out needs --format csv or --format json")
-    config = opts.config(required=True)
-    person = config.profile(profile)
-    engine = default_engine(person, config.checklist)
+    config = opts.config()
+    person = _person(config, profile, name)
+    engine = cached_engine(person, config.checklist)
     with open_store() as store:
         result = run_audit(
             list(paths),
@@ -738,44 +784,79 @@ def audit(
         click.echo(text, nl=fmt == "json")
 
 
-def _progress_printer() -> Callable[[int, int], None]:
+ANONYMOUS = "me"
+"""The profile key of an audit or report run with no config profile and no --name."""
+
+
+def _person(config: Any, key: str | None, name: str | None) -> Any:
+    """Return the profile to audit or report on: configured, from ``--name``, or anonymous.
+
+    A configured profile wins (by ``--profile``, or one whose key or name is ``--name``);
+    without profiles, ``--name "Jane Doe"`` makes one keyed ``jane-doe`` and no name at all
+    one keyed ``me``, so ``audit`` and ``report`` work on an archive alone.
+    """
+    from .config import slug
+    from .model import Profile
+
+    if key is not None or (config.profiles and name is None):
+        return config.profile(key)
+    if name is not None:
+        wanted = " ".join(name.split())
+        if not wanted:
+            raise click.BadParameter("give a name", param_hint="'--name'")
+        for p in config.profiles:
+            if wanted in (p.key, p.name):
+                return p
+        return Profile(key=slug(wanted) or ANONYMOUS, name=wanted)
+    return Profile(key=ANONYMOUS, name="Anonymous")
+
+
+def _progress_printer() -> Callable[[int, bool], None]:
     """Return a progress callback for long audits: one line on stderr per stored batch."""
     started = time.monotonic()
+    spoke = False
 
-    def progress(done: int, total: int) -> None:
-        # Small archives finish at once; only say something when there is a wait.
-        if total >= PROGRESS_MIN:
-            rate = done / max(time.monotonic() - started, 1e-9)
-            click.echo(f"audited {done:,} of {total:,} posts ({rate:,.0f}/s)", err=True)
+    def progress(done: int, final: bool) -> None:
+        nonlocal spoke
+        # Small archives finish in one batch, at once: only say something when there is a wait.
+        if final and not spoke:
+            return
+        spoke = True
+        rate = done / max(time.monotonic() - started, 1e-9)
+        total = " in all" if final else " so far"
+        click.echo(f"audited {done:,} posts{total} ({rate:,.0f}/s)", err=True)
 
     return progress
 
 
 @cli.command()
 @click.option("--profile", help="The person to report on (needed when there are several).")
+@click.option("--name", help="The name given to 'selfwatch audit --name' (no config needed).")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     help="HTML file to write (default: selfwatch-report-PROFILE-DATE.html here).",
 )
 @click.pass_obj
-def report(opts: Options, profile: str | None, out: Path | None) -> None:
+def report(opts: Options, profile: str | None, name: str | None, out: Path | None) -> None:
     """Write a pre-screen report: one HTML page of what an employer's search would find.
 
     The overall score and what it means, charts by month and by category, every flagged post
     with its evidence and a suggested action, good news, the posts you marked not you, and the
     feeds and archives read. Self-contained: open it in any browser, or print it to PDF.
+    Needs no config after 'selfwatch audit': pass the same --name (or none, for "me").
 
     \b
     Examples:
       selfwatch report --profile jane
       selfwatch report --profile jane --out jane-report.html
+      selfwatch report --name "Jane Doe"               # after audit --name, no config
     """
     from .report import render_report, report_from_store
     from .watch import open_store
 
-    config = opts.config(required=True)
-    person = config.profile(profile)
+    config = opts.config()
+    person = _person(config, profile, name)
     now = _now()
     with open_store() as store:
         made = report_from_store(store, person, now=now)

@@ -39,6 +39,8 @@ class LintSettings:
     format: str = "text"
     profile: str | None = None
     explain: bool = False
+    max_bytes: int = 2_000_000
+    """The largest file (or standard input) ``lint`` reads."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,16 @@ class FetchSettings:
     max_bytes: int = 10_000_000
     max_redirects: int = 5
     user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class CoachSettings:
+    """The coach who gets ``selfwatch digest --all``: a name for the greeting, a time zone."""
+
+    name: str = ""
+    """Shown as ``selfwatch digest for NAME's clients``; empty: the clients' names."""
+    timezone: str = "UTC"
+    """Every time in the combined digest is shown in this zone."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ class Config:
     agent: AgentSettings = field(default_factory=AgentSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Validated sections owned by other modules, as their values (``smtp`` -> SmtpSettings)."""
+    coach: CoachSettings = field(default_factory=CoachSettings)
 
     def profile(self, key: str | None) -> Profile:
         """Return the profile ``key`` (with None, the only one); raise ConfigError if absent."""
@@ -91,8 +104,9 @@ class Config:
         for p in self.profiles:
             if p.key == key:
                 return p
-        hint = did_you_mean(key, [p.key for p in self.profiles])
-        raise ConfigError(f"no profile named {key!r}{hint}", where)
+        names = [p.key for p in self.profiles]
+        known = f"; profiles: {', '.join(names)}" if names else "; no [[profiles]] configured"
+        raise ConfigError(f"no profile named {key!r}{did_you_mean(key, names)}{known}", where)
 
 
 def user_config_path() -> Path:
@@ -149,6 +163,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     fetch = _fetch(v, raw.get("fetch", {}))
     digest = _digest(v, raw.get("digest", {}), "digest", DigestSettings())
     agent = _agent(v, raw.get("agent", {}))
+    coach = _coach(v, raw.get("coach", {}))
     profiles = _profiles(v, raw.get("profiles", []), digest, checklist)
     extra: dict[str, Any] = {}
     for name, check in EXTRA_SECTIONS.items():
@@ -156,7 +171,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
             extra[name] = check(v, raw[name], name)
     if v.problems:
         raise ConfigError(v.problems, str(path) if path else "")
-    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra)
+    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra, coach)
 
 
 def _smtp(v: _Validator, raw: Any, key: str) -> Any:
@@ -171,9 +186,12 @@ def _smtp(v: _Validator, raw: Any, key: str) -> Any:
 EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {"smtp": _smtp}
 """Sections validated by the module that owns them: ``name -> check(v, value, key) -> value``."""
 
-TOP_KEYS = ("lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report")
+TOP_KEYS = (
+    "lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report", "coach",
+)  # fmt: skip
+COACH_KEYS = ("name", "timezone")
 
-LINT_KEYS = ("fail_on", "format", "profile", "explain")
+LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
 CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
 CATEGORY_KEYS = ("enabled", "level", "terms")
 RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
@@ -296,6 +314,7 @@ def _lint(v: _Validator, table: Any) -> LintSettings:
         format=fmt,
         profile=v.typed(table, "lint", "profile", str, None),
         explain=v.typed(table, "lint", "explain", bool, False),
+        max_bytes=v.positive(table, "lint", "max_bytes", LintSettings.max_bytes),
     )
 
 
@@ -459,6 +478,16 @@ def _digest(v: _Validator, table: Any, prefix: str, base: DigestSettings) -> Dig
         cc=cc,
         templates_dir=v.typed(table, prefix, "templates_dir", str, base.templates_dir),
     )
+
+
+def _coach(v: _Validator, table: Any) -> CoachSettings:
+    if not v.keys(table, "coach", COACH_KEYS):
+        return CoachSettings()
+    tz = v.typed(table, "coach", "timezone", str, "UTC")
+    if not _valid_timezone(tz):
+        v.add("coach.timezone", f"unknown time zone {tz!r} (e.g. 'Europe/Berlin')")
+        tz = "UTC"
+    return CoachSettings(name=v.typed(table, "coach", "name", str, ""), timezone=tz)
 
 
 def _agent(v: _Validator, table: Any) -> AgentSettings:
@@ -639,10 +668,12 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
                 f"unknown feed kind {kind!r}{did_you_mean(kind, list(FEED_KINDS))}",
             )
             continue
+        problem = feed_url_problem(url)
+        if problem:
+            v.add(_join(key, "url"), problem)
+            continue
         if not kind:
             kind = "file" if _is_local(url) else "url"
-        elif not re.match(r"^(https?|file)://", url) and not _is_local(url):
-            v.add(_join(key, "url"), f"not a http(s) URL or a file path: {url!r}")
         feeds.append(
             FeedSpec(
                 url=url,
@@ -657,3 +688,48 @@ def _feeds(v: _Validator, items: Any, prefix: str, profile: str) -> tuple[FeedSp
 
 def _is_local(url: str) -> bool:
     return url.startswith("file://") or not re.match(r"^[a-z][a-z0-9+.-]*://", url)
+
+
+FEED_SCHEMES = ("http", "https", "file")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_BARE_HOST = re.compile(r"^(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?/")
+
+
+def feed_url_problem(url: str) -> str | None:
+    """Return what is wrong with a feed URL or path, or None when it can be fetched.
+
+    A feed is an ``http``/``https`` URL with a host, a ``file://`` URL, or a local path.
+    Anything else with a scheme (``ftp:``, ``javascript:``, a typo like ``htp:/``) is refused
+    here rather than read as a file name; so is a web address without its scheme
+    (``example.com/feed.xml``) unless a file by that name exists.
+    """
+    from urllib.parse import urlsplit
+
+    match = _SCHEME.match(url)  # one letter before ":" is a Windows drive, not a scheme
+    if match is None:
+        if _BARE_HOST.match(url) and not Path(url).expanduser().exists():
+            return (
+                f"{url!r} looks like a web address without its scheme; "
+                f"write 'https://{url}' (or give the path of a file that exists)"
+            )
+        return None
+    scheme = match.group(1).lower()
+    if scheme not in FEED_SCHEMES:
+        hint = did_you_mean(scheme, list(FEED_SCHEMES))
+        return f"unsupported scheme {scheme!r} in {url!r}{hint}; use http, https or file"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what raises for a bad one
+    except ValueError as exc:
+        return f"not a valid URL: {url!r} ({exc})"
+    if scheme == "file":
+        if not url.lower().startswith("file://") or parts.netloc not in ("", "localhost"):
+            return f"{url!r}: a file URL is file:///absolute/path (or write the path itself)"
+        if not parts.path:
+            return f"{url!r}: the file URL has no path"
+        return None
+    if not url[len(scheme) + 1 :].startswith("//") or not parts.hostname:
+        return f"{url!r} has no host; write it like 'https://example.com/feed.xml'"
+    if any(c.isspace() for c in url):
+        return f"{url!r} contains a space; encode it as %20"
+    return None

@@ -67,3 +67,9 @@ class FeedbackError(SelfwatchError):
     """A ``me`` / ``notme`` mark that may not cover what was asked (an aggregator site, ...)."""
 
     exit_code = 2
+
+
+class InputRefusedError(InputError):
+    """An input file is readable but not a draft: binary, or over the size limit."""
+
+    exit_code = 3

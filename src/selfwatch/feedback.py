@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from . import evidence as clues
+from . import clues
 from .errors import FeedbackError
 from .match import PLATFORMS, MarkKind, Scope, author_key, find_mentions, site_of
 from .model import Identity, Mention, Post, Profile

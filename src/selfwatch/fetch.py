@@ -18,13 +18,17 @@ Local feeds (a path or a ``file://`` URL) are read directly; their mtime plays L
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import queue
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -34,7 +38,7 @@ from . import __version__
 from .config import FetchSettings
 from .errors import FetchError
 from .model import FeedSpec, FeedState, FetchResult
-from .parse import parse_feed
+from .parse import read_feed
 
 __all__ = [
     "BACKOFF_BASE",
@@ -44,8 +48,10 @@ __all__ = [
     "fetch_all",
     "fetch_all_async",
     "is_due",
+    "malformed_note",
     "next_state",
     "parse_retry_after",
+    "stream_all",
 ]
 
 USER_AGENT = f"selfwatch/{__version__} (+https://github.com/selfwatch/selfwatch)"
@@ -103,6 +109,8 @@ def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedStat
     exponential backoff. A 410 disables the feed with its reason.
     """
     if result.status in ("ok", "not_modified"):
+        # A 304 repeats the last body, so it keeps that body's verdict on malformed items.
+        malformed = malformed_note(result.skipped) if result.status == "ok" else state.malformed
         return dataclasses.replace(
             state,
             etag=result.etag,
@@ -110,6 +118,7 @@ def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedStat
             last_success=now,
             failures=0,
             next_attempt=None,
+            malformed=malformed,
         )
     failures = state.failures + 1
     error = result.error or f"{result.url}: failed"
@@ -135,6 +144,13 @@ def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedStat
     )
 
 
+def malformed_note(skipped: int) -> str:
+    """Return the feed-health note for ``skipped`` junk items ("" when there were none)."""
+    if not skipped:
+        return ""
+    return f"{skipped} item(s) had no real text (entities the feed never defined) and were left out"
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Return the seconds a Retry-After header asks for (delay or HTTP date), or None."""
     if not value:
@@ -154,6 +170,60 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 
 
 # --- the I/O half --------------------------------------------------------------------------
+
+
+def stream_all(
+    jobs: Sequence[Job],
+    settings: FetchSettings,
+    *,
+    now: datetime,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Iterator[FetchResult]:
+    """Poll every due feed in ``jobs``, yielding each result as soon as it is in.
+
+    The requests run on an event loop in a helper thread, so the caller can store one feed's
+    posts while the others are still downloading: a slow or huge feed holds up no other.
+    Results come in completion order. Closing the iterator early cancels what is in flight.
+    """
+    out: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    loop = asyncio.new_event_loop()
+    tasks: list[asyncio.Task[Any]] = []
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            tasks.append(task)
+        await fetch_all_async(jobs, settings, now=now, transport=transport, on_result=out.put)
+
+    def worker() -> None:
+        try:
+            loop.run_until_complete(main())
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            out.put(exc)
+        finally:
+            try:
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                loop.close()
+                out.put(_DONE)
+
+    thread = threading.Thread(target=worker, name="selfwatch-fetch", daemon=True)
+    thread.start()
+    try:
+        while (item := out.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to stop
+                loop.call_soon_threadsafe(lambda: [t.cancel() for t in tasks])
+        thread.join()
+
+
+_DONE = object()
 
 
 def fetch_all(
@@ -177,8 +247,12 @@ async def fetch_all_async(
     *,
     now: datetime,
     transport: httpx.AsyncBaseTransport | None = None,
+    on_result: Callable[[FetchResult], object] | None = None,
 ) -> list[FetchResult]:
-    """Do what ``fetch_all`` does, inside the caller's event loop."""
+    """Do what ``fetch_all`` does, inside the caller's event loop.
+
+    ``on_result`` is called with each result as soon as it is in.
+    """
     due = [(spec, state) for spec, state in jobs if is_due(state, now)]
     if not due:
         return []
@@ -193,8 +267,26 @@ async def fetch_all_async(
         headers={"User-Agent": settings.user_agent or USER_AGENT, "Accept": ACCEPT},
         follow_redirects=False,
     ) as client:
-        tasks = [_fetch_one(client, limiter, spec, state, settings, now) for spec, state in due]
+        tasks = [
+            _fetch_reported(client, limiter, spec, state, settings, now, on_result)
+            for spec, state in due
+        ]
         return list(await asyncio.gather(*tasks))
+
+
+async def _fetch_reported(
+    client: httpx.AsyncClient,
+    limiter: _Limiter,
+    spec: FeedSpec,
+    state: FeedState,
+    settings: FetchSettings,
+    now: datetime,
+    on_result: Callable[[FetchResult], object] | None,
+) -> FetchResult:
+    result = await _fetch_one(client, limiter, spec, state, settings, now)
+    if on_result is not None:
+        on_result(result)
+    return result
 
 
 class _Limiter:
@@ -325,14 +417,15 @@ async def _result(
     etag = headers.get("etag")
     last_modified = headers.get("last-modified")
     if status == 200:
-        posts = await asyncio.to_thread(
-            parse_feed, download.body, url, content_type=headers.get("content-type")
+        parsed = await asyncio.to_thread(
+            read_feed, download.body, url, content_type=headers.get("content-type")
         )
         return FetchResult(
             url=url,
             status="ok",
             http_status=status,
-            posts=posts,
+            posts=parsed.posts,
+            skipped=parsed.skipped,
             etag=etag,
             last_modified=last_modified,
             moved_to=download.moved_to,
@@ -421,10 +514,12 @@ def _read_file(url: str, state: FeedState, settings: FetchSettings) -> FetchResu
         return _error(url, f"no such file: {path}")
     except OSError as exc:
         return _error(url, f"cannot read {path}: {exc.strerror or exc}")
+    parsed = read_feed(data, url)
     return FetchResult(
         url=url,
         status="ok",
-        posts=parse_feed(data, url),
+        posts=parsed.posts,
+        skipped=parsed.skipped,
         last_modified=last_modified,
         elapsed=time.perf_counter() - started,
     )

@@ -25,7 +25,7 @@ Weighing (``identify``)
     Only the best mention counts (a post naming the person twice is not twice as sure). Attached
     clues take at most -4 and loose ones -2; an occupation that differs from the person's is not
     held against a post that names their employer next to the name or two of their context terms
-    (their job title may not be in the profile). See ``evidence`` for how clues are read. A score
+    (their job title may not be in the profile). See ``clues`` for how clues are read. A score
     of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
     with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
     none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
@@ -53,7 +53,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import lru_cache
 
-from . import evidence as clues
+from . import clues
 from .match import (
     FIELDS,
     NO_FEEDBACK,

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Literal
 
 from .checklist import Engine, risk_score
-from .errors import InputError
+from .errors import InputError, InputRefusedError
 from .model import Finding, Level
 
 Kind = Literal["text", "markdown", "html"]
@@ -332,22 +332,78 @@ def _with_original(finding: Finding, text: str, moved: _Moved) -> Finding:
     )
 
 
-def read_inputs(paths: Iterable[str], stdin_text: str | None = None) -> list[tuple[str, str]]:
-    """Read each path (``-`` is stdin) as UTF-8 text; raise InputError naming a bad one."""
+DEFAULT_MAX_BYTES = 2_000_000
+"""The largest draft ``lint`` reads (``[lint] max_bytes``): a long book chapter is ~200 kB."""
+
+
+def read_inputs(
+    paths: Iterable[str],
+    stdin_data: bytes | str | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[tuple[str, str]]:
+    """Read each path (``-`` is stdin) as text; raise InputError naming a bad one.
+
+    A file over ``max_bytes`` or one that looks binary raises InputRefusedError before any
+    linting starts, so nothing is half-done.
+    """
     out = []
     for path in paths:
         if path == "-":
-            out.append(("-", stdin_text or ""))
+            data = stdin_data if stdin_data is not None else b""
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            out.append(("-", decode_draft("-", data, max_bytes)))
             continue
         p = Path(path)
         try:
+            size = p.stat().st_size
+            if size > max_bytes:
+                raise InputRefusedError(_too_large(path, size, max_bytes))
             data = p.read_bytes()
         except IsADirectoryError:
             raise InputError(f"{path}: is a directory; pass the files to lint") from None
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        try:
-            out.append((path, data.decode("utf-8-sig")))
-        except UnicodeDecodeError:
-            out.append((path, data.decode("latin-1")))
+        out.append((path, decode_draft(path, data, max_bytes)))
     return out
+
+
+def decode_draft(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Return ``data`` as text (UTF-8, UTF-16 with a BOM, else Latin-1), refusing binary data."""
+    if len(data) > max_bytes:
+        raise InputRefusedError(_too_large(name, len(data), max_bytes))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if _looks_binary(data):
+        raise InputRefusedError(
+            f"{name}: this looks like a binary file, not a draft; lint reads plain text, "
+            "Markdown and HTML"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _too_large(name: str, size: int, limit: int) -> str:
+    what = "standard input" if name == "-" else "the file"
+    return (
+        f"{name}: {what} is over the lint limit of {limit:,} bytes ({size:,} or more); "
+        "lint it in parts, or raise [lint] max_bytes or --max-bytes"
+    )
+
+
+_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+
+
+def _looks_binary(data: bytes) -> bool:
+    """Return True for data no editor would call text: NUL bytes or many control characters."""
+    head = data[:8192]
+    if b"\0" in head:
+        return True
+    controls = sum(1 for byte in head if byte in _CONTROL)
+    return controls > len(head) // 20

@@ -185,6 +185,26 @@ def _check_credentials(values: Mapping[str, Any], add: _Add) -> None:
         add("username", "set password_env or password_file so selfwatch can log in")
     if (env_name or file_name) and not user:
         add("username", "required when password_env or password_file is set")
+    if file_name and not env_name:
+        problem = password_file_problem(Path(file_name).expanduser())
+        if problem:
+            add("password_file", problem)
+
+
+def password_file_problem(path: Path) -> str | None:
+    """Return why ``path`` cannot hold the SMTP password (missing, or readable by others)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror}"
+    mode = stat.S_IMODE(info.st_mode)
+    # POSIX permissions mean nothing on Windows; there the file's ACL is the user's business.
+    if os.name == "posix" and mode & 0o077:
+        return (
+            f"{path} has mode {mode:04o}, so others can read it; "
+            f"make it 0600 or stricter (chmod 600 {path})"
+        )
+    return None
 
 
 def _kind(value: Any) -> str:
@@ -212,17 +232,10 @@ def resolve_password(settings: SmtpSettings, env: Mapping[str, str]) -> str | No
 
 
 def _read_password_file(path: Path) -> str:
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise MailError(f"smtp.password_file: cannot read {path}: {exc.strerror}") from None
-    mode = stat.S_IMODE(info.st_mode)
-    # POSIX permissions mean nothing on Windows; there the file's ACL is the user's business.
-    if os.name == "posix" and mode & 0o077:
-        raise MailError(
-            f"smtp.password_file: {path} has mode {mode:04o}, so others can read it; "
-            f"make it 0600 or stricter (chmod 600 {path})"
-        )
+    # Checked again at send time: the file may have changed since the config was loaded.
+    problem = password_file_problem(path)
+    if problem:
+        raise MailError(f"smtp.password_file: {problem}")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -268,6 +281,11 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(digest_text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(digest_html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # The parts are encoded (quoted-printable, 76-character lines) by now; the headers are
+    # folded when the message is written. Python folds a header value that fits on a line of
+    # its own but not after "Subject: " onto a continuation line, which some clients show as
+    # an empty subject. RFC 5322 allows 998 characters, so fold only beyond that.
+    message.policy = message.policy.clone(max_line_length=998)
     return message
 
 

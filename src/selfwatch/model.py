@@ -88,6 +88,14 @@ class Finding:
         return self.category not in GOOD_CATEGORIES
 
 
+SCORE_LIMIT = 100_000
+"""Characters of a post (title and text) the watch cycle scores; the rest is noted as not read.
+
+Scoring time grows with the text, and one post must never hold up a cycle: 100,000
+characters is a long article (about 15,000 words), far more than any post about a person.
+"""
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The checklist's answer for one text: a 0-100 risk score, flagged or not, and the findings."""
@@ -96,6 +104,8 @@ class Verdict:
     flagged: bool
     findings: tuple[Finding, ...]
     checklist_version: str = ""
+    unread: int = 0
+    """Characters past the scoring cap that were not read (0: the whole text was scored)."""
 
     @property
     def risks(self) -> tuple[Finding, ...]:
@@ -283,6 +293,8 @@ class FetchResult:
     retry_after: float | None = None
     """Seconds the server asked us to wait (429/503 Retry-After)."""
     elapsed: float = 0.0
+    skipped: int = 0
+    """Items left out because they had no real text (undefined entities: a malformed feed)."""
 
 
 Confidence = Literal["me", "maybe", "not_me"]
@@ -345,3 +357,14 @@ class FeedState:
     """Do not poll before this time (Retry-After or exponential backoff)."""
     disabled: str = ""
     """Why the feed is no longer polled (e.g. "410 Gone"); empty while active."""
+    malformed: str = ""
+    """What was wrong with the items of its last successful poll (skipped junk); empty if none."""
+
+
+def is_open_flag(flagged: bool, status: str, confidence: str) -> bool:
+    """Return True for an open flag: flagged, about the person, neither acked nor ignored.
+
+    The one definition behind the digest's subject and sections, the report, ``status`` and
+    ``profiles``: a post the person acked (handled) or ignored is not open.
+    """
+    return flagged and status == "new" and confidence != "not_me"

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .display import visible_controls
+from .evidence import RuleHits, group_findings
 from .lint import FileReport
-from .model import RISK_CATEGORIES, FeedSpec, Finding, Profile
+from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
+from .sources import configured_only
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost
@@ -39,11 +41,38 @@ def finding_line(path: str, f: Finding, *, explain: bool = False) -> str:
     return "\n".join(lines)
 
 
+def rule_line(path: str, hits: RuleHits, *, explain: bool = False) -> str:
+    """Return one line for a rule's findings in a file: the first position, every match once.
+
+    ``path:line:col: level category.rule: message ['first', 'second' (12:5)]``, where each
+    match after the first carries its own ``line:col``.
+    """
+    first = hits.first
+    words = [repr(terminal_safe(first.matched))]
+    for f in hits.findings[1:]:  # a span inside an earlier finding's sentence has no line:col
+        where = f" ({f.line}:{f.col})" if f.line else ""
+        words.append(f"{terminal_safe(f.matched)!r}{where}")
+    head = (
+        f"{terminal_safe(path)}:{first.line}:{first.col}: {hits.level.label} {hits.rule}: "
+        f"{hits.message} [{', '.join(words)}]"
+    )
+    if not explain:
+        return head
+    lines = [head, *(f"    why: {terminal_safe(why)}" for why in hits.whys)]
+    lines += [f"    target: {terminal_safe(target)}" for target in hits.targets]
+    lines.append(f"    stance: {', '.join(hits.stances)}")
+    lines.append(f"    suggestion: {terminal_safe(hits.suggestion)}")
+    return "\n".join(lines)
+
+
 def text_report(reports: Sequence[FileReport], *, explain: bool = False) -> str:
-    """Return the human-readable lint output for several files, with a summary line."""
+    """Return the human-readable lint output for several files, with a summary line.
+
+    Each rule that fired in a file gives one line, listing every span it matched.
+    """
     lines: list[str] = []
     for r in reports:
-        lines.extend(finding_line(r.path, f, explain=explain) for f in r.findings)
+        lines.extend(rule_line(r.path, h, explain=explain) for h in group_findings(r.findings))
     risky = sum(1 for r in reports for f in r.findings if f.is_risk)
     good = sum(1 for r in reports for f in r.findings if not f.is_risk)
     flagged = sum(1 for r in reports if r.flagged)
@@ -144,14 +173,17 @@ def post_detail(sp: StoredPost) -> str:
         "",
         terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
     ]
-    if v.findings:
+    if v.findings or v.unread:
         lines.append("")
         lines.append("findings:")
-    for f in v.findings:
-        lines.append(f"  {f.level.label:7} {f.rule}: {terminal_safe(f.matched)!r}")
-        lines.append(f"          {f.message}")
-        lines.append(f"          why: {terminal_safe(f.why)}")
-        lines.append(f"          suggestion: {f.suggestion}")
+    for h in group_findings(v.findings):
+        words = ", ".join(repr(terminal_safe(word)) for word in h.matched)
+        lines.append(f"  {h.level.label:7} {h.rule}: {words}")
+        lines.append(f"          {h.message}")
+        lines.extend(f"          why: {terminal_safe(why)}" for why in h.whys)
+        lines.append(f"          suggestion: {h.suggestion}")
+    if v.unread:
+        lines.append(f"  {unread_note(v.unread)}")
     return "\n".join(lines)
 
 
@@ -182,6 +214,14 @@ def relabel_lines(relabels: Sequence[Relabel], width: int = 70) -> list[str]:
     return lines
 
 
+def unread_note(unread: int) -> str:
+    """Return the note for a post whose end was past the scoring cap."""
+    return (
+        f"not read: the last {unread:,} characters (the checklist reads the first "
+        f"{SCORE_LIMIT:,} of a post); read the rest yourself"
+    )
+
+
 def stored_dict(sp: StoredPost) -> dict[str, Any]:
     """Return a JSON-ready dict of a stored post."""
     p = sp.post
@@ -207,6 +247,7 @@ def stored_dict(sp: StoredPost) -> dict[str, Any]:
         "flagged": sp.verdict.flagged,
         "status": sp.status,
         "findings": [finding_dict(f) for f in sp.verdict.findings],
+        "unread": sp.verdict.unread,
     }
 
 
@@ -222,6 +263,8 @@ def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> s
             status = "DISABLED"
         elif state.failures:
             status = f"FAILING x{state.failures}"
+        elif state.malformed:
+            status = "malformed"
         else:
             status = "ok"
         url = state.url if state and state.url else spec.url
@@ -234,6 +277,8 @@ def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> s
             lines.append(f"  {'':12} {'':14} last ok: {when(state.last_success)}; posts: {posts}")
         if state and state.last_error and (state.failures or state.disabled):
             lines.append(f"  {'':12} {'':14} error: {terminal_safe(state.last_error)}")
+        if state and state.malformed:
+            lines.append(f"  {'':12} {'':14} malformed: {terminal_safe(state.malformed)}")
     return "\n".join(lines) if lines else "  no feeds"
 
 
@@ -242,8 +287,8 @@ def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
     lines = [f"{'profile':16} {'name':24} {'last check':16} {'open flags':>10}  feeds"]
     for p in profiles:
         last = store.last_event(p.key, "poll")
-        open_flags = len(store.posts(p.key, flagged=True, status="new", confidence=("me", "maybe")))
-        health = store.feed_health(p.key)
+        open_flags = store.open_flags(p.key)
+        health = configured_only(p, store.feed_health(p.key))
         failing = sum(1 for h in health if h.state.failures and not h.state.disabled)
         disabled = sum(1 for h in health if h.state.disabled)
         feeds = f"{len(health) - failing - disabled} ok, {failing} failing, {disabled} disabled"
@@ -251,4 +296,24 @@ def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
             f"{terminal_safe(p.key)[:16]:16} {terminal_safe(p.name)[:24]:24} "
             f"{when(last[0] if last else None):16} {open_flags:>10}  {feeds}"
         )
-    return "\n".join(lines)
+    coach = coach_line(profiles, store)
+    return "\n".join([*lines, "", coach] if coach else lines)
+
+
+def coach_line(profiles: Sequence[Profile], store: Store) -> str:
+    """Return how the coach's combined digest (``digest --all``) stands: last sent, waiting.
+
+    Empty until a combined digest was sent (or failed) once.
+    """
+    from .store import COACH
+
+    sent = [d.created_at for p in profiles if (d := store.last_digest(p.key, audience=COACH))]
+    failed = store.last_event(COACH, "digest_error")
+    if not sent and failed is None:
+        return ""
+    waiting = sum(len(store.pending(p.key, COACH)) for p in profiles)
+    line = f"coach digest (digest --all): last {when(max(sent)) + ' UTC' if sent else 'never'}"
+    line += f"; {waiting} post(s) waiting for it"
+    if failed and (not sent or failed[0] > max(sent)):
+        line += f"; last send failed {when(failed[0])} UTC: {terminal_safe(failed[1])}"
+    return line

@@ -19,6 +19,7 @@ import hashlib
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -29,7 +30,7 @@ import feedparser
 from .errors import FetchError
 from .model import Post
 
-__all__ = ["canonical_url", "html_to_text", "parse_feed", "post_id"]
+__all__ = ["ParsedFeed", "canonical_url", "html_to_text", "parse_feed", "post_id", "read_feed"]
 
 # Markup whose content is never readable text.
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
@@ -231,14 +232,34 @@ def post_id(url: str, guid: str = "", feed_url: str = "") -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed's posts, and how many items were left out as junk."""
+
+    posts: tuple[Post, ...]
+    skipped: int = 0
+    """Items with no real text: they leaned on entities that were never defined (see below)."""
+
+
 def parse_feed(data: bytes, feed_url: str, *, content_type: str | None = None) -> tuple[Post, ...]:
     """Parse RSS/Atom ``data`` fetched from ``feed_url`` into Posts, in feed order.
 
     ``content_type`` is the response's Content-Type header (its charset wins over the XML
     prolog, as in HTTP). Raise FetchError when the bytes are not a readable feed.
     """
+    return read_feed(data, feed_url, content_type=content_type).posts
+
+
+def read_feed(data: bytes, feed_url: str, *, content_type: str | None = None) -> ParsedFeed:
+    """Do what ``parse_feed`` does, and count the junk items it leaves out.
+
+    An item is junk when its text refers to an entity that only the removed DOCTYPE declared
+    (``&lol9;``, ``Jordan Avery &x;``), or when nothing but undefined entity references is
+    left of it: the text its author meant is not there, so it is never stored or scored.
+    """
     if not data.strip():
         raise FetchError(f"{feed_url}: the response is empty, not a feed")
+    declared = _declared_entities(data)
     data, content_type = _defuse(data, content_type)
     # No Content-Location: feedparser would then "resolve" opaque entry ids such as Reddit's
     # "t3_1jb3k9x" against the feed URL. Links are resolved here instead (_entry_link).
@@ -247,13 +268,41 @@ def parse_feed(data: bytes, feed_url: str, *, content_type: str | None = None) -
         data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     # The lenient fallback parser can turn a broken document into empty shells: drop them.
-    posts = [p for p in (_post(e, feed_url) for e in parsed.get("entries", [])) if p]
-    if not posts and (not parsed.get("version") or _is_broken(parsed)):
+    entries = [p for p in (_post(e, feed_url) for e in parsed.get("entries", [])) if p]
+    posts = [p for p in entries if not _junk(p, declared)]
+    if not entries and (not parsed.get("version") or _is_broken(parsed)):
         raise FetchError(f"{feed_url}: not a readable RSS or Atom feed ({_reason(parsed)})")
     unique: dict[str, Post] = {}
     for post in posts:  # the same link twice in one feed is one post; keep the first
         unique.setdefault(post.id, post)
-    return tuple(unique.values())
+    return ParsedFeed(tuple(unique.values()), len(entries) - len(posts))
+
+
+_ENTITY_REF = re.compile(r"&([A-Za-z_:][\w.:-]*);")
+_ENTITY_DECL = re.compile(rb"<!ENTITY\s+(?:%\s+)?([A-Za-z_:][\w.:-]*)")
+
+
+def _declared_entities(data: bytes) -> frozenset[str]:
+    """Return the entity names a DOCTYPE internal subset declares (they are never expanded)."""
+    end = data.find(b"]>")
+    head = (data[: end + 2] if end >= 0 else data[:65_536]) if b"<!ENTITY" in data[:65_536] else b""
+    if not head:
+        wide = _wide_encoding(data)
+        if not wide:
+            return frozenset()
+        head = data.decode(wide, errors="replace").encode("utf-8")
+    return frozenset(m.group(1).decode("utf-8", "replace") for m in _ENTITY_DECL.finditer(head))
+
+
+def _junk(post: Post, declared: frozenset[str]) -> bool:
+    text = f"{post.title}\n{post.text}"
+    if "&" not in text:
+        return False
+    names = _ENTITY_REF.findall(text)
+    if any(name in declared for name in names):
+        return True
+    rest = _ENTITY_REF.sub("", text)
+    return bool(names) and not any(c.isalnum() for c in rest)
 
 
 def _is_broken(parsed: Any) -> bool:

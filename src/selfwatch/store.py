@@ -18,11 +18,14 @@ saved without its posts would hide them behind a 304 on the next poll.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+import time
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -42,13 +45,17 @@ from .model import (
     Mention,
     Post,
     Verdict,
+    is_open_flag,
 )
 
 Status = Literal["new", "acked", "ignored"]
 DigestKind = Literal["regular", "baseline", "heartbeat", "silent"]
 Channel = Literal["smtp", "file", "none"]
 Order = Literal["newest", "risk"]
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 30_000
+"""How long a statement waits for another process's write before giving up."""
+COACH = "coach"
+"""The audience of the coach's combined digest: a delivery cursor apart from each client's."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,11 @@ class StoredPost:
     def id(self) -> str:
         """Return the post id."""
         return self.post.id
+
+    @property
+    def open_flag(self) -> bool:
+        """Return True when the post is an open flag (see ``model.is_open_flag``)."""
+        return is_open_flag(self.verdict.flagged, self.status, self.identity.confidence)
 
 
 @dataclass(frozen=True)
@@ -216,7 +228,28 @@ def _m3_triage(db: sqlite3.Connection) -> None:
     )
 
 
-def _m4_identity_evidence(db: sqlite3.Connection) -> None:
+def _m4_unread_and_malformed(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE feeds ADD COLUMN malformed TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE profile_posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0")
+
+
+def _m5_audiences(db: sqlite3.Connection) -> None:
+    # A digest has an audience: '' is the person's own digest (whose delivered posts keep
+    # profile_posts.digest_id), any other value a separate reader such as the coach's combined
+    # digest, whose delivered posts are listed in audience_posts. Neither consumes the other.
+    db.execute("ALTER TABLE digests ADD COLUMN audience TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        """CREATE TABLE audience_posts (
+            audience TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+            digest_id INTEGER NOT NULL,
+            PRIMARY KEY (audience, profile, post_id)
+        ) WITHOUT ROWID"""
+    )
+
+
+def _m6_identity_evidence(db: sqlite3.Connection) -> None:
     # Feedback is scoped (a mark covers an author or a site only when asked) and keeps the
     # words it taught; marks made before this apply to their own post only. Each decision keeps
     # the evidence weighed for it, for `show` and the digest.
@@ -225,8 +258,39 @@ def _m4_identity_evidence(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'")
 
 
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests, _m3_triage, _m4_identity_evidence]
+MIGRATIONS: list[Migration] = [
+    _m1_initial,
+    _m2_digests,
+    _m3_triage,
+    _m4_unread_and_malformed,
+    _m5_audiences,
+    _m6_identity_evidence,
+]
 """Applied in order, each once; append new ones, never edit an applied one."""
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _until_free(step: Callable[[], None], timeout: float) -> None:
+    """Run ``step``, again while SQLite says busy, for up to ``timeout`` seconds.
+
+    The busy timeout covers most waits, but SQLite reports some lock conflicts at once (a
+    second process switching a brand-new file to WAL, or migrating it): those are retried.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 # --- value encoding --------------------------------------------------------------------------
@@ -244,8 +308,15 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+
+
 def _findings_json(findings: tuple[Finding, ...]) -> str:
-    return json.dumps([{**asdict(f), "level": f.level.name} for f in findings], ensure_ascii=False)
+    # Field by field, not asdict(): asdict deep-copies every value (a third of audit's writes).
+    rows = [{name: getattr(f, name) for name in _FINDING_FIELDS} for f in findings]
+    for row, finding in zip(rows, findings, strict=True):
+        row["level"] = finding.level.name
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _findings(text: str) -> tuple[Finding, ...]:
@@ -293,6 +364,7 @@ def _state(row: sqlite3.Row) -> FeedState:
         failures=row["failures"],
         next_attempt=_dt(row["next_attempt"]),
         disabled=row["disabled"],
+        malformed=row["malformed"],
     )
 
 
@@ -316,13 +388,32 @@ def _stored(row: sqlite3.Row) -> StoredPost:
         _evidence(row["evidence"]),
     )
     verdict = Verdict(
-        row["score"], bool(row["flagged"]), _findings(row["findings"]), row["checklist_version"]
+        row["score"],
+        bool(row["flagged"]),
+        _findings(row["findings"]),
+        row["checklist_version"],
+        row["unread"],
     )
     seen_at = _dt(row["seen_at"])
     assert seen_at is not None  # NOT NULL column
     return StoredPost(
         row["profile"], post, identity, verdict, feeds, seen_at, row["status"], row["digest_id"]
     )
+
+
+_INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
+        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (profile, post_id) DO NOTHING"""
+
+
+def _profile_post_row(
+    profile: str, post: Post, identity: Identity, verdict: Verdict, seen: str | None
+) -> tuple[Any, ...]:
+    return (profile, post.id, identity.confidence, identity.role, identity.reason,
+            _mentions_json(identity.mentions), _evidence_json(identity.evidence), verdict.score,
+            int(verdict.flagged), _findings_json(verdict.findings), verdict.checklist_version,
+            seen, verdict.unread)  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -353,22 +444,34 @@ class Store:
         self._db = db
         self.path = path
         self._depth = 0
+        self._busy_timeout = BUSY_TIMEOUT_MS / 1000
+        self._delivering = 0
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open (creating if needed) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+        Another process writing (a second ``check``, the agent) is waited for, up to
+        ``busy_timeout`` seconds per statement; a lock held longer is a StoreError saying so.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            db = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"{path}: cannot open the state database: {exc}") from None
         db.row_factory = sqlite3.Row
         store = cls(db, path)
+        store._busy_timeout = busy_timeout
         try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
-            store._migrate()
+            _until_free(store._setup, busy_timeout)
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if not _is_busy(exc):
+                raise StoreError(
+                    f"{path}: not a usable selfwatch database ({exc}); "
+                    "check the path, or move the file away to start afresh"
+                ) from None
+            raise StoreError(store._busy_message()) from None
         except sqlite3.DatabaseError as exc:
             db.close()
             raise StoreError(
@@ -379,6 +482,22 @@ class Store:
             db.close()
             raise
         return store
+
+    def _setup(self) -> None:
+        self._db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may undo the
+        # last transactions, whole (a feed's posts with its validators), and corrupts nothing.
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    def _busy_message(self) -> str:
+        return (
+            f"{self.path}: the state database is busy: another selfwatch process (a check, "
+            f"the agent or an audit) has been writing to it for over {self._busy_timeout:g} s; "
+            "try again once it has finished (nothing was changed)"
+        )
 
     def close(self) -> None:
         """Close the database."""
@@ -419,7 +538,12 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """Run the block in one transaction (a savepoint when nested); roll back on any error."""
         savepoint = f"sp{self._depth}"
-        self._db.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
+        try:
+            self._db.execute("BEGIN IMMEDIATE" if self._depth == 0 else f"SAVEPOINT {savepoint}")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):  # SQLite waited busy_timeout for the other writer, in vain
+                raise StoreError(self._busy_message()) from None
+            raise
         self._depth += 1
         try:
             yield
@@ -433,6 +557,39 @@ class Store:
             raise
         self._depth -= 1
         self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
+
+    @contextmanager
+    def delivering(self) -> Iterator[None]:
+        """Hold the delivery lock of this database for the block; wait while another holds it.
+
+        Composing a digest, sending it and recording it run under this lock, in every process
+        (``digest --send``, the agent, ``demo --send``): a second sender waits, then finds the
+        posts already delivered, so concurrent senders produce one mail. The lock is an
+        ``flock`` on ``<database>.deliver.lock``; the OS drops it if the holder dies. Nested
+        use in one Store is allowed.
+        """
+        if self._delivering:
+            self._delivering += 1
+            try:
+                yield
+            finally:
+                self._delivering -= 1
+            return
+        path = self.path.with_name(self.path.name + ".deliver.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the delivery lock: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a holder is bounded by the SMTP timeouts
+            self._delivering = 1
+            try:
+                yield
+            finally:
+                self._delivering = 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     # --- feeds -------------------------------------------------------------------------------
 
@@ -461,23 +618,38 @@ class Store:
 
         A moved feed is found by its old URL too; its state's ``url`` is where to fetch now.
         """
+        by_url: dict[str, sqlite3.Row] = {}
+        by_configured: dict[str, sqlite3.Row] = {}
+        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        for row in rows:  # one query for the whole profile, matched as _feed_row does
+            by_url.setdefault(row["url"], row)
+            by_configured.setdefault(row["configured_url"], row)
         states = {}
         for url in urls:
-            row = self._feed_row(profile, url)
-            states[url] = _state(row) if row is not None else FeedState(url=url)
+            found = by_url.get(url) or by_configured.get(url)
+            states[url] = _state(found) if found is not None else FeedState(url=url)
         return states
+
+    def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
+        """Return which of ``post_ids`` are already recorded for ``profile``."""
+        return self._existing(
+            "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+            (profile,),
+            post_ids,
+        )
 
     def save_feed_state(self, profile: str, spec: FeedSpec, state: FeedState) -> None:
         """Store what ``spec``'s last poll left; a ``state.url`` other than the row's is a move."""
         with self.transaction():
-            feed_id = self._feed_id(profile, spec.url)
-            current = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-            if state.url and state.url != current["url"]:
-                self.move_feed(profile, current["url"], state.url)
+            row = self._feed_row(profile, spec.url)
+            feed_id = int(row["id"]) if row is not None else self._feed_id(profile, spec.url)
+            current = row["url"] if row is not None else spec.url
+            if state.url and state.url != current:
+                self.move_feed(profile, current, state.url)
             self._db.execute(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
                     last_success = ?, last_error = ?, last_error_at = ?, failures = ?,
-                    next_attempt = ?, disabled = ? WHERE id = ?""",
+                    next_attempt = ?, disabled = ?, malformed = ? WHERE id = ?""",
                 (
                     spec.kind,
                     int(spec.own),
@@ -490,6 +662,7 @@ class Store:
                     state.failures,
                     _ts(state.next_attempt),
                     state.disabled,
+                    state.malformed,
                     feed_id,
                 ),
             )
@@ -565,16 +738,84 @@ class Store:
                     (post.id, self._feed_id(profile, feed_url), seen),
                 )
             cursor = self._db.execute(
-                """INSERT INTO profile_posts (profile, post_id, confidence, role, reason, mentions,
-                    evidence, score, flagged, findings, checklist_version, seen_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (profile, post_id) DO NOTHING""",
-                (profile, post.id, identity.confidence, identity.role, identity.reason,
-                 _mentions_json(identity.mentions), _evidence_json(identity.evidence),
-                 verdict.score, int(verdict.flagged), _findings_json(verdict.findings),
-                 verdict.checklist_version, seen),
-            )  # fmt: skip
+                _INSERT_PROFILE_POST, _profile_post_row(profile, post, identity, verdict, seen)
+            )
             return cursor.rowcount == 1
+
+    def record_posts(
+        self,
+        profile: str,
+        items: Sequence[tuple[Post, Identity, Verdict]],
+        feed_url: str,
+        seen_at: datetime,
+        *,
+        also_found: Collection[str] = (),
+    ) -> list[StoredPost]:
+        """Store one feed's posts for ``profile`` in a few statements; return those new for it.
+
+        Does what ``record_post`` does for each item, batched: one poll of a feed costs a
+        handful of statements, not five per post. ``also_found`` are ids of posts the profile
+        already has that this feed found too: they are only linked to the feed.
+        """
+        seen = _ts(seen_at)
+        unique: dict[str, tuple[Post, Identity, Verdict]] = {}
+        for item in items:  # the same post twice: the first one counts, as in record_post
+            unique.setdefault(item[0].id, item)
+        items = list(unique.values())
+        ids = [post.id for post, _, _ in items]
+        with self.transaction():
+            feed_id = self._feed_id(profile, feed_url) if feed_url else None
+            known_posts = self._existing("SELECT id FROM posts WHERE id IN ({})", (), ids)
+            known_here = self._existing(
+                "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+                (profile,),
+                ids,
+            )
+            self._db.executemany(
+                """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
+                [(p.id, p.url, p.title, p.text, p.author, _ts(p.published), p.guid, seen)
+                 for p, _, _ in items if p.id not in known_posts],
+            )  # fmt: skip
+            if feed_id is not None:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
+                    "VALUES (?, ?, ?)",
+                    [(post_id, feed_id, seen) for post_id in (*ids, *also_found)],
+                )
+            fresh = [item for item in items if item[0].id not in known_here]
+            self._db.executemany(
+                _INSERT_PROFILE_POST,
+                [_profile_post_row(profile, p, i, v, seen) for p, i, v in fresh],
+            )
+            where = self._feed_url(feed_id) if feed_id is not None else ""
+            seen_back = _dt(seen)
+            assert seen_back is not None
+            return [
+                self._load(profile, post.id)
+                if post.id in known_posts  # another profile stored it first: its text stays
+                else StoredPost(
+                    profile,
+                    replace(post, feed_url=where, published=_dt(_ts(post.published))),
+                    identity,
+                    verdict,
+                    (where,) if where else (),
+                    seen_back,
+                )
+                for post, identity, verdict in fresh
+            ]
+
+    def _existing(self, sql: str, args: tuple[Any, ...], ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):  # SQLite caps the number of parameters
+            chunk = ids[start : start + 500]
+            query = sql.format(", ".join("?" * len(chunk)))
+            found.update(row[0] for row in self._db.execute(query, (*args, *chunk)))
+        return found
+
+    def _feed_url(self, feed_id: int) -> str:
+        row = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
+        return str(row["url"]) if row is not None else ""
 
     def posts(
         self,
@@ -782,17 +1023,37 @@ class Store:
 
     # --- digests and events --------------------------------------------------------------------
 
-    def pending(self, profile: str) -> list[StoredPost]:
+    def pending(self, profile: str, audience: str = "") -> list[StoredPost]:
         """Return the posts about ``profile``'s person not yet in a digest, most risky first.
 
-        Posts decided ``not_me`` and posts the user ignored are never pending.
+        ``audience`` names whose digest: ``""`` the person's own, another value a separate
+        reader (``"coach"``) with a cursor of its own. Posts decided ``not_me`` and posts the
+        user ignored are never pending.
         """
+        if audience:
+            unsent = (
+                "NOT EXISTS (SELECT 1 FROM audience_posts a WHERE a.audience = ?"
+                " AND a.profile = pp.profile AND a.post_id = pp.post_id)"
+            )
+            args: tuple[str, ...] = (profile, audience)
+        else:
+            unsent, args = "pp.digest_id IS NULL", (profile,)
         sql = (
-            _SELECT_POSTS + " WHERE pp.profile = ? AND pp.digest_id IS NULL"
+            _SELECT_POSTS + f" WHERE pp.profile = ? AND {unsent}"
             " AND pp.confidence != 'not_me' AND pp.status != 'ignored'"
             f" ORDER BY {_ORDER['risk']}"
         )
-        return [_stored(row) for row in self._db.execute(sql, (profile,))]
+        return [_stored(row) for row in self._db.execute(sql, args)]
+
+    def open_flags(self, profile: str) -> int:
+        """Return how many of ``profile``'s posts are open flags (``model.is_open_flag``)."""
+        row = self._db.execute(
+            # The same test as model.is_open_flag, in SQL; a test keeps the two in step.
+            "SELECT count(*) FROM profile_posts WHERE profile = ? AND flagged = 1 "
+            "AND status = 'new' AND confidence != 'not_me'",
+            (profile,),
+        ).fetchone()
+        return int(row[0])
 
     def record_digest(
         self,
@@ -805,32 +1066,45 @@ class Store:
         post_ids: Collection[str],
         recipients: Collection[str] = (),
         message_id: str = "",
+        audience: str = "",
     ) -> int:
-        """Record a delivered digest and mark its posts delivered, in one transaction."""
+        """Record a delivered digest and mark its posts delivered to ``audience``, atomically."""
         with self.transaction():
             cursor = self._db.execute(
                 """INSERT INTO digests (profile, created_at, kind, channel, subject, recipients,
-                    message_id, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    message_id, items, audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (profile, _ts(created_at), kind, channel, subject, ", ".join(recipients),
-                 message_id, len(post_ids)),
+                 message_id, len(post_ids), audience),
             )  # fmt: skip
             digest_id = int(cursor.lastrowid or 0)
-            self._db.executemany(
-                "UPDATE profile_posts SET digest_id = ? "
-                "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
-                [(digest_id, profile, post_id) for post_id in post_ids],
-            )
+            rows = [(digest_id, profile, post_id) for post_id in post_ids]
+            if audience:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO audience_posts (audience, digest_id, profile, post_id) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(audience, *row) for row in rows],
+                )
+            else:
+                self._db.executemany(
+                    "UPDATE profile_posts SET digest_id = ? "
+                    "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
+                    rows,
+                )
             return digest_id
 
     def last_digest(
-        self, profile: str, *, channels: Collection[str] = ("smtp", "file", "none")
+        self,
+        profile: str,
+        *,
+        channels: Collection[str] = ("smtp", "file", "none"),
+        audience: str = "",
     ) -> DigestRecord | None:
-        """Return the newest digest recorded for ``profile`` (on those channels), if any."""
+        """Return the newest digest recorded for ``profile``'s ``audience`` (on those channels)."""
         marks = ", ".join("?" for _ in channels)
         row = self._db.execute(
-            f"SELECT * FROM digests WHERE profile = ? AND channel IN ({marks}) "
+            f"SELECT * FROM digests WHERE profile = ? AND audience = ? AND channel IN ({marks}) "
             "ORDER BY id DESC LIMIT 1",
-            (profile, *channels),
+            (profile, audience, *channels),
         ).fetchone()
         if row is None:
             return None

@@ -7,17 +7,31 @@ would get a 304 and lose them), and a re-run never duplicates what was stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import os
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .checklist import Engine, default_engine
+from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .digest import linted_text
+from .errors import StoreError
 from .identity import identify
-from .model import FeedSpec, FeedState, FetchResult, Identity, Post, Profile, Verdict
+from .match import Feedback
+from .model import (
+    SCORE_LIMIT,
+    FeedSpec,
+    FeedState,
+    FetchResult,
+    Identity,
+    Post,
+    Profile,
+    Verdict,
+)
 from .sources import feeds_for
 from .store import Store, StoredPost
 
@@ -65,9 +79,18 @@ def open_store(path: Path | None = None) -> Store:
     return Store.open(path)
 
 
-def score(engine: Engine, post: Post) -> Verdict:
-    """Return the checklist verdict for a post (title and text, as the digest highlights them)."""
-    return engine.lint(linted_text(post))
+def score(engine: Engine, post: Post, limit: int = SCORE_LIMIT) -> Verdict:
+    """Return the checklist verdict for a post (title and text, as the digest highlights them).
+
+    Only the first ``limit`` characters are read, cut at a space so no word is split; the
+    verdict's ``unread`` says how many were left.
+    """
+    text = linted_text(post)
+    if len(text) <= limit:
+        return engine.lint(text)
+    cut = text.rfind(" ", limit // 2, limit + 1)
+    cut = cut if cut > 0 else limit
+    return replace(engine.lint(text[:cut]), unread=len(text) - cut)
 
 
 def run_cycle(
@@ -79,52 +102,181 @@ def run_cycle(
     transport: httpx.AsyncBaseTransport | None = None,
     feeds: Sequence[FeedSpec] | None = None,
     engine: Engine | None = None,
+    on_wait: Callable[[int | None], object] | None = None,
 ) -> CycleReport:
-    """Poll the profile's feeds once and store what is new; one bad feed never stops the rest."""
-    from .fetch import fetch_all, next_state
+    """Poll the profile's feeds once and store what is new; one bad feed never stops the rest.
+
+    Each feed's posts are stored as soon as that feed has answered, while the others are still
+    downloading. Only one cycle runs at a time per state database: another one (a second
+    ``check``, the agent) is waited for, and ``on_wait`` is told its PID first.
+    """
+    from .fetch import next_state, stream_all
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
-    states = store.feed_states(profile.key, [s.url for s in specs])
-    # A feed that moved (301) is fetched from where it lives now.
-    jobs = [(replace(s, url=states[s.url].url or s.url), states[s.url]) for s in specs]
-    by_url = {job.url: (spec, state) for (job, state), spec in zip(jobs, specs, strict=True)}
-    results = fetch_all(jobs, config.fetch, now=now, transport=transport)
-    engine = engine or default_engine(profile, config.checklist)
-    feedback = store.feedback(profile.key)
-    outcomes: dict[str, FeedOutcome] = {s.url: FeedOutcome(s, None) for s in specs}
-    new: list[StoredPost] = []
-    for result in results:
-        spec, state = by_url[result.url]
-        fresh = next_state(state, result, now)
-        if result.moved_to:
-            fresh = replace(fresh, url=result.moved_to)
+    engine = engine or cached_engine(profile, config.checklist)
+    with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait):
+        states = store.feed_states(profile.key, [s.url for s in specs])
+        # A feed that moved (301) is fetched from where it lives now.
+        jobs = [(replace(s, url=states[s.url].url or s.url), states[s.url]) for s in specs]
+        by_url = {job.url: (spec, state) for (job, state), spec in zip(jobs, specs, strict=True)}
+        feedback = store.feedback(profile.key)
+        outcomes: dict[str, FeedOutcome] = {s.url: FeedOutcome(s, None) for s in specs}
+        new: list[StoredPost] = []
+        # Feeds that brought no posts (304s, errors) only update their state: those updates are
+        # written in batches, since losing one to a crash costs nothing but a repeated poll.
+        quiet: list[tuple[FeedSpec, FeedState]] = []
+        for result in stream_all(jobs, config.fetch, now=now, transport=transport):
+            spec, state = by_url[result.url]
+            fresh = next_state(state, result, now)
+            if result.moved_to:
+                fresh = replace(fresh, url=result.moved_to)
+            added: list[StoredPost] = []
+            if result.posts:
+                added = _store_feed(store, profile, spec, fresh, result, engine, feedback, now)
+            else:
+                quiet.append((spec, fresh))
+                if len(quiet) >= STATE_BATCH:
+                    _save_states(store, profile, quiet)
+            new.extend(added)
+            outcomes[spec.url] = FeedOutcome(spec, result, len(added), fresh)
+        report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
         with store.transaction():
-            added = 0
-            for post in result.posts:
-                identity = identify(post, profile, own=spec.own, feedback=feedback, seen=now)
-                if _record(store, profile, post, spec, identity, engine, now):
-                    added += 1
-                    new.append(store.get(post.id, profile.key))
-            store.save_feed_state(profile.key, spec, fresh)
-        outcomes[spec.url] = FeedOutcome(spec, result, added, fresh)
-    report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
-    store.log_event(
-        profile.key,
-        "poll",
-        now,
-        f"{len(results)} feed(s) polled, {len(report.errors)} failed, {len(new)} new "
-        f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
-    )
+            _save_states(store, profile, quiet)
+            store.log_event(
+                profile.key,
+                "poll",
+                now,
+                f"{sum(1 for f in report.feeds if f.result)} feed(s) polled, "
+                f"{len(report.errors)} failed, {len(new)} new "
+                f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
+            )
     return report
 
 
-def _record(
+STATE_BATCH = 50
+"""Feed states without posts written per transaction."""
+
+
+def _store_feed(
     store: Store,
     profile: Profile,
-    post: Post,
     spec: FeedSpec,
-    identity: Identity,
+    fresh: FeedState,
+    result: FetchResult,
     engine: Engine,
+    feedback: Feedback,
     now: datetime,
-) -> bool:
-    return store.record_post(profile.key, post, spec.url, identity, score(engine, post), now)
+) -> list[StoredPost]:
+    """Score the posts of one feed that are new to the profile, and store them with its state.
+
+    Posts the profile already has are only linked to the feed, never decided or scored again.
+    The CPU work happens before the write lock is taken, so other processes wait only for the
+    inserts themselves.
+    """
+    known = store.known_posts(profile.key, [p.id for p in result.posts])
+    scored = [
+        (post, _identify(post, profile, spec, feedback, now), score(engine, post))
+        for post in result.posts
+        if post.id not in known
+    ]
+    with store.transaction():
+        added = store.record_posts(profile.key, scored, spec.url, now, also_found=known)
+        store.save_feed_state(profile.key, spec, fresh)
+    return added
+
+
+def _save_states(store: Store, profile: Profile, quiet: list[tuple[FeedSpec, FeedState]]) -> None:
+    with store.transaction():
+        for spec, state in quiet:
+            store.save_feed_state(profile.key, spec, state)
+    quiet.clear()
+
+
+def _identify(
+    post: Post, profile: Profile, spec: FeedSpec, feedback: Feedback, now: datetime
+) -> Identity:
+    """Decide who ``post`` is about from the part of it the checklist reads, too."""
+    if len(post.text) > SCORE_LIMIT:
+        post = replace(post, text=post.text[:SCORE_LIMIT])
+    return identify(post, profile, own=spec.own, feedback=feedback, seen=now)
+
+
+POLL_LOCK = "poll.lock"
+
+
+class PollLock:
+    """An exclusive ``flock`` beside the database while a cycle runs; waits for the holder.
+
+    Two cycles at once would fetch every feed twice and race to store the same posts. The
+    second one waits (``on_wait`` is told the holder's PID first) up to ``timeout`` seconds,
+    then gives up with a StoreError. The kernel drops the lock when its process dies.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        timeout: float = 1800.0,
+        on_wait: Callable[[int | None], object] | None = None,
+    ) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.on_wait = on_wait
+        self._fd: int | None = None
+
+    def __enter__(self) -> PollLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._wait(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def _wait(self, fd: int) -> None:
+        if _try_lock(fd):
+            return
+        holder = _holder(self.path)
+        if self.on_wait is not None:
+            self.on_wait(holder)
+        deadline = time.monotonic() + self.timeout
+        pause = 0.01
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                who = f"PID {holder}" if holder else "another process"
+                raise StoreError(
+                    f"{self.path}: {who} has been polling for over {self.timeout:g} s; "
+                    "stop it or wait for it, then run this again"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder(path: Path) -> int | None:
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None

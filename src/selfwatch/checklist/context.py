@@ -47,7 +47,7 @@ OBJECT_REACH = 4
 """The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
 """A person named after the words ("what an idiot you are") counts up to this many tokens on."""
 PERSON_KINDS = ("second_person", "mention", "third_person")
-TARGET_KINDS = ("group", "group_after", *PERSON_KINDS)
+TARGET_KINDS = ("group", "group_after", "group_before", *PERSON_KINDS)
 """What a rule can ask its words to be aimed at; ``group_after``: a group named after the
 words, as the object of a verb ("kill all the ...", not "... suffer in camps")."""
 
@@ -56,6 +56,8 @@ _CLAUSE_WORDS = frozenset(
     {"but", "because", "although", "though", "whereas", "while", "unless", "however", "since"}
 )
 _GRATITUDE = frozenset({"thank", "thanks", "thx"})
+_QUOTES = frozenset('"“')
+_COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
 # Who a word can point at. Word lists in the rule files (00-concepts.toml) name them.
 _PERSON_CONCEPTS = (
@@ -70,6 +72,7 @@ GROUP_PARTS = frozenset({"group_adjective", "person_noun", "group_noun", "quanti
 TARGET_CONCEPTS = frozenset(
     {"ref_self", "ref_second", "ref_third", _GROUP_CONCEPT, _GROUP_PRONOUN, *GROUP_PARTS}
 )
+_DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
 
@@ -176,6 +179,16 @@ class Context:
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "clause_start":
+            # an order: the words open their clause ("Kill all ...", "#deathto...")
+            first = c.first
+            toks = self.tokens
+            # a hashtag's parts come after the hashtag itself: "#killall..." opens its clause
+            while first > 0 and toks[first - 1].end >= toks[c.first].end:
+                first -= 1
+                if toks[first].hashtag:
+                    return True  # a hashtag is a slogan of its own
+            return first == 0 or self.clause(first - 1) != self.clause(first)
         return bool(self.context_words(concept, c, apart=apart))
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
@@ -220,8 +233,9 @@ class Context:
 
     def target(self, kinds: tuple[str, ...], c: Candidate) -> Target | None:
         """Return what the candidate's words are aimed at, if it is one of ``kinds``."""
-        if "group" in kinds or "group_after" in kinds:
-            group = self._group(c, after="group" not in kinds)
+        side = next((k for k in kinds if k.startswith("group")), "")
+        if side:
+            group = self._group(c, side)
             if group is not None:
                 return group
         if any(k in PERSON_KINDS for k in kinds):
@@ -240,12 +254,25 @@ class Context:
         if sentence in self._groups:
             return self._groups[sentence]
         concepts = self.concepts()
-        found = list(concepts.get((_GROUP_CONCEPT, sentence), ()))
+        # "the women's team" names a team, not women
+        found = [
+            g
+            for g in concepts.get((_GROUP_CONCEPT, sentence), ())
+            if not self.tokens[g.last - 1].norm.endswith("'s")
+        ]
         nouns = {s.first: s for s in concepts.get(("person_noun", sentence), ())}
         for adjective in concepts.get(("group_adjective", sentence), ()):
             noun = nouns.get(adjective.last) or nouns.get(adjective.last + 1)
             if noun is not None:
                 found.append(self._seen(adjective.first, noun.last))
+        # "my neighbours are Black", "he came out as gay": the adjective ends its clause
+        for adjective in concepts.get(("group_adjective", sentence), ()):
+            ends = adjective.last >= len(self.tokens) or self.clause(adjective.last) != self.clause(
+                adjective.first
+            )
+            before = self.tokens[adjective.first - 1].norm if adjective.first > 0 else ""
+            if ends and before in _COPULAS:
+                found.append(adjective)
         quantifiers = {s.last: s for s in concepts.get(("quantifier", sentence), ())}
         for noun in concepts.get(("group_noun", sentence), ()):
             quantifier = quantifiers.get(noun.first)
@@ -259,15 +286,24 @@ class Context:
         toks = self.tokens
         return Seen(first, last, self.text[toks[first].start : toks[last - 1].end])
 
-    def _group(self, c: Candidate, *, after: bool = False) -> Target | None:
+    def _group(self, c: Candidate, side: str = "group") -> Target | None:
+        """Return the group the words are aimed at; ``side`` says where it must stand.
+
+        "group": anywhere in the clause; "group_after": as the object, just after the words
+        (a quantifier may be part of them: "beat any | woman"); "group_before": as the subject
+        the words are said of ("women's team ... shit" is not "women are shit").
+        """
         clause = self.clause(c.first)
-        named = [
-            g
-            for g in self.groups(c.sentence)
-            if self.clause(g.first) == clause
-            and (g.last <= c.first or g.first >= c.last)
-            and (not after or c.last <= g.first <= c.last + OBJECT_REACH)
-        ]
+        after, before = side == "group_after", side == "group_before"
+
+        def placed(g: Seen) -> bool:
+            if after:
+                return c.first <= g.first <= c.last + OBJECT_REACH and g.last > c.last
+            if before:
+                return g.last <= c.first
+            return g.last <= c.first or g.first >= c.last
+
+        named = [g for g in self.groups(c.sentence) if self.clause(g.first) == clause and placed(g)]
         if named:
             return Target("group", named[0].words)
         # "Muslim scum", "trans freaks": a group adjective right before the words
@@ -276,7 +312,7 @@ class Context:
                 if adjective.last == c.first:
                     return Target("group", adjective.words)
         for pronoun in self._in_clause(_GROUP_PRONOUN, c):
-            if after and pronoun.first < c.last:
+            if (after and pronoun.first < c.last) or (before and pronoun.first > c.first):
                 continue
             antecedent = self._antecedent(pronoun.first, c.sentence)
             if antecedent is not None:
@@ -360,7 +396,8 @@ class Context:
             while lo > 0 and self.clause(lo - 1) == here:
                 lo -= 1
         for j in range(lo, c.first):
-            if toks[j].sentence == c.sentence and toks[j].norm in negations:
+            # a "not" in the clause before ("not vermin, they're people") negates that one
+            if self.clause(j) == here and toks[j].norm in negations:
                 return toks[j].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)
@@ -372,6 +409,9 @@ class Context:
             for opener in (pair, toks[j].norm):
                 if opener in _WHOLE_CLAUSE_NEGATION:
                     return opener
+            # "not because I think you're a ...": the "not" before the clause denies all of it
+            if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
+                return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
 
     def asked(self, sentence: int) -> bool:
@@ -403,7 +443,13 @@ class Context:
         return self._sentiment[sentence]
 
     def quoted(self, offset: int, sentence: int) -> bool:
-        """Return True when ``offset`` lies inside quotation marks in its sentence."""
+        """Return True when ``offset`` lies inside quotation marks in its sentence.
+
+        A post that opens with a quotation (a lyric, a repost) is what the author chose to
+        publish: its words count as theirs.
+        """
+        if self.text.lstrip()[:1] in _QUOTES:
+            return False
         bounds = self.bounds()
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
         before = self.text[start:offset]

@@ -101,6 +101,7 @@ class Engine:
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
         self.negations = frozenset(concepts.get("negation", ()))
+        self.glued = _Glued.of(checklist, concepts)
         self.allow = {
             cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
         }
@@ -154,7 +155,7 @@ class Engine:
         ctx: Context | None = None
         candidates: list[Candidate] = []
         if self.may_match(text):
-            tokens = tokenize(text)
+            tokens = self.glued.split(tokenize(text))
             hits = self.scan(tokens)
             ctx = Context(text, tokens, self.scan, hits)
             rules = self.rules
@@ -240,7 +241,9 @@ class Engine:
                     forms.add(word.replace("'", ""))
                 if not self.single_words.isdisjoint(forms):
                     return True
-        return self.prefix_re is not None and self.prefix_re.search(lower) is not None
+        if self.prefix_re is not None and self.prefix_re.search(lower) is not None:
+            return True
+        return any(self.glued.splits(word) for word in words if len(word) >= _Glued.MIN)
 
     def _from_hit(self, rule: Rule, hit: Hit) -> Candidate:
         how = "disguised spelling of" if hit.disguised else "term"
@@ -280,7 +283,11 @@ class Engine:
                 return None
             target = bound.words
             why.append(bound.describe())
-        stance, softened = self._stance(c, ctx, clause=bool(rule.target))
+        # A slur is a slur after "not" too ("I'm not a ..."); only quotes and counter-speech
+        # make it someone else's word
+        stance, softened = self._stance(
+            c, ctx, clause=bool(rule.target), negatable=rule.negation not in ("info", "keep")
+        )
         level = rule.level
         if rule.negation == "require":
             # A negated good word is the claim itself: "they are not human", "never equal"
@@ -322,9 +329,11 @@ class Engine:
             words=(matched,),
         )
 
-    def _stance(self, c: Candidate, ctx: Context, *, clause: bool = False) -> tuple[str, str]:
+    def _stance(
+        self, c: Candidate, ctx: Context, *, clause: bool = False, negatable: bool = True
+    ) -> tuple[str, str]:
         """Return how the words are used (asserted, negated, ...) and why, for softening."""
-        negator = ctx.negation(c, self.negations, clause=clause)
+        negator = ctx.negation(c, self.negations, clause=clause) if negatable else ""
         if negator:
             return "negated", f"negated by '{negator}'"
         if ctx.has("counter_speech", c, apart=False):
@@ -485,6 +494,81 @@ def _strongest(findings: list[Finding]) -> list[Finding]:
         held.insert(i, (f.start, f.end))
         kept.append(f)
     return kept
+
+
+class _Glued:
+    """Split words run together on purpose ("immigrantsarevermin", "#killallmuslims").
+
+    Only a word that splits completely into known words, with a group of people and a hostile
+    word among them, is split: "blackmail" and "jewellery" stay whole. The parts are added after
+    the word, as a hashtag's parts are, so every rule sees them. The small words that hold such
+    a compound together ("are", "all", "to") are the ``compound_glue`` concept.
+    """
+
+    MIN = 7
+
+    def __init__(self, groups: frozenset[str], hostile: frozenset[str], words: frozenset[str]):
+        self.groups, self.hostile, self.words = groups, hostile, words | groups | hostile
+        heads = sorted(groups, key=len, reverse=True)
+        self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
+        self.longest = max(map(len, self.words), default=0)
+
+    @classmethod
+    def of(cls, checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> _Glued:
+        """Build the splitter from the group concepts and the hate rules' single words."""
+
+        def singles(terms: Iterable[str]) -> set[str]:
+            return {t for t in terms if t.isalpha() and len(t) > 1}
+
+        groups = singles(
+            t
+            for n in ("protected_group", "group_noun", "group_adjective")
+            for t in concepts.get(n, ())
+        )
+        hostile = singles(
+            t.split()[0]
+            for r in checklist.rules
+            if r.category == "hate" and r.target
+            for t in r.terms
+        )
+        glue = {t for t in concepts.get("compound_glue", ()) if t.isalpha()}  # "i", "a" too
+        words = singles(concepts.get("person_noun", ())) | glue
+        return cls(frozenset(groups), frozenset(hostile), frozenset(words))
+
+    def splits(self, word: str) -> list[str]:
+        """Return the parts of ``word`` when it is a group and a hostile word run together."""
+        if self.hint is None or word in self.words or not word.isalpha():
+            return []
+        if not self.hint.search(word):
+            return []
+        best: list[list[str] | None] = [[]] + [None] * len(word)
+        for end in range(1, len(word) + 1):
+            for start in range(max(0, end - self.longest), end):
+                head = best[start]
+                if head is not None and word[start:end] in self.words:
+                    best[end] = [*head, word[start:end]]
+                    break
+        parts = best[-1]
+        if not parts or len(parts) < 2:
+            return []
+        if self.groups.isdisjoint(parts) or self.hostile.isdisjoint(parts):
+            return []
+        return parts
+
+    def split(self, tokens: list[Token]) -> list[Token]:
+        """Return ``tokens`` with the parts of glued words added after them."""
+        if self.hint is None:
+            return tokens
+        out: list[Token] = []
+        for t in tokens:
+            out.append(t)
+            if len(t.norm) >= self.MIN:
+                parts = self.splits(t.alt if t.alt.isalpha() else t.norm)
+                offset = t.start + (1 if t.hashtag else 0)
+                for part in parts:
+                    out.append(Token(offset, offset + len(part), part, part, t.sentence))
+                    offset += len(part)
+        return out
 
 
 def _acronym(text: str, hit: Hit) -> bool:

@@ -214,6 +214,11 @@ def join_spaced(tokens: list[Token], text: str) -> list[Token]:
         if len(run) >= 3:
             word = "".join(t.norm for t in run)
             out.append(Token(run[0].start, run[-1].end, word, word, run[0].sentence))
+            if len(run) >= 4 and word[0] in "ai":
+                # "a w a s t e", "i h a t e": the article or pronoun may stand apart, so the
+                # rest is a word too (kept after the whole, as a hashtag keeps its parts)
+                rest = word[1:]
+                out.append(Token(run[1].start, run[-1].end, rest, rest, run[0].sentence))
         else:
             out.extend(run)
         run = []

@@ -1,0 +1,229 @@
+"""The watch cycle under load and contention: huge items, slow feeds, junk items, two checks."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from feedserver import FeedServer, Route, fixture
+
+from selfwatch.checklist import cached_engine
+from selfwatch.cli import cli
+from selfwatch.config import Config
+from selfwatch.errors import StoreError
+from selfwatch.model import SCORE_LIMIT, FeedSpec, Post, Profile
+from selfwatch.output import feed_lines, post_detail
+from selfwatch.store import Store
+from selfwatch.watch import open_store, run_cycle, score
+
+NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+PERSON = Profile(key="jordan", name="Jordan Avery", search=False)
+
+
+def rss(*items: tuple[str, str, str]) -> bytes:
+    """Return an RSS document with (title, link, description) items."""
+    body = "".join(
+        f"<item><title>{t}</title><link>{link}</link><description>{d}</description></item>"
+        for t, link, d in items
+    )
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>feed</title>'
+        f"{body}</channel></rss>"
+    ).encode()
+
+
+def huge_text(size: int) -> str:
+    sentence = "Jordan Avery wrote about data pipelines, schemas and the weather at the meetup. "
+    return (sentence * (size // len(sentence) + 1))[:size]
+
+
+def spec(url: str) -> FeedSpec:
+    return FeedSpec(url, "url", PERSON.key)
+
+
+def test_a_huge_item_is_scored_up_to_the_cap_and_the_rest_is_noted(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    text = huge_text(1_000_000)
+    big = feed_server.add(
+        "/big.xml", Route(body=rss(("Jordan Avery's long post", "https://e.example/big", text)))
+    )
+    small = feed_server.add("/news.xml", Route(body=fixture("google_news.xml"), etag='"n1"'))
+    with open_store(tmp_path / "s.db") as store:
+        report = run_cycle(Config(), PERSON, store, now=NOW, feeds=[spec(big), spec(small)])
+        by_feed = {f.spec.url: f for f in report.feeds}
+        assert by_feed[small].new > 0  # the other feed's posts were stored too
+        stored = store.get(next(sp.id for sp in report.new if sp.post.url.endswith("/big")))
+    linted = f"{stored.post.title}\n\n{stored.post.text}"
+    assert stored.post.text == text.strip()  # the whole text is kept; only scoring stops
+    assert 0 < len(linted) - stored.verdict.unread <= SCORE_LIMIT
+    assert all(f.end <= SCORE_LIMIT for f in stored.verdict.findings)
+    shown = post_detail(stored)
+    assert f"not read: the last {stored.verdict.unread:,} characters" in shown
+    assert f"reads the first {SCORE_LIMIT:,} of a post" in shown
+
+
+def test_score_reads_whole_words_up_to_the_limit() -> None:
+    engine = cached_engine()
+    post = Post(id="p", url="", title="t", text="my boss is a clown " * 20)
+    short = score(engine, post, limit=1_000)
+    assert short.unread == 0
+    capped = score(engine, post, limit=50)
+    read = len("t\n\n" + post.text) - capped.unread
+    assert 25 <= read <= 50 and ("t\n\n" + post.text)[read] == " "
+    assert capped.flagged  # "my boss is a clown" sits in the part that was read
+
+
+def test_a_slow_feed_does_not_hold_up_the_others(feed_server: FeedServer, tmp_path: Path) -> None:
+    gate = threading.Event()
+    slow = feed_server.add("/slow.xml", Route(body=fixture("mastodon.rss"), gate=gate))
+    fast = feed_server.add("/fast.xml", Route(body=fixture("google_news.xml")))
+    done: dict[str, object] = {}
+
+    def cycle() -> None:
+        with open_store(tmp_path / "s.db") as store:
+            done["report"] = run_cycle(
+                Config(), PERSON, store, now=NOW, feeds=[spec(slow), spec(fast)]
+            )
+
+    worker = threading.Thread(target=cycle)
+    worker.start()
+    try:
+        assert feed_server.routes["/slow.xml"].arrived.wait(10)
+        # The fast feed's posts are committed while the slow one is still being answered.
+        with Store.open(tmp_path / "s.db") as reader:
+            waited = threading.Event()
+            for _ in range(500):
+                if reader.posts(PERSON.key, confidence=("me", "maybe", "not_me")):
+                    break
+                waited.wait(0.02)
+            stored = reader.posts(PERSON.key, confidence=("me", "maybe", "not_me"))
+        assert stored and all(sp.feeds == (fast,) for sp in stored)
+        assert "report" not in done
+    finally:
+        gate.set()
+        worker.join(30)
+    assert {f.spec.url for f in done["report"].feeds if f.new} == {slow, fast}  # type: ignore[attr-defined]
+
+
+HOSTILE = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n'
+    b'<!ENTITY a9 "&x;&x;">\n]>\n<rss version="2.0"><channel><title>t</title>'
+    b"<item><title>&a9;</title><link>https://evil.example/1</link></item>"
+    b"<item><title>Jordan Avery &x;</title><link>https://evil.example/2</link>"
+    b"<description>&x;</description></item>"
+    b"</channel></rss>"
+)
+
+
+def write_config(path: Path, feeds: list[str]) -> Path:
+    listed = ", ".join(f'"{url}"' for url in feeds)
+    path.write_text(
+        f'[[profiles]]\nname = "Jordan Avery"\nsearch = false\nfeeds = [{listed}]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_junk_items_are_not_stored_and_the_feed_is_malformed(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    hostile = feed_server.add("/hostile.xml", Route(body=HOSTILE, etag='"h1"'))
+    good = feed_server.add("/news.xml", Route(body=fixture("google_news.xml")))
+    config = write_config(tmp_path / "config.toml", [hostile, good])
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["--config", str(config), "check", "--json"])
+    assert checked.exit_code == 0, checked.output
+    assert "evil.example" not in checked.output
+    listed = runner.invoke(cli, ["--config", str(config), "feeds"])
+    assert listed.exit_code == 0
+    lines = listed.output.splitlines()
+    assert any(line.split()[:1] == ["malformed"] and hostile in line for line in lines)
+    assert (
+        "malformed: 2 item(s) had no real text (entities the feed never defined) and were "
+        "left out" in listed.output
+    )
+    assert any(line.split()[:1] == ["ok"] and good in line for line in lines)
+    # The next poll is a 304: the feed keeps its note until a body without junk arrives.
+    runner.invoke(cli, ["--config", str(config), "check"])
+    with open_store() as store:
+        health = {h.spec.url: h for h in store.feed_health("jordan-avery")}
+    assert health[hostile].state.malformed
+    assert "malformed" in feed_lines([spec(hostile)], {hostile: health[hostile]})
+    assert health[hostile].posts == 0
+
+
+def _selfwatch(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "selfwatch", "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+
+
+def test_a_second_check_waits_for_the_first(feed_server: FeedServer, tmp_path: Path) -> None:
+    gate = threading.Event()
+    url = feed_server.add(
+        "/news.xml", Route(body=fixture("google_news.xml"), etag='"v1"', gate=gate)
+    )
+    config = write_config(tmp_path / "config.toml", [url])
+    first = _selfwatch(config, "check")
+    second: subprocess.Popen[str] | None = None
+    try:
+        assert feed_server.routes["/news.xml"].arrived.wait(60)
+        second = _selfwatch(config, "check")
+        assert second.stderr is not None
+        # The second one says whom it waits for, before the first has got its feed.
+        assert second.stderr.readline() == (
+            f"waiting for another selfwatch poll (PID {first.pid}) to finish...\n"
+        )
+        assert feed_server.count("/news.xml") == 1
+    finally:
+        gate.set()
+    out1, err1 = first.communicate(timeout=60)
+    assert second is not None
+    out2, err2 = second.communicate(timeout=60)
+    assert first.returncode == 0, err1
+    assert second.returncode == 0, err2
+    assert "jordan-avery: 1 feed(s) polled, 0 failed, 4 new post(s)" in out1
+    assert "jordan-avery: 1 feed(s) polled, 0 failed, 0 new post(s)" in out2
+    # The second asked with the validators the first stored: a 304, not the feed again.
+    requests = feed_server.seen("/news.xml")
+    assert len(requests) == 2 and requests[1].headers.get("if-none-match") == '"v1"'
+    assert "database" not in err1 + err2
+
+
+def test_a_locked_database_is_busy_not_broken(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a write
+    try:
+        with pytest.raises(StoreError) as err:
+            Store.open(path, busy_timeout=0.2)
+        message = str(err.value)
+        assert message.startswith(f"{path}: the state database is busy: another selfwatch")
+        assert "move the file away" not in message and "not a usable" not in message
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with Store.open(path, busy_timeout=0.2) as store:
+        assert store.schema_version > 0
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreError, match="the state database is busy"):
+                store.log_event("jordan", "poll", NOW)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        store.log_event("jordan", "poll", NOW)
+        assert store.last_event("jordan", "poll") is not None
