@@ -137,27 +137,30 @@ def parse_terms(text: str, name: str) -> tuple[str, ...]:
 
 
 def parse_namesakes(text: str, mine: Sequence[str]) -> tuple[str, ...]:
-    """Return the words that point to namesakes the user described ("Duke basketball player").
+    """Return the namesakes the user described ("Tampa realtor, Duke basketball") as phrases.
 
-    Raise ValueError when a description uses one of the user's own terms: excluding it would
-    hide the user's own posts.
+    Each becomes an exclusion term as a whole phrase, so the search feeds leave out only posts
+    that use it (``-"Tampa realtor"``), never every post that says "Tampa". Raise ValueError
+    when a description uses one of the user's own terms: excluding it would hide their posts.
     """
     ours = {w.lower() for term in mine for w in re.findall(r"\w+", term)}
-    words: list[str] = []
+    phrases: list[str] = []
     for description in split_answer(text):
-        found = [w for w in re.findall(r"[\w'’\-]+", description) if len(w) > 1]
-        clash = [w for w in found if w.lower() in ours]
+        words = [w for w in re.findall(r"[\w'’\-]+", description) if len(w) > 1]
+        clash = [w for w in words if w.lower() in ours]
         if clash:
             raise ValueError(
                 f"{clash[0]!r} is one of your own words; describe the namesake by what is not "
                 "you (their city, team, school or job)"
             )
-        for word in found:
-            if word.lower() not in _NAMESAKE_FILLER and word.lower() not in (
-                w.lower() for w in words
-            ):
-                words.append(word)
-    return tuple(words)
+        while words and words[0].lower() in _NAMESAKE_FILLER:
+            words.pop(0)
+        while words and words[-1].lower() in _NAMESAKE_FILLER:
+            words.pop()
+        phrase = " ".join(words)
+        if phrase and phrase.lower() not in (p.lower() for p in phrases):
+            phrases.append(phrase)
+    return tuple(phrases)
 
 
 def parse_birth_year(text: str, this_year: int) -> int | None:
