@@ -235,6 +235,9 @@ def _words_in(text: str, words: frozenset[str]) -> list[str]:
 
 def _rules(post: Post, feedback: Feedback, by_person: bool) -> list[Evidence]:
     """Return the author- and site-wide marks that apply to ``post``, as strong evidence."""
+    if not (feedback.not_me_authors or feedback.me_authors or feedback.not_me_sites
+            or feedback.me_sites):  # fmt: skip
+        return []
     found = []
     author, site = author_key(post.author), site_of(post.url)
     if author and not by_person:
