@@ -27,16 +27,21 @@ TAMPA_AGAIN = "Jordan Avery lists another Westchase pool home"
 
 
 def rss(items: list[tuple[str, str, str]]) -> bytes:
-    """Return an RSS feed with one item per (title, link, description)."""
+    """Return an RSS feed with one item per (title, link, description).
+
+    The rant is signed by the person (``dc:creator``): a post is the person's risk only when
+    they wrote it.
+    """
     when = datetime(2026, 3, 1, tzinfo=UTC)
     body = "".join(
         f"<item><title>{t}</title><link>{link}</link><description>{d}</description>"
-        f"<pubDate>{format_datetime(when - timedelta(days=i))}</pubDate></item>"
+        + ("<dc:creator>Jordan Avery</dc:creator>" if t == RANT else "")
+        + f"<pubDate>{format_datetime(when - timedelta(days=i))}</pubDate></item>"
         for i, (t, link, d) in enumerate(items)
     )
     return (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>search</title>'
-        f"{body}</channel></rss>"
+        '<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<channel><title>search</title>{body}</channel></rss>"
     ).encode()
 
 

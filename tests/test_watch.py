@@ -95,12 +95,12 @@ class _CrashingEngine(Engine):
         self.fatal = fatal
         self.started = started
 
-    def lint(self, text: str):  # type: ignore[no-untyped-def]
+    def lint(self, text: str, author: str = "self"):  # type: ignore[no-untyped-def]
         if self.started is not None:
             self.started.set()
         if self.fatal in text:
             raise _Crash(text[:40])
-        return super().lint(text)
+        return super().lint(text, author)  # type: ignore[arg-type]
 
 
 def test_crash_mid_cycle_loses_nothing_and_duplicates_nothing(feed_server, store):
@@ -256,3 +256,18 @@ def test_check_without_config_says_run_init(tmp_path):
     result = run("--config", str(tmp_path / "none.toml"), "check")
     assert result.exit_code == 2
     assert "config file not found; create one with 'selfwatch init'" in result.output
+
+
+def test_a_post_is_judged_by_who_wrote_it() -> None:
+    from selfwatch.model import Identity, Post
+    from selfwatch.watch import score
+
+    engine = default_engine()
+    rant = Post(id="r", url="https://x.test/r", title="", text="My boss is a clown, I hate it")
+    mine = score(engine, rant, identity=Identity("me", "author", "own feed"))
+    theirs = score(engine, rant, identity=Identity("me", "subject", "full name"))
+    assert [f.rule for f in mine.findings] == ["employer.badmouthing"]
+    assert theirs.findings == ()  # someone else's rant is not the person's risk
+    doxx = Post(id="d", url="https://x.test/d", title="", text="Call her at 503-555-0142")
+    (phone,) = score(engine, doxx, identity=Identity("me", "subject", "full name")).findings
+    assert phone.rule == "personal_data.phone" and "remove" in phone.suggestion

@@ -24,6 +24,7 @@ from .identity import identify
 from .match import Feedback
 from .model import (
     SCORE_LIMIT,
+    Author,
     FeedSpec,
     FeedState,
     FetchResult,
@@ -79,18 +80,23 @@ def open_store(path: Path | None = None) -> Store:
     return Store.open(path)
 
 
-def score(engine: Engine, post: Post, limit: int = SCORE_LIMIT) -> Verdict:
+def score(
+    engine: Engine, post: Post, limit: int = SCORE_LIMIT, identity: Identity | None = None
+) -> Verdict:
     """Return the checklist verdict for a post (title and text, as the digest highlights them).
 
     Only the first ``limit`` characters are read, cut at a space so no word is split; the
-    verdict's ``unread`` says how many were left.
+    verdict's ``unread`` says how many were left. A post the person wrote (``identity.role``
+    "author") is judged as theirs; one written about them by someone else as another's: a rant
+    or a leak there is not their risk, an insult or their phone number is.
     """
+    author: Author = "other" if identity is not None and identity.role != "author" else "self"
     text = linted_text(post)
     if len(text) <= limit:
-        return engine.lint(text)
+        return engine.lint(text, author)
     cut = text.rfind(" ", limit // 2, limit + 1)
     cut = cut if cut > 0 else limit
-    return replace(engine.lint(text[:cut]), unread=len(text) - cut)
+    return replace(engine.lint(text[:cut], author), unread=len(text) - cut)
 
 
 def run_cycle(
@@ -174,11 +180,12 @@ def _store_feed(
     inserts themselves.
     """
     known = store.known_posts(profile.key, [p.id for p in result.posts])
-    scored = [
-        (post, _identify(post, profile, spec, feedback, now), score(engine, post))
+    decided = [
+        (post, _identify(post, profile, spec, feedback, now))
         for post in result.posts
         if post.id not in known
     ]
+    scored = [(post, who, score(engine, post, identity=who)) for post, who in decided]
     with store.transaction():
         added = store.record_posts(profile.key, scored, spec.url, now, also_found=known)
         store.save_feed_state(profile.key, spec, fresh)
