@@ -332,3 +332,56 @@ def test_a_mark_relabels_only_what_it_changes_not_posts_an_older_matcher_decided
     result = run("--config", config, "notme", posts[DUKE][0])
     assert posts[PROMOTED][0][:10] not in result.output
     assert ids(config)[PROMOTED][1] == "maybe"  # untouched: the mark says nothing about it
+
+
+HOLD_POLL_LOCK = """
+import sys
+from pathlib import Path
+from selfwatch.watch import PollLock
+with PollLock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_mark_waits_for_a_running_poll_in_another_process(feed_server, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = setup(feed_server, tmp_path, NEWS_ITEMS)
+    run("--config", config, "check")
+    target = ids(config)[DUKE][0]
+    lock = Path(os.environ["SELFWATCH_HOME"]) / "poll.lock"
+    poll = subprocess.Popen(
+        [sys.executable, "-c", HOLD_POLL_LOCK, str(lock)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert poll.stdout is not None and poll.stdin is not None
+    assert poll.stdout.readline().strip() == "locked"
+    mark = subprocess.Popen(
+        [sys.executable, "-m", "selfwatch", "--config", config, "notme", target],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert mark.stderr is not None
+    waiting = mark.stderr.readline()
+    assert waiting.startswith(f"waiting for another selfwatch poll (PID {poll.pid}) to finish")
+    assert mark.poll() is None  # it cannot record anything while the poll holds the lock
+    assert ids(config)[DUKE][1] == "not_me" and "marked" not in _reason(target)
+    poll.stdin.write("done\n")
+    poll.stdin.close()
+    assert poll.wait(timeout=60) == 0
+    out, _ = mark.communicate(timeout=60)
+    assert mark.returncode == 0, out
+    assert out.startswith(f"{target[:10]}: recorded notme; now not me")
+    assert _reason(target) == "this post was marked not-me"
+
+
+def _reason(post_id: str) -> str:
+    with open_store() as store:
+        return store.get(post_id, "jordan").identity.reason

@@ -317,15 +317,11 @@ def check(opts: Options, profile: str | None, as_json: bool, show_all: bool) -> 
     from .output import post_table, stored_dict, terminal_safe
     from .watch import open_store, run_cycle
 
-    def waiting(pid: int | None) -> None:
-        who = f"PID {pid}" if pid else "PID unknown"
-        click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
-
     config = opts.config(required=True)
     everything = []
     with open_store() as store:
         for person in _profiles(config, profile):
-            report = run_cycle(config, person, store, now=_now(), on_wait=waiting)
+            report = run_cycle(config, person, store, now=_now(), on_wait=_waiting)
             new = sorted(report.new, key=lambda sp: (-sp.verdict.score, sp.id))
             shown = [sp for sp in new if show_all or sp.identity.confidence != "not_me"]
             everything.extend(shown)
@@ -435,12 +431,19 @@ def show(opts: Options, post_id: str, profile: str | None) -> None:
         click.echo(post_detail(store.get(post_id, profile)))
 
 
+def _waiting(pid: int | None) -> None:
+    who = f"PID {pid}" if pid else "PID unknown"
+    click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
+
+
 def _mark(opts: Options, post_id: str, profile: str | None, kind: str, scope: str) -> None:
     from .triage import mark
-    from .watch import open_store
+    from .watch import POLL_LOCK, PollLock, open_store
 
     config = opts.config(required=True)
-    with open_store() as store:
+    # A poll decides new posts with the feedback it read when it started: a mark waits for it
+    # (and it for the mark), so no post is stored with the lesson half applied.
+    with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
         owner = store.get(post_id, profile).profile
         lesson = mark(store, config.profile(owner), post_id, kind, _now(), scope)  # type: ignore[arg-type]
     _print_lesson(lesson, undone=False)
@@ -535,10 +538,10 @@ def undo(opts: Options, profile: str | None) -> None:
       selfwatch undo
     """
     from .triage import undo as undo_feedback
-    from .watch import open_store
+    from .watch import POLL_LOCK, PollLock, open_store
 
     config = opts.config(required=True)
-    with open_store() as store:
+    with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
         lesson = undo_feedback(store, {p.key: p for p in config.profiles}, profile)
     _print_lesson(lesson, undone=True)
 
