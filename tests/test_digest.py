@@ -354,6 +354,7 @@ def test_combined_digest_opens_with_a_client_table_and_names_each_client() -> No
     # Each client by name, not "you"; every time in the coach's zone, not Jane's Berlin time.
     assert "Posts an employer could hold against Jane Doe, riskiest first." in text
     assert "against you" not in text
+    assert "Certainly Jane Doe, Jane Doe's post: posted from their Mastodon account" in text
     assert "Generated 2026-01-05 02:30 EST; all times in America/New_York" in text
     assert "CET" not in text
     html = render_html(combined)

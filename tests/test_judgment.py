@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from selfwatch import lint_text
-from selfwatch.checklist import load_builtin, parse_files
+from selfwatch.checklist import default_engine, load_builtin, parse_files
 from selfwatch.checklist.context import TARGET_CONCEPTS
 from selfwatch.cli import cli
 from selfwatch.errors import ChecklistError
@@ -198,3 +198,38 @@ def test_the_false_alarms_found_on_real_archives_stay_quiet(text: str) -> None:
     # Paraphrases of what the independent evaluation (issue 9) found flagged on real archives
     flagged = [f for f in lint_text(text).findings if f.is_risk and f.level >= Level.WARNING]
     assert flagged == [], [(f.rule, f.matched) for f in flagged]
+
+
+HOUSE_RULES = """
+version = "1"
+[[rules]]
+id = "house.crypto_shill"
+category = "employer"
+level = "warning"
+terms = ["to the moon", "wagmi"]
+message = "Crypto shilling reads as poor judgment to our screeners."
+suggestion = "Keep investment hype off your public feed."
+examples.flag = ["wagmi, this coin goes to the moon"]
+examples.pass = ["We went to see the moon landing museum"]
+"""
+
+
+def test_rule_files_from_a_folder_named_in_the_config(tmp_path: Path) -> None:
+    (tmp_path / "house").mkdir()
+    (tmp_path / "house" / "house.toml").write_text(HOUSE_RULES, encoding="utf-8")
+    config = tmp_path / "selfwatch.toml"
+    config.write_text('[checklist]\nrule_dirs = ["house"]\n', encoding="utf-8")
+    runner = CliRunner(env={"SELFWATCH_CACHE": str(tmp_path / "cache")})
+    args = ["--config", str(config), "lint", "-"]
+    result = runner.invoke(cli, args, input="wagmi, this coin goes to the moon\n")
+    assert result.exit_code == 1 and "house.crypto_shill" in result.output
+    # a broken file names itself; a missing folder names the key
+    (tmp_path / "house" / "zz.toml").write_text("bad = [\n", encoding="utf-8")
+    default_engine.cache_clear()  # a new process would build it afresh
+    broken = runner.invoke(cli, args, input="hi\n")
+    assert broken.exit_code == 2 and f"Error: {tmp_path / 'house' / 'zz.toml'}: not valid TOML" in (
+        broken.output
+    )
+    config.write_text('[checklist]\nrule_dirs = ["nope"]\n', encoding="utf-8")
+    missing = runner.invoke(cli, args, input="hi\n")
+    assert f"checklist.rule_dirs[0]: not a folder: {tmp_path / 'nope'}" in missing.output

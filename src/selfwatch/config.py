@@ -156,7 +156,7 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise one ConfigError listing every problem."""
-    v = _Validator()
+    v = _Validator(path.parent if path else None)
     v.keys(raw, "", TOP_KEYS)
     lint = _lint(v, raw.get("lint", {}))
     checklist = _checklist(v, raw.get("checklist", {}), "checklist")
@@ -192,7 +192,7 @@ TOP_KEYS = (
 COACH_KEYS = ("name", "timezone")
 
 LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
-CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
+CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules", "rule_dirs")
 CATEGORY_KEYS = ("enabled", "level", "terms")
 RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
 FETCH_KEYS = ("concurrency", "per_host", "timeout", "max_bytes", "max_redirects", "user_agent")
@@ -234,8 +234,10 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 class _Validator:
     """Collects problems as ``dotted.key: what is wrong`` strings."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: Path | None = None) -> None:
         self.problems: list[str] = []
+        self.base = base or Path.cwd()
+        """The folder relative paths in the config are read from: the config file's own."""
 
     def add(self, key: str, problem: str) -> None:
         self.problems.append(f"{key}: {problem}" if key else problem)
@@ -352,7 +354,22 @@ def _checklist(
         categories=tuple(cats),
         rules=tuple(rules),
         disabled_rules=disabled,
+        rule_dirs=_rule_dirs(v, table, prefix),
     )
+
+
+def _rule_dirs(v: _Validator, table: Any, prefix: str) -> tuple[str, ...]:
+    """Validate ``rule_dirs``: folders of extra rule files, relative to the config file."""
+    dirs = []
+    for i, raw in enumerate(v.strings(table, prefix, "rule_dirs")):
+        folder = (v.base / Path(raw).expanduser()).resolve()
+        if not folder.is_dir():
+            v.add(_join(_join(prefix, "rule_dirs"), i), f"not a folder: {folder}")
+        elif not any(folder.glob("*.toml")):
+            v.add(_join(_join(prefix, "rule_dirs"), i), f"no rule files (*.toml) in {folder}")
+        else:
+            dirs.append(str(folder))
+    return tuple(dirs)
 
 
 def _named_ids(raw_rules: list[Any]) -> list[str]:

@@ -279,8 +279,8 @@ def deliver_combined(
 
     Each client's section holds only that client's posts. The posts it covers are marked
     delivered for the coach only (their own cursor), so the clients' digests still carry them.
-    Times are shown in ``timezone``, else ``[coach] timezone``. Nothing new for any client and
-    no failing feed: nothing is sent.
+    Times are shown in ``timezone``, else ``[coach] timezone``. Nothing new for any client:
+    nothing is sent.
     """
     if mode == "preview":
         return _combined(config, profiles, store, now=now, mode=mode, directory=None, env=env,
@@ -309,7 +309,7 @@ def _combined(
     html, text = render_html(whole), render_text(whole)
     if mode == "preview":
         return CombinedDelivery(whole, (), html, text)
-    if all(not c.posts and not c.digest.health for c in parts):
+    if all(not c.posts for c in parts):  # as for a client: failing feeds alone are not news
         return CombinedDelivery(whole, (), html, text, skipped="nothing new for any client")
     if mode == "files":
         assert directory is not None

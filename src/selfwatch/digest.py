@@ -468,12 +468,18 @@ ROLE_OF = {"author": "{}'s post", "subject": "about {}"}
 
 def identity_line(identity: Identity, name: str = "") -> str:
     """Return ``Certainly you, about you: <reason>``, or in a coach's digest, with ``name``."""
-    if name:
-        who = CONFIDENCE_OF[identity.confidence].format(name)
-        role = ROLE_OF[identity.role].format(name)
-    else:
+    if not name:
         who, role = CONFIDENCE[identity.confidence], ROLE[identity.role]
-    return f"{who[:1].upper()}{who[1:]}, {role}: {identity.reason}"
+        return f"{who[:1].upper()}{who[1:]}, {role}: {identity.reason}"
+    who = CONFIDENCE_OF[identity.confidence].format(name)
+    role = ROLE_OF[identity.role].format(name)
+    # Reasons speak to the person ("from one of your own feeds"); a coach reads "their".
+    # Quoted terms ('Your Company') are the user's own words and stay as they are.
+    pieces = re.split(r"('[^']*')", identity.reason)
+    reason = "".join(
+        piece if n % 2 else re.sub(r"\b[Yy]our\b", "their", piece) for n, piece in enumerate(pieces)
+    )
+    return f"{who[:1].upper()}{who[1:]}, {role}: {reason}"
 
 
 def summary(digest: Digest | CombinedDigest) -> str:

@@ -154,6 +154,8 @@ class ChecklistSettings:
     categories: tuple[tuple[str, CategoryOverride], ...] = ()
     rules: tuple[CustomRule, ...] = ()
     disabled_rules: tuple[str, ...] = ()
+    rule_dirs: tuple[str, ...] = ()
+    """Folders whose ``*.toml`` rule files are added to the built-in checklist (absolute)."""
 
     def override(self, category: str) -> CategoryOverride | None:
         """Return the override for ``category``, if any."""

@@ -311,6 +311,9 @@ class Context:
             for adjective in self.concepts().get(("group_adjective", c.sentence), ()):
                 if adjective.last == c.first:
                     return Target("group", adjective.words)
+        vocative = self._vocative(c)
+        if vocative is not None:
+            return vocative
         for pronoun in self._in_clause(_GROUP_PRONOUN, c):
             if (after and pronoun.first < c.last) or (before and pronoun.first > c.first):
                 continue
@@ -323,6 +326,28 @@ class Context:
             antecedent = self._antecedent(c.first, c.sentence)
             if antecedent is not None:
                 return Target("group", antecedent, via="the sentence before")
+        return None
+
+    def _vocative(self, c: Candidate) -> Target | None:
+        """Return the group a "you" speaks to when the next or last clause only names it.
+
+        "Muslims, I'm coming for you", "We will hunt you down, gays": the group is addressed.
+        """
+        you = self._in_clause("ref_second", c)
+        if not you:
+            return None
+        clause = self.clause(c.first)
+        for g in self.groups(c.sentence):
+            if abs(self.clause(g.first) - clause) != 1:
+                continue
+            here = self.clause(g.first)
+            lo, hi = g.first, g.last
+            while lo > 0 and self.clause(lo - 1) == here:
+                lo -= 1
+            while hi < len(self.tokens) and self.clause(hi) == here:
+                hi += 1
+            if hi - lo <= (g.last - g.first) + 1:
+                return Target("group", g.words, via=you[0].words)
         return None
 
     def _short_clause(self, c: Candidate) -> bool:
