@@ -20,7 +20,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # vocabulary <- pure core <- adapters <- orchestration <- cli
 LAYERS = {
     "model": 0, "errors": 0,
-    "checklist": 1, "display": 1, "match": 1,
+    "checklist": 1, "display": 1, "match": 1, "clues": 1, "feedback": 1, "identity": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
     "archive": 1, "evidence": 1,
     "config": 2, "store": 2, "fetch": 2, "mailer": 2,

@@ -208,6 +208,7 @@ PROFILE_KEYS = (
     "confidential_terms",
     "context_terms",
     "exclude_terms",
+    "birth_year",
     "feeds",
     "search",
     "recipients",
@@ -216,6 +217,7 @@ PROFILE_KEYS = (
     "digest",
 )
 FEED_KEYS = ("url", "own", "label", "kind")
+MIN_BIRTH_YEAR, MAX_BIRTH_YEAR = 1900, 2020
 DIGEST_KEYS = (
     "schedule", "time", "day", "realtime_level", "heartbeat", "baseline", "cc", "templates_dir",
 )  # fmt: skip
@@ -575,6 +577,13 @@ def _profile(
     for i, email in enumerate(recipients):
         if "@" not in email:
             v.add(f"{prefix}.recipients[{i}]", f"not an email address: {email!r}")
+    birth_year = v.typed(spec, prefix, "birth_year", int, None)
+    if birth_year is not None and not MIN_BIRTH_YEAR <= birth_year <= MAX_BIRTH_YEAR:
+        v.add(
+            _join(prefix, "birth_year"),
+            f"expected a year between {MIN_BIRTH_YEAR} and {MAX_BIRTH_YEAR}, got {birth_year}",
+        )
+        birth_year = None
     inherited = tuple(r.id for r in checklist.rules)
     checklist = _checklist(v, spec.get("checklist", {}), _join(prefix, "checklist"), inherited)
     return Profile(
@@ -589,6 +598,7 @@ def _profile(
         confidential_terms=v.strings(spec, prefix, "confidential_terms"),
         context_terms=v.strings(spec, prefix, "context_terms"),
         exclude_terms=v.strings(spec, prefix, "exclude_terms"),
+        birth_year=birth_year,
         feeds=_feeds(v, spec.get("feeds", []), _join(prefix, "feeds"), key),
         search=v.typed(spec, prefix, "search", bool, True),
         recipients=recipients,

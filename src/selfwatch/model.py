@@ -243,6 +243,8 @@ class Profile:
     """Generate the search-engine feeds for the name variants."""
     recipients: tuple[str, ...] = ()
     timezone: str = "UTC"
+    birth_year: int | None = None
+    """Tells the person apart from a namesake whose age is given ("Jordan Avery, 19,")."""
     checklist: ChecklistSettings = field(default_factory=ChecklistSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
 
@@ -312,6 +314,23 @@ class Mention:
     snippet: str
 
 
+EvidenceSide = Literal["for", "against"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing that makes a post more (``for``) or less (``against``) likely about the person."""
+
+    side: EvidenceSide
+    kind: str
+    """What it is: name, handle, email, phone, context, learned, exclusion, organisation, place,
+    occupation, age, obituary, topic, feedback, own feed."""
+    text: str
+    """How it reads to the user: "employer 'Initech'", "another place 'Tampa'"."""
+    weight: int
+    """Points it adds (for) or takes away (against); 0 when it decides on its own (feedback)."""
+
+
 @dataclass(frozen=True)
 class Identity:
     """Whether a post is about this profile's person, and why."""
@@ -320,6 +339,8 @@ class Identity:
     role: Role
     reason: str
     mentions: tuple[Mention, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    """The weighing behind ``reason``, strongest first on each side."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .sources import configured_only
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost
+    from .triage import Relabel
 
 
 def terminal_safe(value: str, *, keep_newlines: bool = False) -> str:
@@ -167,6 +168,7 @@ def post_detail(sp: StoredPost) -> str:
         f"published: {when(p.published)}   seen: {when(sp.seen_at)}   status: {sp.status}",
         f"feeds:     {terminal_safe(', '.join(sp.feeds)) or '-'}",
         f"identity:  {i.confidence} ({i.role}): {terminal_safe(i.reason)}",
+        *identity_lines(sp),
         f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}",
         "",
         terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
@@ -183,6 +185,33 @@ def post_detail(sp: StoredPost) -> str:
     if v.unread:
         lines.append(f"  {unread_note(v.unread)}")
     return "\n".join(lines)
+
+
+def identity_lines(sp: StoredPost) -> list[str]:
+    """Return the weighing behind a post's identity: each piece of evidence with its points."""
+    items = sp.identity.evidence
+    if not items:
+        return []
+    lines = []
+    for side, label in (("for", "for:"), ("against", "against:")):
+        for n, e in enumerate(x for x in items if x.side == side):
+            points = f"{e.weight:+d}" if e.weight else "  ="
+            head = label if n == 0 else ""
+            lines.append(f"  {head:9}{points:>3}  {terminal_safe(e.text)}")
+    total = sum(e.weight for e in items)
+    if any(e.weight for e in items):
+        lines.append(f"  {'total':9}{total:>3}  (me from 4, maybe from 2, below 2 not me)")
+    return lines
+
+
+def relabel_lines(relabels: Sequence[Relabel], width: int = 70) -> list[str]:
+    """Return one line per post whose identity changed: id, before -> after, title."""
+    lines = []
+    for r in relabels:
+        title = terminal_safe(r.post.post.title or r.post.post.text)[:width]
+        after = r.post.identity.confidence
+        lines.append(f"  {short_id(r.post.id):10}  {r.before} -> {after}  {title}")
+    return lines
 
 
 def unread_note(unread: int) -> str:
@@ -209,6 +238,10 @@ def stored_dict(sp: StoredPost) -> dict[str, Any]:
             "confidence": sp.identity.confidence,
             "role": sp.identity.role,
             "reason": sp.identity.reason,
+            "evidence": [
+                {"side": e.side, "kind": e.kind, "text": e.text, "weight": e.weight}
+                for e in sp.identity.evidence
+            ],
         },
         "score": sp.verdict.score,
         "flagged": sp.verdict.flagged,

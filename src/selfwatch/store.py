@@ -32,9 +32,10 @@ from types import TracebackType
 from typing import Any, Literal
 
 from .errors import NotFoundError, StoreError
-from .match import Feedback, Mark, MarkKind, author_key, site_of
+from .match import Feedback, Mark, MarkKind, Scope, author_key, site_of
 from .model import (
     Confidence,
+    Evidence,
     FeedKind,
     FeedSpec,
     FeedState,
@@ -248,12 +249,22 @@ def _m5_audiences(db: sqlite3.Connection) -> None:
     )
 
 
+def _m6_identity_evidence(db: sqlite3.Connection) -> None:
+    # Feedback is scoped (a mark covers an author or a site only when asked) and keeps the
+    # words it taught; marks made before this apply to their own post only. Each decision keeps
+    # the evidence weighed for it, for `show` and the digest.
+    db.execute("ALTER TABLE feedback ADD COLUMN scope TEXT NOT NULL DEFAULT 'post'")
+    db.execute("ALTER TABLE feedback ADD COLUMN words TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE profile_posts ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[Migration] = [
     _m1_initial,
     _m2_digests,
     _m3_triage,
     _m4_unread_and_malformed,
     _m5_audiences,
+    _m6_identity_evidence,
 ]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
@@ -334,6 +345,14 @@ def _mentions(text: str) -> tuple[Mention, ...]:
     return tuple(Mention(**item) for item in json.loads(text))
 
 
+def _evidence_json(items: tuple[Evidence, ...]) -> str:
+    return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+
+
+def _evidence(text: str) -> tuple[Evidence, ...]:
+    return tuple(Evidence(**item) for item in json.loads(text))
+
+
 def _state(row: sqlite3.Row) -> FeedState:
     return FeedState(
         url=row["url"],
@@ -361,7 +380,13 @@ def _stored(row: sqlite3.Row) -> StoredPost:
         feed_url=feeds[0] if feeds else "",
         guid=row["guid"],
     )
-    identity = Identity(row["confidence"], row["role"], row["reason"], _mentions(row["mentions"]))
+    identity = Identity(
+        row["confidence"],
+        row["role"],
+        row["reason"],
+        _mentions(row["mentions"]),
+        _evidence(row["evidence"]),
+    )
     verdict = Verdict(
         row["score"],
         bool(row["flagged"]),
@@ -377,8 +402,8 @@ def _stored(row: sqlite3.Row) -> StoredPost:
 
 
 _INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
-        mentions, score, flagged, findings, checklist_version, seen_at, unread)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (profile, post_id) DO NOTHING"""
 
 
@@ -386,9 +411,9 @@ def _profile_post_row(
     profile: str, post: Post, identity: Identity, verdict: Verdict, seen: str | None
 ) -> tuple[Any, ...]:
     return (profile, post.id, identity.confidence, identity.role, identity.reason,
-            _mentions_json(identity.mentions), verdict.score, int(verdict.flagged),
-            _findings_json(verdict.findings), verdict.checklist_version, seen,
-            verdict.unread)  # fmt: skip
+            _mentions_json(identity.mentions), _evidence_json(identity.evidence), verdict.score,
+            int(verdict.flagged), _findings_json(verdict.findings), verdict.checklist_version,
+            seen, verdict.unread)  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -874,10 +899,11 @@ class Store:
         """Replace who ``post_id`` is about for ``profile`` (after feedback or a config change)."""
         with self.transaction():
             cursor = self._db.execute(
-                """UPDATE profile_posts SET confidence = ?, role = ?, reason = ?, mentions = ?
-                WHERE profile = ? AND post_id = ?""",
+                """UPDATE profile_posts SET confidence = ?, role = ?, reason = ?, mentions = ?,
+                    evidence = ? WHERE profile = ? AND post_id = ?""",
                 (identity.confidence, identity.role, identity.reason,
-                 _mentions_json(identity.mentions), profile, post_id),
+                 _mentions_json(identity.mentions), _evidence_json(identity.evidence),
+                 profile, post_id),
             )  # fmt: skip
         if cursor.rowcount == 0:
             raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
@@ -920,11 +946,22 @@ class Store:
 
     # --- feedback ----------------------------------------------------------------------------
 
-    def add_feedback(self, profile: str, post_id: str, kind: MarkKind, now: datetime) -> None:
+    def add_feedback(
+        self,
+        profile: str,
+        post_id: str,
+        kind: MarkKind,
+        now: datetime,
+        *,
+        scope: Scope = "post",
+        words: Collection[str] = (),
+    ) -> bool:
         """Record that ``post_id`` is (``"me"``) or is not (``"notme"``) about ``profile``.
 
-        The post's author and site are kept with the mark, so later posts by them are judged
-        the same way (see ``match.Feedback``). Repeating the latest mark adds nothing.
+        The post's author and site are kept with the mark; they count for later posts only when
+        ``scope`` is ``"author"`` or ``"site"`` (see ``match.Feedback``). ``words`` are what the
+        mark taught. Repeating the latest mark of a post with the same scope adds nothing and
+        returns False.
         """
         if kind not in ("me", "notme"):
             raise ValueError(f"feedback kind must be 'me' or 'notme', got {kind!r}")
@@ -935,27 +972,54 @@ class Store:
             if post is None:
                 raise NotFoundError(f"no post with id {post_id!r}")
             last = self._db.execute(
-                "SELECT kind FROM feedback WHERE profile = ? AND post_id = ? ORDER BY id DESC",
+                "SELECT kind, scope FROM feedback WHERE profile = ? AND post_id = ? "
+                "ORDER BY id DESC",
                 (profile, post_id),
             ).fetchone()
-            if last is not None and last["kind"] == kind:
-                return
+            if last is not None and (last["kind"], last["scope"]) == (kind, scope):
+                return False
             self._db.execute(
-                "INSERT INTO feedback (profile, post_id, kind, author, site, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (profile, post_id, kind, author, site, created_at, scope, "
+                "words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (profile, post_id, kind, author_key(post["author"]), site_of(post["url"]),
-                 _ts(now)),
+                 _ts(now), scope, json.dumps(list(words), ensure_ascii=False)),
             )  # fmt: skip
+            return True
+
+    def marks(self, profile: str) -> list[Mark]:
+        """Return the profile's marks, oldest first."""
+        rows = self._db.execute(
+            "SELECT kind, post_id, author, site, scope, words FROM feedback WHERE profile = ? "
+            "ORDER BY id",
+            (profile,),
+        )
+        return [
+            Mark(row["kind"], row["post_id"], row["author"], row["site"], row["scope"],
+                 tuple(json.loads(row["words"])))
+            for row in rows
+        ]  # fmt: skip
 
     def feedback(self, profile: str) -> Feedback:
         """Return the profile's marks reduced to reusable signals, the latest mark winning."""
-        rows = self._db.execute(
-            "SELECT kind, post_id, author, site FROM feedback WHERE profile = ? ORDER BY id",
-            (profile,),
-        )
-        return Feedback.from_marks(
-            Mark(row["kind"], row["post_id"], row["author"], row["site"]) for row in rows
-        )
+        return Feedback.from_marks(self.marks(profile))
+
+    def undo_feedback(self, profile: str | None = None) -> tuple[str, Mark]:
+        """Delete the newest mark (of ``profile``, or of any profile); return its profile and it.
+
+        Raise NotFoundError when there is nothing to undo.
+        """
+        where, args = ("WHERE profile = ?", (profile,)) if profile else ("", ())
+        with self.transaction():
+            row = self._db.execute(
+                f"SELECT * FROM feedback {where} ORDER BY id DESC LIMIT 1", args
+            ).fetchone()
+            if row is None:
+                scope = f" for profile {profile!r}" if profile else ""
+                raise NotFoundError(f"no me/notme feedback to undo{scope}")
+            self._db.execute("DELETE FROM feedback WHERE id = ?", (row["id"],))
+        mark = Mark(row["kind"], row["post_id"], row["author"], row["site"], row["scope"],
+                    tuple(json.loads(row["words"])))  # fmt: skip
+        return row["profile"], mark
 
     # --- digests and events --------------------------------------------------------------------
 

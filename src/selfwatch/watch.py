@@ -20,7 +20,8 @@ from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .digest import linted_text
 from .errors import StoreError
-from .match import Feedback, identify
+from .identity import identify
+from .match import Feedback
 from .model import (
     SCORE_LIMIT,
     Author,
@@ -180,7 +181,7 @@ def _store_feed(
     """
     known = store.known_posts(profile.key, [p.id for p in result.posts])
     decided = [
-        (post, _identify(post, profile, spec, feedback))
+        (post, _identify(post, profile, spec, feedback, now))
         for post in result.posts
         if post.id not in known
     ]
@@ -198,11 +199,13 @@ def _save_states(store: Store, profile: Profile, quiet: list[tuple[FeedSpec, Fee
     quiet.clear()
 
 
-def _identify(post: Post, profile: Profile, spec: FeedSpec, feedback: Feedback) -> Identity:
+def _identify(
+    post: Post, profile: Profile, spec: FeedSpec, feedback: Feedback, now: datetime
+) -> Identity:
     """Decide who ``post`` is about from the part of it the checklist reads, too."""
     if len(post.text) > SCORE_LIMIT:
         post = replace(post, text=post.text[:SCORE_LIMIT])
-    return identify(post, profile, own=spec.own, feedback=feedback)
+    return identify(post, profile, own=spec.own, feedback=feedback, seen=now)
 
 
 POLL_LOCK = "poll.lock"
@@ -284,32 +287,3 @@ def _holder(path: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
-
-
-def mark(store: Store, profile: Profile, post_id: str, kind: str, now: datetime) -> StoredPost:
-    """Record ``me`` / ``notme`` for a post and re-decide it and posts from the same author/site.
-
-    The feedback shapes every later decision too: the next cycle reads it from the store.
-    """
-    from .match import author_key, site_of
-
-    if kind not in ("me", "notme"):
-        raise ValueError(kind)
-    target = store.get(post_id, profile.key)
-    with store.transaction():
-        store.add_feedback(profile.key, target.id, kind, now)  # type: ignore[arg-type]
-        feedback = store.feedback(profile.key)
-        author, site = author_key(target.post.author), site_of(target.post.url)
-        for other in store.posts(profile.key):
-            same = (
-                other.id == target.id
-                or (author and author_key(other.post.author) == author)
-                or site_of(other.post.url) == site
-            )
-            if not same:
-                continue
-            own = other.identity.role == "author" and other.id != target.id
-            identity = identify(other.post, profile, own=own, feedback=feedback)
-            if identity != other.identity:
-                store.set_identity(profile.key, other.id, identity)
-    return store.get(target.id, profile.key)
