@@ -47,9 +47,7 @@ OBJECT_REACH = 4
 """The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
 """A person named after the words ("what an idiot you are") counts up to this many tokens on."""
 PERSON_KINDS = ("second_person", "mention", "third_person")
-TARGET_KINDS = ("group", "group_after", "group_before", "person_after", *PERSON_KINDS)
-"""What a rule can ask its words to be aimed at; ``group_after``: a group named after the
-words, as the object of a verb ("kill all the ...", not "... suffer in camps")."""
+
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
 _CLAUSE_WORDS = frozenset(
