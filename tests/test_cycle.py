@@ -151,6 +151,9 @@ def test_junk_items_are_not_stored_and_the_feed_is_malformed(
         "left out" in listed.output
     )
     assert any(line.split()[:1] == ["ok"] and good in line for line in lines)
+    status = runner.invoke(cli, ["--config", str(config), "status"])
+    assert status.exit_code == 0, status.output
+    assert f"    MALFORMED {hostile}: 2 item(s) had no real text" in status.output
     # The next poll is a 304: the feed keeps its note until a body without junk arrives.
     runner.invoke(cli, ["--config", str(config), "check"])
     with open_store() as store:
