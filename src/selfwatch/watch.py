@@ -11,6 +11,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,24 +19,33 @@ from typing import TYPE_CHECKING
 
 from .checklist import Engine, cached_engine
 from .config import Config, state_dir
-from .digest import linted_text
 from .errors import StoreError
-from .match import Feedback, identify
+from .match import identify
 from .model import (
-    SCORE_LIMIT,
     FeedSpec,
     FeedState,
     FetchResult,
-    Identity,
     Post,
     Profile,
-    Verdict,
 )
+from .scorer import Scored, Scorer, score
 from .sources import feeds_for
 from .store import Store, StoredPost
 
 if TYPE_CHECKING:
     import httpx
+
+__all__ = [
+    "POLL_LOCK",
+    "CycleReport",
+    "FeedOutcome",
+    "PollLock",
+    "database_path",
+    "mark",
+    "open_store",
+    "run_cycle",
+    "score",
+]
 
 DB_NAME = "selfwatch.db"
 
@@ -78,20 +88,6 @@ def open_store(path: Path | None = None) -> Store:
     return Store.open(path)
 
 
-def score(engine: Engine, post: Post, limit: int = SCORE_LIMIT) -> Verdict:
-    """Return the checklist verdict for a post (title and text, as the digest highlights them).
-
-    Only the first ``limit`` characters are read, cut at a space so no word is split; the
-    verdict's ``unread`` says how many were left.
-    """
-    text = linted_text(post)
-    if len(text) <= limit:
-        return engine.lint(text)
-    cut = text.rfind(" ", limit // 2, limit + 1)
-    cut = cut if cut > 0 else limit
-    return replace(engine.lint(text[:cut]), unread=len(text) - cut)
-
-
 def run_cycle(
     config: Config,
     profile: Profile,
@@ -109,7 +105,7 @@ def run_cycle(
     downloading. Only one cycle runs at a time per state database: another one (a second
     ``check``, the agent) is waited for, and ``on_wait`` is told its PID first.
     """
-    from .fetch import next_state, stream_all
+    from .fetch import is_due, next_state, stream_all
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
     engine = engine or cached_engine(profile, config.checklist)
@@ -124,20 +120,29 @@ def run_cycle(
         # Feeds that brought no posts (304s, errors) only update their state: those updates are
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
-        for result in stream_all(jobs, config.fetch, now=now, transport=transport):
-            spec, state = by_url[result.url]
-            fresh = next_state(state, result, now)
-            if result.moved_to:
-                fresh = replace(fresh, url=result.moved_to)
-            added: list[StoredPost] = []
-            if result.posts:
-                added = _store_feed(store, profile, spec, fresh, result, engine, feedback, now)
-            else:
-                quiet.append((spec, fresh))
-                if len(quiet) >= STATE_BATCH:
-                    _save_states(store, profile, quiet)
-            new.extend(added)
-            outcomes[spec.url] = FeedOutcome(spec, result, len(added), fresh)
+        scorer = Scorer(engine, profile, feedback, sum(1 for _, st in jobs if is_due(st, now)))
+        scoring: list[_Scoring] = []
+        try:
+            results = stream_all(
+                jobs, config.fetch, now=now, transport=transport, parser=scorer.pool
+            )
+            for result in results:
+                spec, state = by_url[result.url]
+                fresh = next_state(state, result, now)
+                if result.moved_to:
+                    fresh = replace(fresh, url=result.moved_to)
+                outcomes[spec.url] = FeedOutcome(spec, result, 0, fresh)
+                if result.posts:
+                    scoring.append(_start(store, profile.key, spec, fresh, result, scorer))
+                else:
+                    quiet.append((spec, fresh))
+                    if len(quiet) >= STATE_BATCH:
+                        _save_states(store, profile, quiet)
+                # Store what is scored by now; the rest waits for the next feed, or the end.
+                new.extend(_store_scored(store, profile, scoring, scorer, outcomes, now))
+            new.extend(_store_scored(store, profile, scoring, scorer, outcomes, now, wait=True))
+        finally:
+            scorer.close()
         report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
         with store.transaction():
             _save_states(store, profile, quiet)
@@ -156,32 +161,58 @@ STATE_BATCH = 50
 """Feed states without posts written per transaction."""
 
 
-def _store_feed(
+@dataclass
+class _Scoring:
+    """One feed's posts on their way to the store: those new to the profile being scored."""
+
+    spec: FeedSpec
+    fresh: FeedState
+    result: FetchResult
+    known: set[str]
+    """Posts the profile already has: only linked to the feed, never decided or scored again."""
+    posts: list[Post]
+    future: Future[Scored]
+
+
+def _start(
     store: Store,
-    profile: Profile,
+    profile: str,
     spec: FeedSpec,
     fresh: FeedState,
     result: FetchResult,
-    engine: Engine,
-    feedback: Feedback,
-    now: datetime,
-) -> list[StoredPost]:
-    """Score the posts of one feed that are new to the profile, and store them with its state.
+    scorer: Scorer,
+) -> _Scoring:
+    known = store.known_posts(profile, [p.id for p in result.posts])
+    posts = [p for p in result.posts if p.id not in known]
+    return _Scoring(spec, fresh, result, known, posts, scorer.submit(posts, spec.own))
 
-    Posts the profile already has are only linked to the feed, never decided or scored again.
+
+def _store_scored(
+    store: Store,
+    profile: Profile,
+    scoring: list[_Scoring],
+    scorer: Scorer,
+    outcomes: dict[str, FeedOutcome],
+    now: datetime,
+    *,
+    wait: bool = False,
+) -> list[StoredPost]:
+    """Store each feed whose posts are scored (all of them with ``wait``) with its state.
+
     The CPU work happens before the write lock is taken, so other processes wait only for the
     inserts themselves.
     """
-    known = store.known_posts(profile.key, [p.id for p in result.posts])
-    scored = [
-        (post, _identify(post, profile, spec, feedback), score(engine, post))
-        for post in result.posts
-        if post.id not in known
-    ]
-    with store.transaction():
-        added = store.record_posts(profile.key, scored, spec.url, now, also_found=known)
-        store.save_feed_state(profile.key, spec, fresh)
-    return added
+    stored: list[StoredPost] = []
+    for job in [j for j in scoring if wait or j.future.done()]:
+        scored = scorer.result(job.future, job.posts, job.spec.own)
+        items = [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]
+        with store.transaction():
+            added = store.record_posts(profile.key, items, job.spec.url, now, also_found=job.known)
+            store.save_feed_state(profile.key, job.spec, job.fresh)
+        scoring.remove(job)
+        outcomes[job.spec.url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
+        stored.extend(added)
+    return stored
 
 
 def _save_states(store: Store, profile: Profile, quiet: list[tuple[FeedSpec, FeedState]]) -> None:
@@ -189,13 +220,6 @@ def _save_states(store: Store, profile: Profile, quiet: list[tuple[FeedSpec, Fee
         for spec, state in quiet:
             store.save_feed_state(profile.key, spec, state)
     quiet.clear()
-
-
-def _identify(post: Post, profile: Profile, spec: FeedSpec, feedback: Feedback) -> Identity:
-    """Decide who ``post`` is about from the part of it the checklist reads, too."""
-    if len(post.text) > SCORE_LIMIT:
-        post = replace(post, text=post.text[:SCORE_LIMIT])
-    return identify(post, profile, own=spec.own, feedback=feedback)
 
 
 POLL_LOCK = "poll.lock"
