@@ -216,9 +216,7 @@ def _store_scored(
 
 
 def _save_states(store: Store, profile: Profile, quiet: list[tuple[FeedSpec, FeedState]]) -> None:
-    with store.transaction():
-        for spec, state in quiet:
-            store.save_feed_state(profile.key, spec, state)
+    store.save_feed_states(profile.key, quiet)
     quiet.clear()
 
 
