@@ -7,9 +7,10 @@ Usage::
         server.messages[0].message["Subject"]
 
 ``refuse_rcpt`` / ``refuse_data`` make it answer 550; ``drop_on`` ("RCPT" or "DATA") closes
-the connection instead of answering. ``password`` turns on AUTH (also over plain TCP) and
-accepts only that password. ``tls_context`` offers STARTTLS; ``ssl_context`` makes the whole
-connection TLS (SMTPS).
+the connection instead of answering. ``gate`` is awaited before a message is accepted (it
+receives the recorder), to hold one sender in the middle of its send. ``password`` turns on
+AUTH (also over plain TCP) and accepts only that password. ``tls_context`` offers STARTTLS;
+``ssl_context`` makes the whole connection TLS (SMTPS).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -59,12 +61,16 @@ class Recorder:
     refuse_rcpt: bool = False
     refuse_data: bool = False
     drop_on: Literal["RCPT", "DATA"] | None = None
+    gate: Callable[[Recorder], Awaitable[None]] | None = None
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    rcpts: int = 0
+    """RCPT commands seen, accepted or not (a second sender shows up here)."""
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
+        self.rcpts += 1
         if self.drop_on == "RCPT":
             server.transport.close()
             return "421 closing"
@@ -74,6 +80,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.gate is not None:
+            await self.gate(self)
         if self.drop_on == "DATA":
             server.transport.close()
             return "421 closing"

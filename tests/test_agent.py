@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -211,6 +212,8 @@ def test_realtime_is_due_for_a_flagged_post_at_or_above_its_level() -> None:
     assert realtime_due(warning, [_stored(None, flagged=False), _stored(Level.ERROR)])
     assert not realtime_due(error, [_stored(Level.WARNING)])
     assert not realtime_due(warning, [_stored(Level.WARNING, flagged=False)])
+    acked = replace(_stored(Level.ERROR), status="acked")
+    assert not realtime_due(warning, [acked])  # handled already: not an open flag
     assert not realtime_due(warning, [_stored(Level.ERROR, category="expertise")])  # good news
     assert not realtime_due(warning, [])
     assert not realtime_due(DAILY, [_stored(Level.ERROR)])

@@ -171,7 +171,8 @@ def test_coach_combined_digest_keeps_clients_apart(feed_server, smtp, tmp_path):
             run_cycle(config, p, store, now=NOW)
         whole = deliver_combined(config, list(config.profiles), store, now=NOW)
         assert [d.profile for d in whole.deliveries] == ["jane", "sam"]
-        assert store.pending("jane") == []
+        assert store.pending("jane", "coach") == []
+        assert len(store.pending("jane")) == 1  # Jane's own digest still has it
     (received,) = smtp.messages
     assert received.rcpt_tos == ["coach@example.com"]
     text = received.message.get_body(("plain",)).get_content()

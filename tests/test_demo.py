@@ -25,7 +25,7 @@ from selfwatch.demo import (
 )
 from selfwatch.digest import linted_text
 from selfwatch.errors import ConfigError, MailError
-from selfwatch.match import identify
+from selfwatch.identity import identify
 from selfwatch.parse import parse_feed
 from selfwatch.watch import score
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -330,8 +331,7 @@ def test_combined_digest_has_a_section_per_profile() -> None:
     sam = build_digest(other, [], [], now=NOW)
     combined = combine([sample_digest(), sam], now=NOW, key="coach", title="Coach Kim's clients")
     assert (
-        combined.subject
-        == "selfwatch: 2 flagged, 4 new mentions, 2 feeds failing across 2 profiles"
+        combined.subject == "selfwatch: 2 flagged, 4 new mentions, 2 feeds failing across 2 clients"
     )
     html = render_html(combined)
     text = render_text(combined)
@@ -340,6 +340,25 @@ def test_combined_digest_has_a_section_per_profile() -> None:
         assert rendered.index("Jane Doe") < rendered.index("Sam Lee")
         assert "Nothing new about Sam Lee" in rendered
     assert "##### Sam Lee #####" in text
+
+
+def test_combined_digest_opens_with_a_client_table_and_names_each_client() -> None:
+    sam = build_digest(replace(PROFILE, key="sam", name="Sam Lee", feeds=()), [], [], now=NOW)
+    combined = combine([sample_digest(), sam], now=NOW, timezone="America/New_York")
+    assert combined.title == "Jane Doe and Sam Lee"
+    text = render_text(combined)
+    table = text[: text.index("##### Jane Doe")]
+    assert "Client" in table and "Open flags" in table and "Worst score" in table
+    assert re.search(r"^Jane Doe +2 +4 +78 +2$", table, re.M), table
+    assert re.search(r"^Sam Lee +0 +0 +- +0$", table, re.M), table
+    # Each client by name, not "you"; every time in the coach's zone, not Jane's Berlin time.
+    assert "Posts an employer could hold against Jane Doe, riskiest first." in text
+    assert "against you" not in text
+    assert "Certainly Jane Doe, Jane Doe's post: posted from their Mastodon account" in text
+    assert "Generated 2026-01-05 02:30 EST; all times in America/New_York" in text
+    assert "CET" not in text
+    html = render_html(combined)
+    assert 'class="clients"' in html and "against Jane Doe" in html and "CET" not in html
 
 
 # --- pure helpers ------------------------------------------------------------------------

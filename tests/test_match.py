@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from selfwatch.identity import identify
 from selfwatch.match import (
     Feedback,
     Mark,
     author_key,
     find_mentions,
-    identify,
     site_of,
 )
 from selfwatch.model import Mention, Post, Profile
@@ -138,11 +140,14 @@ def test_handles_with_and_without_at_and_user_part() -> None:
     assert [m.variant for m in mentions("cc @jane@mastodon.social")] == ["@jane@mastodon.social"]
     assert [m.variant for m in mentions("cc jane@mastodon.social")] == ["@jane@mastodon.social"]
     assert [m.variant for m in mentions("thanks @janedoe!")] == ["janedoe"]
-    assert [m.variant for m in mentions(url="https://github.com/janedoe/tool")] == ["janedoe"]
+    assert [m.variant for m in mentions(url="https://github.com/janedoe/tool")] == [
+        "github.com/janedoe"
+    ]
     found = mentions(url="https://bsky.app/profile/janedoe.bsky.social/post/3k")
-    assert [m.variant for m in found] == ["janedoe.bsky.social"]
+    assert [m.variant for m in found] == ["bsky.app/profile/janedoe.bsky.social"]
     # The user part of a fediverse handle, but only with its @ when it is just a first name.
-    assert [m.variant for m in mentions(url="https://mastodon.social/@jane/1")] == ["@jane"]
+    linked = mentions(url="https://mastodon.social/@jane/1")
+    assert [m.variant for m in linked] == ["mastodon.social/@jane"]
     assert mentions("jane liked it") == ()
     # Another account with the same user part on another instance is someone else.
     assert mentions("cc @jane@other.example") == ()
@@ -188,8 +193,13 @@ def test_full_name_with_context_is_me() -> None:
     who = identify(post("Jane Doe joins Acme Corp in Portland"), JANE, own=False)
     assert who.confidence == "me"
     assert who.role == "subject"
-    assert who.reason == "full name + context 'Portland', 'Acme Corp'"
+    assert who.reason == "full name; employer 'Acme Corp'; context 'Portland'"
     assert len(who.mentions) == 1
+    assert [(e.side, e.kind, e.weight) for e in who.evidence] == [
+        ("for", "name", 3),
+        ("for", "context", 1),
+        ("for", "context", 1),
+    ]
 
 
 def test_full_name_alone_is_maybe() -> None:
@@ -199,19 +209,21 @@ def test_full_name_alone_is_maybe() -> None:
 
 def test_namesake_with_exclusion_term_is_not_me() -> None:
     who = identify(post("Jane Doe hits a home run", "The softball season opens"), JANE, own=False)
-    assert (who.confidence, who.reason) == ("not_me", "full name, but exclusion term 'softball'")
+    assert who.confidence == "not_me"
+    assert who.reason.startswith("full name; but exclusion term 'softball'")
 
 
 def test_context_and_exclusion_together_is_maybe() -> None:
     who = identify(post("Jane Doe of Portland", "softball"), JANE, own=False)
     assert who.confidence == "maybe"
-    assert who.reason == "full name + context 'Portland', but exclusion term 'softball'"
+    assert who.reason == "full name; context 'Portland'; but exclusion term 'softball'"
 
 
 def test_two_exclusion_terms_outweigh_a_handle() -> None:
     who = identify(post("@jane@mastodon.social", "Doe Realty softball league"), JANE, own=False)
     assert who.confidence == "not_me"
-    assert "exclusion terms 'softball', 'Doe Realty'" in who.reason
+    assert "exclusion term 'softball'" in who.reason
+    assert "exclusion term 'Doe Realty'" in who.reason
 
 
 def test_no_mention_is_not_me() -> None:
@@ -239,7 +251,7 @@ def test_qualified_handle_alone_is_me() -> None:
 
 def test_name_variant_is_named_in_the_reason() -> None:
     who = identify(post("Janie Doe in Portland"), JANE, own=False)
-    assert who.reason == "name variant 'Janie Doe' + context 'Portland'"
+    assert who.reason == "name variant 'Janie Doe'; context 'Portland'"
 
 
 def test_multiword_context_term_matches_across_hyphen_and_case() -> None:
@@ -260,23 +272,158 @@ def test_author_field_match_makes_role_author() -> None:
     assert weak.role == "subject"
 
 
+# --- evidence against: what the post says about the named person ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "clue"),
+    [
+        ("Duke's Jane Doe scores 22", "", "another organisation 'Duke'"),
+        ("Tampa realtor Jane Doe lists a home", "", "another occupation 'realtor'"),
+        ("Tampa realtor Jane Doe lists a home", "", "another place 'Tampa'"),
+        ("Scholarship winner", "Jane Doe, 19, a sophomore at Ohio State, won.", "age 19"),
+        ("Jane Doe of Moncton honoured", "", "another place 'Moncton'"),
+        ("Actor Jane Doe joins cast", "", "another occupation 'Actor'"),
+        ("Jane Doe wins", "The Mexican boxer stopped her challenger.", "occupation 'boxer'"),
+        ("Jane Doe Obituary", "Jane Doe, 84, passed away peacefully.", "an obituary"),
+    ],
+)
+def test_namesake_clues_make_a_full_name_not_me(title: str, text: str, clue: str) -> None:
+    who = identify(post(title, text), BORN_1990, own=False)
+    assert who.confidence == "not_me", who.reason
+    assert clue in who.reason
+    assert any(e.side == "against" and clue in e.text for e in who.evidence)
+
+
+BORN_1990 = Profile(
+    key="jane",
+    name="Jane Doe",
+    employers=("Acme Corp",),
+    context_terms=("Portland", "data engineer"),
+    birth_year=1990,
+)
+
+
+def test_an_age_near_the_persons_is_no_evidence() -> None:
+    p = Post(
+        id="p1",
+        url="https://news.example.com/a",
+        title="Jane Doe, 36, joins Acme Corp",
+        text="",
+        published=datetime(2026, 3, 1, tzinfo=UTC),
+    )
+    who = identify(p, BORN_1990, own=False)
+    assert who.confidence == "me"
+    assert "age" not in who.reason
+
+
+def test_an_undated_posts_age_is_judged_when_the_post_was_found() -> None:
+    p = post("Denver man sentenced", "Jane Doe, 29, of Aurora was sentenced.")
+    denver = Profile(key="j", name="Jane Doe", context_terms=("Denver",), birth_year=1987)
+    assert identify(p, denver, own=False).confidence == "me"  # 29 may be her age in 2020
+    found = datetime(2026, 12, 1, tzinfo=UTC)
+    who = identify(p, denver, own=False, seen=found)
+    assert who.confidence == "not_me"
+    assert "age 29, far from yours (39)" in who.reason
+
+
+def test_the_persons_own_employer_and_city_next_to_the_name_are_not_against() -> None:
+    who = identify(
+        post("Acme Corp's Jane Doe, a Portland data engineer, on pipelines"), JANE, own=False
+    )
+    assert who.confidence == "me"
+    assert not [e for e in who.evidence if e.side == "against"]
+
+
+def test_a_place_in_the_persons_state_is_not_another_place() -> None:
+    who = identify(
+        post("Jane Doe of Salem speaks", "A data engineer at Acme Corp."), JANE, own=False
+    )
+    assert "another place" not in who.reason
+    assert who.confidence == "me"
+
+
+def test_clues_never_outweigh_a_full_name_with_the_employer_and_two_context_terms() -> None:
+    text = "Jane Doe, a Portland data engineer at Acme Corp, spoke in Tampa with the Duke team."
+    who = identify(post("Jane Doe at a meetup", text), JANE, own=False)
+    assert who.confidence == "me", who.reason
+
+
+# --- evidence for: emails, phones, handles anywhere -------------------------------------------
+
+CONTACT = Profile(
+    key="jordan",
+    name="Jordan Avery",
+    handles=(("github", "jordanavery"), ("mastodon", "@javery@hachyderm.io")),
+    emails=("jordan.avery@example.com",),
+    phones=("+1 503 555 0187",),
+)
+
+
+def test_an_email_anywhere_is_strong_evidence_for() -> None:
+    who = identify(post("Re: job queues", "write to jordan.avery@example.com"), CONTACT, own=False)
+    assert who.confidence == "me"
+    assert who.reason.startswith("email 'jordan.avery@example.com'")
+    linked = identify(post("Contact", url="mailto:jordan.avery@example.com"), CONTACT, own=False)
+    assert linked.confidence == "me"
+
+
+def test_a_phone_number_in_any_format_is_strong_evidence_for() -> None:
+    for written in ("(503) 555-0187", "503.555.0187", "+1 503 555 0187", "5035550187"):
+        who = identify(post("Builder", f"Call {written} today"), CONTACT, own=False)
+        assert who.confidence == "me", written
+        assert who.reason.startswith("phone '+1 503 555 0187'")
+    other = identify(post("Builder", "Call (503) 555-0199 today"), CONTACT, own=False)
+    assert other.confidence == "not_me"
+
+
+def test_a_handle_inside_a_link_is_strong_evidence_for() -> None:
+    who = identify(
+        post("A Rust job queue", "see github.com/jordanavery/retry-budget"), CONTACT, own=False
+    )
+    assert who.confidence == "me"
+    assert who.reason.startswith("handle in a link 'github.com/jordanavery'")
+    in_url = identify(
+        post("release v0.4", url="https://github.com/jordanavery/retry/releases"),
+        CONTACT,
+        own=False,
+    )
+    assert in_url.confidence == "me"
+
+
+def test_a_double_barrelled_name_is_not_the_person() -> None:
+    for title in ("Jordan-Avery Smith wins spelling bee", "Smith-Jordan Avery wins"):
+        who = identify(post(title), CONTACT, own=False)
+        assert (who.confidence, who.reason) == ("not_me", "name not found"), title
+    assert identify(post("Jordan-Avery at the meetup"), CONTACT, own=False).mentions
+
+
 # --- feedback --------------------------------------------------------------------------------
 
 
 def test_feedback_from_marks_latest_wins_and_platforms_dropped() -> None:
     feedback = Feedback.from_marks(
         [
-            Mark("notme", "a", author="bob", site="example.com"),
-            Mark("notme", "b", author="", site="reddit.com"),
-            Mark("me", "c", author="bob", site="jane.dev"),
+            Mark("notme", "a", author="bob", site="example.com", scope="site"),
+            Mark("notme", "b", author="", site="reddit.com", scope="site"),
+            Mark("me", "c", author="bob", site="jane.dev", scope="author"),
             Mark("me", "a", author="", site=""),
+            Mark("notme", "d", author="carol", site="carol.dev", words=("duke", "basketball")),
+            Mark("me", "e", words=("basketball",)),
         ]
     )
-    assert feedback.not_me_posts == {"b"}
-    assert feedback.me_posts == {"a", "c"}
+    assert feedback.not_me_posts == {"b", "d"}
+    assert feedback.me_posts == {"a", "c", "e"}
     assert feedback.me_authors == {"bob"} and not feedback.not_me_authors
     assert feedback.not_me_sites == {"example.com"}
-    assert feedback.me_sites == {"jane.dev"}
+    assert not feedback.me_sites
+    assert feedback.not_me_words == {"duke"}
+    assert feedback.me_words == {"basketball"}
+
+
+def test_a_mark_without_scope_covers_only_its_post() -> None:
+    feedback = Feedback.from_marks([Mark("notme", "x", author="sam", site="example.com")])
+    assert not feedback.not_me_authors and not feedback.not_me_sites
 
 
 def test_marked_post_is_decided_by_the_mark() -> None:
@@ -292,19 +439,34 @@ def test_marked_post_is_decided_by_the_mark() -> None:
     assert (who.confidence, who.reason) == ("me", "this post was marked me")
 
 
-def test_excluded_site_makes_later_posts_not_me() -> None:
+def test_learned_words_weigh_but_never_outweigh_stronger_evidence() -> None:
+    learned = Feedback(not_me_words=frozenset({"duke", "basketball"}))
+    namesake = post("Jane Doe and Duke basketball", "")
+    assert identify(namesake, JANE, own=False).confidence == "maybe"
+    who = identify(namesake, JANE, own=False, feedback=learned)
+    assert who.confidence == "not_me"
+    assert "'basketball' (learned from your notme)" in who.reason
+    strong = post("Jane Doe joins Acme Corp in Portland as data engineer", "Duke basketball fan")
+    assert identify(strong, JANE, own=False, feedback=learned).confidence == "me"
+
+
+def test_a_site_wide_mark_weighs_against_but_a_strong_post_keeps_its_label() -> None:
     feedback = Feedback(not_me_sites=frozenset({"example.com"}))
-    p = post("Jane Doe in Portland", url="https://blog.example.com/2025/other")
-    who = identify(p, JANE, own=False, feedback=feedback)
-    assert (who.confidence, who.reason) == ("not_me", "author's site example.com was marked not-me")
+    weak = post("Jane Doe in Portland", url="https://blog.example.com/2025/other")
+    who = identify(weak, JANE, own=False, feedback=feedback)
+    assert who.confidence == "not_me"
+    assert "site example.com was marked not-me" in who.reason
+    strong = post("Jane Doe, data engineer at Acme Corp in Portland", url="https://example.com/b")
+    assert identify(strong, JANE, own=False, feedback=feedback).confidence == "maybe"
 
 
-def test_excluded_author_makes_later_posts_not_me() -> None:
+def test_an_author_wide_mark_weighs_against() -> None:
     feedback = Feedback(not_me_authors=frozenset({author_key("Sam  Smith")}))
     who = identify(
         post("Jane Doe in Portland", author="sam smith"), JANE, own=False, feedback=feedback
     )
-    assert (who.confidence, who.reason) == ("not_me", "author 'sam smith' was marked not-me")
+    assert who.confidence == "not_me"
+    assert "author 'sam smith' was marked not-me" in who.reason
 
 
 def test_confirmed_site_makes_later_posts_me() -> None:
@@ -315,7 +477,7 @@ def test_confirmed_site_makes_later_posts_me() -> None:
         own=False,
         feedback=feedback,
     )
-    assert (who.confidence, who.reason) == ("me", "author's site jane.github.io was marked me")
+    assert (who.confidence, who.reason) == ("me", "site jane.github.io was marked me")
 
 
 def test_platform_sites_are_never_reused() -> None:

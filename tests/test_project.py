@@ -20,9 +20,9 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # vocabulary <- pure core <- adapters <- orchestration <- cli
 LAYERS = {
     "model": 0, "errors": 0,
-    "checklist": 1, "display": 1, "match": 1,
+    "checklist": 1, "display": 1, "match": 1, "clues": 1, "feedback": 1, "identity": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
-    "archive": 1,
+    "archive": 1, "evidence": 1,
     "config": 2, "store": 2, "fetch": 2, "mailer": 2, "scorer": 2,
     "watch": 3, "agent": 3, "demo": 3, "audit": 3, "triage": 3, "deliver": 3, "output": 3,
     "wizard": 3,
@@ -107,7 +107,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_the_readme_lint_example_matches_the_real_output(monkeypatch: pytest.MonkeyPatch) -> None:
-    block = README.split("You will see one line per finding, then a summary:", 1)[1]
+    block = README.split("You will see one line per rule that fired", 1)[1]
     shown = block.split("```text\n", 1)[1].split("```", 1)[0].strip().splitlines()
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, ["lint", "examples/draft.md"])

@@ -335,6 +335,8 @@ def test_ignored_posts_are_left_out_but_counted_and_acked_ones_shown_as_handled(
     report = jane_report(store, r1="ignored", m2="acked")
     assert [i.post.id for i in report.flagged] == ["m1", "m2"]  # ignored gone, handled last
     assert (report.ignored, report.handled, report.counted) == (1, 1, 6)
+    you = {b.label: b.value for b in report.identity}
+    assert you["me"] + you["maybe"] == report.counted  # the two counts agree
     assert report.by_month == (Bar("2025-11", 1), Bar("2025-12", 0), Bar("2026-01", 1))
     assert "personal_data" not in {b.label for b in report.by_category}
     html = render_report(report)
@@ -511,3 +513,19 @@ def test_the_report_renders_screenshots_and_prints_in_chromium(
     assert (int.from_bytes(shot.png[16:20]), int.from_bytes(shot.png[20:24])) == (1000, 1600)
     assert len(shot.png) > 30_000  # a blank page compresses to a few kilobytes
     assert shot.pdf.startswith(b"%PDF-") and len(shot.pdf) > 10_000
+
+
+@pytest.mark.parametrize("bars", [4, 20, 36, 60])
+def test_a_long_timeline_fits_the_page_so_its_labels_are_never_scaled_down(bars: int) -> None:
+    from itertools import pairwise
+
+    from selfwatch.report import CHART_WIDTH, LABEL_ROOM
+
+    labels = [str(2000 + n) for n in range(bars)]
+    svg = str(column_chart([Bar(label, n % 3) for n, label in enumerate(labels)], "t"))
+    width = float(re.search(r'<svg[^>]* width="([0-9.]+)"', svg).group(1))
+    assert width <= CHART_WIDTH  # the browser scales an SVG wider than its box: 11 px -> 6 px
+    ticks = [float(x) for x in re.findall(r'<text class="tick" x="([0-9.]+)"', svg)]
+    assert ticks and min((b - a for a, b in pairwise(ticks)), default=99) >= LABEL_ROOM - 1
+    css = render_report(build_report(Profile(key="j", name="J"), [], [], [], [], now=NOW))
+    assert "#chart-months { flex-basis: 100%; }" in css  # a row of its own, not half of one

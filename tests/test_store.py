@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from selfwatch.errors import NotFoundError, StoreError
-from selfwatch.match import identify
+from selfwatch.identity import identify
+from selfwatch.match import Mark
 from selfwatch.model import FeedSpec, FeedState, Finding, Identity, Level, Mention, Post, Verdict
 from selfwatch.store import MIGRATIONS, Store
 
@@ -372,21 +373,33 @@ def test_a_post_from_an_unsaved_feed_creates_a_bare_feed_row(store: Store) -> No
 
 def test_feedback_is_recorded_and_reduced(store: Store, db_path: Path) -> None:
     store.record_post("jane", make_post("p1", author="Sam  Writer"), FEED_A, ME, CLEAN, T0)
-    store.add_feedback("jane", "p1", "notme", T0)
-    store.add_feedback("jane", "p1", "notme", T0 + timedelta(1))  # repeat: nothing new
+    assert store.add_feedback("jane", "p1", "notme", T0, words=("duke",))
+    assert not store.add_feedback("jane", "p1", "notme", T0 + timedelta(1))  # nothing new
     assert count(db_path, "feedback") == 1
     feedback = store.feedback("jane")
     assert feedback.not_me_posts == {"p1"}
-    assert feedback.not_me_authors == {"sam writer"}
-    assert feedback.not_me_sites == {"example.com"}
+    assert feedback.not_me_words == {"duke"}
+    assert not feedback.not_me_authors and not feedback.not_me_sites  # not asked for
     assert store.feedback("john").not_me_posts == frozenset()
-    store.add_feedback("jane", "p1", "me", T0 + timedelta(2))  # changed mind: latest wins
+    store.add_feedback("jane", "p1", "me", T0 + timedelta(2), scope="site")  # latest wins
     feedback = store.feedback("jane")
     assert feedback.me_posts == {"p1"}
     assert not feedback.not_me_posts
     assert feedback.me_sites == {"example.com"}
+    assert store.marks("jane")[-1].scope == "site"
     with pytest.raises(NotFoundError):
         store.add_feedback("jane", "nope", "me", T0)
+
+
+def test_undo_feedback_removes_the_newest_mark(store: Store) -> None:
+    store.record_post("jane", make_post("p1"), FEED_A, ME, CLEAN, T0)
+    store.record_post("john", make_post("p2"), FEED_A, ME, CLEAN, T0)
+    store.add_feedback("jane", "p1", "notme", T0)
+    store.add_feedback("john", "p2", "me", T0 + timedelta(1))
+    assert store.undo_feedback("jane") == ("jane", Mark("notme", "p1", "sam writer", "example.com"))
+    assert store.undo_feedback()[0] == "john"
+    with pytest.raises(NotFoundError, match="no me/notme feedback to undo"):
+        store.undo_feedback()
 
 
 def test_feedback_shapes_a_later_identify(db_path: Path) -> None:
@@ -401,16 +414,17 @@ def test_feedback_shapes_a_later_identify(db_path: Path) -> None:
         assert who.confidence == "me"
         store.record_post("jane", first, FEED_A, who, CLEAN, T0)
         store.record_post("jane", platform, FEED_A, who, CLEAN, T0)
-        store.add_feedback("jane", "p1", "notme", T0)
-        store.add_feedback("jane", "p3", "notme", T0)
+        store.add_feedback("jane", "p1", "notme", T0, scope="site")
+        store.add_feedback("jane", "p3", "notme", T0, scope="author")
+        store.add_feedback("jane", "p3", "notme", T0, scope="site")  # a platform: never kept
     with Store.open(db_path) as store:
         feedback = store.feedback("jane")
     who = identify(later, jane, own=False, feedback=feedback)
-    assert (who.confidence, who.reason) == (
-        "not_me",
-        "author's site softball-news.example was marked not-me",
+    assert who.confidence == "not_me"
+    assert who.reason == (
+        "full name; context 'Portland'; but site softball-news.example was marked not-me"
     )
-    # A reddit post says nothing about other reddit posts, but its author is remembered.
+    # A reddit post says nothing about other reddit posts, but its author was asked for.
     other_reddit = make_post("p4", url="https://reddit.com/r/y/2", author="u/someone")
     assert identify(other_reddit, jane, own=False, feedback=feedback).confidence == "me"
     same_author = make_post("p5", url="https://reddit.com/r/y/3", author="u/coach")

@@ -16,7 +16,8 @@ from selfwatch.cli import cli
 from selfwatch.config import Config
 from selfwatch.model import FeedSpec
 from selfwatch.parse import parse_feed
-from selfwatch.watch import mark, open_store, run_cycle
+from selfwatch.triage import mark
+from selfwatch.watch import open_store, run_cycle
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 feed_server = feed_server_fixture
@@ -94,12 +95,12 @@ class _CrashingEngine(Engine):
         self.fatal = fatal
         self.started = started
 
-    def lint(self, text: str):  # type: ignore[no-untyped-def]
+    def lint(self, text: str, author: str = "self"):  # type: ignore[no-untyped-def]
         if self.started is not None:
             self.started.set()
         if self.fatal in text:
             raise _Crash(text[:40])
-        return super().lint(text)
+        return super().lint(text, author)  # type: ignore[arg-type]
 
 
 def test_crash_mid_cycle_loses_nothing_and_duplicates_nothing(feed_server, store):
@@ -126,10 +127,10 @@ def test_notme_changes_this_and_later_decisions(feed_server, store):
     url = feed_server.add("/n.xml", Route(body=fixture("google_news.xml")))
     report = run_cycle(Config(), EXAMPLE_PROFILE, store, now=NOW, feeds=[spec(url)])
     target = next(sp for sp in report.new if sp.identity.confidence != "not_me")
-    updated = mark(store, EXAMPLE_PROFILE, target.id[:8], "notme", NOW)
+    updated = mark(store, EXAMPLE_PROFILE, target.id[:8], "notme", NOW).post
     assert updated.identity.confidence == "not_me"
     assert "marked" in updated.identity.reason
-    back = mark(store, EXAMPLE_PROFILE, target.id, "me", NOW + timedelta(minutes=1))
+    back = mark(store, EXAMPLE_PROFILE, target.id, "me", NOW + timedelta(minutes=1)).post
     assert back.identity.confidence == "me"
 
 
@@ -208,7 +209,8 @@ def test_notme_command(feed_server, tmp_path):
     listing = run("--config", config, "history").output.splitlines()
     post_id = listing[2].split()[0]
     result = run("--config", config, "notme", post_id)
-    assert result.exit_code == 0 and "now not_me" in result.output
+    assert result.exit_code == 0, result.output
+    assert f"{post_id}: recorded notme; now not me (this post was marked not-me)" in result.output
 
 
 def test_hostile_titles_are_escaped_in_the_terminal(feed_server, tmp_path):
@@ -243,7 +245,7 @@ def test_init_writes_a_config_that_loads(tmp_path):
 
 def test_init_asks_when_no_name_is_given(tmp_path):
     path = tmp_path / "c.toml"
-    answers = "Sam Lee\nsam@example.com\nInitech\ngithub=samlee\n"
+    answers = "Sam Lee\nsam@example.com\nInitech\ngithub=samlee\nPortland, Reed College\n\n\n"
     result = run("--config", str(path), "init", input=answers)
     assert result.exit_code == 0, result.output
     text = path.read_text(encoding="utf-8")
@@ -254,3 +256,18 @@ def test_check_without_config_says_run_init(tmp_path):
     result = run("--config", str(tmp_path / "none.toml"), "check")
     assert result.exit_code == 2
     assert "config file not found; create one with 'selfwatch init'" in result.output
+
+
+def test_a_post_is_judged_by_who_wrote_it() -> None:
+    from selfwatch.model import Identity, Post
+    from selfwatch.watch import score
+
+    engine = default_engine()
+    rant = Post(id="r", url="https://x.test/r", title="", text="My boss is a clown, I hate it")
+    mine = score(engine, rant, identity=Identity("me", "author", "own feed"))
+    theirs = score(engine, rant, identity=Identity("me", "subject", "full name"))
+    assert [f.rule for f in mine.findings] == ["employer.badmouthing"]
+    assert theirs.findings == ()  # someone else's rant is not the person's risk
+    doxx = Post(id="d", url="https://x.test/d", title="", text="Call her at 503-555-0142")
+    (phone,) = score(engine, doxx, identity=Identity("me", "subject", "full name")).findings
+    assert phone.rule == "personal_data.phone" and "remove" in phone.suggestion

@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo
 import schedule
 
 from .config import AgentSettings, Config, state_dir
-from .deliver import deliver, recipients, record_silently, smtp_settings
+from .deliver import DigestSeen, deliver, recipients, record_silently, smtp_settings
 from .errors import ConfigError, MailError, SelfwatchError
 from .model import WEEKDAYS, DigestSettings, Level, Profile
 from .output import terminal_safe, when
@@ -137,8 +137,11 @@ def digest_due(
 
 
 def is_urgent(post: StoredPost, level: Level) -> bool:
-    """Return True for a flagged post with a risk finding at or above ``level``."""
-    return post.verdict.flagged and any(f.level >= level for f in post.verdict.risks)
+    """Return True for an open flag with a risk finding at or above ``level``.
+
+    A post the person already acked is not urgent, even while it waits for a digest.
+    """
+    return post.open_flag and any(f.level >= level for f in post.verdict.risks)
 
 
 def realtime_due(settings: DigestSettings, pending: Sequence[StoredPost]) -> bool:
@@ -371,7 +374,10 @@ class Agent:
     ) -> DigestOutcome | None:
         poll = polls.get(profile.key)
         settings = profile.digest
-        if self.store.last_digest(profile.key) is None:
+        last = self.store.last_digest(profile.key)
+        # Sent only if no other digest (a `digest --send` in another process) goes out first.
+        seen = DigestSeen(last.id if last else None)
+        if last is None:
             if poll is None or not poll.reached:
                 return None
             if not settings.baseline:
@@ -380,16 +386,16 @@ class Agent:
                 log.info("%s: first run: recorded %d post(s) silently", profile.key, done.items)
                 return DigestOutcome(profile.key, "silent", done.items)
             # heartbeat: the baseline goes out even when nothing exists yet, to show it works.
-            return self._send(profile, now, baseline=True, heartbeat=True)
+            return self._send(profile, now, seen, baseline=True, heartbeat=True)
         if settings.schedule == "realtime":
             if poll is None or poll.error:
                 return None
             if not realtime_due(settings, self.store.pending(profile.key)):
                 return None
-            return self._send(profile, now)
+            return self._send(profile, now, seen)
         if not self._timed_due(profile, now):
             return None
-        return self._send(profile, now, heartbeat=settings.heartbeat)
+        return self._send(profile, now, seen, heartbeat=settings.heartbeat)
 
     def _timed_due(self, profile: Profile, now: datetime) -> bool:
         if self.store.last_digest(profile.key) is None:
@@ -405,7 +411,13 @@ class Agent:
         )
 
     def _send(
-        self, profile: Profile, now: datetime, *, baseline: bool = False, heartbeat: bool = False
+        self,
+        profile: Profile,
+        now: datetime,
+        seen: DigestSeen,
+        *,
+        baseline: bool = False,
+        heartbeat: bool = False,
     ) -> DigestOutcome:
         try:
             done = deliver(
@@ -416,6 +428,7 @@ class Agent:
                 env=self.env,
                 baseline=baseline,
                 heartbeat=heartbeat,
+                seen=seen,
             )
         except MailError as exc:  # deliver recorded the digest_error; the posts stay pending
             log.error("%s: digest not delivered, posts stay pending: %s", profile.key, exc)
@@ -570,8 +583,12 @@ def stop_on_signals(agent: Agent) -> Iterator[None]:
 
 
 @contextmanager
-def agent_logging(settings: AgentSettings) -> Iterator[logging.Handler]:
-    """Send selfwatch's log records to ``log_file`` (or stderr) at ``log_level`` meanwhile."""
+def agent_logging(settings: AgentSettings, *, once: bool = False) -> Iterator[logging.Handler]:
+    """Send selfwatch's log records to ``log_file`` (or stderr) at ``log_level`` meanwhile.
+
+    With ``once`` and no log file, stderr gets warnings and errors only: ``run --once`` prints
+    its round on stdout, and cron mails (or a ``>> cron.log 2>&1``) would get it twice.
+    """
     handler: logging.Handler
     if settings.log_file:
         path = Path(settings.log_file).expanduser()
@@ -582,6 +599,8 @@ def agent_logging(settings: AgentSettings) -> Iterator[logging.Handler]:
             raise ConfigError(f"agent.log_file: cannot open {path}: {exc}") from None
     else:
         handler = logging.StreamHandler(sys.stderr)
+        if once:
+            handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("selfwatch")
     old_level = logger.level
@@ -621,7 +640,7 @@ def run_agent(
     holds the lock.
     """
     check_ready(config)
-    with agent_logging(config.agent), AgentLock(lock or lock_path()):
+    with agent_logging(config.agent, once=once), AgentLock(lock or lock_path()):
         agent = Agent(config, store, clock=clock, transport=transport, env=env)
         with stop_on_signals(agent):
             log.info("agent started (PID %d, %d profile(s))", os.getpid(), len(config.profiles))
@@ -678,9 +697,12 @@ class ProfileStatus:
     """How the next digest comes when there is no time (realtime, baseline), or that it is due."""
     pending: int
     flagged: int
+    """Open flags among the pending posts."""
     last_error: tuple[datetime, str] | None
     """The newest failed send after the newest delivered digest."""
     feeds: FeedsSummary
+    open_flags: int = 0
+    """Every open flag of the profile, delivered or not (``model.is_open_flag``)."""
 
 
 def status(config: Config, store: Store, now: datetime) -> list[ProfileStatus]:
@@ -714,9 +736,10 @@ def _profile_status(profile: Profile, store: Store, now: datetime) -> ProfileSta
         next_digest=next_at,
         next_note=note,
         pending=len(pending),
-        flagged=sum(1 for sp in pending if sp.verdict.flagged),
+        flagged=sum(1 for sp in pending if sp.open_flag),
         last_error=error,
         feeds=_feeds_summary(profile, store),
+        open_flags=store.open_flags(profile.key),
     )
 
 
@@ -772,6 +795,7 @@ def _status_lines(s: ProfileStatus) -> list[str]:
         f"  last digest:  {at(s.last_digest, str)}",
         f"  next digest:  {_next(s)}",
         f"  pending:      {s.pending} post(s), {s.flagged} flagged",
+        f"  open flags:   {s.open_flags} open flag(s) (flagged, neither acked nor ignored)",
     ]
     if s.last_error:
         lines.append(f"  last error:   {at(s.last_error, terminal_safe)}")

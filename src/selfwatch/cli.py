@@ -196,6 +196,11 @@ def _profiles(config: Any, key: str | None) -> list[Any]:
 @click.option("--variant", "variants", multiple=True, help="Another form of your name.")
 @click.option("--context", "context_terms", multiple=True, help="A word that makes a match you.")
 @click.option("--exclude", "exclude_terms", multiple=True, help="A namesake's word to exclude.")
+@click.option(
+    "--birth-year",
+    type=click.IntRange(1900, 2020),
+    help="The year you were born: namesakes of another age are told apart.",
+)
 @click.option("--feed", "feeds", multiple=True, help="An extra feed URL or file.")
 @click.option("--timezone", default="UTC", show_default=True, help="Your time zone.")
 @click.option("--force", is_flag=True, help="Overwrite an existing config.")
@@ -215,19 +220,15 @@ def init(opts: Options, /, name: str | None, force: bool, **lists: Any) -> None:
     path = opts.config_path or user_config_path()
     if path.exists() and not force:
         raise click.UsageError(f"{path} exists; pass --force to overwrite it")
-    if not name:
-        name = click.prompt("Your name as it appears online")
-        if not lists["emails"]:
-            lists["emails"] = tuple(_ask("Email addresses (comma separated)"))
-        if not lists["employers"]:
-            lists["employers"] = tuple(_ask("Current employer(s)"))
-        if not lists["handles"]:
-            lists["handles"] = tuple(_ask("Handles as site=handle (comma separated)"))
     try:
         handles = tuple(parse_handle(h) for h in lists.pop("handles"))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--handle") from None
-    text = render_config(Answers(name=name or "", handles=handles, **lists))
+    birth_year = lists.pop("birth_year")
+    if not name:
+        name, asked, handles = _interview(lists, handles)
+        birth_year = birth_year or asked
+    text = render_config(Answers(name=name or "", handles=handles, birth_year=birth_year, **lists))
     try:
         _config, feeds = check_config(text, path)
     except ConfigError as exc:
@@ -242,17 +243,70 @@ def init(opts: Options, /, name: str | None, force: bool, **lists: Any) -> None:
         click.echo(f"  {feed.kind:14} {feed.url}")
 
 
-def _ask(question: str) -> list[str]:
-    answer = click.prompt(question, default="", show_default=False)
-    return [part.strip() for part in answer.split(",") if part.strip()]
+def _interview(
+    lists: dict[str, Any], handles: tuple[tuple[str, str], ...]
+) -> tuple[str, int | None, tuple[tuple[str, str], ...]]:
+    """Ask what a config and telling namesakes apart need; a bad answer asks that question again."""
+    from . import wizard
+
+    def named(text: str) -> str:
+        if len(text.strip()) < 2 or not any(c.isalpha() for c in text):
+            raise ValueError("give your name as people write it, e.g. Jane Doe")
+        return text.strip()
+
+    name = _ask("Your name as it appears online", named, required=True)
+    if not lists["emails"]:
+        lists["emails"] = _ask("Email addresses (comma separated)", wizard.parse_emails)
+    if not lists["employers"]:
+        lists["employers"] = tuple(_ask("Current employer(s)", wizard.split_answer))
+    if not handles:
+        handles = _ask("Handles as site=handle (comma separated)", wizard.parse_handles)
+    if not lists["context_terms"]:
+        click.echo(
+            "Words that appear near your name when a post is about you (your city, school,\n"
+            "profession) tell you apart from people with the same name."
+        )
+        lists["context_terms"] = _ask(
+            "City, school, profession (comma separated)",
+            lambda text: wizard.parse_terms(text, name),
+        )
+    if not lists["exclude_terms"]:
+        mine = (*lists["context_terms"], *lists["employers"], name)
+        lists["exclude_terms"] = _ask(
+            "People with your name you know of, e.g. 'Tampa realtor, Duke basketball' (optional)",
+            lambda text: wizard.parse_namesakes(text, mine),
+        )
+    birth_year = _ask(
+        "Year you were born (optional: namesakes of another age are then told apart)",
+        lambda text: wizard.parse_birth_year(text, _now().year),
+    )
+    return name, birth_year, handles
+
+
+def _ask(question: str, parse: Callable[[str], Any], *, required: bool = False) -> Any:
+    """Prompt until ``parse`` accepts the answer; on a ValueError, show it and ask again."""
+
+    def check(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    if required:
+        return click.prompt(question, value_proc=check)
+    return click.prompt(question, default="", show_default=False, value_proc=check)
 
 
 @cli.command()
 @click.option("--profile", help="Only this profile (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new posts as JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Also list posts about namesakes.")
 @click.pass_obj
-def check(opts: Options, profile: str | None, as_json: bool) -> None:
-    """Run one watch cycle now: fetch, match, score, store; list the new posts, flagged first.
+def check(opts: Options, profile: str | None, as_json: bool, show_all: bool) -> None:
+    """Run one watch cycle now: fetch, match, score, store; list your new posts, flagged first.
+
+    Posts decided to be about a namesake are stored but set aside: they are counted, and
+    listed with --all.
 
     \b
     Example:
@@ -263,28 +317,30 @@ def check(opts: Options, profile: str | None, as_json: bool) -> None:
     from .output import post_table, stored_dict, terminal_safe
     from .watch import open_store, run_cycle
 
-    def waiting(pid: int | None) -> None:
-        who = f"PID {pid}" if pid else "PID unknown"
-        click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
-
     config = opts.config(required=True)
     everything = []
     with open_store() as store:
         for person in _profiles(config, profile):
-            report = run_cycle(config, person, store, now=_now(), on_wait=waiting)
+            report = run_cycle(config, person, store, now=_now(), on_wait=_waiting)
             new = sorted(report.new, key=lambda sp: (-sp.verdict.score, sp.id))
-            everything.extend(new)
+            shown = [sp for sp in new if show_all or sp.identity.confidence != "not_me"]
+            everything.extend(shown)
             for failed in report.errors:
                 assert failed.result is not None
                 click.echo(f"warning: {terminal_safe(failed.result.error)}", err=True)
             if not as_json:
                 polled = sum(1 for f in report.feeds if f.result is not None)
+                aside = sum(1 for sp in new if sp.identity.confidence == "not_me")
+                note = ""
+                if aside:
+                    how = "listed below" if show_all else "--all lists them"
+                    note = f", {aside} about a namesake or not naming you set aside ({how})"
                 click.echo(
                     f"{person.key}: {polled} feed(s) polled, {len(report.errors)} failed, "
-                    f"{len(new)} new post(s)"
+                    f"{len(new)} new post(s){note}"
                 )
-                if new:
-                    click.echo(post_table(new))
+                if shown:
+                    click.echo(post_table(shown))
     if as_json:
         click.echo(json.dumps([stored_dict(sp) for sp in everything], indent=2))
 
@@ -375,46 +431,119 @@ def show(opts: Options, post_id: str, profile: str | None) -> None:
         click.echo(post_detail(store.get(post_id, profile)))
 
 
-def _mark(opts: Options, post_id: str, profile: str | None, kind: str) -> None:
-    from .output import terminal_safe
-    from .watch import mark, open_store
+def _waiting(pid: int | None) -> None:
+    who = f"PID {pid}" if pid else "PID unknown"
+    click.echo(f"waiting for another selfwatch poll ({who}) to finish...", err=True)
+
+
+def _mark(opts: Options, post_id: str, profile: str | None, kind: str, scope: str) -> None:
+    from .triage import mark
+    from .watch import POLL_LOCK, PollLock, open_store
 
     config = opts.config(required=True)
-    with open_store() as store:
+    # A poll decides new posts with the feedback it read when it started: a mark waits for it
+    # (and it for the mark), so no post is stored with the lesson half applied.
+    with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
         owner = store.get(post_id, profile).profile
-        updated = mark(store, config.profile(owner), post_id, kind, _now())
+        lesson = mark(store, config.profile(owner), post_id, kind, _now(), scope)  # type: ignore[arg-type]
+    _print_lesson(lesson, undone=False)
+
+
+def _print_lesson(lesson: Any, *, undone: bool) -> None:
+    from .output import relabel_lines, short_id, terminal_safe
+
+    sp = lesson.post
+    label = {"me": "me", "maybe": "maybe", "not_me": "not me"}
+    verb = "undid" if undone else ("recorded" if lesson.recorded else "already recorded")
     click.echo(
-        f"{updated.id[:10]}: now {updated.identity.confidence} "
-        f"({terminal_safe(updated.identity.reason)})"
+        f"{short_id(sp.id)}: {verb} {lesson.kind}; now {label[sp.identity.confidence]} "
+        f"({terminal_safe(sp.identity.reason)})"
     )
+    side = "a namesake" if lesson.kind == "notme" else "you"
+    if lesson.words:
+        words = ", ".join(f"'{w}'" for w in lesson.words)
+        prefix = "forgot" if undone else "learned"
+        click.echo(f"{prefix}: {words} point{'s' if len(lesson.words) == 1 else ''} to {side}")
+    elif not undone:
+        click.echo("learned: no words (nothing here tells this post apart from your others)")
+    if lesson.scope != "post":
+        what = sp.post.author.strip() if lesson.scope == "author" else sp.post.url
+        click.echo(f"{'no longer covers' if undone else 'covers'} every post by that "
+                   f"{lesson.scope}: {terminal_safe(what)}")  # fmt: skip
+    if lesson.others:
+        click.echo(f"{len(lesson.others)} other post(s) changed:")
+        click.echo("\n".join(relabel_lines(lesson.others)))
+    else:
+        click.echo("no other post changed")
+
+
+_SCOPE_OPTIONS = (
+    click.option("--author", "scope", flag_value="author",
+                 help="Also every post by this post's author (not your own name)."),
+    click.option("--site", "scope", flag_value="site",
+                 help="Also every post from this site (never news.google.com, reddit.com, ...)."),
+)  # fmt: skip
+
+
+def _scoped(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_SCOPE_OPTIONS):
+        command = option(command)
+    return command
 
 
 @cli.command()
 @click.argument("post_id")
 @click.option("--profile", help="The profile the post belongs to, if several have it.")
+@_scoped
 @click.pass_obj
-def notme(opts: Options, post_id: str, profile: str | None) -> None:
-    """Mark a post as not about you; later posts by that author or site follow.
+def notme(opts: Options, post_id: str, profile: str | None, scope: str | None) -> None:
+    """Mark a post as not about you, and learn the words that point to the namesake.
+
+    Only this post is decided by the mark. The words learned from it weigh against later
+    posts, never more than their own evidence for you; every post it changed is listed.
+    --author or --site makes the mark cover every post by that author or from that site.
 
     \b
     Example:
       selfwatch notme 3fa2c91b0e
+      selfwatch notme 3fa2c91b0e --site
     """
-    _mark(opts, post_id, profile, "notme")
+    _mark(opts, post_id, profile, "notme", scope or "post")
 
 
 @cli.command()
 @click.argument("post_id")
 @click.option("--profile", help="The profile the post belongs to, if several have it.")
+@_scoped
 @click.pass_obj
-def me(opts: Options, post_id: str, profile: str | None) -> None:
-    """Mark a post as about you; later posts by that author or site follow.
+def me(opts: Options, post_id: str, profile: str | None, scope: str | None) -> None:
+    """Mark a post as about you, and learn the words that point to you.
 
     \b
     Example:
       selfwatch me 3fa2c91b0e
+      selfwatch me 3fa2c91b0e --author
     """
-    _mark(opts, post_id, profile, "me")
+    _mark(opts, post_id, profile, "me", scope or "post")
+
+
+@cli.command()
+@click.option("--profile", help="Undo this profile's last feedback (default: the newest).")
+@click.pass_obj
+def undo(opts: Options, profile: str | None) -> None:
+    """Undo the last `me` or `notme`: forget it and what it taught, and re-decide the posts.
+
+    \b
+    Example:
+      selfwatch undo
+    """
+    from .triage import undo as undo_feedback
+    from .watch import POLL_LOCK, PollLock, open_store
+
+    config = opts.config(required=True)
+    with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
+        lesson = undo_feedback(store, {p.key: p for p in config.profiles}, profile)
+    _print_lesson(lesson, undone=True)
 
 
 @cli.command()
@@ -428,14 +557,25 @@ def me(opts: Options, post_id: str, profile: str | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Write HTML, text and .eml files to DIR.",
 )
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="With --all: show times in this zone (default: [coach] timezone, else UTC).",
+)
 @click.pass_obj
 def digest(
-    opts: Options, profile: str | None, all_clients: bool, mode: str, directory: Path | None
+    opts: Options,
+    profile: str | None,
+    all_clients: bool,
+    mode: str,
+    directory: Path | None,
+    timezone: str | None,
 ) -> None:
     """Build the digest of everything new since the last one: preview, send or write it.
 
     --send and --to-file mark the posts delivered (only once the mail server accepted the
-    message); --preview changes nothing.
+    message); --preview changes nothing. The coach's combined digest (--all) keeps its own
+    record of what it delivered, so the clients still get their own digests.
 
     \b
     Examples:
@@ -448,6 +588,10 @@ def digest(
     from .output import terminal_safe
     from .watch import open_store
 
+    if timezone is not None and not all_clients:
+        raise click.UsageError("--timezone needs --all (a client's digest uses their timezone)")
+    if timezone is not None and not _known_zone(timezone):
+        raise click.BadParameter(f"unknown time zone {timezone!r}", param_hint="'--timezone'")
     if directory is not None:
         mode = "files"
         directory.mkdir(parents=True, exist_ok=True)
@@ -456,7 +600,13 @@ def digest(
     now = _now()
     with open_store() as store:
         if all_clients:
-            whole = deliver_combined(config, people, store, now=now, mode=mode, directory=directory)  # type: ignore[arg-type]
+            whole = deliver_combined(
+                config, people, store, now=now, mode=mode, directory=directory,  # type: ignore[arg-type]
+                timezone=timezone,
+            )  # fmt: skip
+            if whole.skipped:
+                click.echo(f"coach: {whole.skipped}; no digest")
+                return
             _report_digest(mode, terminal_safe(whole.digest.subject), whole.text, whole.paths)
             return
         for person in people:
@@ -472,6 +622,16 @@ def digest(
                 click.echo(f"{person.key}: {done.skipped}; no digest")
                 continue
             _report_digest(mode, terminal_safe(done.subject), "", done.paths)
+
+
+def _known_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _report_digest(mode: str, subject: str, text: str, paths: tuple[Path, ...]) -> None:
@@ -550,6 +710,7 @@ def profiles(opts: Options) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("--profile", help="Whose archive this is (needed when there are several).")
+@click.option("--name", help="Your name, when the config has no profile for you (or no config).")
 @click.option(
     "--format",
     "fmt",
@@ -574,6 +735,7 @@ def audit(
     opts: Options,
     paths: tuple[Path, ...],
     profile: str | None,
+    name: str | None,
     fmt: str,
     out: Path | None,
     limit: int,
@@ -586,11 +748,14 @@ def audit(
     Reddit (posts.csv, comments.csv), LinkedIn (Shares.csv, Comments.csv), or a CSV, JSON
     Lines or plain-text file of your own posts. Retweets and boosts are skipped. Every post
     is stored as yours, so it shows in history and the report; re-running adds nothing.
+    Needs no config: without one, --name says whose archive it is (else it is filed under
+    the profile "me").
 
     \b
     Examples:
       selfwatch audit ~/Downloads/twitter-2026-11-01.zip --profile jane
       selfwatch audit outbox.json posts.csv --format csv --out to-fix.csv
+      selfwatch audit tweets.js --name "Jane Doe"      # no config needed
     """
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
@@ -599,8 +764,8 @@ def audit(
 
     if out is not None and fmt == "text":
         raise click.UsageError("--out needs --format csv or --format json")
-    config = opts.config(required=True)
-    person = config.profile(profile)
+    config = opts.config()
+    person = _person(config, profile, name)
     engine = cached_engine(person, config.checklist)
     with open_store() as store:
         result = run_audit(
@@ -620,6 +785,33 @@ def audit(
     else:
         text = csv_report(result) if fmt == "csv" else json_report(result)
         click.echo(text, nl=fmt == "json")
+
+
+ANONYMOUS = "me"
+"""The profile key of an audit or report run with no config profile and no --name."""
+
+
+def _person(config: Any, key: str | None, name: str | None) -> Any:
+    """Return the profile to audit or report on: configured, from ``--name``, or anonymous.
+
+    A configured profile wins (by ``--profile``, or one whose key or name is ``--name``);
+    without profiles, ``--name "Jane Doe"`` makes one keyed ``jane-doe`` and no name at all
+    one keyed ``me``, so ``audit`` and ``report`` work on an archive alone.
+    """
+    from .config import slug
+    from .model import Profile
+
+    if key is not None or (config.profiles and name is None):
+        return config.profile(key)
+    if name is not None:
+        wanted = " ".join(name.split())
+        if not wanted:
+            raise click.BadParameter("give a name", param_hint="'--name'")
+        for p in config.profiles:
+            if wanted in (p.key, p.name):
+                return p
+        return Profile(key=slug(wanted) or ANONYMOUS, name=wanted)
+    return Profile(key=ANONYMOUS, name="Anonymous")
 
 
 def _progress_printer() -> Callable[[int, bool], None]:
@@ -642,29 +834,32 @@ def _progress_printer() -> Callable[[int, bool], None]:
 
 @cli.command()
 @click.option("--profile", help="The person to report on (needed when there are several).")
+@click.option("--name", help="The name given to 'selfwatch audit --name' (no config needed).")
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     help="HTML file to write (default: selfwatch-report-PROFILE-DATE.html here).",
 )
 @click.pass_obj
-def report(opts: Options, profile: str | None, out: Path | None) -> None:
+def report(opts: Options, profile: str | None, name: str | None, out: Path | None) -> None:
     """Write a pre-screen report: one HTML page of what an employer's search would find.
 
     The overall score and what it means, charts by month and by category, every flagged post
     with its evidence and a suggested action, good news, the posts you marked not you, and the
     feeds and archives read. Self-contained: open it in any browser, or print it to PDF.
+    Needs no config after 'selfwatch audit': pass the same --name (or none, for "me").
 
     \b
     Examples:
       selfwatch report --profile jane
       selfwatch report --profile jane --out jane-report.html
+      selfwatch report --name "Jane Doe"               # after audit --name, no config
     """
     from .report import render_report, report_from_store
     from .watch import open_store
 
-    config = opts.config(required=True)
-    person = config.profile(profile)
+    config = opts.config()
+    person = _person(config, profile, name)
     now = _now()
     with open_store() as store:
         made = report_from_store(store, person, now=now)

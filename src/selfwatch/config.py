@@ -56,6 +56,16 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class CoachSettings:
+    """The coach who gets ``selfwatch digest --all``: a name for the greeting, a time zone."""
+
+    name: str = ""
+    """Shown as ``selfwatch digest for NAME's clients``; empty: the clients' names."""
+    timezone: str = "UTC"
+    """Every time in the combined digest is shown in this zone."""
+
+
+@dataclass(frozen=True)
 class AgentSettings:
     """How ``selfwatch run`` behaves."""
 
@@ -77,6 +87,7 @@ class Config:
     agent: AgentSettings = field(default_factory=AgentSettings)
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Validated sections owned by other modules, as their values (``smtp`` -> SmtpSettings)."""
+    coach: CoachSettings = field(default_factory=CoachSettings)
 
     def profile(self, key: str | None) -> Profile:
         """Return the profile ``key`` (with None, the only one); raise ConfigError if absent."""
@@ -93,8 +104,9 @@ class Config:
         for p in self.profiles:
             if p.key == key:
                 return p
-        hint = did_you_mean(key, [p.key for p in self.profiles])
-        raise ConfigError(f"no profile named {key!r}{hint}", where)
+        names = [p.key for p in self.profiles]
+        known = f"; profiles: {', '.join(names)}" if names else "; no [[profiles]] configured"
+        raise ConfigError(f"no profile named {key!r}{did_you_mean(key, names)}{known}", where)
 
 
 def user_config_path() -> Path:
@@ -144,13 +156,14 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
 
 def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise one ConfigError listing every problem."""
-    v = _Validator()
+    v = _Validator(path.parent if path else None)
     v.keys(raw, "", TOP_KEYS)
     lint = _lint(v, raw.get("lint", {}))
     checklist = _checklist(v, raw.get("checklist", {}), "checklist")
     fetch = _fetch(v, raw.get("fetch", {}))
     digest = _digest(v, raw.get("digest", {}), "digest", DigestSettings())
     agent = _agent(v, raw.get("agent", {}))
+    coach = _coach(v, raw.get("coach", {}))
     profiles = _profiles(v, raw.get("profiles", []), digest, checklist)
     extra: dict[str, Any] = {}
     for name, check in EXTRA_SECTIONS.items():
@@ -158,7 +171,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
             extra[name] = check(v, raw[name], name)
     if v.problems:
         raise ConfigError(v.problems, str(path) if path else "")
-    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra)
+    return Config(path, lint, checklist, fetch, profiles, digest, agent, extra, coach)
 
 
 def _smtp(v: _Validator, raw: Any, key: str) -> Any:
@@ -173,10 +186,13 @@ def _smtp(v: _Validator, raw: Any, key: str) -> Any:
 EXTRA_SECTIONS: dict[str, Callable[[_Validator, Any, str], Any]] = {"smtp": _smtp}
 """Sections validated by the module that owns them: ``name -> check(v, value, key) -> value``."""
 
-TOP_KEYS = ("lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report")
+TOP_KEYS = (
+    "lint", "checklist", "fetch", "profiles", "smtp", "digest", "agent", "report", "coach",
+)  # fmt: skip
+COACH_KEYS = ("name", "timezone")
 
 LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
-CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules")
+CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules", "rule_dirs")
 CATEGORY_KEYS = ("enabled", "level", "terms")
 RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
 FETCH_KEYS = ("concurrency", "per_host", "timeout", "max_bytes", "max_redirects", "user_agent")
@@ -192,6 +208,7 @@ PROFILE_KEYS = (
     "confidential_terms",
     "context_terms",
     "exclude_terms",
+    "birth_year",
     "feeds",
     "search",
     "recipients",
@@ -200,6 +217,7 @@ PROFILE_KEYS = (
     "digest",
 )
 FEED_KEYS = ("url", "own", "label", "kind")
+MIN_BIRTH_YEAR, MAX_BIRTH_YEAR = 1900, 2020
 DIGEST_KEYS = (
     "schedule", "time", "day", "realtime_level", "heartbeat", "baseline", "cc", "templates_dir",
 )  # fmt: skip
@@ -216,8 +234,10 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 class _Validator:
     """Collects problems as ``dotted.key: what is wrong`` strings."""
 
-    def __init__(self) -> None:
+    def __init__(self, base: Path | None = None) -> None:
         self.problems: list[str] = []
+        self.base = base or Path.cwd()
+        """The folder relative paths in the config are read from: the config file's own."""
 
     def add(self, key: str, problem: str) -> None:
         self.problems.append(f"{key}: {problem}" if key else problem)
@@ -334,7 +354,22 @@ def _checklist(
         categories=tuple(cats),
         rules=tuple(rules),
         disabled_rules=disabled,
+        rule_dirs=_rule_dirs(v, table, prefix),
     )
+
+
+def _rule_dirs(v: _Validator, table: Any, prefix: str) -> tuple[str, ...]:
+    """Validate ``rule_dirs``: folders of extra rule files, relative to the config file."""
+    dirs = []
+    for i, raw in enumerate(v.strings(table, prefix, "rule_dirs")):
+        folder = (v.base / Path(raw).expanduser()).resolve()
+        if not folder.is_dir():
+            v.add(_join(_join(prefix, "rule_dirs"), i), f"not a folder: {folder}")
+        elif not any(folder.glob("*.toml")):
+            v.add(_join(_join(prefix, "rule_dirs"), i), f"no rule files (*.toml) in {folder}")
+        else:
+            dirs.append(str(folder))
+    return tuple(dirs)
 
 
 def _named_ids(raw_rules: list[Any]) -> list[str]:
@@ -462,6 +497,16 @@ def _digest(v: _Validator, table: Any, prefix: str, base: DigestSettings) -> Dig
     )
 
 
+def _coach(v: _Validator, table: Any) -> CoachSettings:
+    if not v.keys(table, "coach", COACH_KEYS):
+        return CoachSettings()
+    tz = v.typed(table, "coach", "timezone", str, "UTC")
+    if not _valid_timezone(tz):
+        v.add("coach.timezone", f"unknown time zone {tz!r} (e.g. 'Europe/Berlin')")
+        tz = "UTC"
+    return CoachSettings(name=v.typed(table, "coach", "name", str, ""), timezone=tz)
+
+
 def _agent(v: _Validator, table: Any) -> AgentSettings:
     if not v.keys(table, "agent", AGENT_KEYS):
         return AgentSettings()
@@ -532,6 +577,13 @@ def _profile(
     for i, email in enumerate(recipients):
         if "@" not in email:
             v.add(f"{prefix}.recipients[{i}]", f"not an email address: {email!r}")
+    birth_year = v.typed(spec, prefix, "birth_year", int, None)
+    if birth_year is not None and not MIN_BIRTH_YEAR <= birth_year <= MAX_BIRTH_YEAR:
+        v.add(
+            _join(prefix, "birth_year"),
+            f"expected a year between {MIN_BIRTH_YEAR} and {MAX_BIRTH_YEAR}, got {birth_year}",
+        )
+        birth_year = None
     inherited = tuple(r.id for r in checklist.rules)
     checklist = _checklist(v, spec.get("checklist", {}), _join(prefix, "checklist"), inherited)
     return Profile(
@@ -546,6 +598,7 @@ def _profile(
         confidential_terms=v.strings(spec, prefix, "confidential_terms"),
         context_terms=v.strings(spec, prefix, "context_terms"),
         exclude_terms=v.strings(spec, prefix, "exclude_terms"),
+        birth_year=birth_year,
         feeds=_feeds(v, spec.get("feeds", []), _join(prefix, "feeds"), key),
         search=v.typed(spec, prefix, "search", bool, True),
         recipients=recipients,

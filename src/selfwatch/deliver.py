@@ -6,6 +6,14 @@ refused, dropped or timed-out send leaves them pending for the next digest and i
 ``digest_error`` event that ``selfwatch status`` shows. (If the process dies between the
 server's acceptance and that commit, the next digest repeats those posts: at least once, never
 zero times.)
+
+Concurrent senders (two ``digest --send``, or one and the agent) hold the database's delivery
+lock (``Store.delivering``) from composing to recording, so the second one finds the posts
+already delivered: one mail, not two.
+
+Each reader has a delivery cursor of its own: the person's digest marks posts delivered for
+the person, the coach's combined digest (audience ``"coach"``) marks them for the coach. Either
+may go first; neither uses up the other.
 """
 
 from __future__ import annotations
@@ -21,10 +29,18 @@ from .digest import CombinedDigest, Digest, build_digest, combine, render_html, 
 from .errors import ConfigError, MailError
 from .mailer import SmtpSettings, build_message, send, write_to_dir
 from .model import FeedSpec, Profile
-from .sources import ARCHIVE, feed_label
-from .store import DigestKind, Store, StoredPost
+from .sources import ARCHIVE, configured_only, feed_label
+from .store import COACH, DigestKind, Store, StoredPost
 
 Mode = Literal["send", "files", "preview"]
+MEANWHILE = "another digest went out meanwhile"
+
+
+@dataclass(frozen=True)
+class DigestSeen:
+    """The newest digest a caller saw when it decided to send one (``id`` None: none yet)."""
+
+    id: int | None
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class CombinedDelivery:
     html: str
     text: str
     paths: tuple[Path, ...] = ()
+    skipped: str = ""
+    """Why nothing went out (e.g. "nothing new"), when nothing did."""
 
 
 def compose(
@@ -70,19 +88,23 @@ def compose(
     *,
     now: datetime,
     baseline: bool | None = None,
+    audience: str = "",
 ) -> Composed:
-    """Build and render the digest of every pending post of ``profile``."""
+    """Build and render the digest of every post of ``profile`` pending for ``audience``.
+
+    Feed health covers the feeds the config has now; acked posts go under Handled.
+    """
+    last = store.last_digest(profile.key, audience=audience)
     if baseline is None:
-        baseline = store.last_digest(profile.key) is None
-    posts = tuple(store.pending(profile.key))
-    health = store.feed_health(profile.key)
+        baseline = last is None
+    posts = tuple(store.pending(profile.key, audience))
+    health = configured_only(profile, store.feed_health(profile.key))
     labels = {h.spec.url: (h.spec.label or h.spec.url) for h in health}
     items = [
         (sp.post, sp.identity, sp.verdict, tuple(_label(f, labels, profile) for f in sp.feeds))
         for sp in posts
         if sp.verdict.flagged or not _only_archived(sp)
     ]
-    last = store.last_digest(profile.key)
     digest = build_digest(
         profile,
         items,
@@ -90,6 +112,9 @@ def compose(
         now=now,
         baseline=baseline,
         since=last.created_at if last else None,
+        handled={sp.id for sp in posts if sp.status == "acked"},
+        qualify=bool(audience) or len(config.profiles) > 1,
+        open_flags=store.open_flags(profile.key),
     )
     templates = _templates(profile)
     kind: DigestKind = "baseline" if baseline else ("regular" if posts else "heartbeat")
@@ -149,18 +174,50 @@ def deliver(
     env: Mapping[str, str] | None = None,
     baseline: bool | None = None,
     heartbeat: bool = False,
+    seen: DigestSeen | None = None,
 ) -> Delivery:
     """Compose the profile's digest and deliver it; raise MailError when the send fails.
 
-    An empty digest is skipped unless ``heartbeat``. ``mode="preview"`` changes nothing.
+    An empty digest is skipped unless ``heartbeat``. ``mode="preview"`` changes nothing. The
+    send and the files hold the delivery lock (see the module docstring). ``seen`` is the
+    last digest the caller saw when it decided to send (the agent): if another digest went
+    out since, nothing is sent, so a scheduled or baseline digest never follows a manual one.
     """
+    if mode == "preview":
+        composed = compose(config, profile, store, now=now, baseline=baseline)
+        d = composed.digest
+        if not composed.posts and not heartbeat:
+            return Delivery(profile.key, composed.kind, 0, d.subject, skipped="nothing new")
+        return Delivery(profile.key, composed.kind, len(composed.posts), d.subject)
+    with store.delivering():
+        if seen is not None:
+            last = store.last_digest(profile.key)
+            if (last.id if last else None) != seen.id:
+                subject = last.subject if last else ""
+                return Delivery(profile.key, "regular", 0, subject, skipped=MEANWHILE)
+        return _deliver(
+            config, profile, store, now=now, mode=mode, directory=directory, env=env,
+            baseline=baseline, heartbeat=heartbeat,
+        )  # fmt: skip
+
+
+def _deliver(
+    config: Config,
+    profile: Profile,
+    store: Store,
+    *,
+    now: datetime,
+    mode: Mode,
+    directory: Path | None,
+    env: Mapping[str, str] | None,
+    baseline: bool | None,
+    heartbeat: bool,
+) -> Delivery:
     composed = compose(config, profile, store, now=now, baseline=baseline)
     d = composed.digest
     if not composed.posts and not heartbeat:
         return Delivery(profile.key, composed.kind, 0, d.subject, skipped="nothing new")
     ids = [sp.id for sp in composed.posts]
-    if mode == "preview":
-        return Delivery(profile.key, composed.kind, len(ids), d.subject)
     if mode == "files":
         assert directory is not None
         paths = write_to_dir(d, composed.html, composed.text, directory)
@@ -199,10 +256,11 @@ def deliver(
 
 def record_silently(store: Store, profile: Profile, *, now: datetime) -> Delivery:
     """Mark everything pending as seen without mailing it (first run with baseline = false)."""
-    ids = [sp.id for sp in store.pending(profile.key)]
-    digest_id = store.record_digest(
-        profile.key, created_at=now, kind="silent", channel="none", subject="", post_ids=ids
-    )
+    with store.delivering():
+        ids = [sp.id for sp in store.pending(profile.key)]
+        digest_id = store.record_digest(
+            profile.key, created_at=now, kind="silent", channel="none", subject="", post_ids=ids
+        )
     return Delivery(profile.key, "silent", len(ids), "", digest_id)
 
 
@@ -215,36 +273,63 @@ def deliver_combined(
     mode: Mode = "send",
     directory: Path | None = None,
     env: Mapping[str, str] | None = None,
+    timezone: str | None = None,
 ) -> CombinedDelivery:
-    """Send a coach one digest across clients, to ``[digest] cc``, instead of per-client digests.
+    """Send a coach one digest across clients, to ``[digest] cc``, beside the clients' own.
 
-    Each client's section holds only that client's posts; the posts it covers are marked
-    delivered for that client, so they are not sent again.
+    Each client's section holds only that client's posts. The posts it covers are marked
+    delivered for the coach only (their own cursor), so the clients' digests still carry them.
+    Times are shown in ``timezone``, else ``[coach] timezone``. Nothing new for any client:
+    nothing is sent.
     """
-    parts = [compose(config, p, store, now=now, baseline=False) for p in profiles]
-    whole = combine([c.digest for c in parts], now=now)
+    if mode == "preview":
+        return _combined(config, profiles, store, now=now, mode=mode, directory=None, env=env,
+                         timezone=timezone)  # fmt: skip
+    with store.delivering():
+        return _combined(config, profiles, store, now=now, mode=mode, directory=directory,
+                         env=env, timezone=timezone)  # fmt: skip
+
+
+def _combined(
+    config: Config,
+    profiles: Sequence[Profile],
+    store: Store,
+    *,
+    now: datetime,
+    mode: Mode,
+    directory: Path | None,
+    env: Mapping[str, str] | None,
+    timezone: str | None,
+) -> CombinedDelivery:
+    parts = [compose(config, p, store, now=now, baseline=False, audience=COACH) for p in profiles]
+    coach = config.coach
+    title = f"{coach.name}'s clients" if coach.name else ""
+    zone = timezone or coach.timezone
+    whole = combine([c.digest for c in parts], now=now, key=COACH, title=title, timezone=zone)
     html, text = render_html(whole), render_text(whole)
     if mode == "preview":
         return CombinedDelivery(whole, (), html, text)
+    if all(not c.posts for c in parts):  # as for a client: failing feeds alone are not news
+        return CombinedDelivery(whole, (), html, text, skipped="nothing new for any client")
     if mode == "files":
         assert directory is not None
         paths = tuple(write_to_dir(whole, html, text, directory))
         done = _record_parts(store, parts, profiles, now, "file", (), "")
         return CombinedDelivery(whole, tuple(done), html, text, paths)
-    coach = config.digest.cc
-    if not coach:
+    to = config.digest.cc
+    if not to:
         raise ConfigError(
             "digest.cc: set the coach's address to send a combined digest", str(config.path or "")
         )
     smtp = smtp_settings(config)
-    message = build_message(html, text, whole.subject, smtp.sender, coach, now=now)
+    message = build_message(html, text, whole.subject, smtp.sender, to, now=now)
     try:
         send(message, smtp, env=env if env is not None else _environ())
     except MailError as exc:
-        for p in profiles:
-            store.log_event(p.key, "digest_error", now, str(exc))
+        # Recorded under the coach, not the clients: their own digests are not affected.
+        store.log_event(COACH, "digest_error", now, str(exc))
         raise
-    done = _record_parts(store, parts, profiles, now, "smtp", coach, str(message["Message-ID"]))
+    done = _record_parts(store, parts, profiles, now, "smtp", to, str(message["Message-ID"]))
     return CombinedDelivery(whole, tuple(done), html, text)
 
 
@@ -264,6 +349,7 @@ def _record_parts(
             digest_id = store.record_digest(
                 profile.key, created_at=now, kind="regular", channel=channel,
                 subject=part.digest.subject, post_ids=ids, recipients=to, message_id=message_id,
+                audience=COACH,
             )  # fmt: skip
             out.append(Delivery(profile.key, "regular", len(ids), part.digest.subject, digest_id))
     return out

@@ -10,8 +10,11 @@ lands in at most one section, so the counts in the subject add up:
   achievement, praise).
 * **Mentions**: every other post about the person (identity ``me`` or ``maybe``), own posts
   included.
+* **Handled**: posts the person acked since they were found (``selfwatch ack``). They are not
+  open flags, so the subject and the other sections leave them out (see :func:`is_open_flag`).
 * **Feed health**: feeds that are failing or disabled, and since when.
 
+Every post carries its short id and the commands that act on it (``selfwatch ack 85ec77a1b2``).
 Posts judged ``not_me`` never appear. Rendering uses jinja2 templates (HTML autoescaped); all
 text from feeds is escaped, and only http(s) links become clickable.
 """
@@ -19,7 +22,7 @@ text from feeds is escaped, and only http(s) links become clickable.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -33,6 +36,7 @@ from markupsafe import Markup
 from .actions import Action, Sentiment, suggest_action
 from .display import CONTROL, visible_controls
 from .errors import ConfigError
+from .evidence import RuleHits, group_findings
 from .model import SCORE_LIMIT, FeedState, Finding, Identity, Level, Post, Profile, Verdict
 
 HTML_TEMPLATE = "digest.html.j2"
@@ -41,6 +45,34 @@ SNIPPET_WIDTH = 80
 """Characters of context shown on each side of a highlighted match."""
 EXCERPT_LENGTH = 240
 TITLE_LENGTH = 200
+SHORT_ID = 10
+"""Characters of a post id shown with each item; every command accepts a prefix, as in git."""
+
+
+def short_id(post_id: str) -> str:
+    """Return the short form of a post id that digests, the report and the CLI show."""
+    return post_id[:SHORT_ID]
+
+
+def post_commands(
+    post_id: str, identity: Identity, *, flagged: bool, handled: bool = False, profile: str = ""
+) -> tuple[str, ...]:
+    """Return the ``selfwatch`` commands that act on a post, most useful first.
+
+    A flagged, open post can be acked or ignored; any post can be marked not about the person,
+    and a post that is only possibly about them can be confirmed with ``me``. ``profile``
+    adds ``--profile KEY`` for configs with several people, where an id may be shared.
+    """
+    pid = short_id(post_id)
+    option = f" --profile {profile}" if profile else ""
+    verbs = []
+    if flagged and not handled:
+        verbs += ["ack", "ignore"]
+    if identity.confidence == "maybe":
+        verbs.append("me")
+    if identity.role != "author":  # your own feed's posts are yours by definition
+        verbs.append("notme")
+    return tuple(f"selfwatch {verb} {pid}{option}" for verb in verbs)
 
 
 def linted_text(post: Post) -> str:
@@ -73,11 +105,30 @@ class DigestItem:
     verdict: Verdict
     sources: tuple[str, ...]
     action: Action
+    commands: tuple[str, ...] = ()
+    """``selfwatch`` commands that act on this post (ack, ignore, notme, ...)."""
+    handled: bool = False
+    """The person acked the post: it is listed under Handled, not counted as open."""
+
+    @property
+    def short_id(self) -> str:
+        """Return the post's short id (any unique prefix works in commands)."""
+        return short_id(self.post.id)
 
     @property
     def worst_level(self) -> Level | None:
         """Return the highest level among the risk findings, or None without risks."""
         return max((f.level for f in self.verdict.risks), default=None)
+
+    @property
+    def risk_hits(self) -> tuple[RuleHits, ...]:
+        """Return the risk findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.risks)
+
+    @property
+    def good_hits(self) -> tuple[RuleHits, ...]:
+        """Return the good findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.good)
 
 
 @dataclass(frozen=True)
@@ -109,27 +160,44 @@ class Digest:
     subject: str
     baseline: bool = False
     timezone: str = "UTC"
+    handled: tuple[DigestItem, ...] = ()
+    open_flags: int | None = None
+    """Every open flag of the person (not only new ones), when the caller knows it."""
 
     @property
     def items(self) -> tuple[DigestItem, ...]:
-        """Return every post in the digest, section by section."""
+        """Return every new, unhandled post in the digest, section by section."""
         return self.flagged + self.good_news + self.mentions
 
     @property
     def empty(self) -> bool:
         """Return True when there is nothing to report (no posts, no failing feeds)."""
-        return not self.items and not self.health
+        return not self.items and not self.handled and not self.health
+
+    @property
+    def worst_score(self) -> int:
+        """Return the highest risk score among the new, unhandled posts (0 without any)."""
+        return max((i.verdict.score for i in self.items), default=0)
+
+    @property
+    def failing(self) -> int:
+        """Return how many of the person's feeds are failing or disabled."""
+        return len(self.health)
 
 
 @dataclass(frozen=True)
 class CombinedDigest:
-    """Several profiles' digests in one email, e.g. for a coach watching their clients."""
+    """Several profiles' digests in one email, e.g. for a coach watching their clients.
+
+    Times are shown in ``timezone``, the coach's, not in each client's own.
+    """
 
     key: str
     title: str
     generated_at: datetime
     digests: tuple[Digest, ...]
     subject: str
+    timezone: str = "UTC"
 
 
 def build_digest(
@@ -141,21 +209,34 @@ def build_digest(
     baseline: bool = False,
     since: datetime | None = None,
     sentiment: Sentiment | None = None,
+    handled: Collection[str] = (),
+    qualify: bool = False,
+    open_flags: int | None = None,
 ) -> Digest:
     """Sort judged posts into sections, pick failing feeds and write the subject line.
 
     ``items`` are (post, identity, verdict, feed labels); ``health`` the states of the
-    profile's feeds. ``sentiment`` is passed to :func:`suggest_action`.
+    profile's feeds. Posts whose id is in ``handled`` (acked) go to the Handled section and
+    count nowhere else. ``qualify`` adds ``--profile KEY`` to each item's commands (a config
+    with several people). ``sentiment`` is passed to :func:`suggest_action`.
     """
     flagged: list[DigestItem] = []
     good: list[DigestItem] = []
     mentions: list[DigestItem] = []
+    done: list[DigestItem] = []
+    option = profile.key if qualify else ""
     for post, identity, verdict, sources in items:
         if identity.confidence == "not_me":
             continue
+        acked = post.id in handled
         action = suggest_action(post, identity, verdict, sentiment=sentiment)
-        item = DigestItem(post, identity, verdict, tuple(sources), action)
-        if verdict.flagged:
+        commands = post_commands(
+            post.id, identity, flagged=verdict.flagged, handled=acked, profile=option
+        )
+        item = DigestItem(post, identity, verdict, tuple(sources), action, commands, acked)
+        if acked:
+            done.append(item)
+        elif verdict.flagged:
             flagged.append(item)
         elif verdict.good:
             good.append(item)
@@ -164,6 +245,7 @@ def build_digest(
     flagged.sort(key=_risk_order)
     good.sort(key=lambda i: (-len(i.verdict.good), *_newest_first(i)))
     mentions.sort(key=_newest_first)
+    done.sort(key=_risk_order)
     entries = _health_entries(profile, health)
     subject = digest_subject(
         profile.name, len(flagged), len(flagged) + len(good) + len(mentions), len(entries), baseline
@@ -180,6 +262,8 @@ def build_digest(
         subject=subject,
         baseline=baseline,
         timezone=profile.timezone,
+        handled=tuple(done),
+        open_flags=open_flags,
     )
 
 
@@ -226,10 +310,19 @@ def _plural(n: int, word: str) -> str:
 
 
 def combine(
-    digests: Iterable[Digest], *, now: datetime, key: str = "clients", title: str = "your clients"
+    digests: Iterable[Digest],
+    *,
+    now: datetime,
+    key: str = "clients",
+    title: str = "",
+    timezone: str = "UTC",
 ) -> CombinedDigest:
-    """Put several profiles' digests into one, with one section per profile."""
+    """Put several profiles' digests into one, with one section per profile.
+
+    ``title`` defaults to the clients' names; ``timezone`` is the coach's, for every time shown.
+    """
     parts = tuple(digests)
+    title = title or _names(d.profile_name for d in parts)
     flagged = sum(len(d.flagged) for d in parts)
     total = sum(len(d.items) for d in parts)
     failing = sum(len(d.health) for d in parts)
@@ -238,8 +331,18 @@ def combine(
     if failing:
         counts.append(f"{failing} {_plural(failing, 'feed')} failing")
     n = len(parts)
-    subject = f"selfwatch: {', '.join(counts)} across {n} {_plural(n, 'profile')}"
-    return CombinedDigest(key, title, now, parts, subject)
+    subject = f"selfwatch: {', '.join(counts)} across {n} {_plural(n, 'client')}"
+    return CombinedDigest(key, title, now, parts, subject, timezone)
+
+
+def _names(names: Iterable[str]) -> str:
+    """Return ``Jane Doe, Sam Lee and Kim Park`` (at most four names, then "and N more")."""
+    folded = [" ".join(n.split()) for n in names]
+    if len(folded) > 4:
+        return f"{', '.join(folded[:4])} and {len(folded) - 4} more"
+    if len(folded) < 2:
+        return "".join(folded)
+    return f"{', '.join(folded[:-1])} and {folded[-1]}"
 
 
 # --- Rendering helpers (pure; exposed to the templates as filters) -------------------------
@@ -359,6 +462,24 @@ def format_when(moment: datetime | None, timezone: str = "UTC") -> str:
 
 CONFIDENCE = {"me": "certainly you", "maybe": "possibly you", "not_me": "not you"}
 ROLE = {"author": "your post", "subject": "about you"}
+CONFIDENCE_OF = {"me": "certainly {}", "maybe": "possibly {}", "not_me": "not {}"}
+ROLE_OF = {"author": "{}'s post", "subject": "about {}"}
+
+
+def identity_line(identity: Identity, name: str = "") -> str:
+    """Return ``Certainly you, about you: <reason>``, or in a coach's digest, with ``name``."""
+    if not name:
+        who, role = CONFIDENCE[identity.confidence], ROLE[identity.role]
+        return f"{who[:1].upper()}{who[1:]}, {role}: {identity.reason}"
+    who = CONFIDENCE_OF[identity.confidence].format(name)
+    role = ROLE_OF[identity.role].format(name)
+    # Reasons speak to the person ("from one of your own feeds"); a coach reads "their".
+    # Quoted terms ('Your Company') are the user's own words and stay as they are.
+    pieces = re.split(r"('[^']*')", identity.reason)
+    reason = "".join(
+        piece if n % 2 else re.sub(r"\b[Yy]our\b", "their", piece) for n, piece in enumerate(pieces)
+    )
+    return f"{who[:1].upper()}{who[1:]}, {role}: {reason}"
 
 
 def summary(digest: Digest | CombinedDigest) -> str:
@@ -368,11 +489,14 @@ def summary(digest: Digest | CombinedDigest) -> str:
     good = sum(len(d.good_news) for d in parts)
     total = sum(len(d.items) for d in parts)
     failing = sum(len(d.health) for d in parts)
+    handled = sum(len(d.handled) for d in parts)
     words = [
         f"{flagged} flagged",
         f"{good} good news",
         f"{total} {_plural(total, 'post')} in all",
     ]
+    if handled:
+        words.append(f"{handled} handled")
     if failing:
         words.append(f"{failing} {_plural(failing, 'feed')} failing")
     return ", ".join(words)
@@ -419,6 +543,7 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
         "shorten": shorten,
         "excerpt": excerpt,
         "snippet": finding_snippet,
+        "identity_line": identity_line,
     }
     env.filters.update(filters)
     env.globals.update(CONFIDENCE=CONFIDENCE, ROLE=ROLE, SCORE_LIMIT=SCORE_LIMIT)
@@ -446,6 +571,22 @@ def _context(digest: Digest | CombinedDigest) -> dict[str, object]:
     return {"limit": SECTION_LIMIT, **_content(digest)}
 
 
+def _coach_rows(digest: CombinedDigest) -> list[dict[str, object]]:
+    """Return the combined digest's opening table: one row per client."""
+    return [
+        {
+            "name": d.profile_name,
+            "key": d.profile_key,
+            "open_flags": d.open_flags if d.open_flags is not None else len(d.flagged),
+            "new_flags": len(d.flagged),
+            "mentions": len(d.items),
+            "worst": d.worst_score if d.items else None,
+            "failing": d.failing,
+        }
+        for d in digest.digests
+    ]
+
+
 def _content(digest: Digest | CombinedDigest) -> dict[str, object]:
     if isinstance(digest, CombinedDigest):
         return {
@@ -455,6 +596,8 @@ def _content(digest: Digest | CombinedDigest) -> dict[str, object]:
             "digests": digest.digests,
             "combined": True,
             "preheader": summary(digest),
+            "timezone": digest.timezone,
+            "rows": _coach_rows(digest),
         }
     return {
         "subject": digest.subject,
@@ -463,6 +606,8 @@ def _content(digest: Digest | CombinedDigest) -> dict[str, object]:
         "digests": (digest,),
         "combined": False,
         "preheader": summary(digest),
+        "timezone": digest.timezone,
+        "rows": [],
     }
 
 

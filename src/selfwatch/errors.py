@@ -63,6 +63,12 @@ class InputError(SelfwatchError):
     exit_code = 2
 
 
+class FeedbackError(SelfwatchError):
+    """A ``me`` / ``notme`` mark that may not cover what was asked (an aggregator site, ...)."""
+
+    exit_code = 2
+
+
 class InputRefusedError(InputError):
     """An input file is readable but not a draft: binary, or over the size limit."""
 

@@ -281,6 +281,11 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(digest_text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(digest_html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # The parts are encoded (quoted-printable, 76-character lines) by now; the headers are
+    # folded when the message is written. Python folds a header value that fits on a line of
+    # its own but not after "Subject: " onto a continuation line, which some clients show as
+    # an empty subject. RFC 5322 allows 998 characters, so fold only beyond that.
+    message.policy = message.policy.clone(max_line_length=998)
     return message
 
 

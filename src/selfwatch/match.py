@@ -5,44 +5,20 @@ Pure functions over values: no I/O, no clock.
 Finding mentions
     Each post field (title, text, author, url) is *folded* before matching: Unicode NFKD with the
     combining marks dropped (``José`` and ``Jose`` meet), case-folded, typographic apostrophes and
-    dashes made plain, and in URLs ``_`` and ``+`` read as spaces. Offsets still point into the
-    original field. A name matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"),
-    with any run of spaces or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive
-    after it ("Jane Doe's"), a middle initial before the last word ("Jane Q. Doe") and reversed
-    ("Doe, Jane"). Initials ("J. Doe", "Jane D.") are *weak* mentions. A first name alone never
-    matches. Handles match with and without their leading ``@``, and a fediverse handle
+    dashes made plain, and in URLs ``_`` and ``+`` read as spaces. ASCII fields (most of them)
+    take a fast path that skips Unicode work. Offsets still point into the original field. A name
+    matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"), with any run of spaces
+    or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive after it ("Jane Doe's"),
+    a middle initial before the last word ("Jane Q. Doe") and reversed ("Doe, Jane"); not as part
+    of a double-barrelled name ("Jordan-Avery Smith", "Smith-Jordan Avery"). Initials ("J. Doe",
+    "Jane D.") are *weak* mentions. A first name alone never matches. Handles match with and
+    without their leading ``@`` and inside links (``github.com/janedoe``), and a fediverse handle
     ``@user@instance`` also by its user part (only as ``@user`` when that part is just one of the
-    person's names: "jane" alone is not a mention).
+    person's names: "jane" alone is not a mention). The profile's email addresses and phone
+    numbers are found anywhere, links included.
 
-Scoring (``identify``)
-    ``score = evidence + context - 2 x exclusions``, where
-
-    ========================  ======  =============================================
-    evidence (best mention)   weight  example
-    ========================  ======  =============================================
-    qualified handle          4       ``@jane@mastodon.social``, ``jane.bsky.social``
-    full name or variant      3       "Jane Doe", "Doe, Jane", "Jane Q. Doe"
-    plain username            3       ``@janedoe``, ``@jane`` (user part of a fediverse handle)
-    initials only             1       "J. Doe", "Jane D."
-    ========================  ======  =============================================
-
-    ``context`` is 1 per distinct context term found (the profile's ``context_terms``, employers
-    and past employers), at most 3; each exclusion term found (a namesake's sport, company, town)
-    takes 2 away. A score of 4 or more is ``me``, 2 or 3 is ``maybe``, below 2 is ``not_me``. So a
-    full name alone is ``maybe``, a full name with one context term is ``me``, and a full name
-    with an exclusion term is ``not_me``. A post that mentions none of the names is ``not_me``
-    ("name not found"): search engines return loose matches.
-
-Feedback
-    ``selfwatch notme ID`` and ``selfwatch me ID`` are recorded as ``Mark`` values (the post, its
-    author and its site) and reduced to a ``Feedback``. It decides before any scoring, most specific
-    first: the marked post itself; then later posts by the same author; then later posts from the
-    same site (the registrable host of the post URL). The last mark about an author or site wins.
-    Two signals are not reused because they would say nothing about the person: sites where many
-    people post (reddit.com, news.google.com, youtube.com, medium.com, ... see ``PLATFORMS``), and
-    an author that is the person's own name or handle (a namesake has the same name).
-    Posts from the person's own feeds are always ``me`` with role ``author``, unless that very post
-    was marked not-me.
+The weighing that turns mentions into a decision is in ``identity``; ``Mark`` and ``Feedback``
+(what ``selfwatch me`` / ``notme`` recorded) live here, beside the keys they are remembered by.
 """
 
 from __future__ import annotations
@@ -51,32 +27,33 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .model import Confidence, Identity, Mention, Post, Profile, Role
+from .model import Mention, Post, Profile
 
 FieldName = Literal["title", "text", "author", "url"]
 FIELDS: tuple[FieldName, ...] = ("title", "text", "author", "url")
 MarkKind = Literal["me", "notme"]
-Kind = Literal["handle", "name", "username", "initials"]
+Scope = Literal["post", "author", "site"]
+Kind = Literal["handle", "name", "username", "initials", "email", "phone", "link"]
 
-WEIGHTS: dict[Kind, int] = {"handle": 4, "name": 3, "username": 3, "initials": 1}
-CONTEXT_WEIGHT, CONTEXT_CAP, EXCLUSION_WEIGHT = 1, 3, 2
-ME_AT, MAYBE_AT = 4, 2
+WEIGHTS: dict[Kind, int] = {
+    "email": 4, "phone": 4, "link": 4, "handle": 4, "name": 3, "username": 3, "initials": 1,
+}  # fmt: skip
 SNIPPET_WIDTH = 60
 
 PLATFORMS: frozenset[str] = frozenset(
     {
-        "archive.org", "bing.com", "blogspot.com", "bsky.app", "facebook.com", "github.com",
-        "google.com", "instagram.com", "linkedin.com", "mastodon.social", "medium.com",
-        "quora.com", "redd.it", "reddit.com", "stackexchange.com", "stackoverflow.com",
-        "substack.com", "t.co", "threads.net", "tiktok.com", "tumblr.com", "twitter.com",
-        "wikipedia.org", "wordpress.com", "x.com", "ycombinator.com", "youtu.be", "youtube.com",
+        "archive.org", "bing.com", "blogspot.com", "bsky.app", "facebook.com", "feedburner.com",
+        "github.com", "google.com", "hnrss.org", "instagram.com", "lemmy.world",
+        "linkedin.com", "mastodon.social", "medium.com", "msn.com", "quora.com", "redd.it",
+        "reddit.com", "stackexchange.com", "stackoverflow.com", "substack.com", "t.co",
+        "threads.net", "tiktok.com", "tumblr.com", "twitter.com", "wikipedia.org",
+        "wordpress.com", "x.com", "yahoo.com", "ycombinator.com", "youtu.be", "youtube.com",
     }
 )  # fmt: skip
-"""Registrable hosts where many people post: a mark on one post says nothing about the others."""
+"""Registrable hosts where many people post (aggregators included): never marked site-wide."""
 
 _USER_SUBDOMAINS = frozenset(
     {"blogspot.com", "github.io", "medium.com", "netlify.app", "neocities.org", "pages.dev",
@@ -91,25 +68,31 @@ _APOSTROPHES = "'’‘ʼ`´"
 _DASHES = "-‐‑‒–—―−"
 _NO_DECOMPOSITION = {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
 _NO_DECOMPOSITION |= {"ı": "i", "ħ": "h"}
-_SEP = r"[\s\-]+"
+SEP = r"[\s\-]+"
 _INITIAL = r"[^\W\d_]"
+_ASCII_URL = str.maketrans("_+`", "  '")
+_ASCII_TEXT = str.maketrans("`", "'")
 
 
 @dataclass(frozen=True)
 class Mark:
-    """One recorded ``selfwatch me`` / ``selfwatch notme``: the post, its author key and site."""
+    """One recorded ``selfwatch me`` / ``notme``: the post, its author, site and lesson."""
 
     kind: MarkKind
     post_id: str
     author: str = ""
     """``author_key(post.author)``."""
     site: str = ""
-    """``site_of(post.url)``, platforms included (they are filtered when reduced)."""
+    """``site_of(post.url)``."""
+    scope: Scope = "post"
+    """``author`` or ``site`` when the user asked for the mark to cover them."""
+    words: tuple[str, ...] = ()
+    """Folded words learned from the post (see ``feedback.learn``)."""
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """The reusable signals from a profile's marks: posts, authors and sites said to be (not) me."""
+    """The reusable signals from a profile's marks: posts, words, authors and sites."""
 
     not_me_posts: frozenset[str] = frozenset()
     me_posts: frozenset[str] = frozenset()
@@ -117,19 +100,27 @@ class Feedback:
     me_authors: frozenset[str] = frozenset()
     not_me_sites: frozenset[str] = frozenset()
     me_sites: frozenset[str] = frozenset()
+    not_me_words: frozenset[str] = frozenset()
+    me_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_marks(cls, marks: Iterable[Mark]) -> Feedback:
-        """Reduce marks, oldest first, so a later mark about a post, author or site wins."""
+        """Reduce marks, oldest first, so a later mark about a post, word, author or site wins.
+
+        Authors and sites count only from marks scoped to them; platforms never site-wide.
+        """
         posts: dict[str, MarkKind] = {}
         authors: dict[str, MarkKind] = {}
         sites: dict[str, MarkKind] = {}
+        words: dict[str, MarkKind] = {}
         for mark in marks:
             posts[mark.post_id] = mark.kind
-            if mark.author:
+            if mark.scope == "author" and mark.author:
                 authors[mark.author] = mark.kind
-            if mark.site and mark.site not in PLATFORMS:
+            if mark.scope == "site" and mark.site and mark.site not in PLATFORMS:
                 sites[mark.site] = mark.kind
+            for word in mark.words:
+                words[word] = mark.kind
 
         def keys(table: dict[str, MarkKind], kind: MarkKind) -> frozenset[str]:
             return frozenset(k for k, v in table.items() if v == kind)
@@ -141,6 +132,8 @@ class Feedback:
             keys(authors, "me"),
             keys(sites, "notme"),
             keys(sites, "me"),
+            keys(words, "notme"),
+            keys(words, "me"),
         )
 
 
@@ -151,12 +144,14 @@ NO_FEEDBACK = Feedback()
 
 
 @dataclass(frozen=True)
-class _Folded:
+class Folded:
     text: str
-    origin: tuple[int, ...]
-    """Index in the original string of each folded character."""
+    origin: tuple[int, ...] | None
+    """Index in the original string of each folded character; None when they are the same."""
 
     def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.origin is None:
+            return start, end
         return self.origin[start], self.origin[end - 1] + 1
 
 
@@ -167,6 +162,8 @@ def _fold_char(ch: str, url: bool) -> str:
         return "-"
     if url and ch in "_+":
         return " "
+    if ch.isascii():
+        return ch.lower()
     out: list[str] = []
     for part in unicodedata.normalize("NFKD", ch):
         if not unicodedata.combining(part):
@@ -174,14 +171,16 @@ def _fold_char(ch: str, url: bool) -> str:
     return "".join(out)
 
 
-def _fold_field(value: str, url: bool = False) -> _Folded:
+def _fold_field(value: str, url: bool = False) -> Folded:
+    if value.isascii():  # the common case: one C-level pass, offsets unchanged
+        return Folded(value.lower().translate(_ASCII_URL if url else _ASCII_TEXT), None)
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(value):
         folded = _fold_char(ch, url)
         chars.append(folded)
         origin.extend([i] * len(folded))
-    return _Folded("".join(chars), tuple(origin))
+    return Folded("".join(chars), tuple(origin))
 
 
 def fold(value: str) -> str:
@@ -233,6 +232,15 @@ def _not_before_capital(value: str, start: int, end: int) -> bool:
     return not (after and after.group(1).isupper())
 
 
+def _not_double_barrelled(value: str, start: int, end: int) -> bool:
+    """Reject "Jordan-Avery Smith" and "Smith-Jordan Avery": the name is part of a longer one."""
+    if re.search(r"\w[\-‐‑]$", value[:start]):
+        return False
+    if re.search(r"[\-‐‑]", value[start:end]) and re.match(r"[\-‐‑]?\s*[A-Z][a-z]", value[end:]):
+        return False
+    return not re.match(r"[\-‐‑]\w", value[end:])
+
+
 def _alone(value: str, start: int, end: int) -> bool:
     """Accept "Doe, Jane" unless it sits inside a list of names; "Doe, Jane Q. Title" is fine."""
     if not _not_after_capital(value, start, end):
@@ -248,36 +256,36 @@ class _Pattern:
     accept: _Accept = _always
 
 
-def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(_SEP, fold(name).strip()) if t]
+def name_tokens(name: str) -> list[str]:
+    return [t for t in re.split(SEP, fold(name).strip()) if t]
 
 
-def _bounded(body: str) -> re.Pattern[str]:
+def bounded(body: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
 def _name_patterns(name: str) -> list[_Pattern]:
     words = name.split()
-    toks = _tokens(name)
+    toks = name_tokens(name)
     if not toks or len("".join(toks)) < 2:
         return []
     esc = [re.escape(t) for t in toks]
     if len(esc) == 1:
-        return [_Pattern(name, "name", _bounded(esc[0]))]
-    head, last = _SEP.join(esc[:-1]), esc[-1]
-    middle = rf"(?:{_SEP}{_INITIAL}\.?)?"
-    reversed_body = rf"{last}\s*,\s*{head}(?:{_SEP}{_INITIAL}\.)?"
+        return [_Pattern(name, "name", bounded(esc[0]), _not_double_barrelled)]
+    head, last = SEP.join(esc[:-1]), esc[-1]
+    middle = rf"(?:{SEP}{_INITIAL}\.?)?"
+    reversed_body = rf"{last}\s*,\s*{head}(?:{SEP}{_INITIAL}\.)?"
     found = [
-        _Pattern(name, "name", _bounded(f"{head}{middle}{_SEP}{last}")),
-        _Pattern(name, "name", _bounded(reversed_body), _alone),
+        _Pattern(name, "name", bounded(f"{head}{middle}{SEP}{last}"), _not_double_barrelled),
+        _Pattern(name, "name", bounded(reversed_body), _alone),
     ]
     if toks[0][0].isalpha() and toks[-1][0].isalpha():
-        first_initial = rf"{re.escape(toks[0][0])}(?:\.[\s\-]*|{_SEP})"
+        first_initial = rf"{re.escape(toks[0][0])}(?:\.[\s\-]*|{SEP})"
         found.append(
             _Pattern(
                 f"{words[0][0]}. {' '.join(words[1:])}",
                 "initials",
-                _bounded(f"{first_initial}{_SEP.join(esc[1:])}"),
+                bounded(f"{first_initial}{SEP.join(esc[1:])}"),
                 _not_after_capital,
             )
         )
@@ -285,7 +293,7 @@ def _name_patterns(name: str) -> list[_Pattern]:
             _Pattern(
                 f"{' '.join(words[:-1])} {words[-1][0]}.",
                 "initials",
-                _bounded(rf"{head}{_SEP}{re.escape(toks[-1][0])}\.?"),
+                bounded(rf"{head}{SEP}{re.escape(toks[-1][0])}\.?"),
                 _not_before_capital,
             )
         )
@@ -296,12 +304,11 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
     bare = handle.strip().lstrip("@")
     if not bare:
         return []
-    qualified = "@" in bare or "." in bare
     found = []
     for form in (f"@{bare}", bare):
         body = re.escape(fold(form))
         regex = re.compile(rf"(?<![\w@.]){body}(?![\w@])")
-        found.append(_Pattern(handle, "handle" if qualified else "username", regex))
+        found.append(_Pattern(handle, "handle", regex))
     if "@" in bare:
         user = bare.split("@", 1)[0]
         if fold(user) not in names and len(user) >= 3:
@@ -314,26 +321,60 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
     return found
 
 
-@lru_cache(maxsize=64)
 def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
     found: list[_Pattern] = []
     for name in profile.all_names:
         found.extend(_name_patterns(name))
-    words = {t for name in profile.all_names for t in _tokens(name)}
+    words = {t for name in profile.all_names for t in name_tokens(name)}
     for _, handle in profile.handles:
         found.extend(_handle_patterns(handle, words))
+    for email in profile.emails:
+        if email.strip():
+            body = re.escape(fold(email.strip()))
+            found.append(
+                _Pattern(email.strip(), "email", re.compile(rf"(?<![\w.+\-]){body}(?!\w)"))
+            )
     return tuple(found)
 
 
-@lru_cache(maxsize=64)
-def _kinds(profile: Profile) -> Mapping[str, Kind]:
-    """Map each mention label to its strongest kind: a name the user listed is never weak."""
-    kinds: dict[str, Kind] = {}
-    for pattern in _patterns(profile):
-        known = kinds.get(pattern.label)
-        if known is None or WEIGHTS[pattern.kind] > WEIGHTS[known]:
-            kinds[pattern.label] = pattern.kind
-    return kinds
+@dataclass
+class _Compiled:
+    """Everything matching needs from one profile, built once: patterns, keys, phones."""
+
+    profile: Profile
+    patterns: tuple[_Pattern, ...]
+    keys: tuple[str, ...]
+    """Folded strings one of which every pattern's match contains: a field with none is skipped."""
+    phones: Mapping[str, str]
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(profile: Profile) -> _Compiled:
+    """Return the profile's compiled matchers, keyed by identity (hashing a Profile is not free)."""
+    compiled = _COMPILED.get(id(profile))
+    if compiled is None or compiled.profile is not profile:
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        compiled = _compile(profile)
+        _COMPILED[id(profile)] = compiled
+    return compiled
+
+
+def _compile(profile: Profile) -> _Compiled:
+    keys: set[str] = set()
+    for name in profile.all_names:
+        toks = name_tokens(name)
+        if toks:
+            keys.add(toks[-1])  # every full-name, reversed and initial form contains it...
+            keys.add(toks[0])  # ...except "Jane D.", which contains the first name
+    for _, handle in profile.handles:
+        bare = fold(handle.strip().lstrip("@"))
+        keys.add(bare.split("@", 1)[0] if "@" in bare else bare)
+    keys |= {fold(e.strip()) for e in profile.emails if e.strip()}
+    phones = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
+    return _Compiled(profile, _patterns(profile), tuple(k for k in keys if k), phones)
 
 
 # --- find_mentions -----------------------------------------------------------------------------
@@ -350,131 +391,87 @@ def _snippet(value: str, start: int, end: int) -> str:
     return ("…" if lo > 0 else "") + text + ("…" if hi < len(value) else "")
 
 
-def _field_mentions(field: FieldName, value: str, patterns: tuple[_Pattern, ...]) -> list[Mention]:
-    folded = _fold_field(value, url=field == "url")
-    candidates: list[tuple[int, int, int, _Pattern]] = []
+_LINK_BEFORE = re.compile(r"(?:[\w\-]+\.)+[a-z]{2,}(?:/[\w.\-~]*)*?/(?:u/|user/|users/|@)?$")
+_ANY_DIGITS = re.compile(r"\d")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().\-]{5,}\d(?!\w)")
+
+
+def _link(folded: str, value: str, start: int, end: int) -> str | None:
+    """Return "github.com/janedoe" when a handle sits in a link's path, else None."""
+    m = _LINK_BEFORE.search(folded[max(0, start - 80) : start])
+    if not m:
+        return None
+    return value[start - len(m.group(0)) : end]
+
+
+def _field_mentions(
+    field: FieldName, value: str, patterns: tuple[_Pattern, ...], folded: Folded
+) -> list[tuple[Mention, Kind]]:
+    candidates: list[tuple[int, int, int, str, Kind]] = []
     for pattern in patterns:
         for m in pattern.regex.finditer(folded.text):
             start, end = folded.span(m.start(), m.end())
-            if pattern.accept(value, start, end):
-                candidates.append((start, end, WEIGHTS[pattern.kind], pattern))
+            if not pattern.accept(value, start, end):
+                continue
+            label, kind = pattern.label, pattern.kind
+            if kind in ("handle", "username") and folded.origin is None:
+                link = _link(folded.text, value, start, end)
+                if link:
+                    label, kind = link, "link"
+            candidates.append((start, end, WEIGHTS[kind], label, kind))
     # Prefer strong, then long matches; drop any candidate overlapping one already taken.
     candidates.sort(key=lambda c: (-c[2], c[0] - c[1], c[0]))
-    taken: list[tuple[int, int, _Pattern]] = []
-    for start, end, _, pattern in candidates:
-        if all(end <= s or start >= e for s, e, _ in taken):
-            taken.append((start, end, pattern))
+    taken: list[tuple[int, int, str, Kind]] = []
+    for start, end, _, label, kind in candidates:
+        if all(end <= s or start >= e for s, e, _, _ in taken):
+            taken.append((start, end, label, kind))
     return [
-        Mention(p.label, field, s, e, _snippet(value, s, e))
-        for s, e, p in sorted(taken, key=_first)
+        (Mention(label, field, s, e, _snippet(value, s, e)), kind)
+        for s, e, label, kind in sorted(taken, key=_first)
     ]
 
 
-def _first(item: tuple[int, int, _Pattern]) -> int:
+def _phones(field: FieldName, value: str, wanted: Mapping[str, str]) -> list[tuple[Mention, Kind]]:
+    found = []
+    for m in _PHONE.finditer(value):
+        digits = _digits(m.group(0))
+        for key, phone in wanted.items():
+            if len(digits) >= 7 and (key.endswith(digits) or digits.endswith(key[-10:])):
+                s, e = m.span()
+                found.append((Mention(phone, field, s, e, _snippet(value, s, e)), "phone"))
+                break
+    return found  # type: ignore[return-value]
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _first(item: tuple[int, int, str, Kind]) -> int:
     return item[0]
 
 
-def find_mentions(post: Post, profile: Profile) -> tuple[Mention, ...]:
-    """Find each name and handle of ``profile`` in the title, text, author and URL of ``post``."""
-    patterns = _patterns(profile)
-    found: list[Mention] = []
+def fold_post(post: Post) -> dict[FieldName, Folded]:
+    return {f: _fold_field(getattr(post, f), url=f == "url") for f in FIELDS}
+
+
+def scan(
+    post: Post, profile: Profile, folded: Mapping[FieldName, Folded]
+) -> list[tuple[Mention, Kind]]:
+    compiled = _compiled(profile)
+    found: list[tuple[Mention, Kind]] = []
     for field in FIELDS:
         value = getattr(post, field)
-        if value:
-            found.extend(_field_mentions(field, value, patterns))
-    return tuple(found)
-
-
-# --- identify ----------------------------------------------------------------------------------
-
-
-def _terms_found(post: Post, terms: Iterable[str]) -> list[str]:
-    fields = [_fold_field(getattr(post, f), url=f == "url").text for f in FIELDS]
-    found = []
-    for term in dict.fromkeys(t.strip() for t in terms if t.strip()):
-        toks = _tokens(term)
-        regex = _bounded(_SEP.join(re.escape(t) for t in toks)) if toks else None
-        if regex and any(regex.search(text) for text in fields):
-            found.append(term)
+        if not value:
+            continue
+        text = folded[field].text
+        if any(key in text for key in compiled.keys):  # else no pattern can match: skip them
+            found.extend(_field_mentions(field, value, compiled.patterns, folded[field]))
+        if compiled.phones and field != "author" and _ANY_DIGITS.search(value):
+            found.extend(_phones(field, value, compiled.phones))
     return found
 
 
-def _quoted(terms: list[str]) -> str:
-    return ", ".join(f"'{t}'" for t in terms)
-
-
-def _evidence(mentions: tuple[Mention, ...], profile: Profile) -> tuple[int, str]:
-    kinds = _kinds(profile)
-    best = max(mentions, key=lambda m: WEIGHTS[kinds.get(m.variant, "initials")])
-    kind = kinds.get(best.variant, "initials")
-    if kind == "name":
-        text = "full name" if best.variant == profile.name else f"name variant '{best.variant}'"
-    else:
-        text = f"{kind} '{best.variant}'"
-    return WEIGHTS[kind], text
-
-
-def _decide(score: int) -> Confidence:
-    if score >= ME_AT:
-        return "me"
-    return "maybe" if score >= MAYBE_AT else "not_me"
-
-
-def _score(post: Post, profile: Profile, mentions: tuple[Mention, ...]) -> tuple[Confidence, str]:
-    if not mentions:
-        return "not_me", "name not found"
-    weight, reason = _evidence(mentions, profile)
-    context_terms = (*profile.context_terms, *profile.employers, *profile.past_employers)
-    context = _terms_found(post, context_terms)
-    excluded = _terms_found(post, profile.exclude_terms)
-    score = weight + min(len(context), CONTEXT_CAP) - EXCLUSION_WEIGHT * len(excluded)
-    if context:
-        reason += f" + context {_quoted(context)}"
-    if excluded:
-        plural = "s" if len(excluded) > 1 else ""
-        reason += f", but exclusion term{plural} {_quoted(excluded)}"
-    elif not context:
-        reason += ", no context"
-    return _decide(score), reason
-
-
-def _by_person(mentions: tuple[Mention, ...], profile: Profile) -> bool:
-    kinds = _kinds(profile)
-    return any(m.field == "author" and kinds.get(m.variant) != "initials" for m in mentions)
-
-
-def _from_feedback(
-    post: Post, feedback: Feedback, by_person: bool
-) -> tuple[Confidence, str] | None:
-    author, site = author_key(post.author), site_of(post.url)
-    if author and not by_person:
-        if author in feedback.not_me_authors:
-            return "not_me", f"author '{post.author.strip()}' was marked not-me"
-        if author in feedback.me_authors:
-            return "me", f"author '{post.author.strip()}' was marked me"
-    if site and site not in PLATFORMS:
-        if site in feedback.not_me_sites:
-            return "not_me", f"author's site {site} was marked not-me"
-        if site in feedback.me_sites:
-            return "me", f"author's site {site} was marked me"
-    return None
-
-
-def identify(
-    post: Post, profile: Profile, *, own: bool, feedback: Feedback = NO_FEEDBACK
-) -> Identity:
-    """Decide whether ``post`` is about ``profile``'s person (me / maybe / not_me) and say why."""
-    mentions = find_mentions(post, profile)
-    by_person = _by_person(mentions, profile)
-    role: Role = "author" if own or by_person else "subject"
-    decided: tuple[Confidence, str] | None
-    if post.id and post.id in feedback.not_me_posts:
-        decided = ("not_me", "this post was marked not-me")
-    elif post.id and post.id in feedback.me_posts:
-        decided = ("me", "this post was marked me")
-    elif own:
-        decided = ("me", "from one of your own feeds")
-    else:
-        decided = _from_feedback(post, feedback, by_person)
-    confidence, reason = decided or _score(post, profile, mentions)
-    return Identity(confidence, role, reason, mentions)
+def find_mentions(post: Post, profile: Profile) -> tuple[Mention, ...]:
+    """Find each name, handle, email and phone of ``profile`` in a post's four fields."""
+    return tuple(m for m, _ in scan(post, profile, fold_post(post)))

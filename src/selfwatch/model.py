@@ -154,6 +154,8 @@ class ChecklistSettings:
     categories: tuple[tuple[str, CategoryOverride], ...] = ()
     rules: tuple[CustomRule, ...] = ()
     disabled_rules: tuple[str, ...] = ()
+    rule_dirs: tuple[str, ...] = ()
+    """Folders whose ``*.toml`` rule files are added to the built-in checklist (absolute)."""
 
     def override(self, category: str) -> CategoryOverride | None:
         """Return the override for ``category``, if any."""
@@ -241,6 +243,8 @@ class Profile:
     """Generate the search-engine feeds for the name variants."""
     recipients: tuple[str, ...] = ()
     timezone: str = "UTC"
+    birth_year: int | None = None
+    """Tells the person apart from a namesake whose age is given ("Jordan Avery, 19,")."""
     checklist: ChecklistSettings = field(default_factory=ChecklistSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
 
@@ -310,6 +314,23 @@ class Mention:
     snippet: str
 
 
+EvidenceSide = Literal["for", "against"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing that makes a post more (``for``) or less (``against``) likely about the person."""
+
+    side: EvidenceSide
+    kind: str
+    """What it is: name, handle, email, phone, context, learned, exclusion, organisation, place,
+    occupation, age, obituary, topic, feedback, own feed."""
+    text: str
+    """How it reads to the user: "employer 'Initech'", "another place 'Tampa'"."""
+    weight: int
+    """Points it adds (for) or takes away (against); 0 when it decides on its own (feedback)."""
+
+
 @dataclass(frozen=True)
 class Identity:
     """Whether a post is about this profile's person, and why."""
@@ -318,6 +339,8 @@ class Identity:
     role: Role
     reason: str
     mentions: tuple[Mention, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    """The weighing behind ``reason``, strongest first on each side."""
 
 
 @dataclass(frozen=True)
@@ -338,3 +361,12 @@ class FeedState:
     """Why the feed is no longer polled (e.g. "410 Gone"); empty while active."""
     malformed: str = ""
     """What was wrong with the items of its last successful poll (skipped junk); empty if none."""
+
+
+def is_open_flag(flagged: bool, status: str, confidence: str) -> bool:
+    """Return True for an open flag: flagged, about the person, neither acked nor ignored.
+
+    The one definition behind the digest's subject and sections, the report, ``status`` and
+    ``profiles``: a post the person acked (handled) or ignored is not open.
+    """
+    return flagged and status == "new" and confidence != "not_me"

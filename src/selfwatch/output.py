@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .display import visible_controls
+from .evidence import RuleHits, group_findings
 from .lint import FileReport
 from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
+from .sources import configured_only
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost
+    from .triage import Relabel
 
 
 def terminal_safe(value: str, *, keep_newlines: bool = False) -> str:
@@ -38,11 +41,38 @@ def finding_line(path: str, f: Finding, *, explain: bool = False) -> str:
     return "\n".join(lines)
 
 
+def rule_line(path: str, hits: RuleHits, *, explain: bool = False) -> str:
+    """Return one line for a rule's findings in a file: the first position, every match once.
+
+    ``path:line:col: level category.rule: message ['first', 'second' (12:5)]``, where each
+    match after the first carries its own ``line:col``.
+    """
+    first = hits.first
+    words = [repr(terminal_safe(first.matched))]
+    for f in hits.findings[1:]:  # a span inside an earlier finding's sentence has no line:col
+        where = f" ({f.line}:{f.col})" if f.line else ""
+        words.append(f"{terminal_safe(f.matched)!r}{where}")
+    head = (
+        f"{terminal_safe(path)}:{first.line}:{first.col}: {hits.level.label} {hits.rule}: "
+        f"{hits.message} [{', '.join(words)}]"
+    )
+    if not explain:
+        return head
+    lines = [head, *(f"    why: {terminal_safe(why)}" for why in hits.whys)]
+    lines += [f"    target: {terminal_safe(target)}" for target in hits.targets]
+    lines.append(f"    stance: {', '.join(hits.stances)}")
+    lines.append(f"    suggestion: {terminal_safe(hits.suggestion)}")
+    return "\n".join(lines)
+
+
 def text_report(reports: Sequence[FileReport], *, explain: bool = False) -> str:
-    """Return the human-readable lint output for several files, with a summary line."""
+    """Return the human-readable lint output for several files, with a summary line.
+
+    Each rule that fired in a file gives one line, listing every span it matched.
+    """
     lines: list[str] = []
     for r in reports:
-        lines.extend(finding_line(r.path, f, explain=explain) for f in r.findings)
+        lines.extend(rule_line(r.path, h, explain=explain) for h in group_findings(r.findings))
     risky = sum(1 for r in reports for f in r.findings if f.is_risk)
     good = sum(1 for r in reports for f in r.findings if not f.is_risk)
     flagged = sum(1 for r in reports if r.flagged)
@@ -138,6 +168,7 @@ def post_detail(sp: StoredPost) -> str:
         f"published: {when(p.published)}   seen: {when(sp.seen_at)}   status: {sp.status}",
         f"feeds:     {terminal_safe(', '.join(sp.feeds)) or '-'}",
         f"identity:  {i.confidence} ({i.role}): {terminal_safe(i.reason)}",
+        *identity_lines(sp),
         f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}",
         "",
         terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
@@ -145,14 +176,42 @@ def post_detail(sp: StoredPost) -> str:
     if v.findings or v.unread:
         lines.append("")
         lines.append("findings:")
-    for f in v.findings:
-        lines.append(f"  {f.level.label:7} {f.rule}: {terminal_safe(f.matched)!r}")
-        lines.append(f"          {f.message}")
-        lines.append(f"          why: {terminal_safe(f.why)}")
-        lines.append(f"          suggestion: {f.suggestion}")
+    for h in group_findings(v.findings):
+        words = ", ".join(repr(terminal_safe(word)) for word in h.matched)
+        lines.append(f"  {h.level.label:7} {h.rule}: {words}")
+        lines.append(f"          {h.message}")
+        lines.extend(f"          why: {terminal_safe(why)}" for why in h.whys)
+        lines.append(f"          suggestion: {h.suggestion}")
     if v.unread:
         lines.append(f"  {unread_note(v.unread)}")
     return "\n".join(lines)
+
+
+def identity_lines(sp: StoredPost) -> list[str]:
+    """Return the weighing behind a post's identity: each piece of evidence with its points."""
+    items = sp.identity.evidence
+    if not items:
+        return []
+    lines = []
+    for side, label in (("for", "for:"), ("against", "against:")):
+        for n, e in enumerate(x for x in items if x.side == side):
+            points = f"{e.weight:+d}" if e.weight else "  ="
+            head = label if n == 0 else ""
+            lines.append(f"  {head:9}{points:>3}  {terminal_safe(e.text)}")
+    total = sum(e.weight for e in items)
+    if any(e.weight for e in items):
+        lines.append(f"  {'total':9}{total:>3}  (me from 4, maybe from 2, below 2 not me)")
+    return lines
+
+
+def relabel_lines(relabels: Sequence[Relabel], width: int = 70) -> list[str]:
+    """Return one line per post whose identity changed: id, before -> after, title."""
+    lines = []
+    for r in relabels:
+        title = terminal_safe(r.post.post.title or r.post.post.text)[:width]
+        after = r.post.identity.confidence
+        lines.append(f"  {short_id(r.post.id):10}  {r.before} -> {after}  {title}")
+    return lines
 
 
 def unread_note(unread: int) -> str:
@@ -179,6 +238,10 @@ def stored_dict(sp: StoredPost) -> dict[str, Any]:
             "confidence": sp.identity.confidence,
             "role": sp.identity.role,
             "reason": sp.identity.reason,
+            "evidence": [
+                {"side": e.side, "kind": e.kind, "text": e.text, "weight": e.weight}
+                for e in sp.identity.evidence
+            ],
         },
         "score": sp.verdict.score,
         "flagged": sp.verdict.flagged,
@@ -224,8 +287,8 @@ def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
     lines = [f"{'profile':16} {'name':24} {'last check':16} {'open flags':>10}  feeds"]
     for p in profiles:
         last = store.last_event(p.key, "poll")
-        open_flags = len(store.posts(p.key, flagged=True, status="new", confidence=("me", "maybe")))
-        health = store.feed_health(p.key)
+        open_flags = store.open_flags(p.key)
+        health = configured_only(p, store.feed_health(p.key))
         failing = sum(1 for h in health if h.state.failures and not h.state.disabled)
         disabled = sum(1 for h in health if h.state.disabled)
         feeds = f"{len(health) - failing - disabled} ok, {failing} failing, {disabled} disabled"
@@ -233,4 +296,24 @@ def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
             f"{terminal_safe(p.key)[:16]:16} {terminal_safe(p.name)[:24]:24} "
             f"{when(last[0] if last else None):16} {open_flags:>10}  {feeds}"
         )
-    return "\n".join(lines)
+    coach = coach_line(profiles, store)
+    return "\n".join([*lines, "", coach] if coach else lines)
+
+
+def coach_line(profiles: Sequence[Profile], store: Store) -> str:
+    """Return how the coach's combined digest (``digest --all``) stands: last sent, waiting.
+
+    Empty until a combined digest was sent (or failed) once.
+    """
+    from .store import COACH
+
+    sent = [d.created_at for p in profiles if (d := store.last_digest(p.key, audience=COACH))]
+    failed = store.last_event(COACH, "digest_error")
+    if not sent and failed is None:
+        return ""
+    waiting = sum(len(store.pending(p.key, COACH)) for p in profiles)
+    line = f"coach digest (digest --all): last {when(max(sent)) + ' UTC' if sent else 'never'}"
+    line += f"; {waiting} post(s) waiting for it"
+    if failed and (not sent or failed[0] > max(sent)):
+        line += f"; last send failed {when(failed[0])} UTC: {terminal_safe(failed[1])}"
+    return line

@@ -37,9 +37,8 @@ import jinja2
 from markupsafe import Markup
 
 from .actions import Action, Sentiment, suggest_action
-from .digest import (
-    environment,
-)
+from .digest import environment, post_commands, short_id
+from .evidence import RuleHits, group_findings
 from .match import Feedback
 from .model import (
     CATEGORIES,
@@ -51,8 +50,9 @@ from .model import (
     Post,
     Profile,
     Verdict,
+    is_open_flag,
 )
-from .sources import ARCHIVE, feed_label
+from .sources import ARCHIVE, configured_only, feed_label
 
 TEMPLATE = "report.html.j2"
 BANDS: tuple[tuple[int, str], ...] = ((70, "high"), (40, "moderate"), (0, "low"))
@@ -118,11 +118,33 @@ class ReportItem:
     status: str
     action: Action | None
     """What to do; None for posts that are not about the person."""
+    commands: tuple[str, ...] = ()
+    """``selfwatch`` commands that act on the post (ack, ignore, notme, me)."""
 
     @property
     def handled(self) -> bool:
         """Return True when the person has acknowledged the post."""
         return self.status == "acked"
+
+    @property
+    def open_flag(self) -> bool:
+        """Return True for an open flag (``model.is_open_flag``)."""
+        return is_open_flag(self.verdict.flagged, self.status, self.identity.confidence)
+
+    @property
+    def short_id(self) -> str:
+        """Return the post's short id."""
+        return short_id(self.post.id)
+
+    @property
+    def risk_hits(self) -> tuple[RuleHits, ...]:
+        """Return the risk findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.risks)
+
+    @property
+    def good_hits(self) -> tuple[RuleHits, ...]:
+        """Return the good findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.good)
 
     @property
     def worst_level(self) -> Level | None:
@@ -206,6 +228,11 @@ class Report:
         """Return how many flagged posts are marked handled."""
         return sum(1 for item in self.flagged if item.handled)
 
+    @property
+    def open_flags(self) -> int:
+        """Return how many flagged posts are open flags (the count the digest and status use)."""
+        return sum(1 for item in self.flagged if item.open_flag)
+
 
 def build_report(
     profile: Profile,
@@ -241,7 +268,9 @@ def build_report(
     zone = _zone(profile.timezone)
     dates = [_when(p).astimezone(zone) for p in counted]
     flagged_dates = [_when(p).astimezone(zone) for p in counted if p.verdict.flagged]
-    identity = Counter(p.identity.confidence for p in rest)
+    # The identity counts cover the same posts as "Posts about you covered" (ignored ones are
+    # counted on their own line), so "you" + "possibly you" always equals it.
+    identity = Counter(p.identity.confidence for p in rest if p.status != "ignored")
     return Report(
         profile_key=profile.key,
         profile_name=profile.name,
@@ -254,7 +283,7 @@ def build_report(
         by_month=timeline(flagged_dates, now.astimezone(zone)),
         by_category=_tally(flagged, risk=True),
         good_by_category=_tally([*flagged, *good], risk=False),
-        identity=tuple(Bar(c, identity[c] + (len(marked) if c == "not_me" else 0)) for c in IDS),
+        identity=tuple(Bar(c, identity[c] + (len(not_me) if c == "not_me" else 0)) for c in IDS),
         counted=len(counted),
         ignored=len(about) - len(counted),
         set_aside=identity["not_me"],
@@ -277,7 +306,14 @@ def _item(
 ) -> ReportItem:
     action = suggest_action(p.post, p.identity, p.verdict, sentiment=sentiment) if act else None
     sources = tuple(labels.get(u) or feed_label(FeedSpec(u, "url", p.profile)) for u in p.feeds)
-    return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action)
+    if act:
+        commands = post_commands(
+            p.post.id, p.identity, flagged=p.verdict.flagged, handled=p.status == "acked",
+            profile=p.profile,
+        )  # fmt: skip
+    else:  # marked "not me": the way back is "me"
+        commands = (f"selfwatch me {short_id(p.post.id)} --profile {p.profile}",)
+    return ReportItem(p.post, p.identity, p.verdict, sources, p.status, action, commands)
 
 
 def _count(n: int, noun: str) -> str:
@@ -354,22 +390,36 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 GOOD_COLOUR = "#067647"
 
 
+CHART_WIDTH = 680
+"""Widest a column chart is drawn, in CSS pixels: it fits the report's column on screen and an
+A4 page in print, so the browser never scales it down (and its 11 px labels stay 11 px)."""
+LABEL_ROOM = 30
+"""Pixels a column label needs ("Sep", "2026"); labels are thinned out to keep this much."""
+
+
 def column_chart(bars: Sequence[Bar], title: str, colour: str = BAR_COLOUR) -> Markup:
-    """Return an SVG column chart; each column's height is proportional to its value."""
-    slot, height, top, left = 40, 140, 16, 8
-    width, axis = left * 2 + slot * len(bars), top + height
+    """Return an SVG column chart; each column's height is proportional to its value.
+
+    Columns narrow to keep the chart within :data:`CHART_WIDTH`, and only every n-th column
+    is labelled when labels would otherwise overlap.
+    """
+    height, top, left = 140, 16, 8
+    slot = min(40.0, (CHART_WIDTH - 2 * left) / max(len(bars), 1))
+    width, axis = round(left * 2 + slot * len(bars), 1), top + height
     peak = max((b.value for b in bars), default=0) or 1
-    every = -(-len(bars) // 18)  # label at most 18 columns
+    every = max(-(-len(bars) // 18), -(-LABEL_ROOM // int(slot)))
+    gap = min(6.0, slot * 0.15)
     parts = [f'<line x1="{left}" y1="{axis}" x2="{width - left}" y2="{axis}" stroke="#98a2b3"/>']
     for n, bar in enumerate(bars):
         h = round(height * bar.value / peak, 1)
-        x, y = left + n * slot, axis - h
-        parts.append(_rect(bar, x + 6, y, slot - 12, h, colour))
+        x, y = round(left + n * slot, 1), axis - h
+        parts.append(_rect(bar, round(x + gap, 1), y, round(slot - 2 * gap, 1), h, colour))
         if bar.value:
-            parts.append(_text(x + slot / 2, y - 3, str(bar.value), "middle", "value"))
+            parts.append(_text(round(x + slot / 2, 1), y - 3, str(bar.value), "middle", "value"))
         if n % every == 0:
             for line, text in enumerate(_tick(bar.label, first=n == 0)):
-                parts.append(_text(x + slot / 2, axis + 16 + 13 * line, text, "middle", "tick"))
+                centre = round(x + slot / 2, 1)
+                parts.append(_text(centre, axis + 16 + 13 * line, text, "middle", "tick"))
     return _svg(width, axis + 40, title, parts)
 
 
@@ -449,5 +499,5 @@ def report_from_store(
     posts = store.posts(profile.key)
     marked = store.feedback(profile.key).not_me_posts
     not_me = [p for p in posts if p.post.id in marked]
-    health = store.feed_health(profile.key)
+    health = configured_only(profile, store.feed_health(profile.key))
     return build_report(profile, posts, health, not_me, archives, now=now, sentiment=sentiment)

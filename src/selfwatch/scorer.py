@@ -21,12 +21,14 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from datetime import datetime
 from multiprocessing import get_context
 
 from .checklist import Engine
 from .digest import linted_text
-from .match import Feedback, identify
-from .model import SCORE_LIMIT, Identity, Post, Profile, Verdict
+from .identity import identify
+from .match import Feedback
+from .model import SCORE_LIMIT, Author, Identity, Post, Profile, Verdict
 
 POOL_MIN_FEEDS = 40
 """Cycles with fewer due feeds than this decide and score their posts in this process."""
@@ -34,35 +36,51 @@ POOL_MIN_FEEDS = 40
 Scored = list[tuple[Identity, Verdict]]
 
 
-def score(engine: Engine, post: Post, limit: int = SCORE_LIMIT) -> Verdict:
+def score(
+    engine: Engine, post: Post, limit: int = SCORE_LIMIT, identity: Identity | None = None
+) -> Verdict:
     """Return the checklist verdict for a post (title and text, as the digest highlights them).
 
     Only the first ``limit`` characters are read, cut at a space so no word is split; the
-    verdict's ``unread`` says how many were left.
+    verdict's ``unread`` says how many were left. A post the person wrote (``identity.role``
+    "author") is judged as theirs; one written about them by someone else as another's: a rant
+    or a leak there is not their risk, an insult or their phone number is.
     """
+    author: Author = "other" if identity is not None and identity.role != "author" else "self"
     text = linted_text(post)
     if len(text) <= limit:
-        return engine.lint(text)
+        return engine.lint(text, author)
     cut = text.rfind(" ", limit // 2, limit + 1)
     cut = cut if cut > 0 else limit
-    return replace(engine.lint(text[:cut]), unread=len(text) - cut)
+    return replace(engine.lint(text[:cut], author), unread=len(text) - cut)
 
 
-def decide(post: Post, profile: Profile, own: bool, feedback: Feedback) -> Identity:
+def decide(
+    post: Post, profile: Profile, own: bool, feedback: Feedback, seen: datetime | None = None
+) -> Identity:
     """Decide who ``post`` is about from the part of it the checklist reads, too."""
     if len(post.text) > SCORE_LIMIT:
         post = replace(post, text=post.text[:SCORE_LIMIT])
-    return identify(post, profile, own=own, feedback=feedback)
+    return identify(post, profile, own=own, feedback=feedback, seen=seen)
 
 
 def score_all(
-    posts: Sequence[Post], own: bool, engine: Engine, profile: Profile, feedback: Feedback
+    posts: Sequence[Post],
+    own: bool,
+    engine: Engine,
+    profile: Profile,
+    feedback: Feedback,
+    seen: datetime | None = None,
 ) -> Scored:
-    """Return who each post is about and its verdict, in order."""
-    return [(decide(p, profile, own, feedback), score(engine, p)) for p in posts]
+    """Return who each post is about and its verdict (judged as theirs or another's), in order."""
+    scored: Scored = []
+    for post in posts:
+        who = decide(post, profile, own, feedback, seen)
+        scored.append((who, score(engine, post, identity=who)))
+    return scored
 
 
-_work: tuple[Engine, Profile, Feedback] | None = None
+_work: tuple[Engine, Profile, Feedback, datetime] | None = None
 """What forked workers score with: set before the fork, inherited by the children."""
 
 
@@ -74,8 +92,10 @@ def _score_in_worker(posts: Sequence[Post], own: bool) -> Scored:
 class Scorer:
     """Scores each feed's posts, in worker processes when the cycle is big enough."""
 
-    def __init__(self, engine: Engine, profile: Profile, feedback: Feedback, feeds: int) -> None:
-        self.work = (engine, profile, feedback)
+    def __init__(
+        self, engine: Engine, profile: Profile, feedback: Feedback, now: datetime, feeds: int
+    ) -> None:
+        self.work = (engine, profile, feedback, now)
         self.pool: ProcessPoolExecutor | None = None
         if feeds >= POOL_MIN_FEEDS:
             self.pool = _start_pool(self.work)
@@ -108,7 +128,7 @@ class Scorer:
         _work = None
 
 
-def _start_pool(work: tuple[Engine, Profile, Feedback]) -> ProcessPoolExecutor | None:
+def _start_pool(work: tuple[Engine, Profile, Feedback, datetime]) -> ProcessPoolExecutor | None:
     """Fork the workers now, while this process has no other thread, or return None."""
     global _work
     import threading

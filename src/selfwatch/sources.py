@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePath
+from typing import Protocol, TypeVar
 from urllib.parse import quote, quote_plus, urlsplit
 
 from .errors import ConfigError
 from .model import FeedKind, FeedSpec, Profile
 
-__all__ = ["FEED_SITES", "feed_label", "feeds_for", "guess_kind", "handle_feed", "search_feeds"]
+__all__ = [
+    "FEED_SITES",
+    "configured_only",
+    "feed_label",
+    "feeds_for",
+    "guess_kind",
+    "handle_feed",
+    "search_feeds",
+]
 
 _SEARCH_LABELS: dict[FeedKind, str] = {
     "google_news": "Google News",
@@ -62,6 +71,34 @@ def feeds_for(profile: Profile) -> tuple[FeedSpec, ...]:
     if problems:
         raise ConfigError(problems)
     return _dedupe([*configured, *search, *own])
+
+
+class _KnownFeed(Protocol):
+    @property
+    def spec(self) -> FeedSpec: ...
+    @property
+    def configured_url(self) -> str: ...
+
+
+_Feed = TypeVar("_Feed", bound=_KnownFeed)
+
+
+def configured_only(profile: Profile, feeds: Sequence[_Feed]) -> list[_Feed]:
+    """Return the recorded ``feeds`` that the profile's config still has, and its archives.
+
+    A feed removed from the config (or whose path was corrected) keeps its posts in history,
+    but its health is no longer reported: not in digests, the report, ``status`` or
+    ``profiles``. A moved feed is still found by the URL it was configured with.
+    """
+    try:
+        wanted = {spec.url for spec in feeds_for(profile)}
+    except ConfigError:
+        wanted = {spec.url for spec in profile.feeds}
+    return [
+        f
+        for f in feeds
+        if f.spec.url.startswith(ARCHIVE) or f.configured_url in wanted or f.spec.url in wanted
+    ]
 
 
 def search_feeds(profile: Profile) -> tuple[FeedSpec, ...]:

@@ -18,7 +18,9 @@ saved without its posts would hide them behind a 304 on the next poll.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -30,9 +32,10 @@ from types import TracebackType
 from typing import Any, Literal
 
 from .errors import NotFoundError, StoreError
-from .match import Feedback, Mark, MarkKind, author_key, site_of
+from .match import Feedback, Mark, MarkKind, Scope, author_key, site_of
 from .model import (
     Confidence,
+    Evidence,
     FeedKind,
     FeedSpec,
     FeedState,
@@ -42,6 +45,7 @@ from .model import (
     Mention,
     Post,
     Verdict,
+    is_open_flag,
 )
 
 Status = Literal["new", "acked", "ignored"]
@@ -50,6 +54,8 @@ Channel = Literal["smtp", "file", "none"]
 Order = Literal["newest", "risk"]
 BUSY_TIMEOUT_MS = 30_000
 """How long a statement waits for another process's write before giving up."""
+COACH = "coach"
+"""The audience of the coach's combined digest: a delivery cursor apart from each client's."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,11 @@ class StoredPost:
     def id(self) -> str:
         """Return the post id."""
         return self.post.id
+
+    @property
+    def open_flag(self) -> bool:
+        """Return True when the post is an open flag (see ``model.is_open_flag``)."""
+        return is_open_flag(self.verdict.flagged, self.status, self.identity.confidence)
 
 
 @dataclass(frozen=True)
@@ -222,7 +233,39 @@ def _m4_unread_and_malformed(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN unread INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Migration] = [_m1_initial, _m2_digests, _m3_triage, _m4_unread_and_malformed]
+def _m5_audiences(db: sqlite3.Connection) -> None:
+    # A digest has an audience: '' is the person's own digest (whose delivered posts keep
+    # profile_posts.digest_id), any other value a separate reader such as the coach's combined
+    # digest, whose delivered posts are listed in audience_posts. Neither consumes the other.
+    db.execute("ALTER TABLE digests ADD COLUMN audience TEXT NOT NULL DEFAULT ''")
+    db.execute(
+        """CREATE TABLE audience_posts (
+            audience TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            post_id TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+            digest_id INTEGER NOT NULL,
+            PRIMARY KEY (audience, profile, post_id)
+        ) WITHOUT ROWID"""
+    )
+
+
+def _m6_identity_evidence(db: sqlite3.Connection) -> None:
+    # Feedback is scoped (a mark covers an author or a site only when asked) and keeps the
+    # words it taught; marks made before this apply to their own post only. Each decision keeps
+    # the evidence weighed for it, for `show` and the digest.
+    db.execute("ALTER TABLE feedback ADD COLUMN scope TEXT NOT NULL DEFAULT 'post'")
+    db.execute("ALTER TABLE feedback ADD COLUMN words TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE profile_posts ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS: list[Migration] = [
+    _m1_initial,
+    _m2_digests,
+    _m3_triage,
+    _m4_unread_and_malformed,
+    _m5_audiences,
+    _m6_identity_evidence,
+]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
 
@@ -308,6 +351,14 @@ def _state_row(spec: FeedSpec, state: FeedState, feed_id: int) -> tuple[Any, ...
             _ts(state.next_attempt), state.disabled, state.malformed, feed_id)  # fmt: skip
 
 
+def _evidence_json(items: tuple[Evidence, ...]) -> str:
+    return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+
+
+def _evidence(text: str) -> tuple[Evidence, ...]:
+    return tuple(Evidence(**item) for item in json.loads(text))
+
+
 def _state(row: sqlite3.Row) -> FeedState:
     return FeedState(
         url=row["url"],
@@ -335,7 +386,13 @@ def _stored(row: sqlite3.Row) -> StoredPost:
         feed_url=feeds[0] if feeds else "",
         guid=row["guid"],
     )
-    identity = Identity(row["confidence"], row["role"], row["reason"], _mentions(row["mentions"]))
+    identity = Identity(
+        row["confidence"],
+        row["role"],
+        row["reason"],
+        _mentions(row["mentions"]),
+        _evidence(row["evidence"]),
+    )
     verdict = Verdict(
         row["score"],
         bool(row["flagged"]),
@@ -351,8 +408,8 @@ def _stored(row: sqlite3.Row) -> StoredPost:
 
 
 _INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
-        mentions, score, flagged, findings, checklist_version, seen_at, unread)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (profile, post_id) DO NOTHING"""
 
 
@@ -360,9 +417,9 @@ def _profile_post_row(
     profile: str, post: Post, identity: Identity, verdict: Verdict, seen: str | None
 ) -> tuple[Any, ...]:
     return (profile, post.id, identity.confidence, identity.role, identity.reason,
-            _mentions_json(identity.mentions), verdict.score, int(verdict.flagged),
-            _findings_json(verdict.findings), verdict.checklist_version, seen,
-            verdict.unread)  # fmt: skip
+            _mentions_json(identity.mentions), _evidence_json(identity.evidence), verdict.score,
+            int(verdict.flagged), _findings_json(verdict.findings), verdict.checklist_version,
+            seen, verdict.unread)  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -394,6 +451,7 @@ class Store:
         self.path = path
         self._depth = 0
         self._busy_timeout = BUSY_TIMEOUT_MS / 1000
+        self._delivering = 0
 
     @classmethod
     def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT_MS / 1000) -> Store:
@@ -505,6 +563,39 @@ class Store:
             raise
         self._depth -= 1
         self._db.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
+
+    @contextmanager
+    def delivering(self) -> Iterator[None]:
+        """Hold the delivery lock of this database for the block; wait while another holds it.
+
+        Composing a digest, sending it and recording it run under this lock, in every process
+        (``digest --send``, the agent, ``demo --send``): a second sender waits, then finds the
+        posts already delivered, so concurrent senders produce one mail. The lock is an
+        ``flock`` on ``<database>.deliver.lock``; the OS drops it if the holder dies. Nested
+        use in one Store is allowed.
+        """
+        if self._delivering:
+            self._delivering += 1
+            try:
+                yield
+            finally:
+                self._delivering -= 1
+            return
+        path = self.path.with_name(self.path.name + ".deliver.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open the delivery lock: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a holder is bounded by the SMTP timeouts
+            self._delivering = 1
+            try:
+                yield
+            finally:
+                self._delivering = 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     # --- feeds -------------------------------------------------------------------------------
 
@@ -812,10 +903,11 @@ class Store:
         """Replace who ``post_id`` is about for ``profile`` (after feedback or a config change)."""
         with self.transaction():
             cursor = self._db.execute(
-                """UPDATE profile_posts SET confidence = ?, role = ?, reason = ?, mentions = ?
-                WHERE profile = ? AND post_id = ?""",
+                """UPDATE profile_posts SET confidence = ?, role = ?, reason = ?, mentions = ?,
+                    evidence = ? WHERE profile = ? AND post_id = ?""",
                 (identity.confidence, identity.role, identity.reason,
-                 _mentions_json(identity.mentions), profile, post_id),
+                 _mentions_json(identity.mentions), _evidence_json(identity.evidence),
+                 profile, post_id),
             )  # fmt: skip
         if cursor.rowcount == 0:
             raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
@@ -858,11 +950,22 @@ class Store:
 
     # --- feedback ----------------------------------------------------------------------------
 
-    def add_feedback(self, profile: str, post_id: str, kind: MarkKind, now: datetime) -> None:
+    def add_feedback(
+        self,
+        profile: str,
+        post_id: str,
+        kind: MarkKind,
+        now: datetime,
+        *,
+        scope: Scope = "post",
+        words: Collection[str] = (),
+    ) -> bool:
         """Record that ``post_id`` is (``"me"``) or is not (``"notme"``) about ``profile``.
 
-        The post's author and site are kept with the mark, so later posts by them are judged
-        the same way (see ``match.Feedback``). Repeating the latest mark adds nothing.
+        The post's author and site are kept with the mark; they count for later posts only when
+        ``scope`` is ``"author"`` or ``"site"`` (see ``match.Feedback``). ``words`` are what the
+        mark taught. Repeating the latest mark of a post with the same scope adds nothing and
+        returns False.
         """
         if kind not in ("me", "notme"):
             raise ValueError(f"feedback kind must be 'me' or 'notme', got {kind!r}")
@@ -873,41 +976,88 @@ class Store:
             if post is None:
                 raise NotFoundError(f"no post with id {post_id!r}")
             last = self._db.execute(
-                "SELECT kind FROM feedback WHERE profile = ? AND post_id = ? ORDER BY id DESC",
+                "SELECT kind, scope FROM feedback WHERE profile = ? AND post_id = ? "
+                "ORDER BY id DESC",
                 (profile, post_id),
             ).fetchone()
-            if last is not None and last["kind"] == kind:
-                return
+            if last is not None and (last["kind"], last["scope"]) == (kind, scope):
+                return False
             self._db.execute(
-                "INSERT INTO feedback (profile, post_id, kind, author, site, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO feedback (profile, post_id, kind, author, site, created_at, scope, "
+                "words) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (profile, post_id, kind, author_key(post["author"]), site_of(post["url"]),
-                 _ts(now)),
+                 _ts(now), scope, json.dumps(list(words), ensure_ascii=False)),
             )  # fmt: skip
+            return True
+
+    def marks(self, profile: str) -> list[Mark]:
+        """Return the profile's marks, oldest first."""
+        rows = self._db.execute(
+            "SELECT kind, post_id, author, site, scope, words FROM feedback WHERE profile = ? "
+            "ORDER BY id",
+            (profile,),
+        )
+        return [
+            Mark(row["kind"], row["post_id"], row["author"], row["site"], row["scope"],
+                 tuple(json.loads(row["words"])))
+            for row in rows
+        ]  # fmt: skip
 
     def feedback(self, profile: str) -> Feedback:
         """Return the profile's marks reduced to reusable signals, the latest mark winning."""
-        rows = self._db.execute(
-            "SELECT kind, post_id, author, site FROM feedback WHERE profile = ? ORDER BY id",
-            (profile,),
-        )
-        return Feedback.from_marks(
-            Mark(row["kind"], row["post_id"], row["author"], row["site"]) for row in rows
-        )
+        return Feedback.from_marks(self.marks(profile))
+
+    def undo_feedback(self, profile: str | None = None) -> tuple[str, Mark]:
+        """Delete the newest mark (of ``profile``, or of any profile); return its profile and it.
+
+        Raise NotFoundError when there is nothing to undo.
+        """
+        where, args = ("WHERE profile = ?", (profile,)) if profile else ("", ())
+        with self.transaction():
+            row = self._db.execute(
+                f"SELECT * FROM feedback {where} ORDER BY id DESC LIMIT 1", args
+            ).fetchone()
+            if row is None:
+                scope = f" for profile {profile!r}" if profile else ""
+                raise NotFoundError(f"no me/notme feedback to undo{scope}")
+            self._db.execute("DELETE FROM feedback WHERE id = ?", (row["id"],))
+        mark = Mark(row["kind"], row["post_id"], row["author"], row["site"], row["scope"],
+                    tuple(json.loads(row["words"])))  # fmt: skip
+        return row["profile"], mark
 
     # --- digests and events --------------------------------------------------------------------
 
-    def pending(self, profile: str) -> list[StoredPost]:
+    def pending(self, profile: str, audience: str = "") -> list[StoredPost]:
         """Return the posts about ``profile``'s person not yet in a digest, most risky first.
 
-        Posts decided ``not_me`` and posts the user ignored are never pending.
+        ``audience`` names whose digest: ``""`` the person's own, another value a separate
+        reader (``"coach"``) with a cursor of its own. Posts decided ``not_me`` and posts the
+        user ignored are never pending.
         """
+        if audience:
+            unsent = (
+                "NOT EXISTS (SELECT 1 FROM audience_posts a WHERE a.audience = ?"
+                " AND a.profile = pp.profile AND a.post_id = pp.post_id)"
+            )
+            args: tuple[str, ...] = (profile, audience)
+        else:
+            unsent, args = "pp.digest_id IS NULL", (profile,)
         sql = (
-            _SELECT_POSTS + " WHERE pp.profile = ? AND pp.digest_id IS NULL"
+            _SELECT_POSTS + f" WHERE pp.profile = ? AND {unsent}"
             " AND pp.confidence != 'not_me' AND pp.status != 'ignored'"
             f" ORDER BY {_ORDER['risk']}"
         )
-        return [_stored(row) for row in self._db.execute(sql, (profile,))]
+        return [_stored(row) for row in self._db.execute(sql, args)]
+
+    def open_flags(self, profile: str) -> int:
+        """Return how many of ``profile``'s posts are open flags (``model.is_open_flag``)."""
+        row = self._db.execute(
+            # The same test as model.is_open_flag, in SQL; a test keeps the two in step.
+            "SELECT count(*) FROM profile_posts WHERE profile = ? AND flagged = 1 "
+            "AND status = 'new' AND confidence != 'not_me'",
+            (profile,),
+        ).fetchone()
+        return int(row[0])
 
     def record_digest(
         self,
@@ -920,32 +1070,45 @@ class Store:
         post_ids: Collection[str],
         recipients: Collection[str] = (),
         message_id: str = "",
+        audience: str = "",
     ) -> int:
-        """Record a delivered digest and mark its posts delivered, in one transaction."""
+        """Record a delivered digest and mark its posts delivered to ``audience``, atomically."""
         with self.transaction():
             cursor = self._db.execute(
                 """INSERT INTO digests (profile, created_at, kind, channel, subject, recipients,
-                    message_id, items) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    message_id, items, audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (profile, _ts(created_at), kind, channel, subject, ", ".join(recipients),
-                 message_id, len(post_ids)),
+                 message_id, len(post_ids), audience),
             )  # fmt: skip
             digest_id = int(cursor.lastrowid or 0)
-            self._db.executemany(
-                "UPDATE profile_posts SET digest_id = ? "
-                "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
-                [(digest_id, profile, post_id) for post_id in post_ids],
-            )
+            rows = [(digest_id, profile, post_id) for post_id in post_ids]
+            if audience:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO audience_posts (audience, digest_id, profile, post_id) "
+                    "VALUES (?, ?, ?, ?)",
+                    [(audience, *row) for row in rows],
+                )
+            else:
+                self._db.executemany(
+                    "UPDATE profile_posts SET digest_id = ? "
+                    "WHERE profile = ? AND post_id = ? AND digest_id IS NULL",
+                    rows,
+                )
             return digest_id
 
     def last_digest(
-        self, profile: str, *, channels: Collection[str] = ("smtp", "file", "none")
+        self,
+        profile: str,
+        *,
+        channels: Collection[str] = ("smtp", "file", "none"),
+        audience: str = "",
     ) -> DigestRecord | None:
-        """Return the newest digest recorded for ``profile`` (on those channels), if any."""
+        """Return the newest digest recorded for ``profile``'s ``audience`` (on those channels)."""
         marks = ", ".join("?" for _ in channels)
         row = self._db.execute(
-            f"SELECT * FROM digests WHERE profile = ? AND channel IN ({marks}) "
+            f"SELECT * FROM digests WHERE profile = ? AND audience = ? AND channel IN ({marks}) "
             "ORDER BY id DESC LIMIT 1",
-            (profile, *channels),
+            (profile, audience, *channels),
         ).fetchone()
         if row is None:
             return None

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .errors import StoreError
-from .match import identify
 from .model import (
     FeedSpec,
     FeedState,
@@ -41,7 +40,6 @@ __all__ = [
     "FeedOutcome",
     "PollLock",
     "database_path",
-    "mark",
     "open_store",
     "run_cycle",
     "score",
@@ -120,7 +118,7 @@ def run_cycle(
         # Feeds that brought no posts (304s, errors) only update their state: those updates are
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
-        scorer = Scorer(engine, profile, feedback, sum(1 for _, st in jobs if is_due(st, now)))
+        scorer = Scorer(engine, profile, feedback, now, sum(1 for _, st in jobs if is_due(st, now)))
         scoring: list[_Scoring] = []
         try:
             results = stream_all(
@@ -299,32 +297,3 @@ def _holder(path: Path) -> int | None:
     except OSError:
         return None
     return int(text) if text.isdigit() else None
-
-
-def mark(store: Store, profile: Profile, post_id: str, kind: str, now: datetime) -> StoredPost:
-    """Record ``me`` / ``notme`` for a post and re-decide it and posts from the same author/site.
-
-    The feedback shapes every later decision too: the next cycle reads it from the store.
-    """
-    from .match import author_key, site_of
-
-    if kind not in ("me", "notme"):
-        raise ValueError(kind)
-    target = store.get(post_id, profile.key)
-    with store.transaction():
-        store.add_feedback(profile.key, target.id, kind, now)  # type: ignore[arg-type]
-        feedback = store.feedback(profile.key)
-        author, site = author_key(target.post.author), site_of(target.post.url)
-        for other in store.posts(profile.key):
-            same = (
-                other.id == target.id
-                or (author and author_key(other.post.author) == author)
-                or site_of(other.post.url) == site
-            )
-            if not same:
-                continue
-            own = other.identity.role == "author" and other.id != target.id
-            identity = identify(other.post, profile, own=own, feedback=feedback)
-            if identity != other.identity:
-                store.set_identity(profile.key, other.id, identity)
-    return store.get(target.id, profile.key)

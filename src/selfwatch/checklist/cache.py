@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ChecklistSettings, Profile
-from .engine import Engine, default_engine
+from .engine import Engine, default_engine, user_rule_files
 from .load import builtin_rule_files
 
 FORMAT = "1"
@@ -53,6 +53,13 @@ def cache_key(profile: Profile | None, settings: ChecklistSettings | None) -> st
         h.update(text.encode())
     h.update(repr(profile).encode())
     h.update(repr(settings).encode())
+    extra = [s for s in (settings, profile.checklist if profile else None) if s is not None]
+    for path in user_rule_files(*extra):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
     here = Path(__file__).parent
     for name in _SOURCES:
         try:

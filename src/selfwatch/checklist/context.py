@@ -56,6 +56,7 @@ _CLAUSE_WORDS = frozenset(
     {"but", "because", "although", "though", "whereas", "while", "unless", "however", "since"}
 )
 _GRATITUDE = frozenset({"thank", "thanks", "thx"})
+_POINTERS = frozenset({"those", "these", "that", "this", "they", "them", "he", "she", "it"})
 _QUOTES = frozenset('"“')
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
@@ -72,6 +73,7 @@ GROUP_PARTS = frozenset({"group_adjective", "person_noun", "group_noun", "quanti
 TARGET_CONCEPTS = frozenset(
     {"ref_self", "ref_second", "ref_third", _GROUP_CONCEPT, _GROUP_PRONOUN, *GROUP_PARTS}
 )
+_DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
 
@@ -178,6 +180,16 @@ class Context:
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "clause_start":
+            # an order: the words open their clause ("Kill all ...", "#deathto...")
+            first = c.first
+            toks = self.tokens
+            # a hashtag's parts come after the hashtag itself: "#killall..." opens its clause
+            while first > 0 and toks[first - 1].end >= toks[c.first].end:
+                first -= 1
+                if toks[first].hashtag:
+                    return True  # a hashtag is a slogan of its own
+            return first == 0 or self.clause(first - 1) != self.clause(first)
         return bool(self.context_words(concept, c, apart=apart))
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
@@ -300,6 +312,9 @@ class Context:
             for adjective in self.concepts().get(("group_adjective", c.sentence), ()):
                 if adjective.last == c.first:
                     return Target("group", adjective.words)
+        vocative = self._vocative(c)
+        if vocative is not None:
+            return vocative
         for pronoun in self._in_clause(_GROUP_PRONOUN, c):
             if (after and pronoun.first < c.last) or (before and pronoun.first > c.first):
                 continue
@@ -312,6 +327,28 @@ class Context:
             antecedent = self._antecedent(c.first, c.sentence)
             if antecedent is not None:
                 return Target("group", antecedent, via="the sentence before")
+        return None
+
+    def _vocative(self, c: Candidate) -> Target | None:
+        """Return the group a "you" speaks to when the next or last clause only names it.
+
+        "Muslims, I'm coming for you", "We will hunt you down, gays": the group is addressed.
+        """
+        you = self._in_clause("ref_second", c)
+        if not you:
+            return None
+        clause = self.clause(c.first)
+        for g in self.groups(c.sentence):
+            if abs(self.clause(g.first) - clause) != 1:
+                continue
+            here = self.clause(g.first)
+            lo, hi = g.first, g.last
+            while lo > 0 and self.clause(lo - 1) == here:
+                lo -= 1
+            while hi < len(self.tokens) and self.clause(hi) == here:
+                hi += 1
+            if hi - lo <= (g.last - g.first) + 1:
+                return Target("group", g.words, via=you[0].words)
         return None
 
     def _short_clause(self, c: Candidate) -> bool:
@@ -356,7 +393,33 @@ class Context:
         if after:
             _, kind, words = min(after)
             return Target(kind, words)
-        return self._exclaimed(c)
+        return self._exclaimed(c) or self._addressee(c)
+
+    def _addressee(self, c: Candidate) -> Target | None:
+        """Return whom a verdict like "Pathetic." is about: whom the sentence before addressed."""
+        if c.sentence == 0 or self._in_clause("ref_self", c):
+            return None
+        # the whole sentence is the verdict, pointing at no one else ("Those clowns?" is not it)
+        toks = self.tokens
+        lo, hi = c.first, c.last
+        while lo > 0 and toks[lo - 1].sentence == c.sentence:
+            lo -= 1
+        while hi < len(toks) and toks[hi].sentence == c.sentence:
+            hi += 1
+        words = toks[lo:hi]
+        others = [t.norm for t in words if not (c.start <= t.start < c.end)]
+        if not words or len(others) > SHORT_CLAUSE or set(others) & _POINTERS:
+            return None
+        concepts = self.concepts()
+        last = c.sentence - 1
+        addressed = [(s.first, s.words) for s in concepts.get(("ref_second", last), ())]
+        addressed += [
+            (i, self.text[self.tokens[i].start : self.tokens[i].end])
+            for i in self.mention_tokens().get(last, ())
+        ]
+        if not addressed:
+            return None
+        return Target("second_person", max(addressed)[1], via="the sentence before")
 
     def _exclaimed(self, c: Candidate) -> Target | None:
         """Return the person a "What a loser!" clause is about: an insult said of someone."""
@@ -398,6 +461,9 @@ class Context:
             for opener in (pair, toks[j].norm):
                 if opener in _WHOLE_CLAUSE_NEGATION:
                     return opener
+            # "not because I think you're a ...": the "not" before the clause denies all of it
+            if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
+                return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
 
     def asked(self, sentence: int) -> bool:

@@ -27,7 +27,7 @@ from typing import Any
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .context import GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon
-from .load import Checklist, Rule, apply_settings, load_builtin, profile_concepts
+from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import Gate, GateSet, Probe
 from .tokens import Token, tokenize
 
@@ -286,7 +286,7 @@ class Engine:
         # A slur is a slur after "not" too ("I'm not a ..."); only quotes and counter-speech
         # make it someone else's word
         stance, softened = self._stance(
-            c, ctx, clause=bool(rule.target), negatable=rule.negation != "info"
+            c, ctx, clause=bool(rule.target), negatable=rule.negation not in ("info", "keep")
         )
         level = rule.level
         if rule.negation == "require":
@@ -691,5 +691,21 @@ def default_engine(
 ) -> Engine:
     """Return an engine for the built-in checklist plus global ``settings`` and the profile's."""
     extra = [s for s in (settings, profile.checklist if profile else None) if s is not None]
-    checklist = apply_settings(builtin_checklist(), *extra) if extra else builtin_checklist()
+    base = builtin_checklist()
+    files = user_rule_files(*extra)
+    if files:
+        # Whole rule files from the user's folders, as Vale reads styles: a rule with a
+        # built-in id replaces it, new concepts and rules are added
+        base = load_files(files, base)
+    checklist = apply_settings(base, *extra) if extra else base
     return Engine(checklist, profile, load_classifier())
+
+
+def user_rule_files(*settings: ChecklistSettings) -> list[Path]:
+    """Return the rule files of every ``rule_dirs`` folder in ``settings``, in name order."""
+    return [
+        path
+        for s in settings
+        for folder in s.rule_dirs
+        for path in sorted(Path(folder).glob("*.toml"))
+    ]

@@ -31,7 +31,15 @@ from ..model import CATEGORIES, GOOD_CATEGORIES, ChecklistSettings, Level, Profi
 from .context import TARGET_KINDS
 
 BUILTIN_CONCEPTS = frozenset(
-    {"negative_sentiment", "positive_sentiment", "mention", "employer", "codename", "self"}
+    {
+        "negative_sentiment",
+        "positive_sentiment",
+        "mention",
+        "clause_start",
+        "employer",
+        "codename",
+        "self",
+    }
 )
 NEGATION_MODES = ("drop", "lower", "info", "keep", "require")
 AUTHORS = ("self", "other")

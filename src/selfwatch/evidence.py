@@ -1,0 +1,114 @@
+"""Group a text's findings for people to read: one entry per rule, every matched span once.
+
+The checklist reports a finding per match, so a rule that matches three words in one post
+gives three findings with the same message and suggestion. Readers of a digest, the report,
+``selfwatch show`` and ``selfwatch lint`` want the reason once and the words it is about
+listed together; this module does that grouping, for every rendering layer, without touching
+the findings themselves (scores and JSON output still see each one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from .model import Finding, Level
+
+
+@dataclass(frozen=True)
+class RuleHits:
+    """One rule's findings in one text: its message once, each distinct matched span once."""
+
+    findings: tuple[Finding, ...]
+    """The rule's findings, one per distinct span, in text order; never empty."""
+
+    @property
+    def first(self) -> Finding:
+        """Return the earliest finding (its position leads a lint line)."""
+        return self.findings[0]
+
+    @property
+    def rule(self) -> str:
+        """Return the rule id."""
+        return self.first.rule
+
+    @property
+    def category(self) -> str:
+        """Return the rule's category."""
+        return self.first.category
+
+    @property
+    def level(self) -> Level:
+        """Return the highest level among the findings."""
+        return max(f.level for f in self.findings)
+
+    @property
+    def is_risk(self) -> bool:
+        """Return True for a DON'T category."""
+        return self.first.is_risk
+
+    @property
+    def message(self) -> str:
+        """Return why the rule matters (the same for every finding of a rule)."""
+        return self.first.message
+
+    @property
+    def suggestion(self) -> str:
+        """Return what to do about it."""
+        return self.first.suggestion
+
+    @property
+    def matched(self) -> tuple[str, ...]:
+        """Return the matched words, in text order."""
+        return tuple(f.matched for f in self.findings)
+
+    @property
+    def whys(self) -> tuple[str, ...]:
+        """Return each distinct explanation once, in text order."""
+        return tuple(dict.fromkeys(f.why for f in self.findings if f.why))
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Return each distinct target the words are aimed at, in text order."""
+        return tuple(dict.fromkeys(f.target for f in self.findings if f.target))
+
+    @property
+    def stances(self) -> tuple[str, ...]:
+        """Return each distinct stance (asserted, negated, quoted, ...), in text order."""
+        return tuple(dict.fromkeys(f.stance for f in self.findings))
+
+
+def spans_of(finding: Finding) -> Iterator[Finding]:
+    """Yield ``finding`` once per span it matched, each with that span's offsets and words.
+
+    A finding covers every match of its reason in one sentence; the spans after the first get
+    ``line = col = 0`` (their position is known as offsets only).
+    """
+    spans = finding.spans or ((finding.start, finding.end),)
+    words = finding.words or (finding.matched,)
+    for n, (start, end) in enumerate(spans):
+        word = words[n] if n < len(words) else finding.matched
+        if n == 0:
+            yield replace(finding, start=start, end=end, matched=word, spans=(), words=())
+        else:
+            yield replace(finding, start=start, end=end, matched=word, line=0, col=0,
+                          spans=(), words=())  # fmt: skip
+
+
+def group_findings(findings: Iterable[Finding]) -> tuple[RuleHits, ...]:
+    """Return ``findings`` grouped per rule, in the order each rule first appears.
+
+    Within a rule, every span is listed once (the same offsets, or the same words when a
+    finding has no offsets), at its highest level.
+    """
+    by_rule: dict[str, dict[tuple[int, int] | str, Finding]] = {}
+    for f in (span for finding in findings for span in spans_of(finding)):
+        spans = by_rule.setdefault(f.rule, {})
+        key: tuple[int, int] | str = (f.start, f.end) if f.end > f.start else f.matched.casefold()
+        kept = spans.get(key)
+        if kept is None or f.level > kept.level or (f.level == kept.level and f.line > kept.line):
+            spans[key] = f
+    return tuple(
+        RuleHits(tuple(sorted(spans.values(), key=lambda f: (f.start, f.end))))
+        for spans in by_rule.values()
+    )

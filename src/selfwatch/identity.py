@@ -1,0 +1,442 @@
+"""Decide whether a post is about the watched person: weigh the evidence for and against.
+
+Pure functions over values: no I/O, no clock (the time a post was found is passed in).
+
+Weighing (``identify``)
+    Every piece of evidence has a side and a weight, and ``score`` is their sum:
+
+    ========================================  ======  ======================================
+    evidence                                  weight  example
+    ========================================  ======  ======================================
+    email, phone, handle, handle in a link    +4      ``jane@example.com``, ``github.com/janedoe``
+    full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
+    initials only                             +1      "J. Doe", "Jane D."
+    context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
+    a word learned from ``me`` feedback       +1      (shares the cap of 3 with context)
+    an author or site marked with --author    ±4      ``selfwatch notme ID --author``
+    obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
+    attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
+    a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
+    exclusion term (each)                     -2      a namesake's word from the config
+    loose place or institution                -1      "Tsinghua University" elsewhere in the post
+    a word learned from ``notme`` feedback    -1      at most -2 in all
+    ========================================  ======  ======================================
+
+    Only the best mention counts (a post naming the person twice is not twice as sure). Attached
+    clues take at most -4 and loose ones -2; an occupation that differs from the person's is not
+    held against a post that names their employer next to the name or two of their context terms
+    (their job title may not be in the profile). See ``clues`` for how clues are read. A score
+    of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
+    with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
+    none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
+    return loose matches. The ``reason`` lists the evidence for, then "but" and the evidence
+    against, so the digest and ``selfwatch show`` can say why.
+
+Feedback
+    ``selfwatch notme ID`` and ``selfwatch me ID`` are recorded as ``Mark`` values and reduced to
+    a ``Feedback``. A mark decides its own post. What else it teaches is *evidence*, never a
+    verdict: the words it learned (see ``feedback.learn``) weigh -1/+1, and an author- or
+    site-wide mark (only when asked for with ``--author`` / ``--site``) weighs ±4, so a later post
+    with stronger evidence the other way keeps its label. Sites where many people post
+    (``match.PLATFORMS``: news.google.com, bing.com, reddit.com, hnrss.org, ...) never take a
+    site-wide mark, and an author that is the person's own name or handle never takes an
+    author-wide one. Posts from the person's own feeds are always ``me`` with role ``author``,
+    unless that very post was marked not-me.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import datetime
+from functools import lru_cache
+
+from . import clues
+from .match import (
+    FIELDS,
+    NO_FEEDBACK,
+    PLATFORMS,
+    SEP,
+    WEIGHTS,
+    Feedback,
+    FieldName,
+    Folded,
+    Kind,
+    author_key,
+    bounded,
+    fold,
+    fold_post,
+    name_tokens,
+    scan,
+    site_of,
+)
+from .model import Confidence, Evidence, Identity, Mention, Post, Profile, Role
+
+CONTEXT_WEIGHT, CONTEXT_CAP, EXCLUSION_WEIGHT = 1, 3, 2
+ATTACHED_WEIGHT, ATTACHED_CAP, LOOSE_WEIGHT, LOOSE_CAP = 2, 4, 1, 2
+DEAD_WEIGHT, RULE_WEIGHT, LEARNED_WEIGHT, LEARNED_CAP = 3, 4, 1, 2
+AGE_TOLERANCE = 5
+ME_AT, MAYBE_AT = 4, 2
+
+
+# --- identify ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A profile's terms, compiled once: what counts as context, what excludes, what is theirs."""
+
+    context: tuple[tuple[str, re.Pattern[str]], ...]
+    """(how it reads, e.g. "employer 'Initech'", regex on folded text)."""
+    exclude: tuple[tuple[str, re.Pattern[str]], ...]
+    phrases: tuple[str, ...]
+    """The person's terms as folded words, to recognise their own places and organisations."""
+    names: frozenset[str]
+    fields: frozenset[str]
+    surnames: tuple[re.Pattern[str], ...]
+    home: frozenset[str] = dataclass_field(default_factory=frozenset)
+
+
+def _term_regex(term: str) -> re.Pattern[str] | None:
+    toks = name_tokens(term)
+    return bounded(SEP.join(re.escape(t) for t in toks)) if toks else None
+
+
+def _terms(profile: Profile) -> _Terms:
+    labelled = [("employer", t) for t in profile.employers]
+    labelled += [("past employer", t) for t in profile.past_employers]
+    labelled += [("context", t) for t in profile.context_terms]
+    context, seen = [], set()
+    for label, term in labelled:
+        regex = _term_regex(term.strip())
+        if regex and term.strip().lower() not in seen:
+            seen.add(term.strip().lower())
+            context.append((f"{label} '{term.strip()}'", regex))
+    exclude = []
+    for term in dict.fromkeys(t.strip() for t in profile.exclude_terms if t.strip()):
+        regex = _term_regex(term)
+        if regex:
+            exclude.append((term, regex))
+    terms = (*profile.context_terms, *profile.employers, *profile.past_employers)
+    phrases = tuple(p for p in (clues.fold_words(t) for t in terms) if p)
+    names = frozenset(w for n in profile.all_names for w in clues.fold_words(n).split())
+    surnames = []
+    for name in profile.all_names:
+        words = name.split()
+        if len(words) > 1 and len(words[-1]) > 2:
+            surnames.append(re.compile(rf"(?<![\w\-]){re.escape(fold(words[-1]))}(?![\w\-])"))
+    return _Terms(tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames))
+
+
+_TERMS: dict[int, tuple[Profile, _Terms, list[_Terms]]] = {}
+
+
+def _terms_of(profile: Profile) -> _Terms:
+    """Return the profile's compiled terms, keyed by identity (hashing a Profile is not free)."""
+    entry = _TERMS.get(id(profile))
+    if entry is None or entry[0] is not profile:
+        if len(_TERMS) >= 64:
+            _TERMS.clear()
+        entry = (profile, _terms(profile), [])
+        _TERMS[id(profile)] = entry
+    return entry[1]
+
+
+def _person(profile: Profile) -> _Terms:
+    """Return ``_terms`` with the person's fields and home regions (loads the place data)."""
+    _terms_of(profile)
+    entry = _TERMS[id(profile)]
+    if not entry[2]:
+        entry[2].append(_with_home(entry[1]))
+    return entry[2][0]
+
+
+def _with_home(terms: _Terms) -> _Terms:
+    words = {w for p in terms.phrases for w in p.split()}
+    fields = frozenset(f for f in (clues.field_of(w) for w in words) if f)
+    home: set[str] = set()
+    for phrase in terms.phrases:
+        home |= clues.regions_of(phrase, dominant=True)
+    return _Terms(
+        terms.context, terms.exclude, terms.phrases, terms.names, fields, terms.surnames,
+        frozenset(home),
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=16)
+def _word_regex(words: frozenset[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+
+def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
+    if kind == "name":
+        if fold(mention.variant) == fold(profile.name):
+            return "full name"
+        return f"name variant '{mention.variant}'"
+    names = {"link": "handle in a link", "initials": "initials"}
+    return f"{names.get(kind, kind)} '{mention.variant}'"
+
+
+def _is_theirs(phrase: str, terms: _Terms) -> bool:
+    """Tell whether a place or organisation is one of the person's own (or a part of one)."""
+    folded = clues.fold_words(phrase)
+    if not folded or set(folded.split()) <= terms.names:
+        return True
+    padded = f" {folded} "
+    return any(f" {p} " in padded or padded in f" {p} " for p in terms.phrases)
+
+
+def _weigh(
+    post: Post,
+    profile: Profile,
+    found: list[tuple[Mention, Kind]],
+    folded: Mapping[FieldName, Folded],
+    feedback: Feedback,
+    by_person: bool,
+    seen: datetime | None,
+) -> list[Evidence]:
+    """Return every piece of evidence for and against, each once, with its signed weight."""
+    terms = _terms_of(profile)
+    best, kind = max(found, key=lambda f: WEIGHTS[f[1]])
+    items = [Evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
+    # One string for all four fields; a NUL (never a separator in a term) keeps a term from
+    # matching across two of them.
+    every = "\0".join(folded[f].text for f in FIELDS)
+    body = f"{folded['title'].text}\n{folded['text'].text}"
+    context = [label for label, regex in terms.context if regex.search(every)]
+    learned_me = _words_in(body, feedback.me_words)
+    room = CONTEXT_CAP
+    for text in [*context, *(f"learned '{w}'" for w in learned_me)][:room]:
+        items.append(Evidence("for", "learned" if text.startswith("learned") else "context", text,
+                              CONTEXT_WEIGHT))  # fmt: skip
+    for term, regex in terms.exclude:
+        if regex.search(every):
+            items.append(Evidence("against", "exclusion", f"exclusion term '{term}'",
+                                  -EXCLUSION_WEIGHT))  # fmt: skip
+    items.extend(_rules(post, feedback, by_person))
+    learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
+    items.extend(
+        Evidence("against", "learned", f"'{w}' (learned from your notme)", -LEARNED_WEIGHT)
+        for w in learned_not
+    )
+    items.extend(_clue_evidence(post, profile, found, folded, len(context), seen))
+    return items
+
+
+def _words_in(text: str, words: frozenset[str]) -> list[str]:
+    regex = _word_regex(words)
+    return sorted({m.group(0) for m in regex.finditer(text)}) if regex else []
+
+
+def _rules(post: Post, feedback: Feedback, by_person: bool) -> list[Evidence]:
+    """Return the author- and site-wide marks that apply to ``post``, as strong evidence."""
+    if not (feedback.not_me_authors or feedback.me_authors or feedback.not_me_sites
+            or feedback.me_sites):  # fmt: skip
+        return []
+    found = []
+    author, site = author_key(post.author), site_of(post.url)
+    if author and not by_person:
+        for keys, side, word in ((feedback.not_me_authors, "against", "not-me"),
+                                 (feedback.me_authors, "for", "me")):  # fmt: skip
+            if author in keys:
+                weight = RULE_WEIGHT if side == "for" else -RULE_WEIGHT
+                text = f"author '{post.author.strip()}' was marked {word}"
+                found.append(Evidence(side, "feedback", text, weight))  # type: ignore[arg-type]
+    if site and site not in PLATFORMS:
+        for keys, side, word in ((feedback.not_me_sites, "against", "not-me"),
+                                 (feedback.me_sites, "for", "me")):  # fmt: skip
+            if site in keys:
+                weight = RULE_WEIGHT if side == "for" else -RULE_WEIGHT
+                text = f"site {site} was marked {word}"
+                found.append(Evidence(side, "feedback", text, weight))  # type: ignore[arg-type]
+    return found
+
+
+def _anchors(
+    post: Post,
+    profile: Profile,
+    found: list[tuple[Mention, Kind]],
+    folded: Mapping[FieldName, Folded],
+) -> dict[FieldName, list[tuple[int, int]]]:
+    """Return where the name stands in the title and text: its mentions, then its surname alone."""
+    spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
+    for mention, kind in found:
+        if mention.field in spans and kind in ("name", "initials"):
+            spans[mention.field].append((mention.start, mention.end))
+    if not any(spans.values()):
+        return spans
+    for name in ("title", "text"):
+        value = getattr(post, name)
+        for regex in _terms_of(profile).surnames:
+            for m in regex.finditer(folded[name].text):
+                s, e = folded[name].span(m.start(), m.end())
+                inside = any(a <= s < b for a, b in spans[name])
+                if not inside and value[s : s + 1].isupper():
+                    spans[name].append((s, e))
+    return spans
+
+
+def _clue_evidence(
+    post: Post,
+    profile: Profile,
+    found: list[tuple[Mention, Kind]],
+    folded: Mapping[FieldName, Folded],
+    context: int,
+    seen: datetime | None,
+) -> list[Evidence]:
+    """Turn what the post says about the named person into evidence against, if it is not them."""
+    spans = _anchors(post, profile, found, folded)
+    body = f"{folded['title'].text}\n{folded['text'].text}"
+    attached = [c for f, s in spans.items() for c in clues.attached_clues(getattr(post, f), s)]
+    if any(spans.values()):
+        attached += clues.descriptions(f"{post.title}\n{post.text}")
+    if not attached and not body.strip():
+        return []
+    terms = _person(profile)
+    own_org = any(
+        c.kind in ("organisation", "place") and _is_theirs(c.text, terms) for c in attached
+    )
+    lenient = own_org or context >= 2
+    items: list[Evidence] = []
+    stated = [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body)
+    age = _age(profile, stated, post.published or seen)
+    if age:
+        items.append(age)
+    dead = clues.obituary(body)
+    if dead:
+        items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
+    used: set[str] = set()
+    loose = clues.loose_clues(f"{post.title}\n{post.text}", body)
+    # A post about the name that reads as a sports report is about an athlete: it weighs as
+    # much as a clue next to the name.
+    topics = [c for c in loose if c.kind == "topic"]
+    strong = _against(attached + topics, terms, lenient, used)
+    items.extend(_capped(strong, ATTACHED_WEIGHT, ATTACHED_CAP))
+    rest = _against([c for c in loose if c.kind != "topic"], terms, lenient, used)
+    items.extend(_capped(rest, LOOSE_WEIGHT, LOOSE_CAP))
+    return items
+
+
+def _against(
+    found: list[clues.Clue], terms: _Terms, lenient: bool, seen: set[str]
+) -> list[tuple[str, str]]:
+    out = []
+    for clue in found:
+        key = clues.fold_words(clue.text)
+        if clue.kind == "age" or key in seen:
+            continue
+        seen.add(key)
+        if clue.kind == "occupation":
+            field_ = clues.field_of(clue.text)
+            if lenient or field_ in terms.fields or key in terms.names:
+                continue
+            if any(key in p.split() for p in terms.phrases):
+                continue
+            out.append(("occupation", f"another occupation '{clue.text}'"))
+        elif clue.kind == "topic":
+            if "sports" not in terms.fields:
+                out.append(("topic", clue.text))
+        elif _is_theirs(clue.text, terms):
+            continue
+        elif clue.kind == "place":
+            if not clues.near(clues.regions_of(clue.text), terms.home):
+                out.append(("place", f"another place '{clue.text}'"))
+        else:
+            out.append(("organisation", f"another organisation '{clue.text}'"))
+    return out
+
+
+def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidence]:
+    items, total = [], 0
+    for kind, text in found:
+        if total + weight > cap:
+            break
+        total += weight
+        items.append(Evidence("against", kind, text, -weight))
+    return items
+
+
+def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence | None:
+    """Return an age stated in the post that cannot be the person's, as evidence against."""
+    if profile.birth_year:
+        years = [when.year] if when else list(range(2020, 2036))
+        expected = [y - profile.birth_year for y in years]
+        for age in ages:
+            if min(abs(age - e) for e in expected) > AGE_TOLERANCE:
+                yours = expected[0] if when else f"{expected[0]}-{expected[-1]}"
+                text = f"age {age}, far from yours ({yours})"
+                return Evidence("against", "age", text, -DEAD_WEIGHT)
+        return None
+    for age in ages:
+        if age < 16:
+            return Evidence("against", "age", f"age {age}: a child", -DEAD_WEIGHT)
+    return None
+
+
+def _decide(score: int) -> Confidence:
+    if score >= ME_AT:
+        return "me"
+    return "maybe" if score >= MAYBE_AT else "not_me"
+
+
+def explain(items: Iterable[Evidence]) -> str:
+    """Return the one-line reason for a weighing: the evidence for, then "but" and against."""
+    items = list(items)
+    pro = [e.text for e in items if e.side == "for"]
+    con = [e.text for e in items if e.side == "against"]
+    reason = "; ".join(pro)
+    if con:
+        return f"{reason}; but {', '.join(con)}" if reason else f"but {', '.join(con)}"
+    if len(pro) == 1 and items[0].kind != "feedback":
+        reason += ", no context"
+    return reason
+
+
+def _decided(
+    confidence: Confidence, role: Role, reason: str, side: str, mentions: tuple[Mention, ...]
+) -> Identity:
+    kind = "own feed" if reason.startswith("from") else "feedback"
+    item = Evidence(side, kind, reason, 0)  # type: ignore[arg-type]
+    return Identity(confidence, role, reason, mentions, (item,))
+
+
+def identify(
+    post: Post,
+    profile: Profile,
+    *,
+    own: bool,
+    feedback: Feedback = NO_FEEDBACK,
+    seen: datetime | None = None,
+) -> Identity:
+    """Decide whether ``post`` is about ``profile``'s person (me / maybe / not_me) and say why.
+
+    ``seen`` is when the post was found: an age in a post without a date is compared with the
+    person's age then (without either, with their age at any time from 2020 to 2035).
+    """
+    folded = fold_post(post)
+    found = scan(post, profile, folded)
+    mentions = tuple(m for m, _ in found)
+    by_person = any(m.field == "author" and k != "initials" for m, k in found)
+    role: Role = "author" if own or by_person else "subject"
+    if post.id and post.id in feedback.not_me_posts:
+        return _decided("not_me", role, "this post was marked not-me", "against", mentions)
+    if post.id and post.id in feedback.me_posts:
+        return _decided("me", role, "this post was marked me", "for", mentions)
+    if own:
+        return _decided("me", role, "from one of your own feeds", "for", mentions)
+    if not found:
+        rules = _rules(post, feedback, by_person)
+        if any(e.side == "for" for e in rules):  # a site the user vouched for, name or not
+            return Identity(
+                _decide(sum(e.weight for e in rules)), role, explain(rules), (), tuple(rules)
+            )
+        return Identity("not_me", role, "name not found", ())
+    items = _weigh(post, profile, found, folded, feedback, by_person, seen)
+    score = sum(e.weight for e in items)
+    ordered = sorted(items, key=lambda e: (e.side != "for", -abs(e.weight)))
+    return Identity(_decide(score), role, explain(ordered), mentions, tuple(ordered))

@@ -1,0 +1,82 @@
+"""Tests for clues: reading what a post says next to a name, with the shipped place data."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfwatch import clues
+from selfwatch.clues import Clue
+
+
+def test_the_place_table_ships_and_knows_cities_states_and_countries() -> None:
+    assert clues.PLACES_FILE.is_file()
+    assert len(clues.places()) > 30_000
+    assert clues.regions_of("Portland", dominant=True) == {"US/OR"}
+    assert {"US/OR", "US/ME"} <= clues.regions_of("Portland")
+    assert clues.regions_of("Kraków") == clues.regions_of("Krakow") == {"PL/77"}
+    assert clues.regions_of("Oregon", dominant=True) == {"US/OR"}  # the state, not the town
+    assert "PL" in clues.regions_of("Poland")
+    assert not clues.regions_of("Reading")  # an ordinary word first
+    assert "tampa" in clues.big_places() and "wadowice" not in clues.big_places()
+
+
+def test_near_means_the_same_region_or_one_inside_the_other() -> None:
+    home = clues.regions_of("Portland", dominant=True)
+    assert clues.near(clues.regions_of("Salem"), home)  # Salem, Oregon among others
+    assert clues.near(clues.regions_of("Oregon"), home)
+    assert not clues.near(clues.regions_of("Fresno"), home)
+    assert clues.near(clues.regions_of("Poland"), clues.regions_of("Kraków"))
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "expected"),
+    [
+        ("Duke's Jordan Avery scores", "Jordan Avery", [Clue("organisation", "Duke")]),
+        (
+            "Tampa realtor Jordan Avery sells",
+            "Jordan Avery",
+            [Clue("occupation", "realtor"), Clue("place", "Tampa")],
+        ),
+        ("Jordan Avery, 19, a sophomore at Ohio State", "Jordan Avery", None),
+        ("Jordan Avery of Moncton, New Brunswick, died", "Jordan Avery", None),
+        ("Jordan Avery (Initech) on retries", "Jordan Avery", [Clue("organisation", "Initech")]),
+        ("Jordan Avery named CFO of Lenovo", "Jordan Avery", None),
+    ],
+)
+def test_attached_clues(value: str, name: str, expected: list[Clue] | None) -> None:
+    start = value.index(name)
+    found = clues.attached_clues(value, [(start, start + len(name))])
+    if expected is not None:
+        assert found == expected
+    kinds = {c.kind for c in found}
+    if "19" in value:
+        assert {"age", "occupation"} <= kinds
+        assert Clue("occupation", "sophomore") in found
+    if "Moncton" in value:
+        assert Clue("place", "Moncton") in found
+    if "CFO" in value:
+        assert Clue("occupation", "CFO") in found
+
+
+def test_descriptions_read_the_subject_by_what_they_do() -> None:
+    found = clues.descriptions("The Mexican boxer stopped her. The Tufts historian said so.")
+    assert Clue("occupation", "boxer") in found and Clue("occupation", "historian") in found
+    assert Clue("organisation", "Tufts") in found
+    assert clues.descriptions("The former McKinsey partner lives in Mumbai.") == [
+        Clue("organisation", "McKinsey")
+    ]
+    assert clues.descriptions("The team shipped the release.") == []
+
+
+def test_obituaries_and_ages() -> None:
+    assert clues.obituary("maria gonzalez, 84, passed away peacefully") == "passed away"
+    assert clues.obituary("jordan avery obituary (1941 - 2026)") == "obituary"
+    assert clues.obituary("jordan avery passed the exam") is None
+    assert clues.ages("the 17-year-old gymnast, aged 18, in her 90th year") == [17, 18, 90]
+    assert clues.ages("tomasz kowalczyk ma 58 lat") == [58]
+
+
+def test_a_sports_report_needs_two_signs() -> None:
+    report = clues.loose_clues("x", "she scored 22 points in the final")
+    assert Clue("topic", "a sports report", attached=False) in report
+    assert not [c for c in clues.loose_clues("x", "she scored well") if c.kind == "topic"]

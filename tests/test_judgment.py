@@ -1,0 +1,235 @@
+"""A finding states its reason: a target bound in its clause, a stance, who wrote it."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from selfwatch import lint_text
+from selfwatch.checklist import default_engine, load_builtin, parse_files
+from selfwatch.checklist.context import TARGET_CONCEPTS
+from selfwatch.cli import cli
+from selfwatch.errors import ChecklistError
+from selfwatch.model import Finding, Level
+
+RULES = Path(__file__).resolve().parent.parent / "src" / "selfwatch" / "checklist" / "rules"
+
+
+def risks(text: str, category: str, **kwargs: str) -> list[Finding]:
+    """Return the findings of ``category`` at warning or above."""
+    found = lint_text(text, **kwargs).findings  # type: ignore[arg-type]
+    return [f for f in found if f.category == category and f.level >= Level.WARNING]
+
+
+def test_an_insult_needs_a_person_it_is_aimed_at() -> None:
+    (insult,) = risks("@dana it's June you idiot", "harassment")
+    assert insult.target == "you" and "aimed at second person 'you'" in insult.why
+    # the author calling themself names, or a thing, is no harassment
+    assert risks("@dana I thought I was so stupid, could not find it", "harassment") == []
+    assert risks("Stupid printer jammed again", "harassment") == []
+    assert risks("thank you one week bot", "harassment") == []
+
+
+def test_hate_needs_a_protected_group_as_target() -> None:
+    (hate,) = risks("I despise gay people", "hate")
+    assert hate.target == "gay people" and hate.level == Level.ERROR
+    assert risks("I despise tax collectors", "hate") == []  # a profession is no protected group
+    assert risks("I hate this printer", "hate") == []
+    assert risks("My lesbian aunt bakes the best pie in town", "hate") == []
+
+
+def test_a_pronoun_points_back_at_the_group_named_before_it() -> None:
+    (hate,) = risks("I have met many refugees. They are all parasites", "hate")
+    assert hate.target == "refugees" and "via 'They'" in hate.why
+    (later,) = risks("Look at these women. They are worthless.", "hate")
+    assert later.target == "women"
+
+
+def test_negation_quotes_and_counter_speech_are_not_the_claim() -> None:
+    assert risks("Trans people are not disgusting", "hate") == []
+    assert risks("I don't find disabled people gross at all", "hate") == []
+    assert risks("Immigrants are not vermin, they're people.", "hate") == []
+    assert risks("Calling Black people animals is racist", "hate") == []
+    # ...but a negated good word is the claim itself
+    (worth,) = risks("Gay people are not worth anything", "hate")
+    assert worth.rule == "hate.negated_worth" and "negated by 'not'" in worth.why
+
+
+def test_a_question_is_still_hate_and_says_it_was_asked() -> None:
+    (hate,) = risks("Why are women so stupid?", "hate")
+    assert hate.stance == "asked"
+
+
+def test_threats_need_the_group_as_their_object() -> None:
+    assert risks("I am going to make those gay people suffer", "hate")
+    assert risks("Refugees suffer in overcrowded camps", "hate") == []
+    assert risks("You think they are being murdered like Jews were?", "hate") == []
+    assert risks("Trying to beat the egg whites by hand", "hate") == []
+
+
+def test_run_together_and_spaced_out_words_are_read() -> None:
+    assert risks("immigrantsarevermin", "hate")
+    assert risks("honestly #killallmuslims", "hate")
+    assert risks("i d e s p i s e jews", "hate")
+    assert lint_text("Blackmail is a crime and so is extortion").findings == ()
+
+
+def test_slur_homonyms_and_quoted_slurs() -> None:
+    assert risks("Throw another faggot of wood on the fire, it's cold", "hate") == []
+    assert risks("When the river dyke gave way, the polder flooded", "hate") == []
+    assert risks("i dont have a car you retard", "hate")  # a car is no ignition timing
+    quoted = [f for f in lint_text('He shouted "faggot" at me').findings if f.category == "hate"]
+    assert [(f.level, f.stance) for f in quoted] == [(Level.INFO, "quoted")]
+
+
+def test_mild_swearing_is_info_and_never_flags_alone() -> None:
+    for text in ("damn, the build broke again", "hell yeah we shipped it", "wtf is this error"):
+        verdict = lint_text(text)
+        assert verdict.findings and not verdict.flagged
+        assert {f.level for f in verdict.findings} == {Level.INFO}
+    assert lint_text("this build is fucking broken").flagged
+
+
+def test_one_finding_per_reason_per_sentence_with_every_span() -> None:
+    text = "Fuck this, fuck that. Fuck it all."
+    found = [f for f in lint_text(text).findings if f.rule == "profanity.obscene"]
+    assert [f.words for f in found] == [("Fuck", "fuck"), ("Fuck",)]
+    assert [text[a:b] for a, b in found[0].spans] == ["Fuck", "fuck"]
+
+
+def test_disguises_are_never_read_into_words_or_acronyms() -> None:
+    assert lint_text("Netflix loses hundreds of titles via @variety").findings == ()
+    assert lint_text("TTS support landed in the app today").findings == ()
+    assert risks("@sam fcuk you", "profanity")  # a real disguise still counts
+
+
+def test_posts_by_others_raise_what_is_done_to_the_person() -> None:
+    rant = "My boss is a clown and our Q3 numbers are not public yet"
+    assert {f.category for f in risks(rant, "employer")} == {"employer"}
+    assert lint_text(rant, author="other").findings == ()
+    (phone,) = risks("Call Jane at 503-555-0142", "personal_data", author="other")
+    assert "remove" in phone.suggestion
+    (mine,) = risks("Call me at 503-555-0142", "personal_data")
+    assert "remove" not in mine.suggestion
+
+
+def test_explain_prints_target_and_stance(tmp_path: Path) -> None:
+    draft = tmp_path / "d.txt"
+    draft.write_text("@dana it's June you idiot\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["lint", "--explain", str(draft)])
+    assert "    target: you" in result.output
+    assert "    stance: asserted" in result.output
+
+
+def test_rule_files_reject_unknown_targets_and_require_without_terms() -> None:
+    text = """
+[[rules]]
+id = "x.y"
+category = "hate"
+message = "m"
+suggestion = "s"
+target = ["planet"]
+negation = "require"
+patterns = ["zzz"]
+examples.flag = ["zzz"]
+examples.pass = ["a"]
+"""
+    with pytest.raises(ChecklistError) as err:
+        parse_files([("mine.toml", text)])
+    assert "target: unknown kind 'planet'" in str(err.value)
+    assert "negation: 'require' needs terms" in str(err.value)
+
+
+def _files() -> list[tuple[Path, dict[str, object]]]:
+    return [(p, tomllib.loads(p.read_text(encoding="utf-8"))) for p in sorted(RULES.glob("*.toml"))]
+
+
+def test_every_word_list_is_used() -> None:
+    checklist = load_builtin()
+    used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
+    # read by the engine itself, not named by a rule
+    used |= {"negation", "counter_speech", "homonym", "reporting_verbs", "not_disguise"}
+    used |= {"compound_glue", "employer_generic", *TARGET_CONCEPTS}
+    unused = sorted(set(checklist.concepts) - used)
+    assert unused == [], f"word lists no rule or engine step reads: {unused}"
+
+
+def test_no_term_is_listed_twice() -> None:
+    for path, doc in _files():
+        concepts = doc.get("concepts", {})
+        assert isinstance(concepts, dict)
+        lists = [(f"concepts.{k}", v) for k, v in concepts.items()]
+        rules = doc.get("rules", [])
+        assert isinstance(rules, list)
+        lists += [(f"{r['id']}.terms", r.get("terms", [])) for r in rules]
+        for name, values in lists:
+            twice = sorted({v for v in values if values.count(v) > 1})
+            assert not twice, f"{path.name}: {name} lists {twice} twice"
+
+
+def test_each_rule_lives_in_the_file_its_id_names() -> None:
+    for path, doc in _files():
+        rules = doc.get("rules", [])
+        assert isinstance(rules, list)
+        for rule in rules:
+            assert rule["id"].split(".")[0] == path.stem, f"{rule['id']} is in {path.name}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I just got laid off, so I am open to new roles",
+        "The archive is made up of chunks of 4 KB each",
+        "I used a prompt to generate fake data for the integration tests",
+        "I am less plugged into the music scene than I used to be",
+        'Our test phrase for the voice demo is "Don\'t tell anyone"',
+        "Insider sells 1,500 shares of Acme Corp",
+        "I blocked you, not because I think you're a fascist sympathizer, but for the spam",
+        "Apple hates interop, as usual",
+        "My aunt is a lesbian and she bakes the best pie in the family",
+        "Drivers are three times more likely to crash while texting",
+        "TTS support finally landed in the app",
+    ],
+)
+def test_the_false_alarms_found_on_real_archives_stay_quiet(text: str) -> None:
+    # Paraphrases of what the independent evaluation (issue 9) found flagged on real archives
+    flagged = [f for f in lint_text(text).findings if f.is_risk and f.level >= Level.WARNING]
+    assert flagged == [], [(f.rule, f.matched) for f in flagged]
+
+
+HOUSE_RULES = """
+version = "1"
+[[rules]]
+id = "house.crypto_shill"
+category = "employer"
+level = "warning"
+terms = ["to the moon", "wagmi"]
+message = "Crypto shilling reads as poor judgment to our screeners."
+suggestion = "Keep investment hype off your public feed."
+examples.flag = ["wagmi, this coin goes to the moon"]
+examples.pass = ["We went to see the moon landing museum"]
+"""
+
+
+def test_rule_files_from_a_folder_named_in_the_config(tmp_path: Path) -> None:
+    (tmp_path / "house").mkdir()
+    (tmp_path / "house" / "house.toml").write_text(HOUSE_RULES, encoding="utf-8")
+    config = tmp_path / "selfwatch.toml"
+    config.write_text('[checklist]\nrule_dirs = ["house"]\n', encoding="utf-8")
+    runner = CliRunner(env={"SELFWATCH_CACHE": str(tmp_path / "cache")})
+    args = ["--config", str(config), "lint", "-"]
+    result = runner.invoke(cli, args, input="wagmi, this coin goes to the moon\n")
+    assert result.exit_code == 1 and "house.crypto_shill" in result.output
+    # a broken file names itself; a missing folder names the key
+    (tmp_path / "house" / "zz.toml").write_text("bad = [\n", encoding="utf-8")
+    default_engine.cache_clear()  # a new process would build it afresh
+    broken = runner.invoke(cli, args, input="hi\n")
+    assert broken.exit_code == 2 and f"Error: {tmp_path / 'house' / 'zz.toml'}: not valid TOML" in (
+        broken.output
+    )
+    config.write_text('[checklist]\nrule_dirs = ["nope"]\n', encoding="utf-8")
+    missing = runner.invoke(cli, args, input="hi\n")
+    assert f"checklist.rule_dirs[0]: not a folder: {tmp_path / 'nope'}" in missing.output
