@@ -66,10 +66,11 @@ def datasets(data: Path, split: str) -> list[Dataset]:
     """Return the sets to report for ``split`` (Davidson always whole: it has no splits)."""
     tweeteval = data / "tweeteval"
     return [
-        Dataset(f"offensive_{split}", tweeteval / f"offensive_{split}.jsonl", "abuse", ">= 0.80"),
-        Dataset(f"hate_{split}", tweeteval / f"hate_{split}.jsonl", "hate", ">= 0.65"),
-        Dataset(f"stance_{split}", tweeteval / f"stance_{split}.jsonl", "topic", ">= 0.85"),
-        Dataset("davidson", data / "davidson" / "labeled.jsonl", "abuse", "> better-profanity"),
+        # Floors set in issue 9 (the old 0.80 / 0.85 targets are figures now, not gates)
+        Dataset(f"offensive_{split}", tweeteval / f"offensive_{split}.jsonl", "abuse", ">= 0.74"),
+        Dataset(f"hate_{split}", tweeteval / f"hate_{split}.jsonl", "hate", ">= 0.70"),
+        Dataset(f"stance_{split}", tweeteval / f"stance_{split}.jsonl", "topic", ">= 0.70"),
+        Dataset("davidson", data / "davidson" / "labeled.jsonl", "abuse", ">= 0.87"),
     ]
 
 
@@ -292,23 +293,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _target_line(dataset: Dataset, ours: Scores, baselines: dict[str, float]) -> str:
-    if dataset.kind == "topic":
-        value, ok = ours.recall, ours.recall >= 0.85
-    elif dataset.name == "davidson":
-        bar = baselines.get("better-profanity")
-        value = baselines.get("better-profanity ours", ours.macro_f1)  # same rows as the bar
-        if bar is None:
-            return f"target {dataset.name}: macro-F1 {value:.3f} (better-profanity not run)"
-        ok = value > bar
-        return (
-            f"target {dataset.name}: {value:.3f} vs better-profanity {bar:.3f} "
-            f"(same rows): {'PASS' if ok else 'MISS'}"
-        )
-    else:
-        value = ours.macro_f1
-        ok = value >= float(dataset.target.split()[-1])
+    value = ours.recall if dataset.kind == "topic" else ours.macro_f1
+    ok = value >= float(dataset.target.split()[-1])
+    measure = "recall" if dataset.kind == "topic" else "macro-F1"
+    others = ", ".join(f"{name} {f1:.3f}" for name, f1 in baselines.items() if "ours" not in name)
+    beside = f" (beside {others})" if others else ""
     verdict = "PASS" if ok else "MISS"
-    return f"target {dataset.name}: {value:.3f} {dataset.target}: {verdict}"
+    return f"floor {dataset.name}: {measure} {value:.3f} {dataset.target}: {verdict}{beside}"
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/checklist.py            # one table per set pair: tuned, then held out
     python benchmarks/checklist.py --misses   # also list missed risky posts and false alarms
+    python benchmarks/checklist.py --fresh    # also the fresh held-out set, totals only
 
 Two pairs of sets are read, each a risky set (``category | post`` per line) and an ordinary set
 (one harmless post per line); ``#`` lines are comments in both:
@@ -115,9 +116,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--misses", action="store_true", help="list missed risky posts and false alarms"
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="also score the fresh held-out set (totals only: never list its misses)",
+    )
     args = parser.parse_args(argv)
     for name, risky_path, ordinary_path in SETS:
-        report(name, risky_path, ordinary_path, args.misses)
+        fresh = name == "fresh held out"
+        if fresh and not args.fresh:
+            continue
+        report(name, risky_path, ordinary_path, args.misses and not fresh)
     return 0
 
 

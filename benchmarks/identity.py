@@ -258,10 +258,12 @@ def main() -> None:
     print(f"  once per process, loading the place and title data: {load_cost():.2f} s")
     print(f"  corpus, each post against its own profile: {corpus_rate:10,.0f} posts/s")
     print(
-        f"  1,748-post mix, each against all {len(people)} profiles: {mix_rate:10,.0f} identify calls/s"
+        f"  1,748-post mix, each against all {len(people)} profiles: "
+        f"{mix_rate:10,.0f} identify calls/s"
     )
     print(
-        f"  for comparison, only folding the same posts per character with unicodedata: {fold_rate:10,.0f} posts/s"
+        "  for comparison, only folding the same posts per character with unicodedata: "
+        f"{fold_rate:10,.0f} posts/s"
     )
 
 

@@ -11,7 +11,6 @@ from .display import visible_controls
 from .evidence import RuleHits, group_findings
 from .lint import FileReport
 from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
-from .sources import configured_only
 
 if TYPE_CHECKING:
     from .store import FeedHealth, Store, StoredPost
@@ -284,6 +283,8 @@ def feed_lines(specs: Sequence[FeedSpec], health: Mapping[str, FeedHealth]) -> s
 
 def profile_lines(profiles: Sequence[Profile], store: Store) -> str:
     """Return one line per profile: key, name, last check, open flags and feed health."""
+    from .sources import configured_only  # here: lint never needs the feed sources
+
     lines = [f"{'profile':16} {'name':24} {'last check':16} {'open flags':>10}  feeds"]
     for p in profiles:
         last = store.last_event(p.key, "poll")

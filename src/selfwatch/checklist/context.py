@@ -47,9 +47,7 @@ OBJECT_REACH = 4
 """The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
 """A person named after the words ("what an idiot you are") counts up to this many tokens on."""
 PERSON_KINDS = ("second_person", "mention", "third_person")
-TARGET_KINDS = ("group", "group_after", "group_before", *PERSON_KINDS)
-"""What a rule can ask its words to be aimed at; ``group_after``: a group named after the
-words, as the object of a verb ("kill all the ...", not "... suffer in camps")."""
+
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
 _CLAUSE_WORDS = frozenset(
@@ -71,7 +69,15 @@ _GROUP_PRONOUN = "group_pronoun"
 GROUP_PARTS = frozenset({"group_adjective", "person_noun", "group_noun", "quantifier"})
 """Concepts that name a group together ("Muslim" + "men", "every" + "Jew"); spelled loosely."""
 TARGET_CONCEPTS = frozenset(
-    {"ref_self", "ref_second", "ref_third", _GROUP_CONCEPT, _GROUP_PRONOUN, *GROUP_PARTS}
+    {
+        "ref_self",
+        "ref_second",
+        "ref_third",
+        "ref_anyone",
+        _GROUP_CONCEPT,
+        _GROUP_PRONOUN,
+        *GROUP_PARTS,
+    }
 )
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
@@ -239,11 +245,28 @@ class Context:
             group = self._group(c, side)
             if group is not None:
                 return group
+        if "person_after" in kinds:
+            victim = self._object(c)
+            if victim is not None:
+                return victim
         if any(k in PERSON_KINDS for k in kinds):
             person = self._person(c)
             if person is not None and person.kind in kinds:
                 return person
         return None
+
+    def _object(self, c: Candidate) -> Target | None:
+        """Return the person a violent verb is done to: named just after it ("stab him")."""
+        found: list[tuple[int, str]] = []
+        for concept in ("ref_second", "ref_third", "ref_anyone", _GROUP_PRONOUN):
+            found += [(s.first, s.words) for s in self._in_clause(concept, c)]
+        clause = self.clause(c.first)
+        for i in self.mention_tokens().get(c.sentence, ()):
+            if self.clause(i) == clause:
+                found.append((i, self.text[self.tokens[i].start : self.tokens[i].end]))
+        found += [(g.first, g.words) for g in self.groups(c.sentence)]
+        after = [(i, w) for i, w in found if c.last <= i <= c.last + OBJECT_REACH]
+        return Target("person", min(after)[1]) if after else None
 
     def groups(self, sentence: int) -> list[Seen]:
         """Return the groups of people named in a sentence, in text order.

@@ -28,7 +28,6 @@ from typing import Any
 
 from ..errors import ChecklistError
 from ..model import CATEGORIES, GOOD_CATEGORIES, ChecklistSettings, Level, Profile
-from .context import TARGET_KINDS
 
 BUILTIN_CONCEPTS = frozenset(
     {
@@ -43,6 +42,12 @@ BUILTIN_CONCEPTS = frozenset(
 )
 NEGATION_MODES = ("drop", "lower", "info", "keep", "require")
 AUTHORS = ("self", "other")
+TARGET_KINDS = (
+    "group", "group_after", "group_before", "person_after", "second_person", "mention",
+    "third_person",
+)  # fmt: skip
+"""What a rule can ask its words to be aimed at (see context.py): ``group_after`` is a group
+named just after the words, as their object ("kill all the ...", not "... suffer in camps")."""
 # Whose risk a category is when nobody says: a leak, a rant, a drug post or swearing is the
 # person's risk only when they wrote it; what others write can still insult, threaten or
 # sexualise the person, expose their data or tie them to hate.

@@ -1,0 +1,91 @@
+"""Split words run together on purpose into the words a checklist knows.
+
+Hateful posts run words together to slip past word lists ("immigrantsarevermin",
+"#killallmuslims"). Hashtags in camelCase are split by the tokenizer; these are not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from .tokens import Token
+
+if TYPE_CHECKING:
+    from .load import Checklist
+
+
+class Compounds:
+    """Split words run together on purpose ("immigrantsarevermin", "#killallmuslims").
+
+    Only a word that splits completely into known words, with a group of people and a hostile
+    word among them, is split: "blackmail" and "jewellery" stay whole. The parts are added after
+    the word, as a hashtag's parts are, so every rule sees them. The small words that hold such
+    a compound together ("are", "all", "to") are the ``compound_glue`` concept.
+    """
+
+    MIN = 7
+
+    def __init__(self, groups: frozenset[str], hostile: frozenset[str], words: frozenset[str]):
+        self.groups, self.hostile, self.words = groups, hostile, words | groups | hostile
+        heads = sorted(groups, key=len, reverse=True)
+        self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
+        self.longest = max(map(len, self.words), default=0)
+
+    @classmethod
+    def of(cls, checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Compounds:
+        """Build the splitter from the group concepts and the hate rules' single words."""
+
+        def singles(terms: Iterable[str]) -> set[str]:
+            return {t for t in terms if t.isalpha() and len(t) > 1}
+
+        groups = singles(
+            t
+            for n in ("protected_group", "group_noun", "group_adjective")
+            for t in concepts.get(n, ())
+        )
+        hostile = singles(
+            t.split()[0]
+            for r in checklist.rules
+            if r.category == "hate" and r.target
+            for t in r.terms
+        )
+        glue = {t for t in concepts.get("compound_glue", ()) if t.isalpha()}  # "i", "a" too
+        words = singles(concepts.get("person_noun", ())) | glue
+        return cls(frozenset(groups), frozenset(hostile), frozenset(words))
+
+    def splits(self, word: str) -> list[str]:
+        """Return the parts of ``word`` when it is a group and a hostile word run together."""
+        if self.hint is None or word in self.words or not word.isalpha():
+            return []
+        if not self.hint.search(word):
+            return []
+        best: list[list[str] | None] = [[]] + [None] * len(word)
+        for end in range(1, len(word) + 1):
+            for start in range(max(0, end - self.longest), end):
+                head = best[start]
+                if head is not None and word[start:end] in self.words:
+                    best[end] = [*head, word[start:end]]
+                    break
+        parts = best[-1]
+        if not parts or len(parts) < 2:
+            return []
+        if self.groups.isdisjoint(parts) or self.hostile.isdisjoint(parts):
+            return []
+        return parts
+
+    def split(self, tokens: list[Token]) -> list[Token]:
+        """Return ``tokens`` with the parts of glued words added after them."""
+        if self.hint is None:
+            return tokens
+        out: list[Token] = []
+        for t in tokens:
+            out.append(t)
+            if len(t.norm) >= self.MIN:
+                parts = self.splits(t.alt if t.alt.isalpha() else t.norm)
+                offset = t.start + (1 if t.hashtag else 0)
+                for part in parts:
+                    out.append(Token(offset, offset + len(part), part, part, t.sentence))
+                    offset += len(part)
+        return out
