@@ -245,6 +245,10 @@ class Context:
             group = self._group(c, side)
             if group is not None:
                 return group
+        if "employer" in kinds:
+            boss = self._in_clause("employer", c)
+            if boss:
+                return Target("employer", boss[0].words)
         if "person_after" in kinds:
             victim = self._object(c)
             if victim is not None:

@@ -16,7 +16,7 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import fields, replace
 from functools import lru_cache
@@ -30,7 +30,7 @@ from .context import GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import Gate, GateSet, Probe
-from .tokens import Token, tokenize
+from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
@@ -166,15 +166,18 @@ class Engine:
                 for h in hits
                 if (rule := rules.get(h.owner)) and not (h.disguised and _acronym(text, h))
             ]
-        admitted = self.gates.admitted(Probe(text))
-        for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
-            if not open_:
-                continue
-            for rule, regex in group:
-                for m in regex.get().finditer(text):
-                    if m.end() > m.start():
-                        ctx = ctx or Context(text, tokenize(text), self.scan)
-                        candidates.append(self._from_match(rule, m, ctx))
+        # A long text is gated a few sentences at a time: each piece opens only the patterns
+        # its own words call for, so no pattern scans the whole of a long draft
+        for a, b in _pieces(text, ctx):
+            admitted = self.gates.admitted(Probe(text[a:b]))
+            for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
+                if not open_:
+                    continue
+                for rule, regex in group:
+                    for m in regex.get().finditer(text, a, b):
+                        if m.end() > m.start():
+                            ctx = ctx or Context(text, tokenize(text), self.scan)
+                            candidates.append(self._from_match(rule, m, ctx))
         findings: list[Finding] = []
         if candidates:
             assert ctx is not None
@@ -416,18 +419,42 @@ class _Lazy:
 _HOMONYM = "concept:homonym"
 
 
+PIECE = 600
+"""Characters of text (whole sentences) the pattern gates are asked about at a time."""
+
+
+def _pieces(text: str, ctx: Context | None) -> list[tuple[int, int]]:
+    """Return spans of whole sentences of about ``PIECE`` characters covering ``text``."""
+    if len(text) <= PIECE:
+        return [(0, len(text))]
+    bounds = ctx.bounds() if ctx is not None else sentence_bounds(text)
+    pieces, start = [], 0
+    for end in bounds:
+        if end - start >= PIECE:
+            pieces.append((start, end))
+            start = end
+    if start < len(text):
+        pieces.append((start, len(text)))
+    return pieces
+
+
 def _outside_homonyms(hits: list[Hit]) -> list[Hit]:
     """Drop the hits that lie inside a known harmless phrase ("Moby Dick", "from the left").
 
     Unlike ``unless``, which silences a rule for the whole sentence, a homonym only covers its
     own words: "Moby Dick is a fucking long book" still has its swear word.
     """
-    shields = [(h.first, h.last) for h in hits if h.owner == _HOMONYM]
-    return [
-        h
-        for h in hits
-        if h.owner == _HOMONYM or not any(a <= h.first and h.last <= b for a, b in shields)
-    ]
+    shields = sorted((h.first, h.last) for h in hits if h.owner == _HOMONYM)
+    starts = [a for a, _ in shields]
+    reach: list[int] = []  # the furthest end of any shield starting at or before each one
+    for _, b in shields:
+        reach.append(max(b, reach[-1]) if reach else b)
+
+    def shielded(h: Hit) -> bool:
+        i = bisect_right(starts, h.first)
+        return i > 0 and reach[i - 1] >= h.last
+
+    return [h for h in hits if h.owner == _HOMONYM or not shielded(h)]
 
 
 def _covered(rule: Rule, found: list[Finding]) -> bool:
