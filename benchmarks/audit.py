@@ -195,17 +195,18 @@ def cli_run(folder: Path, count: int, workers: int | None) -> tuple[float, int]:
 
 def run(folder: Path, count: int, workers: int | None) -> None:
     """Time each step on a fresh archive of ``count`` tweets in ``folder``."""
+    # The command as people run it, at two archive sizes: memory must not grow with the archive.
+    # First, while this process is small: a child inherits its parent's peak RSS figure.
+    for size in sorted({max(count // 5, 1), count}):
+        seconds, peak = cli_run(folder, size, workers)
+        print(f"cli      {size:,} tweets: {seconds:.2f} s, {size / seconds:,.0f} posts/s, "
+              f"peak RSS {peak} MB (`selfwatch audit`, its own process)")  # fmt: skip
+
     began = time.perf_counter()
     data = write_archive(folder / "twitter", count)
     size = (data / "tweets.js").stat().st_size
     print(f"archive  {count:,} tweets, {size / 2**20:.1f} MiB, written in "
           f"{time.perf_counter() - began:.1f} s to {folder}")  # fmt: skip
-
-    # The command as people run it, at two archive sizes: memory must not grow with the archive.
-    for size in sorted({max(count // 5, 1), count}):
-        seconds, peak = cli_run(folder, size, workers)
-        print(f"cli      {size:,} tweets: {seconds:.2f} s, {size / seconds:,.0f} posts/s, "
-              f"peak RSS {peak} MB (`selfwatch audit`, its own process)")  # fmt: skip
 
     began = time.perf_counter()
     engine = default_engine(JANE)

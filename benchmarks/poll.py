@@ -97,7 +97,7 @@ def selfwatch_setup(folder: Path, urls: Sequence[str]) -> tuple[list[str], dict[
         encoding="utf-8",
     )
     env = {
-        **os.environ,
+        **_compiled_env(),
         "SELFWATCH_HOME": str(folder / "state"),
         # One warm engine cache for every run: a user's checks after the very first.
         "SELFWATCH_CACHE": str(folder.parent / "cache"),
@@ -112,7 +112,19 @@ def r2e_setup(folder: Path, urls: Sequence[str]) -> tuple[list[str], dict[str, s
     config.write_text(f"[DEFAULT]\nto = jane@example.com\n{sections}", encoding="utf-8")
     r2e = shutil.which("r2e", path=str(Path(sys.executable).parent)) or "r2e"
     command = [r2e, "-c", str(config), "-d", str(folder / "rss2email.json"), "run", "--no-send"]
-    return command, dict(os.environ)
+    return command, _compiled_env()
+
+
+def _compiled_env() -> dict[str, str]:
+    """Return the environment with byte-code caching on, as an installed package has it.
+
+    pip compiles a package when it installs it; a checkout installed in editable mode is
+    compiled on first import only if Python may write ``__pycache__``. Without it, selfwatch
+    would compile its sources on every run while rss2email loads compiled files.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def timed(command: list[str], env: dict[str, str]) -> float:

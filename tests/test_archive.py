@@ -371,3 +371,24 @@ def test_parse_file_is_pure_over_bytes() -> None:
 )
 def test_parse_date(value: object, expected: datetime | None) -> None:
     assert parse_date(value) == expected
+
+
+def test_a_tweets_file_is_streamed_across_read_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from selfwatch.archive import _TextBuffer
+
+    rows = [
+        {"tweet": {"id_str": str(n), "full_text": f"Note {n}: " + "é" * 300,
+                   "created_at": "Wed Oct 10 20:19:24 +0000 2018"}}
+        for n in range(200)
+    ]  # fmt: skip
+    path = tmp_path / "tweets.js"
+    path.write_text("window.YTD.tweets.part0 = " + json.dumps(rows, indent=1), encoding="utf-8")
+    monkeypatch.setattr(_TextBuffer, "CHUNK", 997)  # every tweet straddles a window edge
+    items = list(read_archive(path))
+    assert [i.post.text for i in items] == [f"Note {n}: " + "é" * 300 for n in range(200)]
+    path.write_bytes(path.read_bytes()[:-2000])
+    with pytest.raises(InputError) as err:
+        list(read_archive(path))
+    assert str(err.value).startswith(f"{path}: not valid JSON after 19")

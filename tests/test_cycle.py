@@ -20,8 +20,9 @@ from selfwatch.config import Config
 from selfwatch.errors import StoreError
 from selfwatch.model import SCORE_LIMIT, FeedSpec, Post, Profile
 from selfwatch.output import feed_lines, post_detail
+from selfwatch.scorer import score
 from selfwatch.store import Store
-from selfwatch.watch import open_store, run_cycle, score
+from selfwatch.watch import open_store, run_cycle
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 PERSON = Profile(key="jordan", name="Jordan Avery", search=False)
@@ -151,6 +152,9 @@ def test_junk_items_are_not_stored_and_the_feed_is_malformed(
         "left out" in listed.output
     )
     assert any(line.split()[:1] == ["ok"] and good in line for line in lines)
+    status = runner.invoke(cli, ["--config", str(config), "status"])
+    assert status.exit_code == 0, status.output
+    assert f"    MALFORMED {hostile}: 2 item(s) had no real text" in status.output
     # The next poll is a 304: the feed keeps its note until a body without junk arrives.
     runner.invoke(cli, ["--config", str(config), "check"])
     with open_store() as store:
@@ -227,3 +231,62 @@ def test_a_locked_database_is_busy_not_broken(tmp_path: Path) -> None:
             other.close()
         store.log_event("jordan", "poll", NOW)
         assert store.last_event("jordan", "poll") is not None
+
+
+def test_a_big_cycle_scores_in_workers_exactly_as_here(tmp_path: Path) -> None:
+    import json
+    import re
+
+    from selfwatch.checklist import cached_engine as engine_for
+    from selfwatch.config import load_config
+    from selfwatch.match import Feedback
+    from selfwatch.parse import read_feed
+    from selfwatch.scorer import POOL_MIN_FEEDS, score_all
+
+    names = ("google_news.xml", "reddit_search.atom", "mastodon.rss", "hnrss_newcomments.xml")
+    paths = []
+    for i in range(POOL_MIN_FEEDS + 5):  # enough feeds for the worker processes to start
+        body = re.sub(rb"https?://", b"https://f%d." % i, fixture(names[i % len(names)]))
+        if i % 5 == 0:  # and some risky posts, so verdicts differ
+            body = rss(
+                ("Jane Doe", f"https://f{i}.example/rant", "My boss at Acme Corp is a clown"),
+                ("Jane Doe", f"https://f{i}.example/ok", "Jane Doe spoke at PyCon in Portland"),
+            )
+        path = tmp_path / f"feed{i}.xml"
+        path.write_bytes(body)
+        paths.append(str(path))
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(
+        '[[profiles]]\nname = "Jane Doe"\nsearch = false\nemployers = ["Acme Corp"]\n'
+        "feeds = [\n"
+        + "".join(
+            f"  {{ url = {json.dumps(p)}, own = true }},\n"
+            if i % 5 == 0
+            else f"  {json.dumps(p)},\n"
+            for i, p in enumerate(paths)
+        )
+        + "]\n",
+        encoding="utf-8",
+    )
+    done = _selfwatch(config_path, "check", "--json", "--all")
+    out, err = done.communicate(timeout=120)
+    assert done.returncode == 0, err
+    got = {p["id"]: (p["score"], p["identity"]["confidence"], [f["rule"] for f in p["findings"]])
+           for p in json.loads(out)}  # fmt: skip
+    config = load_config(config_path)
+    person = config.profiles[0]
+    engine = engine_for(person, config.checklist)
+    expected = {}
+    for i, path in enumerate(paths):
+        posts = read_feed(Path(path).read_bytes(), path).posts
+        own = i % 5 == 0  # your own feed: its rants are yours
+        for post, (identity, verdict) in zip(
+            posts, score_all(posts, own, engine, person, Feedback.from_marks([])), strict=True
+        ):
+            expected[post.id] = (
+                verdict.score,
+                identity.confidence,
+                [f.rule for f in verdict.findings],
+            )
+    assert got == expected
+    assert any(score for score, _, _ in got.values())

@@ -666,6 +666,8 @@ class FeedProblem:
     last_success: datetime | None
     """Failing since after this (None: it never worked)."""
     disabled: str = ""
+    malformed: str = ""
+    """Set for a feed that works but sent items with no real text (they were left out)."""
 
 
 @dataclass(frozen=True)
@@ -758,7 +760,8 @@ def _feeds_summary(profile: Profile, store: Store) -> FeedsSummary:
             failing += 1
         else:
             ok += 1
-            continue
+            if not state.malformed:
+                continue
         problems.append(
             FeedProblem(
                 spec.label or spec.url,
@@ -766,6 +769,7 @@ def _feeds_summary(profile: Profile, store: Store) -> FeedsSummary:
                 state.failures,
                 state.last_success,
                 state.disabled,
+                state.malformed if not (state.failures or state.disabled) else "",
             )
         )
     return FeedsSummary(ok, failing, disabled, unpolled, tuple(problems))
@@ -804,6 +808,9 @@ def _status_lines(s: ProfileStatus) -> list[str]:
         name, error = terminal_safe(p.name), terminal_safe(p.error)
         if p.disabled:
             lines.append(f"    DISABLED {name}: {terminal_safe(p.disabled)}")
+            continue
+        if p.malformed:
+            lines.append(f"    MALFORMED {name}: {terminal_safe(p.malformed)}")
             continue
         since = f"since {when(p.last_success)} UTC" if p.last_success else "never worked"
         lines.append(f"    FAILING  {name}: {p.failures} failure(s), {since}: {error}")

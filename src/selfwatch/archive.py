@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from .errors import InputError
 from .model import Post
@@ -72,6 +72,7 @@ URL_FIELDS = ("url", "link", "permalink")
 ID_FIELDS = ("id", "native_id", "guid")
 
 _YTD = re.compile(rb"^\s*window\.YTD\.\w+\.part\d+\s*=\s*")
+_YTD_TEXT = re.compile(r"\s*window\.YTD\.\w+\.part\d+\s*=\s*")
 _TWEETS = re.compile(r"^tweets?(-part\d+)?\.js$")
 _FACEBOOK = re.compile(r"^your_posts.*\.json$")
 _MONTHS = {
@@ -219,37 +220,88 @@ def parse_twitter(data: bytes, where: str, handle: str | None = None) -> list[Ar
     return list(iter_twitter(data, where, handle))
 
 
-def iter_twitter(data: bytes, where: str, handle: str | None = None) -> Iterator[ArchiveItem]:
+def iter_twitter(
+    data: bytes | IO[bytes], where: str, handle: str | None = None
+) -> Iterator[ArchiveItem]:
     """Yield the tweets of one ``tweets.js`` file, decoding one tweet object at a time.
 
-    A 50,000-tweet file decoded whole is ~150 MB of dicts; one at a time, memory stays at the
-    file's text. A file that breaks half-way raises InputError when the break is reached.
+    ``data`` may be the file's bytes or an open binary stream: a stream is read a megabyte at
+    a time, so memory stays flat whatever the file's size (a 50,000-tweet file decoded whole
+    was ~150 MB of dicts). A file that breaks half-way raises InputError when the break is
+    reached.
     """
-    text = _decode(_YTD.sub(b"", data, count=1), where)
-    del data  # the caller's bytes are not needed any more: only the text is
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    del data
+    text = _TextBuffer(io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace"))
+    text.skip_prefix(_YTD_TEXT)
     decoder = json.JSONDecoder()
-    pos = _skip_space(text, 0)
-    if text[pos : pos + 1] != "[":
+    if text.next_char() != "[":
         raise InputError(f"{where}: expected a list of tweets after 'window.YTD...part0 ='")
-    pos = _skip_space(text, pos + 1)
-    if text[pos : pos + 1] == "]":
+    text.pos += 1
+    if text.next_char() == "]":
         return
+    count = 0
     while True:
-        try:
-            row, pos = decoder.raw_decode(text, pos)
-        except (ValueError, RecursionError) as exc:
-            raise InputError(f"{where}: not valid JSON ({exc})") from None
+        row = text.decode(decoder, f"{where}: not valid JSON after {count:,} tweet(s)")
+        count += 1
         tweet = row.get("tweet", row) if isinstance(row, dict) else None
         if isinstance(tweet, dict) and tweet.get("id_str"):
             yield _tweet(tweet, where, handle)
-        pos = _skip_space(text, pos)
-        separator = text[pos : pos + 1]
+        separator = text.next_char()
         if separator == "]":
             return
         if separator != ",":
-            line = text.count("\n", 0, pos) + 1
-            raise InputError(f"{where}: not valid JSON (expected ',' or ']' at line {line})")
-        pos = _skip_space(text, pos + 1)
+            raise InputError(f"{where}: not valid JSON (expected ',' or ']' after a tweet)")
+        text.pos += 1
+
+
+class _TextBuffer:
+    """A window on a text stream, refilled a megabyte at a time as JSON values are decoded."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, reader: io.TextIOBase) -> None:
+        self.reader = reader
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self._more()
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.reader.read(self.CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos :] + chunk
+        self.pos = 0
+        return True
+
+    def skip_prefix(self, pattern: re.Pattern[str]) -> None:
+        match = pattern.match(self.buf, self.pos)
+        if match:
+            self.pos = match.end()
+
+    def next_char(self) -> str:
+        """Skip white space and return the next character ("" at the end)."""
+        while True:
+            self.pos = _skip_space(self.buf, self.pos)
+            if self.pos < len(self.buf) or not self._more():
+                return self.buf[self.pos : self.pos + 1]
+
+    def decode(self, decoder: json.JSONDecoder, problem: str) -> Any:
+        """Return the next JSON value, reading more of the stream while it is cut off."""
+        while True:
+            self.next_char()
+            try:
+                value, self.pos = decoder.raw_decode(self.buf, self.pos)
+                return value
+            except (ValueError, RecursionError) as exc:
+                # A value cut off by the end of the window is complete once more is read.
+                if not self._more():
+                    reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                    raise InputError(f"{problem} ({reason})") from None
 
 
 _SPACE = re.compile(r"[ \t\r\n]*")
@@ -613,7 +665,7 @@ def read_archive(path: Path, *, twitter_handle: str | None = None) -> Iterator[A
         yield from _read_zip(path, twitter_handle)
     elif path.is_file():
         handle = twitter_handle or _sibling_handle(path)
-        yield from iter_file(str(path), _read_bytes(path), twitter_handle=handle)
+        yield from _read_file(path, handle)
     else:
         raise InputError(f"{path}: no such file or directory")
 
@@ -658,9 +710,22 @@ def _read_dir(root: Path, handle: str | None) -> Iterator[ArchiveItem]:
     if not files:
         raise InputError(f"{root}: no export files found; selfwatch reads {SUPPORTED}")
     for path in files:
-        yield from iter_file(
-            str(path), _read_bytes(path), twitter_handle=handle or _sibling_handle(path)
-        )
+        yield from _read_file(path, handle or _sibling_handle(path))
+
+
+def _read_file(path: Path, handle: str | None) -> Iterator[ArchiveItem]:
+    """Yield a file's posts; a tweets file is streamed rather than read whole."""
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MiB; split it first")
+        with path.open("rb") as stream:
+            if not _is_twitter(str(path), stream.peek(4096)[:4096]):
+                data = stream.read()
+                yield from iter_file(str(path), data, twitter_handle=handle)
+                return
+            yield from iter_twitter(stream, str(path), handle)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
 
 
 def _read_zip(path: Path, handle: str | None) -> Iterator[ArchiveItem]:
@@ -679,16 +744,25 @@ def _read_zip(path: Path, handle: str | None) -> Iterator[ArchiveItem]:
                 )
             for member in wanted:
                 where = f"{path}!{member.filename}"
+                if _is_twitter(member.filename, b""):  # streamed: never held whole
+                    _check_member(member, where)
+                    with archive.open(member) as stream:
+                        yield from iter_twitter(stream, where, handle)
+                    continue
                 yield from iter_file(where, _member(archive, member, path), twitter_handle=handle)
     except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
         raise InputError(f"{path}: cannot read the zip ({exc})") from None
 
 
-def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> bytes:
-    where = f"{path}!{member.filename}"
+def _check_member(member: zipfile.ZipInfo, where: str) -> None:
     ratio = member.file_size / max(member.compress_size, 1)
     if member.file_size > MAX_FILE_BYTES or (member.file_size > 1 << 20 and ratio > MAX_ZIP_RATIO):
         raise InputError(f"{where}: refusing a member that expands to {member.file_size} bytes")
+
+
+def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> bytes:
+    where = f"{path}!{member.filename}"
+    _check_member(member, where)
     with archive.open(member) as stream:
         data = stream.read(MAX_FILE_BYTES + 1)  # the header's size may lie; never trust it
     if len(data) > MAX_FILE_BYTES:

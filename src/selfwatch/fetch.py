@@ -20,10 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
@@ -38,7 +40,7 @@ from . import __version__
 from .config import FetchSettings
 from .errors import FetchError
 from .model import FeedSpec, FeedState, FetchResult
-from .parse import read_feed
+from .parse import ParsedFeed, read_feed
 
 __all__ = [
     "BACKOFF_BASE",
@@ -178,12 +180,14 @@ def stream_all(
     *,
     now: datetime,
     transport: httpx.AsyncBaseTransport | None = None,
+    parser: Executor | None = None,
 ) -> Iterator[FetchResult]:
     """Poll every due feed in ``jobs``, yielding each result as soon as it is in.
 
     The requests run on an event loop in a helper thread, so the caller can store one feed's
     posts while the others are still downloading: a slow or huge feed holds up no other.
     Results come in completion order. Closing the iterator early cancels what is in flight.
+    Bodies are parsed in ``parser`` (worker processes, say) when given, else in threads.
     """
     out: queue.SimpleQueue[Any] = queue.SimpleQueue()
     loop = asyncio.new_event_loop()
@@ -193,7 +197,9 @@ def stream_all(
         task = asyncio.current_task()
         if task is not None:
             tasks.append(task)
-        await fetch_all_async(jobs, settings, now=now, transport=transport, on_result=out.put)
+        await fetch_all_async(
+            jobs, settings, now=now, transport=transport, on_result=out.put, parser=parser
+        )
 
     def worker() -> None:
         try:
@@ -248,10 +254,12 @@ async def fetch_all_async(
     now: datetime,
     transport: httpx.AsyncBaseTransport | None = None,
     on_result: Callable[[FetchResult], object] | None = None,
+    parser: Executor | None = None,
 ) -> list[FetchResult]:
     """Do what ``fetch_all`` does, inside the caller's event loop.
 
-    ``on_result`` is called with each result as soon as it is in.
+    ``on_result`` is called with each result as soon as it is in; bodies are parsed in
+    ``parser`` when given, else in threads.
     """
     due = [(spec, state) for spec, state in jobs if is_due(state, now)]
     if not due:
@@ -268,7 +276,7 @@ async def fetch_all_async(
         follow_redirects=False,
     ) as client:
         tasks = [
-            _fetch_reported(client, limiter, spec, state, settings, now, on_result)
+            _fetch_reported(client, limiter, spec, state, settings, now, on_result, parser)
             for spec, state in due
         ]
         return list(await asyncio.gather(*tasks))
@@ -282,8 +290,9 @@ async def _fetch_reported(
     settings: FetchSettings,
     now: datetime,
     on_result: Callable[[FetchResult], object] | None,
+    parser: Executor | None,
 ) -> FetchResult:
-    result = await _fetch_one(client, limiter, spec, state, settings, now)
+    result = await _fetch_one(client, limiter, spec, state, settings, now, parser)
     if on_result is not None:
         on_result(result)
     return result
@@ -310,6 +319,7 @@ async def _fetch_one(
     state: FeedState,
     settings: FetchSettings,
     now: datetime,
+    parser: Executor | None = None,
 ) -> FetchResult:
     url = spec.url
     try:
@@ -320,7 +330,7 @@ async def _fetch_one(
             started = time.perf_counter()
             async with asyncio.timeout(settings.timeout):
                 download = await _download(client, url, _request_headers(state), settings)
-        return await _result(url, state, download, started, now)
+        return await _result(url, state, download, started, now, parser)
     except TimeoutError:
         return _error(url, f"timed out after {settings.timeout:g} s (fetch.timeout)")
     except _Failure as exc:
@@ -410,16 +420,19 @@ async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
 
 
 async def _result(
-    url: str, state: FeedState, download: _Download, started: float, now: datetime
+    url: str,
+    state: FeedState,
+    download: _Download,
+    started: float,
+    now: datetime,
+    parser: Executor | None = None,
 ) -> FetchResult:
     status = download.status
     headers = download.headers
     etag = headers.get("etag")
     last_modified = headers.get("last-modified")
     if status == 200:
-        parsed = await asyncio.to_thread(
-            read_feed, download.body, url, content_type=headers.get("content-type")
-        )
+        parsed = await _parse(parser, download.body, url, headers.get("content-type"))
         return FetchResult(
             url=url,
             status="ok",
@@ -462,6 +475,18 @@ async def _result(
         retry_after=retry_after,
         elapsed=time.perf_counter() - started,
     )
+
+
+async def _parse(
+    parser: Executor | None, body: bytes, url: str, content_type: str | None
+) -> ParsedFeed:
+    if parser is None:
+        return await asyncio.to_thread(read_feed, body, url, content_type=content_type)
+    try:
+        work = functools.partial(read_feed, body, url, content_type=content_type)
+        return await asyncio.get_running_loop().run_in_executor(parser, work)
+    except (BrokenExecutor, RuntimeError):  # the workers are gone: parse here instead
+        return await asyncio.to_thread(read_feed, body, url, content_type=content_type)
 
 
 def _reason_phrase(status: int) -> str:

@@ -345,6 +345,12 @@ def _mentions(text: str) -> tuple[Mention, ...]:
     return tuple(Mention(**item) for item in json.loads(text))
 
 
+def _state_row(spec: FeedSpec, state: FeedState, feed_id: int) -> tuple[Any, ...]:
+    return (spec.kind, int(spec.own), spec.label, state.etag, state.last_modified,
+            _ts(state.last_success), state.last_error, _ts(state.last_error_at), state.failures,
+            _ts(state.next_attempt), state.disabled, state.malformed, feed_id)  # fmt: skip
+
+
 def _evidence_json(items: tuple[Evidence, ...]) -> str:
     return json.dumps([asdict(e) for e in items], ensure_ascii=False)
 
@@ -618,17 +624,8 @@ class Store:
 
         A moved feed is found by its old URL too; its state's ``url`` is where to fetch now.
         """
-        by_url: dict[str, sqlite3.Row] = {}
-        by_configured: dict[str, sqlite3.Row] = {}
-        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
-        for row in rows:  # one query for the whole profile, matched as _feed_row does
-            by_url.setdefault(row["url"], row)
-            by_configured.setdefault(row["configured_url"], row)
-        states = {}
-        for url in urls:
-            found = by_url.get(url) or by_configured.get(url)
-            states[url] = _state(found) if found is not None else FeedState(url=url)
-        return states
+        rows = self._feed_rows(profile)  # one query for the whole profile
+        return {url: _state(rows[url]) if url in rows else FeedState(url=url) for url in urls}
 
     def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
         """Return which of ``post_ids`` are already recorded for ``profile``."""
@@ -640,32 +637,40 @@ class Store:
 
     def save_feed_state(self, profile: str, spec: FeedSpec, state: FeedState) -> None:
         """Store what ``spec``'s last poll left; a ``state.url`` other than the row's is a move."""
+        self.save_feed_states(profile, [(spec, state)])
+
+    def save_feed_states(self, profile: str, feeds: Sequence[tuple[FeedSpec, FeedState]]) -> None:
+        """Store several feeds' states in one transaction, with one look-up for all of them."""
+        if not feeds:
+            return
         with self.transaction():
-            row = self._feed_row(profile, spec.url)
-            feed_id = int(row["id"]) if row is not None else self._feed_id(profile, spec.url)
-            current = row["url"] if row is not None else spec.url
-            if state.url and state.url != current:
-                self.move_feed(profile, current, state.url)
-            self._db.execute(
+            # A few feeds: one indexed look-up each; many: one query for the whole profile.
+            rows = self._feed_rows(profile) if len(feeds) > 8 else None
+            updates = []
+            for spec, state in feeds:
+                row = rows.get(spec.url) if rows is not None else self._feed_row(profile, spec.url)
+                feed_id = int(row["id"]) if row is not None else self._feed_id(profile, spec.url)
+                current = row["url"] if row is not None else spec.url
+                if state.url and state.url != current:
+                    self.move_feed(profile, current, state.url)
+                    rows = self._feed_rows(profile) if rows is not None else None
+                updates.append(_state_row(spec, state, feed_id))
+            self._db.executemany(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
                     last_success = ?, last_error = ?, last_error_at = ?, failures = ?,
                     next_attempt = ?, disabled = ?, malformed = ? WHERE id = ?""",
-                (
-                    spec.kind,
-                    int(spec.own),
-                    spec.label,
-                    state.etag,
-                    state.last_modified,
-                    _ts(state.last_success),
-                    state.last_error,
-                    _ts(state.last_error_at),
-                    state.failures,
-                    _ts(state.next_attempt),
-                    state.disabled,
-                    state.malformed,
-                    feed_id,
-                ),
+                updates,
             )
+
+    def _feed_rows(self, profile: str) -> dict[str, sqlite3.Row]:
+        """Return the profile's feed rows by URL and by configured URL, as ``_feed_row`` finds."""
+        by_url: dict[str, sqlite3.Row] = {}
+        by_configured: dict[str, sqlite3.Row] = {}
+        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        for row in rows:
+            by_url.setdefault(row["url"], row)
+            by_configured.setdefault(row["configured_url"], row)
+        return {**by_configured, **by_url}
 
     def move_feed(self, profile: str, old_url: str, new_url: str) -> bool:
         """Fetch the feed ``old_url`` from ``new_url`` from now on; return False if it is unknown.
