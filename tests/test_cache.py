@@ -58,3 +58,16 @@ def test_unwritable_cache_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("SELFWATCH_CACHE", str(blocked / "sub"))
     assert cached_engine(None).lint("well shit").findings
     assert not os.path.isdir(blocked)
+
+
+def test_key_ignores_what_the_engine_does_not_read():
+    # A new feed or recipient must not rebuild the engine (a second on the next check)
+    from dataclasses import replace
+
+    from selfwatch.model import FeedSpec
+
+    feed = FeedSpec(url="https://example.com/feed.xml", kind="url", profile="jane")
+    more = replace(EXAMPLE_PROFILE, feeds=(feed,), recipients=("coach@example.com",))
+    assert cache_key(more, None) == cache_key(EXAMPLE_PROFILE, None)
+    other = replace(EXAMPLE_PROFILE, employers=("Initech",))
+    assert cache_key(other, None) != cache_key(EXAMPLE_PROFILE, None)

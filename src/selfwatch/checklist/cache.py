@@ -27,7 +27,7 @@ from typing import Any
 
 from ..model import ChecklistSettings, Profile
 from .engine import Engine, default_engine, user_rule_files
-from .load import builtin_rule_files
+from .load import builtin_rule_files, profile_concepts
 
 FORMAT = "1"
 _SOURCES = (
@@ -51,7 +51,11 @@ def cache_key(profile: Profile | None, settings: ChecklistSettings | None) -> st
     for name, text in builtin_rule_files():
         h.update(name.encode())
         h.update(text.encode())
-    h.update(repr(profile).encode())
+    # Only what the engine reads of a profile: its names, employers, codenames and contacts,
+    # and its checklist settings. A new feed or recipient is not a new engine (a changed
+    # profile used to rebuild it, about a second, on the first check after every edit).
+    h.update(repr(sorted(profile_concepts(profile).items())).encode())
+    h.update(repr(profile.checklist if profile else None).encode())
     h.update(repr(settings).encode())
     extra = [s for s in (settings, profile.checklist if profile else None) if s is not None]
     for path in user_rule_files(*extra):
