@@ -37,7 +37,6 @@ How it behaves (``selfwatch status`` and the README rely on these promises):
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -58,6 +57,7 @@ import schedule
 from .config import AgentSettings, Config, state_dir
 from .deliver import DigestSeen, deliver, recipients, record_silently, smtp_settings
 from .errors import ConfigError, MailError, SelfwatchError
+from .lockfile import PidLock, holder, locked_by
 from .model import WEEKDAYS, DigestSettings, Level, Profile
 from .output import terminal_safe, when
 from .sources import feeds_for
@@ -490,49 +490,26 @@ def lock_path() -> Path:
     return state_dir() / LOCK_NAME
 
 
-def _holder(path: Path) -> int | None:
-    try:
-        text = path.read_text(encoding="ascii", errors="replace").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
-
-
 class AgentLock:
-    """An exclusive, non-blocking ``flock`` on the lock file, holding our PID while held."""
+    """An exclusive, non-blocking lock on the agent's lock file, holding our PID while held."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._fd: int | None = None
+        self._lock = PidLock(path)
 
     def acquire(self) -> None:
         """Take the lock or raise AgentRunningError naming the holder's PID."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            pid = _holder(self.path)
+        if not self._lock.try_acquire():
+            pid = holder(self.path)
             who = f"PID {pid}" if pid else "PID unknown"
             raise AgentRunningError(
                 f"another selfwatch agent is already running ({who}; lock {self.path}); "
                 "stop it first, or use 'selfwatch status' to see what it does"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
+            )
 
     def release(self) -> None:
         """Clear our PID and drop the lock (the file stays: removing it would race)."""
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        try:
-            os.ftruncate(fd, 0)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+        self._lock.release()
 
     def __enter__(self) -> AgentLock:
         self.acquire()
@@ -544,20 +521,7 @@ class AgentLock:
 
 def running_agent(path: Path | None = None) -> int | None:
     """Return the PID of the agent holding the lock (0 if unreadable), or None if none runs."""
-    path = path or lock_path()
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return _holder(path) or 0
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
+    return locked_by(path or lock_path())
 
 
 @contextmanager

@@ -7,8 +7,6 @@ would get a 304 and lose them), and a re-run never duplicates what was stored.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +20,7 @@ from typing import TYPE_CHECKING
 from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .errors import StoreError
+from .lockfile import PidLock, holder
 from .model import (
     FeedSpec,
     FeedState,
@@ -240,7 +239,7 @@ POLL_LOCK = "poll.lock"
 
 
 class PollLock:
-    """An exclusive ``flock`` beside the database while a cycle runs; waits for the holder.
+    """An exclusive lock beside the database while a cycle runs; waits for the holder.
 
     Two cycles at once would fetch every feed twice and race to store the same posts. The
     second one waits (``on_wait`` is told the holder's PID first) up to ``timeout`` seconds,
@@ -257,61 +256,26 @@ class PollLock:
         self.path = path
         self.timeout = timeout
         self.on_wait = on_wait
-        self._fd: int | None = None
+        self._lock = PidLock(path)
 
     def __enter__(self) -> PollLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            self._wait(fd)
-        except BaseException:
-            os.close(fd)
-            raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return self
-
-    def _wait(self, fd: int) -> None:
-        if _try_lock(fd):
-            return
-        holder = _holder(self.path)
+        if self._lock.try_acquire():
+            return self
+        who = holder(self.path)
         if self.on_wait is not None:
-            self.on_wait(holder)
+            self.on_wait(who)
         deadline = time.monotonic() + self.timeout
         pause = 0.01
-        while not _try_lock(fd):
+        while not self._lock.try_acquire():
             if time.monotonic() >= deadline:
-                who = f"PID {holder}" if holder else "another process"
+                named = f"PID {who}" if who else "another process"
                 raise StoreError(
-                    f"{self.path}: {who} has been polling for over {self.timeout:g} s; "
+                    f"{self.path}: {named} has been polling for over {self.timeout:g} s; "
                     "stop it or wait for it, then run this again"
                 )
             time.sleep(pause)
             pause = min(pause * 2, 0.2)
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._fd is None:
-            return
-        fd, self._fd = self._fd, None
-        try:
-            os.ftruncate(fd, 0)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _holder(path: Path) -> int | None:
-    try:
-        text = path.read_text(encoding="ascii", errors="replace").strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
+        self._lock.release()
