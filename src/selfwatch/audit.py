@@ -37,7 +37,8 @@ from .archive import ArchiveItem, check_paths, read_archive
 from .checklist import Engine
 from .digest import excerpt, linted_text
 from .errors import SelfwatchError
-from .model import Identity, Level, Post, Profile, Verdict
+from .evidence import ReadsVerdict
+from .model import Identity, Post, Profile, Verdict
 from .output import finding_dict, terminal_safe
 from .store import Store
 
@@ -62,7 +63,7 @@ CSV_FIELDS = (
 
 
 @dataclass(frozen=True)
-class AuditEntry:
+class AuditEntry(ReadsVerdict):
     """One risky post: where it came from, the checklist's verdict and what to do about it."""
 
     item: ArchiveItem
@@ -73,11 +74,6 @@ class AuditEntry:
     def post(self) -> Post:
         """Return the post."""
         return self.item.post
-
-    @property
-    def worst_level(self) -> Level | None:
-        """Return the highest level among the risk findings, or None."""
-        return max((f.level for f in self.verdict.risks), default=None)
 
 
 @dataclass(frozen=True)

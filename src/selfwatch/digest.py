@@ -36,8 +36,8 @@ from markupsafe import Markup
 from .actions import Action, Sentiment, suggest_action
 from .display import CONTROL, visible_controls
 from .errors import ConfigError
-from .evidence import RuleHits, group_findings
-from .model import SCORE_LIMIT, FeedState, Finding, Identity, Level, Post, Profile, Verdict
+from .evidence import ReadsVerdict
+from .model import SCORE_LIMIT, FeedState, Finding, Identity, Post, Profile, Verdict
 
 HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
@@ -97,7 +97,7 @@ def _repeats(text: str, title: str) -> bool:
 
 
 @dataclass(frozen=True)
-class DigestItem:
+class DigestItem(ReadsVerdict):
     """One post in the digest, with who it is about, its verdict, its feeds and what to do."""
 
     post: Post
@@ -114,21 +114,6 @@ class DigestItem:
     def short_id(self) -> str:
         """Return the post's short id (any unique prefix works in commands)."""
         return short_id(self.post.id)
-
-    @property
-    def worst_level(self) -> Level | None:
-        """Return the highest level among the risk findings, or None without risks."""
-        return max((f.level for f in self.verdict.risks), default=None)
-
-    @property
-    def risk_hits(self) -> tuple[RuleHits, ...]:
-        """Return the risk findings grouped per rule, every matched span once."""
-        return group_findings(self.verdict.risks)
-
-    @property
-    def good_hits(self) -> tuple[RuleHits, ...]:
-        """Return the good findings grouped per rule, every matched span once."""
-        return group_findings(self.verdict.good)
 
 
 @dataclass(frozen=True)

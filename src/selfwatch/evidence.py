@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from .model import Finding, Level
+from .model import Finding, Level, Verdict
 
 
 @dataclass(frozen=True)
@@ -112,3 +112,28 @@ def group_findings(findings: Iterable[Finding]) -> tuple[RuleHits, ...]:
         RuleHits(tuple(sorted(spans.values(), key=lambda f: (f.start, f.end))))
         for spans in by_rule.values()
     )
+
+
+class ReadsVerdict:
+    """For the items people read (digest, report, audit): their verdict's findings, grouped.
+
+    A mixin for frozen dataclasses with a ``verdict`` field, so each item class does not
+    write the same three properties again.
+    """
+
+    verdict: Verdict
+
+    @property
+    def risk_hits(self) -> tuple[RuleHits, ...]:
+        """Return the risk findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.risks)
+
+    @property
+    def good_hits(self) -> tuple[RuleHits, ...]:
+        """Return the good findings grouped per rule, every matched span once."""
+        return group_findings(self.verdict.good)
+
+    @property
+    def worst_level(self) -> Level | None:
+        """Return the highest level among the risk findings, or None without risks."""
+        return self.verdict.worst_level

@@ -118,6 +118,11 @@ class Verdict:
         return tuple(f for f in self.findings if not f.is_risk)
 
     @property
+    def worst_level(self) -> Level | None:
+        """Return the highest level among the risk findings, or None without risks."""
+        return max((f.level for f in self.risks), default=None)
+
+    @property
     def categories(self) -> tuple[str, ...]:
         """Return the distinct categories found, in order of first appearance."""
         return tuple(dict.fromkeys(f.category for f in self.findings))

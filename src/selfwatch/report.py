@@ -38,7 +38,7 @@ from markupsafe import Markup
 
 from .actions import Action, Sentiment, suggest_action
 from .digest import environment, post_commands, short_id
-from .evidence import RuleHits, group_findings
+from .evidence import ReadsVerdict
 from .match import Feedback
 from .model import (
     CATEGORIES,
@@ -46,7 +46,6 @@ from .model import (
     FeedSpec,
     FeedState,
     Identity,
-    Level,
     Post,
     Profile,
     Verdict,
@@ -108,7 +107,7 @@ class ReportSource(Protocol):
 
 
 @dataclass(frozen=True)
-class ReportItem:
+class ReportItem(ReadsVerdict):
     """One post in the report: the post, who it is about, its verdict, feeds, triage and action."""
 
     post: Post
@@ -135,21 +134,6 @@ class ReportItem:
     def short_id(self) -> str:
         """Return the post's short id."""
         return short_id(self.post.id)
-
-    @property
-    def risk_hits(self) -> tuple[RuleHits, ...]:
-        """Return the risk findings grouped per rule, every matched span once."""
-        return group_findings(self.verdict.risks)
-
-    @property
-    def good_hits(self) -> tuple[RuleHits, ...]:
-        """Return the good findings grouped per rule, every matched span once."""
-        return group_findings(self.verdict.good)
-
-    @property
-    def worst_level(self) -> Level | None:
-        """Return the highest level among the risk findings, or None without risks."""
-        return max((f.level for f in self.verdict.risks), default=None)
 
 
 @dataclass(frozen=True)
