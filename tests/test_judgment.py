@@ -85,6 +85,26 @@ def test_slur_homonyms_and_quoted_slurs() -> None:
     assert [(f.level, f.stance) for f in quoted] == [(Level.INFO, "quoted")]
 
 
+def test_a_repost_is_the_authors_own_words_not_a_quote() -> None:
+    # The old-style retweet ('"@name: ...') and a post opening with a quotation after emoji,
+    # entities or "RT @name:" republish the words; a quotation inside a sentence reports them.
+    for text in (
+        '"@bob: these niggers ruin everything"',
+        '&#128514;&#128514; "@bob: these niggers ruin everything" lmao',
+        'RT @amy: "these niggers ruin everything"',
+    ):
+        assert [(f.level, f.stance) for f in risks(text, "hate")] == [(Level.ERROR, "asserted")]
+    quoted = lint_text('He yelled "these niggers ruin everything" and left').findings
+    assert [f.stance for f in quoted if f.category == "hate"] == ["quoted"]
+
+
+def test_spelling_variants_of_a_slur_are_slurs_and_in_group_use_is_not_hate() -> None:
+    assert risks("he still acts like a nig", "hate")
+    assert risks("fuck them niccas", "hate")
+    assert risks("my nicca we made it", "hate") == []
+    assert risks("shoutout to my niccas", "profanity")
+
+
 def test_mild_swearing_is_info_and_never_flags_alone() -> None:
     for text in ("damn, the build broke again", "hell yeah we shipped it", "wtf is this error"):
         verdict = lint_text(text)

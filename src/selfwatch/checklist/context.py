@@ -56,6 +56,11 @@ _CLAUSE_WORDS = frozenset(
 _GRATITUDE = frozenset({"thank", "thanks", "thx"})
 _POINTERS = frozenset({"those", "these", "that", "this", "they", "them", "he", "she", "it"})
 _QUOTES = frozenset('"“')
+# What may come before a post's opening quotation without making it a quote inside the post:
+# space, emoji, punctuation, HTML entities and a retweet's "RT @name:".
+_LEAD = re.compile(r"(?:[^\w\"“@#]|&#?\w+;|\bRT\s+@\w+:?|\s)*")
+# A quotation that opens with "@name:" is the old-style retweet: the author republishing it.
+_REPOST = re.compile(r"\s*@\w+\s*:")
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
 # Who a word can point at. Word lists in the rule files (00-concepts.toml) name them.
@@ -527,12 +532,15 @@ class Context:
         A post that opens with a quotation (a lyric, a repost) is what the author chose to
         publish: its words count as theirs.
         """
-        if self.text.lstrip()[:1] in _QUOTES:
+        if self.text[_LEAD.match(self.text).end() :][:1] in _QUOTES:  # type: ignore[union-attr]
             return False
         bounds = self.bounds()
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
         before = self.text[start:offset]
-        return (before.count('"') + before.count("“") - before.count("”")) % 2 == 1
+        if (before.count('"') + before.count("“") - before.count("”")) % 2 == 0:
+            return False
+        opening = max(before.rfind('"'), before.rfind("“"))
+        return not _REPOST.match(before, opening + 1)
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Return the tokens [first, last) that overlap the characters [start, end)."""
