@@ -63,6 +63,16 @@ def test_a_question_is_still_hate_and_says_it_was_asked() -> None:
     assert hate.stance == "asked"
 
 
+def test_a_feeling_is_hate_only_when_the_group_is_what_is_felt_about() -> None:
+    assert risks("I despise gay people", "hate")
+    assert risks("Gay people fill me with revulsion.", "hate")
+    assert (
+        risks('When people say "Jews are greedy", they are repeating centuries-old hate.', "hate")
+        == []
+    )
+    assert risks("Women have faced hate online for years", "hate") == []
+
+
 def test_threats_need_the_group_as_their_object() -> None:
     assert risks("I am going to make those gay people suffer", "hate")
     assert risks("Refugees suffer in overcrowded camps", "hate") == []
@@ -73,6 +83,7 @@ def test_threats_need_the_group_as_their_object() -> None:
 def test_run_together_and_spaced_out_words_are_read() -> None:
     assert risks("immigrantsarevermin", "hate")
     assert risks("honestly #killallmuslims", "hate")
+    assert risks("transpeoplearementallyill", "hate")  # the second word of "mentally ill"
     assert risks("i d e s p i s e jews", "hate")
     assert lint_text("Blackmail is a crime and so is extortion").findings == ()
 

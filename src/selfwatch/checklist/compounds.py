@@ -52,7 +52,12 @@ class Compounds:
             for t in r.terms
         )
         glue = {t for t in concepts.get("compound_glue", ()) if t.isalpha()}  # "i", "a" too
-        words = singles(concepts.get("person_noun", ())) | glue
+        # every word of a hostile phrase, so "mentallyill" splits into "mentally" + "ill"
+        rest = singles(
+            w for r in checklist.rules if r.category == "hate" and r.target for t in r.terms
+            for w in t.split()[1:]
+        )  # fmt: skip
+        words = singles(concepts.get("person_noun", ())) | glue | rest
         return cls(frozenset(groups), frozenset(hostile), frozenset(words))
 
     def splits(self, word: str) -> list[str]:
