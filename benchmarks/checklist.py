@@ -4,20 +4,19 @@ Usage::
 
     python benchmarks/checklist.py            # one table per set pair: tuned, then held out
     python benchmarks/checklist.py --misses   # also list missed risky posts and false alarms
-    python benchmarks/checklist.py --fresh    # also the fresh held-out set, totals only
+    python benchmarks/checklist.py --fresh    # also the blind set, totals only
 
-Two pairs of sets are read, each a risky set (``category | post`` per line) and an ordinary set
-(one harmless post per line); ``#`` lines are comments in both:
+Each pair is a risky set (``category | post`` per line) and an ordinary set (one harmless post
+per line); ``#`` lines are comments in both:
 
 - tuned: tests/fixtures/risky_posts.txt and tests/fixtures/ordinary_posts.txt, which the rules
   were tuned on;
-- held out: benchmarks/heldout/risky.txt and benchmarks/heldout/ordinary.txt, written without
-  reading the rules or the tuned sets, to measure how the checklist generalises. Its misses were
-  read while the rules were reworked (issue 9), so it is a development set now;
-- fresh held out: benchmarks/heldout2/, written for issue 9 before any tuning by someone who never
-  saw the rules, and never tuned on; its totals were seen during the work, so
-- final held out: benchmarks/heldout3/ was written at the end of that work, also without the
-  rules, and scored once. ``--fresh`` prints both, totals only.
+- held out 1-3: benchmarks/heldout/, heldout2/ and heldout3/, each written without reading the
+  rules or the earlier sets. Each was blind when written and was scored as such once (issue 9:
+  heldout3 56.8 % recall, 0.0 % false alarms); their misses have been read since, so all three
+  are development sets now;
+- blind: benchmarks/heldout4/, written for issue 9's final measurement, blind to the rules and
+  the other sets, and scored once at the end. ``--fresh`` prints it, totals only.
 
 A risky post is a hit when it gets a finding of its own category at ``warning`` or above. An
 ordinary post is a false alarm when it gets any risk finding (a category other than expertise,
@@ -37,17 +36,11 @@ from selfwatch.model import GOOD_CATEGORIES, Finding, Level
 ROOT = Path(__file__).resolve().parent.parent
 SETS = (
     ("tuned", ROOT / "tests/fixtures/risky_posts.txt", ROOT / "tests/fixtures/ordinary_posts.txt"),
-    ("held out", ROOT / "benchmarks/heldout/risky.txt", ROOT / "benchmarks/heldout/ordinary.txt"),
-    (
-        "fresh held out",
-        ROOT / "benchmarks/heldout2/risky.txt",
-        ROOT / "benchmarks/heldout2/ordinary.txt",
+    *(
+        (f"held out {n}", ROOT / f"benchmarks/{d}/risky.txt", ROOT / f"benchmarks/{d}/ordinary.txt")
+        for n, d in ((1, "heldout"), (2, "heldout2"), (3, "heldout3"))
     ),
-    (
-        "final held out",
-        ROOT / "benchmarks/heldout3/risky.txt",
-        ROOT / "benchmarks/heldout3/ordinary.txt",
-    ),
+    ("blind", ROOT / "benchmarks/heldout4/risky.txt", ROOT / "benchmarks/heldout4/ordinary.txt"),
 )
 
 
@@ -126,11 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fresh",
         action="store_true",
-        help="also score the fresh held-out set (totals only: never list its misses)",
+        help="also score the blind set (totals only: never list its misses)",
     )
     args = parser.parse_args(argv)
     for name, risky_path, ordinary_path in SETS:
-        fresh = name in ("fresh held out", "final held out")
+        fresh = name == "blind"
         if fresh and not args.fresh:
             continue
         report(name, risky_path, ordinary_path, args.misses and not fresh)

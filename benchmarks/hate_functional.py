@@ -3,13 +3,18 @@
 Usage::
 
     python benchmarks/hate_functional.py              # the dev part (tuned on)
-    python benchmarks/hate_functional.py --heldout    # the part kept aside (never tuned on)
+    python benchmarks/hate_functional.py --heldout    # the first part kept aside (now dev too)
+    python benchmarks/hate_functional.py --fresh      # the blind part: figures only, no misses
     python benchmarks/hate_functional.py --misses     # also list the cases it gets wrong
 
 The cases in ``benchmarks/hate_functional/`` were written from the published list of HateCheck's
 29 functionalities (not from its data). A case counts as "hate found" when it gets a ``hate``
 finding at ``warning`` or above. Gates (issue 9): recall >= 0.85 on every hateful functionality,
 hate findings on <= 10 % of every non-hateful one.
+
+``heldout.jsonl`` was kept aside during the first rework and scored then; its misses were read in
+the second, so it is a development part now. ``fresh.jsonl`` was written after that, blind to the
+detector, and is scored once at the end: ``--fresh`` never lists its misses.
 """
 
 from __future__ import annotations
@@ -42,9 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print one row per functionality with its rate and whether it meets its gate."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--heldout", action="store_true", help="score the part kept aside")
+    parser.add_argument("--fresh", action="store_true", help="score the blind part (no misses)")
     parser.add_argument("--misses", action="store_true", help="list the cases it gets wrong")
     args = parser.parse_args(argv)
-    cases = read_cases(HERE / ("heldout.jsonl" if args.heldout else "dev.jsonl"))
+    part = "fresh" if args.fresh else "heldout" if args.heldout else "dev"
+    cases = read_cases(HERE / f"{part}.jsonl")
+    args.misses = args.misses and not args.fresh
     groups: dict[str, list[tuple[dict[str, str], bool]]] = {}
     for case in cases:
         groups.setdefault(case["functionality"], []).append((case, hate_found(case["text"])))
