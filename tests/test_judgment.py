@@ -33,6 +33,12 @@ def test_an_insult_needs_a_person_it_is_aimed_at() -> None:
     assert risks("thank you one week bot", "harassment") == []
 
 
+def test_commas_that_list_words_do_not_cut_the_insult_from_its_target() -> None:
+    found = risks("you're a broke, lying, pathetic mama's boy", "harassment")
+    assert [f.target for f in found] == ["you're"]
+    assert risks("Yes, I was stupid, but you were kind", "harassment") == []
+
+
 def test_hate_needs_a_protected_group_as_target() -> None:
     (hate,) = risks("I despise gay people", "hate")
     assert hate.target == "gay people" and hate.level == Level.ERROR

@@ -558,20 +558,40 @@ class Context:
 
 
 def _clauses(text: str, tokens: list[Token]) -> list[int]:
-    """Number the clauses: a new one at each sentence, clause punctuation or clause word."""
-    out: list[int] = []
-    clause = 0
+    """Number the clauses: a new one at each sentence, clause punctuation or clause word.
+
+    Commas that only list words ("a broke, lying, pathetic liar") start no clause: an item of
+    one or two words between two commas (or a comma and "and"/"or") joins its neighbours.
+    """
+    starts: list[bool] = []  # per token: does a new clause start here?
+    comma: list[bool] = []  # ... because of a comma alone?
     prev: Token | None = None
     for t in tokens:
-        if prev is not None and (
-            t.sentence != prev.sentence
-            or t.norm in _CLAUSE_WORDS
-            or (t.start > prev.end and _CLAUSE_BREAK.search(text, prev.end, t.start))
-        ):
-            clause += 1
-        out.append(clause)
+        gap = text[prev.end : t.start] if prev is not None and t.start > prev.end else ""
+        punct = bool(gap) and _CLAUSE_BREAK.search(gap) is not None
+        new = prev is not None and (t.sentence != prev.sentence or t.norm in _CLAUSE_WORDS or punct)
+        starts.append(new)
+        comma.append(new and t.sentence == prev.sentence and gap.strip() == ",")  # type: ignore[union-attr]
         if prev is None or t.start >= prev.end:  # a hashtag's parts stay inside the hashtag
             prev = t
+    for i, is_comma in enumerate(comma):
+        if not is_comma:
+            continue
+        j = i + 1
+        while (
+            j < len(tokens) and not starts[j] and j - i < 3 and tokens[j].norm not in ("and", "or")
+        ):
+            j += 1
+        ends_list = j < len(tokens) and j - i < 3 and (comma[j] or tokens[j].norm in ("and", "or"))
+        if ends_list:
+            starts[i] = False
+            if j < len(tokens) and comma[j]:
+                starts[j] = False
+    out: list[int] = []
+    clause = 0
+    for i, new in enumerate(starts):
+        clause += new and i > 0
+        out.append(clause)
     return out
 
 
