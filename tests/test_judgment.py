@@ -90,6 +90,7 @@ def test_run_together_and_spaced_out_words_are_read() -> None:
     assert risks("immigrantsarevermin", "hate")
     assert risks("honestly #killallmuslims", "hate")
     assert risks("transpeoplearementallyill", "hate")  # the second word of "mentally ill"
+    assert risks("u r a liar", "harassment")  # three letters are words too, not "ura"
     assert risks("i d e s p i s e jews", "hate")
     assert lint_text("Blackmail is a crime and so is extortion").findings == ()
 

@@ -199,7 +199,11 @@ def _add_hashtag(tokens: list[Token], raw: str, start: int, sentence: int) -> No
 
 
 def join_spaced(tokens: list[Token], text: str) -> list[Token]:
-    """Add a joined token for runs of 3+ single letters separated by spaces ("f u c k")."""
+    """Add a joined token for runs of 3+ single letters separated by spaces ("f u c k").
+
+    Three letters stay letters too, after the joined token as a hashtag's parts do: "u r a
+    liar" is "you are a liar" more often than a word "ura" spelled out.
+    """
     out: list[Token] = []
     run: list[Token] = []
     for tok in [*tokens, None]:
@@ -219,7 +223,7 @@ def join_spaced(tokens: list[Token], text: str) -> list[Token]:
                 # rest is a word too (kept after the whole, as a hashtag keeps its parts)
                 rest = word[1:]
                 out.append(Token(run[1].start, run[-1].end, rest, rest, run[0].sentence))
-        else:
+        if len(run) <= 3:
             out.extend(run)
         run = []
         if tok is not None:
