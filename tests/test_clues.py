@@ -80,3 +80,46 @@ def test_a_sports_report_needs_two_signs() -> None:
     report = clues.loose_clues("x", "she scored 22 points in the final")
     assert Clue("topic", "a sports report", attached=False) in report
     assert not [c for c in clues.loose_clues("x", "she scored well") if c.kind == "topic"]
+
+
+def spans(text: str) -> list[str]:
+    return [text[a:b] for a, b in clues.sentences(text)]
+
+
+def test_sentences_end_after_words_not_after_abbreviations_or_initials() -> None:
+    assert spans("Dr. Jane Q. Doe of St. Luke's spoke. She left!\nNext line") == [
+        "Dr. Jane Q. Doe of St. Luke's spoke.",
+        "She left!",
+        "Next line",
+    ]
+
+
+def test_a_byline_affiliation_belongs_to_the_sentence_before_it() -> None:
+    text = "Doe, Jane; Berg, Anna. KTH Royal Institute of Technology. We study graphene."
+    assert spans(text) == [
+        "Doe, Jane; Berg, Anna. KTH Royal Institute of Technology.",
+        "We study graphene.",
+    ]
+
+
+def test_near_clues_are_the_places_and_institutions_in_the_names_sentence() -> None:
+    text = "Dr Jane Doe joins from Leeds Teaching Hospitals. The board met in Boston."
+    start = text.index("Jane Doe")
+    assert clues.near_clues(text, [(start, start + 8)]) == [
+        Clue("organisation", "Leeds Teaching Hospitals")
+    ]
+    transfer = "Jane Doe to Maria Lopez, 1212 Bay St, Tampa, $412,000."
+    assert clues.near_clues(transfer, [(0, 8)]) == [Clue("place", "Tampa")]
+
+
+def test_a_place_word_before_another_capitalised_word_names_something_else() -> None:
+    found = clues.loose_clues("Mary Smith read the Tampa Bay Times in Chicago's old town.", "")
+    assert [c.text for c in found] == ["Chicago"]
+
+
+def test_the_persons_own_words_never_make_a_sports_report() -> None:
+    text = "norrsken games ships its first title"
+    assert [c for c in clues.loose_clues("x", text) if c.kind == "topic"]
+    own = frozenset({"norrsken", "games", "game", "developer"})
+    assert not [c for c in clues.loose_clues("x", text, own) if c.kind == "topic"]
+    assert not [c for c in clues.loose_clues("x", "one game, two games") if c.kind == "topic"]

@@ -502,3 +502,62 @@ def test_author_key_and_site_of() -> None:
     assert site_of("https://jane.github.io/") == "jane.github.io"
     assert site_of("http://127.0.0.1:8000/feed") == "127.0.0.1"
     assert site_of("file:///tmp/feed.xml") == ""
+
+
+# --- sentence scope ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "clue"),
+    [
+        ("Trust appoints a director", "Dr Jane Doe joins from Leeds Teaching Hospitals.", "Leeds"),
+        ("Property transfers", "Jane Doe to Maria Lopez, 1212 Bay St, Tampa, $412,000.", "Tampa"),
+        ("Weddings", "Jane Doe and Tom Roe were married at St. Anne's in San Antonio.", "Antonio"),
+        ("Graphene", "Doe, Jane; Berg, Anna. KTH Royal Institute of Technology.", "KTH"),
+    ],
+)
+def test_a_place_or_institution_in_the_names_sentence_weighs_against(
+    title: str, text: str, clue: str
+) -> None:
+    who = identify(post(title, text), BORN_1990, own=False)
+    assert who.confidence == "not_me", who.reason
+    assert any(e.side == "against" and clue in e.text and e.weight == -2 for e in who.evidence)
+
+
+def test_with_the_persons_own_organisation_other_names_weigh_as_loose_clues() -> None:
+    paper = identify(
+        post("Pipelines at scale", "Jane Doe, Sam Patel. Acme Corp, Portland."), BORN_1990,
+        own=False,
+    )  # fmt: skip
+    assert paper.confidence == "me", paper.reason
+    assert [e.weight for e in paper.evidence if e.side == "against"] == [-1]
+    trip = identify(
+        post("At a conference", "Jane Doe of Acme Corp spoke in Montreal."), BORN_1990, own=False
+    )
+    assert [e.weight for e in trip.evidence if e.side == "against"] == [-1]
+
+
+def test_the_persons_employer_next_to_the_name_weighs_more_than_elsewhere() -> None:
+    near = identify(post("A talk", "Jane Doe (Acme Corp) on pipelines."), BORN_1990, own=False)
+    far = identify(post("A talk at Acme Corp", "Jane Doe on pipelines."), BORN_1990, own=False)
+    assert sum(e.weight for e in near.evidence) == sum(e.weight for e in far.evidence) + 1
+    assert "'Acme Corp' next to the name" in near.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "mine"),
+    [
+        ("Jane Doe at Acme saved our launch.", True),  # the employer's first word alone
+        ("Jane Doe of Acme Corp spoke.", True),
+        ("Jane Doe of Acme Labs spoke.", False),
+        ("Jane Doe (University) spoke.", False),  # a kind of institution, not the employer
+        ("Jane Doe of Doe Holdings spoke.", False),
+    ],
+)
+def test_the_employer_next_to_the_name_may_be_its_first_words(text: str, mine: bool) -> None:
+    profile = Profile(
+        key="jane", name="Jane Doe", employers=("Acme Corp",),
+        past_employers=("University of Waterloo",),
+    )  # fmt: skip
+    who = identify(post("Notes", text), profile, own=False)
+    assert any("next to the name" in e.text for e in who.evidence) is mine, who.reason

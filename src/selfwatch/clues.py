@@ -138,7 +138,10 @@ _AGE_ANYWHERE = re.compile(
     r"|\bin (?:his|her) (\d{1,3})(?:st|nd|rd|th) year\b|\bi en alder av (\d{1,3})\b"
     r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
 )
-_APPOSITIVE = re.compile(r"^\s*(?:,\s*\d{1,3}\s*)?[,(]\s*((?:[^,.;:()]|\.(?=\w))+)")
+# A clause runs to the next punctuation; a "." inside a word ("U.S") or after a short
+# abbreviation ("St. Luke's", "Dr. Doe") does not end it.
+_CLAUSE_CHAR = r"(?:[^,.;:()]|\.(?=\w)|(?<=\s[A-Z][a-z])\.|(?<=\s[A-Z])\.)"
+_APPOSITIVE = re.compile(rf"^\s*(?:,\s*\d{{1,3}}\s*)?[,(]\s*({_CLAUSE_CHAR}+)")
 _PREPOSITION = re.compile(
     r"^\s*(?:,\s*\d{1,3}\s*,)?\s*(?:of|from|at|with|for)\s+(?:the\s+)?"
     rf"({_CAP_PHRASE.pattern})"
@@ -147,7 +150,7 @@ _DESCRIPTION = re.compile(r"\b[Tt]he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
     r"served|teaches|taught)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
-    r"((?:[^,.;:()]|\.(?=\w)){1,70})"
+    rf"({_CLAUSE_CHAR}{{1,70}})"
 )
 _WORDS_BEFORE = re.compile(r"((?:[\w'’.\-]+\s+){1,4})$")
 
@@ -274,6 +277,11 @@ def _phrases(text: str) -> list[str]:
     return found
 
 
+def is_institution(phrase: str) -> bool:
+    """Tell whether a phrase names a kind of institution ("University", "Mercy Hospital")."""
+    return bool(_INSTITUTION.search(phrase))
+
+
 def _classify_phrase(phrase: str) -> Clue:
     bare = _POSSESSIVE.sub("", phrase)
     words = bare.split()
@@ -383,24 +391,106 @@ def descriptions(text: str) -> list[Clue]:
     return clues
 
 
-def loose_clues(text: str, folded: str) -> list[Clue]:
-    """Return the clues anywhere in a post: big places, institutions, a sports report."""
+def _named_places(text: str, attached: bool) -> list[Clue]:
+    """Return the institutions and big places named in ``text``."""
     clues = []
     for phrase in _phrases(text):
         if _INSTITUTION.search(phrase):
-            clues.append(Clue("organisation", phrase, attached=False))
+            clues.append(Clue("organisation", phrase, attached=attached))
             continue
+        words = phrase.split()
         for size in (2, 1):
-            words = phrase.split()
             for i in range(len(words) - size + 1):
-                name = fold_words(" ".join(words[i : i + size]))
-                if name in big_places():
-                    clues.append(Clue("place", " ".join(words[i : i + size]), attached=False))
-    tokens = set(folded.split())
-    sports = sorted(w for w in SPORTS_WORDS if (w in tokens if " " not in w else w in folded))
-    if len(sports) + len(SPORTS & tokens) >= 2:
+                # A place word before another capitalised word names something else: "Mary
+                # Smith", "Tampa Bay Times" (a person, a newspaper), unless the pair is a place.
+                if size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i]):
+                    continue
+                place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
+                if fold_words(place) in big_places():
+                    clues.append(Clue("place", place, attached=attached))
+    return clues
+
+
+_SENTENCE_END = re.compile(r"(?:(?<=[^\W\d_]{4}[.!?])|(?<=[\d)\]\"”'’][.!?])|(?<=[!?]))\s+|\n")
+_CONTENT_WORD = re.compile(r"\b[a-z\u00df-\u00ff][\w'’\-]*")
+_CONNECTORS = frozenset(
+    {
+        "of",
+        "de",
+        "del",
+        "la",
+        "le",
+        "and",
+        "the",
+        "for",
+        "und",
+        "van",
+        "von",
+        "der",
+        "du",
+        "da",
+        "y",
+    }
+)
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Return the ``(start, end)`` of each sentence of ``text``.
+
+    A sentence ends at a line break, or at ".", "!" or "?" after a word of four letters or more
+    (so "Dr.", "St." and initials do not end one). A "sentence" without a lower-case word but
+    connectors ("KTH Royal Institute of Technology.", "Assignee: BYD Co.") is a byline's
+    affiliation and belongs to the sentence before it.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in [*_SENTENCE_END.finditer(text), None]:
+        end = m.start() if m else len(text)
+        part = text[start:end]
+        if part.strip():
+            lower = {w.lower() for w in _CONTENT_WORD.findall(part)} - _CONNECTORS
+            if spans and not lower and "\n" not in text[spans[-1][1] : start]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        if m:
+            start = m.end()
+    return spans
+
+
+def near_clues(text: str, names: Iterable[tuple[int, int]]) -> list[Clue]:
+    """Return the institutions and big places in the sentences that name the person.
+
+    "Dr Jane Doe joins from Leeds Teaching Hospitals", "Jane Doe to Maria Lopez, 12 Bay St,
+    Tampa": a place or institution in the name's own sentence is said of the people in it.
+    """
+    names = list(names)
+    clues: list[Clue] = []
+    for start, end in sentences(text):
+        if any(start <= s < end for s, _ in names):
+            clues.extend(_named_places(text[start:end], attached=True))
+    return clues
+
+
+def loose_clues(text: str, folded: str, own: frozenset[str] = frozenset()) -> list[Clue]:
+    """Return the clues anywhere in a post: big places, institutions, a sports report.
+
+    ``own`` are the words of the person's own terms: they are about the person, so they never
+    make a sports report ("Norrsken Games" is a game studio, not a match report).
+    """
+    clues = _named_places(text, attached=False)
+    if _is_sports_report(folded, own):
         clues.append(Clue("topic", "a sports report", attached=False))
     return clues
+
+
+def _is_sports_report(folded: str, own: frozenset[str]) -> bool:
+    """Tell whether a text has two signs of a sports report (one word and its plural count once)."""
+    tokens = set(_WORD.findall(folded)) - own
+    found = {w for w in SPORTS_WORDS if " " not in w and w in tokens}
+    found |= {w for w in SPORTS_WORDS if " " in w and w in folded}
+    stems = {w[:-1] if w.endswith("s") and w[:-1] in found else w for w in found}
+    return len(stems) + len(SPORTS & tokens) >= 2
 
 
 def obituary(folded: str) -> str | None:

@@ -12,10 +12,12 @@ Weighing (``identify``)
     full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
     initials only                             +1      "J. Doe", "Jane D."
     context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
+    the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
     a word learned from ``me`` feedback       +1      (shares the cap of 3 with context)
     an author or site marked with --author    ±4      ``selfwatch notme ID --author``
     obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
     attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
+    big place or institution in its sentence  -2      "Jane Doe joins from Leeds Hospital"
     a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
     exclusion term (each)                     -2      a namesake's word from the config
     loose place or institution                -1      "Tsinghua University" elsewhere in the post
@@ -23,9 +25,13 @@ Weighing (``identify``)
     ========================================  ======  ======================================
 
     Only the best mention counts (a post naming the person twice is not twice as sure). Attached
-    clues take at most -4 and loose ones -2; an occupation that differs from the person's is not
-    held against a post that names their employer next to the name or two of their context terms
-    (their job title may not be in the profile). See ``clues`` for how clues are read. A score
+    clues (and those in the name's sentence, a byline's affiliation included) take at most -4 and
+    loose ones -2. A post that names the person's employer next to the name, or two of their
+    context terms, is read leniently: an occupation that differs from the person's is not held
+    against it (their job title may not be in the profile), and other organisations and places
+    weigh as loose clues (co-authors, partners, travel). The employer next to the name may be
+    its first words alone ("Blue Ridge" for "Blue Ridge Animal Hospital"); words of the person's
+    own terms never make a sports report. See ``clues`` for how clues are read. A score
     of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
     with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
     none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
@@ -48,7 +54,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import lru_cache
@@ -77,6 +83,7 @@ from .model import Confidence, Evidence, Identity, Mention, Post, Profile, Role
 CONTEXT_WEIGHT, CONTEXT_CAP, EXCLUSION_WEIGHT = 1, 3, 2
 ATTACHED_WEIGHT, ATTACHED_CAP, LOOSE_WEIGHT, LOOSE_CAP = 2, 4, 1, 2
 DEAD_WEIGHT, RULE_WEIGHT, LEARNED_WEIGHT, LEARNED_CAP = 3, 4, 1, 2
+ATTACHED_FOR = 1
 AGE_TOLERANCE = 5
 ME_AT, MAYBE_AT = 4, 2
 
@@ -96,6 +103,8 @@ class _Terms:
     names: frozenset[str]
     fields: frozenset[str]
     surnames: tuple[re.Pattern[str], ...]
+    employers: tuple[str, ...]
+    """The person's employers, present and past, as folded words."""
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
 
 
@@ -127,7 +136,11 @@ def _terms(profile: Profile) -> _Terms:
         words = name.split()
         if len(words) > 1 and len(words[-1]) > 2:
             surnames.append(re.compile(rf"(?<![\w\-]){re.escape(fold(words[-1]))}(?![\w\-])"))
-    return _Terms(tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames))
+    employers = (*profile.employers, *profile.past_employers)
+    folded = tuple(e for e in (clues.fold_words(t) for t in employers) if e)
+    return _Terms(
+        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded
+    )
 
 
 _TERMS: dict[int, tuple[Profile, _Terms, list[_Terms]]] = {}
@@ -159,10 +172,7 @@ def _with_home(terms: _Terms) -> _Terms:
     home: set[str] = set()
     for phrase in terms.phrases:
         home |= clues.regions_of(phrase, dominant=True)
-    return _Terms(
-        terms.context, terms.exclude, terms.phrases, terms.names, fields, terms.surnames,
-        frozenset(home),
-    )  # fmt: skip
+    return replace(terms, fields=fields, home=frozenset(home))
 
 
 @lru_cache(maxsize=16)
@@ -189,6 +199,24 @@ def _is_theirs(phrase: str, terms: _Terms) -> bool:
         return True
     padded = f" {folded} "
     return any(f" {p} " in padded or padded in f" {p} " for p in terms.phrases)
+
+
+def _is_employer(phrase: str, terms: _Terms) -> bool:
+    """Tell whether a phrase names one of the person's employers, or its first words alone.
+
+    "Acme Corp" and "Acme" are Acme Corp's; "Acme Corp Labs" is not, nor "University" (of
+    "University of Waterloo") or "St": a lone first word must be 4 letters or more and not
+    an institution's kind.
+    """
+    folded = clues.fold_words(phrase)
+    if not folded or set(folded.split()) <= terms.names:
+        return False
+    for employer in terms.employers:
+        if folded == employer:
+            return True
+        if employer.startswith(f"{folded} "):
+            return " " in folded or (len(folded) >= 4 and not clues.is_institution(phrase))
+    return False
 
 
 def _weigh(
@@ -303,6 +331,14 @@ def _clue_evidence(
     )
     lenient = own_org or context >= 2
     items: list[Evidence] = []
+    # The person's own organisation *next to the name* ("Jane Doe of Acme Corp", "Jane Doe
+    # (Acme Corp)") says more than the same words elsewhere in the post, as another
+    # organisation there says more against.
+    mine = next(
+        (c for c in attached if c.kind == "organisation" and _is_employer(c.text, terms)), None
+    )
+    if mine:
+        items.append(Evidence("for", "context", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated = [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body)
     age = _age(profile, stated, post.published or seen)
     if age:
@@ -311,14 +347,20 @@ def _clue_evidence(
     if dead:
         items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
     used: set[str] = set()
-    loose = clues.loose_clues(f"{post.title}\n{post.text}", body)
+    near = [c for f, s in spans.items() for c in clues.near_clues(getattr(post, f), s)]
+    own = frozenset(w for p in terms.phrases for w in p.split())
+    loose = clues.loose_clues(f"{post.title}\n{post.text}", body, own)
     # A post about the name that reads as a sports report is about an athlete: it weighs as
     # much as a clue next to the name.
     topics = [c for c in loose if c.kind == "topic"]
-    strong = _against(attached + topics, terms, lenient, used)
-    items.extend(_capped(strong, ATTACHED_WEIGHT, ATTACHED_CAP))
-    rest = _against([c for c in loose if c.kind != "topic"], terms, lenient, used)
-    items.extend(_capped(rest, LOOSE_WEIGHT, LOOSE_CAP))
+    loose = [c for c in loose if c.kind != "topic"]
+    # Once the person's own organisation stands by the name, or two of their terms are in the
+    # post, other organisations and places read as co-authors, partners or travel: they weigh
+    # as loose clues.
+    strong = topics if lenient else [*attached, *near, *topics]
+    weak = [*attached, *near, *loose] if lenient else loose
+    items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
+    items.extend(_capped(_against(weak, terms, lenient, used), LOOSE_WEIGHT, LOOSE_CAP))
     return items
 
 
