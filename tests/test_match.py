@@ -168,6 +168,20 @@ def test_bare_user_part_of_a_distinctive_handle() -> None:
     assert [m.variant for m in find_mentions(post("ping jdoe42"), profile)] == ["jdoe42"]
 
 
+def test_the_user_part_of_a_handle_under_a_providers_domain() -> None:
+    profile = Profile(
+        key="s", name="Siobhan Roe",
+        handles=(("bluesky", "siobhanux.bsky.social"), ("bluesky2", "siobhan.bsky.social")),
+    )  # fmt: skip
+    by = find_mentions(post("Re: design systems", author="siobhanux"), profile)
+    assert [(m.variant, m.field) for m in by] == [("siobhanux", "author")]
+    assert identify(post("Re: x", author="siobhanux"), profile, own=False).confidence == "maybe"
+    full = find_mentions(post("cc @siobhanux.bsky.social"), profile)
+    assert [m.variant for m in full] == ["siobhanux.bsky.social"]
+    assert find_mentions(post("siobhan liked it"), profile) == ()  # only a first name
+    assert find_mentions(post("siobhanux.example.com is down"), profile) == ()
+
+
 def test_snippet_collapses_whitespace_and_keeps_about_60_chars_each_side() -> None:
     before = "alpha   beta\n" * 10
     after = " gamma\tdelta" * 10

@@ -14,8 +14,9 @@ Finding mentions
     "Jane D.") are *weak* mentions. A first name alone never matches. Handles match with and
     without their leading ``@`` and inside links (``github.com/janedoe``), and a fediverse handle
     ``@user@instance`` also by its user part (only as ``@user`` when that part is just one of the
-    person's names: "jane" alone is not a mention). The profile's email addresses and phone
-    numbers are found anywhere, links included.
+    person's names: "jane" alone is not a mention); so is a handle under a provider's domain
+    (``siobhanux.bsky.social``: ``siobhanux``, unless that is just one of the names). The
+    profile's email addresses and phone numbers are found anywhere, links included.
 
 The weighing that turns mentions into a decision is in ``identity``; ``Mark`` and ``Feedback``
 (what ``selfwatch me`` / ``notme`` recorded) live here, beside the keys they are remembered by.
@@ -309,8 +310,17 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
         body = re.escape(fold(form))
         regex = re.compile(rf"(?<![\w@.]){body}(?![\w@])")
         found.append(_Pattern(handle, "handle", regex))
+    user = ""
     if "@" in bare:
         user = bare.split("@", 1)[0]
+    elif bare.count(".") >= 2:  # a user under a provider's domain: "jane.bsky.social"
+        user = bare.split(".", 1)[0]
+        if fold(user) not in names and len(user) >= 3:
+            for form in (f"@{user}", user):
+                regex = re.compile(rf"(?<![\w@.]){re.escape(fold(form))}(?![\w@]|\.\w)")
+                found.append(_Pattern(form, "username", regex))
+        return found
+    if user:
         if fold(user) not in names and len(user) >= 3:
             for form in (f"@{user}", user):
                 regex = re.compile(rf"(?<![\w@.]){re.escape(fold(form))}(?![\w@])")
@@ -371,7 +381,11 @@ def _compile(profile: Profile) -> _Compiled:
             keys.add(toks[0])  # ...except "Jane D.", which contains the first name
     for _, handle in profile.handles:
         bare = fold(handle.strip().lstrip("@"))
-        keys.add(bare.split("@", 1)[0] if "@" in bare else bare)
+        if "@" in bare:
+            bare = bare.split("@", 1)[0]
+        elif bare.count(".") >= 2:
+            bare = bare.split(".", 1)[0]
+        keys.add(bare)
     keys |= {fold(e.strip()) for e in profile.emails if e.strip()}
     phones = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
     return _Compiled(profile, _patterns(profile), tuple(k for k in keys if k), phones)
