@@ -123,3 +123,44 @@ def test_the_persons_own_words_never_make_a_sports_report() -> None:
     own = frozenset({"norrsken", "games", "game", "developer"})
     assert not [c for c in clues.loose_clues("x", text, own) if c.kind == "topic"]
     assert not [c for c in clues.loose_clues("x", "one game, two games") if c.kind == "topic"]
+
+
+@pytest.mark.parametrize(
+    ("word", "field"),
+    [
+        ("boxer", "sports"),
+        ("songwriter's", "arts"),  # a possessive
+        ("corner-forward", "sports"),  # the head of a compound
+        ("photographer", "photographer"),  # a nameparser title shaped like a job
+        ("first", None),  # nameparser titles that say nothing in a description
+        ("state", None),
+        ("national", None),
+        ("king", None),
+        ("model", None),
+        ("family", None),
+        ("computer", None),
+        ("sister", None),  # kinship and courtesy titles
+    ],
+)
+def test_occupation_words_outside_a_title(word: str, field: str | None) -> None:
+    assert clues.occupation_of(word) == field
+
+
+def test_a_title_before_the_name_may_be_any_of_nameparsers() -> None:
+    assert clues.attached_clues("King Jane Doe", [(5, 13)]) == [Clue("occupation", "King")]
+
+
+def test_descriptions_ignore_title_words_that_describe_no_one() -> None:
+    assert clues.descriptions("Jane Doe explains the first version of the state model.") == []
+    assert clues.descriptions("The Nashville songwriter's first record.") == [
+        Clue("occupation", "songwriter"),
+        Clue("place", "Nashville"),
+    ]
+    assert clues.descriptions("He faces the Denver Nuggets with a sprained ankle.") == []
+
+
+def test_days_and_months_are_dates_not_organisations() -> None:
+    found = clues.attached_clues("Jane Doe, 71, passed away on June 2 in Tampa.", [(0, 8)])
+    assert Clue("organisation", "June") not in found
+    text = "Jane Doe is out for Tuesday's game against Duke."
+    assert clues.attached_clues(text, [(0, 8)]) == [Clue("organisation", "Duke")]

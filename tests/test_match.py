@@ -575,3 +575,13 @@ def test_the_employer_next_to_the_name_may_be_its_first_words(text: str, mine: b
     )  # fmt: skip
     who = identify(post("Notes", text), profile, own=False)
     assert any("next to the name" in e.text for e in who.evidence) is mine, who.reason
+
+
+def test_an_organisation_named_after_the_persons_town_is_not_theirs() -> None:
+    denver = Profile(key="c", name="Jane Doe", employers=("Tailspin Toys",),
+                     context_terms=("Denver",))  # fmt: skip
+    who = identify(post("Notes", "Jane Doe plays for the Denver Nuggets."), denver, own=False)
+    assert "another organisation 'Denver Nuggets'" in who.reason
+    assert who.confidence != "me"
+    own = identify(post("Notes", "Jane Doe of Tailspin Toys Denver spoke."), denver, own=False)
+    assert own.confidence == "me" and "against" not in {e.side for e in own.evidence}

@@ -87,6 +87,30 @@ NEUTRAL_TITLES = frozenset(
 )  # fmt: skip
 """Titles anyone may hold: they never count as another occupation."""
 
+_HEADS = NEUTRAL_TITLES - {
+    "the",
+    "a",
+    "an",
+    "by",
+    "and",
+    "new",
+    "local",
+    "former",
+    "senior",
+    "junior",
+    "award-winning",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "dr",
+    "sir",
+}
+"""Neutral titles that end a description ("the Tampa owner"); articles and modifiers do not."""
+
+NOT_PEOPLE = frozenset({"computer", "business", "soccer", "theater", "highness", "holiness"})
+"""Words nameparser lists in titles ("computer scientist") that name things, not people."""
+
 OBITUARY = re.compile(
     r"\b(?:obituar(?:y|ies)|death notice|passed away|died peacefully|survived by|predeceased"
     r"|in loving memory|celebration of life|funeral (?:home|mass|service)|reposing|rest in peace"
@@ -238,6 +262,36 @@ def field_of(word: str) -> str | None:
     return occupations().get(word)
 
 
+_AGENT = re.compile(r"(?:er|or|ist|ian|(?<!n)ess|man|woman|ant)$")
+
+
+@lru_cache(maxsize=1)
+def _described() -> frozenset[str]:
+    """Return the occupation words that describe a person anywhere, not only as a title."""
+    from nameparser.config.titles import GIVEN_NAME_TITLES
+
+    grouped = {w for words in _FIELDS.values() for w in words}
+    agents = {w for w in occupations() if _AGENT.search(w) and w not in GIVEN_NAME_TITLES}
+    return frozenset(grouped | agents - NOT_PEOPLE)
+
+
+def occupation_of(word: str) -> str | None:
+    """Return the field of a word that names what a person does wherever it stands, or None.
+
+    nameparser's titles are words that go *before* a name: many of them say nothing in a
+    description ("the first", "the state", "the national finals", "the king of ..."). After the
+    name or in "the <...> <occupation>", only the grouped occupations and titles shaped like a
+    person's job ("-er", "-or", "-ist", "-ian", ...) count, kinship and courtesy titles not. A
+    possessive ("songwriter's") and the head of a compound ("corner-forward") are read too.
+    """
+    word = _POSSESSIVE.sub("", word.lower().rstrip("."))
+    for form in dict.fromkeys((word, word.rsplit("-", 1)[-1])):
+        bare = form[:-1] if form.endswith("s") and form[:-1] in occupations() else form
+        if bare in _described():
+            return field_of(bare)
+    return None
+
+
 def regions_of(name: str, *, dominant: bool = False) -> frozenset[str]:
     """Return the regions a place name may be, or an empty set.
 
@@ -272,9 +326,23 @@ def _phrases(text: str) -> list[str]:
         for part in re.split(r"(?<=\w{4}\.)\s+", m.group(0)):
             phrase = re.sub(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$", "", part)
             phrase = phrase.strip(" .'’-")
-            if phrase and phrase.lower() not in _STOP:
+            if phrase and phrase.lower() not in _STOP and not _is_date(phrase):
                 found.append(phrase)
     return found
+
+
+_CALENDAR = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+     "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+     "oct", "nov", "dec"}
+)  # fmt: skip
+"""Day and month names: "on Tuesday", "June 6" name a date, not an organisation or a place."""
+
+
+def _is_date(phrase: str) -> bool:
+    words = fold_words(_POSSESSIVE.sub("", phrase)).split()
+    return all(w in _CALENDAR or w.isdigit() for w in words)
 
 
 def is_institution(phrase: str) -> bool:
@@ -340,7 +408,7 @@ def _after(value: str, end: int) -> list[Clue]:
     if predicate:
         part = predicate.group(1)
         words = re.findall(r"[\w'’\-]+", part)
-        clues.extend(Clue("occupation", w) for w in words[:8] if field_of(w))
+        clues.extend(Clue("occupation", w) for w in words[:8] if occupation_of(w))
         clues.extend(
             c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
         )
@@ -353,8 +421,8 @@ def _after(value: str, end: int) -> list[Clue]:
         if words and words[0].lower() in ("who", "which", "that", "said", "says"):
             return clues
         for word in words[:6]:
-            if field_of(word):
-                clues.append(Clue("occupation", word))
+            if occupation_of(word):
+                clues.append(Clue("occupation", _POSSESSIVE.sub("", word)))
         for phrase in _phrases(part)[:2]:
             clue = _classify_phrase(phrase)
             if clue.kind != "occupation":
@@ -381,9 +449,9 @@ def descriptions(text: str) -> list[Clue]:
     for m in _DESCRIPTION.finditer(text):
         words = m.group(1).split()
         for i, word in enumerate(words):
-            bare = word.strip("'’")
-            if field_of(bare) or (i and bare.lower() in NEUTRAL_TITLES and bare.islower()):
-                if field_of(bare):
+            bare = _POSSESSIVE.sub("", word.strip("'’"))
+            if occupation_of(bare) or (i and bare.lower() in _HEADS and bare.islower()):
+                if occupation_of(bare):
                     clues.append(Clue("occupation", bare))
                 caps = [w for w in words[:i] if w[:1].isupper() and w.lower() not in _STOP]
                 clues.extend(_classify_phrase(w) for w in caps)

@@ -106,6 +106,8 @@ class _Terms:
     employers: tuple[str, ...]
     """The person's employers, present and past, as folded words."""
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
+    places: frozenset[str] = dataclass_field(default_factory=frozenset)
+    """The person's terms that are places ("portland")."""
 
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
@@ -170,9 +172,13 @@ def _with_home(terms: _Terms) -> _Terms:
     words = {w for p in terms.phrases for w in p.split()}
     fields = frozenset(f for f in (clues.field_of(w) for w in words) if f)
     home: set[str] = set()
+    places = set()
     for phrase in terms.phrases:
-        home |= clues.regions_of(phrase, dominant=True)
-    return replace(terms, fields=fields, home=frozenset(home))
+        regions = clues.regions_of(phrase, dominant=True)
+        if regions:
+            home |= regions
+            places.add(phrase)
+    return replace(terms, fields=fields, home=frozenset(home), places=frozenset(places))
 
 
 @lru_cache(maxsize=16)
@@ -193,12 +199,19 @@ def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
 
 
 def _is_theirs(phrase: str, terms: _Terms) -> bool:
-    """Tell whether a place or organisation is one of the person's own (or a part of one)."""
+    """Tell whether a place or organisation is one of the person's own (or a part of one).
+
+    A name that contains one of their organisations is theirs ("Initech Portland"); one that
+    contains only their town is not: "Denver Nuggets" and "Boise State" are other bodies.
+    """
     folded = clues.fold_words(phrase)
     if not folded or set(folded.split()) <= terms.names:
         return True
     padded = f" {folded} "
-    return any(f" {p} " in padded or padded in f" {p} " for p in terms.phrases)
+    for p in terms.phrases:
+        if padded in f" {p} " or (f" {p} " in padded and p not in terms.places):
+            return True
+    return False
 
 
 def _is_employer(phrase: str, terms: _Terms) -> bool:
