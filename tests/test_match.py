@@ -585,3 +585,10 @@ def test_an_organisation_named_after_the_persons_town_is_not_theirs() -> None:
     assert who.confidence != "me"
     own = identify(post("Notes", "Jane Doe of Tailspin Toys Denver spoke."), denver, own=False)
     assert own.confidence == "me" and "against" not in {e.side for e in own.evidence}
+
+
+def test_the_persons_town_next_to_the_name_does_not_excuse_another_occupation() -> None:
+    denver = Profile(key="c", name="Jane Doe", context_terms=("Denver", "SRE"))
+    who = identify(post("Award", "Dr. Jane Doe, a Denver dentist, won."), denver, own=False)
+    assert "another occupation 'dentist'" in who.reason
+    assert who.confidence != "me"

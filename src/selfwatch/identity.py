@@ -26,12 +26,13 @@ Weighing (``identify``)
 
     Only the best mention counts (a post naming the person twice is not twice as sure). Attached
     clues (and those in the name's sentence, a byline's affiliation included) take at most -4 and
-    loose ones -2. A post that names the person's employer next to the name, or two of their
-    context terms, is read leniently: an occupation that differs from the person's is not held
-    against it (their job title may not be in the profile), and other organisations and places
-    weigh as loose clues (co-authors, partners, travel). The employer next to the name may be
-    its first words alone ("Blue Ridge" for "Blue Ridge Animal Hospital"); words of the person's
-    own terms never make a sports report. See ``clues`` for how clues are read. A score
+    loose ones -2. A post that names the person's organisation next to the name (their town
+    there does not: "a Denver dentist"), or two of their context terms, is read leniently: an
+    occupation that differs from the person's is not held against it (their job title may not
+    be in the profile), and other organisations and places weigh as loose clues (co-authors,
+    partners, travel). The employer next to the name may be its first words alone ("Blue
+    Ridge" for "Blue Ridge Animal Hospital"); words of the person's own terms never make a
+    sports report. See ``clues`` for how clues are read. A score
     of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
     with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
     none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
@@ -339,9 +340,9 @@ def _clue_evidence(
     if not attached and not body.strip():
         return []
     terms = _person(profile)
-    own_org = any(
-        c.kind in ("organisation", "place") and _is_theirs(c.text, terms) for c in attached
-    )
+    # Their organisation next to the name, not their town: "a Denver dentist" may be anyone
+    # in Denver.
+    own_org = any(c.kind == "organisation" and _is_theirs(c.text, terms) for c in attached)
     lenient = own_org or context >= 2
     items: list[Evidence] = []
     # The person's own organisation *next to the name* ("Jane Doe of Acme Corp", "Jane Doe
