@@ -164,3 +164,11 @@ def test_days_and_months_are_dates_not_organisations() -> None:
     assert Clue("organisation", "June") not in found
     text = "Jane Doe is out for Tuesday's game against Duke."
     assert clues.attached_clues(text, [(0, 8)]) == [Clue("organisation", "Duke")]
+
+
+def test_phrases_never_run_across_the_title_and_the_text() -> None:
+    found = clues.loose_clues("Maternal outcomes in Nigeria\nAisha Bello, Zaria.", "")
+    assert Clue("place", "Nigeria", attached=False) in found
+    near, every = clues.placed_clues("Jane Doe spoke in Tampa. We met in Boston.", [(0, 8)])
+    assert near == [Clue("place", "Tampa")]
+    assert [c.text for c in every] == ["Tampa", "Boston"]

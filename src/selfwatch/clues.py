@@ -319,16 +319,24 @@ def near(regions: frozenset[str], home: frozenset[str]) -> bool:
 # --- finding clues -----------------------------------------------------------------------------
 
 
+_PHRASE_BREAK = re.compile(r"(?<=\w{4}\.)\s+")
+_TRAILING_LINKS = re.compile(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$")
+
+
 def _phrases(text: str) -> list[str]:
+    return [p for m in _CAP_PHRASE.finditer(text) for p in _run_phrases(m.group(0))]
+
+
+@lru_cache(maxsize=8192)
+def _run_phrases(run: str) -> tuple[str, ...]:
+    """Return the phrases of one run of capitalised words (cached: runs recur across posts)."""
     found = []
-    for m in _CAP_PHRASE.finditer(text):
-        # A word of four letters or more ending in "." ends a sentence: "Anna. KTH" is two.
-        for part in re.split(r"(?<=\w{4}\.)\s+", m.group(0)):
-            phrase = re.sub(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$", "", part)
-            phrase = phrase.strip(" .'’-")
-            if phrase and phrase.lower() not in _STOP and not _is_date(phrase):
-                found.append(phrase)
-    return found
+    # A word of four letters or more ending in "." ends a sentence: "Anna. KTH" is two.
+    for part in _PHRASE_BREAK.split(run):
+        phrase = _TRAILING_LINKS.sub("", part).strip(" .'’-")
+        if phrase and phrase.lower() not in _STOP and not _is_date(phrase):
+            found.append(phrase)
+    return tuple(found)
 
 
 _CALENDAR = frozenset(
@@ -459,47 +467,31 @@ def descriptions(text: str) -> list[Clue]:
     return clues
 
 
-def _named_places(text: str, attached: bool) -> list[Clue]:
-    """Return the institutions and big places named in ``text``."""
-    clues = []
-    for phrase in _phrases(text):
-        if _INSTITUTION.search(phrase):
-            clues.append(Clue("organisation", phrase, attached=attached))
-            continue
-        words = phrase.split()
-        for size in (2, 1):
-            for i in range(len(words) - size + 1):
-                # A place word before another capitalised word names something else: "Mary
-                # Smith", "Tampa Bay Times" (a person, a newspaper), unless the pair is a place.
-                if size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i]):
-                    continue
-                place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
-                if fold_words(place) in big_places():
-                    clues.append(Clue("place", place, attached=attached))
-    return clues
+@lru_cache(maxsize=8192)
+def _places_in(phrase: str) -> tuple[tuple[ClueKind, str], ...]:
+    """Return the institution or the big places one phrase names (cached per phrase)."""
+    if _INSTITUTION.search(phrase):
+        return (("organisation", phrase),)
+    found: list[tuple[ClueKind, str]] = []
+    words = phrase.split()
+    for size in (2, 1):
+        for i in range(len(words) - size + 1):
+            # A place word before another capitalised word names something else: "Mary
+            # Smith", "Tampa Bay Times" (a person, a newspaper), unless the pair is a place.
+            if size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i]):
+                continue
+            place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
+            if fold_words(place) in big_places():
+                found.append(("place", place))
+    return tuple(found)
 
 
 _SENTENCE_END = re.compile(r"(?:(?<=[^\W\d_]{4}[.!?])|(?<=[\d)\]\"”'’][.!?])|(?<=[!?]))\s+|\n")
 _CONTENT_WORD = re.compile(r"\b[a-z\u00df-\u00ff][\w'’\-]*")
 _CONNECTORS = frozenset(
-    {
-        "of",
-        "de",
-        "del",
-        "la",
-        "le",
-        "and",
-        "the",
-        "for",
-        "und",
-        "van",
-        "von",
-        "der",
-        "du",
-        "da",
-        "y",
-    }
-)
+    {"of", "de", "del", "la", "le", "and", "the", "for", "und", "van", "von", "der", "du", "da",
+     "y"}
+)  # fmt: skip
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -532,27 +524,42 @@ def near_clues(text: str, names: Iterable[tuple[int, int]]) -> list[Clue]:
     "Dr Jane Doe joins from Leeds Teaching Hospitals", "Jane Doe to Maria Lopez, 12 Bay St,
     Tampa": a place or institution in the name's own sentence is said of the people in it.
     """
+    return placed_clues(text, names)[0]
+
+
+def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue], list[Clue]]:
+    """Return the institutions and big places in ``text``: those near the name, and all.
+
+    One pass over the sentences serves both ``near_clues`` and the places of ``loose_clues``.
+    """
     names = list(names)
-    clues: list[Clue] = []
+    near: list[Clue] = []
+    every: list[Clue] = []
     for start, end in sentences(text):
+        found = [(k, t) for p in _phrases(text[start:end]) for k, t in _places_in(p)]
+        every.extend(Clue(k, t, attached=False) for k, t in found)
         if any(start <= s < end for s, _ in names):
-            clues.extend(_named_places(text[start:end], attached=True))
-    return clues
+            near.extend(Clue(k, t) for k, t in found)
+    return near, every
 
 
 def loose_clues(text: str, folded: str, own: frozenset[str] = frozenset()) -> list[Clue]:
     """Return the clues anywhere in a post: big places, institutions, a sports report.
 
-    ``own`` are the words of the person's own terms: they are about the person, so they never
-    make a sports report ("Norrsken Games" is a game studio, not a match report).
+    Phrases never run across a sentence's end or a line break. ``own`` are the words of the
+    person's own terms: they are about the person, so they never make a sports report
+    ("Norrsken Games" is a game studio, not a match report).
     """
-    clues = _named_places(text, attached=False)
-    if _is_sports_report(folded, own):
-        clues.append(Clue("topic", "a sports report", attached=False))
+    clues = [c for line in text.split("\n") for c in placed_clues(line, ())[1]]
+    if is_sports_report(folded, own):
+        clues.append(SPORTS_REPORT)
     return clues
 
 
-def _is_sports_report(folded: str, own: frozenset[str]) -> bool:
+SPORTS_REPORT = Clue("topic", "a sports report", attached=False)
+
+
+def is_sports_report(folded: str, own: frozenset[str]) -> bool:
     """Tell whether a text has two signs of a sports report (one word and its plural count once)."""
     tokens = set(_WORD.findall(folded)) - own
     found = {w for w in SPORTS_WORDS if " " not in w and w in tokens}

@@ -106,6 +106,8 @@ class _Terms:
     surnames: tuple[re.Pattern[str], ...]
     employers: tuple[str, ...]
     """The person's employers, present and past, as folded words."""
+    own_words: frozenset[str]
+    """Every word of the person's terms (they never make a sports report)."""
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
@@ -141,8 +143,9 @@ def _terms(profile: Profile) -> _Terms:
             surnames.append(re.compile(rf"(?<![\w\-]){re.escape(fold(words[-1]))}(?![\w\-])"))
     employers = (*profile.employers, *profile.past_employers)
     folded = tuple(e for e in (clues.fold_words(t) for t in employers) if e)
+    own = frozenset(w for p in phrases for w in p.split())
     return _Terms(
-        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded
+        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded, own
     )
 
 
@@ -361,13 +364,15 @@ def _clue_evidence(
     if dead:
         items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
     used: set[str] = set()
-    near = [c for f, s in spans.items() for c in clues.near_clues(getattr(post, f), s)]
-    own = frozenset(w for p in terms.phrases for w in p.split())
-    loose = clues.loose_clues(f"{post.title}\n{post.text}", body, own)
+    near: list[clues.Clue] = []
+    loose: list[clues.Clue] = []
+    for name in ("title", "text"):  # one pass over each field's sentences finds both
+        in_sentence, anywhere = clues.placed_clues(getattr(post, name), spans[name])
+        near += in_sentence
+        loose += anywhere
     # A post about the name that reads as a sports report is about an athlete: it weighs as
     # much as a clue next to the name.
-    topics = [c for c in loose if c.kind == "topic"]
-    loose = [c for c in loose if c.kind != "topic"]
+    topics = [clues.SPORTS_REPORT] if clues.is_sports_report(body, terms.own_words) else []
     # Once the person's own organisation stands by the name, or two of their terms are in the
     # post, other organisations and places read as co-authors, partners or travel: they weigh
     # as loose clues.
