@@ -129,6 +129,8 @@ SPORTS_WORDS = frozenset(
      "results", "scorers", "scorer", "fixture", "fixtures", "standings", "under-14"}
 )  # fmt: skip
 """Words of a sports report; two of them make the post one."""
+_SPORTS_SINGLE = frozenset(w for w in SPORTS_WORDS if " " not in w)
+_SPORTS_PHRASES = tuple(w for w in SPORTS_WORDS if " " in w)
 
 SPORTS = frozenset(
     {"basketball", "football", "soccer", "baseball", "softball", "hockey", "rugby", "tennis",
@@ -170,13 +172,19 @@ _PREPOSITION = re.compile(
     r"^\s*(?:,\s*\d{1,3}\s*,)?\s*(?:of|from|at|with|for)\s+(?:the\s+)?"
     rf"({_CAP_PHRASE.pattern})"
 )
-_DESCRIPTION = re.compile(r"\b[Tt]he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
+# "\b[Tt]he" with the boundary checked behind the first letter (found faster).
+_DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
     r"served|teaches|taught)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
     rf"({_CLAUSE_CHAR}{{1,70}})"
 )
-_WORDS_BEFORE = re.compile(r"((?:[\w'’.\-]+\s+){1,4})$")
+_CLAUSE_WORD = re.compile(r"[\w'’\-]+")
+_ONLY_NUMBER = re.compile(r"\s*\d{1,3}\s*$")
+_DIGIT = re.compile(r"\d")
+_WORDS_BEFORE = re.compile(r"(?:\s+[\w'’.\-]+){1,4}")
+"""Up to four words before a name, read backwards (matched on the reversed text: one try at
+its start instead of a search from every character)."""
 
 
 @dataclass(frozen=True)
@@ -275,6 +283,7 @@ def _described() -> frozenset[str]:
     return frozenset(grouped | agents - NOT_PEOPLE)
 
 
+@lru_cache(maxsize=8192)
 def occupation_of(word: str) -> str | None:
     """Return the field of a word that names what a person does wherever it stands, or None.
 
@@ -372,10 +381,10 @@ def _classify_phrase(phrase: str) -> Clue:
 
 def _before(value: str, start: int) -> list[Clue]:
     """Read up to four words just before a mention: possessives, titles, places."""
-    m = _WORDS_BEFORE.search(value[max(0, start - 80) : start])
+    m = _WORDS_BEFORE.match(value[max(0, start - 80) : start][::-1])
     if not m:
         return []
-    words = m.group(1).split()
+    words = m.group(0)[::-1].split()
     clues: list[Clue] = []
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
@@ -415,7 +424,7 @@ def _after(value: str, end: int) -> list[Clue]:
     predicate = _PREDICATE.match(tail)
     if predicate:
         part = predicate.group(1)
-        words = re.findall(r"[\w'’\-]+", part)
+        words = _CLAUSE_WORD.findall(part)
         clues.extend(Clue("occupation", w) for w in words[:8] if occupation_of(w))
         clues.extend(
             c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
@@ -423,9 +432,9 @@ def _after(value: str, end: int) -> list[Clue]:
     appositive = _APPOSITIVE.match(tail)
     if appositive and not (age and appositive.group(1).strip().isdigit()):
         part = appositive.group(1)
-        if re.match(r"\s*\d{1,3}\s*$", part):
+        if _ONLY_NUMBER.match(part):
             return clues
-        words = re.findall(r"[\w'’\-]+", part)
+        words = _CLAUSE_WORD.findall(part)
         if words and words[0].lower() in ("who", "which", "that", "said", "says"):
             return clues
         for word in words[:6]:
@@ -468,10 +477,21 @@ def descriptions(text: str) -> list[Clue]:
 
 
 @lru_cache(maxsize=8192)
-def _places_in(phrase: str) -> tuple[tuple[ClueKind, str], ...]:
-    """Return the institution or the big places one phrase names (cached per phrase)."""
+def _places_in(phrase: str) -> tuple[tuple[Clue, ...], tuple[Clue, ...]]:
+    """Return the institution or the big places one phrase names, as loose and attached clues.
+
+    Cached per phrase: phrases recur across posts, and a clue is a value.
+    """
+    found = _named_in(phrase)
+    return (
+        tuple(Clue(k, t, attached=False) for k, t in found),
+        tuple(Clue(k, t) for k, t in found),
+    )
+
+
+def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
     if _INSTITUTION.search(phrase):
-        return (("organisation", phrase),)
+        return [("organisation", phrase)]
     found: list[tuple[ClueKind, str]] = []
     words = phrase.split()
     for size in (2, 1):
@@ -483,10 +503,14 @@ def _places_in(phrase: str) -> tuple[tuple[ClueKind, str], ...]:
             place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
             if fold_words(place) in big_places():
                 found.append(("place", place))
-    return tuple(found)
+    return found
 
 
-_SENTENCE_END = re.compile(r"(?:(?<=[^\W\d_]{4}[.!?])|(?<=[\d)\]\"”'’][.!?])|(?<=[!?]))\s+|\n")
+# The end mark first, then what stands before it: the regex engine finds "." fast, where a
+# lookbehind first would be tried at every character.
+_SENTENCE_END = re.compile(
+    r"[.!?](?:(?<=[^\W\d_]{4}[.!?])|(?<=[\d)\]\"”'’][.!?])|(?<=[!?]))(\s+)|(\n)"
+)
 _CONTENT_WORD = re.compile(r"\b[a-z\u00df-\u00ff][\w'’\-]*")
 _CONNECTORS = frozenset(
     {"of", "de", "del", "la", "le", "and", "the", "for", "und", "van", "von", "der", "du", "da",
@@ -505,17 +529,22 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in [*_SENTENCE_END.finditer(text), None]:
-        end = m.start() if m else len(text)
+        gap = (1 if m.group(1) is not None else 2) if m else 0
+        end = m.start(gap) if m else len(text)
         part = text[start:end]
         if part.strip():
-            lower = {w.lower() for w in _CONTENT_WORD.findall(part)} - _CONNECTORS
-            if spans and not lower and "\n" not in text[spans[-1][1] : start]:
+            if spans and "\n" not in text[spans[-1][1] : start] and _is_fragment(part):
                 spans[-1] = (spans[-1][0], end)
             else:
                 spans.append((start, end))
         if m:
-            start = m.end()
+            start = m.end(gap)
     return spans
+
+
+def _is_fragment(part: str) -> bool:
+    """Tell whether a "sentence" has no lower-case word but connectors (an affiliation)."""
+    return all(m.group(0).lower() in _CONNECTORS for m in _CONTENT_WORD.finditer(part))
 
 
 def near_clues(text: str, names: Iterable[tuple[int, int]]) -> list[Clue]:
@@ -535,11 +564,32 @@ def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue
     names = list(names)
     near: list[Clue] = []
     every: list[Clue] = []
+    runs = [m.span() for m in _CAP_PHRASE.finditer(text)]  # once, not once per sentence
+    first = 0
     for start, end in sentences(text):
-        found = [(k, t) for p in _phrases(text[start:end]) for k, t in _places_in(p)]
-        every.extend(Clue(k, t, attached=False) for k, t in found)
-        if any(start <= s < end for s, _ in names):
-            near.extend(Clue(k, t) for k, t in found)
+        while first < len(runs) and runs[first][1] <= start:
+            first += 1
+        mine = []
+        across = False  # a run across a sentence's end: read the sentence alone
+        for a, b in runs[first:]:
+            if a >= end:
+                break
+            mine.append((a, b))
+            across = across or a < start or b > end
+        if across:
+            phrases = _phrases(text[start:end])
+        else:
+            phrases = [p for a, b in mine for p in _run_phrases(text[a:b])]
+        named = False
+        for s, _ in names:
+            if start <= s < end:
+                named = True
+                break
+        for phrase in phrases:
+            loose, attached = _places_in(phrase)
+            every.extend(loose)
+            if named:
+                near.extend(attached)
     return near, every
 
 
@@ -562,8 +612,8 @@ SPORTS_REPORT = Clue("topic", "a sports report", attached=False)
 def is_sports_report(folded: str, own: frozenset[str]) -> bool:
     """Tell whether a text has two signs of a sports report (one word and its plural count once)."""
     tokens = set(_WORD.findall(folded)) - own
-    found = {w for w in SPORTS_WORDS if " " not in w and w in tokens}
-    found |= {w for w in SPORTS_WORDS if " " in w and w in folded}
+    found = set(_SPORTS_SINGLE & tokens)
+    found |= {w for w in _SPORTS_PHRASES if w in folded}
     stems = {w[:-1] if w.endswith("s") and w[:-1] in found else w for w in found}
     return len(stems) + len(SPORTS & tokens) >= 2
 
@@ -576,7 +626,9 @@ def obituary(folded: str) -> str | None:
 
 def ages(folded: str) -> list[int]:
     """Return the ages stated anywhere in a post ("19-year-old", "aged 84", "in his 90th year")."""
-    found = []
+    found: list[int] = []
+    if not _DIGIT.search(folded):  # every form of an age has one
+        return found
     for m in _AGE_ANYWHERE.finditer(folded):
         found.append(int(next(g for g in m.groups() if g)))
     return found

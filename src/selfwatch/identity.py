@@ -115,7 +115,7 @@ class _Terms:
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
     toks = name_tokens(term)
-    return bounded(SEP.join(re.escape(t) for t in toks)) if toks else None
+    return bounded(SEP.join(re.escape(t) for t in toks), re.escape(toks[0])) if toks else None
 
 
 def _terms(profile: Profile) -> _Terms:
@@ -140,7 +140,8 @@ def _terms(profile: Profile) -> _Terms:
     for name in profile.all_names:
         words = name.split()
         if len(words) > 1 and len(words[-1]) > 2:
-            surnames.append(re.compile(rf"(?<![\w\-]){re.escape(fold(words[-1]))}(?![\w\-])"))
+            last = re.escape(fold(words[-1]))  # the literal first: found faster than a lookbehind
+            surnames.append(re.compile(rf"{last}(?<![\w\-]{last})(?![\w\-])"))
     employers = (*profile.employers, *profile.past_employers)
     folded = tuple(e for e in (clues.fold_words(t) for t in employers) if e)
     own = frozenset(w for p in phrases for w in p.split())

@@ -71,8 +71,6 @@ _NO_DECOMPOSITION = {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ
 _NO_DECOMPOSITION |= {"ı": "i", "ħ": "h"}
 SEP = r"[\s\-]+"
 _INITIAL = r"[^\W\d_]"
-_ASCII_URL = str.maketrans("_+`", "  '")
-_ASCII_TEXT = str.maketrans("`", "'")
 
 
 @dataclass(frozen=True)
@@ -172,9 +170,39 @@ def _fold_char(ch: str, url: bool) -> str:
     return "".join(out)
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each character on first sight, then remembers it."""
+
+    def __init__(self, url: bool) -> None:
+        super().__init__()
+        self.url = url
+        self.uneven: set[str] = set()
+        """The characters seen that fold to none or to several ("æ" -> "ae")."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code), self.url)
+        if len(folded) != 1:
+            self.uneven.add(chr(code))
+        return folded
+
+
+_TEXT_TABLE, _URL_TABLE = _FoldTable(url=False), _FoldTable(url=True)
+
+
 def _fold_field(value: str, url: bool = False) -> Folded:
-    if value.isascii():  # the common case: one C-level pass, offsets unchanged
-        return Folded(value.lower().translate(_ASCII_URL if url else _ASCII_TEXT), None)
+    if value.isascii():  # the common case: C-level passes, offsets unchanged
+        text = value.lower()
+        if "`" in text:
+            text = text.replace("`", "'")
+        if url and ("_" in text or "+" in text):
+            text = text.replace("_", " ").replace("+", " ")
+        return Folded(text, None)
+    # Typographic quotes and dashes make most feed text non-ASCII: fold it in one C-level
+    # pass too, and keep offsets the same when every character folds to exactly one.
+    table = _URL_TABLE if url else _TEXT_TABLE
+    text = value.translate(table)
+    if table.uneven.isdisjoint(value):
+        return Folded(text, tuple(range(len(value))))
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(value):
@@ -221,25 +249,34 @@ def _always(value: str, start: int, end: int) -> bool:
     return True
 
 
+_WORD_BEFORE = re.compile(r"(\w+)\s+$")
+_CHAR_AFTER = re.compile(r"\s+(\w)")
+_JOINED_BEFORE = re.compile(r"\w[\-‐‑]$")
+_HYPHEN = re.compile(r"[\-‐‑]")
+_CAPITAL_AFTER = re.compile(r"[\-‐‑]?\s*[A-Z][a-z]")
+_JOINED_AFTER = re.compile(r"[\-‐‑]\w")
+
+
 def _not_after_capital(value: str, start: int, end: int) -> bool:
     """Reject "Mary J. Doe" and "John Doe, Jane": a capitalised word just before is a name."""
-    before = re.search(r"(\w+)\s+$", value[:start])
+    before = _WORD_BEFORE.search(value[:start])
     return not (before and before.group(1)[0].isupper())
 
 
 def _not_before_capital(value: str, start: int, end: int) -> bool:
     """Reject "Jane D. Smith" and "Doe, Jane Smith": a capitalised word just after is a name."""
-    after = re.match(r"\s+(\w)", value[end:])
+    after = _CHAR_AFTER.match(value, end)
     return not (after and after.group(1).isupper())
 
 
 def _not_double_barrelled(value: str, start: int, end: int) -> bool:
     """Reject "Jordan-Avery Smith" and "Smith-Jordan Avery": the name is part of a longer one."""
-    if re.search(r"\w[\-‐‑]$", value[:start]):
+    # "\w-" at the end (or before a final line break) needs only the last three characters.
+    if _JOINED_BEFORE.search(value[max(0, start - 3) : start]):
         return False
-    if re.search(r"[\-‐‑]", value[start:end]) and re.match(r"[\-‐‑]?\s*[A-Z][a-z]", value[end:]):
+    if _HYPHEN.search(value, start, end) and _CAPITAL_AFTER.match(value, end):
         return False
-    return not re.match(r"[\-‐‑]\w", value[end:])
+    return not _JOINED_AFTER.match(value, end)
 
 
 def _alone(value: str, start: int, end: int) -> bool:
@@ -255,13 +292,23 @@ class _Pattern:
     kind: Kind
     regex: re.Pattern[str]
     accept: _Accept = _always
+    key: str = ""
+    """A folded string every match contains: a field without it cannot match."""
 
 
 def name_tokens(name: str) -> list[str]:
     return [t for t in re.split(SEP, fold(name).strip()) if t]
 
 
-def bounded(body: str) -> re.Pattern[str]:
+def bounded(body: str, lead: str = "") -> re.Pattern[str]:
+    """Compile ``body`` to match on word boundaries only.
+
+    ``lead``, an escaped literal ``body`` starts with, is matched first and the boundary checked
+    behind it: the same matches, found by the regex engine's fast literal search instead of a
+    lookbehind tried at every character (3x faster on a post).
+    """
+    if lead and body.startswith(lead):
+        return re.compile(rf"{lead}(?<!\w{lead}){body[len(lead) :]}(?!\w)")
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
@@ -272,13 +319,19 @@ def _name_patterns(name: str) -> list[_Pattern]:
         return []
     esc = [re.escape(t) for t in toks]
     if len(esc) == 1:
-        return [_Pattern(name, "name", bounded(esc[0]), _not_double_barrelled)]
+        return [_Pattern(name, "name", bounded(esc[0], esc[0]), _not_double_barrelled, toks[0])]
     head, last = SEP.join(esc[:-1]), esc[-1]
     middle = rf"(?:{SEP}{_INITIAL}\.?)?"
     reversed_body = rf"{last}\s*,\s*{head}(?:{SEP}{_INITIAL}\.)?"
     found = [
-        _Pattern(name, "name", bounded(f"{head}{middle}{SEP}{last}"), _not_double_barrelled),
-        _Pattern(name, "name", bounded(reversed_body), _alone),
+        _Pattern(
+            name,
+            "name",
+            bounded(f"{head}{middle}{SEP}{last}", esc[0]),
+            _not_double_barrelled,
+            toks[-1],
+        ),
+        _Pattern(name, "name", bounded(reversed_body, last), _alone, toks[-1]),
     ]
     if toks[0][0].isalpha() and toks[-1][0].isalpha():
         first_initial = rf"{re.escape(toks[0][0])}(?:\.[\s\-]*|{SEP})"
@@ -286,16 +339,18 @@ def _name_patterns(name: str) -> list[_Pattern]:
             _Pattern(
                 f"{words[0][0]}. {' '.join(words[1:])}",
                 "initials",
-                bounded(f"{first_initial}{SEP.join(esc[1:])}"),
+                bounded(f"{first_initial}{SEP.join(esc[1:])}", re.escape(toks[0][0])),
                 _not_after_capital,
+                toks[-1],
             )
         )
         found.append(
             _Pattern(
                 f"{' '.join(words[:-1])} {words[-1][0]}.",
                 "initials",
-                bounded(rf"{head}{SEP}{re.escape(toks[-1][0])}\.?"),
+                bounded(rf"{head}{SEP}{re.escape(toks[-1][0])}\.?", esc[0]),
                 _not_before_capital,
+                toks[0],
             )
         )
     return found
@@ -309,7 +364,7 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
     for form in (f"@{bare}", bare):
         body = re.escape(fold(form))
         regex = re.compile(rf"(?<![\w@.]){body}(?![\w@])")
-        found.append(_Pattern(handle, "handle", regex))
+        found.append(_Pattern(handle, "handle", regex, key=fold(bare)))
     user = ""
     if "@" in bare:
         user = bare.split("@", 1)[0]
@@ -318,16 +373,16 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
         if fold(user) not in names and len(user) >= 3:
             for form in (f"@{user}", user):
                 regex = re.compile(rf"(?<![\w@.]){re.escape(fold(form))}(?![\w@]|\.\w)")
-                found.append(_Pattern(form, "username", regex))
+                found.append(_Pattern(form, "username", regex, key=fold(user)))
         return found
     if user:
         if fold(user) not in names and len(user) >= 3:
             for form in (f"@{user}", user):
                 regex = re.compile(rf"(?<![\w@.]){re.escape(fold(form))}(?![\w@])")
-                found.append(_Pattern(form, "username", regex))
+                found.append(_Pattern(form, "username", regex, key=fold(user)))
         else:
             regex = re.compile(rf"(?<![\w@.])@{re.escape(fold(user))}(?![\w@])")
-            found.append(_Pattern(f"@{user}", "username", regex))
+            found.append(_Pattern(f"@{user}", "username", regex, key=fold(user)))
     return found
 
 
@@ -340,10 +395,9 @@ def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
         found.extend(_handle_patterns(handle, words))
     for email in profile.emails:
         if email.strip():
-            body = re.escape(fold(email.strip()))
-            found.append(
-                _Pattern(email.strip(), "email", re.compile(rf"(?<![\w.+\-]){body}(?!\w)"))
-            )
+            key = fold(email.strip())
+            regex = re.compile(rf"(?<![\w.+\-]){re.escape(key)}(?!\w)")
+            found.append(_Pattern(email.strip(), "email", regex, key=key))
     return tuple(found)
 
 
@@ -394,20 +448,25 @@ def _compile(profile: Profile) -> _Compiled:
 # --- find_mentions -----------------------------------------------------------------------------
 
 
+_CUT_HEAD = re.compile(r"^\S*\s")
+_CUT_TAIL = re.compile(r"\s\S*$")
+
+
 def _snippet(value: str, start: int, end: int) -> str:
     lo, hi = max(0, start - SNIPPET_WIDTH), min(len(value), end + SNIPPET_WIDTH)
     head, tail = value[lo:start], value[end:hi]
     if lo > 0:  # drop the cut word at either edge
-        head = re.sub(r"^\S*\s", "", head, count=1)
+        head = _CUT_HEAD.sub("", head, count=1)
     if hi < len(value):
-        tail = re.sub(r"\s\S*$", "", tail, count=1)
+        tail = _CUT_TAIL.sub("", tail, count=1)
     text = " ".join(f"{head}{value[start:end]}{tail}".split())
     return ("…" if lo > 0 else "") + text + ("…" if hi < len(value) else "")
 
 
 _LINK_BEFORE = re.compile(r"(?:[\w\-]+\.)+[a-z]{2,}(?:/[\w.\-~]*)*?/(?:u/|user/|users/|@)?$")
 _ANY_DIGITS = re.compile(r"\d")
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().\-]{5,}\d(?!\w)")
+# "(?<![\w+])\+?\d..." with the first character matched before the lookbehind (found faster).
+_PHONE = re.compile(r"(?:\+(?<![\w+]\+)\d|\d(?<![\w+]\d))[\d\s().\-]{5,}\d(?!\w)")
 
 
 def _link(folded: str, value: str, start: int, end: int) -> str | None:
@@ -423,6 +482,8 @@ def _field_mentions(
 ) -> list[tuple[Mention, Kind]]:
     candidates: list[tuple[int, int, int, str, Kind]] = []
     for pattern in patterns:
+        if pattern.key not in folded.text:  # a cheap test that spares most regexes
+            continue
         for m in pattern.regex.finditer(folded.text):
             start, end = folded.span(m.start(), m.end())
             if not pattern.accept(value, start, end):
@@ -479,8 +540,10 @@ def scan(
         if not value:
             continue
         text = folded[field].text
-        if any(key in text for key in compiled.keys):  # else no pattern can match: skip them
-            found.extend(_field_mentions(field, value, compiled.patterns, folded[field]))
+        for key in compiled.keys:  # without one of them no pattern can match: skip them all
+            if key in text:
+                found.extend(_field_mentions(field, value, compiled.patterns, folded[field]))
+                break
         if compiled.phones and field != "author" and _ANY_DIGITS.search(value):
             found.extend(_phones(field, value, compiled.phones))
     return found
