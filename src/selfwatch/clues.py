@@ -129,6 +129,16 @@ SPORTS_WORDS = frozenset(
      "results", "scorers", "scorer", "fixture", "fixtures", "standings", "under-14"}
 )  # fmt: skip
 """Words of a sports report; two of them make the post one."""
+_ASCII_WORDS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
+
+
+def _tokens(text: str) -> set[str]:
+    """Return the words of ``text`` (runs of letters and digits), as ``_WORD`` finds them."""
+    if text.isascii():  # a bytes translate is ~3x faster than the regex
+        return set(text.encode("ascii").translate(_ASCII_WORDS).decode("ascii").split())
+    return set(_WORD.findall(text))
+
+
 _SPORTS_SINGLE = frozenset(w for w in SPORTS_WORDS if " " not in w)
 _SPORTS_PHRASES = tuple(w for w in SPORTS_WORDS if " " in w)
 
@@ -301,6 +311,7 @@ def occupation_of(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def regions_of(name: str, *, dominant: bool = False) -> frozenset[str]:
     """Return the regions a place name may be, or an empty set.
 
@@ -611,7 +622,7 @@ SPORTS_REPORT = Clue("topic", "a sports report", attached=False)
 
 def is_sports_report(folded: str, own: frozenset[str]) -> bool:
     """Tell whether a text has two signs of a sports report (one word and its plural count once)."""
-    tokens = set(_WORD.findall(folded)) - own
+    tokens = _tokens(folded) - own
     found = set(_SPORTS_SINGLE & tokens)
     found |= {w for w in _SPORTS_PHRASES if w in folded}
     stems = {w[:-1] if w.endswith("s") and w[:-1] in found else w for w in found}

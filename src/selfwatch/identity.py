@@ -111,6 +111,10 @@ class _Terms:
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
+    readings: dict[tuple[str, str, bool], tuple[str, str] | None] = dataclass_field(
+        default_factory=dict, compare=False
+    )
+    """How each clue read against the person, remembered (``_against``)."""
 
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
@@ -194,9 +198,14 @@ def _word_regex(words: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
 
 
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
 def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
     if kind == "name":
-        if fold(mention.variant) == fold(profile.name):
+        if _folded(mention.variant) == _folded(profile.name):
             return "full name"
         return f"name variant '{mention.variant}'"
     names = {"link": "handle in a link", "initials": "initials"}
@@ -393,24 +402,36 @@ def _against(
         if clue.kind == "age" or key in seen:
             continue
         seen.add(key)
-        if clue.kind == "occupation":
-            field_ = clues.field_of(clue.text)
-            if lenient or field_ in terms.fields or key in terms.names:
-                continue
-            if any(key in p.split() for p in terms.phrases):
-                continue
-            out.append(("occupation", f"another occupation '{clue.text}'"))
-        elif clue.kind == "topic":
-            if "sports" not in terms.fields:
-                out.append(("topic", clue.text))
-        elif _is_theirs(clue.text, terms):
-            continue
-        elif clue.kind == "place":
-            if not clues.near(clues.regions_of(clue.text), terms.home):
-                out.append(("place", f"another place '{clue.text}'"))
-        else:
-            out.append(("organisation", f"another organisation '{clue.text}'"))
+        # A clue's reading depends only on the person and the leniency: remember it.
+        memo = (clue.kind, clue.text, lenient)
+        if memo not in terms.readings:
+            if len(terms.readings) >= 4096:
+                terms.readings.clear()
+            terms.readings[memo] = _read(clue, key, terms, lenient)
+        reading = terms.readings[memo]
+        if reading:
+            out.append(reading)
     return out
+
+
+def _read(clue: clues.Clue, key: str, terms: _Terms, lenient: bool) -> tuple[str, str] | None:
+    """Return how a clue counts against the person (kind and text), or None if it does not."""
+    if clue.kind == "occupation":
+        field_ = clues.field_of(clue.text)
+        if lenient or field_ in terms.fields or key in terms.names:
+            return None
+        if any(key in p.split() for p in terms.phrases):
+            return None
+        return ("occupation", f"another occupation '{clue.text}'")
+    if clue.kind == "topic":
+        return None if "sports" in terms.fields else ("topic", clue.text)
+    if _is_theirs(clue.text, terms):
+        return None
+    if clue.kind == "place":
+        if clues.near(clues.regions_of(clue.text), terms.home):
+            return None
+        return ("place", f"another place '{clue.text}'")
+    return ("organisation", f"another organisation '{clue.text}'")
 
 
 def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidence]:

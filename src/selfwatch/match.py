@@ -171,7 +171,7 @@ def _fold_char(ch: str, url: bool) -> str:
 
 
 class _FoldTable(dict[int, str]):
-    """``str.translate`` table that folds each character on first sight, then remembers it."""
+    """Each character's fold, worked out on first sight, then remembered."""
 
     def __init__(self, url: bool) -> None:
         super().__init__()
@@ -189,20 +189,33 @@ class _FoldTable(dict[int, str]):
 _TEXT_TABLE, _URL_TABLE = _FoldTable(url=False), _FoldTable(url=True)
 
 
+def _fold_ascii(value: str, url: bool) -> str:
+    text = value.lower()
+    if "`" in text:
+        text = text.replace("`", "'")
+    if url and ("_" in text or "+" in text):
+        text = text.replace("_", " ").replace("+", " ")
+    return text
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
 def _fold_field(value: str, url: bool = False) -> Folded:
     if value.isascii():  # the common case: C-level passes, offsets unchanged
-        text = value.lower()
-        if "`" in text:
-            text = text.replace("`", "'")
-        if url and ("_" in text or "+" in text):
-            text = text.replace("_", " ").replace("+", " ")
-        return Folded(text, None)
-    # Typographic quotes and dashes make most feed text non-ASCII: fold it in one C-level
-    # pass too, and keep offsets the same when every character folds to exactly one.
+        return Folded(_fold_ascii(value, url), None)
+    # Typographic quotes and dashes make much feed text non-ASCII: fold its ASCII stretches
+    # at C speed and look the rest up character by character, remembered in a table; offsets
+    # stay the same when every character folds to exactly one.
     table = _URL_TABLE if url else _TEXT_TABLE
-    text = value.translate(table)
+    parts, pos = [], 0
+    for m in _NON_ASCII.finditer(value):
+        parts.append(_fold_ascii(value[pos : m.start()], url))
+        parts.append("".join([table[ord(c)] for c in m.group()]))
+        pos = m.end()
+    parts.append(_fold_ascii(value[pos:], url))
     if table.uneven.isdisjoint(value):
-        return Folded(text, tuple(range(len(value))))
+        return Folded("".join(parts), tuple(range(len(value))))
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(value):
