@@ -111,13 +111,18 @@ _HEADS = NEUTRAL_TITLES - {
 NOT_PEOPLE = frozenset({"computer", "business", "soccer", "theater", "highness", "holiness"})
 """Words nameparser lists in titles ("computer scientist") that name things, not people."""
 
-OBITUARY = re.compile(
-    r"\b(?:obituar(?:y|ies)|death notice|passed away|died peacefully|survived by|predeceased"
-    r"|in loving memory|celebration of life|funeral (?:home|mass|service)|reposing|rest in peace"
-    r"|memorial service|minnesord|avlidit|zmar(?:l|la)|pogrzeb|nekrolog"
-    r"|(?:18|19)\d\d\s*-\s*20\d\d\))",
-)
+_OBITUARY_FORMS = (
+    r"obituar(?:y|ies)", "death notice", "passed away", "died peacefully", "survived by",
+    "predeceased", "in loving memory", "celebration of life", r"funeral (?:home|mass|service)",
+    "reposing", "rest in peace", "memorial service", "minnesord", "avlidit", r"zmar(?:l|la)",
+    "pogrzeb", "nekrolog", r"1[89]\d\d\s*-\s*20\d\d\)",
+)  # fmt: skip
+# "\b(?:...)" with each form's first character matched before the boundary is checked: the
+# regex engine then skips to those characters instead of trying every form everywhere.
+OBITUARY = re.compile("|".join(rf"{f[0]}(?<!\w{f[0]}){f[1:]}" for f in _OBITUARY_FORMS))
 """Said of the dead: a watched person is alive (matched on folded text)."""
+_OBITUARY_KEYS = (*(re.split(r"[(\\]", f)[0] for f in _OBITUARY_FORMS[:-1]), ")")
+"""A string each form contains: a text with none of them is no obituary (a cheap test first)."""
 
 SPORTS_WORDS = frozenset(
     {"scored", "scores", "points", "rebounds", "assists", "touchdown", "touchdowns",
@@ -206,6 +211,10 @@ class Clue:
     """The words as written in the post (or a short description, for topics)."""
     attached: bool = True
     """Said next to the name (weighs more) rather than somewhere in the post."""
+
+
+_clue = lru_cache(maxsize=8192)(Clue)
+"""``Clue``, one instance per value (clues are values, and the same few recur in every post)."""
 
 
 # --- reference data (loaded on first use) ------------------------------------------------------
@@ -378,6 +387,7 @@ def is_institution(phrase: str) -> bool:
     return bool(_INSTITUTION.search(phrase))
 
 
+@lru_cache(maxsize=8192)
 def _classify_phrase(phrase: str) -> Clue:
     bare = _POSSESSIVE.sub("", phrase)
     words = bare.split()
@@ -411,7 +421,7 @@ def _before(value: str, start: int) -> list[Clue]:
                 clues.append(_classify_phrase(" ".join(caps)))
             break
         if field_of(bare):
-            clues.append(Clue("occupation", bare))
+            clues.append(_clue("occupation", bare))
             continue
         if bare.lower() in NEUTRAL_TITLES:
             continue
@@ -428,7 +438,7 @@ def _after(value: str, end: int) -> list[Clue]:
     clues: list[Clue] = []
     age = _AGE_AFTER.match(tail)
     if age:
-        clues.append(Clue("age", age.group(1)))
+        clues.append(_clue("age", age.group(1)))
     prep = _PREPOSITION.match(tail)
     if prep:
         clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
@@ -436,7 +446,7 @@ def _after(value: str, end: int) -> list[Clue]:
     if predicate:
         part = predicate.group(1)
         words = _CLAUSE_WORD.findall(part)
-        clues.extend(Clue("occupation", w) for w in words[:8] if occupation_of(w))
+        clues.extend(_clue("occupation", w) for w in words[:8] if occupation_of(w))
         clues.extend(
             c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
         )
@@ -450,7 +460,7 @@ def _after(value: str, end: int) -> list[Clue]:
             return clues
         for word in words[:6]:
             if occupation_of(word):
-                clues.append(Clue("occupation", _POSSESSIVE.sub("", word)))
+                clues.append(_clue("occupation", _POSSESSIVE.sub("", word)))
         for phrase in _phrases(part)[:2]:
             clue = _classify_phrase(phrase)
             if clue.kind != "occupation":
@@ -480,7 +490,7 @@ def descriptions(text: str) -> list[Clue]:
             bare = _POSSESSIVE.sub("", word.strip("'’"))
             if occupation_of(bare) or (i and bare.lower() in _HEADS and bare.islower()):
                 if occupation_of(bare):
-                    clues.append(Clue("occupation", bare))
+                    clues.append(_clue("occupation", bare))
                 caps = [w for w in words[:i] if w[:1].isupper() and w.lower() not in _STOP]
                 clues.extend(_classify_phrase(w) for w in caps)
                 break
@@ -553,6 +563,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_RUN_BREAK = re.compile(r"[.!?]\s|\n")
+"""What a run of capitalised words holds when it may reach across a sentence's end."""
+
+
 def _is_fragment(part: str) -> bool:
     """Tell whether a "sentence" has no lower-case word but connectors (an affiliation)."""
     return all(m.group(0).lower() in _CONNECTORS for m in _CONTENT_WORD.finditer(part))
@@ -576,6 +590,13 @@ def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue
     near: list[Clue] = []
     every: list[Clue] = []
     runs = [m.span() for m in _CAP_PHRASE.finditer(text)]  # once, not once per sentence
+    if not names and not any(_RUN_BREAK.search(text, a, b) for a, b in runs):
+        # No run reaches across a sentence's end, and no sentence is the name's: the
+        # sentences need not be found.
+        for a, b in runs:
+            for phrase in _run_phrases(text[a:b]):
+                every.extend(_places_in(phrase)[0])
+        return near, every
     first = 0
     for start, end in sentences(text):
         while first < len(runs) and runs[first][1] <= start:
@@ -631,6 +652,11 @@ def is_sports_report(folded: str, own: frozenset[str]) -> bool:
 
 def obituary(folded: str) -> str | None:
     """Return the words that make a post an obituary, or None."""
+    for key in _OBITUARY_KEYS:
+        if key in folded:
+            break
+    else:
+        return None
     m = OBITUARY.search(folded)
     return m.group(0) if m else None
 

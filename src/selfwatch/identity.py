@@ -59,6 +59,7 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from . import clues
 from .match import (
@@ -87,9 +88,13 @@ DEAD_WEIGHT, RULE_WEIGHT, LEARNED_WEIGHT, LEARNED_CAP = 3, 4, 1, 2
 ATTACHED_FOR = 1
 AGE_TOLERANCE = 5
 ME_AT, MAYBE_AT = 4, 2
+MEMO_SIZE = 4096
 
 
 # --- identify ----------------------------------------------------------------------------------
+
+_evidence = lru_cache(maxsize=4096)(Evidence)
+"""``Evidence``, one instance per value: the same pieces recur post after post."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ class _Terms:
         default_factory=dict, compare=False
     )
     """How each clue read against the person, remembered (``_against``)."""
+    phrase_tests: dict[tuple[str, str], bool] = dataclass_field(default_factory=dict, compare=False)
+    """Whether a phrase is theirs or their employer's, remembered (``_owns``, ``_employs``)."""
 
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
@@ -187,7 +194,10 @@ def _with_home(terms: _Terms) -> _Terms:
         if regions:
             home |= regions
             places.add(phrase)
-    return replace(terms, fields=fields, home=frozenset(home), places=frozenset(places))
+    return replace(
+        terms, fields=fields, home=frozenset(home), places=frozenset(places), readings={},
+        phrase_tests={},
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=16)
@@ -228,6 +238,30 @@ def _is_theirs(phrase: str, terms: _Terms) -> bool:
     return False
 
 
+def _bound(memo: dict[Any, Any]) -> None:
+    """Keep a per-person memo small: a long-running agent sees ever new phrases."""
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+
+
+def _owns(phrase: str, terms: _Terms) -> bool:
+    """``_is_theirs``, remembered per person and phrase."""
+    key = ("theirs", phrase)
+    if key not in terms.phrase_tests:
+        _bound(terms.phrase_tests)
+        terms.phrase_tests[key] = _is_theirs(phrase, terms)
+    return terms.phrase_tests[key]
+
+
+def _employs(phrase: str, terms: _Terms) -> bool:
+    """``_is_employer``, remembered per person and phrase."""
+    key = ("employer", phrase)
+    if key not in terms.phrase_tests:
+        _bound(terms.phrase_tests)
+        terms.phrase_tests[key] = _is_employer(phrase, terms)
+    return terms.phrase_tests[key]
+
+
 def _is_employer(phrase: str, terms: _Terms) -> bool:
     """Tell whether a phrase names one of the person's employers, or its first words alone.
 
@@ -258,7 +292,7 @@ def _weigh(
     """Return every piece of evidence for and against, each once, with its signed weight."""
     terms = _terms_of(profile)
     best, kind = max(found, key=lambda f: WEIGHTS[f[1]])
-    items = [Evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
+    items = [_evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
     # One string for all four fields; a NUL (never a separator in a term) keeps a term from
     # matching across two of them.
     every = "\0".join(folded[f].text for f in FIELDS)
@@ -267,11 +301,11 @@ def _weigh(
     learned_me = _words_in(body, feedback.me_words)
     room = CONTEXT_CAP
     for text in [*context, *(f"learned '{w}'" for w in learned_me)][:room]:
-        items.append(Evidence("for", "learned" if text.startswith("learned") else "context", text,
+        items.append(_evidence("for", "learned" if text.startswith("learned") else "context", text,
                               CONTEXT_WEIGHT))  # fmt: skip
     for term, regex in terms.exclude:
         if regex.search(every):
-            items.append(Evidence("against", "exclusion", f"exclusion term '{term}'",
+            items.append(_evidence("against", "exclusion", f"exclusion term '{term}'",
                                   -EXCLUSION_WEIGHT))  # fmt: skip
     items.extend(_rules(post, feedback, by_person))
     learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
@@ -355,24 +389,22 @@ def _clue_evidence(
     terms = _person(profile)
     # Their organisation next to the name, not their town: "a Denver dentist" may be anyone
     # in Denver.
-    own_org = any(c.kind == "organisation" and _is_theirs(c.text, terms) for c in attached)
+    own_org = any(c.kind == "organisation" and _owns(c.text, terms) for c in attached)
     lenient = own_org or context >= 2
     items: list[Evidence] = []
     # The person's own organisation *next to the name* ("Jane Doe of Acme Corp", "Jane Doe
     # (Acme Corp)") says more than the same words elsewhere in the post, as another
     # organisation there says more against.
-    mine = next(
-        (c for c in attached if c.kind == "organisation" and _is_employer(c.text, terms)), None
-    )
+    mine = next((c for c in attached if c.kind == "organisation" and _employs(c.text, terms)), None)
     if mine:
-        items.append(Evidence("for", "context", f"'{mine.text}' next to the name", ATTACHED_FOR))
+        items.append(_evidence("for", "context", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated = [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body)
     age = _age(profile, stated, post.published or seen)
     if age:
         items.append(age)
     dead = clues.obituary(body)
     if dead:
-        items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
+        items.append(_evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
     used: set[str] = set()
     near: list[clues.Clue] = []
     loose: list[clues.Clue] = []
@@ -405,8 +437,7 @@ def _against(
         # A clue's reading depends only on the person and the leniency: remember it.
         memo = (clue.kind, clue.text, lenient)
         if memo not in terms.readings:
-            if len(terms.readings) >= 4096:
-                terms.readings.clear()
+            _bound(terms.readings)
             terms.readings[memo] = _read(clue, key, terms, lenient)
         reading = terms.readings[memo]
         if reading:
@@ -440,12 +471,14 @@ def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidenc
         if total + weight > cap:
             break
         total += weight
-        items.append(Evidence("against", kind, text, -weight))
+        items.append(_evidence("against", kind, text, -weight))
     return items
 
 
 def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence | None:
     """Return an age stated in the post that cannot be the person's, as evidence against."""
+    if not ages:
+        return None
     if profile.birth_year:
         years = [when.year] if when else list(range(2020, 2036))
         expected = [y - profile.birth_year for y in years]
@@ -453,7 +486,7 @@ def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence |
             if min(abs(age - e) for e in expected) > AGE_TOLERANCE:
                 yours = expected[0] if when else f"{expected[0]}-{expected[-1]}"
                 text = f"age {age}, far from yours ({yours})"
-                return Evidence("against", "age", text, -DEAD_WEIGHT)
+                return _evidence("against", "age", text, -DEAD_WEIGHT)
         return None
     for age in ages:
         if age < 16:

@@ -28,7 +28,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from .model import Mention, Post, Profile
@@ -142,8 +142,9 @@ NO_FEEDBACK = Feedback()
 # --- folding -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Folded:
+class Folded(NamedTuple):
+    """A field folded for matching (a named tuple: four are made for every post checked)."""
+
     text: str
     origin: tuple[int, ...] | None
     """Index in the original string of each folded character; None when they are the same."""
@@ -478,6 +479,7 @@ def _snippet(value: str, start: int, end: int) -> str:
 
 _LINK_BEFORE = re.compile(r"(?:[\w\-]+\.)+[a-z]{2,}(?:/[\w.\-~]*)*?/(?:u/|user/|users/|@)?$")
 _ANY_DIGITS = re.compile(r"\d")
+_NOT_DIGITS = re.compile(r"\D+")
 # "(?<![\w+])\+?\d..." with the first character matched before the lookbehind (found faster).
 _PHONE = re.compile(r"(?:\+(?<![\w+]\+)\d|\d(?<![\w+]\d))[\d\s().\-]{5,}\d(?!\w)")
 
@@ -494,19 +496,22 @@ def _field_mentions(
     field: FieldName, value: str, patterns: tuple[_Pattern, ...], folded: Folded
 ) -> list[tuple[Mention, Kind]]:
     candidates: list[tuple[int, int, int, str, Kind]] = []
+    text = folded.text
     for pattern in patterns:
-        if pattern.key not in folded.text:  # a cheap test that spares most regexes
+        if pattern.key not in text:  # a cheap test that spares most regexes
             continue
-        for m in pattern.regex.finditer(folded.text):
+        for m in pattern.regex.finditer(text):
             start, end = folded.span(m.start(), m.end())
             if not pattern.accept(value, start, end):
                 continue
             label, kind = pattern.label, pattern.kind
             if kind in ("handle", "username") and folded.origin is None:
-                link = _link(folded.text, value, start, end)
+                link = _link(text, value, start, end)
                 if link:
                     label, kind = link, "link"
             candidates.append((start, end, WEIGHTS[kind], label, kind))
+    if not candidates:
+        return []
     # Prefer strong, then long matches; drop any candidate overlapping one already taken.
     candidates.sort(key=lambda c: (-c[2], c[0] - c[1], c[0]))
     taken: list[tuple[int, int, str, Kind]] = []
@@ -520,7 +525,12 @@ def _field_mentions(
 
 
 def _phones(field: FieldName, value: str, wanted: Mapping[str, str]) -> list[tuple[Mention, Kind]]:
-    found = []
+    found: list[tuple[Mention, Kind]] = []
+    # Any match ends with a phone's last seven digits (spaces, dashes, brackets between
+    # them): a field whose digits never hold them has no phone of the person's.
+    digits_only = _NOT_DIGITS.sub("", value)
+    if not any(key[-7:] in digits_only for key in wanted):
+        return found
     for m in _PHONE.finditer(value):
         digits = _digits(m.group(0))
         for key, phone in wanted.items():
@@ -528,7 +538,7 @@ def _phones(field: FieldName, value: str, wanted: Mapping[str, str]) -> list[tup
                 s, e = m.span()
                 found.append((Mention(phone, field, s, e, _snippet(value, s, e)), "phone"))
                 break
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _digits(text: str) -> str:
