@@ -281,6 +281,7 @@ def occupations() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=8192)
 def field_of(word: str) -> str | None:
     """Return the field of an occupation word ("realtor" -> "realty"), or None."""
     word = word.lower().rstrip(".")
@@ -410,7 +411,7 @@ def _before(value: str, start: int) -> list[Clue]:
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
         bare = word.strip(".,'’")
-        if _POSSESSIVE.search(word):
+        if word.endswith(("'s", "’s")):  # a possessive ("Duke's")
             head = [w for w in words[: i + 1]]
             caps: list[str] = []
             for w in reversed(head):
@@ -495,6 +496,16 @@ def descriptions(text: str) -> list[Clue]:
                 clues.extend(_classify_phrase(w) for w in caps)
                 break
     return clues
+
+
+@lru_cache(maxsize=8192)
+def _run_places(run: str) -> tuple[tuple[Clue, ...], tuple[Clue, ...]]:
+    """Return the places a run of capitalised words names, as loose and attached clues."""
+    found = [_places_in(phrase) for phrase in _run_phrases(run)]
+    return (
+        tuple(c for loose, _ in found for c in loose),
+        tuple(c for _, attached in found for c in attached),
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -589,14 +600,18 @@ def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue
     names = list(names)
     near: list[Clue] = []
     every: list[Clue] = []
-    runs = [m.span() for m in _CAP_PHRASE.finditer(text)]  # once, not once per sentence
-    if not names and not any(_RUN_BREAK.search(text, a, b) for a, b in runs):
-        # No run reaches across a sentence's end, and no sentence is the name's: the
-        # sentences need not be found.
-        for a, b in runs:
-            for phrase in _run_phrases(text[a:b]):
-                every.extend(_places_in(phrase)[0])
+    matches = list(_CAP_PHRASE.finditer(text))  # once, not once per sentence
+    single = not _SENTENCE_END.search(text)  # one sentence (a title, mostly)
+    if single or (not names and not any(_RUN_BREAK.search(text, *m.span()) for m in matches)):
+        # No run reaches across a sentence's end, and the name's sentence, if any, is the
+        # whole text: the sentences need not be found.
+        for m in matches:
+            loose, attached = _run_places(m.group(0))
+            every.extend(loose)
+            if names:
+                near.extend(attached)
         return near, every
+    runs = [m.span() for m in matches]
     first = 0
     for start, end in sentences(text):
         while first < len(runs) and runs[first][1] <= start:
@@ -643,11 +658,14 @@ SPORTS_REPORT = Clue("topic", "a sports report", attached=False)
 
 def is_sports_report(folded: str, own: frozenset[str]) -> bool:
     """Tell whether a text has two signs of a sports report (one word and its plural count once)."""
-    tokens = _tokens(folded) - own
-    found = set(_SPORTS_SINGLE & tokens)
+    tokens = _tokens(folded)
+    found = _SPORTS_SINGLE.intersection(tokens)
+    found -= own
     found |= {w for w in _SPORTS_PHRASES if w in folded}
     stems = {w[:-1] if w.endswith("s") and w[:-1] in found else w for w in found}
-    return len(stems) + len(SPORTS & tokens) >= 2
+    sports = SPORTS.intersection(tokens)
+    sports -= own
+    return len(stems) + len(sports) >= 2
 
 
 def obituary(folded: str) -> str | None:

@@ -355,18 +355,21 @@ def _anchors(
     """Return where the name stands in the title and text: its mentions, then its surname alone."""
     spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
     for mention, kind in found:
-        if mention.field in spans and kind in ("name", "initials"):
+        if mention.field in spans and (kind == "name" or kind == "initials"):
             spans[mention.field].append((mention.start, mention.end))
-    if not any(spans.values()):
+    if not spans["title"] and not spans["text"]:
         return spans
-    for name in ("title", "text"):
-        value = getattr(post, name)
-        for regex in _terms_of(profile).surnames:
-            for m in regex.finditer(folded[name].text):
-                s, e = folded[name].span(m.start(), m.end())
-                inside = any(a <= s < b for a, b in spans[name])
+    surnames = _terms_of(profile).surnames
+    fields: tuple[tuple[FieldName, str], ...] = (("title", post.title), ("text", post.text))
+    for name, value in fields:
+        field = folded[name]
+        taken = spans[name]
+        for regex in surnames:
+            for m in regex.finditer(field.text):
+                s, e = field.span(m.start(), m.end())
+                inside = any(a <= s < b for a, b in taken)
                 if not inside and value[s : s + 1].isupper():
-                    spans[name].append((s, e))
+                    taken.append((s, e))
     return spans
 
 
@@ -381,24 +384,32 @@ def _clue_evidence(
     """Turn what the post says about the named person into evidence against, if it is not them."""
     spans = _anchors(post, profile, found, folded)
     body = f"{folded['title'].text}\n{folded['text'].text}"
-    attached = [c for f, s in spans.items() for c in clues.attached_clues(getattr(post, f), s)]
-    if any(spans.values()):
+    title_spans, text_spans = spans["title"], spans["text"]
+    attached = clues.attached_clues(post.title, title_spans) if title_spans else []
+    if text_spans:
+        attached += clues.attached_clues(post.text, text_spans)
+    if title_spans or text_spans:
         attached += clues.descriptions(f"{post.title}\n{post.text}")
     if not attached and not body.strip():
         return []
     terms = _person(profile)
     # Their organisation next to the name, not their town: "a Denver dentist" may be anyone
-    # in Denver.
-    own_org = any(c.kind == "organisation" and _owns(c.text, terms) for c in attached)
+    # in Denver. The person's own organisation *next to the name* ("Jane Doe of Acme Corp",
+    # "Jane Doe (Acme Corp)") says more than the same words elsewhere in the post, as
+    # another organisation there says more against.
+    own_org, mine, stated = False, None, []
+    for c in attached:
+        if c.kind == "organisation":
+            own_org = own_org or _owns(c.text, terms)
+            if mine is None and _employs(c.text, terms):
+                mine = c
+        elif c.kind == "age":
+            stated.append(int(c.text))
     lenient = own_org or context >= 2
     items: list[Evidence] = []
-    # The person's own organisation *next to the name* ("Jane Doe of Acme Corp", "Jane Doe
-    # (Acme Corp)") says more than the same words elsewhere in the post, as another
-    # organisation there says more against.
-    mine = next((c for c in attached if c.kind == "organisation" and _employs(c.text, terms)), None)
     if mine:
         items.append(_evidence("for", "context", f"'{mine.text}' next to the name", ATTACHED_FOR))
-    stated = [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body)
+    stated += clues.ages(body)
     age = _age(profile, stated, post.published or seen)
     if age:
         items.append(age)
@@ -521,6 +532,12 @@ def _decided(
     return Identity(confidence, role, reason, mentions, (item,))
 
 
+_NOT_FOUND: dict[Role, Identity] = {
+    role: Identity("not_me", role, "name not found", ()) for role in ("author", "subject")
+}
+"""The answer for a post that names no one of the person's (most of a multi-person check)."""
+
+
 def identify(
     post: Post,
     profile: Profile,
@@ -551,7 +568,7 @@ def identify(
             return Identity(
                 _decide(sum(e.weight for e in rules)), role, explain(rules), (), tuple(rules)
             )
-        return Identity("not_me", role, "name not found", ())
+        return _NOT_FOUND[role]
     items = _weigh(post, profile, found, folded, feedback, by_person, seen)
     score = sum(e.weight for e in items)
     ordered = sorted(items, key=lambda e: (e.side != "for", -abs(e.weight)))

@@ -204,7 +204,12 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 def _fold_field(value: str, url: bool = False) -> Folded:
     if value.isascii():  # the common case: C-level passes, offsets unchanged
-        return Folded(_fold_ascii(value, url), None)
+        text = value.lower()
+        if "`" in text:
+            text = text.replace("`", "'")
+        if url and ("_" in text or "+" in text):
+            text = text.replace("_", " ").replace("+", " ")
+        return Folded(text, None)
     # Typographic quotes and dashes make much feed text non-ASCII: fold its ASCII stretches
     # at C speed and look the rest up character by character, remembered in a table; offsets
     # stay the same when every character folds to exactly one.
@@ -550,25 +555,33 @@ def _first(item: tuple[int, int, str, Kind]) -> int:
 
 
 def fold_post(post: Post) -> dict[FieldName, Folded]:
-    return {f: _fold_field(getattr(post, f), url=f == "url") for f in FIELDS}
+    return {
+        "title": _fold_field(post.title),
+        "text": _fold_field(post.text),
+        "author": _fold_field(post.author),
+        "url": _fold_field(post.url, url=True),
+    }
 
 
 def scan(
     post: Post, profile: Profile, folded: Mapping[FieldName, Folded]
 ) -> list[tuple[Mention, Kind]]:
     compiled = _compiled(profile)
+    keys, patterns, phones = compiled.keys, compiled.patterns, compiled.phones
     found: list[tuple[Mention, Kind]] = []
-    for field in FIELDS:
-        value = getattr(post, field)
+    fields: tuple[tuple[FieldName, str], ...] = (
+        ("title", post.title), ("text", post.text), ("author", post.author), ("url", post.url),
+    )  # fmt: skip
+    for field, value in fields:
         if not value:
             continue
         text = folded[field].text
-        for key in compiled.keys:  # without one of them no pattern can match: skip them all
+        for key in keys:  # without one of them no pattern can match: skip them all
             if key in text:
-                found.extend(_field_mentions(field, value, compiled.patterns, folded[field]))
+                found.extend(_field_mentions(field, value, patterns, folded[field]))
                 break
-        if compiled.phones and field != "author" and _ANY_DIGITS.search(value):
-            found.extend(_phones(field, value, compiled.phones))
+        if phones and field != "author" and _ANY_DIGITS.search(value):
+            found.extend(_phones(field, value, phones))
     return found
 
 
