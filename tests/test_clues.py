@@ -172,3 +172,16 @@ def test_phrases_never_run_across_the_title_and_the_text() -> None:
     near, every = clues.placed_clues("Jane Doe spoke in Tampa. We met in Boston.", [(0, 8)])
     assert near == [Clue("place", "Tampa")]
     assert [c.text for c in every] == ["Tampa", "Boston"]
+
+
+@pytest.mark.parametrize(
+    ("value", "clue"),
+    [
+        ("Jane Doe joins cast of Netflix thriller", Clue("organisation", "Netflix")),
+        ("Jane Doe signed with Big Machine last year", Clue("organisation", "Big Machine")),
+        ("Jane Doe moved from Macon in May", Clue("place", "Macon")),
+        ("Jane Doe grew up in Chengdu", Clue("place", "Chengdu")),
+    ],
+)
+def test_a_verb_of_joining_or_moving_attaches_what_follows(value: str, clue: Clue) -> None:
+    assert clue in clues.attached_clues(value, [(0, 8)])

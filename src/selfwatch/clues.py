@@ -191,7 +191,9 @@ _PREPOSITION = re.compile(
 _DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
-    r"served|teaches|taught)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
+    r"served|teaches|taught|joins|joined|moves|moved|returns|returned|hails|lives|lived|works|"
+    r"worked|studies|studied|graduated|signs|signed|transfers|transferred|comes|came|retires|"
+    r"retired|grew up)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
     rf"({_CLAUSE_CHAR}{{1,70}})"
 )
 _CLAUSE_WORD = re.compile(r"[\w'’\-]+")
