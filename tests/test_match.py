@@ -207,10 +207,13 @@ def test_full_name_with_context_is_me() -> None:
     who = identify(post("Jane Doe joins Acme Corp in Portland"), JANE, own=False)
     assert who.confidence == "me"
     assert who.role == "subject"
-    assert who.reason == "full name; employer 'Acme Corp'; context 'Portland'"
+    assert who.reason == (
+        "full name; employer 'Acme Corp'; context 'Portland'; 'Acme Corp' next to the name"
+    )
     assert len(who.mentions) == 1
     assert [(e.side, e.kind, e.weight) for e in who.evidence] == [
         ("for", "name", 3),
+        ("for", "context", 1),
         ("for", "context", 1),
         ("for", "context", 1),
     ]
