@@ -448,13 +448,16 @@ def _after(value: str, end: int) -> list[Clue]:
     """Read what follows a mention: an age, an appositive, "of <place or organisation>"."""
     tail = value[end : end + 160]
     clues: list[Clue] = []
-    age = _AGE_AFTER.match(tail)
+    # Each form needs its own first character after any spaces: skip the forms that cannot be.
+    first = tail.lstrip()[:1]
+    punctuated = first in (",", "(")
+    age = _AGE_AFTER.match(tail) if punctuated else None
     if age:
         clues.append(_clue("age", age.group(1)))
-    prep = _PREPOSITION.match(tail)
+    prep = _PREPOSITION.match(tail) if first and first in ",ofaw" else None
     if prep:
         clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
-    predicate = _PREDICATE.match(tail)
+    predicate = _PREDICATE.match(tail) if tail[:1].isspace() else None
     if predicate:
         part = predicate.group(1)
         words = _CLAUSE_WORD.findall(part)
@@ -462,7 +465,7 @@ def _after(value: str, end: int) -> list[Clue]:
         clues.extend(
             c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
         )
-    appositive = _APPOSITIVE.match(tail)
+    appositive = _APPOSITIVE.match(tail) if punctuated else None
     if appositive and not (age and appositive.group(1).strip().isdigit()):
         part = appositive.group(1)
         if _ONLY_NUMBER.match(part):
@@ -658,9 +661,11 @@ def is_sports_report(folded: str, own: frozenset[str] = frozenset()) -> bool:
     found = _SPORTS_SINGLE.intersection(tokens)
     found -= own
     found |= {w for w in _SPORTS_PHRASES if w in folded}
-    stems = {w[:-1] if w.endswith("s") and w[:-1] in found else w for w in found}
     sports = SPORTS.intersection(tokens)
     sports -= own
+    if len(found) + len(sports) < 2:  # the common case; plurals only ever count for less
+        return False
+    stems = {w[:-1] if w.endswith("s") and w[:-1] in found else w for w in found}
     return len(stems) + len(sports) >= 2
 
 

@@ -505,8 +505,12 @@ def _field_mentions(
     for pattern in patterns:
         if pattern.key not in text:  # a cheap test that spares most regexes
             continue
-        for m in pattern.regex.finditer(text):
+        # search() from the end of each match, as finditer() goes (no match is empty), without
+        # building an iterator for the patterns that find nothing (most of them).
+        m = pattern.regex.search(text)
+        while m:
             start, end = folded.span(m.start(), m.end())
+            m = pattern.regex.search(text, m.end())
             if not pattern.accept(value, start, end):
                 continue
             label, kind = pattern.label, pattern.kind
