@@ -185,3 +185,25 @@ def test_phrases_never_run_across_the_title_and_the_text() -> None:
 )
 def test_a_verb_of_joining_or_moving_attaches_what_follows(value: str, clue: Clue) -> None:
     assert clue in clues.attached_clues(value, [(0, 8)])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jane Doe of Tampa spoke.",  # one sentence: the split is skipped
+        "Jane Doe spoke in Tampa. We met in Boston.",
+        "Jane Doe spoke.\nTampa Bay Times, Boston",
+        "Doe, Jane; Berg, Anna. KTH Royal Institute of Technology. Leeds next.",
+        "Anna Tampa’. Boston",  # a run across a sentence's end
+    ],
+)
+def test_placed_clues_read_each_sentence_alone(text: str) -> None:
+    near: list[Clue] = []
+    every: list[Clue] = []
+    for start, end in clues.sentences(text):
+        part = text[start:end]
+        found = [c for p in clues._phrases(part) for c in clues._places_in(p)[1]]
+        every += [Clue(c.kind, c.text, attached=False) for c in found]
+        near += found if start == 0 else []
+    assert clues.placed_clues(text, [(0, 3)]) == (near, every)
+    assert clues.placed_clues(text, []) == ([], every)

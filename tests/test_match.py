@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,10 @@ from selfwatch.identity import identify
 from selfwatch.match import (
     Feedback,
     Mark,
+    _fold_char,
+    _fold_field,
     author_key,
+    bounded,
     find_mentions,
     site_of,
 )
@@ -595,3 +599,25 @@ def test_the_persons_town_next_to_the_name_does_not_excuse_another_occupation() 
     who = identify(post("Award", "Dr. Jane Doe, a Denver dentist, won."), denver, own=False)
     assert "another occupation 'dentist'" in who.reason
     assert who.confidence != "me"
+
+
+# --- the fast paths give the answers of the plain ones ------------------------------------------
+
+
+def test_a_bounded_pattern_with_a_lead_finds_what_the_lookbehind_form_finds() -> None:
+    body = r"jane(?:[\s\-]+[^\W\d_]\.?)?[\s\-]+doe"
+    plain = re.compile(rf"(?<!\w){body}(?!\w)")
+    fast = bounded(body, "jane")
+    assert fast.pattern != plain.pattern
+    for text in ("jane doe", "xjane doe", "jane doex", "-jane q. doe,", "jane\ndoe jane doe", ""):
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("url", [False, True])
+def test_folding_non_ascii_text_keeps_offsets_into_the_original(url: bool) -> None:
+    for value in ("José’s talk — “Rust”", "Æsir and ﬁnance", "e\u0301te_x+y", "Kraków"):
+        folded = _fold_field(value, url=url)
+        chars = [_fold_char(ch, url) for ch in value]
+        assert folded.text == "".join(chars)
+        origin = tuple(i for i, c in enumerate(chars) for _ in c)
+        assert folded.origin == origin
