@@ -6,7 +6,7 @@ A name says little on its own; the words a news item attaches to it say more. Th
   "Tampa realtor Jordan Avery", "Ohio senator Chris Miller"), after it ("Jordan Avery, 19, a
   sophomore at Ohio State", "Luke Brennan of Moncton", "Wei Zhang (Contoso AI)"), and the same
   around the surname alone once the full name was seen ("Miller, 26, played at Alabama"), and
-  what a verb of being, joining or moving ties to it ("was a realtor", "joins from Leeds");
+  what a verb of being or belonging ties to it ("was a realtor", "joins from Leeds");
 - **places in the name's sentence**: big places and institutions said in the same sentence as
   the name ("Dr Jane Doe joins from Leeds Teaching Hospitals"), a byline's affiliation line
   included (``sentences``, ``placed_clues``);
@@ -198,11 +198,12 @@ _PREPOSITION = re.compile(
 )
 # "\b[Tt]he" with the boundary checked behind the first letter (found faster).
 _DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\-]+)\b")
+# Verbs that tie the name to what it is or belongs to now; a past the person may share with a
+# namesake ("graduated from", "grew up in", "moved from") is left to the sentence's places.
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
-    r"served|teaches|taught|joins|joined|moves|moved|returns|returned|hails|lives|lived|works|"
-    r"worked|studies|studied|graduated|signs|signed|transfers|transferred|comes|came|retires|"
-    r"retired|grew up)\s+(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
+    r"served|teaches|taught|joins|joined|signs|signed|lives|works|retires|retired)\s+"
+    r"(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
     rf"({_CLAUSE_CHAR}{{1,70}})"
 )
 _CLAUSE_WORD = re.compile(r"[\w'’\-]+")
