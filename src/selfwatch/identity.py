@@ -89,6 +89,8 @@ ATTACHED_FOR = 1
 AGE_TOLERANCE = 5
 ME_AT, MAYBE_AT = 4, 2
 MEMO_SIZE = 4096
+_UNREAD = ("", "")
+"""A reading no clue has (``_against``'s memo: None is a reading, "not against")."""
 
 
 # --- identify ----------------------------------------------------------------------------------
@@ -247,19 +249,21 @@ def _bound(memo: dict[Any, Any]) -> None:
 def _owns(phrase: str, terms: _Terms) -> bool:
     """``_is_theirs``, remembered per person and phrase."""
     key = ("theirs", phrase)
-    if key not in terms.phrase_tests:
+    known = terms.phrase_tests.get(key)
+    if known is None:
         _bound(terms.phrase_tests)
-        terms.phrase_tests[key] = _is_theirs(phrase, terms)
-    return terms.phrase_tests[key]
+        known = terms.phrase_tests[key] = _is_theirs(phrase, terms)
+    return known
 
 
 def _employs(phrase: str, terms: _Terms) -> bool:
     """``_is_employer``, remembered per person and phrase."""
     key = ("employer", phrase)
-    if key not in terms.phrase_tests:
+    known = terms.phrase_tests.get(key)
+    if known is None:
         _bound(terms.phrase_tests)
-        terms.phrase_tests[key] = _is_employer(phrase, terms)
-    return terms.phrase_tests[key]
+        known = terms.phrase_tests[key] = _is_employer(phrase, terms)
+    return known
 
 
 def _is_employer(phrase: str, terms: _Terms) -> bool:
@@ -447,10 +451,10 @@ def _against(
         seen.add(key)
         # A clue's reading depends only on the person and the leniency: remember it.
         memo = (clue.kind, clue.text, lenient)
-        if memo not in terms.readings:
+        reading = terms.readings.get(memo, _UNREAD)
+        if reading is _UNREAD:
             _bound(terms.readings)
-            terms.readings[memo] = _read(clue, key, terms, lenient)
-        reading = terms.readings[memo]
+            reading = terms.readings[memo] = _read(clue, key, terms, lenient)
         if reading:
             out.append(reading)
     return out
