@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +11,10 @@ from selfwatch.identity import identify
 from selfwatch.match import (
     Feedback,
     Mark,
+    _fold_char,
+    _fold_field,
     author_key,
+    bounded,
     find_mentions,
     site_of,
 )
@@ -168,6 +172,20 @@ def test_bare_user_part_of_a_distinctive_handle() -> None:
     assert [m.variant for m in find_mentions(post("ping jdoe42"), profile)] == ["jdoe42"]
 
 
+def test_the_user_part_of_a_handle_under_a_providers_domain() -> None:
+    profile = Profile(
+        key="s", name="Siobhan Roe",
+        handles=(("bluesky", "siobhanux.bsky.social"), ("bluesky2", "siobhan.bsky.social")),
+    )  # fmt: skip
+    by = find_mentions(post("Re: design systems", author="siobhanux"), profile)
+    assert [(m.variant, m.field) for m in by] == [("siobhanux", "author")]
+    assert identify(post("Re: x", author="siobhanux"), profile, own=False).confidence == "maybe"
+    full = find_mentions(post("cc @siobhanux.bsky.social"), profile)
+    assert [m.variant for m in full] == ["siobhanux.bsky.social"]
+    assert find_mentions(post("siobhan liked it"), profile) == ()  # only a first name
+    assert find_mentions(post("siobhanux.example.com is down"), profile) == ()
+
+
 def test_snippet_collapses_whitespace_and_keeps_about_60_chars_each_side() -> None:
     before = "alpha   beta\n" * 10
     after = " gamma\tdelta" * 10
@@ -193,10 +211,13 @@ def test_full_name_with_context_is_me() -> None:
     who = identify(post("Jane Doe joins Acme Corp in Portland"), JANE, own=False)
     assert who.confidence == "me"
     assert who.role == "subject"
-    assert who.reason == "full name; employer 'Acme Corp'; context 'Portland'"
+    assert who.reason == (
+        "full name; employer 'Acme Corp'; context 'Portland'; 'Acme Corp' next to the name"
+    )
     assert len(who.mentions) == 1
     assert [(e.side, e.kind, e.weight) for e in who.evidence] == [
         ("for", "name", 3),
+        ("for", "context", 1),
         ("for", "context", 1),
         ("for", "context", 1),
     ]
@@ -502,3 +523,101 @@ def test_author_key_and_site_of() -> None:
     assert site_of("https://jane.github.io/") == "jane.github.io"
     assert site_of("http://127.0.0.1:8000/feed") == "127.0.0.1"
     assert site_of("file:///tmp/feed.xml") == ""
+
+
+# --- sentence scope ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "clue"),
+    [
+        ("Trust appoints a director", "Dr Jane Doe joins from Leeds Teaching Hospitals.", "Leeds"),
+        ("Property transfers", "Jane Doe to Maria Lopez, 1212 Bay St, Tampa, $412,000.", "Tampa"),
+        ("Weddings", "Jane Doe and Tom Roe were married at St. Anne's in San Antonio.", "Antonio"),
+        ("Graphene", "Doe, Jane; Berg, Anna. KTH Royal Institute of Technology.", "KTH"),
+    ],
+)
+def test_a_place_or_institution_in_the_names_sentence_weighs_against(
+    title: str, text: str, clue: str
+) -> None:
+    who = identify(post(title, text), BORN_1990, own=False)
+    assert who.confidence == "not_me", who.reason
+    assert any(e.side == "against" and clue in e.text and e.weight == -2 for e in who.evidence)
+
+
+def test_with_the_persons_own_organisation_other_names_weigh_as_loose_clues() -> None:
+    paper = identify(
+        post("Pipelines at scale", "Jane Doe, Sam Patel. Acme Corp, Portland."), BORN_1990,
+        own=False,
+    )  # fmt: skip
+    assert paper.confidence == "me", paper.reason
+    assert [e.weight for e in paper.evidence if e.side == "against"] == [-1]
+    trip = identify(
+        post("At a conference", "Jane Doe of Acme Corp spoke in Montreal."), BORN_1990, own=False
+    )
+    assert [e.weight for e in trip.evidence if e.side == "against"] == [-1]
+
+
+def test_the_persons_employer_next_to_the_name_weighs_more_than_elsewhere() -> None:
+    near = identify(post("A talk", "Jane Doe (Acme Corp) on pipelines."), BORN_1990, own=False)
+    far = identify(post("A talk at Acme Corp", "Jane Doe on pipelines."), BORN_1990, own=False)
+    assert sum(e.weight for e in near.evidence) == sum(e.weight for e in far.evidence) + 1
+    assert "'Acme Corp' next to the name" in near.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "mine"),
+    [
+        ("Jane Doe at Acme saved our launch.", True),  # the employer's first word alone
+        ("Jane Doe of Acme Corp spoke.", True),
+        ("Jane Doe of Acme Labs spoke.", False),
+        ("Jane Doe (University) spoke.", False),  # a kind of institution, not the employer
+        ("Jane Doe of Doe Holdings spoke.", False),
+    ],
+)
+def test_the_employer_next_to_the_name_may_be_its_first_words(text: str, mine: bool) -> None:
+    profile = Profile(
+        key="jane", name="Jane Doe", employers=("Acme Corp",),
+        past_employers=("University of Waterloo",),
+    )  # fmt: skip
+    who = identify(post("Notes", text), profile, own=False)
+    assert any("next to the name" in e.text for e in who.evidence) is mine, who.reason
+
+
+def test_an_organisation_named_after_the_persons_town_is_not_theirs() -> None:
+    denver = Profile(key="c", name="Jane Doe", employers=("Tailspin Toys",),
+                     context_terms=("Denver",))  # fmt: skip
+    who = identify(post("Notes", "Jane Doe plays for the Denver Nuggets."), denver, own=False)
+    assert "another organisation 'Denver Nuggets'" in who.reason
+    assert who.confidence != "me"
+    own = identify(post("Notes", "Jane Doe of Tailspin Toys Denver spoke."), denver, own=False)
+    assert own.confidence == "me" and "against" not in {e.side for e in own.evidence}
+
+
+def test_the_persons_town_next_to_the_name_does_not_excuse_another_occupation() -> None:
+    denver = Profile(key="c", name="Jane Doe", context_terms=("Denver", "SRE"))
+    who = identify(post("Award", "Dr. Jane Doe, a Denver dentist, won."), denver, own=False)
+    assert "another occupation 'dentist'" in who.reason
+    assert who.confidence != "me"
+
+
+# --- the fast paths give the answers of the plain ones ------------------------------------------
+
+
+def test_a_bounded_pattern_with_a_lead_finds_what_the_lookbehind_form_finds() -> None:
+    body = r"jane(?:[\s\-]+[^\W\d_]\.?)?[\s\-]+doe"
+    plain = re.compile(rf"(?<!\w){body}(?!\w)")
+    fast = bounded(body, "jane")
+    assert fast.pattern != plain.pattern
+    for text in ("jane doe", "xjane doe", "jane doex", "-jane q. doe,", "jane\ndoe jane doe", ""):
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@pytest.mark.parametrize("url", [False, True])
+def test_folding_non_ascii_text_keeps_offsets_into_the_original(url: bool) -> None:
+    for value in ("José’s talk — “Rust”", "Æsir and ﬁnance", "e\u0301te_x+y", "Kraków"):
+        folded = _fold_field(value, url=url)
+        chars = [_fold_char(ch, url) for ch in value]
+        assert folded.text == "".join(chars)
+        origin = tuple(i for i, c in enumerate(chars) for _ in c)
+        assert folded.origin == origin

@@ -12,10 +12,12 @@ Weighing (``identify``)
     full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
     initials only                             +1      "J. Doe", "Jane D."
     context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
+    the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
     a word learned from ``me`` feedback       +1      (shares the cap of 3 with context)
     an author or site marked with --author    ±4      ``selfwatch notme ID --author``
     obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
     attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
+    big place or institution in its sentence  -2      "Jane Doe joins from Leeds Hospital"
     a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
     exclusion term (each)                     -2      a namesake's word from the config
     loose place or institution                -1      "Tsinghua University" elsewhere in the post
@@ -23,9 +25,14 @@ Weighing (``identify``)
     ========================================  ======  ======================================
 
     Only the best mention counts (a post naming the person twice is not twice as sure). Attached
-    clues take at most -4 and loose ones -2; an occupation that differs from the person's is not
-    held against a post that names their employer next to the name or two of their context terms
-    (their job title may not be in the profile). See ``clues`` for how clues are read. A score
+    clues (and those in the name's sentence, a byline's affiliation included) take at most -4 and
+    loose ones -2. A post that names the person's organisation next to the name (their town
+    there does not: "a Denver dentist"), or two of their context terms, is read leniently: an
+    occupation that differs from the person's is not held against it (their job title may not
+    be in the profile), and other organisations and places weigh as loose clues (co-authors,
+    partners, travel). The employer next to the name may be its first words alone ("Blue
+    Ridge" for "Blue Ridge Animal Hospital"); words of the person's own terms never make a
+    sports report. See ``clues`` for how clues are read. A score
     of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
     with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
     none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
@@ -48,10 +55,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from . import clues
 from .match import (
@@ -77,11 +85,18 @@ from .model import Confidence, Evidence, Identity, Mention, Post, Profile, Role
 CONTEXT_WEIGHT, CONTEXT_CAP, EXCLUSION_WEIGHT = 1, 3, 2
 ATTACHED_WEIGHT, ATTACHED_CAP, LOOSE_WEIGHT, LOOSE_CAP = 2, 4, 1, 2
 DEAD_WEIGHT, RULE_WEIGHT, LEARNED_WEIGHT, LEARNED_CAP = 3, 4, 1, 2
+ATTACHED_FOR = 1
 AGE_TOLERANCE = 5
 ME_AT, MAYBE_AT = 4, 2
+MEMO_SIZE = 4096
+_UNREAD = ("", "")
+"""A reading no clue has (``_against``'s memo: None is a reading, "not against")."""
 
 
 # --- identify ----------------------------------------------------------------------------------
+
+_evidence = lru_cache(maxsize=4096)(Evidence)
+"""``Evidence``, one instance per value: the same pieces recur post after post."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +111,24 @@ class _Terms:
     names: frozenset[str]
     fields: frozenset[str]
     surnames: tuple[re.Pattern[str], ...]
+    employers: tuple[str, ...]
+    """The person's employers, present and past, as folded words."""
+    own_words: frozenset[str]
+    """Every word of the person's terms (they never make a sports report)."""
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
+    places: frozenset[str] = dataclass_field(default_factory=frozenset)
+    """The person's terms that are places ("portland")."""
+    readings: dict[tuple[str, str, bool], tuple[str, str] | None] = dataclass_field(
+        default_factory=dict, compare=False
+    )
+    """How each clue read against the person, remembered (``_against``)."""
+    phrase_tests: dict[tuple[str, str], bool] = dataclass_field(default_factory=dict, compare=False)
+    """Whether a phrase is theirs or their employer's, remembered (``_owns``, ``_employs``)."""
 
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
     toks = name_tokens(term)
-    return bounded(SEP.join(re.escape(t) for t in toks)) if toks else None
+    return bounded(SEP.join(re.escape(t) for t in toks), re.escape(toks[0])) if toks else None
 
 
 def _terms(profile: Profile) -> _Terms:
@@ -126,8 +153,14 @@ def _terms(profile: Profile) -> _Terms:
     for name in profile.all_names:
         words = name.split()
         if len(words) > 1 and len(words[-1]) > 2:
-            surnames.append(re.compile(rf"(?<![\w\-]){re.escape(fold(words[-1]))}(?![\w\-])"))
-    return _Terms(tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames))
+            last = re.escape(fold(words[-1]))  # the literal first: found faster than a lookbehind
+            surnames.append(re.compile(rf"{last}(?<![\w\-]{last})(?![\w\-])"))
+    employers = (*profile.employers, *profile.past_employers)
+    folded = tuple(e for e in (clues.fold_words(t) for t in employers) if e)
+    own = frozenset(w for p in phrases for w in p.split())
+    return _Terms(
+        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded, own
+    )
 
 
 _TERMS: dict[int, tuple[Profile, _Terms, list[_Terms]]] = {}
@@ -157,11 +190,15 @@ def _with_home(terms: _Terms) -> _Terms:
     words = {w for p in terms.phrases for w in p.split()}
     fields = frozenset(f for f in (clues.field_of(w) for w in words) if f)
     home: set[str] = set()
+    places = set()
     for phrase in terms.phrases:
-        home |= clues.regions_of(phrase, dominant=True)
-    return _Terms(
-        terms.context, terms.exclude, terms.phrases, terms.names, fields, terms.surnames,
-        frozenset(home),
+        regions = clues.regions_of(phrase, dominant=True)
+        if regions:
+            home |= regions
+            places.add(phrase)
+    return replace(
+        terms, fields=fields, home=frozenset(home), places=frozenset(places), readings={},
+        phrase_tests={},
     )  # fmt: skip
 
 
@@ -173,9 +210,14 @@ def _word_regex(words: frozenset[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
 
 
+@lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    return fold(text)
+
+
 def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
     if kind == "name":
-        if fold(mention.variant) == fold(profile.name):
+        if _folded(mention.variant) == _folded(profile.name):
             return "full name"
         return f"name variant '{mention.variant}'"
     names = {"link": "handle in a link", "initials": "initials"}
@@ -183,12 +225,63 @@ def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
 
 
 def _is_theirs(phrase: str, terms: _Terms) -> bool:
-    """Tell whether a place or organisation is one of the person's own (or a part of one)."""
+    """Tell whether a place or organisation is one of the person's own (or a part of one).
+
+    A name that contains one of their organisations is theirs ("Initech Portland"); one that
+    contains only their town is not: "Denver Nuggets" and "Boise State" are other bodies.
+    """
     folded = clues.fold_words(phrase)
     if not folded or set(folded.split()) <= terms.names:
         return True
     padded = f" {folded} "
-    return any(f" {p} " in padded or padded in f" {p} " for p in terms.phrases)
+    for p in terms.phrases:
+        if padded in f" {p} " or (f" {p} " in padded and p not in terms.places):
+            return True
+    return False
+
+
+def _bound(memo: dict[Any, Any]) -> None:
+    """Keep a per-person memo small: a long-running agent sees ever new phrases."""
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+
+
+def _owns(phrase: str, terms: _Terms) -> bool:
+    """``_is_theirs``, remembered per person and phrase."""
+    key = ("theirs", phrase)
+    known = terms.phrase_tests.get(key)
+    if known is None:
+        _bound(terms.phrase_tests)
+        known = terms.phrase_tests[key] = _is_theirs(phrase, terms)
+    return known
+
+
+def _employs(phrase: str, terms: _Terms) -> bool:
+    """``_is_employer``, remembered per person and phrase."""
+    key = ("employer", phrase)
+    known = terms.phrase_tests.get(key)
+    if known is None:
+        _bound(terms.phrase_tests)
+        known = terms.phrase_tests[key] = _is_employer(phrase, terms)
+    return known
+
+
+def _is_employer(phrase: str, terms: _Terms) -> bool:
+    """Tell whether a phrase names one of the person's employers, or its first words alone.
+
+    "Acme Corp" and "Acme" are Acme Corp's; "Acme Corp Labs" is not, nor "University" (of
+    "University of Waterloo") or "St": a lone first word must be 4 letters or more and not
+    an institution's kind.
+    """
+    folded = clues.fold_words(phrase)
+    if not folded or set(folded.split()) <= terms.names:
+        return False
+    for employer in terms.employers:
+        if folded == employer:
+            return True
+        if employer.startswith(f"{folded} "):
+            return " " in folded or (len(folded) >= 4 and not clues.is_institution(phrase))
+    return False
 
 
 def _weigh(
@@ -203,7 +296,7 @@ def _weigh(
     """Return every piece of evidence for and against, each once, with its signed weight."""
     terms = _terms_of(profile)
     best, kind = max(found, key=lambda f: WEIGHTS[f[1]])
-    items = [Evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
+    items = [_evidence("for", kind, _describe(best, kind, profile), WEIGHTS[kind])]
     # One string for all four fields; a NUL (never a separator in a term) keeps a term from
     # matching across two of them.
     every = "\0".join(folded[f].text for f in FIELDS)
@@ -212,11 +305,11 @@ def _weigh(
     learned_me = _words_in(body, feedback.me_words)
     room = CONTEXT_CAP
     for text in [*context, *(f"learned '{w}'" for w in learned_me)][:room]:
-        items.append(Evidence("for", "learned" if text.startswith("learned") else "context", text,
+        items.append(_evidence("for", "learned" if text.startswith("learned") else "context", text,
                               CONTEXT_WEIGHT))  # fmt: skip
     for term, regex in terms.exclude:
         if regex.search(every):
-            items.append(Evidence("against", "exclusion", f"exclusion term '{term}'",
+            items.append(_evidence("against", "exclusion", f"exclusion term '{term}'",
                                   -EXCLUSION_WEIGHT))  # fmt: skip
     items.extend(_rules(post, feedback, by_person))
     learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
@@ -266,18 +359,21 @@ def _anchors(
     """Return where the name stands in the title and text: its mentions, then its surname alone."""
     spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
     for mention, kind in found:
-        if mention.field in spans and kind in ("name", "initials"):
+        if mention.field in spans and (kind == "name" or kind == "initials"):
             spans[mention.field].append((mention.start, mention.end))
-    if not any(spans.values()):
+    if not spans["title"] and not spans["text"]:
         return spans
-    for name in ("title", "text"):
-        value = getattr(post, name)
-        for regex in _terms_of(profile).surnames:
-            for m in regex.finditer(folded[name].text):
-                s, e = folded[name].span(m.start(), m.end())
-                inside = any(a <= s < b for a, b in spans[name])
+    surnames = _terms_of(profile).surnames
+    fields: tuple[tuple[FieldName, str], ...] = (("title", post.title), ("text", post.text))
+    for name, value in fields:
+        field = folded[name]
+        taken = spans[name]
+        for regex in surnames:
+            for m in regex.finditer(field.text):
+                s, e = field.span(m.start(), m.end())
+                inside = any(a <= s < b for a, b in taken)
                 if not inside and value[s : s + 1].isupper():
-                    spans[name].append((s, e))
+                    taken.append((s, e))
     return spans
 
 
@@ -292,33 +388,55 @@ def _clue_evidence(
     """Turn what the post says about the named person into evidence against, if it is not them."""
     spans = _anchors(post, profile, found, folded)
     body = f"{folded['title'].text}\n{folded['text'].text}"
-    attached = [c for f, s in spans.items() for c in clues.attached_clues(getattr(post, f), s)]
-    if any(spans.values()):
+    title_spans, text_spans = spans["title"], spans["text"]
+    attached = clues.attached_clues(post.title, title_spans) if title_spans else []
+    if text_spans:
+        attached += clues.attached_clues(post.text, text_spans)
+    if title_spans or text_spans:
         attached += clues.descriptions(f"{post.title}\n{post.text}")
     if not attached and not body.strip():
         return []
     terms = _person(profile)
-    own_org = any(
-        c.kind in ("organisation", "place") and _is_theirs(c.text, terms) for c in attached
-    )
+    # Their organisation next to the name, not their town: "a Denver dentist" may be anyone
+    # in Denver. The person's own organisation *next to the name* ("Jane Doe of Acme Corp",
+    # "Jane Doe (Acme Corp)") says more than the same words elsewhere in the post, as
+    # another organisation there says more against.
+    own_org, mine, stated = False, None, []
+    for c in attached:
+        if c.kind == "organisation":
+            own_org = own_org or _owns(c.text, terms)
+            if mine is None and _employs(c.text, terms):
+                mine = c
+        elif c.kind == "age":
+            stated.append(int(c.text))
     lenient = own_org or context >= 2
     items: list[Evidence] = []
-    stated = [int(c.text) for c in attached if c.kind == "age"] + clues.ages(body)
+    if mine:
+        items.append(_evidence("for", "context", f"'{mine.text}' next to the name", ATTACHED_FOR))
+    stated += clues.ages(body)
     age = _age(profile, stated, post.published or seen)
     if age:
         items.append(age)
     dead = clues.obituary(body)
     if dead:
-        items.append(Evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
+        items.append(_evidence("against", "obituary", f"an obituary ('{dead}')", -DEAD_WEIGHT))
     used: set[str] = set()
-    loose = clues.loose_clues(f"{post.title}\n{post.text}", body)
+    near: list[clues.Clue] = []
+    loose: list[clues.Clue] = []
+    for name in ("title", "text"):  # one pass over each field's sentences finds both
+        in_sentence, anywhere = clues.placed_clues(getattr(post, name), spans[name])
+        near += in_sentence
+        loose += anywhere
     # A post about the name that reads as a sports report is about an athlete: it weighs as
     # much as a clue next to the name.
-    topics = [c for c in loose if c.kind == "topic"]
-    strong = _against(attached + topics, terms, lenient, used)
-    items.extend(_capped(strong, ATTACHED_WEIGHT, ATTACHED_CAP))
-    rest = _against([c for c in loose if c.kind != "topic"], terms, lenient, used)
-    items.extend(_capped(rest, LOOSE_WEIGHT, LOOSE_CAP))
+    topics = [clues.SPORTS_REPORT] if clues.is_sports_report(body, terms.own_words) else []
+    # Once the person's own organisation stands by the name, or two of their terms are in the
+    # post, other organisations and places read as co-authors, partners or travel: they weigh
+    # as loose clues.
+    strong = topics if lenient else [*attached, *near, *topics]
+    weak = [*attached, *near, *loose] if lenient else loose
+    items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
+    items.extend(_capped(_against(weak, terms, lenient, used), LOOSE_WEIGHT, LOOSE_CAP))
     return items
 
 
@@ -331,24 +449,35 @@ def _against(
         if clue.kind == "age" or key in seen:
             continue
         seen.add(key)
-        if clue.kind == "occupation":
-            field_ = clues.field_of(clue.text)
-            if lenient or field_ in terms.fields or key in terms.names:
-                continue
-            if any(key in p.split() for p in terms.phrases):
-                continue
-            out.append(("occupation", f"another occupation '{clue.text}'"))
-        elif clue.kind == "topic":
-            if "sports" not in terms.fields:
-                out.append(("topic", clue.text))
-        elif _is_theirs(clue.text, terms):
-            continue
-        elif clue.kind == "place":
-            if not clues.near(clues.regions_of(clue.text), terms.home):
-                out.append(("place", f"another place '{clue.text}'"))
-        else:
-            out.append(("organisation", f"another organisation '{clue.text}'"))
+        # A clue's reading depends only on the person and the leniency: remember it.
+        memo = (clue.kind, clue.text, lenient)
+        reading = terms.readings.get(memo, _UNREAD)
+        if reading is _UNREAD:
+            _bound(terms.readings)
+            reading = terms.readings[memo] = _read(clue, key, terms, lenient)
+        if reading:
+            out.append(reading)
     return out
+
+
+def _read(clue: clues.Clue, key: str, terms: _Terms, lenient: bool) -> tuple[str, str] | None:
+    """Return how a clue counts against the person (kind and text), or None if it does not."""
+    if clue.kind == "occupation":
+        field_ = clues.field_of(clue.text)
+        if lenient or field_ in terms.fields or key in terms.names:
+            return None
+        if any(key in p.split() for p in terms.phrases):
+            return None
+        return ("occupation", f"another occupation '{clue.text}'")
+    if clue.kind == "topic":
+        return None if "sports" in terms.fields else ("topic", clue.text)
+    if _is_theirs(clue.text, terms):
+        return None
+    if clue.kind == "place":
+        if clues.near(clues.regions_of(clue.text), terms.home):
+            return None
+        return ("place", f"another place '{clue.text}'")
+    return ("organisation", f"another organisation '{clue.text}'")
 
 
 def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidence]:
@@ -357,12 +486,14 @@ def _capped(found: list[tuple[str, str]], weight: int, cap: int) -> list[Evidenc
         if total + weight > cap:
             break
         total += weight
-        items.append(Evidence("against", kind, text, -weight))
+        items.append(_evidence("against", kind, text, -weight))
     return items
 
 
 def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence | None:
     """Return an age stated in the post that cannot be the person's, as evidence against."""
+    if not ages:
+        return None
     if profile.birth_year:
         years = [when.year] if when else list(range(2020, 2036))
         expected = [y - profile.birth_year for y in years]
@@ -370,7 +501,7 @@ def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence |
             if min(abs(age - e) for e in expected) > AGE_TOLERANCE:
                 yours = expected[0] if when else f"{expected[0]}-{expected[-1]}"
                 text = f"age {age}, far from yours ({yours})"
-                return Evidence("against", "age", text, -DEAD_WEIGHT)
+                return _evidence("against", "age", text, -DEAD_WEIGHT)
         return None
     for age in ages:
         if age < 16:
@@ -405,6 +536,12 @@ def _decided(
     return Identity(confidence, role, reason, mentions, (item,))
 
 
+_NOT_FOUND: dict[Role, Identity] = {
+    role: Identity("not_me", role, "name not found", ()) for role in ("author", "subject")
+}
+"""The answer for a post that names no one of the person's (most of a multi-person check)."""
+
+
 def identify(
     post: Post,
     profile: Profile,
@@ -435,7 +572,7 @@ def identify(
             return Identity(
                 _decide(sum(e.weight for e in rules)), role, explain(rules), (), tuple(rules)
             )
-        return Identity("not_me", role, "name not found", ())
+        return _NOT_FOUND[role]
     items = _weigh(post, profile, found, folded, feedback, by_person, seen)
     score = sum(e.weight for e in items)
     ordered = sorted(items, key=lambda e: (e.side != "for", -abs(e.weight)))
