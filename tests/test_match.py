@@ -158,6 +158,17 @@ def test_handles_with_and_without_at_and_user_part() -> None:
     assert mentions("thanks @janedoe2") == ()
 
 
+def test_a_fediverse_user_part_in_a_link_counts_only_on_the_handles_own_instance() -> None:
+    assert [m.variant for m in mentions(url="https://mastodon.social/@jane/1")] == [
+        "mastodon.social/@jane"
+    ]
+    # The same user part on another instance is another account, not a handle in a link.
+    assert mentions(url="https://fosstodon.org/@jane/113", author="@jane@fosstodon.org") == ()
+    who = identify(post(url="https://fosstodon.org/@jane/113", text="league starts"), JANE,
+                   own=False)  # fmt: skip
+    assert (who.confidence, who.reason) == ("not_me", "name not found")
+
+
 def test_apostrophes_inside_names_fold() -> None:
     profile = Profile(key="s", name="Siobhan O'Brien")
     assert len(find_mentions(post("Siobhan O’Brien’s keynote"), profile)) == 1
