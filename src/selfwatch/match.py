@@ -406,9 +406,7 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
                 found.append(_Pattern(form, "username", regex, key=fold(user), instance=host))
         else:
             regex = re.compile(rf"(?<![\w@.])@{re.escape(fold(user))}(?![\w@])")
-            found.append(
-                _Pattern(f"@{user}", "username", regex, key=fold(user), instance=host)
-            )
+            found.append(_Pattern(f"@{user}", "username", regex, key=fold(user), instance=host))
     return found
 
 
