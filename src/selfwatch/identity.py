@@ -33,11 +33,15 @@ Weighing (``identify``)
     partners, travel). The employer next to the name may be its first words alone ("Blue
     Ridge" for "Blue Ridge Animal Hospital"); words of the person's own terms never make a
     sports report. See ``clues`` for how clues are read. A score
-    of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
-    with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
-    none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
-    return loose matches. The ``reason`` lists the evidence for, then "but" and the evidence
-    against, so the digest and ``selfwatch show`` can say why.
+    of 4 or more is ``me`` if something specific to the person is among the evidence for
+    (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
+    held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
+    is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
+    person's places count once, and their town and trade count nothing once a clue of weight
+    2 or more (not a mark on the site or author) points to someone else (``_context``).
+    A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
+    found"): search engines return loose matches. The ``reason`` lists the evidence for, then
+    "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
 
 Feedback
     ``selfwatch notme ID`` and ``selfwatch me ID`` are recorded as ``Mark`` values and reduced to
