@@ -72,6 +72,8 @@ def test_obituaries_and_ages() -> None:
     assert clues.obituary("maria gonzalez, 84, passed away peacefully") == "passed away"
     assert clues.obituary("jordan avery obituary (1941 - 2026)") == "obituary"
     assert clues.obituary("jordan avery passed the exam") is None
+    assert clues.obituary("var alskade erik lindqvist * 3 mars 1938 † 2 november 2026") == "† 2"
+    assert clues.obituary("dagger † here") is None
     assert clues.ages("the 17-year-old gymnast, aged 18, in her 90th year") == [17, 18, 90]
     assert clues.ages("tomasz kowalczyk ma 58 lat") == [58]
 
@@ -181,6 +183,13 @@ def test_phrases_never_run_across_the_title_and_the_text() -> None:
         ("Jane Doe signed with Big Machine last year", Clue("organisation", "Big Machine")),
         ("Jane Doe lives in Macon with her dog", Clue("place", "Macon")),
         ("Jane Doe works at Big Machine", Clue("organisation", "Big Machine")),
+        (
+            "Jane Doe covers weather for the Front Range Gazette",
+            Clue("organisation", "Front Range Gazette"),
+        ),
+        ("Jane Doe writes for Big Machine", Clue("organisation", "Big Machine")),
+        ("Jane Doe, who works at Big Machine, said", Clue("organisation", "Big Machine")),
+        ("Jane Doe, who is a realtor, said", Clue("occupation", "realtor")),
     ],
 )
 def test_a_verb_of_joining_or_belonging_attaches_what_follows(value: str, clue: Clue) -> None:

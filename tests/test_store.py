@@ -405,7 +405,8 @@ def test_undo_feedback_removes_the_newest_mark(store: Store) -> None:
 def test_feedback_shapes_a_later_identify(db_path: Path) -> None:
     from selfwatch.model import Profile
 
-    jane = Profile(key="jane", name="Jane Doe", context_terms=("Portland",))
+    # Two terms: a name and a town alone are "maybe" ("me" needs something specific).
+    jane = Profile(key="jane", name="Jane Doe", context_terms=("Portland", "pipelines"))
     first = make_post("p1", url="https://www.softball-news.example/a", author="Coach")
     later = make_post("p2", url="https://softball-news.example/b", author="Someone Else")
     platform = make_post("p3", url="https://www.reddit.com/r/x/1", author="u/coach")
@@ -422,7 +423,8 @@ def test_feedback_shapes_a_later_identify(db_path: Path) -> None:
     who = identify(later, jane, own=False, feedback=feedback)
     assert who.confidence == "not_me"
     assert who.reason == (
-        "full name; context 'Portland'; but site softball-news.example was marked not-me"
+        "full name; context 'Portland'; context 'pipelines'; but site softball-news.example "
+        "was marked not-me"
     )
     # A reddit post says nothing about other reddit posts, but its author was asked for.
     other_reddit = make_post("p4", url="https://reddit.com/r/y/2", author="u/someone")

@@ -124,8 +124,9 @@ _OBITUARY_FORMS = (
     r"obituar(?:y|ies)", "death notice", "passed away", "died peacefully", "survived by",
     "predeceased", "in loving memory", "celebration of life", r"funeral (?:home|mass|service)",
     "reposing", "rest in peace", "memorial service", "minnesord", "avlidit", r"zmar(?:l|la)",
-    "pogrzeb", "nekrolog", r"1[89]\d\d\s*-\s*20\d\d\)",
+    "pogrzeb", "nekrolog", r"†\s*\d", r"1[89]\d\d\s*-\s*20\d\d\)",
 )  # fmt: skip
+# "†" before a date is the sign of a death in most European languages' notices.
 # "\b(?:...)" with each form's first character matched before the boundary is checked: the
 # regex engine then skips to those characters instead of trying every form everywhere.
 OBITUARY = re.compile("|".join(rf"{f[0]}(?<!\w{f[0]}){f[1:]}" for f in _OBITUARY_FORMS))
@@ -202,7 +203,9 @@ _DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\
 # namesake ("graduated from", "grew up in", "moved from") is left to the sentence's places.
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
-    r"served|teaches|taught|joins|joined|signs|signed|lives|works|retires|retired)\s+"
+    r"served|teaches|taught|joins|joined|signs|signed|lives|works|retires|retired"
+    # whom a person writes or reports for is whom they work for ("covers crime for the Star")
+    r"|(?:writes|wrote|reports|covers|covered)(?:\s+[a-z]+){0,2}\s+for)\s+"
     r"(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
     rf"({_CLAUSE_CHAR}{{1,70}})"
 )
@@ -458,21 +461,19 @@ def _after(value: str, end: int) -> list[Clue]:
     prep = _PREPOSITION.match(tail) if first and first in ",ofaw" else None
     if prep:
         clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
-    predicate = _PREDICATE.match(tail) if tail[:1].isspace() else None
-    if predicate:
-        part = predicate.group(1)
-        words = _CLAUSE_WORD.findall(part)
-        clues.extend(_clue("occupation", w) for w in words[:8] if occupation_of(w))
-        clues.extend(
-            c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
-        )
+    if tail[:1].isspace():
+        clues.extend(_predicate(tail))
     appositive = _APPOSITIVE.match(tail) if punctuated else None
     if appositive and not (age and appositive.group(1).strip().isdigit()):
         part = appositive.group(1)
         if _ONLY_NUMBER.match(part):
             return clues
         words = _CLAUSE_WORD.findall(part)
-        if words and words[0].lower() in ("who", "which", "that", "said", "says"):
+        if words and words[0].lower() == "who":
+            # ", who teaches at Westlake": the relative clause says what the name is or does.
+            clues.extend(_predicate(part[part.lower().index("who") + 3 :]))
+            return clues
+        if words and words[0].lower() in ("which", "that", "said", "says"):
             return clues
         for word in words[:6]:
             if occupation_of(word):
@@ -481,6 +482,20 @@ def _after(value: str, end: int) -> list[Clue]:
             clue = _classify_phrase(phrase)
             if clue.kind != "occupation":
                 clues.append(clue)
+    return clues
+
+
+def _predicate(tail: str) -> list[Clue]:
+    """Read what a verb of being or belonging at the start of ``tail`` ties to the name."""
+    predicate = _PREDICATE.match(tail)
+    if not predicate:
+        return []
+    part = predicate.group(1)
+    words = _CLAUSE_WORD.findall(part)
+    clues = [_clue("occupation", w) for w in words[:8] if occupation_of(w)]
+    clues.extend(
+        c for c in (_classify_phrase(p) for p in _phrases(part)[:2]) if c.kind != "occupation"
+    )
     return clues
 
 

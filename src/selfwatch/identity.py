@@ -33,11 +33,15 @@ Weighing (``identify``)
     partners, travel). The employer next to the name may be its first words alone ("Blue
     Ridge" for "Blue Ridge Animal Hospital"); words of the person's own terms never make a
     sports report. See ``clues`` for how clues are read. A score
-    of 4 or more is ``me``, 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone is ``maybe``,
-    with one context term ``me``, with a clue about someone else ``not_me``. A post that mentions
-    none of the names, handles, emails or phones is ``not_me`` ("name not found"): search engines
-    return loose matches. The ``reason`` lists the evidence for, then "but" and the evidence
-    against, so the digest and ``selfwatch show`` can say why.
+    of 4 or more is ``me`` if something specific to the person is among the evidence for
+    (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
+    held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
+    is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
+    person's places count once, and their town and trade count nothing once a clue of weight
+    2 or more (not a mark on the site or author) points to someone else (``_context``).
+    A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
+    found"): search engines return loose matches. The ``reason`` lists the evidence for, then
+    "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
 
 Feedback
     ``selfwatch notme ID`` and ``selfwatch me ID`` are recorded as ``Mark`` values and reduced to
@@ -60,6 +64,7 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import clues
 from .match import (
@@ -118,6 +123,9 @@ class _Terms:
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
+    shared: Mapping[str, str] = dataclass_field(default_factory=dict)
+    """Context labels whose term a namesake may share, by kind: "place" ("context 'Portland'")
+    or "occupation" ("context 'backend engineer'")."""
     readings: dict[tuple[str, str, bool], tuple[str, str] | None] = dataclass_field(
         default_factory=dict, compare=False
     )
@@ -127,8 +135,12 @@ class _Terms:
 
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
+    """Compile a term to match on word boundaries, its plural too ("flood defences")."""
     toks = name_tokens(term)
-    return bounded(SEP.join(re.escape(t) for t in toks), re.escape(toks[0])) if toks else None
+    if not toks:
+        return None
+    plural = "(?:e?s)?" if toks[-1][-1:].isalpha() else ""
+    return bounded(SEP.join(re.escape(t) for t in toks) + plural, re.escape(toks[0]))
 
 
 def _terms(profile: Profile) -> _Terms:
@@ -196,9 +208,18 @@ def _with_home(terms: _Terms) -> _Terms:
         if regions:
             home |= regions
             places.add(phrase)
+    shared = {}
+    for label, _ in terms.context:
+        if not label.startswith("context "):
+            continue  # an employer is specific to the person
+        phrase = clues.fold_words(label[len("context ") :])
+        if phrase in places:
+            shared[label] = "place"
+        elif any(clues.field_of(w) for w in phrase.split()):
+            shared[label] = "occupation"
     return replace(
-        terms, fields=fields, home=frozenset(home), places=frozenset(places), readings={},
-        phrase_tests={},
+        terms, fields=fields, home=frozenset(home), places=frozenset(places), shared=shared,
+        readings={}, phrase_tests={},
     )  # fmt: skip
 
 
@@ -303,21 +324,49 @@ def _weigh(
     body = f"{folded['title'].text}\n{folded['text'].text}"
     context = [label for label, regex in terms.context if regex.search(every)]
     learned_me = _words_in(body, feedback.me_words)
-    room = CONTEXT_CAP
-    for text in [*context, *(f"learned '{w}'" for w in learned_me)][:room]:
-        items.append(_evidence("for", "learned" if text.startswith("learned") else "context", text,
-                              CONTEXT_WEIGHT))  # fmt: skip
+    found_terms = [*context, *(f"learned '{w}'" for w in learned_me)][:CONTEXT_CAP]
+    person = _person(profile) if context else terms
+    against: list[Evidence] = []
     for term, regex in terms.exclude:
         if regex.search(every):
-            items.append(_evidence("against", "exclusion", f"exclusion term '{term}'",
-                                  -EXCLUSION_WEIGHT))  # fmt: skip
-    items.extend(_rules(post, feedback, by_person))
+            against.append(_evidence("against", "exclusion", f"exclusion term '{term}'",
+                                    -EXCLUSION_WEIGHT))  # fmt: skip
+    against.extend(_rules(post, feedback, by_person))
     learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
-    items.extend(
+    against.extend(
         Evidence("against", "learned", f"'{w}' (learned from your notme)", -LEARNED_WEIGHT)
         for w in learned_not
     )
-    items.extend(_clue_evidence(post, profile, found, folded, len(context), seen))
+    independent = sum(1 for e in _context(found_terms, person.shared, False) if e.weight)
+    against.extend(_clue_evidence(post, profile, found, folded, independent, seen))
+    # What the post says of the named person: a loose clue (a place or outlet elsewhere in the
+    # post) is not enough to doubt a place, and a mark on the site or author says nothing of
+    # the person named.
+    elsewhere = any(e.weight <= -ATTACHED_WEIGHT and e.kind != "feedback" for e in against)
+    items.extend(_context(found_terms, person.shared, elsewhere))
+    return [*items, *against]
+
+
+def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> list[Evidence]:
+    """Weigh the context terms found: +1 each, but a term a namesake may share counts less.
+
+    The person's places say one thing ("Halifax" and "Nova Scotia" are one home): only the
+    first counts. Once anything in the post points to someone else, a place or an occupation
+    counts nothing: a namesake in the same town or trade is the likeliest one to be confused
+    with ("Denver chef Chris Miller").
+    """
+    items, place = [], ""
+    for text in found:
+        kind = "learned" if text.startswith("learned") else "context"
+        share = shared.get(text)
+        if share and elsewhere:
+            note = "a namesake may share a place" if share == "place" else "a namesake may share it"
+            items.append(_evidence("for", kind, f"{text} ({note})", 0))
+        elif share == "place" and place:
+            items.append(_evidence("for", kind, f"{text} (the same home as {place})", 0))
+        else:
+            items.append(_evidence("for", kind, text, CONTEXT_WEIGHT))
+            place = place or (text.split(" ", 1)[1] if share == "place" else "")
     return items
 
 
@@ -407,12 +456,16 @@ def _clue_evidence(
             own_org = own_org or _owns(c.text, terms)
             if mine is None and _employs(c.text, terms):
                 mine = c
+        elif c.kind == "place" and mine is None and clues.fold_words(c.text) not in terms.places:
+            # A school or firm named after a town ("teaches at Westlake" for Westlake High
+            # School) reads as a place; the person's own town never stands for their employer.
+            mine = c if _employs(c.text, terms) else None
         elif c.kind == "age":
             stated.append(int(c.text))
     lenient = own_org or context >= 2
     items: list[Evidence] = []
     if mine:
-        items.append(_evidence("for", "context", f"'{mine.text}' next to the name", ATTACHED_FOR))
+        items.append(_evidence("for", "employer", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated += clues.ages(body)
     age = _age(profile, stated, post.published or seen)
     if age:
@@ -429,7 +482,9 @@ def _clue_evidence(
         loose += anywhere
     # A post about the name that reads as a sports report is about an athlete: it weighs as
     # much as a clue next to the name.
-    topics = [clues.SPORTS_REPORT] if clues.is_sports_report(body, terms.own_words) else []
+    # The link's path names the section ("/sports/", "/swimming/"): a sign like the words.
+    section = f"{body}\n{_path_words(post.url)}"
+    topics = [clues.SPORTS_REPORT] if clues.is_sports_report(section, terms.own_words) else []
     # Once the person's own organisation stands by the name, or two of their terms are in the
     # post, other organisations and places read as co-authors, partners or travel: they weigh
     # as loose clues.
@@ -438,6 +493,16 @@ def _clue_evidence(
     items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
     items.extend(_capped(_against(weak, terms, lenient, used), LOOSE_WEIGHT, LOOSE_CAP))
     return items
+
+
+_PATH_WORDS = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=1024)
+def _path_words(url: str) -> str:
+    """Return the words of a link's path ("/swimming/2026/meet-results" -> "swimming meet ...")."""
+    path = urlsplit(url).path.lower()
+    return " ".join(_PATH_WORDS.findall(path))
 
 
 def _against(
@@ -509,6 +574,33 @@ def _age(profile: Profile, ages: list[int], when: datetime | None) -> Evidence |
     return None
 
 
+SPECIFIC_KINDS = frozenset({"email", "phone", "link", "handle", "username", "employer", "feedback"})
+"""Evidence only the person has: their address, number or account, their employer (named next
+to the name, or their present employer anywhere), an author or site they vouched for."""
+
+
+def _unspecific(items: list[Evidence], score: int) -> Evidence | None:
+    """Return what holds a "me" back to "maybe" when no evidence for it is specific, or None.
+
+    A name and one place or term are what a namesake has too: "me" needs a specific piece
+    (``SPECIFIC_KINDS``, or the present employer) or two context terms that count.
+    """
+    if score < ME_AT:
+        return None
+    terms = 0
+    for e in items:
+        if e.side == "for" and e.weight:
+            if e.kind in SPECIFIC_KINDS or e.text.startswith("employer '"):
+                return None
+            terms += e.kind in ("context", "learned")
+    if terms >= 2:
+        return None
+    text = (
+        "nothing specific to you (an email, phone, handle, employer by the name or a second term)"
+    )
+    return _evidence("against", "unspecific", text, MAYBE_AT + 1 - score)
+
+
 def _decide(score: int) -> Confidence:
     if score >= ME_AT:
         return "me"
@@ -575,5 +667,9 @@ def identify(
         return _NOT_FOUND[role]
     items = _weigh(post, profile, found, folded, feedback, by_person, seen)
     score = sum(e.weight for e in items)
+    held = _unspecific(items, score)
+    if held:
+        items.append(held)
+        score += held.weight
     ordered = sorted(items, key=lambda e: (e.side != "for", -abs(e.weight)))
     return Identity(_decide(score), role, explain(ordered), mentions, tuple(ordered))

@@ -313,6 +313,8 @@ class _Pattern:
     accept: _Accept = _always
     key: str = ""
     """A folded string every match contains: a field without it cannot match."""
+    instance: str = ""
+    """A fediverse handle's instance: its user part in a link counts only on that host."""
 
 
 def name_tokens(name: str) -> list[str]:
@@ -395,13 +397,16 @@ def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
                 found.append(_Pattern(form, "username", regex, key=fold(user)))
         return found
     if user:
+        # The same user part on another instance is another account ("mastodon.social/@jane"
+        # is not "@jane@mastodon.ie"): in a link it counts only on the handle's own host.
+        host = fold(bare.split("@", 1)[1])
         if fold(user) not in names and len(user) >= 3:
             for form in (f"@{user}", user):
                 regex = re.compile(rf"(?<![\w@.]){re.escape(fold(form))}(?![\w@])")
-                found.append(_Pattern(form, "username", regex, key=fold(user)))
+                found.append(_Pattern(form, "username", regex, key=fold(user), instance=host))
         else:
             regex = re.compile(rf"(?<![\w@.])@{re.escape(fold(user))}(?![\w@])")
-            found.append(_Pattern(f"@{user}", "username", regex, key=fold(user)))
+            found.append(_Pattern(f"@{user}", "username", regex, key=fold(user), instance=host))
     return found
 
 
@@ -497,6 +502,12 @@ def _link(folded: str, value: str, start: int, end: int) -> str | None:
     return value[start - len(m.group(0)) : end]
 
 
+def _on_host(link: str, host: str) -> bool:
+    """Tell whether a link ("mastodon.ie/@jane") is on ``host`` or one of its subdomains."""
+    at = fold(link).split("/", 1)[0]
+    return at == host or at.endswith(f".{host}")
+
+
 def _field_mentions(
     field: FieldName, value: str, patterns: tuple[_Pattern, ...], folded: Folded
 ) -> list[tuple[Mention, Kind]]:
@@ -516,6 +527,8 @@ def _field_mentions(
             label, kind = pattern.label, pattern.kind
             if kind in ("handle", "username") and folded.origin is None:
                 link = _link(text, value, start, end)
+                if link and pattern.instance and not _on_host(link, pattern.instance):
+                    continue
                 if link:
                     label, kind = link, "link"
             candidates.append((start, end, WEIGHTS[kind], label, kind))
