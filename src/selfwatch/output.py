@@ -199,9 +199,8 @@ def identity_lines(sp: StoredPost) -> list[str]:
             lines.append(f"  {head:9}{points:>3}  {terminal_safe(e.text)}")
     total = sum(e.weight for e in items)
     if any(e.weight for e in items):
-        lines.append(
-            f"  {'total':9}{total:>3}  (me from 4 with something specific, maybe from 2, below 2 not me)"
-        )
+        rule = "me from 4 with something specific, maybe from 2, below 2 not me"
+        lines.append(f"  {'total':9}{total:>3}  ({rule})")
     return lines
 
 
