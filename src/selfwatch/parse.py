@@ -32,6 +32,11 @@ from .model import Post
 
 __all__ = ["ParsedFeed", "canonical_url", "html_to_text", "parse_feed", "post_id", "read_feed"]
 
+# feedparser asks xml.sax for the "drv_libxml2" driver first, a Python 2 module that no longer
+# exists: the failed import searched sys.path on every parse (80 us a feed, 3.5 us without).
+# Empty, xml.sax takes its default, expat, which is what feedparser ended up using anyway.
+feedparser.api.PREFERRED_XML_PARSERS = []
+
 # Markup whose content is never readable text.
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
 # Elements that stand apart as paragraphs (a blank line) or as lines (a line break).
