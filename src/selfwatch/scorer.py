@@ -1,9 +1,11 @@
 """Decide who a cycle's posts are about and score them: here, or in forked worker processes.
 
 Deciding (``match.identify``) and scoring (the checklist engine) are the CPU work of a watch
-cycle. A big cycle hands them to worker processes so they run beside the fetching, parsing
-and storing that this process does; a small one does them here, where starting a worker
-would cost more than it saves.
+cycle. Only posts that may be about the person are scored: one decided ``not_me`` (a
+namesake's, or one not naming them) is stored with ``SET_ASIDE``, and scored when feedback
+makes it theirs (``triage.mark``). A big cycle hands them to worker processes so they run
+beside the fetching, parsing and storing that this process does; a small one does them here,
+where starting a worker would cost more than it saves.
 
 The workers are forked, on Linux only, before the cycle starts any thread (forking a process
 with threads running is unsafe), so each inherits the engine, the profile and the feedback
@@ -34,6 +36,9 @@ POOL_MIN_FEEDS = 40
 """Cycles with fewer due feeds than this decide and score their posts in this process."""
 
 Scored = list[tuple[Identity, Verdict]]
+
+SET_ASIDE = Verdict(0, False, (), scored=False)
+"""The verdict of a post decided not about the person: the checklist did not read it."""
 
 
 def score(
@@ -72,11 +77,15 @@ def score_all(
     feedback: Feedback,
     seen: datetime | None = None,
 ) -> Scored:
-    """Return who each post is about and its verdict (judged as theirs or another's), in order."""
+    """Return who each post is about and its verdict (judged as theirs or another's), in order.
+
+    A post about someone else is not scored: its verdict is ``SET_ASIDE``.
+    """
     scored: Scored = []
     for post in posts:
         who = decide(post, profile, own, feedback, seen)
-        scored.append((who, score(engine, post, identity=who)))
+        verdict = SET_ASIDE if who.confidence == "not_me" else score(engine, post, identity=who)
+        scored.append((who, verdict))
     return scored
 
 

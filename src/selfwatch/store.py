@@ -258,6 +258,12 @@ def _m6_identity_evidence(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'")
 
 
+def _m7_unscored(db: sqlite3.Connection) -> None:
+    # A post decided not about the person is stored unscored (scored = 0); it is scored when
+    # feedback makes it the person's. Posts stored before this were all scored.
+    db.execute("ALTER TABLE profile_posts ADD COLUMN scored INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Migration] = [
     _m1_initial,
     _m2_digests,
@@ -265,6 +271,7 @@ MIGRATIONS: list[Migration] = [
     _m4_unread_and_malformed,
     _m5_audiences,
     _m6_identity_evidence,
+    _m7_unscored,
 ]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
@@ -399,6 +406,7 @@ def _stored(row: sqlite3.Row) -> StoredPost:
         _findings(row["findings"]),
         row["checklist_version"],
         row["unread"],
+        bool(row["scored"]),
     )
     seen_at = _dt(row["seen_at"])
     assert seen_at is not None  # NOT NULL column
@@ -408,8 +416,8 @@ def _stored(row: sqlite3.Row) -> StoredPost:
 
 
 _INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
-        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread, scored)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (profile, post_id) DO NOTHING"""
 
 
@@ -419,7 +427,7 @@ def _profile_post_row(
     return (profile, post.id, identity.confidence, identity.role, identity.reason,
             _mentions_json(identity.mentions), _evidence_json(identity.evidence), verdict.score,
             int(verdict.flagged), _findings_json(verdict.findings), verdict.checklist_version,
-            seen, verdict.unread)  # fmt: skip
+            seen, verdict.unread, int(verdict.scored))  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -909,6 +917,19 @@ class Store:
                 (identity.confidence, identity.role, identity.reason,
                  _mentions_json(identity.mentions), _evidence_json(identity.evidence),
                  profile, post_id),
+            )  # fmt: skip
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+
+    def set_verdict(self, profile: str, post_id: str, verdict: Verdict) -> None:
+        """Replace the checklist's verdict on ``post_id`` for ``profile`` (scoring it late)."""
+        with self.transaction():
+            cursor = self._db.execute(
+                """UPDATE profile_posts SET score = ?, flagged = ?, findings = ?,
+                    checklist_version = ?, unread = ?, scored = ?
+                WHERE profile = ? AND post_id = ?""",
+                (verdict.score, int(verdict.flagged), _findings_json(verdict.findings),
+                 verdict.checklist_version, verdict.unread, int(verdict.scored), profile, post_id),
             )  # fmt: skip
         if cursor.rowcount == 0:
             raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
