@@ -70,6 +70,8 @@ class Seen:
     headers: dict[str, str]
     at: float
     """``time.monotonic()`` when the request arrived."""
+    peer: tuple[str, int] = ("", 0)
+    """The client's address and port: one per TCP connection."""
 
 
 class FeedServer:
@@ -157,7 +159,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         feeds: FeedServer = self.server.feeds  # type: ignore[attr-defined]
         feeds._enter(
-            Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
+            Seen(
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                time.monotonic(),
+                self.client_address[:2],
+            )
         )
         try:
             route = feeds.routes.get(self.path)

@@ -93,7 +93,7 @@ def run_cycle(
     store: Store,
     *,
     now: datetime,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
     feeds: Sequence[FeedSpec] | None = None,
     engine: Engine | None = None,
     on_wait: Callable[[int | None], object] | None = None,
