@@ -25,7 +25,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -308,7 +308,9 @@ def _ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    elif value.tzinfo is not UTC:  # most times are UTC already: astimezone would copy them
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -344,8 +346,14 @@ _FINDING_TUPLES = frozenset({"level", "spans", "words"})
 """Finding fields that JSON gives back as lists (or names), rebuilt as the values they were."""
 
 
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
+
+
 def _mentions_json(mentions: tuple[Mention, ...]) -> str:
-    return json.dumps([asdict(m) for m in mentions], ensure_ascii=False)
+    # Field by field, as _findings_json: asdict() deep-copied each value, a third of a post's row.
+    rows = [{name: getattr(m, name) for name in _MENTION_FIELDS} for m in mentions]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _mentions(text: str) -> tuple[Mention, ...]:
@@ -359,7 +367,8 @@ def _state_row(spec: FeedSpec, state: FeedState, feed_id: int) -> tuple[Any, ...
 
 
 def _evidence_json(items: tuple[Evidence, ...]) -> str:
-    return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+    rows = [{name: getattr(e, name) for name in _EVIDENCE_FIELDS} for e in items]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _evidence(text: str) -> tuple[Evidence, ...]:

@@ -25,8 +25,10 @@ from .model import (
     FeedSpec,
     FeedState,
     FetchResult,
+    Identity,
     Post,
     Profile,
+    Verdict,
 )
 from .scorer import Scored, Scorer, score
 from .sources import feeds_for
@@ -214,19 +216,31 @@ def _store_scored(
 ) -> list[StoredPost]:
     """Store each feed whose posts are scored (all of them with ``wait``) with its state.
 
-    The CPU work happens before the write lock is taken, so other processes wait only for the
-    inserts themselves.
+    The feeds ready together go in one transaction, each with its state. The CPU work happens
+    before the write lock is taken, so other processes wait only for the inserts themselves.
     """
-    stored: list[StoredPost] = []
+    batch: list[tuple[_Scoring, list[tuple[Post, Identity, Verdict]]]] = []
+    failure: BaseException | None = None
     for job in [j for j in scoring if wait or j.future.done()]:
-        scored = scorer.result(job.future, job.posts, job.spec.own)
-        items = [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]
+        try:
+            scored = scorer.result(job.future, job.posts, job.spec.own)
+        except BaseException as exc:  # the feeds scored before it are still stored
+            failure = exc
+            break
+        batch.append((job, [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]))
+    stored: list[StoredPost] = []
+    if batch:
         with store.transaction():
-            added = store.record_posts(profile.key, items, job.spec.url, now, also_found=job.known)
-            store.save_feed_state(profile.key, job.spec, job.fresh)
-        scoring.remove(job)
-        outcomes[job.spec.url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
-        stored.extend(added)
+            for job, items in batch:
+                url = job.spec.url
+                added = store.record_posts(profile.key, items, url, now, also_found=job.known)
+                store.save_feed_state(profile.key, job.spec, job.fresh)
+                outcomes[url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
+                stored.extend(added)
+        for job, _ in batch:
+            scoring.remove(job)
+    if failure is not None:
+        raise failure
     return stored
 
 
