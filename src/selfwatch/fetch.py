@@ -37,7 +37,6 @@ from urllib.request import getproxies, url2pathname
 
 import httpx
 
-from . import __version__
 from .config import FetchSettings
 from .errors import FetchError
 from .model import FeedSpec, FeedState, FetchResult
@@ -47,7 +46,6 @@ from .transport import DEADLINE, DirectTransport
 __all__ = [
     "BACKOFF_BASE",
     "BACKOFF_CAP",
-    "USER_AGENT",
     "backoff",
     "fetch_all",
     "is_due",
@@ -55,9 +53,19 @@ __all__ = [
     "next_state",
     "parse_retry_after",
     "stream_all",
+    "user_agent",
 ]
 
-USER_AGENT = f"selfwatch/{__version__} (+https://github.com/selfwatch/selfwatch)"
+
+@functools.cache
+def user_agent() -> str:
+    """Return the User-Agent sent with every request: selfwatch's version and home page."""
+    # Looked up on first use: the installed version costs ~45 ms (importlib.metadata).
+    from . import __version__
+
+    return f"selfwatch/{__version__} (+https://github.com/selfwatch/selfwatch)"
+
+
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
@@ -263,7 +271,7 @@ def _client(settings: FetchSettings, transport: httpx.BaseTransport | None) -> h
         transport=transport,
         timeout=httpx.Timeout(settings.timeout),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE),
-        headers={"User-Agent": settings.user_agent or USER_AGENT, "Accept": ACCEPT},
+        headers={"User-Agent": settings.user_agent or user_agent(), "Accept": ACCEPT},
         follow_redirects=False,
     )
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from multiprocessing import get_context
 
 from .checklist import Engine
-from .digest import linted_text
+from .evidence import linted_text
 from .identity import identify
 from .match import Feedback
 from .model import SCORE_LIMIT, Author, Identity, Post, Profile, Verdict
