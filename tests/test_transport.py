@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -170,3 +172,22 @@ def test_closing_the_stream_early_cuts_off_what_is_in_flight(feed_server: FeedSe
     results.close()
     assert first.url == fast and first.status == "ok"
     assert time.perf_counter() - started < 2.0
+
+
+def test_https_with_the_certificates_httpx_trusts(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    with FeedServer(tls=context) as server:
+        urls = [server.add(f"/t{i}.xml", Route(body=FEED)) for i in range(3)]
+        settings = replace(FAST, concurrency=1, per_host=1)
+        # Not trusted by default (certifi's authorities): a clear error, no post.
+        (refused, *_) = fetch_all(jobs(*urls), settings, now=NOW)
+        assert refused.status == "error" and "CERTIFICATE_VERIFY_FAILED" in refused.error
+        # Trusted through SSL_CERT_FILE, as httpx's own transport trusts it.
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        results = fetch_all(jobs(*urls), settings, now=NOW)
+    assert [r.status for r in results] == ["ok"] * 3
+    assert urls[0].startswith("https://127.0.0.1:")
+    assert len({seen.peer for seen in server.requests[-3:]}) == 1  # one kept-alive connection
