@@ -27,7 +27,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, CancelledError, Executor, Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
@@ -40,7 +39,7 @@ import httpx
 from .config import FetchSettings
 from .errors import FetchError
 from .model import FeedSpec, FeedState, FetchResult
-from .parse import ParsedFeed, read_feed
+from .parse import read_feed
 from .transport import DEADLINE, DirectTransport
 
 __all__ = [
@@ -189,16 +188,15 @@ def stream_all(
     *,
     now: datetime,
     transport: httpx.BaseTransport | None = None,
-    parser: Executor | None = None,
 ) -> Iterator[FetchResult]:
     """Poll every due feed in ``jobs``, yielding each result as soon as it is in.
 
     The requests run in up to ``concurrency`` threads, so the caller can store one feed's posts
     while the others are still downloading: a slow or huge feed holds up no other. Results come
     in completion order. Closing the iterator early stops what is in flight. Bodies are parsed
-    in ``parser`` (worker processes, say) when given, else in the fetching threads.
+    in the fetching threads.
     """
-    for _, result in _poll(jobs, settings, now, transport, parser):
+    for _, result in _poll(jobs, settings, now, transport):
         yield result
 
 
@@ -214,7 +212,7 @@ def fetch_all(
     Feeds that are disabled or not yet due (``next_attempt`` after ``now``) are skipped and
     get no result.
     """
-    results = sorted(_poll(jobs, settings, now, transport, None), key=lambda item: item[0])
+    results = sorted(_poll(jobs, settings, now, transport), key=lambda item: item[0])
     return [result for _, result in results]
 
 
@@ -226,7 +224,6 @@ def _poll(
     settings: FetchSettings,
     now: datetime,
     transport: httpx.BaseTransport | None,
-    parser: Executor | None,
 ) -> Iterator[_Indexed]:
     """Yield (job index, result) for every due job, in completion order."""
     due = [(i, spec, state) for i, (spec, state) in enumerate(jobs) if is_due(state, now)]
@@ -238,7 +235,7 @@ def _poll(
     threads = [
         threading.Thread(
             target=_work,
-            args=(slots, client, settings, now, parser, out.put),
+            args=(slots, client, settings, now, out.put),
             name=f"selfwatch-fetch-{n}",
             daemon=True,
         )
@@ -339,24 +336,16 @@ def _work(
     client: httpx.Client,
     settings: FetchSettings,
     now: datetime,
-    parser: Executor | None,
     put: Callable[[_Indexed], object],
 ) -> None:
-    """Fetch jobs until none is left; hand each result (or body to parse) on."""
+    """Fetch jobs until none is left; hand each result on, a body parsed first."""
     while (job := slots.take()) is not None:
         index, spec, state = job
         try:
             got = _fetch_one(client, spec.url, state, settings, now)
         finally:
-            slots.release(spec.url)
-        if isinstance(got, FetchResult):
-            put((index, got))
-        else:
-            _parse(parser, got, functools.partial(_indexed, put, index))
-
-
-def _indexed(put: Callable[[_Indexed], object], index: int, result: FetchResult) -> None:
-    put((index, result))
+            slots.release(spec.url)  # the host's slot is free while this thread parses
+        put((index, got.parsed(settings) if isinstance(got, _Fetched) else got))
 
 
 @dataclass(frozen=True)
@@ -367,23 +356,24 @@ class _Fetched:
     download: _Download
     started: float
 
-    def result(self, parsed: ParsedFeed) -> FetchResult:
+    def parsed(self, settings: FetchSettings) -> FetchResult:
+        """Return the result with the body parsed, or the error that parsing it raised."""
         headers = self.download.headers
+        try:
+            feed = read_feed(self.download.body, self.url, content_type=headers.get("content-type"))
+        except Exception as exc:  # the boundary: one bad feed must never stop the cycle
+            return _failure(self.url, exc, settings)
         return FetchResult(
             url=self.url,
             status="ok",
             http_status=200,
-            posts=parsed.posts,
-            skipped=parsed.skipped,
+            posts=feed.posts,
+            skipped=feed.skipped,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
             moved_to=self.download.moved_to,
             elapsed=time.perf_counter() - self.started,
         )
-
-    def parse(self) -> ParsedFeed:
-        content_type = self.download.headers.get("content-type")
-        return read_feed(self.download.body, self.url, content_type=content_type)
 
 
 def _fetch_one(
@@ -417,38 +407,6 @@ def _failure(url: str, exc: Exception, settings: FetchSettings) -> FetchResult:
     if isinstance(exc, httpx.TransportError):
         return _error(url, f"cannot connect or read: {_describe(exc)}")
     return _error(url, f"unexpected {type(exc).__name__}: {exc}")
-
-
-def _parse(
-    parser: Executor | None, fetched: _Fetched, done: Callable[[FetchResult], object]
-) -> None:
-    """Parse ``fetched`` in ``parser`` (here when None) and call ``done`` with its result."""
-
-    def here() -> None:
-        try:
-            done(fetched.result(fetched.parse()))
-        except Exception as exc:
-            done(_failure(fetched.url, exc, FetchSettings()))
-
-    if parser is None:
-        here()
-        return
-    try:
-        work = parser.submit(read_feed, fetched.download.body, fetched.url,
-                             content_type=fetched.download.headers.get("content-type"))  # fmt: skip
-    except (BrokenExecutor, RuntimeError):  # the workers are gone: parse here instead
-        here()
-        return
-
-    def finished(future: Future[ParsedFeed]) -> None:
-        try:
-            done(fetched.result(future.result()))
-        except (BrokenExecutor, CancelledError):
-            here()
-        except Exception as exc:
-            done(_failure(fetched.url, exc, FetchSettings()))
-
-    work.add_done_callback(finished)
 
 
 def _request_headers(state: FeedState) -> dict[str, str]:

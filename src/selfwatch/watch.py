@@ -124,9 +124,7 @@ def run_cycle(
         scorer = Scorer(engine, profile, feedback, now, sum(1 for _, st in jobs if is_due(st, now)))
         scoring: list[_Scoring] = []
         try:
-            results = stream_all(
-                jobs, config.fetch, now=now, transport=transport, parser=scorer.pool
-            )
+            results = stream_all(jobs, config.fetch, now=now, transport=transport)
             for result in results:
                 spec, state = by_url[result.url]
                 fresh = next_state(state, result, now)
