@@ -39,7 +39,6 @@ import httpx
 from .config import FetchSettings
 from .errors import FetchError
 from .model import FeedSpec, FeedState, FetchResult
-from .parse import read_feed
 from .transport import DEADLINE, DirectTransport
 
 __all__ = [
@@ -358,6 +357,8 @@ class _Fetched:
 
     def parsed(self, settings: FetchSettings) -> FetchResult:
         """Return the result with the body parsed, or the error that parsing it raised."""
+        from .parse import read_feed  # here: a cycle of 304s never loads feedparser
+
         headers = self.download.headers
         try:
             feed = read_feed(self.download.body, self.url, content_type=headers.get("content-type"))
@@ -579,6 +580,8 @@ def _read_file(url: str, state: FeedState, settings: FetchSettings) -> FetchResu
         return _error(url, f"no such file: {path}")
     except OSError as exc:
         return _error(url, f"cannot read {path}: {exc.strerror or exc}")
+    from .parse import read_feed
+
     parsed = read_feed(data, url)
     return FetchResult(
         url=url,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 import hashlib
 import re
 import time
@@ -25,18 +26,23 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import feedparser
-
 from .errors import FetchError
-from .fastfeed import read_entries
 from .model import Post
 
 __all__ = ["ParsedFeed", "canonical_url", "html_to_text", "parse_feed", "post_id", "read_feed"]
 
-# feedparser asks xml.sax for the "drv_libxml2" driver first, a Python 2 module that no longer
-# exists: the failed import searched sys.path on every parse (80 us a feed, 3.5 us without).
-# Empty, xml.sax takes its default, expat, which is what feedparser ended up using anyway.
-feedparser.api.PREFERRED_XML_PARSERS = []
+
+@functools.cache
+def _feedparser() -> Any:
+    """Return feedparser, imported on first use: URLs and HTML need none of its ~20 ms."""
+    import feedparser
+
+    # feedparser asks xml.sax for the "drv_libxml2" driver first, a Python 2 module that no
+    # longer exists: the failed import searched sys.path on every parse (80 us a feed, 3.5 us
+    # without). Empty, xml.sax takes its default, expat, which feedparser ended up using anyway.
+    feedparser.api.PREFERRED_XML_PARSERS = []
+    return feedparser
+
 
 # Markup whose content is never readable text.
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
@@ -273,12 +279,14 @@ def read_feed(
     declared = _declared_entities(data)
     data, content_type = _defuse(data, content_type)
     parsed = None
+    from .fastfeed import read_entries  # imports feedparser's rules: here, on first use
+
     found = read_entries(data, content_type) if fast else None
     if found is None:
         # No Content-Location: feedparser would then "resolve" opaque entry ids such as
         # Reddit's "t3_1jb3k9x" against the feed URL. Links are resolved here (_entry_link).
         headers = {"content-type": content_type} if content_type else {}
-        parsed = feedparser.parse(
+        parsed = _feedparser().parse(
             data, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
         )
         found = parsed.get("entries", [])
@@ -324,6 +332,7 @@ def _junk(post: Post, declared: frozenset[str]) -> bool:
 def _is_broken(parsed: Any) -> bool:
     if not parsed.get("bozo"):
         return False
+    feedparser = _feedparser()
     benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
     return not isinstance(parsed.get("bozo_exception"), benign)
 

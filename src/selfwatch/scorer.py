@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -89,22 +89,49 @@ def score_all(
     return scored
 
 
-_work: tuple[Engine, Profile, Feedback, datetime] | None = None
+class _Work:
+    """What posts are scored with; the engine is loaded where it is first needed, once."""
+
+    def __init__(
+        self, engine: Callable[[], Engine], profile: Profile, feedback: Feedback, now: datetime
+    ) -> None:
+        self.load = engine
+        self.engine: Engine | None = None
+        self.profile = profile
+        self.feedback = feedback
+        self.now = now
+
+    def score_all(self, posts: Sequence[Post], own: bool) -> Scored:
+        if self.engine is None:
+            self.engine = self.load()
+        return score_all(posts, own, self.engine, self.profile, self.feedback, self.now)
+
+
+_work: _Work | None = None
 """What forked workers score with: set before the fork, inherited by the children."""
 
 
 def _score_in_worker(posts: Sequence[Post], own: bool) -> Scored:
-    assert _work is not None, "scoring worker forked without its engine"
-    return score_all(posts, own, *_work)
+    assert _work is not None, "scoring worker forked without its work"
+    return _work.score_all(posts, own)
 
 
 class Scorer:
-    """Scores each feed's posts, in worker processes when the cycle is big enough."""
+    """Scores each feed's posts, in worker processes when the cycle is big enough.
+
+    ``engine`` loads the checklist engine: a worker loads it on its first posts (beside this
+    process's fetching), and a cycle with nothing new (all 304s) never loads it.
+    """
 
     def __init__(
-        self, engine: Engine, profile: Profile, feedback: Feedback, now: datetime, feeds: int
+        self,
+        engine: Callable[[], Engine],
+        profile: Profile,
+        feedback: Feedback,
+        now: datetime,
+        feeds: int,
     ) -> None:
-        self.work = (engine, profile, feedback, now)
+        self.work = _Work(engine, profile, feedback, now)
         self.pool: ProcessPoolExecutor | None = None
         if feeds >= POOL_MIN_FEEDS:
             self.pool = _start_pool(self.work)
@@ -117,7 +144,7 @@ class Scorer:
             except (BrokenProcessPool, RuntimeError):
                 self.close()
         done: Future[Scored] = Future()
-        done.set_result(score_all(posts, own, *self.work))
+        done.set_result(self.work.score_all(posts, own))
         return done
 
     def result(self, future: Future[Scored], posts: Sequence[Post], own: bool) -> Scored:
@@ -126,7 +153,7 @@ class Scorer:
             return future.result()
         except BrokenProcessPool:
             self.close()
-            return score_all(posts, own, *self.work)
+            return self.work.score_all(posts, own)
 
     def close(self) -> None:
         """Stop the workers (pending work is cancelled; its posts are scored here instead)."""
@@ -137,7 +164,7 @@ class Scorer:
         _work = None
 
 
-def _start_pool(work: tuple[Engine, Profile, Feedback, datetime]) -> ProcessPoolExecutor | None:
+def _start_pool(work: _Work) -> ProcessPoolExecutor | None:
     """Fork the workers now, while this process has no other thread, or return None."""
     global _work
     import threading

@@ -109,7 +109,7 @@ def run_cycle(
     from .fetch import is_due, next_state, stream_all
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
-    engine = engine or cached_engine(profile, config.checklist)
+    load_engine = (lambda: engine) if engine is not None else _engine_loader(config, profile)
     with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait), _quick_handover():
         states = store.feed_states(profile.key, [s.url for s in specs])
         # A feed that moved (301) is fetched from where it lives now.
@@ -121,7 +121,8 @@ def run_cycle(
         # Feeds that brought no posts (304s, errors) only update their state: those updates are
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
-        scorer = Scorer(engine, profile, feedback, now, sum(1 for _, st in jobs if is_due(st, now)))
+        due = sum(1 for _, st in jobs if is_due(st, now))
+        scorer = Scorer(load_engine, profile, feedback, now, due)
         scoring: list[_Scoring] = []
         try:
             results = stream_all(jobs, config.fetch, now=now, transport=transport)
@@ -154,6 +155,11 @@ def run_cycle(
                 f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
             )
     return report
+
+
+def _engine_loader(config: Config, profile: Profile) -> Callable[[], Engine]:
+    """Return a loader of the profile's checklist engine (from the disk cache when it can)."""
+    return lambda: cached_engine(profile, config.checklist)
 
 
 @contextmanager
