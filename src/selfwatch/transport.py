@@ -54,7 +54,8 @@ class DirectTransport(httpx.BaseTransport):
             raise httpx.UnsupportedProtocol(
                 f"Request URL has an unsupported protocol '{url.scheme}://'.", request=request
             )
-        key = (url.scheme, url.host, url.port or _PORTS[url.scheme])
+        # raw_host: the ASCII form (IDNA for a non-ASCII name) that the Host header carries too.
+        key = (url.scheme, url.raw_host.decode("ascii"), url.port or _PORTS[url.scheme])
         timeouts = request.extensions.get("timeout", {})
         deadline: float | None = request.extensions.get(DEADLINE)
         target = url.raw_path.decode("ascii")
