@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from .display import visible_controls
 from .evidence import RuleHits, group_findings
-from .lint import FileReport
 from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
 
 if TYPE_CHECKING:
+    from .lint import FileReport  # for types only: check and status need no lint machinery
     from .store import FeedHealth, Store, StoredPost
     from .triage import Relabel
 

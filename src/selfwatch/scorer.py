@@ -32,13 +32,14 @@ from datetime import datetime
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from .checklist import Engine
 from .evidence import linted_text
-from .identity import identify
 from .match import Feedback
 from .model import SCORE_LIMIT, Author, Identity, Post, Profile, Verdict
+
+if TYPE_CHECKING:  # imported where posts are decided and scored: a cycle of 304s needs neither
+    from .checklist import Engine
 
 POOL_MIN_FEEDS = 40
 """Cycles with fewer due feeds than this decide and score their posts in this process."""
@@ -74,6 +75,8 @@ def decide(
     """Decide who ``post`` is about from the part of it the checklist reads, too."""
     if len(post.text) > SCORE_LIMIT:
         post = replace(post, text=post.text[:SCORE_LIMIT])
+    from .identity import identify
+
     return identify(post, profile, own=own, feedback=feedback, seen=seen)
 
 
