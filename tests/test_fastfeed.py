@@ -250,3 +250,6 @@ def test_what_the_fast_reader_leaves_to_feedparser() -> None:
     assert read_entries(rdf, None) is None
     collides = b'<rss version="2.0" xmlns:dc="https://not-dc.example/"><channel><item>'
     assert read_entries(collides + b"<dc:title>x</dc:title></item></channel></rss>", None) is None
+    ours = b'<rss version="2.0" xmlns:title="urn:x"><channel><item><title>t</title>'
+    odd = ours + b"<title:detail>x</title:detail></item></channel></rss>"  # "title_detail"
+    assert read_entries(odd, None) is None

@@ -46,6 +46,8 @@ _KNOWN_URIS = frozenset(uri.lower() for uri in _FeedParserMixin.namespaces)
 """Namespaces feedparser gives meaning to (lowercased URIs): their elements are not skipped."""
 _KNOWN_PREFIXES = frozenset(_FeedParserMixin.namespaces.values())
 """feedparser reads an unknown namespace by its prefix: one of these would be read as known."""
+_OUR_PREFIXES = frozenset({"title", "summary", "author", "published", "updated", "created"})
+"""feedparser keeps an unknown element as "<prefix>_<name>": these could make "title_detail"."""
 _HTML_TYPES = frozenset(_FeedParserMixin.html_types)
 _LOOKS_LIKE_HTML = _FeedParserMixin.looks_like_html
 
@@ -125,8 +127,8 @@ def _parse(data: bytes) -> ET.Element:
         lower = uri.lower()
         if "backend.userland.com/rss" in lower:
             raise _Unsure("feedparser maps this namespace")
-        if lower not in _KNOWN_URIS and prefix in _KNOWN_PREFIXES:
-            raise _Unsure(f"prefix {prefix!r} would be read as feedparser's own")
+        if lower not in _KNOWN_URIS and (prefix in _KNOWN_PREFIXES or prefix in _OUR_PREFIXES):
+            raise _Unsure(f"prefix {prefix!r} would be read as feedparser's own, or as ours")
     for element in root.iter():
         if _XML_BASE in element.attrib:
             raise _Unsure("xml:base moves relative links")
