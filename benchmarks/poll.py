@@ -61,9 +61,18 @@ PERSON = "Jane Doe"  # the person the fixtures are about
 
 
 def feed_body(index: int) -> bytes:
-    """Return fixture ``index`` with links of its own: ``https://`` becomes ``https://fN.``."""
+    """Return fixture ``index`` with links of its own: ``https://`` becomes ``https://fN.``.
+
+    Namespace names (``xmlns="http://www.w3.org/2005/Atom"``) are left as they are: changed,
+    the Atom feeds were no longer Atom, nor Media RSS elements Media RSS.
+    """
     body = fixture(FIXTURES[index % len(FIXTURES)])
-    return re.sub(rb"https?://", b"https://f%d." % index, body)
+    own = b"https://f%d." % index
+    return re.sub(
+        rb'(xmlns(?::[\w.-]+)?\s*=\s*["\'])?https?://',
+        lambda m: m.group(0) if m.group(1) else own,
+        body,
+    )
 
 
 def serve(hosts: list[str], feeds: int, latency: float, ports: Any, stop: Event) -> None:

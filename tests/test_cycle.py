@@ -290,3 +290,59 @@ def test_a_big_cycle_scores_in_workers_exactly_as_here(tmp_path: Path) -> None:
             )
     assert got == expected
     assert any(score for score, _, _ in got.values())
+
+
+WORKER_DIES = """
+import multiprocessing, os, sys
+from datetime import datetime, UTC
+from pathlib import Path
+from selfwatch.checklist import default_engine
+from selfwatch.checklist.engine import Engine
+from selfwatch.config import Config
+from selfwatch.model import FeedSpec, Profile
+from selfwatch.watch import open_store, run_cycle
+
+folder, marker = Path(sys.argv[1]), Path(sys.argv[2])
+person = Profile(key="jordan", name="Jordan Avery", search=False)
+
+class DiesInAWorker(Engine):
+    def lint(self, text, author="self"):
+        if multiprocessing.parent_process() is not None:  # a scoring worker, not this process
+            marker.write_text(str(os.getpid()))
+            os._exit(1)  # dies without a word, as an OOM kill would
+        return super().lint(text, author)
+
+dying = DiesInAWorker.__new__(DiesInAWorker)
+dying.__dict__.update(default_engine(person).__dict__)
+feeds = [FeedSpec(str(p), "url", "jordan") for p in sorted(folder.glob("*.xml"))]
+with open_store(folder / "state.db") as store:
+    report = run_cycle(Config(), person, store, now=datetime(2026, 3, 10, tzinfo=UTC),
+                       feeds=feeds, engine=dying)
+    stored = store.posts("jordan")
+mine = [sp for sp in stored if sp.identity.confidence != "not_me"]
+print(len(feeds), len(report.new), len(stored), len(mine), sum(sp.verdict.scored for sp in mine))
+"""
+
+
+def test_a_scoring_worker_that_dies_costs_nothing_but_speed(tmp_path: Path) -> None:
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    for i in range(POOL_MIN_FEEDS + 5):
+        (folder / f"f{i:03}.xml").write_bytes(
+            rss(("Jordan Avery", f"https://f{i}.example/rant", "Jordan Avery: my boss is a clown"))
+        )
+    marker = tmp_path / "died"
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_DIES, str(folder), str(marker)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    feeds, new, stored, mine, scored = map(int, done.stdout.split())
+    assert marker.exists()  # a worker did start, and died on its first posts
+    assert feeds == new == stored == POOL_MIN_FEEDS + 5
+    assert mine == scored > 0  # what the worker had is scored here instead

@@ -310,6 +310,41 @@ def test_feed_state_save_and_load(store: Store) -> None:
     assert store.feed_states("jane", [FEED_A])[FEED_A] == later
 
 
+def test_a_batch_of_feed_states_is_saved_as_one_at_a_time_would(tmp_path: Path) -> None:
+    urls = [f"https://feeds.example/{i}.xml" for i in range(30)]
+    moved = "https://feeds.example/moved.xml"
+
+    def fill(store: Store) -> None:
+        for url in urls:  # rows that exist, some of them moved since
+            store.save_feed_state("jane", FeedSpec(url, "url", "jane"), FeedState(url))
+        store.move_feed("jane", urls[3], "https://feeds.example/3-new.xml")
+        store.save_feed_state("john", FeedSpec(urls[0], "url", "john"), FeedState(urls[0]))
+
+    batch = [
+        (FeedSpec(url, "url", "jane", label=f"feed {i}"), FeedState(url, etag=f'"{i}"'))
+        for i, url in enumerate([*urls[:20], "https://feeds.example/new.xml"])
+    ]
+    batch[3] = (batch[3][0], FeedState("https://feeds.example/3-new.xml", etag='"3"'))
+    batch[5] = (batch[5][0], FeedState(moved, etag='"5"'))  # a 301 seen in this poll
+    results = []
+    for name, many in (("one.db", False), ("batch.db", True)):
+        with Store.open(tmp_path / name) as store:
+            fill(store)
+            if many:
+                store.save_feed_states("jane", batch)
+            else:
+                for spec, state in batch:
+                    store.save_feed_state("jane", spec, state)
+            asked = [*urls, moved, "https://feeds.example/new.xml"]
+            results.append((store.feed_states("jane", asked), store.feed_health("jane")))
+    assert results[0] == results[1]
+    states, _ = results[1]
+    assert states[urls[5]].url == moved and states[urls[5]].etag == '"5"'
+    assert states[urls[3]].url == "https://feeds.example/3-new.xml"  # found by its old URL
+    assert states[urls[3]].etag == '"3"'
+    assert states[urls[25]].etag is None  # not in the batch
+
+
 def test_move_feed_keeps_state_and_posts_and_the_old_url_still_finds_it(store: Store) -> None:
     new_url = "https://news.example.org/v2/rss?q=jane"
     store.save_feed_state("jane", SPEC, FeedState(url=FEED_A, etag="e1", last_success=T0))

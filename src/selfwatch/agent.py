@@ -249,7 +249,7 @@ class Agent:
         store: Store,
         *,
         clock: Clock,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
@@ -593,7 +593,7 @@ def run_agent(
     *,
     clock: Clock,
     once: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
     env: Mapping[str, str] | None = None,
     lock: Path | None = None,
     tick_seconds: int = TICK_SECONDS,

@@ -445,8 +445,23 @@ def _mark(opts: Options, post_id: str, profile: str | None, kind: str, scope: st
     # (and it for the mark), so no post is stored with the lesson half applied.
     with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
         owner = store.get(post_id, profile).profile
-        lesson = mark(store, config.profile(owner), post_id, kind, _now(), scope)  # type: ignore[arg-type]
+        lesson = mark(
+            store,
+            config.profile(owner),
+            post_id,
+            kind,  # type: ignore[arg-type]
+            _now(),
+            scope,  # type: ignore[arg-type]
+            engine_for=_engine_for(config),
+        )
     _print_lesson(lesson, undone=False)
+
+
+def _engine_for(config: Any) -> Callable[[Any], Any]:
+    """Return a loader of a profile's checklist engine, for posts scored after a mark."""
+    from .checklist import cached_engine
+
+    return lambda person: cached_engine(person, config.checklist)
 
 
 def _print_lesson(lesson: Any, *, undone: bool) -> None:
@@ -542,7 +557,12 @@ def undo(opts: Options, profile: str | None) -> None:
 
     config = opts.config(required=True)
     with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
-        lesson = undo_feedback(store, {p.key: p for p in config.profiles}, profile)
+        lesson = undo_feedback(
+            store,
+            {p.key: p for p in config.profiles},
+            profile,
+            engine_for=_engine_for(config),
+        )
     _print_lesson(lesson, undone=True)
 
 

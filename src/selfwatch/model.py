@@ -106,6 +106,8 @@ class Verdict:
     checklist_version: str = ""
     unread: int = 0
     """Characters past the scoring cap that were not read (0: the whole text was scored)."""
+    scored: bool = True
+    """False for a post set aside as about someone else: the checklist never read it."""
 
     @property
     def risks(self) -> tuple[Finding, ...]:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from .display import visible_controls
 from .evidence import RuleHits, group_findings
-from .lint import FileReport
 from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
 
 if TYPE_CHECKING:
+    from .lint import FileReport  # for types only: check and status need no lint machinery
     from .store import FeedHealth, Store, StoredPost
     from .triage import Relabel
 
@@ -145,8 +145,9 @@ def post_table(posts: Sequence[StoredPost], *, width: int = 60) -> str:
         flag = _TRIAGED.get(sp.status, "FLAG" if v.flagged else "")
         title = terminal_safe(sp.post.title or sp.post.text)[:width]
         url = f"\n{indent}{terminal_safe(sp.post.url)}" if sp.post.url else ""
+        score = v.score if v.scored else "-"
         lines.append(
-            f"{short_id(sp.id):10}  {v.score:>5}  {flag:4}  {sp.identity.confidence:8}  "
+            f"{short_id(sp.id):10}  {score:>5}  {flag:4}  {sp.identity.confidence:8}  "
             f"{cats[:24]:24}  {title}{url}"
         )
     return "\n".join(lines)
@@ -168,7 +169,7 @@ def post_detail(sp: StoredPost) -> str:
         f"feeds:     {terminal_safe(', '.join(sp.feeds)) or '-'}",
         f"identity:  {i.confidence} ({i.role}): {terminal_safe(i.reason)}",
         *identity_lines(sp),
-        f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}",
+        _score_line(sp),
         "",
         terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
     ]
@@ -184,6 +185,15 @@ def post_detail(sp: StoredPost) -> str:
     if v.unread:
         lines.append(f"  {unread_note(v.unread)}")
     return "\n".join(lines)
+
+
+def _score_line(sp: StoredPost) -> str:
+    v = sp.verdict
+    if not v.scored:
+        return f"score:     not scored (not about you; `selfwatch me {short_id(sp.id)}` scores it)"
+    return (
+        f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}"
+    )
 
 
 def identity_lines(sp: StoredPost) -> list[str]:
@@ -244,6 +254,7 @@ def stored_dict(sp: StoredPost) -> dict[str, Any]:
             ],
         },
         "score": sp.verdict.score,
+        "scored": sp.verdict.scored,
         "flagged": sp.verdict.flagged,
         "status": sp.status,
         "findings": [finding_dict(f) for f in sp.verdict.findings],

@@ -23,9 +23,9 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -258,6 +258,12 @@ def _m6_identity_evidence(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'")
 
 
+def _m7_unscored(db: sqlite3.Connection) -> None:
+    # A post decided not about the person is stored unscored (scored = 0); it is scored when
+    # feedback makes it the person's. Posts stored before this were all scored.
+    db.execute("ALTER TABLE profile_posts ADD COLUMN scored INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Migration] = [
     _m1_initial,
     _m2_digests,
@@ -265,6 +271,7 @@ MIGRATIONS: list[Migration] = [
     _m4_unread_and_malformed,
     _m5_audiences,
     _m6_identity_evidence,
+    _m7_unscored,
 ]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
@@ -301,7 +308,9 @@ def _ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    elif value.tzinfo is not UTC:  # most times are UTC already: astimezone would copy them
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -337,8 +346,14 @@ _FINDING_TUPLES = frozenset({"level", "spans", "words"})
 """Finding fields that JSON gives back as lists (or names), rebuilt as the values they were."""
 
 
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
+
+
 def _mentions_json(mentions: tuple[Mention, ...]) -> str:
-    return json.dumps([asdict(m) for m in mentions], ensure_ascii=False)
+    # Field by field, as _findings_json: asdict() deep-copied each value, a third of a post's row.
+    rows = [{name: getattr(m, name) for name in _MENTION_FIELDS} for m in mentions]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _mentions(text: str) -> tuple[Mention, ...]:
@@ -352,7 +367,8 @@ def _state_row(spec: FeedSpec, state: FeedState, feed_id: int) -> tuple[Any, ...
 
 
 def _evidence_json(items: tuple[Evidence, ...]) -> str:
-    return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+    rows = [{name: getattr(e, name) for name in _EVIDENCE_FIELDS} for e in items]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _evidence(text: str) -> tuple[Evidence, ...]:
@@ -399,6 +415,7 @@ def _stored(row: sqlite3.Row) -> StoredPost:
         _findings(row["findings"]),
         row["checklist_version"],
         row["unread"],
+        bool(row["scored"]),
     )
     seen_at = _dt(row["seen_at"])
     assert seen_at is not None  # NOT NULL column
@@ -408,8 +425,8 @@ def _stored(row: sqlite3.Row) -> StoredPost:
 
 
 _INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
-        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread, scored)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (profile, post_id) DO NOTHING"""
 
 
@@ -419,7 +436,7 @@ def _profile_post_row(
     return (profile, post.id, identity.confidence, identity.role, identity.reason,
             _mentions_json(identity.mentions), _evidence_json(identity.evidence), verdict.score,
             int(verdict.flagged), _findings_json(verdict.findings), verdict.checklist_version,
-            seen, verdict.unread)  # fmt: skip
+            seen, verdict.unread, int(verdict.scored))  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -644,8 +661,9 @@ class Store:
         if not feeds:
             return
         with self.transaction():
-            # A few feeds: one indexed look-up each; many: one query for the whole profile.
-            rows = self._feed_rows(profile) if len(feeds) > 8 else None
+            # A few feeds: one indexed look-up each; many: one query for all of them.
+            urls = [spec.url for spec, _ in feeds]
+            rows = self._feed_rows(profile, urls) if len(feeds) > 8 else None
             updates = []
             for spec, state in feeds:
                 row = rows.get(spec.url) if rows is not None else self._feed_row(profile, spec.url)
@@ -653,7 +671,7 @@ class Store:
                 current = row["url"] if row is not None else spec.url
                 if state.url and state.url != current:
                     self.move_feed(profile, current, state.url)
-                    rows = self._feed_rows(profile) if rows is not None else None
+                    rows = self._feed_rows(profile, urls) if rows is not None else None
                 updates.append(_state_row(spec, state, feed_id))
             self._db.executemany(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
@@ -662,11 +680,30 @@ class Store:
                 updates,
             )
 
-    def _feed_rows(self, profile: str) -> dict[str, sqlite3.Row]:
-        """Return the profile's feed rows by URL and by configured URL, as ``_feed_row`` finds."""
+    def _feed_rows(self, profile: str, urls: Sequence[str] | None = None) -> dict[str, sqlite3.Row]:
+        """Return the profile's feed rows by URL and by configured URL, as ``_feed_row`` finds.
+
+        With ``urls``, only the rows those URLs can find are read (a batch of a cycle's feed
+        states looked all 500 rows of a big profile up again, ten times in an all-304 cycle).
+        """
         by_url: dict[str, sqlite3.Row] = {}
         by_configured: dict[str, sqlite3.Row] = {}
-        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        rows: Iterable[sqlite3.Row]
+        if urls is None:
+            rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        else:
+            found: dict[int, sqlite3.Row] = {}
+            for start in range(0, len(urls), 400):  # SQLite caps the number of parameters
+                chunk = urls[start : start + 400]
+                marks = ", ".join("?" * len(chunk))
+                query = (
+                    f"SELECT * FROM feeds WHERE profile = ? "
+                    f"AND (url IN ({marks}) OR configured_url IN ({marks}))"
+                )
+                found.update(
+                    (row["id"], row) for row in self._db.execute(query, (profile, *chunk, *chunk))
+                )
+            rows = (found[key] for key in sorted(found))
         for row in rows:
             by_url.setdefault(row["url"], row)
             by_configured.setdefault(row["configured_url"], row)
@@ -909,6 +946,19 @@ class Store:
                 (identity.confidence, identity.role, identity.reason,
                  _mentions_json(identity.mentions), _evidence_json(identity.evidence),
                  profile, post_id),
+            )  # fmt: skip
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+
+    def set_verdict(self, profile: str, post_id: str, verdict: Verdict) -> None:
+        """Replace the checklist's verdict on ``post_id`` for ``profile`` (scoring it late)."""
+        with self.transaction():
+            cursor = self._db.execute(
+                """UPDATE profile_posts SET score = ?, flagged = ?, findings = ?,
+                    checklist_version = ?, unread = ?, scored = ?
+                WHERE profile = ? AND post_id = ?""",
+                (verdict.score, int(verdict.flagged), _findings_json(verdict.findings),
+                 verdict.checklist_version, verdict.unread, int(verdict.scored), profile, post_id),
             )  # fmt: skip
         if cursor.rowcount == 0:
             raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .errors import StoreError
 from .lockfile import PidLock, holder
@@ -25,8 +24,10 @@ from .model import (
     FeedSpec,
     FeedState,
     FetchResult,
+    Identity,
     Post,
     Profile,
+    Verdict,
 )
 from .scorer import Scored, Scorer, score
 from .sources import feeds_for
@@ -34,6 +35,8 @@ from .store import Store, StoredPost
 
 if TYPE_CHECKING:
     import httpx
+
+    from .checklist import Engine
 
 __all__ = [
     "POLL_LOCK",
@@ -93,7 +96,7 @@ def run_cycle(
     store: Store,
     *,
     now: datetime,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
     feeds: Sequence[FeedSpec] | None = None,
     engine: Engine | None = None,
     on_wait: Callable[[int | None], object] | None = None,
@@ -107,7 +110,7 @@ def run_cycle(
     from .fetch import is_due, next_state, stream_all
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
-    engine = engine or cached_engine(profile, config.checklist)
+    load_engine = (lambda: engine) if engine is not None else _engine_loader(config, profile)
     with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait), _quick_handover():
         states = store.feed_states(profile.key, [s.url for s in specs])
         # A feed that moved (301) is fetched from where it lives now.
@@ -119,12 +122,11 @@ def run_cycle(
         # Feeds that brought no posts (304s, errors) only update their state: those updates are
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
-        scorer = Scorer(engine, profile, feedback, now, sum(1 for _, st in jobs if is_due(st, now)))
+        due = sum(1 for _, st in jobs if is_due(st, now))
+        scorer = Scorer(load_engine, profile, feedback, now, due)
         scoring: list[_Scoring] = []
         try:
-            results = stream_all(
-                jobs, config.fetch, now=now, transport=transport, parser=scorer.pool
-            )
+            results = stream_all(jobs, config.fetch, now=now, transport=transport)
             for result in results:
                 spec, state = by_url[result.url]
                 fresh = next_state(state, result, now)
@@ -154,6 +156,17 @@ def run_cycle(
                 f"({sum(1 for sp in new if sp.verdict.flagged)} flagged)",
             )
     return report
+
+
+def _engine_loader(config: Config, profile: Profile) -> Callable[[], Engine]:
+    """Return a loader of the profile's checklist engine (from the disk cache when it can)."""
+
+    def load() -> Engine:
+        from .checklist import cached_engine  # here: a cycle of 304s never needs it
+
+        return cached_engine(profile, config.checklist)
+
+    return load
 
 
 @contextmanager
@@ -214,19 +227,31 @@ def _store_scored(
 ) -> list[StoredPost]:
     """Store each feed whose posts are scored (all of them with ``wait``) with its state.
 
-    The CPU work happens before the write lock is taken, so other processes wait only for the
-    inserts themselves.
+    The feeds ready together go in one transaction, each with its state. The CPU work happens
+    before the write lock is taken, so other processes wait only for the inserts themselves.
     """
-    stored: list[StoredPost] = []
+    batch: list[tuple[_Scoring, list[tuple[Post, Identity, Verdict]]]] = []
+    failure: BaseException | None = None
     for job in [j for j in scoring if wait or j.future.done()]:
-        scored = scorer.result(job.future, job.posts, job.spec.own)
-        items = [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]
+        try:
+            scored = scorer.result(job.future, job.posts, job.spec.own)
+        except BaseException as exc:  # the feeds scored before it are still stored
+            failure = exc
+            break
+        batch.append((job, [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]))
+    stored: list[StoredPost] = []
+    if batch:
         with store.transaction():
-            added = store.record_posts(profile.key, items, job.spec.url, now, also_found=job.known)
-            store.save_feed_state(profile.key, job.spec, job.fresh)
-        scoring.remove(job)
-        outcomes[job.spec.url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
-        stored.extend(added)
+            for job, items in batch:
+                url = job.spec.url
+                added = store.record_posts(profile.key, items, url, now, also_found=job.known)
+                store.save_feed_state(profile.key, job.spec, job.fresh)
+                outcomes[url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
+                stored.extend(added)
+        for job, _ in batch:
+            scoring.remove(job)
+    if failure is not None:
+        raise failure
     return stored
 
 
