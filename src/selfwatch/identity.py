@@ -58,7 +58,7 @@ Feedback
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import datetime
@@ -267,24 +267,24 @@ def _bound(memo: dict[Any, Any]) -> None:
         memo.clear()
 
 
-def _owns(phrase: str, terms: _Terms) -> bool:
-    """``_is_theirs``, remembered per person and phrase."""
-    key = ("theirs", phrase)
+def _remembered(test: Callable[[str, _Terms], bool], phrase: str, terms: _Terms) -> bool:
+    """Return ``test(phrase, terms)``, remembered per person, test and phrase."""
+    key = (test.__name__, phrase)
     known = terms.phrase_tests.get(key)
     if known is None:
         _bound(terms.phrase_tests)
-        known = terms.phrase_tests[key] = _is_theirs(phrase, terms)
+        known = terms.phrase_tests[key] = test(phrase, terms)
     return known
+
+
+def _owns(phrase: str, terms: _Terms) -> bool:
+    """``_is_theirs``, remembered per person and phrase."""
+    return _remembered(_is_theirs, phrase, terms)
 
 
 def _employs(phrase: str, terms: _Terms) -> bool:
     """``_is_employer``, remembered per person and phrase."""
-    key = ("employer", phrase)
-    known = terms.phrase_tests.get(key)
-    if known is None:
-        _bound(terms.phrase_tests)
-        known = terms.phrase_tests[key] = _is_employer(phrase, terms)
-    return known
+    return _remembered(_is_employer, phrase, terms)
 
 
 def _is_employer(phrase: str, terms: _Terms) -> bool:
