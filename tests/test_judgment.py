@@ -98,6 +98,8 @@ def test_run_together_and_spaced_out_words_are_read() -> None:
 def test_slur_homonyms_and_quoted_slurs() -> None:
     assert risks("Throw another faggot of wood on the fire, it's cold", "hate") == []
     assert risks("When the river dyke gave way, the polder flooded", "hate") == []
+    assert risks("There's a chink in the fence where the light gets through", "hate") == []
+    assert risks("The coon hunters headed out with their dogs at dusk", "hate") == []
     assert risks("i dont have a car you retard", "hate")  # a car is no ignition timing
     quoted = [f for f in lint_text('He shouted "faggot" at me').findings if f.category == "hate"]
     assert [(f.level, f.stance) for f in quoted] == [(Level.INFO, "quoted")]
@@ -114,6 +116,10 @@ def test_a_repost_is_the_authors_own_words_not_a_quote() -> None:
         assert [(f.level, f.stance) for f in risks(text, "hate")] == [(Level.ERROR, "asserted")]
     quoted = lint_text('He yelled "these niggers ruin everything" and left').findings
     assert [f.stance for f in quoted if f.category == "hate"] == ["quoted"]
+    # ... but an opening quotation the post goes on to answer is a quote
+    answered = '"Disabled people are a burden" is exactly the kind of ugly lie we need to fight.'
+    assert risks(answered, "hate") == []
+    assert risks('"these niggers ruin everything" lmao', "hate")
 
 
 def test_spelling_variants_of_a_slur_are_slurs_and_in_group_use_is_not_hate() -> None:

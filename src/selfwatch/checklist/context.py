@@ -61,6 +61,9 @@ _QUOTES = frozenset('"“')
 _LEAD = re.compile(r"(?:[^\w\"“@#]|&#?\w+;|\bRT\s+@\w+:?|\s)*")
 # A quotation that opens with "@name:" is the old-style retweet: the author republishing it.
 _REPOST = re.compile(r"\s*@\w+\s*:")
+_CLOSING = re.compile(r'["”]')
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
 # Who a word can point at. Word lists in the rule files (00-concepts.toml) name them.
@@ -336,7 +339,15 @@ class Context:
                 return g.last <= c.first
             return g.last <= c.first or g.first >= c.last
 
-        named = [g for g in self.groups(c.sentence) if self.clause(g.first) == clause and placed(g)]
+        # a group inside quotation marks is not what words outside them speak of, nor the reverse
+        inside = self.quoted(c.start, c.sentence)
+        named = [
+            g
+            for g in self.groups(c.sentence)
+            if self.clause(g.first) == clause
+            and placed(g)
+            and self.quoted(self.tokens[g.first].start, c.sentence) == inside
+        ]
         if named:
             return Target("group", named[0].words)
         # "Muslim scum", "trans freaks": a group adjective right before the words
@@ -532,7 +543,7 @@ class Context:
         A post that opens with a quotation (a lyric, a repost) is what the author chose to
         publish: its words count as theirs.
         """
-        if self.text[_LEAD.match(self.text).end() :][:1] in _QUOTES:  # type: ignore[union-attr]
+        if self._reposted():
             return False
         bounds = self.bounds()
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
@@ -541,6 +552,21 @@ class Context:
             return False
         opening = max(before.rfind('"'), before.rfind("“"))
         return not _REPOST.match(before, opening + 1)
+
+    def _reposted(self) -> bool:
+        """Return True when the post opens with a quotation it does not go on to judge.
+
+        '"All you need is love" 🎶' republishes the words; '"Women belong in the kitchen"?
+        Seriously, grow up' quotes them to answer them: a few words after the quotation (an
+        emoji, "lol", "- Name") leave it the author's.
+        """
+        lead = _LEAD.match(self.text)
+        start = lead.end() if lead else 0
+        if self.text[start : start + 1] not in _QUOTES:
+            return False
+        close = _CLOSING.search(self.text, start + 1)
+        after = self.text[close.end() :] if close else ""
+        return len(_WORD.findall(after)) < _COMMENT_WORDS
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Return the tokens [first, last) that overlap the characters [start, end)."""
