@@ -64,6 +64,15 @@ def test_negation_quotes_and_counter_speech_are_not_the_claim() -> None:
     assert worth.rule == "hate.negated_worth" and "negated by 'not'" in worth.why
 
 
+def test_threats_to_whoever_of_a_group_and_rhetorical_questions() -> None:
+    assert risks("any immigrant who sets foot on my land is getting shot", "hate")
+    assert risks("The refugees are getting killed at sea", "hate") == []
+    assert risks("I'm going to make every disabled person in this town regret it", "hate")
+    assert risks("I'm going to make women feel safe at work", "hate") == []
+    assert [f.stance for f in risks("Aren't gay people just perverts?", "hate")] == ["asked"]
+    assert risks("Aren't gay people just the best?", "hate") == []
+
+
 def test_a_question_is_still_hate_and_says_it_was_asked() -> None:
     (hate,) = risks("Why are women so stupid?", "hate")
     assert hate.stance == "asked"
@@ -91,6 +100,8 @@ def test_run_together_and_spaced_out_words_are_read() -> None:
     assert risks("honestly #killallmuslims", "hate")
     assert risks("transpeoplearementallyill", "hate")  # the second word of "mentally ill"
     assert risks("u r a liar", "harassment")  # three letters are words too, not "ura"
+    assert risks("Blackpeople are all criminals.", "hate")  # a group's name run together
+    assert risks("I love blackpeople", "hate") == []
     assert risks("i d e s p i s e jews", "hate")
     assert lint_text("Blackmail is a crime and so is extortion").findings == ()
 

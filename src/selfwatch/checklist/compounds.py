@@ -27,8 +27,15 @@ class Compounds:
 
     MIN = 7
 
-    def __init__(self, groups: frozenset[str], hostile: frozenset[str], words: frozenset[str]):
-        self.groups, self.hostile, self.words = groups, hostile, words | groups | hostile
+    def __init__(
+        self,
+        groups: frozenset[str],
+        hostile: frozenset[str],
+        words: frozenset[str],
+        nouns: frozenset[str] = frozenset(),
+    ):
+        self.groups, self.hostile, self.nouns = groups, hostile, nouns
+        self.words = words | groups | hostile | nouns
         heads = sorted(groups, key=len, reverse=True)
         self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
         self.longest = max(map(len, self.words), default=0)
@@ -57,8 +64,9 @@ class Compounds:
             w for r in checklist.rules if r.category == "hate" and r.target for t in r.terms
             for w in t.split()[1:]
         )  # fmt: skip
-        words = singles(concepts.get("person_noun", ())) | glue | rest
-        return cls(frozenset(groups), frozenset(hostile), frozenset(words))
+        nouns = singles(concepts.get("person_noun", ()))
+        words = nouns | glue | rest
+        return cls(frozenset(groups), frozenset(hostile), frozenset(words), frozenset(nouns))
 
     def splits(self, word: str) -> list[str]:
         """Return the parts of ``word`` when it is a group and a hostile word run together."""
@@ -76,7 +84,11 @@ class Compounds:
         parts = best[-1]
         if not parts or len(parts) < 2:
             return []
-        if self.groups.isdisjoint(parts) or self.hostile.isdisjoint(parts):
+        if self.groups.isdisjoint(parts):
+            return []
+        # a group and a hostile word ("immigrantsarevermin"), or only a group's name run
+        # together ("Blackpeople are ..."): the words around it are read as usual
+        if self.hostile.isdisjoint(parts) and not (len(parts) == 2 and parts[1] in self.nouns):
             return []
         return parts
 

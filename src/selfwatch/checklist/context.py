@@ -61,6 +61,9 @@ _QUOTES = frozenset('"“')
 _LEAD = re.compile(r"(?:[^\w\"“@#]|&#?\w+;|\bRT\s+@\w+:?|\s)*")
 # A quotation that opens with "@name:" is the old-style retweet: the author republishing it.
 _REPOST = re.compile(r"\s*@\w+\s*:")
+_RHETORICAL = frozenset(
+    {"aren't", "arent", "isn't", "isnt", "don't", "dont", "doesn't", "doesnt", "wasn't", "weren't"}
+)
 _CLOSING = re.compile(r'["”]')
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
@@ -492,7 +495,7 @@ class Context:
                 lo -= 1
         for j in range(lo, c.first):
             # a "not" in the clause before ("not vermin, they're people") negates that one
-            if self.clause(j) == here and toks[j].norm in negations:
+            if self.clause(j) == here and toks[j].norm in negations and not self._rhetorical(j):
                 return toks[j].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)
@@ -508,6 +511,12 @@ class Context:
             if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
                 return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
+
+    def _rhetorical(self, j: int) -> bool:
+        """Return True for a negative auxiliary opening a question: "Aren't they just ...?"."""
+        toks = self.tokens
+        opens = j == 0 or toks[j - 1].sentence != toks[j].sentence
+        return opens and toks[j].norm in _RHETORICAL and self.asked(toks[j].sentence)
 
     def asked(self, sentence: int) -> bool:
         """Return True when the sentence is a question."""
