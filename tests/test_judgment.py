@@ -288,3 +288,10 @@ def test_rule_files_from_a_folder_named_in_the_config(tmp_path: Path) -> None:
     config.write_text('[checklist]\nrule_dirs = ["nope"]\n', encoding="utf-8")
     missing = runner.invoke(cli, args, input="hi\n")
     assert f"checklist.rule_dirs[0]: not a folder: {tmp_path / 'nope'}" in missing.output
+
+
+def test_a_place_meant_to_be_found_and_a_role_account_are_not_personal_data() -> None:
+    assert risks("Our clinic has moved to 1200 Riverside Ave, Suite 4.", "personal_data") == []
+    assert risks("Tickets: email events@example.com", "personal_data") == []
+    assert risks("Party at my place, 742 Evergreen Terrace, bring snacks", "personal_data")
+    assert risks("email me at sam.lee1990@gmail.com", "personal_data")
