@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from .lexicon import Hit
@@ -152,6 +153,7 @@ class Context:
         self._ends: list[int] | None = None
         self._clauses: list[int] | None = None
         self._groups: dict[int, list[Seen]] = {}
+        self._repost: bool | None = None
 
     def _index_concepts(self, hits: list[Hit]) -> None:
         """Note the concept words of each sentence, from a scan of the whole text."""
@@ -569,13 +571,15 @@ class Context:
         Seriously, grow up' quotes them to answer them: a few words after the quotation (an
         emoji, "lol", "- Name") leave it the author's.
         """
-        lead = _LEAD.match(self.text)
-        start = lead.end() if lead else 0
-        if self.text[start : start + 1] not in _QUOTES:
-            return False
-        close = _CLOSING.search(self.text, start + 1)
-        after = self.text[close.end() :] if close else ""
-        return len(_WORD.findall(after)) < _COMMENT_WORDS
+        if self._repost is None:
+            lead = _LEAD.match(self.text)
+            start = lead.end() if lead else 0
+            self._repost = False
+            if self.text[start : start + 1] in _QUOTES:
+                close = _CLOSING.search(self.text, start + 1)
+                words = _WORD.finditer(self.text, close.end()) if close else iter(())
+                self._repost = next(islice(words, _COMMENT_WORDS - 1, None), None) is None
+        return self._repost
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Return the tokens [first, last) that overlap the characters [start, end)."""
