@@ -2,10 +2,10 @@
 
 Usage::
 
-    python benchmarks/hate_functional.py              # the dev part (tuned on)
-    python benchmarks/hate_functional.py --heldout    # the first part kept aside (now dev too)
-    python benchmarks/hate_functional.py --fresh      # the blind part: figures only, no misses
-    python benchmarks/hate_functional.py --misses     # also list the cases it gets wrong
+    python benchmarks/hate_functional.py                  # the dev part (tuned on)
+    python benchmarks/hate_functional.py --part heldout   # a part once kept aside (now dev too)
+    python benchmarks/hate_functional.py --blind          # the blind part: figures only, no misses
+    python benchmarks/hate_functional.py --misses         # also list the cases it gets wrong
 
 The cases in ``benchmarks/hate_functional/`` were written from the published list of HateCheck's
 29 functionalities (not from its data). A case counts as "hate found" when it gets a ``hate``
@@ -14,7 +14,9 @@ hate findings on <= 10 % of every non-hateful one.
 
 ``heldout.jsonl`` was kept aside during the first rework and scored then; its misses were read in
 the second, so it is a development part now. ``fresh.jsonl`` was written after that, blind to the
-detector, and is scored once at the end: ``--fresh`` never lists its misses.
+detector, scored once (recall 0.821, 0.091 on non-hateful cases), and its misses read since: a
+development part too. ``fresh2.jsonl`` is the blind part, written blind later still: ``--blind``
+scores it and never lists its misses.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from selfwatch.model import Level
 HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
+DEVELOPMENT = ("dev", "heldout", "fresh")
+BLIND = "fresh2"
 
 
 def read_cases(path: Path) -> list[dict[str, str]]:
@@ -46,13 +50,15 @@ def hate_found(text: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print one row per functionality with its rate and whether it meets its gate."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--heldout", action="store_true", help="score the part kept aside")
-    parser.add_argument("--fresh", action="store_true", help="score the blind part (no misses)")
+    parser.add_argument(
+        "--part", choices=(*DEVELOPMENT, BLIND), default="dev", help="the part to score"
+    )
+    parser.add_argument("--blind", action="store_true", help=f"score {BLIND}.jsonl (no misses)")
     parser.add_argument("--misses", action="store_true", help="list the cases it gets wrong")
     args = parser.parse_args(argv)
-    part = "fresh" if args.fresh else "heldout" if args.heldout else "dev"
+    part = BLIND if args.blind else args.part
     cases = read_cases(HERE / f"{part}.jsonl")
-    args.misses = args.misses and not args.fresh
+    args.misses = args.misses and part != BLIND
     groups: dict[str, list[tuple[dict[str, str], bool]]] = {}
     for case in cases:
         groups.setdefault(case["functionality"], []).append((case, hate_found(case["text"])))

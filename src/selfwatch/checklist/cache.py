@@ -29,7 +29,8 @@ from ..model import ChecklistSettings, Profile
 from .engine import Engine, default_engine, user_rule_files
 from .load import builtin_rule_files, profile_concepts
 
-FORMAT = "1"
+FORMAT = "2"  # 2: each word's entries stored as their own marshal bytes
+KEEP = 16
 _SOURCES = (
     "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "../model.py",
     "data/english_words.txt",
@@ -142,5 +143,23 @@ def _store(path: Path, data: Any) -> None:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(marshal.dumps(data))
         tmp.replace(path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        return
+    _prune(path.parent, path.name.partition("-")[0])
+
+
+def _prune(folder: Path, kind: str, keep: int = KEEP) -> None:
+    """Remove all but the ``keep`` newest cache files of ``kind`` ("engine", "classifier").
+
+    Every edit of a profile's names or of a rule file makes a new key; without pruning the
+    folder grew by about 3 MB an edit. A coach with many profiles keeps one file per profile,
+    up to ``keep``.
+    """
+    try:
+        found = sorted(
+            folder.glob(f"{kind}-*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True
+        )
+        for old in found[keep:]:
+            old.unlink(missing_ok=True)
     except OSError:
         return

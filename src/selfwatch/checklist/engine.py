@@ -60,24 +60,29 @@ class Engine:
                 *concepts.get("employer", ()),
                 *concepts.get("employer_generic", ()),
             )
-        lexicons = (_rule_lexicon(checklist, concepts), _concept_lexicon(checklist, concepts))
-        self._setup(checklist, concepts, *lexicons, classifier)
+        lexicon = _rule_lexicon(checklist, concepts)
+        # Rule terms and concept words in one index: one pass over the tokens finds both
+        scanner = Lexicon.merged(lexicon, _concept_lexicon(checklist, concepts))
+        self._setup(checklist, concepts, scanner, lexicon, classifier)
 
     def _setup(
         self,
         checklist: Checklist,
         concepts: dict[str, tuple[str, ...]],
+        scanner: Lexicon,
         lexicon: Lexicon,
-        concept_lexicon: Lexicon,
         classifier: Any,
     ) -> None:
+        """Set the engine up from its index (``scanner``) and the rule terms alone (``lexicon``).
+
+        Of ``lexicon`` only the keys and ``plain`` are used: the quick check (``may_match``)
+        asks whether a word is a rule term; ``scanner`` says what it is.
+        """
         self.checklist = checklist
         self.rules = {r.id: r for r in checklist.rules}
         self.concepts = concepts
         self.lexicon = lexicon
-        self.concept_lexicon = concept_lexicon
-        # Rule terms and concept words in one index: one pass over the tokens finds both
-        self.scanner = Lexicon.merged(lexicon, concept_lexicon)
+        self.scanner = scanner
         self.single_words = frozenset(lexicon.single)
         self.pair_words = frozenset(lexicon.pairs)
         stems = sorted(lexicon.prefix, key=len, reverse=True)
@@ -120,14 +125,21 @@ class Engine:
             c.threshold,
             dict(c.allow),
             self.concepts,
-            self.lexicon.state(),
-            self.concept_lexicon.state(),
+            self.scanner.state(),
+            # The rule terms' keys only: their entries are in the scanner
+            (
+                dict.fromkeys(self.lexicon.single, b""),
+                dict.fromkeys(self.lexicon.pairs, b""),
+                self.lexicon.prefix,
+                self.lexicon.prefix_lengths,
+                self.lexicon.plain,
+            ),
         )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...], classifier: Any = None) -> Engine:
         """Rebuild an engine from :meth:`state` without parsing rules or expanding terms."""
-        version, rules, concepts, threshold, allow, all_concepts, lex, concept_lex = state
+        version, rules, concepts, threshold, allow, all_concepts, scanner, lex = state
         names = [f.name for f in fields(Rule)]
         built = []
         for values in rules:
@@ -139,8 +151,8 @@ class Engine:
         engine._setup(
             checklist,
             all_concepts,
+            Lexicon.from_state(scanner),
             Lexicon.from_state(lex),
-            Lexicon.from_state(concept_lex),
             classifier,
         )
         return engine

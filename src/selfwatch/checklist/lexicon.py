@@ -7,6 +7,7 @@ or swapped interior letter), so matching a text is a dictionary look-up per toke
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple, TypeVar
@@ -151,8 +152,19 @@ class Lexicon:
         self.prefix_heads = frozenset(stem[:shortest] for stem in self.prefix)
 
     def state(self) -> tuple[Any, ...]:
-        """Return the index as plain data (dicts, lists, tuples) that ``marshal`` can store."""
-        return (self.single, self.pairs, self.prefix, self.prefix_lengths, self.plain)
+        """Return the index as plain data (dicts, lists, tuples) that ``marshal`` can store.
+
+        Each word's and pair's entries are stored as their own ``marshal`` bytes and decoded
+        when a text first uses them (see ``scan``): loading tens of thousands of small lists
+        and tuples took most of a cold ``selfwatch lint``, and a text uses a handful.
+        """
+        return (
+            {k: marshal.dumps(v) for k, v in self.single.items()},
+            {k: marshal.dumps(v) for k, v in self.pairs.items()},
+            self.prefix,
+            self.prefix_lengths,
+            self.plain,
+        )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...]) -> Lexicon:
@@ -193,14 +205,17 @@ class Lexicon:
         for i, tok in enumerate(tokens):
             here = keys[i]
             for key in here:
-                for e in single.get(key, ()):
-                    hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
+                if key in single:
+                    for e in _entries(single, key):
+                        hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
             if i + 1 < count:
                 for a in here:
                     if a not in starts:  # most words begin no phrase
                         continue
                     for b in keys[i + 1]:
-                        for e in pairs.get((a, b), ()):
+                        if (a, b) not in pairs:
+                            continue
+                        for e in _entries(pairs, (a, b)):
                             last = i + 2 if len(e[WORDS]) == 2 else _match_rest(e[WORDS], tokens, i)
                             if last:
                                 hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
@@ -241,10 +256,22 @@ class Lexicon:
 _K = TypeVar("_K")
 
 
+def _entries(index: dict[_K, list[Entry]], key: _K) -> list[Entry]:
+    """Return the entries of ``key``, decoding them once if they are still stored bytes."""
+    got: list[Entry] | bytes = index[key]
+    if isinstance(got, bytes):
+        decoded: list[Entry] = marshal.loads(got)
+        index[key] = decoded
+        return decoded
+    return got
+
+
 def _merge(first: dict[_K, list[Entry]], second: dict[_K, list[Entry]]) -> dict[_K, list[Entry]]:
     merged = dict(first)
-    for key, entries in second.items():
-        merged[key] = merged[key] + entries if key in merged else entries
+    for key in second:
+        merged[key] = (
+            _entries(merged, key) + _entries(second, key) if key in merged else second[key]
+        )
     return merged
 
 
