@@ -6,7 +6,7 @@ import os
 
 from profiles import EXAMPLE_PROFILE
 
-from selfwatch.checklist.cache import cache_dir, cache_key, cached_engine
+from selfwatch.checklist.cache import KEEP, cache_dir, cache_key, cached_engine
 from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.model import CategoryOverride, ChecklistSettings
 
@@ -71,3 +71,23 @@ def test_key_ignores_what_the_engine_does_not_read():
     assert cache_key(more, None) == cache_key(EXAMPLE_PROFILE, None)
     other = replace(EXAMPLE_PROFILE, employers=("Initech",))
     assert cache_key(other, None) != cache_key(EXAMPLE_PROFILE, None)
+
+
+def test_folder_keeps_only_the_newest_files_of_each_kind():
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = []
+    for n in range(KEEP + 4):
+        path = folder / f"engine-old{n:02d}.marshal"
+        path.write_bytes(b"x")
+        os.utime(path, ns=(n * 10**9, n * 10**9))  # old00 is the oldest
+        stale.append(path)
+    other = folder / "classifier-keep.marshal"
+    other.write_bytes(b"x")
+    os.utime(other, ns=(0, 0))
+    cached_engine(None)  # stores a new engine file, the newest
+    kept = {p.name for p in folder.glob("engine-*.marshal")}
+    assert len(kept) == KEEP
+    assert f"engine-{cache_key(None, None)}.marshal" in kept
+    assert not any(p.name in kept for p in stale[:5])  # the five oldest went
+    assert other.exists()  # another kind is pruned on its own count
