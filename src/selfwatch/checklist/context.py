@@ -86,11 +86,24 @@ TARGET_CONCEPTS = frozenset(
         "ref_second",
         "ref_third",
         "ref_anyone",
+        "victim_noun",
         _GROUP_CONCEPT,
         _GROUP_PRONOUN,
         *GROUP_PARTS,
     }
 )
+# What may follow a person who is hurt: a preposition, a conjunction, a relative pronoun or a time
+# ("kicking a guy on the ground", "smacking a kid who ...", "stabbed my coworker yesterday").
+_AFTER_VICTIM = frozenset(
+    {
+        "in", "on", "at", "with", "for", "from", "into", "outside", "behind", "near", "by",
+        "until", "till", "while", "when", "after", "before", "because", "so", "and", "but",
+        "who", "that", "which", "whose", "again", "yesterday", "today", "tonight", "last",
+        "this", "once", "twice", "senseless", "unconscious", "half", "to", "if", "of",
+    }
+)  # fmt: skip
+# What cannot stand between a verb and the person it is done to: "that" can ("beat that guy").
+_NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
@@ -277,6 +290,11 @@ class Context:
         found: list[tuple[int, str]] = []
         for concept in ("ref_second", "ref_third", "ref_anyone", _GROUP_PRONOUN):
             found += [(s.first, s.words) for s in self._in_clause(concept, c)]
+        found += [
+            (s.first, s.words)
+            for s in self._in_clause("victim_noun", c)
+            if self._head(s) and self._direct(c.last, s.first)
+        ]
         clause = self.clause(c.first)
         for i in self.mention_tokens().get(c.sentence, ()):
             if self.clause(i) == clause:
@@ -284,6 +302,28 @@ class Context:
         found += [(g.first, g.words) for g in self.groups(c.sentence)]
         after = [(i, w) for i, w in found if c.last <= i <= c.last + OBJECT_REACH]
         return Target("person", min(after)[1]) if after else None
+
+    def _direct(self, verb_end: int, noun: int) -> bool:
+        """Return True when only a determiner, a possessive or an adjective stand between a verb
+        and ``noun`` ("kicking a guy", "stabbed my ex's new boyfriend"), not a preposition
+        ("breaking the fast with neighbors")."""
+        between = self.tokens[verb_end:noun]
+        return len(between) <= 3 and not any(t.norm in _NOT_BETWEEN for t in between)
+
+    def _head(self, noun: Seen) -> bool:
+        """Return True when ``noun`` ends its noun phrase: the person is what is done to.
+
+        "kicking a guy on the ground", "stabbed my coworker yesterday" name a person; "kill the
+        customer churn problem" and "kicked the kids out of the pool" do not hurt anyone.
+        """
+        if noun.last >= len(self.tokens):
+            return True
+        after = self.tokens[noun.last]
+        if after.sentence != self.tokens[noun.first].sentence:
+            return True
+        if self.clause(noun.last) != self.clause(noun.last - 1):
+            return True
+        return after.norm in _AFTER_VICTIM
 
     def groups(self, sentence: int) -> list[Seen]:
         """Return the groups of people named in a sentence, in text order.
