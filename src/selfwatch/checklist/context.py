@@ -65,6 +65,10 @@ _REPOST = re.compile(r"\s*@\w+\s*:")
 _RHETORICAL = frozenset(
     {"aren't", "arent", "isn't", "isnt", "don't", "dont", "doesn't", "doesnt", "wasn't", "weren't"}
 )
+# Eggplant, droplets, peach, hot face, smirk, horned smile, tongue, no-one-under-18
+_SUGGESTIVE = re.compile(
+    "[\U0001f346\U0001f4a6\U0001f351\U0001f975\U0001f60f\U0001f608\U0001f445\U0001f51e]"
+)
 _CLOSING = re.compile(r'["”]')
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
@@ -104,6 +108,9 @@ _AFTER_VICTIM = frozenset(
 )  # fmt: skip
 # What cannot stand between a verb and the person it is done to: "that" can ("beat that guy").
 _NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
+# "can't stop thinking about ...", "can't wait to ...", "couldn't help ...": the negation is of
+# the stopping or waiting, and what follows is asserted all the more.
+_UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
@@ -167,6 +174,7 @@ class Context:
         self._clauses: list[int] | None = None
         self._groups: dict[int, list[Seen]] = {}
         self._repost: bool | None = None
+        self._emoji: str | None = None
 
     def _index_concepts(self, hits: list[Hit]) -> None:
         """Note the concept words of each sentence, from a scan of the whole text."""
@@ -212,6 +220,9 @@ class Context:
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "suggestive_emoji":
+            # Emoji are no tokens: looked for in the whole post, where they usually close it
+            return self.emoji() is not None
         if concept == "clause_start":
             # an order: the words open their clause ("Kill all ...", "#deathto...")
             first = c.first
@@ -243,9 +254,18 @@ class Context:
             return f"sentence sentiment {self.sentiment(c.sentence):+.2f}"
         if concept == "mention":
             return "aimed at an @mention"
+        if concept == "suggestive_emoji":
+            return f"suggestive emoji '{self.emoji()}'"
         found = self.context_words(concept, c, apart=apart)
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
         return f"{concept.replace('_', ' ')} {words}"
+
+    def emoji(self) -> str | None:
+        """Return the first sexually suggestive emoji in the post (🍆, 💦, 🍑, 🥵 ...), if any."""
+        if self._emoji is None:
+            m = _SUGGESTIVE.search(self.text)
+            self._emoji = m.group() if m else ""
+        return self._emoji or None
 
     # -- clauses and targets ---------------------------------------------------------------
 
@@ -537,7 +557,13 @@ class Context:
                 lo -= 1
         for j in range(lo, c.first):
             # a "not" in the clause before ("not vermin, they're people") negates that one
-            if self.clause(j) == here and toks[j].norm in negations and not self._rhetorical(j):
+            if (
+                self.clause(j) == here
+                and toks[j].norm in negations
+                and not self._rhetorical(j)
+                and not (j + 1 < c.first and toks[j + 1].norm in _UNNEGATED_BY)
+                and not (toks[j].norm in _UNNEGATED_BY and j > 0 and toks[j - 1].norm in negations)
+            ):
                 return toks[j].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)

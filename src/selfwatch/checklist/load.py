@@ -35,6 +35,7 @@ BUILTIN_CONCEPTS = frozenset(
         "positive_sentiment",
         "mention",
         "clause_start",
+        "suggestive_emoji",
         "employer",
         "codename",
         "self",
