@@ -106,6 +106,37 @@ _AFTER_VICTIM = frozenset(
         "this", "once", "twice", "senseless", "unconscious", "half", "to", "if", "of",
     }
 )  # fmt: skip
+# Capitalised words that name no person: sentence openers, days, months, interjections.
+_NOT_NAMES = frozenset(
+    {
+        "the", "this", "that", "these", "those", "what", "when", "why", "how", "who", "where",
+        "honestly", "lol", "lmao", "omg", "ngl", "tbh", "imo", "yes", "no", "not", "and", "but",
+        "my", "our", "your", "his", "her", "their", "its", "you", "she", "they", "there",
+        "here", "just", "today", "tonight", "yesterday", "tomorrow", "everyone", "nobody",
+        "someone", "people", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "january", "february", "march", "april", "june", "july", "august",
+        "september", "october", "november", "december", "god", "jesus", "christ", "mom", "mum",
+        "dad", "shoutout", "reminder", "proud", "thanks", "thank", "congrats", "happy", "great",
+        "new", "big", "huge", "hey", "dear", "okay", "well", "wow", "ugh", "sorry", "please",
+        "also", "still", "even", "only", "can't", "cannot", "don't", "never", "always", "every",
+    }
+)  # fmt: skip
+# Words that make a capitalised name an organisation's or a place's.
+_ORGANISATION = frozenset(
+    {
+        "corp", "corporation", "inc", "ltd", "llc", "plc", "co", "company", "group", "labs",
+        "bank", "university", "college", "school", "high", "hospital", "clinic", "city",
+        "county", "street", "st", "road", "avenue", "airlines", "airways", "motors", "systems",
+        "technologies", "solutions", "studios", "media", "news", "times", "post", "fc", "united",
+    }
+)  # fmt: skip
+# Words after a sentence's first word that make it a person's name ("Emily from the gym is").
+_AFTER_NAME = frozenset(
+    {
+        "from", "in", "at", "is", "was", "really", "thinks", "thought", "said", "says", "just",
+        "still", "literally", "actually", "got", "has", "had", "keeps", "tried", "posted",
+    }
+)  # fmt: skip
 # What cannot stand between a verb and the person it is done to: "that" can ("beat that guy").
 _NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
 # "can't stop thinking about ...", "can't wait to ...", "couldn't help ...": the negation is of
@@ -175,6 +206,8 @@ class Context:
         self._groups: dict[int, list[Seen]] = {}
         self._repost: bool | None = None
         self._emoji: str | None = None
+        self._headlines: dict[int, bool] = {}
+        self._sentence_of_token: list[int] | None = None
 
     def _index_concepts(self, hits: list[Hit]) -> None:
         """Note the concept words of each sentence, from a scan of the whole text."""
@@ -299,6 +332,10 @@ class Context:
             victim = self._object(c)
             if victim is not None:
                 return victim
+        if "name" in kinds:
+            name = self._name(c)
+            if name is not None:
+                return Target("name", name)
         if any(k in PERSON_KINDS for k in kinds):
             person = self._person(c)
             if person is not None and person.kind in kinds:
@@ -322,6 +359,68 @@ class Context:
         found += [(g.first, g.words) for g in self.groups(c.sentence)]
         after = [(i, w) for i, w in found if c.last <= i <= c.last + OBJECT_REACH]
         return Target("person", min(after)[1]) if after else None
+
+    def _name(self, c: Candidate) -> str | None:
+        """Return the person's name an insult is said of, in its clause: the nearest before
+        ("Emily from the gym is a total psycho") or just after ("what a freak Jessica is").
+
+        A name is a capitalised word that is no English word: "Jira" is one too, so the rules
+        that ask for a name use insults only people are called.
+        """
+        toks = self.tokens
+        clause = self.clause(c.first)
+        lo = c.first
+        while lo > 0 and self.clause(lo - 1) == clause:
+            lo -= 1
+        hi = c.last
+        while hi < len(toks) and hi < c.last + FORWARD_REACH and self.clause(hi) == clause:
+            hi += 1
+        before = [i for i in range(lo, c.first) if self._is_name(i)]
+        if before:
+            i = before[-1]
+        else:
+            after = [i for i in range(c.last, hi) if self._is_name(i)]
+            if not after:
+                return None
+            i = after[0]
+        return self.text[toks[i].start : toks[i].end]
+
+    def _is_name(self, i: int) -> bool:
+        toks = self.tokens
+        t = toks[i]
+        word = self.text[t.start : t.end]
+        if t.mention or t.hashtag or len(word) < 3 or not word[0].isupper():
+            return False
+        base = t.norm[:-2] if t.norm.endswith("'s") else t.norm
+        # Title case only: "CEO", "HR" and "LOL" are no names
+        if not (base.isalpha() and word[1 : len(base)].islower()) or base in _NOT_NAMES:
+            return False
+        after = toks[i + 1].norm if i + 1 < len(toks) else ""
+        if base in _ORGANISATION or after in _ORGANISATION:
+            return False  # "Acme Corp", "Initech Labs", "Lakeside High"
+        if self._headline(t.sentence):
+            return False  # "How Creepy Is This Image of ...": every word is capitalised
+        if i > 0 and toks[i - 1].sentence == t.sentence:
+            return True
+        # A sentence's first word is capitalised anyway: a name when a person's words follow
+        return i + 1 < len(toks) and toks[i + 1].norm in _AFTER_NAME
+
+    def _headline(self, sentence: int) -> bool:
+        """Return True when most words of the sentence are capitalised, as in a headline."""
+        found = self._headlines.get(sentence)
+        if found is None:
+            if self._sentence_of_token is None:
+                self._sentence_of_token = [t.sentence for t in self.tokens]
+            lo = bisect_left(self._sentence_of_token, sentence)
+            hi = bisect_right(self._sentence_of_token, sentence, lo)
+            words = [
+                self.text[t.start]
+                for t in self.tokens[lo:hi]
+                if t.norm.isalpha() and len(t.norm) > 3
+            ]
+            capitals = sum(w.isupper() for w in words)
+            found = self._headlines[sentence] = len(words) >= 3 and capitals * 2 > len(words)
+        return found
 
     def _direct(self, verb_end: int, noun: int) -> bool:
         """Return True when only a determiner, a possessive or an adjective stand between a verb

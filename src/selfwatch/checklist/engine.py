@@ -27,7 +27,7 @@ from typing import Any
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
 from .context import GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
-from .lexicon import Hit, Lexicon
+from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import Gate, GateSet, Probe
 from .tokens import Token, sentence_bounds, tokenize
@@ -620,16 +620,6 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
                 term, f"concept:{name}", inflect=" " not in term and not closed, fuzzy=fuzzy
             )
     return lexicon
-
-
-@lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Return the English words no disguise may be read into (scripts/build_wordlist.py)."""
-    path = Path(__file__).parent / "data" / "english_words.txt"
-    try:
-        return frozenset(path.read_text(encoding="utf-8").split())
-    except OSError:
-        return frozenset()
 
 
 @lru_cache(maxsize=1)

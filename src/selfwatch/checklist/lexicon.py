@@ -10,6 +10,8 @@ from __future__ import annotations
 import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeVar
 
 from .tokens import MASK_CHARS, Token
@@ -317,3 +319,13 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
             seen.add(key)
             out.append(h)
     return out
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Return the English words no disguise may be read into (scripts/build_wordlist.py)."""
+    path = Path(__file__).parent / "data" / "english_words.txt"
+    try:
+        return frozenset(path.read_text(encoding="utf-8").split())
+    except OSError:
+        return frozenset()

@@ -45,7 +45,7 @@ NEGATION_MODES = ("drop", "lower", "info", "keep", "require")
 AUTHORS = ("self", "other")
 TARGET_KINDS = (
     "group", "group_after", "group_before", "person_after", "second_person", "mention",
-    "third_person", "employer",
+    "third_person", "employer", "name",
 )  # fmt: skip
 """What a rule can ask its words to be aimed at (see context.py): ``group_after`` is a group
 named just after the words, as their object ("kill all the ...", not "... suffer in camps")."""
