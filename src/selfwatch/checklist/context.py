@@ -106,6 +106,18 @@ _AFTER_VICTIM = frozenset(
         "this", "once", "twice", "senseless", "unconscious", "half", "to", "if", "of",
     }
 )  # fmt: skip
+# Words after an adjective that show it is no noun's attribute ("dangerous and", "lazy to").
+_NOT_NOUN = frozenset(
+    {
+        "and", "or", "but", "to", "as", "in", "on", "at", "of", "for", "with", "than", "because",
+        "so", "if", "when", "af", "asf", "tho", "though", "too", "enough", "lol", "lmao", "ngl",
+    }
+)  # fmt: skip
+# Verbs that, like a copula, say what the subject is: "they seem dangerous", "I find them dirty".
+_PREDICATING = frozenset(
+    {"seem", "seems", "look", "looks", "find", "consider", "considers", "call", "calls", "feel",
+     "become", "becomes", "became", "get", "gets", "got", "stay", "remain", "remains", "all"}
+)  # fmt: skip
 # Capitalised words that name no person: sentence openers, days, months, interjections.
 _NOT_NAMES = frozenset(
     {
@@ -142,6 +154,10 @@ _NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
 # "can't stop thinking about ...", "can't wait to ...", "couldn't help ...": the negation is of
 # the stopping or waiting, and what follows is asserted all the more.
 _UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
+ENGINE_CONCEPTS = frozenset(
+    {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective"}
+)
+"""Word lists the engine reads itself, whether or not a rule names them."""
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
@@ -253,6 +269,8 @@ class Context:
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "attributive":
+            return self._attributive(c)
         if concept == "suggestive_emoji":
             # Emoji are no tokens: looked for in the whole post, where they usually close it
             return self.emoji() is not None
@@ -265,7 +283,11 @@ class Context:
                 first -= 1
                 if toks[first].hashtag:
                     return True  # a hashtag is a slogan of its own
-            return first == 0 or self.clause(first - 1) != self.clause(first)
+            if not (first == 0 or self.clause(first - 1) != self.clause(first)):
+                return False
+            # An order uses the plain verb: "Kill them all", not "Train hits, kills 2 migrants"
+            verb = toks[c.first].norm
+            return not (verb.endswith(("ed", "ing")) or (verb.endswith("s") and verb[-2:] != "ss"))
         return bool(self.context_words(concept, c, apart=apart))
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
@@ -292,6 +314,39 @@ class Context:
         found = self.context_words(concept, c, apart=apart)
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
         return f"{concept.replace('_', ' ')} {words}"
+
+    def _attributive(self, c: Candidate) -> bool:
+        """Return True when the words are an adjective describing the noun after them, not the
+        group: "migrants make dangerous crossings", but not "migrants are dangerous people".
+
+        Only words of the ``adjective`` concept qualify (a verb or a noun can be followed by its
+        object: "migrants steal jobs"); a copula before them in the clause makes them what the
+        subject is ("women are stupid creatures").
+        """
+        toks = self.tokens
+        if c.last >= len(toks) or not any(
+            s.first == c.first for s in self.concepts().get(("adjective", c.sentence), ())
+        ):
+            return False
+        after = toks[c.last]
+        if after.sentence != c.sentence or self.clause(c.last) != self.clause(c.first):
+            return False
+        if not after.norm.isalpha() or after.norm in _NOT_NOUN:
+            return False
+        if any(
+            s.first == c.last
+            for k in (_GROUP_CONCEPT, "person_noun", "group_noun", "victim_noun")
+            for s in self.concepts().get((k, c.sentence), ())
+        ):
+            return False  # "dangerous people", "lazy immigrants": the group itself
+        # Between the group and the words: a copula there makes them what the group is
+        group = [g.last for g in self.groups(c.sentence) if g.last <= c.first]
+        j = c.first - 1
+        while j >= max(group, default=0) and self.clause(j) == self.clause(c.first):
+            if toks[j].norm in _COPULAS or toks[j].norm in _PREDICATING:
+                return False
+            j -= 1
+        return True
 
     def emoji(self) -> str | None:
         """Return the first sexually suggestive emoji in the post (🍆, 💦, 🍑, 🥵 ...), if any."""

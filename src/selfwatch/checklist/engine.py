@@ -26,7 +26,7 @@ from typing import Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
-from .context import GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
+from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import Gate, GateSet, Probe
@@ -607,7 +607,7 @@ def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]])
 def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
     lexicon = Lexicon(concepts.get("not_disguise", ()), english_words())
     used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
-    used |= {"negation", "counter_speech", "homonym", "reporting_verbs"}
+    used |= ENGINE_CONCEPTS
     if any(r.target for r in checklist.rules):
         used |= TARGET_CONCEPTS
     for name in sorted(used & set(concepts)):

@@ -36,6 +36,7 @@ BUILTIN_CONCEPTS = frozenset(
         "mention",
         "clause_start",
         "suggestive_emoji",
+        "attributive",
         "employer",
         "codename",
         "self",
