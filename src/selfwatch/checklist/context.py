@@ -596,10 +596,15 @@ class Context:
 
         "Muslims, I'm coming for you", "We will hunt you down, gays": the group is addressed.
         """
-        you = self._in_clause("ref_second", c)
+        clause = self.clause(c.first)
+        # "you" may be part of the words themselves ("make you suffer")
+        you = [
+            s
+            for s in self.concepts().get(("ref_second", c.sentence), ())
+            if self.clause(s.first) == clause
+        ]
         if not you:
             return None
-        clause = self.clause(c.first)
         for g in self.groups(c.sentence):
             if abs(self.clause(g.first) - clause) != 1:
                 continue
