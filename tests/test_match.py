@@ -718,3 +718,72 @@ def test_folding_non_ascii_text_keeps_offsets_into_the_original(url: bool) -> No
         assert folded.text == "".join(chars)
         origin = tuple(i for i, c in enumerate(chars) for _ in c)
         assert folded.origin == origin
+
+
+TOMASZ = Profile(
+    key="tomasz",
+    name="Tomasz Kowalczyk",
+    employers=("Globex",),
+    context_terms=("Kraków", "DevOps", "Kubernetes"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Rozmawiamy z Tomaszem Kowalczykiem, inżynierem DevOps.", "Tomaszem Kowalczykiem"),
+        ("Wywiad Tomasza Kowalczyka o chmurze.", "Tomasza Kowalczyka"),
+        ("Nagrodę odebrał Tomasz Kowalczykiem", "Tomasz Kowalczykiem"),
+        ("Kowalczyk T. (Globex) opowie o klastrach.", "Kowalczyk T."),
+        ("Tomasz Kowalczyk's talk", "Tomasz Kowalczyk"),
+    ],
+)
+def test_inflected_and_surname_first_forms_are_found(text: str, found: str) -> None:
+    (mention,) = find_mentions(post("", text), TOMASZ)
+    assert text[mention.start : mention.end] == found
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("Anna Kowalska", "List Anny Kowalskiej do rady", "Anny Kowalskiej"),
+        ("Jan Kowalski", "Spotkanie z Janem Kowalskim", "Janem Kowalskim"),
+        ("Marek Nowak", "Wywiad z Markiem Nowakiem", "Markiem Nowakiem"),
+        ("María González", "González M, Patel R, Hughes K.", "González M"),
+        ("Maria Gonzalez", "Written by GONZÁLEZ M. and others", "GONZÁLEZ M."),
+        ("Dan Smith", "Dana Smith wins the county fair", None),  # Dana's name, not Dan's
+        ("Jane Brown", "Jane Browne spoke", None),  # another surname
+        ("Jane Brown", "brown j", None),  # not as a byline writes it
+    ],
+)
+def test_case_forms_never_make_another_name(name: str, text: str, found: str | None) -> None:
+    person = Profile(key="p", name=name)
+    spans = [text[m.start : m.end] for m in find_mentions(post("", text), person)]
+    assert spans == ([found] if found else [])
+
+
+def test_an_inflected_name_with_the_employer_is_me() -> None:
+    text = (
+        "O planach rozmawiamy z Tomaszem Kowalczykiem, inżynierem DevOps w krakowskim "
+        "oddziale Globex."
+    )
+    who = identify(post("Globex otwiera nowe biuro w Krakowie", text), TOMASZ, own=False)
+    assert who.confidence == "me"
+    assert who.reason.startswith("full name; employer 'Globex'")
+
+
+def test_a_past_employer_counts_nothing_once_the_post_points_to_someone_else() -> None:
+    wei = Profile(
+        key="w",
+        name="Wei Zhang",
+        employers=("Contoso AI",),
+        past_employers=("University of Waterloo",),
+        context_terms=("Toronto",),
+    )
+    text = "The project, led by professor of chemical engineering Wei Zhang, will test new cells."
+    who = identify(post("University of Waterloo team lands $2M", text), wei, own=False)
+    assert who.confidence == "not_me"
+    assert "another occupation 'professor'" in who.reason
+    assert "past employer 'University of Waterloo' (a namesake may work there now)" in who.reason
+    alone = identify(post("University of Waterloo alumni: Wei Zhang"), wei, own=False)
+    assert "past employer 'University of Waterloo';" in alone.reason + ";"

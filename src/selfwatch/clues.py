@@ -215,6 +215,9 @@ _CLAUSE_WORD = re.compile(r"[\w'’\-]+")
 _ONLY_NUMBER = re.compile(r"\s*\d{1,3}\s*$")
 _DIGIT = re.compile(r"\d")
 _WORDS_BEFORE = re.compile(r"(?:\s+[\w'’.\-]+){1,4}")
+_FIELD_OF_WORK = re.compile(r"(?:\s+[a-z][\w\-]*){1,3}\s+fo\s+([\w'’.\-]+)")
+"""A field after an occupation before a name ("professor of chemical engineering Wei Zhang"),
+read backwards like ``_WORDS_BEFORE``: the words, "of", then the occupation."""
 """Up to four words before a name, read backwards (matched on the reversed text: one try at
 its start instead of a search from every character)."""
 
@@ -420,7 +423,11 @@ def _classify_phrase(phrase: str) -> Clue:
 
 def _before(value: str, start: int) -> list[Clue]:
     """Read up to four words just before a mention: possessives, titles, places."""
-    m = _WORDS_BEFORE.match(value[max(0, start - 80) : start][::-1])
+    behind = value[max(0, start - 80) : start][::-1]
+    field = _FIELD_OF_WORK.match(behind)
+    if field and field_of(field.group(1)[::-1].strip(".,")):
+        return [_clue("occupation", field.group(1)[::-1].strip(".,"))]
+    m = _WORDS_BEFORE.match(behind)
     if not m:
         return []
     words = m.group(0)[::-1].split()

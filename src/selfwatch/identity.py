@@ -37,8 +37,9 @@ Weighing (``identify``)
     (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
     held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
     is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
-    person's places count once, and their town and trade count nothing once a clue of weight
-    2 or more (not a mark on the site or author) points to someone else (``_context``).
+    person's places count once, and their town, trade and past employers count nothing once a
+    clue of weight 2 or more (not a mark on the site or author) points to someone else
+    (``_context``).
     A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
     found"): search engines return loose matches. The ``reason`` lists the evidence for, then
     "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
@@ -124,8 +125,8 @@ class _Terms:
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
     shared: Mapping[str, str] = dataclass_field(default_factory=dict)
-    """Context labels whose term a namesake may share, by kind: "place" ("context 'Portland'")
-    or "occupation" ("context 'backend engineer'")."""
+    """Context labels whose term a namesake may share, by kind: "place" ("context 'Portland'"),
+    "occupation" ("context 'backend engineer'") or "past" (a past employer)."""
     readings: dict[tuple[str, str, bool], tuple[str, str] | None] = dataclass_field(
         default_factory=dict, compare=False
     )
@@ -210,8 +211,11 @@ def _with_home(terms: _Terms) -> _Terms:
             places.add(phrase)
     shared = {}
     for label, _ in terms.context:
+        if label.startswith("past employer "):
+            shared[label] = "past"  # someone else may work there now
+            continue
         if not label.startswith("context "):
-            continue  # an employer is specific to the person
+            continue  # the present employer is specific to the person
         phrase = clues.fold_words(label[len("context ") :])
         if phrase in places:
             shared[label] = "place"
@@ -347,6 +351,13 @@ def _weigh(
     return [*items, *against]
 
 
+_SHARED_NOTES = {
+    "place": "a namesake may share a place",
+    "occupation": "a namesake may share it",
+    "past": "a namesake may work there now",
+}
+
+
 def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> list[Evidence]:
     """Weigh the context terms found: +1 each, but a term a namesake may share counts less.
 
@@ -360,7 +371,7 @@ def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> li
         kind = "learned" if text.startswith("learned") else "context"
         share = shared.get(text)
         if share and elsewhere:
-            note = "a namesake may share a place" if share == "place" else "a namesake may share it"
+            note = _SHARED_NOTES[share]
             items.append(_evidence("for", kind, f"{text} ({note})", 0))
         elif share == "place" and place:
             items.append(_evidence("for", kind, f"{text} (the same home as {place})", 0))

@@ -10,8 +10,11 @@ Finding mentions
     matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"), with any run of spaces
     or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive after it ("Jane Doe's"),
     a middle initial before the last word ("Jane Q. Doe") and reversed ("Doe, Jane"); not as part
-    of a double-barrelled name ("Jordan-Avery Smith", "Smith-Jordan Avery"). Initials ("J. Doe",
-    "Jane D.") are *weak* mentions. A first name alone never matches. Handles match with and
+    of a double-barrelled name ("Jordan-Avery Smith", "Smith-Jordan Avery"). A two-word name
+    is found in its Polish case forms too ("Tomaszem Kowalczykiem", "Anny Kowalskiej"): both
+    words inflected, or the surname alone by an ending that makes no other name ("-iem",
+    "-owi"; "Jana Smith" is Jana's, "Jane Browne" is a Browne). Initials ("J. Doe", "Jane D.",
+    and surname first as citations write it, "Doe J", "González M.") are *weak* mentions. A first name alone never matches. Handles match with and
     without their leading ``@`` and inside links (``github.com/janedoe``), and a fediverse handle
     ``@user@instance`` also by its user part (only as ``@user`` when that part is just one of the
     person's names: "jane" alone is not a mention); so is a handle under a provider's domain
@@ -333,6 +336,80 @@ def bounded(body: str, lead: str = "") -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
+# Polish (and other Slavic) names take case endings: "z Tomaszem Kowalczykiem", "Tomasza
+# Kowalczyka", "Anny Kowalskiej", "Kowalskiego". The endings, as folded text spells them
+# ("ą" and "ę" lose their marks), after a stem: the name itself, or less its last vowel.
+_CONSONANT_ENDINGS = ("a", "u", "owi", "em", "iem", "ie", "owie", "ow", "om")
+_VOWEL_ENDINGS = ("a", "y", "i", "ii", "ie", "e", "o")
+_ADJECTIVE_ENDINGS = {"i": ("iego", "iemu", "im"), "a": ("iej", "ej")}
+_SHORT_ENDINGS = frozenset({"a", "u", "y", "i", "e", "o", "ie", "ii"})
+"""Endings that may also make another name ("Jan" -> "Jana", "Brown" -> "Browne"): the
+surname takes one only when the first name is inflected too."""
+
+
+def inflections(token: str) -> tuple[tuple[str, str], ...]:
+    """Return the (stem, ending) pairs of a folded name word's case forms, itself excepted.
+
+    "kowalczyk" -> ("kowalczyk", "a"), ("kowalczyk", "iem"), ...; "anna" -> ("ann", "y"), ...;
+    "kowalski" -> ("kowalsk", "iego"), .... A word ending in another vowel ("avery") has none.
+    """
+    if len(token) < 3 or not token.isalpha():
+        return ()
+    last = token[-1]
+    if token.endswith(("ski", "cki", "ska", "cka")):
+        return tuple((token[:-1], e) for e in _ADJECTIVE_ENDINGS[last])
+    if last == "a":
+        return tuple((token[:-1], e) for e in _VOWEL_ENDINGS if e != "a")
+    if last in "eiouy":
+        return ()
+    forms = [(token, e) for e in _CONSONANT_ENDINGS]
+    if len(token) > 4 and token[-2] == "e" and token[-3] not in "aeiouy":
+        # a vowel that drops before an ending: "Marek" -> "Marka", "Paweł" -> "Pawła"
+        forms += [(token[:-2] + last, e) for e in ("a", "u", "owi", "iem", "em")]
+    return tuple(forms)
+
+
+def _inflected(token: str, *, short: bool) -> str | None:
+    """Return a regex for a name word's case forms (never the word itself), or None."""
+    stems: dict[str, list[str]] = {}
+    for stem, ending in inflections(token):
+        if short or ending not in _SHORT_ENDINGS:
+            stems.setdefault(stem, []).append(ending)
+    if not stems:
+        return None
+    alts = [
+        f"{re.escape(stem)}(?:{'|'.join(sorted(map(re.escape, ends), key=len, reverse=True))})"
+        for stem, ends in stems.items()
+    ]
+    return alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+
+
+def _inflected_patterns(name: str, toks: list[str]) -> list[_Pattern]:
+    """Return the full name in its case forms: both words inflected, or the surname by a long
+    ending ("Tomasz Kowalczykiem"); never the first name alone ("Jana Smith" is Jana's)."""
+    if len(toks) != 2:
+        return []
+    first, last = toks
+    found = []
+    both_first, both_last = _inflected(first, short=True), _inflected(last, short=True)
+    if both_first and both_last:
+        body = f"{both_first}{SEP}{both_last}"
+        # Every stem keeps the word but its last two letters ("mar" of "Marek", "Marka").
+        found.append(_Pattern(name, "name", bounded(body), _not_double_barrelled, last[:-2]))
+    long_last = _inflected(last, short=False)
+    if long_last:
+        body = f"{re.escape(first)}{SEP}{long_last}"
+        regex = bounded(body, re.escape(first))
+        found.append(_Pattern(name, "name", regex, _not_double_barrelled, first))
+    return found
+
+
+def _surname_first(value: str, start: int, end: int) -> bool:
+    """Accept "González M" and "Kowalczyk T." only as written in a byline: both capitalised."""
+    initial = value[end - 2] if value[end - 1] == "." else value[end - 1]
+    return value[start].isupper() and initial.isupper() and _not_after_capital(value, start, end)
+
+
 def _name_patterns(name: str) -> list[_Pattern]:
     words = name.split()
     toks = name_tokens(name)
@@ -353,6 +430,7 @@ def _name_patterns(name: str) -> list[_Pattern]:
             toks[-1],
         ),
         _Pattern(name, "name", bounded(reversed_body, last), _alone, toks[-1]),
+        *_inflected_patterns(name, toks),
     ]
     if toks[0][0].isalpha() and toks[-1][0].isalpha():
         first_initial = rf"{re.escape(toks[0][0])}(?:\.[\s\-]*|{SEP})"
@@ -372,6 +450,16 @@ def _name_patterns(name: str) -> list[_Pattern]:
                 bounded(rf"{head}{SEP}{re.escape(toks[-1][0])}\.?", esc[0]),
                 _not_before_capital,
                 toks[0],
+            )
+        )
+        # Surname first, as citations and programmes list authors: "González M", "Kowalczyk T."
+        found.append(
+            _Pattern(
+                f"{words[-1]} {words[0][0]}.",
+                "initials",
+                bounded(rf"{last}\s+{re.escape(toks[0][0])}\.?", last),
+                _surname_first,
+                toks[-1],
             )
         )
     return found
@@ -457,6 +545,7 @@ def _compile(profile: Profile) -> _Compiled:
         if toks:
             keys.add(toks[-1])  # every full-name, reversed and initial form contains it...
             keys.add(toks[0])  # ...except "Jane D.", which contains the first name
+            keys.update(stem for stem, _ in inflections(toks[-1]))  # and "Kowalskiej"
     for _, handle in profile.handles:
         bare = fold(handle.strip().lstrip("@"))
         if "@" in bare:
