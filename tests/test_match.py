@@ -787,3 +787,22 @@ def test_a_past_employer_counts_nothing_once_the_post_points_to_someone_else() -
     assert "past employer 'University of Waterloo' (a namesake may work there now)" in who.reason
     alone = identify(post("University of Waterloo alumni: Wei Zhang"), wei, own=False)
     assert "past employer 'University of Waterloo';" in alone.reason + ";"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tomasz Kowalczyk z krakowskiego oddziału mówi o Kubernetesie",
+        "Tomasz Kowalczyk, w Krakowie od 2015 roku, o Kubernetesa upgrade",
+        "Tomasz Kowalczyk (Kraków) on Kubernetes upgrades",
+    ],
+)
+def test_a_context_term_matches_its_polish_case_forms_and_adjective(text: str) -> None:
+    who = identify(post("Meetup", text), TOMASZ, own=False)
+    assert "context 'Kraków'" in who.reason
+    assert "context 'Kubernetes'" in who.reason
+
+
+def test_a_term_does_not_match_inside_a_longer_word() -> None:
+    who = identify(post("Tomasz Kowalczyk, krakowiak z dziada pradziada"), TOMASZ, own=False)
+    assert "Kraków" not in who.reason

@@ -14,12 +14,13 @@ Finding mentions
     is found in its Polish case forms too ("Tomaszem Kowalczykiem", "Anny Kowalskiej"): both
     words inflected, or the surname alone by an ending that makes no other name ("-iem",
     "-owi"; "Jana Smith" is Jana's, "Jane Browne" is a Browne). Initials ("J. Doe", "Jane D.",
-    and surname first as citations write it, "Doe J", "González M.") are *weak* mentions. A first name alone never matches. Handles match with and
-    without their leading ``@`` and inside links (``github.com/janedoe``), and a fediverse handle
-    ``@user@instance`` also by its user part (only as ``@user`` when that part is just one of the
-    person's names: "jane" alone is not a mention); so is a handle under a provider's domain
-    (``siobhanux.bsky.social``: ``siobhanux``, unless that is just one of the names). The
-    profile's email addresses and phone numbers are found anywhere, links included.
+    and surname first as citations write it, "Doe J", "González M.") are *weak* mentions. A
+    first name alone never matches (but see ``identity``: beside the employer it may). Handles
+    match with and without their leading ``@`` and inside links (``github.com/janedoe``), and a
+    fediverse handle ``@user@instance`` also by its user part (only as ``@user`` when that part
+    is just one of the person's names: "jane" alone is not a mention); so is a handle under a
+    provider's domain (``siobhanux.bsky.social``: ``siobhanux``, unless that is just one of the
+    names). The profile's email addresses and phone numbers are found anywhere, links included.
 
 The weighing that turns mentions into a decision is in ``identity``; ``Mark`` and ``Feedback``
 (what ``selfwatch me`` / ``notme`` recorded) live here, beside the keys they are remembered by.
