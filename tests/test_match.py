@@ -806,3 +806,43 @@ def test_a_context_term_matches_its_polish_case_forms_and_adjective(text: str) -
 def test_a_term_does_not_match_inside_a_longer_word() -> None:
     who = identify(post("Tomasz Kowalczyk, krakowiak z dziada pradziada"), TOMASZ, own=False)
     assert "Kraków" not in who.reason
+
+
+ERIK = Profile(
+    key="erik",
+    name="Erik Lindqvist",
+    employers=("Norrsken Games",),
+    context_terms=("Umeå", "game developer", "Godot"),
+)
+
+
+@pytest.mark.parametrize(
+    ("person", "title", "text", "confidence"),
+    [
+        (ERIK, "Devlog Roundup #88", "This week we talk to Erik from Norrsken Games.", "me"),
+        (ERIK, "Devlog Roundup #88", "This week: Lindqvist (Norrsken Games) on Godot.", "me"),
+        (ERIK, "Devlog Roundup #88", "We talk to Erik Svensson from Norrsken Games.", "not_me"),
+        (ERIK, "Devlog Roundup #88", "We talk to Anna Lindqvist (Norrsken Games).", "not_me"),
+        (ERIK, "Devlog Roundup #88", "We talk to Erik from Volvo about trucks.", "not_me"),
+        (ERIK, "Devlog Roundup #88", "Erik. Norrsken Games shipped a patch.", "not_me"),
+        (
+            Profile(key="p", name="Priya Raman", employers=("Westlake High School",)),
+            "Best demo for teaching moles?",
+            "Ms. Raman here (chem, Westlake High School). I use a mole of everything.",
+            "me",
+        ),
+        (
+            Profile(key="p", name="Priya Raman", employers=("Westlake High School",)),
+            "Lunch menu",
+            "Raman noodles at Westlake High School on Friday.",
+            "not_me",
+        ),
+    ],
+)
+def test_a_first_name_or_surname_beside_the_employer_is_a_mention(
+    person: Profile, title: str, text: str, confidence: str
+) -> None:
+    who = identify(post(title, text), person, own=False)
+    assert who.confidence == confidence, who.reason
+    if confidence == "me":
+        assert "beside your employer" in who.reason

@@ -10,6 +10,7 @@ Weighing (``identify``)
     ========================================  ======  ======================================
     email, phone, handle, handle in a link    +4      ``jane@example.com``, ``github.com/janedoe``
     full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
+    first name or surname beside the employer +3      "Jane from Acme Corp", "Ms. Doe (Acme)"
     initials only                             +1      "J. Doe", "Jane D."
     context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
     the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
@@ -270,6 +271,8 @@ def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
         if _folded(mention.variant) == _folded(profile.name):
             return "full name"
         return f"name variant '{mention.variant}'"
+    if kind == "partial":
+        return f"'{mention.variant}' beside your employer"  # weighs as a name: the two together
     names = {"link": "handle in a link", "initials": "initials"}
     return f"{names.get(kind, kind)} '{mention.variant}'"
 
@@ -444,7 +447,7 @@ def _anchors(
     """Return where the name stands in the title and text: its mentions, then its surname alone."""
     spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
     for mention, kind in found:
-        if mention.field in spans and (kind == "name" or kind == "initials"):
+        if mention.field in spans and kind in ("name", "initials", "partial"):
             spans[mention.field].append((mention.start, mention.end))
     if not spans["title"] and not spans["text"]:
         return spans

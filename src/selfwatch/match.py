@@ -41,10 +41,11 @@ FieldName = Literal["title", "text", "author", "url"]
 FIELDS: tuple[FieldName, ...] = ("title", "text", "author", "url")
 MarkKind = Literal["me", "notme"]
 Scope = Literal["post", "author", "site"]
-Kind = Literal["handle", "name", "username", "initials", "email", "phone", "link"]
+Kind = Literal["handle", "name", "username", "initials", "partial", "email", "phone", "link"]
 
 WEIGHTS: dict[Kind, int] = {
-    "email": 4, "phone": 4, "link": 4, "handle": 4, "name": 3, "username": 3, "initials": 1,
+    "email": 4, "phone": 4, "link": 4, "handle": 4, "name": 3, "username": 3, "partial": 3,
+    "initials": 1,
 }  # fmt: skip
 SNIPPET_WIDTH = 60
 
@@ -466,6 +467,58 @@ def _name_patterns(name: str) -> list[_Pattern]:
     return found
 
 
+_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof)\.?\s+"
+_BESIDE = r"[^.!?\n]{0,25}?"
+"""What may stand between a first name or surname and the employer: a few words, no sentence
+end ("Erik from Norrsken Games", "Ms. Raman here (chem, Westlake High School)")."""
+
+
+_ATTACHED_AFTER = re.compile(r"\s*[,(\-–—]|\s+(?:of|from|at|with)\s")
+_INITIAL_BEFORE = re.compile(r"(?<!\w)\w\.?[\s\-]*$")
+
+
+def _first_name_alone(value: str, start: int, end: int) -> bool:
+    """Accept "Erik from ..." and "Erik, Anna and Lisa from ...", not "Erik Svensson from ..."."""
+    return value[start].isupper() and _not_before_capital(value, start, end)
+
+
+def _surname_alone(value: str, start: int, end: int) -> bool:
+    """Accept "Ms. Raman (Westlake)" and "Kowalczyk (Globex)", not "Anna Kowalczyk (Globex)"."""
+    if not value[end - 1 : end].isalpha() or not value[start:end].split()[-1][0].isupper():
+        return False
+    if value[start:end].split()[0].rstrip(".").lower() in ("mr", "mrs", "ms", "miss", "mx", "dr",
+                                                           "prof"):  # fmt: skip
+        return True
+    # Untitled, the employer must follow at once: "Kowalczyk (Globex)", not "Raman noodles at";
+    # after an initial it is the initials' ("J. Doe, Acme Corp" weighs as initials).
+    if _INITIAL_BEFORE.search(value, max(0, start - 4), start):
+        return False
+    return _not_after_capital(value, start, end) and bool(_ATTACHED_AFTER.match(value, end))
+
+
+def _partial_patterns(profile: Profile) -> list[_Pattern]:
+    """Return the first name, or the surname, beside a present employer ("Erik from Norrsken
+    Games", "Ms. Raman (chem, Westlake High School)"): a partial mention, weaker than a name."""
+    employers = [name_tokens(e) for e in profile.employers]
+    firsts, lasts = {}, {}
+    for name in profile.all_names:
+        toks, words = name_tokens(name), name.split()
+        if len(toks) > 1 and len(toks[0]) > 2 and len(toks[-1]) > 2:
+            firsts[toks[0]], lasts[toks[-1]] = words[0], words[-1]
+    found = []
+    for toks in employers:
+        if not toks:
+            continue
+        beside = rf"(?={_BESIDE}(?<!\w){SEP.join(map(re.escape, toks))}(?!\w))"
+        for tok, word in firsts.items():
+            regex = bounded(re.escape(tok) + beside, re.escape(tok))
+            found.append(_Pattern(word, "partial", regex, _first_name_alone, toks[0]))
+        for tok, word in lasts.items():
+            regex = bounded(rf"(?:{_TITLES})?{re.escape(tok)}{beside}")
+            found.append(_Pattern(word, "partial", regex, _surname_alone, toks[0]))
+    return found
+
+
 def _handle_patterns(handle: str, names: set[str]) -> list[_Pattern]:
     bare = handle.strip().lstrip("@")
     if not bare:
@@ -504,6 +557,7 @@ def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
     for name in profile.all_names:
         found.extend(_name_patterns(name))
     words = {t for name in profile.all_names for t in name_tokens(name)}
+    found.extend(_partial_patterns(profile))
     for _, handle in profile.handles:
         found.extend(_handle_patterns(handle, words))
     for email in profile.emails:
