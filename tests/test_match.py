@@ -725,6 +725,7 @@ TOMASZ = Profile(
     name="Tomasz Kowalczyk",
     employers=("Globex",),
     context_terms=("Kraków", "DevOps", "Kubernetes"),
+    birth_year=1986,
 )
 
 
@@ -846,3 +847,60 @@ def test_a_first_name_or_surname_beside_the_employer_is_a_mention(
     assert who.confidence == confidence, who.reason
     if confidence == "me":
         assert "beside your employer" in who.reason
+
+
+WEI = Profile(
+    key="wei",
+    name="Wei Zhang",
+    employers=("Contoso AI",),
+    context_terms=("Toronto", "machine learning"),
+)
+
+
+@pytest.mark.parametrize(
+    ("person", "title", "text", "against"),
+    [
+        (
+            WEI,
+            "Markham dumpling spot opens second location",
+            "Owner Wei Zhang, who opened the first Golden Leaf Dumpling House in 2019, says "
+            "the new restaurant will add a noodle bar.",
+            "another organisation 'Golden Leaf Dumpling House'",
+        ),
+        (
+            WEI,
+            "Shanghai EV maker names Wei Zhang chief financial officer - Asia Markets Wire",
+            "",
+            "another place 'Shanghai'",
+        ),
+        (
+            TOMASZ,
+            "Ekstraklasa: 21-letni Tomasz Kowalczyk bohaterem kolejki",
+            "Młody pomocnik zdobył dwie bramki w drugiej połowie.",
+            "age 21",
+        ),
+        (
+            TOMASZ,
+            "Tomasz Kowalczyk nowym wójtem gminy Zielonka Dolna - Gazeta Powiatowa",
+            "",
+            "another organisation 'Zielonka Dolna'",
+        ),
+    ],
+)
+def test_what_a_namesake_owns_runs_or_is_points_away(
+    person: Profile, title: str, text: str, against: str
+) -> None:
+    who = identify(post(title, text), person, own=False, seen=datetime(2026, 12, 1, tzinfo=UTC))
+    assert who.confidence == "not_me"
+    assert against in who.reason
+
+
+def test_a_place_elsewhere_says_nothing_once_the_employer_stands_by_the_name() -> None:
+    text = "'Kubernetes upgrades without tears' - T. Kowalczyk (Globex). 'Budgets' - A. Nowak."
+    who = identify(post("DevOpsDays Warsaw 2026: accepted talks", text), TOMASZ, own=False)
+    assert who.confidence == "me"
+    assert "Warsaw" not in who.reason
+    # ...but without the employer there, a place elsewhere still weighs.
+    other = identify(post("DevOpsDays Warsaw 2026", "Tomasz Kowalczyk (Initech)."), TOMASZ,
+                     own=False)  # fmt: skip
+    assert other.confidence != "me"

@@ -190,6 +190,7 @@ _AGE_ANYWHERE = re.compile(
     r"\b(\d{1,3})-year-old\b|\bat the age of (\d{1,3})\b|\baged (\d{1,3})\b"
     r"|\bin (?:his|her) (\d{1,3})(?:st|nd|rd|th) year\b|\bi en alder av (\d{1,3})\b"
     r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
+    r"|\b(\d{1,3})-letni\w*"
 )
 # A clause runs to the next punctuation; a "." inside a word ("U.S") or after a short
 # abbreviation ("St. Luke's", "Dr. Doe") does not end it.
@@ -206,6 +207,10 @@ _DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
     r"served|teaches|taught|joins|joined|signs|signed|lives|works|retires|retired"
+    # what a person owns, runs or founded is theirs ("who opened the first Golden Leaf ...")
+    r"|opened|opens|owns|owned|runs|ran|founded|co-founded|manages|managed"
+    # Polish headlines put the new post in the instrumental: "X nowym wójtem gminy ..."
+    r"|nowym|nową|został|została|jest|był|była"
     # whom a person writes or reports for is whom they work for ("covers crime for the Star")
     r"|(?:writes|wrote|reports|covers|covered)(?:\s+[a-z]+){0,2}\s+for)\s+"
     r"(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
@@ -567,6 +572,9 @@ def _places_in(phrase: str) -> tuple[tuple[Clue, ...], tuple[Clue, ...]]:
     )
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,4}s?")
+
+
 def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
     if _INSTITUTION.search(phrase):
         return [("organisation", phrase)]
@@ -576,7 +584,9 @@ def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
         for i in range(len(words) - size + 1):
             # A place word before another capitalised word names something else: "Mary
             # Smith", "Tampa Bay Times" (a person, a newspaper), unless the pair is a place.
-            if size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i]):
+            if (size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i])
+                    and not _ACRONYM.fullmatch(words[i + 1])):  # fmt: skip
+                # ...but a place before an acronym is where the body is: "Shanghai EV maker".
                 continue
             place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
             if fold_words(place) in big_places():

@@ -527,6 +527,10 @@ def _clue_evidence(
     # Once the person's own organisation stands by the name, or two of their terms are in the
     # post, other organisations and places read as co-authors, partners or travel: they weigh
     # as loose clues.
+    if mine:
+        # With their employer by the name, a place elsewhere in the post is where the event
+        # is ("DevOpsDays Warsaw: ... T. Kowalczyk (Globex)"), not who the person is.
+        loose = [c for c in loose if c.kind != "place"]
     strong = topics if lenient else [*attached, *near, *topics]
     weak = [*attached, *near, *loose] if lenient else loose
     items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
