@@ -904,3 +904,46 @@ def test_a_place_elsewhere_says_nothing_once_the_employer_stands_by_the_name() -
     other = identify(post("DevOpsDays Warsaw 2026", "Tomasz Kowalczyk (Initech)."), TOMASZ,
                      own=False)  # fmt: skip
     assert other.confidence != "me"
+
+
+PRIYA = Profile(
+    key="priya",
+    name="Priya Raman",
+    employers=("Westlake High School",),
+    context_terms=("Austin", "chemistry teacher"),
+    birth_year=1982,
+)
+
+
+def test_a_student_at_the_persons_school_is_a_namesake() -> None:
+    text = "Westlake High School junior Priya Raman won the 200-yard freestyle on Saturday."
+    url = "https://www.preps.example/swimming/2026/01/district-meet-results"
+    who = identify(post("Westlake junior Priya Raman wins 200 free", text, url=url), PRIYA,
+                   own=False)  # fmt: skip
+    assert who.confidence == "not_me"
+    assert "a student ('junior')" in who.reason
+    # A rank before a job is no school year.
+    staff = identify(post("Austin senior chemistry teacher Priya Raman at Westlake"), PRIYA,
+                     own=False)  # fmt: skip
+    assert "student" not in staff.reason
+
+
+def test_a_headline_that_describes_its_subject_is_attached_to_the_name() -> None:
+    text = "Priya Raman will buy spectrometers for her AP Chemistry classes in Austin."
+    who = identify(post("Westlake teacher wins state chemistry grant", text), PRIYA, own=False)
+    assert who.confidence == "me"
+    assert "'Westlake' next to the name" in who.reason
+    other = identify(post("Austin dentist wins state grant", text), PRIYA, own=False)
+    assert "another occupation 'dentist'" in other.reason
+
+
+def test_polish_titles_and_posts_are_occupations() -> None:
+    listing = identify(
+        post("Gabinet stomatologiczny lek. dent. Tomasz Kowalczyk — Kraków", "Implanty."),
+        TOMASZ,
+        own=False,
+    )
+    assert listing.confidence == "not_me"
+    assert "another occupation 'dent'" in listing.reason
+    priest = identify(post("Ks. Tomasz Kowalczyk nowym proboszczem"), TOMASZ, own=False)
+    assert priest.confidence == "not_me"

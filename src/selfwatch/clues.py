@@ -52,13 +52,17 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "design": ("designer", "illustrator"),
     "medicine": ("nurse", "doctor", "physician", "surgeon", "cardiologist", "psychiatrist",
                  "paramedic", "consultant", "pediatrician", "paediatrician", "dentist",
-                 "pharmacist", "midwife"),
+                 "pharmacist", "midwife",
+                 # Polish: "lek. dent." (a dentist's title), "lekarz", "stomatolog"
+                 "lek", "dent", "lekarz", "dentysta", "stomatolog", "pielegniarka"),
     "veterinary": ("veterinarian", "vet", "dvm"),
-    "law": ("attorney", "lawyer", "solicitor", "barrister", "prosecutor", "judge", "paralegal"),
+    "law": ("attorney", "lawyer", "solicitor", "barrister", "prosecutor", "judge", "paralegal",
+            "adw", "adwokat", "radca", "notariusz", "sedzia", "prokurator"),
     "politics": ("senator", "sen", "rep", "representative", "lawmaker", "councillor",
                  "councilor", "councilman", "councilwoman", "mayor", "governor", "congressman",
                  "congresswoman", "mp", "legislator", "assemblyman", "assemblywoman",
-                 "politician", "radny"),
+                 "politician", "radny", "radna", "wojt", "burmistrz", "posel", "poslanka",
+                 "starosta"),
     "sports": ("guard", "forward", "striker", "fullback", "linebacker", "defenceman",
                "defenseman", "gymnast", "boxer", "sprinter", "player", "quarterback", "pitcher",
                "midfielder", "goalkeeper", "winger", "defender", "halfback", "outfielder",
@@ -97,6 +101,16 @@ NEUTRAL_TITLES = frozenset(
      "officer", "partner", "captain", "general", "major", "fellow", "master", "elder"}
 )  # fmt: skip
 """Titles anyone may hold: they never count as another occupation."""
+
+SCHOOL_YEARS = frozenset({"junior", "senior"})
+"""Titles anyone may hold that, after a school or team's name, make a student ("Westlake
+junior"); ``field_of`` leaves them out, as they also rank staff ("senior engineer")."""
+
+
+def is_student(word: str) -> bool:
+    """Tell whether an occupation clue's word makes the named person a student."""
+    return word.lower() in SCHOOL_YEARS or field_of(word) == "student"
+
 
 _HEADS = NEUTRAL_TITLES - {
     "the",
@@ -306,13 +320,23 @@ def occupations() -> dict[str, str]:
     return table
 
 
+_POLISH_CASE = re.compile(r"(?:iem|em|owi|ym)$")
+"""Case endings a Polish occupation takes after a name ("nowym wójtem", "radnym")."""
+
+
 @lru_cache(maxsize=8192)
 def field_of(word: str) -> str | None:
-    """Return the field of an occupation word ("realtor" -> "realty"), or None."""
+    """Return the field of an occupation word ("realtor" -> "realty", "wójtem" -> politics)."""
     word = word.lower().rstrip(".")
-    if word.endswith("s") and word[:-1] in occupations():
+    if not word.isascii():
+        word = fold_words(word)
+    table = occupations()
+    if word.endswith("s") and word[:-1] in table:
         word = word[:-1]
-    return occupations().get(word)
+    if word not in table and len(word) > 5:
+        bare = _POLISH_CASE.sub("", word)
+        word = bare + "y" if word.endswith("ym") else bare
+    return table.get(word)
 
 
 _AGENT = re.compile(r"(?:er|or|ist|ian|(?<!n)ess|man|woman|ant)$")
@@ -453,6 +477,10 @@ def _before(value: str, start: int) -> list[Clue]:
         if field_of(bare):
             clues.append(_clue("occupation", bare))
             continue
+        if bare.lower() in SCHOOL_YEARS and not clues and i and words[i - 1][:1].isupper():
+            # "Westlake junior Priya Raman": a school or team, then a year, is a student.
+            clues.append(_clue("occupation", bare))
+            continue
         if bare.lower() in NEUTRAL_TITLES:
             continue
         if bare[:1].isupper() and clues and clues[-1].kind == "occupation":
@@ -526,6 +554,23 @@ def attached_clues(value: str, spans: Iterable[tuple[int, int]]) -> list[Clue]:
     for start, end in spans:
         clues.extend(_before(value, start))
         clues.extend(_after(value, end))
+    return clues
+
+
+_HEADLINE_SUBJECT = re.compile(r"((?:[A-Z][\w'’.\-]*,?\s+){1,3})([a-z][\w\-]+)\b")
+
+
+def headline_subject(title: str) -> list[Clue]:
+    """Return what a headline that opens "<Place or body> <occupation>" says of its subject.
+
+    "Westlake teacher wins state chemistry grant", "Halifax lawyer appointed to the bench":
+    the text then names the person; the headline's description is attached to them.
+    """
+    m = _HEADLINE_SUBJECT.match(title)
+    if not m or not occupation_of(m.group(2)):
+        return []
+    clues = [_clue("occupation", m.group(2))]
+    clues.extend(_classify_phrase(p) for p in _phrases(m.group(1))[:1])
     return clues
 
 

@@ -482,6 +482,8 @@ def _clue_evidence(
         attached += clues.attached_clues(post.text, text_spans)
     if title_spans or text_spans:
         attached += clues.descriptions(f"{post.title}\n{post.text}")
+    if text_spans and not title_spans and post.title:
+        attached += clues.headline_subject(post.title)
     if not attached and not body.strip():
         return []
     terms = _person(profile)
@@ -531,7 +533,10 @@ def _clue_evidence(
         # With their employer by the name, a place elsewhere in the post is where the event
         # is ("DevOpsDays Warsaw: ... T. Kowalczyk (Globex)"), not who the person is.
         loose = [c for c in loose if c.kind != "place"]
-    strong = topics if lenient else [*attached, *near, *topics]
+    # A school year by the name weighs fully even then: the person's school is where its
+    # students are ("Westlake High School junior Priya Raman").
+    students = [c for c in attached if c.kind == "occupation" and clues.is_student(c.text)]
+    strong = [*students, *topics] if lenient else [*attached, *near, *topics]
     weak = [*attached, *near, *loose] if lenient else loose
     items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
     items.extend(_capped(_against(weak, terms, lenient, used), LOOSE_WEIGHT, LOOSE_CAP))
@@ -572,6 +577,10 @@ def _read(clue: clues.Clue, key: str, terms: _Terms, lenient: bool) -> tuple[str
     """Return how a clue counts against the person (kind and text), or None if it does not."""
     if clue.kind == "occupation":
         field_ = clues.field_of(clue.text)
+        if clues.is_student(clue.text) and "student" not in terms.fields:
+            # A student at the person's school or club is not the person, however lenient:
+            # their job title may be missing from the profile, but a school year is no job.
+            return ("occupation", f"a student ('{clue.text}')")
         if lenient or field_ in terms.fields or key in terms.names:
             return None
         if any(key in p.split() for p in terms.phrases):
