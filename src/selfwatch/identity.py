@@ -147,16 +147,18 @@ def _forms(word: str) -> tuple[str, str]:
     "Krakowie", "Krakowa", "krakowskim")."""
     if not word.isalpha() or len(word) < 3:
         return re.escape(word), "(?:e?s)?" if word[-1:].isalpha() else ""
-    # Every stem keeps all of the word but its last two letters ("krako"): the regex engine
-    # finds that literal fast, where an alternation would be tried at every character.
-    lead = word[:-2]
-    rests = [rf"{re.escape(word[-2:])}(?:e?s)?"]
-    rests += [re.escape(stem[len(lead) :] + ending) for stem, ending in inflections(word)]
+    forms = [(word, "(?:e?s)?"), *((stem, re.escape(end)) for stem, end in inflections(word))]
     if len(word) >= 4 and word[-1] not in "eiouy":
         stem = word[:-2] if word.endswith("sk") else word[:-1] if word[-1] == "a" else word
-        rests.append(rf"{re.escape(stem[len(lead) :])}{_ADJECTIVE}")
-    rests.sort(key=len, reverse=True)
-    return re.escape(lead), f"(?:{'|'.join(rests)})"
+        forms.append((stem, _ADJECTIVE))
+    # The literal all forms start with ("krakow"): the regex engine finds it fast, where an
+    # alternation would be tried at every character.
+    lead = forms[0][0]
+    for stem, _ in forms:
+        while not stem.startswith(lead):
+            lead = lead[:-1]
+    rests = sorted({re.escape(stem[len(lead) :]) + end for stem, end in forms}, key=len)
+    return re.escape(lead), f"(?:{'|'.join(reversed(rests))})"
 
 
 def _term_regex(term: str) -> re.Pattern[str] | None:
