@@ -947,3 +947,23 @@ def test_polish_titles_and_posts_are_occupations() -> None:
     assert "another occupation 'dent'" in listing.reason
     priest = identify(post("Ks. Tomasz Kowalczyk nowym proboszczem"), TOMASZ, own=False)
     assert priest.confidence == "not_me"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("Siobhán O'Neill", "Siobhan ONeill spoke on access", "Siobhan ONeill"),
+        ("Siobhán O'Neill", "SIOBHAN O’NEILL, designer", "SIOBHAN O’NEILL"),
+        ("Siobhán O'Neill", "a talk by Siobhan O Neill today", "Siobhan O Neill"),
+        ("Anna Müller", "Anna Mueller joins the board", "Anna Mueller"),
+        ("Anna Müller", "Anna Muller joins the board", "Anna Muller"),
+        ("Anna Müller", "Mueller, Anna (Berlin)", "Mueller, Anna"),
+        ("Anna Müller", "Anna Muellerova joins", None),
+        ("Anna Mueller", "Anna Müller joins", None),  # "ue" need not be an umlaut ("Samuel")
+    ],
+)
+def test_apostrophes_and_umlauts_may_be_spelt_either_way(
+    name: str, text: str, found: str | None
+) -> None:
+    spans = [text[m.start : m.end] for m in find_mentions(post("", text), Profile("p", name))]
+    assert spans == ([found] if found else [])

@@ -7,7 +7,9 @@ Finding mentions
     combining marks dropped (``José`` and ``Jose`` meet), case-folded, typographic apostrophes and
     dashes made plain, and in URLs ``_`` and ``+`` read as spaces. ASCII fields (most of them)
     take a fast path that skips Unicode work. Offsets still point into the original field. A name
-    matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"), with any run of spaces
+    matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"), an umlaut spelt out
+    or not ("Müller": "Mueller"), an apostrophe dropped or spaced ("O'Neill": "ONeill", "O
+    Neill"), with any run of spaces
     or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive after it ("Jane Doe's"),
     a middle initial before the last word ("Jane Q. Doe") and reversed ("Doe, Jane"); not as part
     of a double-barrelled name ("Jordan-Avery Smith", "Smith-Jordan Avery"). A two-word name
@@ -28,6 +30,7 @@ The weighing that turns mentions into a decision is in ``identity``; ``Mark`` an
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -412,14 +415,51 @@ def _surname_first(value: str, start: int, end: int) -> bool:
     return value[start].isupper() and initial.isupper() and _not_after_capital(value, start, end)
 
 
+_UMLAUT_DIGRAPHS = {"ä": "ae", "ö": "oe", "ü": "ue"}
+
+
+class _Token(NamedTuple):
+    """One word of a name as a regex: ``lead`` is its literal start, ``key`` a literal part
+    every spelling contains (a field without it is skipped)."""
+
+    regex: str
+    lead: str
+    key: str
+
+
+def _token(word: str) -> _Token:
+    """Compile one word of a name: an umlaut may be spelt out ("Müller", "Mueller") and an
+    apostrophe dropped or spaced ("O'Neill", "ONeill", "O Neill")."""
+    pieces: list[tuple[str, bool]] = []  # (regex, whether it is literal)
+    for ch in word:
+        low = ch.lower()
+        if low in _UMLAUT_DIGRAPHS:
+            pieces.append((f"(?:{_fold_char(low, False)}|{_UMLAUT_DIGRAPHS[low]})", False))
+        elif ch in _APOSTROPHES:
+            pieces.append((r"['\s]?", False))
+        else:
+            pieces.append((re.escape(_fold_char(ch, False)), True))
+    regex = "".join(p for p, _ in pieces)
+    lead = "".join(p for p, _ in itertools.takewhile(lambda p: p[1], pieces))
+    runs = "".join(p if literal else "\0" for p, literal in pieces).split("\0")
+    key = max(runs, key=len).replace("\\", "")
+    return _Token(regex, lead, key or fold(word))
+
+
+def _tokens(name: str) -> list[_Token]:
+    return [_token(w) for w in re.split(SEP, name.strip()) if w]
+
+
 def _name_patterns(name: str) -> list[_Pattern]:
     words = name.split()
     toks = name_tokens(name)
     if not toks or len("".join(toks)) < 2:
         return []
-    esc = [re.escape(t) for t in toks]
+    spelt = _tokens(name)
+    esc = [t.regex for t in spelt]
     if len(esc) == 1:
-        return [_Pattern(name, "name", bounded(esc[0], esc[0]), _not_double_barrelled, toks[0])]
+        regex = bounded(esc[0], spelt[0].lead)
+        return [_Pattern(name, "name", regex, _not_double_barrelled, spelt[0].key)]
     head, last = SEP.join(esc[:-1]), esc[-1]
     middle = rf"(?:{SEP}{_INITIAL}\.?)?"
     reversed_body = rf"{last}\s*,\s*{head}(?:{SEP}{_INITIAL}\.)?"
@@ -427,11 +467,11 @@ def _name_patterns(name: str) -> list[_Pattern]:
         _Pattern(
             name,
             "name",
-            bounded(f"{head}{middle}{SEP}{last}", esc[0]),
+            bounded(f"{head}{middle}{SEP}{last}", spelt[0].lead),
             _not_double_barrelled,
-            toks[-1],
+            spelt[-1].key,
         ),
-        _Pattern(name, "name", bounded(reversed_body, last), _alone, toks[-1]),
+        _Pattern(name, "name", bounded(reversed_body, spelt[-1].lead), _alone, spelt[-1].key),
         *_inflected_patterns(name, toks),
     ]
     if toks[0][0].isalpha() and toks[-1][0].isalpha():
@@ -442,16 +482,16 @@ def _name_patterns(name: str) -> list[_Pattern]:
                 "initials",
                 bounded(f"{first_initial}{SEP.join(esc[1:])}", re.escape(toks[0][0])),
                 _not_after_capital,
-                toks[-1],
+                spelt[-1].key,
             )
         )
         found.append(
             _Pattern(
                 f"{' '.join(words[:-1])} {words[-1][0]}.",
                 "initials",
-                bounded(rf"{head}{SEP}{re.escape(toks[-1][0])}\.?", esc[0]),
+                bounded(rf"{head}{SEP}{re.escape(toks[-1][0])}\.?", spelt[0].lead),
                 _not_before_capital,
-                toks[0],
+                spelt[0].key,
             )
         )
         # Surname first, as citations and programmes list authors: "González M", "Kowalczyk T."
@@ -459,9 +499,9 @@ def _name_patterns(name: str) -> list[_Pattern]:
             _Pattern(
                 f"{words[-1]} {words[0][0]}.",
                 "initials",
-                bounded(rf"{last}\s+{re.escape(toks[0][0])}\.?", last),
+                bounded(rf"{last}\s+{re.escape(toks[0][0])}\.?", spelt[-1].lead),
                 _surname_first,
-                toks[-1],
+                spelt[-1].key,
             )
         )
     return found
@@ -598,8 +638,9 @@ def _compile(profile: Profile) -> _Compiled:
     for name in profile.all_names:
         toks = name_tokens(name)
         if toks:
-            keys.add(toks[-1])  # every full-name, reversed and initial form contains it...
-            keys.add(toks[0])  # ...except "Jane D.", which contains the first name
+            spelt = _tokens(name)
+            keys.add(spelt[-1].key)  # every full-name, reversed and initial form contains it...
+            keys.add(spelt[0].key)  # ...except "Jane D.", which contains the first name
             keys.update(stem for stem, _ in inflections(toks[-1]))  # and "Kowalskiej"
     for _, handle in profile.handles:
         bare = fold(handle.strip().lstrip("@"))
