@@ -967,3 +967,19 @@ def test_apostrophes_and_umlauts_may_be_spelt_either_way(
 ) -> None:
     spans = [text[m.start : m.end] for m in find_mentions(post("", text), Profile("p", name))]
     assert spans == ([found] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "found"),
+    [
+        ("Acme Corp names Jane…", "…Doe head of data in Portland", True),
+        ("Acme Corp names Jane...", "Doe head of data in Portland", True),
+        ("Acme Corp names Jane", "Doe head of data", False),  # no sign the title was cut
+        ("Fans cheer for Mary Jane…", "…Doe Smith scored 20", False),  # parts of other names
+        ("A talk by Jane…", "…doe-eyed crowds", False),
+    ],
+)
+def test_a_name_split_by_a_cut_title_is_found_in_the_text(
+    title: str, text: str, found: bool
+) -> None:
+    assert bool(find_mentions(post(title, text), JANE)) is found

@@ -9,7 +9,8 @@ Finding mentions
     take a fast path that skips Unicode work. Offsets still point into the original field. A name
     matches on word boundaries ("Jane Doe" is not in "Jane Doestoevsky"), an umlaut spelt out
     or not ("Müller": "Mueller"), an apostrophe dropped or spaced ("O'Neill": "ONeill", "O
-    Neill"), with any run of spaces
+    Neill"), split by a title cut short ("Acme names Jane…" / "…Doe head of"), with any run
+    of spaces
     or hyphens between its words ("Jane-Doe", "Jane  Doe"), a possessive after it ("Jane Doe's"),
     a middle initial before the last word ("Jane Q. Doe") and reversed ("Doe, Jane"); not as part
     of a double-barrelled name ("Jordan-Avery Smith", "Smith-Jordan Avery"). A two-word name
@@ -617,9 +618,23 @@ class _Compiled:
     keys: tuple[str, ...]
     """Folded strings one of which every pattern's match contains: a field with none is skipped."""
     phones: Mapping[str, str]
+    splits: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = ()
+    """(name, the first names ending a title, the surname opening a text): a name a feed
+    split between its title and its text ("Initech names Jordan…" / "…Avery head of ...")."""
 
 
 _COMPILED: dict[int, _Compiled] = {}
+_ELLIPSIS = r"(?:…|\.\.\.)?"
+
+
+def _split_patterns(name: str) -> tuple[str, re.Pattern[str], re.Pattern[str]] | None:
+    spelt = _tokens(name)
+    if len(spelt) < 2:
+        return None
+    head = SEP.join(t.regex for t in spelt[:-1])
+    ends = re.compile(rf"(?<!\w){head}\s*{_ELLIPSIS}\s*$")
+    opens = re.compile(rf"^\s*{_ELLIPSIS}\s*({spelt[-1].regex})(?!\w)")
+    return name, ends, opens
 
 
 def _compiled(profile: Profile) -> _Compiled:
@@ -651,7 +666,8 @@ def _compile(profile: Profile) -> _Compiled:
         keys.add(bare)
     keys |= {fold(e.strip()) for e in profile.emails if e.strip()}
     phones = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
-    return _Compiled(profile, _patterns(profile), tuple(k for k in keys if k), phones)
+    splits = tuple(s for s in map(_split_patterns, profile.all_names) if s)
+    return _Compiled(profile, _patterns(profile), tuple(k for k in keys if k), phones, splits)
 
 
 # --- find_mentions -----------------------------------------------------------------------------
@@ -784,7 +800,34 @@ def scan(
                 break
         if phones and field != "author" and _ANY_DIGITS.search(value):
             found.extend(_phones(field, value, phones))
+    if post.title and post.text and not any(k == "name" for _, k in found):
+        found.extend(_split_name(post, compiled.splits, folded))
     return found
+
+
+def _split_name(
+    post: Post,
+    splits: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...],
+    folded: Mapping[FieldName, Folded],
+) -> list[tuple[Mention, Kind]]:
+    """Find a name a feed split between the end of its title and the start of its text."""
+    title, text = folded["title"], folded["text"]
+    if not (
+        title.text.rstrip().endswith(("…", "...")) or text.text.lstrip().startswith(("…", "..."))
+    ):
+        return []  # only a title cut short (an ellipsis shows it) splits a name
+    for name, ends, opens in splits:
+        at = opens.match(text.text)
+        before = ends.search(title.text) if at else None
+        if not (at and before):
+            continue
+        s, e = text.span(*at.span(1))
+        b, _ = title.span(*before.span())
+        # "Michael Jordan…" / "…Avery Johnson": the words are parts of other names.
+        if (post.text[s].isupper() and _not_after_capital(post.title, b, b)
+                and _not_before_capital(post.text, s, e)):  # fmt: skip
+            return [(Mention(name, "text", s, e, _snippet(post.text, s, e)), "name")]
+    return []
 
 
 def find_mentions(post: Post, profile: Profile) -> tuple[Mention, ...]:
