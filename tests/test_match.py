@@ -922,10 +922,14 @@ def test_a_student_at_the_persons_school_is_a_namesake() -> None:
                    own=False)  # fmt: skip
     assert who.confidence == "not_me"
     assert "a student ('junior')" in who.reason
-    # A rank before a job is no school year.
+    # A rank before a job is no school year, nor is a year after the person's own firm.
     staff = identify(post("Austin senior chemistry teacher Priya Raman at Westlake"), PRIYA,
                      own=False)  # fmt: skip
     assert "student" not in staff.reason
+    firm = identify(post("Acme Corp senior Jane Doe on pipelines"), JANE, own=False)
+    assert (firm.confidence, "student" in firm.reason) == ("me", False)
+    duke = identify(post("Duke senior Jane Doe scores 20"), JANE, own=False)
+    assert "a student ('senior')" in duke.reason
 
 
 def test_a_headline_that_describes_its_subject_is_attached_to_the_name() -> None:

@@ -221,8 +221,9 @@ _DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
     r"served|teaches|taught|joins|joined|signs|signed|lives|works|retires|retired"
-    # what a person owns, runs or founded is theirs ("who opened the first Golden Leaf ...")
-    r"|opened|opens|owns|owned|runs|ran|founded|co-founded|manages|managed"
+    # what a person owns or founded is theirs ("who opened the first Golden Leaf ..."); not
+    # "ran" (a marathon is no employer)
+    r"|opened|opens|owns|owned|founded|co-founded|manages|managed"
     # Polish headlines put the new post in the instrumental: "X nowym wójtem gminy ..."
     r"|nowym|nową|został|została|jest|był|była"
     # whom a person writes or reports for is whom they work for ("covers crime for the Star")

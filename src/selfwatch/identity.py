@@ -505,6 +505,9 @@ def _clue_evidence(
             mine = c if _employs(c.text, terms) else None
         elif c.kind == "age":
             stated.append(int(c.text))
+    if mine and not any(clues.is_institution(e) for e in profile.employers):
+        # "Initech senior Jordan Avery": after a firm of theirs, a year is a rank, not a school's.
+        attached = [c for c in attached if c.kind != "occupation" or not clues.is_student(c.text)]
     lenient = own_org or context >= 2
     items: list[Evidence] = []
     if mine:
