@@ -10,7 +10,8 @@ Weighing (``identify``)
     ========================================  ======  ======================================
     email, phone, handle, handle in a link    +4      ``jane@example.com``, ``github.com/janedoe``
     full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
-    first name or surname beside the employer +3      "Jane from Acme Corp", "Ms. Doe (Acme)"
+    surname beside the employer               +3      "Ms. Doe (Acme Corp)", "Doe, Acme Corp"
+    first name beside the employer            +2      "Jane from Acme Corp" (needs a 2nd term)
     initials only                             +1      "J. Doe", "Jane D."
     context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
     the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
@@ -273,8 +274,10 @@ def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
         if _folded(mention.variant) == _folded(profile.name):
             return "full name"
         return f"name variant '{mention.variant}'"
-    if kind == "partial":
-        return f"'{mention.variant}' beside your employer"  # weighs as a name: the two together
+    if kind == "partial":  # a surname beside the employer weighs as a name
+        return f"'{mention.variant}' beside your employer"
+    if kind == "firstname":
+        return f"first name '{mention.variant}' beside your employer"
     names = {"link": "handle in a link", "initials": "initials"}
     return f"{names.get(kind, kind)} '{mention.variant}'"
 
@@ -449,7 +452,7 @@ def _anchors(
     """Return where the name stands in the title and text: its mentions, then its surname alone."""
     spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
     for mention, kind in found:
-        if mention.field in spans and kind in ("name", "initials", "partial"):
+        if mention.field in spans and kind in ("name", "initials", "partial", "firstname"):
             spans[mention.field].append((mention.start, mention.end))
     if not spans["title"] and not spans["text"]:
         return spans
@@ -636,18 +639,21 @@ SPECIFIC_KINDS = frozenset({"email", "phone", "link", "handle", "username", "emp
 to the name, or their present employer anywhere), an author or site they vouched for."""
 
 
-def _unspecific(items: list[Evidence], score: int) -> Evidence | None:
+def _unspecific(items: list[Evidence], score: int, first_name: bool) -> Evidence | None:
     """Return what holds a "me" back to "maybe" when no evidence for it is specific, or None.
 
     A name and one place or term are what a namesake has too: "me" needs a specific piece
-    (``SPECIFIC_KINDS``, or the present employer) or two context terms that count.
+    (``SPECIFIC_KINDS``, or the present employer) or two context terms that count. A first
+    name was found only beside the employer, so there the employer is one term, not enough
+    alone: "Chris, a Tailspin Toys customer" may be any Chris.
     """
     if score < ME_AT:
         return None
     terms = 0
     for e in items:
         if e.side == "for" and e.weight:
-            if e.kind in SPECIFIC_KINDS or e.text.startswith("employer '"):
+            employer = e.kind == "employer" or e.text.startswith("employer '")
+            if (e.kind in SPECIFIC_KINDS or employer) and not (first_name and employer):
                 return None
             terms += e.kind in ("context", "learned")
     if terms >= 2:
@@ -724,7 +730,7 @@ def identify(
         return _NOT_FOUND[role]
     items = _weigh(post, profile, found, folded, feedback, by_person, seen)
     score = sum(e.weight for e in items)
-    held = _unspecific(items, score)
+    held = _unspecific(items, score, all(k == "firstname" for _, k in found))
     if held:
         items.append(held)
         score += held.weight

@@ -45,11 +45,13 @@ FieldName = Literal["title", "text", "author", "url"]
 FIELDS: tuple[FieldName, ...] = ("title", "text", "author", "url")
 MarkKind = Literal["me", "notme"]
 Scope = Literal["post", "author", "site"]
-Kind = Literal["handle", "name", "username", "initials", "partial", "email", "phone", "link"]
+Kind = Literal[
+    "handle", "name", "username", "initials", "partial", "firstname", "email", "phone", "link"
+]
 
 WEIGHTS: dict[Kind, int] = {
     "email": 4, "phone": 4, "link": 4, "handle": 4, "name": 3, "username": 3, "partial": 3,
-    "initials": 1,
+    "firstname": 2, "initials": 1,
 }  # fmt: skip
 SNIPPET_WIDTH = 60
 
@@ -553,7 +555,7 @@ def _partial_patterns(profile: Profile) -> list[_Pattern]:
         beside = rf"(?={_BESIDE}(?<!\w){SEP.join(map(re.escape, toks))}(?!\w))"
         for tok, word in firsts.items():
             regex = bounded(re.escape(tok) + beside, re.escape(tok))
-            found.append(_Pattern(word, "partial", regex, _first_name_alone, toks[0]))
+            found.append(_Pattern(word, "firstname", regex, _first_name_alone, toks[0]))
         for tok, word in lasts.items():
             regex = bounded(rf"(?:{_TITLES})?{re.escape(tok)}{beside}")
             found.append(_Pattern(word, "partial", regex, _surname_alone, toks[0]))
