@@ -990,3 +990,36 @@ def test_a_name_split_by_a_cut_title_is_found_in_the_text(
     title: str, text: str, found: bool
 ) -> None:
     assert bool(find_mentions(post(title, text), JANE)) is found
+
+
+MARIA = Profile(
+    key="maria",
+    name="Maria Gonzalez",
+    employers=("St. Luke's Boise",),
+    context_terms=("Boise", "pediatric nurse", "NICU"),
+)
+
+
+def test_a_citation_with_the_employers_branch_and_co_authors_is_me() -> None:
+    text = (
+        "González M, Okafor T, Lindgren B. St. Luke's Children's Hospital, Boise, Idaho. "
+        "Journal of Neonatal Care. 2026;14(2):88-95. Background: cue-based feeding in the NICU."
+    )
+    who = identify(post("Cue-based feeding in a level III unit", text), MARIA, own=False)
+    assert who.confidence == "me", who.reason
+    assert "employer 'St. Luke's Boise'" in who.reason
+    assert "Okafor" not in who.reason and "another organisation" not in who.reason
+    # Another hospital's author of that name is not the person.
+    other = text.replace("St. Luke's Children's Hospital, Boise, Idaho", "Mercy Hospital, Tulsa")
+    assert identify(post("Cue-based feeding", other), MARIA, own=False).confidence != "me"
+
+
+def test_authors_as_citations_list_them_are_people_not_organisations() -> None:
+    from selfwatch import clues
+
+    assert clues._run_phrases("Hughes K. St. Luke's Children's Hospital") == (
+        "St. Luke's Children's Hospital",
+    )
+    assert clues._run_phrases("Patel R") == ()
+    assert clues._run_phrases("Washington DC") == ("Washington DC",)
+    assert clues._run_phrases("Shanghai EV") == ("Shanghai EV",)

@@ -400,6 +400,7 @@ def near(regions: frozenset[str], home: frozenset[str]) -> bool:
 
 
 _PHRASE_BREAK = re.compile(r"(?<=\w{4}\.)\s+")
+_AUTHOR = re.compile(r"[A-Z][a-z][\w'’\-]*\s+[A-Z]\b\.?(?:\s+|$)")
 _TRAILING_LINKS = re.compile(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$")
 
 
@@ -413,6 +414,9 @@ def _run_phrases(run: str) -> tuple[str, ...]:
     found = []
     # A word of four letters or more ending in "." ends a sentence: "Anna. KTH" is two.
     for part in _PHRASE_BREAK.split(run):
+        # An author as citations list them ("Patel R", "Hughes K.") is a person, not a body.
+        while author := _AUTHOR.match(part):
+            part = part[author.end() :]
         phrase = _TRAILING_LINKS.sub("", part).strip(" .'’-")
         if phrase and phrase.lower() not in _STOP and not _is_date(phrase):
             found.append(phrase)

@@ -162,14 +162,26 @@ def _forms(word: str) -> tuple[str, str]:
     return re.escape(lead), f"(?:{'|'.join(reversed(rests))})"
 
 
-def _term_regex(term: str) -> re.Pattern[str] | None:
+_BRANCH = (
+    r"(?:[\s\-]+[\w'.]+){0,3}?[\s\-]+"
+    r"(?:hospital|clinic|college|school|institute|university|academy|centre|center)s?,?"
+)
+"""The kind of institution an employer's branch adds before its town: "St. Luke's Boise" is
+written "St. Luke's Children's Hospital, Boise"."""
+
+
+def _term_regex(term: str, employer: bool = False) -> re.Pattern[str] | None:
     """Compile a term to match on word boundaries, in its plural and Polish case forms too
-    ("flood defences", "w Krakowie", "krakowski")."""
+    ("flood defences", "w Krakowie", "krakowski"); an employer of two words or more also with
+    an institution's kind before its last word ("St. Luke's Children's Hospital, Boise")."""
     toks = name_tokens(term)
     if not toks:
         return None
     lead, rest = _forms(toks[-1])
-    body = SEP.join([*(re.escape(t) for t in toks[:-1]), lead + rest])
+    words = [re.escape(t) for t in toks[:-1]]
+    if employer and words:
+        words[-1] += f"(?:{_BRANCH})?"
+    body = SEP.join([*words, lead + rest])
     return bounded(body, re.escape(toks[0]) if len(toks) > 1 else lead)
 
 
@@ -179,7 +191,7 @@ def _terms(profile: Profile) -> _Terms:
     labelled += [("context", t) for t in profile.context_terms]
     context, seen = [], set()
     for label, term in labelled:
-        regex = _term_regex(term.strip())
+        regex = _term_regex(term.strip(), employer=label != "context")
         if regex and term.strip().lower() not in seen:
             seen.add(term.strip().lower())
             context.append((f"{label} '{term.strip()}'", regex))
@@ -291,10 +303,26 @@ def _is_theirs(phrase: str, terms: _Terms) -> bool:
     folded = clues.fold_words(phrase)
     if not folded or set(folded.split()) <= terms.names:
         return True
+    if _branch_of(folded, phrase, terms):
+        return True
     padded = f" {folded} "
     for p in terms.phrases:
         if padded in f" {p} " or (f" {p} " in padded and p not in terms.places):
             return True
+    return False
+
+
+def _branch_of(folded: str, phrase: str, terms: _Terms) -> bool:
+    """Tell whether an institution is a branch of an employer named with the person's town:
+    "St. Luke's Children's Hospital" of "St. Luke's Boise" (a Boise person)."""
+    if not clues.is_institution(phrase):
+        return False
+    for employer in terms.employers:
+        for place in terms.places:
+            if employer.endswith(f" {place}"):
+                body = employer[: -len(place) - 1]
+                if folded.startswith(f"{body} ") and body not in terms.places:
+                    return True
     return False
 
 
@@ -334,6 +362,8 @@ def _is_employer(phrase: str, terms: _Terms) -> bool:
     folded = clues.fold_words(phrase)
     if not folded or set(folded.split()) <= terms.names:
         return False
+    if _branch_of(folded, phrase, terms):
+        return True
     for employer in terms.employers:
         if folded == employer:
             return True
