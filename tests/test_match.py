@@ -925,6 +925,10 @@ def test_a_student_at_the_persons_school_is_a_namesake() -> None:
                    own=False)  # fmt: skip
     assert who.confidence == "not_me"
     assert "a student ('junior')" in who.reason
+    chess = identify(post("Westlake sophomore Priya Raman qualifies for state in chess"), PRIYA,
+                     own=False)  # fmt: skip
+    assert chess.confidence == "not_me"
+    assert "next to the name" not in chess.reason
     # A rank before a job is no school year, nor is a year after the person's own firm.
     staff = identify(post("Austin senior chemistry teacher Priya Raman at Westlake"), PRIYA,
                      own=False)  # fmt: skip
@@ -1023,3 +1027,13 @@ def test_authors_as_citations_list_them_are_people_not_organisations() -> None:
     assert clues._run_phrases("Patel R") == ()
     assert clues._run_phrases("Washington DC") == ("Washington DC",)
     assert clues._run_phrases("Shanghai EV") == ("Shanghai EV",)
+
+
+def test_the_students_of_the_persons_school_do_not_make_them_a_student() -> None:
+    text = (
+        "Coach Priya Raman, who teaches chemistry at Westlake High School, said the students "
+        "built the bridge in two weeks."
+    )
+    who = identify(post("Westlake team heads to state", text), PRIYA, own=False)
+    assert who.confidence == "me"
+    assert "a student" not in who.reason

@@ -108,8 +108,10 @@ junior"); ``field_of`` leaves them out, as they also rank staff ("senior enginee
 
 
 def is_student(word: str) -> bool:
-    """Tell whether an occupation clue's word makes the named person a student."""
-    return word.lower() in SCHOOL_YEARS or field_of(word) == "student"
+    """Tell whether an occupation clue's word makes the named person a student ("junior",
+    "sophomore"); a plural ("the students") speaks of others."""
+    word = word.lower().rstrip(".")
+    return word in SCHOOL_YEARS or occupations().get(word) == "student"
 
 
 _HEADS = NEUTRAL_TITLES - {

@@ -543,7 +543,9 @@ def _clue_evidence(
         attached = [c for c in attached if c.kind != "occupation" or not clues.is_student(c.text)]
     lenient = own_org or context >= 2
     items: list[Evidence] = []
-    if mine:
+    students = [c for c in attached if c.kind == "occupation" and clues.is_student(c.text)]
+    if mine and not students:
+        # (a student of the person's school is there as a student, not as its staff)
         items.append(_evidence("for", "employer", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated += clues.ages(body)
     age = _age(profile, stated, post.published or seen)
@@ -573,7 +575,6 @@ def _clue_evidence(
         loose = [c for c in loose if c.kind != "place"]
     # A school year by the name weighs fully even then: the person's school is where its
     # students are ("Westlake High School junior Priya Raman").
-    students = [c for c in attached if c.kind == "occupation" and clues.is_student(c.text)]
     strong = [*students, *topics] if lenient else [*attached, *near, *topics]
     weak = [*attached, *near, *loose] if lenient else loose
     items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
