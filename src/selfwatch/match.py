@@ -326,6 +326,9 @@ class _Pattern:
     """A folded string every match contains: a field without it cannot match."""
     instance: str = ""
     """A fediverse handle's instance: its user part in a link counts only on that host."""
+    fallback: bool = False
+    """Looked for only in a field where no full name was found (a surname first, a first name
+    beside the employer): there it could add nothing, and most posts name the person in full."""
 
 
 def name_tokens(name: str) -> list[str]:
@@ -377,6 +380,16 @@ def inflections(token: str) -> tuple[tuple[str, str], ...]:
     return tuple(forms)
 
 
+def _common_lead(stems: Iterable[str]) -> str:
+    """Return the literal every stem starts with: leading a regex, the engine finds it fast."""
+    found = iter(stems)
+    lead = next(found, "")
+    for stem in found:
+        while not stem.startswith(lead):
+            lead = lead[:-1]
+    return lead
+
+
 def _inflected(token: str, *, short: bool) -> str | None:
     """Return a regex for a name word's case forms (never the word itself), or None."""
     stems: dict[str, list[str]] = {}
@@ -385,11 +398,13 @@ def _inflected(token: str, *, short: bool) -> str | None:
             stems.setdefault(stem, []).append(ending)
     if not stems:
         return None
+    lead = _common_lead(stems)
     alts = [
         f"{re.escape(stem)}(?:{'|'.join(sorted(map(re.escape, ends), key=len, reverse=True))})"
         for stem, ends in stems.items()
     ]
-    return alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+    rest = [alt[len(re.escape(lead)) :] for alt in alts]
+    return re.escape(lead) + (rest[0] if len(rest) == 1 else f"(?:{'|'.join(rest)})")
 
 
 def _inflected_patterns(name: str, toks: list[str]) -> list[_Pattern]:
@@ -402,8 +417,10 @@ def _inflected_patterns(name: str, toks: list[str]) -> list[_Pattern]:
     both_first, both_last = _inflected(first, short=True), _inflected(last, short=True)
     if both_first and both_last:
         body = f"{both_first}{SEP}{both_last}"
+        lead = re.escape(_common_lead(stem for stem, _ in inflections(first)))
         # Every stem keeps the word but its last two letters ("mar" of "Marek", "Marka").
-        found.append(_Pattern(name, "name", bounded(body), _not_double_barrelled, last[:-2]))
+        regex = bounded(body, lead)
+        found.append(_Pattern(name, "name", regex, _not_double_barrelled, last[:-2]))
     long_last = _inflected(last, short=False)
     if long_last:
         body = f"{re.escape(first)}{SEP}{long_last}"
@@ -505,12 +522,13 @@ def _name_patterns(name: str) -> list[_Pattern]:
                 bounded(rf"{last}\s+{re.escape(toks[0][0])}\.?", spelt[-1].lead),
                 _surname_first,
                 spelt[-1].key,
+                fallback=True,
             )
         )
     return found
 
 
-_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof)\.?\s+"
+_TITLE_BEFORE = re.compile(r"(?<!\w)(?:[Mm]rs?|M[sx]|Miss|Dr|Prof)\.?\s+$")
 _BESIDE = r"[^.!?\n]{0,25}?"
 """What may stand between a first name or surname and the employer: a few words, no sentence
 end ("Erik from Norrsken Games", "Ms. Raman here (chem, Westlake High School)")."""
@@ -529,8 +547,7 @@ def _surname_alone(value: str, start: int, end: int) -> bool:
     """Accept "Ms. Raman (Westlake)" and "Kowalczyk (Globex)", not "Anna Kowalczyk (Globex)"."""
     if not value[end - 1 : end].isalpha() or not value[start:end].split()[-1][0].isupper():
         return False
-    if value[start:end].split()[0].rstrip(".").lower() in ("mr", "mrs", "ms", "miss", "mx", "dr",
-                                                           "prof"):  # fmt: skip
+    if _TITLE_BEFORE.search(value, max(0, start - 6), start):
         return True
     # Untitled, the employer must follow at once: "Kowalczyk (Globex)", not "Raman noodles at";
     # after an initial it is the initials' ("J. Doe, Acme Corp" weighs as initials).
@@ -555,10 +572,13 @@ def _partial_patterns(profile: Profile) -> list[_Pattern]:
         beside = rf"(?={_BESIDE}(?<!\w){SEP.join(map(re.escape, toks))}(?!\w))"
         for tok, word in firsts.items():
             regex = bounded(re.escape(tok) + beside, re.escape(tok))
-            found.append(_Pattern(word, "firstname", regex, _first_name_alone, toks[0]))
+            found.append(
+                _Pattern(word, "firstname", regex, _first_name_alone, toks[0], fallback=True)
+            )
         for tok, word in lasts.items():
-            regex = bounded(rf"(?:{_TITLES})?{re.escape(tok)}{beside}")
-            found.append(_Pattern(word, "partial", regex, _surname_alone, toks[0]))
+            # "Ms. Raman": the title is looked for behind the match, so the surname leads.
+            regex = bounded(re.escape(tok) + beside, re.escape(tok))
+            found.append(_Pattern(word, "partial", regex, _surname_alone, toks[0], fallback=True))
     return found
 
 
@@ -603,6 +623,9 @@ def _patterns(profile: Profile) -> tuple[_Pattern, ...]:
     found.extend(_partial_patterns(profile))
     for _, handle in profile.handles:
         found.extend(_handle_patterns(handle, words))
+    # Variants repeat some forms ("Doe J" of "Jane Doe" and "Jane Q. Doe"); fallbacks go last.
+    unique = {(p.kind, p.label, p.regex.pattern, p.instance, p.accept): p for p in found}
+    found = sorted(unique.values(), key=lambda p: p.fallback)
     for email in profile.emails:
         if email.strip():
             key = fold(email.strip())
@@ -716,8 +739,12 @@ def _field_mentions(
 ) -> list[tuple[Mention, Kind]]:
     candidates: list[tuple[int, int, int, str, Kind]] = []
     text = folded.text
+    named = False
     for pattern in patterns:
         if pattern.key not in text:  # a cheap test that spares most regexes
+            continue
+        if pattern.fallback and (named or any(c[4] == "name" for c in candidates)):
+            named = True
             continue
         # search() from the end of each match, as finditer() goes (no match is empty), without
         # building an iterator for the patterns that find nothing (most of them).
