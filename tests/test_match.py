@@ -1037,3 +1037,23 @@ def test_the_students_of_the_persons_school_do_not_make_them_a_student() -> None
     who = identify(post("Westlake team heads to state", text), PRIYA, own=False)
     assert who.confidence == "me"
     assert "a student" not in who.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "confidence"),
+    [
+        ("Talks", "Kowalczyk (Globex) on Kubernetes upgrades.", "me"),
+        ("Talks", "Coach Kowalczyk (Globex) on Kubernetes upgrades.", "me"),
+        # another Kowalczyk is named: the surname alone may be theirs
+        ("Anna Kowalczyk named CTO", "Kowalczyk (Globex) said Kubernetes is next.", "not_me"),
+    ],
+)
+def test_a_partial_mention_is_dropped_where_a_namesake_is_named(
+    title: str, text: str, confidence: str
+) -> None:
+    assert identify(post(title, text), TOMASZ, own=False).confidence == confidence
+
+
+def test_a_first_name_is_dropped_where_another_of_that_first_name_is_named() -> None:
+    text = "Erik from Norrsken Games and Erik Svensson from Volvo talk Godot."
+    assert identify(post("Godot night", text), ERIK, own=False).confidence == "not_me"

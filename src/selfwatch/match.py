@@ -528,7 +528,9 @@ def _name_patterns(name: str) -> list[_Pattern]:
     return found
 
 
-_TITLE_BEFORE = re.compile(r"(?<!\w)(?:[Mm]rs?|M[sx]|Miss|Dr|Prof)\.?\s+$")
+_TITLE_BEFORE = re.compile(
+    r"(?<!\w)(?:[Mm]rs?|M[sx]|Miss|Dr|Prof|Professor|Doctor|[Cc]oach|Sir)\.?\s+$"
+)
 _BESIDE = r"[^.!?\n]{0,25}?"
 """What may stand between a first name or surname and the employer: a few words, no sentence
 end ("Erik from Norrsken Games", "Ms. Raman here (chem, Westlake High School)")."""
@@ -547,7 +549,7 @@ def _surname_alone(value: str, start: int, end: int) -> bool:
     """Accept "Ms. Raman (Westlake)" and "Kowalczyk (Globex)", not "Anna Kowalczyk (Globex)"."""
     if not value[end - 1 : end].isalpha() or not value[start:end].split()[-1][0].isupper():
         return False
-    if _TITLE_BEFORE.search(value, max(0, start - 6), start):
+    if _TITLE_BEFORE.search(value, max(0, start - 11), start):
         return True
     # Untitled, the employer must follow at once: "Kowalczyk (Globex)", not "Raman noodles at";
     # after an initial it is the initials' ("J. Doe, Acme Corp" weighs as initials).
@@ -646,10 +648,19 @@ class _Compiled:
     splits: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = ()
     """(name, the first names ending a title, the surname opening a text): a name a feed
     split between its title and its text ("Initech names Jordan…" / "…Avery head of ...")."""
+    namesakes: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+    """Another person of the surname ("anna kowalczyk") or of the first name ("erik svensson"),
+    the word before or after in group 1: where one is named, a partial mention is not theirs."""
+    own_words: frozenset[str] = frozenset()
+    """The words of the person's names, and titles, that may stand by a partial mention."""
 
 
 _COMPILED: dict[int, _Compiled] = {}
 _ELLIPSIS = r"(?:…|\.\.\.)?"
+_COURTESY = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "doctor", "coach", "sir"}
+)
+"""Titles that may stand before a surname alone ("Coach Raman (Westlake)"): no first name."""
 
 
 def _split_patterns(name: str) -> tuple[str, re.Pattern[str], re.Pattern[str]] | None:
@@ -692,7 +703,20 @@ def _compile(profile: Profile) -> _Compiled:
     keys |= {fold(e.strip()) for e in profile.emails if e.strip()}
     phones = {_digits(p): p for p in profile.phones if len(_digits(p)) >= 7}
     splits = tuple(s for s in map(_split_patterns, profile.all_names) if s)
-    return _Compiled(profile, _patterns(profile), tuple(k for k in keys if k), phones, splits)
+    names = [t for t in map(_tokens, profile.all_names) if len(t) > 1]
+    namesakes = None
+    if names and profile.employers:
+        given = "|".join(dict.fromkeys(t[0].regex for t in names))
+        family = "|".join(dict.fromkeys(t[-1].regex for t in names))
+        namesakes = (
+            re.compile(rf"(?<!\w)(\w+)[\s\-]+(?:{family})(?!\w)"),
+            re.compile(rf"(?<!\w)(?:{given})[\s\-]+(\w+)"),
+        )
+    own = {t for n in profile.all_names for t in name_tokens(n)} | _COURTESY
+    return _Compiled(
+        profile, _patterns(profile), tuple(k for k in keys if k), phones, splits, namesakes,
+        frozenset(own),
+    )  # fmt: skip
 
 
 # --- find_mentions -----------------------------------------------------------------------------
@@ -831,7 +855,26 @@ def scan(
             found.extend(_phones(field, value, phones))
     if post.title and post.text and not any(k == "name" for _, k in found):
         found.extend(_split_name(post, compiled.splits, folded))
+    partial = any(k in ("partial", "firstname") for _, k in found)
+    if partial and compiled.namesakes and _names_another(post, compiled, folded):
+        found = [f for f in found if f[1] not in ("partial", "firstname")]
     return found
+
+
+def _names_another(post: Post, compiled: _Compiled, folded: Mapping[FieldName, Folded]) -> bool:
+    """Tell whether a post names someone else of the person's surname or first name ("Anna
+    Kowalczyk ... Kowalczyk (Globex) said"): then a partial mention may be theirs."""
+    assert compiled.namesakes is not None
+    fields: tuple[tuple[FieldName, str], ...] = (("title", post.title), ("text", post.text))
+    for field, value in fields:
+        text = folded[field]
+        for regex in compiled.namesakes:
+            for m in regex.finditer(text.text):
+                word = m.group(1)
+                start, _ = text.span(*m.span(1))
+                if word not in compiled.own_words and value[start : start + 1].isupper():
+                    return True
+    return False
 
 
 def _split_name(
