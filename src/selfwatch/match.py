@@ -853,18 +853,21 @@ def scan(
                 break
         if phones and field != "author" and _ANY_DIGITS.search(value):
             found.extend(_phones(field, value, phones))
-    if post.title and post.text and not any(k == "name" for _, k in found):
+    # (most posts name no one of the person's: nothing below is tried for them but a test of
+    # the title's end, where a cut title shows an ellipsis)
+    kinds = {k for _, k in found} if found else _NO_KINDS
+    if "name" not in kinds and post.text and post.title.endswith(_CUT):
         found.extend(_split_name(post, compiled.splits, folded))
-    partial = any(k in ("partial", "firstname") for _, k in found)
-    if partial and compiled.namesakes and _names_another(post, compiled, folded):
-        found = [f for f in found if f[1] not in ("partial", "firstname")]
+    if not _PARTIAL.isdisjoint(kinds) and _names_another(post, compiled, folded):
+        found = [f for f in found if f[1] not in _PARTIAL]
     return found
 
 
 def _names_another(post: Post, compiled: _Compiled, folded: Mapping[FieldName, Folded]) -> bool:
     """Tell whether a post names someone else of the person's surname or first name ("Anna
     Kowalczyk ... Kowalczyk (Globex) said"): then a partial mention may be theirs."""
-    assert compiled.namesakes is not None
+    if compiled.namesakes is None:
+        return False
     fields: tuple[tuple[FieldName, str], ...] = (("title", post.title), ("text", post.text))
     for field, value in fields:
         text = folded[field]
@@ -877,6 +880,11 @@ def _names_another(post: Post, compiled: _Compiled, folded: Mapping[FieldName, F
     return False
 
 
+_NO_KINDS: frozenset[Kind] = frozenset()
+_PARTIAL: frozenset[Kind] = frozenset({"partial", "firstname"})
+_CUT = ("…", "...", "… ", "... ")
+
+
 def _split_name(
     post: Post,
     splits: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...],
@@ -884,10 +892,6 @@ def _split_name(
 ) -> list[tuple[Mention, Kind]]:
     """Find a name a feed split between the end of its title and the start of its text."""
     title, text = folded["title"], folded["text"]
-    if not (
-        title.text.rstrip().endswith(("…", "...")) or text.text.lstrip().startswith(("…", "..."))
-    ):
-        return []  # only a title cut short (an ellipsis shows it) splits a name
     for name, ends, opens in splits:
         at = opens.match(text.text)
         before = ends.search(title.text) if at else None
