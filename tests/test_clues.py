@@ -20,6 +20,23 @@ def test_the_place_table_ships_and_knows_cities_states_and_countries() -> None:
     assert "tampa" in clues.big_places() and "wadowice" not in clues.big_places()
 
 
+def test_the_place_table_knows_provinces_states_and_counties_outside_the_us() -> None:
+    halifax = clues.regions_of("Halifax", dominant=True)
+    assert clues.regions_of("Nova Scotia") == halifax == {"CA/07"}
+    assert clues.near(clues.regions_of("Ontario"), clues.regions_of("Toronto", dominant=True))
+    assert not clues.near(clues.regions_of("Nova Scotia"), clues.regions_of("Toronto"))
+    assert clues.regions_of("Lesser Poland Voivodeship") == clues.regions_of("Lesser Poland")
+    assert clues.near(clues.regions_of("Lesser Poland"), clues.regions_of("Kraków"))
+    assert not clues.near(clues.regions_of("Masovian"), clues.regions_of("Kraków"))
+    assert clues.near(clues.regions_of("Bavaria"), clues.regions_of("Munich", dominant=True))
+    assert clues.regions_of("Baden-Württemberg") == clues.regions_of("Baden-Wuerttemberg")
+    assert clues.near(clues.regions_of("Västerbotten"), clues.regions_of("Umeå"))
+    assert clues.near(clues.regions_of("New South Wales"), clues.regions_of("Sydney"))
+    assert clues.near(clues.regions_of("County Cork"), clues.regions_of("Cork"))
+    assert clues.near(clues.regions_of("Lancashire"), clues.regions_of("Manchester"))
+    assert "nova scotia" in clues.big_places() and "northern" not in clues.places()
+
+
 def test_near_means_the_same_region_or_one_inside_the_other() -> None:
     home = clues.regions_of("Portland", dominant=True)
     assert clues.near(clues.regions_of("Salem"), home)  # Salem, Oregon among others

@@ -280,6 +280,30 @@ def test_a_place_and_its_region_count_as_one_home() -> None:
     assert identify(post("Jane Doe of Portland on Rust"), both, own=False).confidence == "me"
 
 
+def test_a_province_is_the_same_home_as_its_city_and_another_place_elsewhere() -> None:
+    # Canadian provinces come from the place table like US states: "Halifax" and "Nova
+    # Scotia" are one home, so a Halifax lawyer is not the Halifax carpenter twice over.
+    luke = Profile(key="l", name="Luke Brennan", employers=("Brennan Joinery",),
+                   context_terms=("Halifax", "carpenter", "Nova Scotia"))  # fmt: skip
+    text = (
+        "Luke Brennan, a Halifax criminal defence lawyer called to the bar in 2001, has been "
+        "appointed a judge of the Provincial Court of Nova Scotia."
+    )
+    lawyer = identify(post("Halifax lawyer appointed to the bench", text), luke, own=False)
+    assert lawyer.confidence == "not_me"
+    assert "(the same home as 'Halifax')" in lawyer.reason or "may share" in lawyer.reason
+    assert "another occupation 'lawyer'" in lawyer.reason
+    # A Toronto person and a Halifax, Nova Scotia realtor: another place entirely.
+    wei = Profile(key="w", name="Wei Zhang", context_terms=("Toronto",))
+    realtor = identify(post("Halifax, Nova Scotia realtor Wei Zhang lists a home"), wei, own=False)
+    assert "another place 'Nova Scotia'" in realtor.reason or "another place 'Halifax'" in (
+        realtor.reason
+    )
+    assert realtor.confidence == "not_me"
+    ontario = identify(post("Wei Zhang of Ontario speaks on graph models"), wei, own=False)
+    assert "another place" not in ontario.reason
+
+
 def test_a_context_term_matches_its_plural() -> None:
     who = identify(post("Jane Doe on data engineers"), JANE, own=False)
     assert "context 'data engineer'" in who.reason
@@ -694,3 +718,342 @@ def test_folding_non_ascii_text_keeps_offsets_into_the_original(url: bool) -> No
         assert folded.text == "".join(chars)
         origin = tuple(i for i, c in enumerate(chars) for _ in c)
         assert folded.origin == origin
+
+
+TOMASZ = Profile(
+    key="tomasz",
+    name="Tomasz Kowalczyk",
+    employers=("Globex",),
+    context_terms=("Kraków", "DevOps", "Kubernetes"),
+    birth_year=1986,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Rozmawiamy z Tomaszem Kowalczykiem, inżynierem DevOps.", "Tomaszem Kowalczykiem"),
+        ("Wywiad Tomasza Kowalczyka o chmurze.", "Tomasza Kowalczyka"),
+        ("Nagrodę odebrał Tomasz Kowalczykiem", "Tomasz Kowalczykiem"),
+        ("Kowalczyk T. (Globex) opowie o klastrach.", "Kowalczyk T."),
+        ("Tomasz Kowalczyk's talk", "Tomasz Kowalczyk"),
+    ],
+)
+def test_inflected_and_surname_first_forms_are_found(text: str, found: str) -> None:
+    (mention,) = find_mentions(post("", text), TOMASZ)
+    assert text[mention.start : mention.end] == found
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("Anna Kowalska", "List Anny Kowalskiej do rady", "Anny Kowalskiej"),
+        ("Jan Kowalski", "Spotkanie z Janem Kowalskim", "Janem Kowalskim"),
+        ("Marek Nowak", "Wywiad z Markiem Nowakiem", "Markiem Nowakiem"),
+        ("María González", "González M, Patel R, Hughes K.", "González M"),
+        ("Maria Gonzalez", "Written by GONZÁLEZ M. and others", "GONZÁLEZ M."),
+        ("Dan Smith", "Dana Smith wins the county fair", None),  # Dana's name, not Dan's
+        ("Jane Brown", "Jane Browne spoke", None),  # another surname
+        ("Jane Brown", "brown j", None),  # not as a byline writes it
+    ],
+)
+def test_case_forms_never_make_another_name(name: str, text: str, found: str | None) -> None:
+    person = Profile(key="p", name=name)
+    spans = [text[m.start : m.end] for m in find_mentions(post("", text), person)]
+    assert spans == ([found] if found else [])
+
+
+def test_an_inflected_name_with_the_employer_is_me() -> None:
+    text = (
+        "O planach rozmawiamy z Tomaszem Kowalczykiem, inżynierem DevOps w krakowskim "
+        "oddziale Globex."
+    )
+    who = identify(post("Globex otwiera nowe biuro w Krakowie", text), TOMASZ, own=False)
+    assert who.confidence == "me"
+    assert who.reason.startswith("full name; employer 'Globex'")
+
+
+def test_a_past_employer_counts_nothing_once_the_post_points_to_someone_else() -> None:
+    wei = Profile(
+        key="w",
+        name="Wei Zhang",
+        employers=("Contoso AI",),
+        past_employers=("University of Waterloo",),
+        context_terms=("Toronto",),
+    )
+    text = "The project, led by professor of chemical engineering Wei Zhang, will test new cells."
+    who = identify(post("University of Waterloo team lands $2M", text), wei, own=False)
+    assert who.confidence == "not_me"
+    assert "another occupation 'professor'" in who.reason
+    assert "past employer 'University of Waterloo' (a namesake may work there now)" in who.reason
+    alone = identify(post("University of Waterloo alumni: Wei Zhang"), wei, own=False)
+    assert "past employer 'University of Waterloo';" in alone.reason + ";"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tomasz Kowalczyk z krakowskiego oddziału mówi o Kubernetesie",
+        "Tomasz Kowalczyk, w Krakowie od 2015 roku, o Kubernetesa upgrade",
+        "Tomasz Kowalczyk (Kraków) on Kubernetes upgrades",
+    ],
+)
+def test_a_context_term_matches_its_polish_case_forms_and_adjective(text: str) -> None:
+    who = identify(post("Meetup", text), TOMASZ, own=False)
+    assert "context 'Kraków'" in who.reason
+    assert "context 'Kubernetes'" in who.reason
+
+
+def test_a_term_does_not_match_inside_a_longer_word() -> None:
+    who = identify(post("Tomasz Kowalczyk, krakowiak z dziada pradziada"), TOMASZ, own=False)
+    assert "Kraków" not in who.reason
+
+
+ERIK = Profile(
+    key="erik",
+    name="Erik Lindqvist",
+    employers=("Norrsken Games",),
+    context_terms=("Umeå", "game developer", "Godot"),
+)
+
+
+@pytest.mark.parametrize(
+    ("person", "title", "text", "confidence"),
+    [
+        (ERIK, "Godot Devlog #88", "This week we talk to Erik from Norrsken Games.", "me"),
+        # a first name and the employer alone may be anyone there: a second term is needed
+        (ERIK, "Devlog Roundup #88", "This week we talk to Erik from Norrsken Games.", "maybe"),
+        (ERIK, "Support", "Erik, a Norrsken Games customer, wants a refund.", "maybe"),
+        (ERIK, "Devlog Roundup #88", "This week: Lindqvist (Norrsken Games) on Godot.", "me"),
+        (ERIK, "Devlog Roundup #88", "We talk to Erik Svensson from Norrsken Games.", "not_me"),
+        (ERIK, "Devlog Roundup #88", "We talk to Anna Lindqvist (Norrsken Games).", "not_me"),
+        (ERIK, "Devlog Roundup #88", "We talk to Erik from Volvo about trucks.", "not_me"),
+        (ERIK, "Devlog Roundup #88", "Erik. Norrsken Games shipped a patch.", "not_me"),
+        (
+            Profile(key="p", name="Priya Raman", employers=("Westlake High School",)),
+            "Best demo for teaching moles?",
+            "Ms. Raman here (chem, Westlake High School). I use a mole of everything.",
+            "me",
+        ),
+        (
+            Profile(key="p", name="Priya Raman", employers=("Westlake High School",)),
+            "Lunch menu",
+            "Raman noodles at Westlake High School on Friday.",
+            "not_me",
+        ),
+    ],
+)
+def test_a_first_name_or_surname_beside_the_employer_is_a_mention(
+    person: Profile, title: str, text: str, confidence: str
+) -> None:
+    who = identify(post(title, text), person, own=False)
+    assert who.confidence == confidence, who.reason
+    if confidence == "me":
+        assert "beside your employer" in who.reason
+
+
+WEI = Profile(
+    key="wei",
+    name="Wei Zhang",
+    employers=("Contoso AI",),
+    context_terms=("Toronto", "machine learning"),
+)
+
+
+@pytest.mark.parametrize(
+    ("person", "title", "text", "against"),
+    [
+        (
+            WEI,
+            "Markham dumpling spot opens second location",
+            "Owner Wei Zhang, who opened the first Golden Leaf Dumpling House in 2019, says "
+            "the new restaurant will add a noodle bar.",
+            "another organisation 'Golden Leaf Dumpling House'",
+        ),
+        (
+            WEI,
+            "Shanghai EV maker names Wei Zhang chief financial officer - Asia Markets Wire",
+            "",
+            "another place 'Shanghai'",
+        ),
+        (
+            TOMASZ,
+            "Ekstraklasa: 21-letni Tomasz Kowalczyk bohaterem kolejki",
+            "Młody pomocnik zdobył dwie bramki w drugiej połowie.",
+            "age 21",
+        ),
+        (
+            TOMASZ,
+            "Tomasz Kowalczyk nowym wójtem gminy Zielonka Dolna - Gazeta Powiatowa",
+            "",
+            "another organisation 'Zielonka Dolna'",
+        ),
+    ],
+)
+def test_what_a_namesake_owns_runs_or_is_points_away(
+    person: Profile, title: str, text: str, against: str
+) -> None:
+    who = identify(post(title, text), person, own=False, seen=datetime(2026, 12, 1, tzinfo=UTC))
+    assert who.confidence == "not_me"
+    assert against in who.reason
+
+
+def test_a_place_elsewhere_says_nothing_once_the_employer_stands_by_the_name() -> None:
+    text = "'Kubernetes upgrades without tears' - T. Kowalczyk (Globex). 'Budgets' - A. Nowak."
+    who = identify(post("DevOpsDays Warsaw 2026: accepted talks", text), TOMASZ, own=False)
+    assert who.confidence == "me"
+    assert "Warsaw" not in who.reason
+    # ...but without the employer there, a place elsewhere still weighs.
+    other = identify(post("DevOpsDays Warsaw 2026", "Tomasz Kowalczyk (Initech)."), TOMASZ,
+                     own=False)  # fmt: skip
+    assert other.confidence != "me"
+
+
+PRIYA = Profile(
+    key="priya",
+    name="Priya Raman",
+    employers=("Westlake High School",),
+    context_terms=("Austin", "chemistry teacher"),
+    birth_year=1982,
+)
+
+
+def test_a_student_at_the_persons_school_is_a_namesake() -> None:
+    text = "Westlake High School junior Priya Raman won the 200-yard freestyle on Saturday."
+    url = "https://www.preps.example/swimming/2026/01/district-meet-results"
+    who = identify(post("Westlake junior Priya Raman wins 200 free", text, url=url), PRIYA,
+                   own=False)  # fmt: skip
+    assert who.confidence == "not_me"
+    assert "a student ('junior')" in who.reason
+    chess = identify(post("Westlake sophomore Priya Raman qualifies for state in chess"), PRIYA,
+                     own=False)  # fmt: skip
+    assert chess.confidence == "not_me"
+    assert "next to the name" not in chess.reason
+    # A rank before a job is no school year, nor is a year after the person's own firm.
+    staff = identify(post("Austin senior chemistry teacher Priya Raman at Westlake"), PRIYA,
+                     own=False)  # fmt: skip
+    assert "student" not in staff.reason
+    firm = identify(post("Acme Corp senior Jane Doe on pipelines"), JANE, own=False)
+    assert (firm.confidence, "student" in firm.reason) == ("me", False)
+    duke = identify(post("Duke senior Jane Doe scores 20"), JANE, own=False)
+    assert "a student ('senior')" in duke.reason
+
+
+def test_a_headline_that_describes_its_subject_is_attached_to_the_name() -> None:
+    text = "Priya Raman will buy spectrometers for her AP Chemistry classes in Austin."
+    who = identify(post("Westlake teacher wins state chemistry grant", text), PRIYA, own=False)
+    assert who.confidence == "me"
+    assert "'Westlake' next to the name" in who.reason
+    other = identify(post("Austin dentist wins state grant", text), PRIYA, own=False)
+    assert "another occupation 'dentist'" in other.reason
+
+
+def test_polish_titles_and_posts_are_occupations() -> None:
+    listing = identify(
+        post("Gabinet stomatologiczny lek. dent. Tomasz Kowalczyk — Kraków", "Implanty."),
+        TOMASZ,
+        own=False,
+    )
+    assert listing.confidence == "not_me"
+    assert "another occupation 'dent'" in listing.reason
+    priest = identify(post("Ks. Tomasz Kowalczyk nowym proboszczem"), TOMASZ, own=False)
+    assert priest.confidence == "not_me"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "found"),
+    [
+        ("Siobhán O'Neill", "Siobhan ONeill spoke on access", "Siobhan ONeill"),
+        ("Siobhán O'Neill", "SIOBHAN O’NEILL, designer", "SIOBHAN O’NEILL"),
+        ("Siobhán O'Neill", "a talk by Siobhan O Neill today", "Siobhan O Neill"),
+        ("Anna Müller", "Anna Mueller joins the board", "Anna Mueller"),
+        ("Anna Müller", "Anna Muller joins the board", "Anna Muller"),
+        ("Anna Müller", "Mueller, Anna (Berlin)", "Mueller, Anna"),
+        ("Anna Müller", "Anna Muellerova joins", None),
+        ("Anna Mueller", "Anna Müller joins", None),  # "ue" need not be an umlaut ("Samuel")
+    ],
+)
+def test_apostrophes_and_umlauts_may_be_spelt_either_way(
+    name: str, text: str, found: str | None
+) -> None:
+    spans = [text[m.start : m.end] for m in find_mentions(post("", text), Profile("p", name))]
+    assert spans == ([found] if found else [])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "found"),
+    [
+        ("Acme Corp names Jane…", "…Doe head of data in Portland", True),
+        ("Acme Corp names Jane...", "Doe head of data in Portland", True),
+        ("Acme Corp names Jane", "Doe head of data", False),  # no sign the title was cut
+        ("Fans cheer for Mary Jane…", "…Doe Smith scored 20", False),  # parts of other names
+        ("A talk by Jane…", "…doe-eyed crowds", False),
+    ],
+)
+def test_a_name_split_by_a_cut_title_is_found_in_the_text(
+    title: str, text: str, found: bool
+) -> None:
+    assert bool(find_mentions(post(title, text), JANE)) is found
+
+
+MARIA = Profile(
+    key="maria",
+    name="Maria Gonzalez",
+    employers=("St. Luke's Boise",),
+    context_terms=("Boise", "pediatric nurse", "NICU"),
+)
+
+
+def test_a_citation_with_the_employers_branch_and_co_authors_is_me() -> None:
+    text = (
+        "González M, Okafor T, Lindgren B. St. Luke's Children's Hospital, Boise, Idaho. "
+        "Journal of Neonatal Care. 2026;14(2):88-95. Background: cue-based feeding in the NICU."
+    )
+    who = identify(post("Cue-based feeding in a level III unit", text), MARIA, own=False)
+    assert who.confidence == "me", who.reason
+    assert "employer 'St. Luke's Boise'" in who.reason
+    assert "Okafor" not in who.reason and "another organisation" not in who.reason
+    # Another hospital's author of that name is not the person.
+    other = text.replace("St. Luke's Children's Hospital, Boise, Idaho", "Mercy Hospital, Tulsa")
+    assert identify(post("Cue-based feeding", other), MARIA, own=False).confidence != "me"
+
+
+def test_authors_as_citations_list_them_are_people_not_organisations() -> None:
+    from selfwatch import clues
+
+    assert clues._run_phrases("Hughes K. St. Luke's Children's Hospital") == (
+        "St. Luke's Children's Hospital",
+    )
+    assert clues._run_phrases("Patel R") == ()
+    assert clues._run_phrases("Washington DC") == ("Washington DC",)
+    assert clues._run_phrases("Shanghai EV") == ("Shanghai EV",)
+
+
+def test_the_students_of_the_persons_school_do_not_make_them_a_student() -> None:
+    text = (
+        "Coach Priya Raman, who teaches chemistry at Westlake High School, said the students "
+        "built the bridge in two weeks."
+    )
+    who = identify(post("Westlake team heads to state", text), PRIYA, own=False)
+    assert who.confidence == "me"
+    assert "a student" not in who.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "confidence"),
+    [
+        ("Talks", "Kowalczyk (Globex) on Kubernetes upgrades.", "me"),
+        ("Talks", "Coach Kowalczyk (Globex) on Kubernetes upgrades.", "me"),
+        # another Kowalczyk is named: the surname alone may be theirs
+        ("Anna Kowalczyk named CTO", "Kowalczyk (Globex) said Kubernetes is next.", "not_me"),
+    ],
+)
+def test_a_partial_mention_is_dropped_where_a_namesake_is_named(
+    title: str, text: str, confidence: str
+) -> None:
+    assert identify(post(title, text), TOMASZ, own=False).confidence == confidence
+
+
+def test_a_first_name_is_dropped_where_another_of_that_first_name_is_named() -> None:
+    text = "Erik from Norrsken Games and Erik Svensson from Volvo talk Godot."
+    assert identify(post("Godot night", text), ERIK, own=False).confidence == "not_me"

