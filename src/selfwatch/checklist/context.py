@@ -155,7 +155,7 @@ _NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
 # the stopping or waiting, and what follows is asserted all the more.
 _UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
 ENGINE_CONCEPTS = frozenset(
-    {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective"}
+    {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective", "given_name"}
 )
 """Word lists the engine reads itself, whether or not a rule names them."""
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
@@ -269,6 +269,8 @@ class Context:
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "as_name":
+            return self._as_name(c)
         if concept == "attributive":
             return self._attributive(c)
         if concept == "suggestive_emoji":
@@ -314,6 +316,22 @@ class Context:
         found = self.context_words(concept, c, apart=apart)
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
         return f"{concept.replace('_', ' ')} {words}"
+
+    def _as_name(self, c: Candidate) -> bool:
+        """Return True when the words are a given name written as one: "Lunch with Dick and
+        Fanny", "new cleats at Dick's" (capitalised inside a sentence, in ``given_name``)."""
+        toks = self.tokens
+        t = toks[c.first]
+        word = self.text[t.start : t.end]
+        if c.first == 0 or toks[c.first - 1].sentence != t.sentence:
+            return False  # a sentence's first word is capitalised anyway
+        if not (word[:1].isupper() and word[1:2].islower()):
+            return False
+        base = t.norm[:-2] if t.norm.endswith("'s") else t.norm
+        return any(
+            s.first == c.first and s.words.lower().removesuffix("'s") == base
+            for s in self.concepts().get(("given_name", c.sentence), ())
+        )
 
     def _attributive(self, c: Candidate) -> bool:
         """Return True when the words are an adjective describing the noun after them, not the

@@ -210,7 +210,8 @@ class Lexicon:
                 if key in single:
                     for e in _entries(single, key):
                         hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
-            if i + 1 < count:
+            # A phrase never runs on into the next sentence ("the bomb. The recipe")
+            if i + 1 < count and tokens[i + 1].sentence == tok.sentence:
                 for a in here:
                     if a not in starts:  # most words begin no phrase
                         continue
@@ -302,7 +303,7 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
         if j >= len(tokens):
             return 0
         t = tokens[j]
-        if w != t.norm and w != t.alt:
+        if (w != t.norm and w != t.alt) or t.sentence != tokens[i].sentence:
             return 0
         j += 1
     return j

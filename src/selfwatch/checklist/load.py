@@ -37,6 +37,7 @@ BUILTIN_CONCEPTS = frozenset(
         "clause_start",
         "suggestive_emoji",
         "attributive",
+        "as_name",
         "employer",
         "codename",
         "self",
