@@ -164,6 +164,41 @@ def test_junk_items_are_not_stored_and_the_feed_is_malformed(
     assert health[hostile].posts == 0
 
 
+# A feed that declares its own "author" and "title" namespace prefixes: feedparser keeps
+# <author:detail> and <title:detail> as plain strings under the keys where it keeps the details
+# of an entry's author and title.
+OWN_PREFIXES = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:author="https://ext.example/author"
+     xmlns:title="https://ext.example/title"><channel><title>club news</title>
+<item><title>Jordan Avery wins the club race</title>
+  <link>https://club.example/race</link>
+  <author>jordan@club.org (Jordan Avery)</author>
+  <author:detail>verified member since 2019</author:detail>
+  <description>Jordan Avery crossed the line first.</description></item>
+<item><title>Jordan Avery joins the board</title>
+  <link>https://club.example/board</link>
+  <author:detail>board announcement</author:detail>
+  <title:detail>plain</title:detail>
+  <description>Welcome &lt;b&gt;Jordan Avery&lt;/b&gt; to the board.</description></item>
+</channel></rss>"""
+
+
+def test_an_author_detail_that_is_a_plain_string_is_not_an_author(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    url = feed_server.add("/club.xml", Route(body=OWN_PREFIXES, etag='"c1"'))
+    with open_store(tmp_path / "s.db") as store:
+        report = run_cycle(Config(), PERSON, store, now=NOW, feeds=[spec(url)])
+        assert not report.errors  # the feed was read, not failed on its first entry
+        stored = {sp.post.url: store.get(sp.id).post for sp in report.new}
+    race = stored["https://club.example/race"]
+    board = stored["https://club.example/board"]
+    assert race.author == "Jordan Avery"  # from the <author> element's own details
+    assert board.author == ""  # the element's text is no author's name
+    assert board.title == "Jordan Avery joins the board"
+    assert board.text == "Welcome Jordan Avery to the board."
+
+
 def _selfwatch(config: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "selfwatch", "--config", str(config), *args],

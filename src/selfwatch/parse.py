@@ -380,10 +380,21 @@ def _entry_link(entry: Any, feed_url: str) -> str:
 
 def _text(entry: Any, key: str) -> str:
     value = str(entry.get(key) or "")
-    detail = entry.get(f"{key}_detail") or {}
-    if detail.get("type", "text/html") in ("text/html", "application/xhtml+xml"):
+    kind = _detail(entry, key).get("type", "text/html")
+    if kind in ("text/html", "application/xhtml+xml"):
         return html_to_text(value)
     return _tidy(value)
+
+
+def _detail(entry: Any, key: str) -> Mapping[str, Any]:
+    """Return the entry's ``<key>_detail`` when it is feedparser's own mapping, else nothing.
+
+    feedparser keeps an element of a namespace it does not know as ``<prefix>_<name>``: in a
+    feed declaring ``xmlns:author="..."``, ``<author:detail>`` becomes an ``author_detail``
+    that is a plain string, the element's text, not the details of an author.
+    """
+    detail = entry.get(f"{key}_detail")
+    return detail if isinstance(detail, Mapping) else {}
 
 
 def _body(entry: Any) -> str:
@@ -402,8 +413,13 @@ def _body(entry: Any) -> str:
 
 def _author(entry: Any) -> str:
     """Return the author's name ("Renée" rather than RSS's "renee@example.fr (Renée)")."""
-    detail = entry.get("author_detail") or {}
-    return html_to_text(str(detail.get("name") or entry.get("author") or ""))
+    detail = _detail(entry, "author")
+    if not detail:  # feedparser's list of authors holds the same details, if any
+        authors = entry.get("authors")
+        first = authors[0] if isinstance(authors, list) and authors else None
+        detail = first if isinstance(first, Mapping) else {}
+    name = detail.get("name") or entry.get("author")
+    return html_to_text(name) if isinstance(name, str) else ""
 
 
 def _published(entry: Any) -> datetime | None:
