@@ -51,6 +51,7 @@ __all__ = [
     "next_state",
     "parse_retry_after",
     "stream_all",
+    "stream_batches",
     "user_agent",
 ]
 
@@ -195,8 +196,25 @@ def stream_all(
     in completion order. Closing the iterator early stops what is in flight. Bodies are parsed
     in the fetching threads.
     """
-    for _, result in _poll(jobs, settings, now, transport):
-        yield result
+    for batch in _poll(jobs, settings, now, transport):
+        for _, result in batch:
+            yield result
+
+
+def stream_batches(
+    jobs: Sequence[Job],
+    settings: FetchSettings,
+    *,
+    now: datetime,
+    transport: httpx.BaseTransport | None = None,
+) -> Iterator[list[FetchResult]]:
+    """Do what ``stream_all`` does, yielding every result that is in at once as one list.
+
+    A caller that stores what it gets can store each list in one transaction: while it stores,
+    results pile up and the next list is longer; a result that comes alone is not kept waiting.
+    """
+    for batch in _poll(jobs, settings, now, transport):
+        yield [result for _, result in batch]
 
 
 def fetch_all(
@@ -211,8 +229,8 @@ def fetch_all(
     Feeds that are disabled or not yet due (``next_attempt`` after ``now``) are skipped and
     get no result.
     """
-    results = sorted(_poll(jobs, settings, now, transport), key=lambda item: item[0])
-    return [result for _, result in results]
+    results = [item for batch in _poll(jobs, settings, now, transport) for item in batch]
+    return [result for _, result in sorted(results, key=lambda item: item[0])]
 
 
 _Indexed = tuple[int, FetchResult]
@@ -223,8 +241,8 @@ def _poll(
     settings: FetchSettings,
     now: datetime,
     transport: httpx.BaseTransport | None,
-) -> Iterator[_Indexed]:
-    """Yield (job index, result) for every due job, in completion order."""
+) -> Iterator[list[_Indexed]]:
+    """Yield (job index, result) for every due job, in completion order, all that are in."""
     due = [(i, spec, state) for i, (spec, state) in enumerate(jobs) if is_due(state, now)]
     if not due:
         return
@@ -245,9 +263,12 @@ def _poll(
     pending = len(due)
     try:
         while pending:
-            item = out.get()
-            pending -= 1
-            yield item
+            batch = [out.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < pending:
+                    batch.append(out.get_nowait())
+            pending -= len(batch)
+            yield batch
     finally:
         slots.stop()
         if pending:  # closed early: what is in flight is cut off, its results dropped

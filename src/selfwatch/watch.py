@@ -31,7 +31,7 @@ from .model import (
 )
 from .scorer import Scored, Scorer, score
 from .sources import feeds_for
-from .store import Store, StoredPost
+from .store import Polled, Store, StoredPost
 
 if TYPE_CHECKING:
     import httpx
@@ -107,7 +107,7 @@ def run_cycle(
     downloading. Only one cycle runs at a time per state database: another one (a second
     ``check``, the agent) is waited for, and ``on_wait`` is told its PID first.
     """
-    from .fetch import is_due, next_state, stream_all
+    from .fetch import is_due, next_state, stream_batches
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
     load_engine = (lambda: engine) if engine is not None else _engine_loader(config, profile)
@@ -126,20 +126,23 @@ def run_cycle(
         scorer = Scorer(load_engine, profile, feedback, now, due)
         scoring: list[_Scoring] = []
         try:
-            results = stream_all(jobs, config.fetch, now=now, transport=transport)
-            for result in results:
-                spec, state = by_url[result.url]
-                fresh = next_state(state, result, now)
-                if result.moved_to:
-                    fresh = replace(fresh, url=result.moved_to)
-                outcomes[spec.url] = FeedOutcome(spec, result, 0, fresh)
-                if result.posts:
-                    scoring.append(_start(store, profile.key, spec, fresh, result, scorer))
-                else:
-                    quiet.append((spec, fresh))
-                    if len(quiet) >= STATE_BATCH:
-                        _save_states(store, profile, quiet)
-                # Store what is scored by now; the rest waits for the next feed, or the end.
+            # Each batch is every result in by then: while one is stored, the next one grows.
+            for batch in stream_batches(jobs, config.fetch, now=now, transport=transport):
+                posted = []
+                for result in batch:
+                    spec, state = by_url[result.url]
+                    fresh = next_state(state, result, now)
+                    if result.moved_to:
+                        fresh = replace(fresh, url=result.moved_to)
+                    outcomes[spec.url] = FeedOutcome(spec, result, 0, fresh)
+                    if result.posts:
+                        posted.append((spec, fresh, result))
+                    else:
+                        quiet.append((spec, fresh))
+                        if len(quiet) >= STATE_BATCH:
+                            _save_states(store, profile, quiet)
+                scoring.extend(_start(store, profile.key, posted, scorer))
+                # Store what is scored by now; the rest waits for the next batch, or the end.
                 new.extend(_store_scored(store, profile, scoring, scorer, outcomes, now))
             new.extend(_store_scored(store, profile, scoring, scorer, outcomes, now, wait=True))
         finally:
@@ -205,14 +208,19 @@ class _Scoring:
 def _start(
     store: Store,
     profile: str,
-    spec: FeedSpec,
-    fresh: FeedState,
-    result: FetchResult,
+    posted: list[tuple[FeedSpec, FeedState, FetchResult]],
     scorer: Scorer,
-) -> _Scoring:
-    known = store.known_posts(profile, [p.id for p in result.posts])
-    posts = [p for p in result.posts if p.id not in known]
-    return _Scoring(spec, fresh, result, known, posts, scorer.submit(posts, spec.own))
+) -> list[_Scoring]:
+    """Send each feed's posts that are new to the profile to be scored (one look-up for all)."""
+    if not posted:
+        return []
+    known = store.known_posts(profile, [p.id for _, _, result in posted for p in result.posts])
+    started = []
+    for spec, fresh, result in posted:
+        mine = {p.id for p in result.posts} & known
+        posts = [p for p in result.posts if p.id not in known]
+        started.append(_Scoring(spec, fresh, result, mine, posts, scorer.submit(posts, spec.own)))
+    return started
 
 
 def _store_scored(
@@ -241,13 +249,10 @@ def _store_scored(
         batch.append((job, [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]))
     stored: list[StoredPost] = []
     if batch:
-        with store.transaction():
-            for job, items in batch:
-                url = job.spec.url
-                added = store.record_posts(profile.key, items, url, now, also_found=job.known)
-                store.save_feed_state(profile.key, job.spec, job.fresh)
-                outcomes[url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
-                stored.extend(added)
+        polls = [Polled(job.spec, job.fresh, items, job.known) for job, items in batch]
+        for (job, _), added in zip(batch, store.record_polls(profile.key, polls, now), strict=True):
+            outcomes[job.spec.url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
+            stored.extend(added)
         for job, _ in batch:
             scoring.remove(job)
     if failure is not None:
