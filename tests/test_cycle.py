@@ -381,3 +381,76 @@ def test_a_scoring_worker_that_dies_costs_nothing_but_speed(tmp_path: Path) -> N
     assert marker.exists()  # a worker did start, and died on its first posts
     assert feeds == new == stored == POOL_MIN_FEEDS + 5
     assert mine == scored > 0  # what the worker had is scored here instead
+
+
+LOGS_LINTS = """
+import os, sys
+from datetime import datetime
+from pathlib import Path
+from selfwatch.checklist import default_engine
+from selfwatch.checklist.engine import Engine
+from selfwatch.config import Config
+from selfwatch.model import FeedSpec, Profile
+from selfwatch.watch import open_store, run_cycle
+
+db, log, now, urls = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+person = Profile(key="jordan", name="Jordan Avery", search=False)
+
+class Logged(Engine):
+    def lint(self, text, author="self"):
+        with open(log, "a", encoding="utf-8") as out:  # one line per text read, from any process
+            out.write(f"{os.getpid()} {text.splitlines()[0]}\\n")
+        return super().lint(text, author)
+
+logged = Logged.__new__(Logged)
+logged.__dict__.update(default_engine(person).__dict__)
+feeds = [FeedSpec(url, "url", "jordan") for url in urls]
+with open_store(db) as store:
+    report = run_cycle(Config(), person, store, now=datetime.fromisoformat(now), feeds=feeds,
+                       engine=logged)
+print(os.getpid(), len(report.new), len(report.errors))
+"""
+
+
+def test_workers_parse_bodies_and_never_score_a_post_the_profile_has(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    def items(i: int, count: int) -> bytes:
+        return rss(
+            *(
+                (f"Jordan Avery story {i}.{n}", f"https://f{i}.example/{n}", "Jordan Avery spoke")
+                for n in range(count)
+            )
+        )
+
+    feeds = POOL_MIN_FEEDS + 5  # enough for the workers to start (in a process of one thread)
+    urls = [
+        feed_server.add(f"/f{i}.xml", Route(body=items(i, 2), etag='"v1"')) for i in range(feeds)
+    ]
+    log = tmp_path / "linted.txt"
+
+    def cycle(now: str) -> tuple[int, int, int]:
+        args = [str(tmp_path / "s.db"), str(log), now, *urls]
+        done = subprocess.run(
+            [sys.executable, "-c", LOGS_LINTS, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        pid, new, failed = map(int, done.stdout.split())
+        return pid, new, failed
+
+    first = cycle("2026-03-10T14:00:00+00:00")
+    for i in range(feeds):  # every feed changes: its two posts again, and one new one
+        feed_server.routes[f"/f{i}.xml"] = Route(body=items(i, 3), etag='"v2"')
+    second = cycle("2026-03-10T15:00:00+00:00")
+    assert (first[1:], second[1:]) == ((2 * feeds, 0), (feeds, 0))
+    linted = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    titles = sorted(title for _, title in linted)
+    expected = sorted(f"Jordan Avery story {i}.{n}" for i in range(feeds) for n in range(3))
+    assert titles == expected  # each post read once: a post it had was not scored again
+    assert {int(pid) for pid, _ in linted} - {first[0], second[0]}  # workers did read some

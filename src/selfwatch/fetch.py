@@ -50,6 +50,7 @@ __all__ = [
     "malformed_note",
     "next_state",
     "parse_retry_after",
+    "read_body",
     "stream_all",
     "stream_batches",
     "user_agent",
@@ -207,14 +208,32 @@ def stream_batches(
     *,
     now: datetime,
     transport: httpx.BaseTransport | None = None,
+    parse: bool = True,
 ) -> Iterator[list[FetchResult]]:
     """Do what ``stream_all`` does, yielding every result that is in at once as one list.
 
     A caller that stores what it gets can store each list in one transaction: while it stores,
     results pile up and the next list is longer; a result that comes alone is not kept waiting.
+    With ``parse=False`` a 200 (or a changed local file) comes with its ``body`` unparsed, for
+    the caller to hand to ``read_body`` (in another process, say).
     """
-    for batch in _poll(jobs, settings, now, transport):
+    for batch in _poll(jobs, settings, now, transport, parse):
         yield [result for _, result in batch]
+
+
+def read_body(result: FetchResult) -> FetchResult:
+    """Return ``result`` with its ``body`` parsed into posts, or the error parsing it raised."""
+    if result.body is None:
+        return result
+    from .parse import read_feed  # here: a cycle of 304s never loads feedparser
+
+    try:
+        feed = read_feed(result.body, result.url, content_type=result.content_type)
+    except Exception as exc:  # the boundary: one bad feed must never stop the cycle
+        return _failure(result.url, exc, None)
+    return dataclasses.replace(
+        result, posts=feed.posts, skipped=feed.skipped, body=None, content_type=None
+    )
 
 
 def fetch_all(
@@ -241,6 +260,7 @@ def _poll(
     settings: FetchSettings,
     now: datetime,
     transport: httpx.BaseTransport | None,
+    parse: bool = True,
 ) -> Iterator[list[_Indexed]]:
     """Yield (job index, result) for every due job, in completion order, all that are in."""
     due = [(i, spec, state) for i, (spec, state) in enumerate(jobs) if is_due(state, now)]
@@ -252,7 +272,7 @@ def _poll(
     threads = [
         threading.Thread(
             target=_work,
-            args=(slots, client, settings, now, out.put),
+            args=(slots, client, settings, now, parse, out.put),
             name=f"selfwatch-fetch-{n}",
             daemon=True,
         )
@@ -356,16 +376,19 @@ def _work(
     client: httpx.Client,
     settings: FetchSettings,
     now: datetime,
+    parse: bool,
     put: Callable[[_Indexed], object],
 ) -> None:
-    """Fetch jobs until none is left; hand each result on, a body parsed first."""
+    """Fetch jobs until none is left; hand each result on, a body parsed first if ``parse``."""
     while (job := slots.take()) is not None:
         index, spec, state = job
         try:
             got = _fetch_one(client, spec.url, state, settings, now)
         finally:
             slots.release(spec.url)  # the host's slot is free while this thread parses
-        put((index, got.parsed(settings) if isinstance(got, _Fetched) else got))
+        if isinstance(got, _Fetched):
+            got = got.result()
+        put((index, read_body(got) if parse else got))
 
 
 @dataclass(frozen=True)
@@ -376,25 +399,19 @@ class _Fetched:
     download: _Download
     started: float
 
-    def parsed(self, settings: FetchSettings) -> FetchResult:
-        """Return the result with the body parsed, or the error that parsing it raised."""
-        from .parse import read_feed  # here: a cycle of 304s never loads feedparser
-
+    def result(self) -> FetchResult:
+        """Return the result, its body still to be parsed (``read_body``)."""
         headers = self.download.headers
-        try:
-            feed = read_feed(self.download.body, self.url, content_type=headers.get("content-type"))
-        except Exception as exc:  # the boundary: one bad feed must never stop the cycle
-            return _failure(self.url, exc, settings)
         return FetchResult(
             url=self.url,
             status="ok",
             http_status=200,
-            posts=feed.posts,
-            skipped=feed.skipped,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
             moved_to=self.download.moved_to,
             elapsed=time.perf_counter() - self.started,
+            body=self.download.body,
+            content_type=headers.get("content-type"),
         )
 
 
@@ -414,9 +431,9 @@ def _fetch_one(
         return _failure(url, exc, settings)
 
 
-def _failure(url: str, exc: Exception, settings: FetchSettings) -> FetchResult:
+def _failure(url: str, exc: Exception, settings: FetchSettings | None) -> FetchResult:
     """Return the error result for ``exc``, raised while polling ``url``."""
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+    if isinstance(exc, TimeoutError | httpx.TimeoutException) and settings is not None:
         return _error(url, f"timed out after {settings.timeout:g} s (fetch.timeout)")
     if isinstance(exc, _Failure):
         return _error(url, str(exc))
@@ -601,14 +618,10 @@ def _read_file(url: str, state: FeedState, settings: FetchSettings) -> FetchResu
         return _error(url, f"no such file: {path}")
     except OSError as exc:
         return _error(url, f"cannot read {path}: {exc.strerror or exc}")
-    from .parse import read_feed
-
-    parsed = read_feed(data, url)
     return FetchResult(
         url=url,
         status="ok",
-        posts=parsed.posts,
-        skipped=parsed.skipped,
         last_modified=last_modified,
         elapsed=time.perf_counter() - started,
+        body=data,
     )

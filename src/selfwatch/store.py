@@ -656,8 +656,13 @@ class Store:
         rows = self._feed_rows(profile)  # one query for the whole profile
         return {url: _state(rows[url]) if url in rows else FeedState(url=url) for url in urls}
 
-    def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
-        """Return which of ``post_ids`` are already recorded for ``profile``."""
+    def known_posts(self, profile: str, post_ids: Sequence[str] | None = None) -> set[str]:
+        """Return which of ``post_ids`` are already recorded for ``profile`` (None: every one)."""
+        if post_ids is None:
+            rows = self._db.execute(
+                "SELECT post_id FROM profile_posts WHERE profile = ?", (profile,)
+            )
+            return {row[0] for row in rows}
         return self._existing(
             "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
             (profile,),
