@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -112,9 +113,57 @@ def html_to_text(s: str) -> str:
     if "<" not in s and "&" not in s:
         return _tidy(s)
     parser = _TextExtractor()
-    parser.feed(s)
-    parser.close()
+    if not _read_simple(s, parser):
+        parser = _TextExtractor()
+        parser.feed(s)
+        parser.close()
     return _tidy(parser.text())
+
+
+# A start tag with a plain name and well-formed attributes, an end tag, or a comment without
+# dashes or brackets in it: what HTMLParser reads the same way in every Python version, found
+# by one regular expression instead of its character-level scan.
+_SIMPLE_TAG = re.compile(
+    r"<(?:!--[^<>-]*--|/([a-zA-Z][-.a-zA-Z0-9:_]*)\s*"
+    r"|([a-zA-Z][-.a-zA-Z0-9:_]*)(?=[\s/>])"
+    r"(?:\s+[^\s\"'<>/=]+(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'|[^\s\"'<>=`]+))?)*\s*(/?))>"
+)
+_RAW_TEXT_TAGS = frozenset(
+    {"script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes",
+     "noscript", "plaintext"}
+)  # fmt: skip
+"""Elements some versions of HTMLParser read as raw text: those fragments go to HTMLParser."""
+
+
+def _read_simple(s: str, parser: _TextExtractor) -> bool:
+    """Feed ``parser`` what HTMLParser would for a fragment of plain tags; False if not one.
+
+    Every ``<`` must open a tag ``_SIMPLE_TAG`` reads, and no tag may hold raw text; anything
+    else (other comments, ``<!``, ``<?``, a stray ``<``) is left to HTMLParser. The text
+    between two tags is one piece, its references decoded.
+    """
+    pos = 0
+    while (start := s.find("<", pos)) >= 0:
+        tag = _SIMPLE_TAG.match(s, start)
+        if tag is None:
+            return False
+        if start > pos:
+            parser.handle_data(unescape(s[pos:start]))
+        end_name, name, closed = tag.groups()
+        if name is None and end_name is None:
+            pass  # a comment: it only ends the text before it
+        elif end_name is not None:
+            parser.handle_endtag(end_name.lower())
+        elif name.lower() in _RAW_TEXT_TAGS:
+            return False
+        elif closed:
+            parser.handle_startendtag(name.lower(), [])
+        else:
+            parser.handle_starttag(name.lower(), [])
+        pos = tag.end()
+    if pos < len(s):
+        parser.handle_data(unescape(s[pos:]))
+    return True
 
 
 def _tidy(text: str) -> str:
