@@ -166,10 +166,14 @@ def _read_simple(s: str, parser: _TextExtractor) -> bool:
     return True
 
 
+_SPACES = re.compile(r"[ \t\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy(text: str) -> str:
     text = _fix_c1(text).replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
-    lines = [re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def _fix_c1(text: str) -> str:
@@ -232,7 +236,7 @@ def canonical_url(url: str) -> str:
         netloc = f"{parts.username}@{netloc}"
     query = [
         (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        for k, v in (parse_qsl(parts.query, keep_blank_values=True) if parts.query else ())
         if not k.lower().startswith("utm_")
         and k.lower() not in _TRACKING
         and not (host == "news.google.com" and k == "oc")
