@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies, url2pathname
 
@@ -300,17 +301,55 @@ def _poll(
             client.close()  # a transport that fails to close fails the poll, as any fault would
 
 
-def _client(settings: FetchSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+def _client(settings: FetchSettings, transport: httpx.BaseTransport | None) -> _Client:
+    direct = None
     if transport is None and not any(kind != "no" for kind in getproxies()):
-        transport = DirectTransport(KEEPALIVE)
+        transport = direct = DirectTransport(KEEPALIVE)
     # Behind a proxy (HTTP_PROXY and the like), httpx's own transport goes through it.
-    return httpx.Client(
+    client = httpx.Client(
         transport=transport,
         timeout=httpx.Timeout(settings.timeout),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE),
         headers={"User-Agent": settings.user_agent or user_agent(), "Accept": ACCEPT},
         follow_redirects=False,
     )
+    return _Direct(client, direct) if direct is not None else client
+
+
+class _Direct:
+    """Sends a client's requests straight to its DirectTransport, with the client's headers.
+
+    What httpx.Client adds between a request and its transport (cookies, auth, event hooks,
+    redirects) the fetcher does not use, and it cost ~0.15 ms of CPU a request: on 500 feeds,
+    about a third of the fetching.
+    """
+
+    def __init__(self, client: httpx.Client, transport: DirectTransport) -> None:
+        self._client = client
+        self._transport = transport
+        self._timeout = client.timeout.as_dict()
+
+    @contextlib.contextmanager
+    def stream(
+        self, method: str, url: str, *, headers: dict[str, str], extensions: dict[str, Any]
+    ) -> Iterator[httpx.Response]:
+        merged = self._client.headers.copy()
+        merged.update(headers)
+        request = httpx.Request(
+            method, url, headers=merged, extensions={"timeout": self._timeout, **extensions}
+        )
+        response = self._transport.handle_request(request)
+        response.request = request
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+_Client = httpx.Client | _Direct
 
 
 class _Slots:
@@ -373,7 +412,7 @@ def _host(url: str) -> str:
 
 def _work(
     slots: _Slots,
-    client: httpx.Client,
+    client: _Client,
     settings: FetchSettings,
     now: datetime,
     parse: bool,
@@ -416,7 +455,7 @@ class _Fetched:
 
 
 def _fetch_one(
-    client: httpx.Client, url: str, state: FeedState, settings: FetchSettings, now: datetime
+    client: _Client, url: str, state: FeedState, settings: FetchSettings, now: datetime
 ) -> FetchResult | _Fetched:
     """Poll one feed: a result, or a 200 whose body is still to be parsed. Never raises."""
     try:
@@ -458,7 +497,7 @@ def _request_headers(state: FeedState) -> dict[str, str]:
 
 
 def _download(
-    client: httpx.Client, url: str, headers: dict[str, str], settings: FetchSettings
+    client: _Client, url: str, headers: dict[str, str], settings: FetchSettings
 ) -> _Download:
     """GET ``url``, following redirects by hand to spot loops and permanent moves.
 
