@@ -1,19 +1,20 @@
 """Decide who a cycle's posts are about and score them: here, or in forked worker processes.
 
 Parsing feeds, deciding (``match.identify``) and scoring (the checklist engine) are the CPU
-work of a watch cycle. Only posts that may be about the person are scored: one decided ``not_me`` (a
-namesake's, or one not naming them) is stored with ``SET_ASIDE``, and scored when feedback
-makes it theirs (``triage.mark``). A big cycle hands them to worker processes so they run
-beside the fetching and storing that this process does, and parse the feeds' bodies too (a
+work of a watch cycle. Only posts that may be about the person are scored: one decided
+``not_me`` (a namesake's, or one not naming them) is stored with ``SET_ASIDE``, and scored when
+feedback makes it theirs (``triage.mark``). A big cycle hands them to worker processes so they
+run beside the fetching and storing that this process does, and parse the feeds' bodies too (a
 process's threads share one interpreter lock, and this one's was the cycle's bottleneck); a
 small one does them here, where starting a worker would cost more than it saves.
 
 The workers are forked, on Linux only, before the cycle starts any thread (forking a process
 with threads running is unsafe), so each inherits the profile, the feedback and the engine's
 loader already in memory: nothing is pickled but the bodies, the posts and their verdicts, one
-message each way down a pipe per job. Forked workers never touch the parent's SQLite connection,
-and they leave with ``os._exit``, so no finalizer of theirs closes it. A worker that dies, or
-one that cannot start, costs nothing but speed: its bodies are parsed and its posts scored here.
+message each way down a pipe per job (and, once, the ids of the posts the profile has). Forked
+workers never touch the parent's SQLite connection, and they leave with ``os._exit``, so no
+finalizer of theirs closes it. A worker that dies, or one that cannot start, costs nothing but
+speed: its bodies are parsed and its posts scored here.
 """
 
 from __future__ import annotations
