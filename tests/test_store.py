@@ -13,7 +13,7 @@ from selfwatch.errors import NotFoundError, StoreError
 from selfwatch.identity import identify
 from selfwatch.match import Mark
 from selfwatch.model import FeedSpec, FeedState, Finding, Identity, Level, Mention, Post, Verdict
-from selfwatch.store import MIGRATIONS, Store
+from selfwatch.store import MIGRATIONS, Polled, Store
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 FEED_A = "https://news.example.org/rss?q=jane"
@@ -343,6 +343,58 @@ def test_a_batch_of_feed_states_is_saved_as_one_at_a_time_would(tmp_path: Path) 
     assert states[urls[3]].url == "https://feeds.example/3-new.xml"  # found by its old URL
     assert states[urls[3]].etag == '"3"'
     assert states[urls[25]].etag is None  # not in the batch
+
+
+def test_a_batch_of_polls_is_stored_as_one_feed_at_a_time_would(tmp_path: Path) -> None:
+    urls = [f"https://feeds.example/{i}.xml" for i in range(40)]
+    other = Identity("not_me", "subject", "another Jane Doe")
+
+    def poll(i: int) -> Polled:
+        shared = make_post("shared", text="Jane Doe, found by every other feed")
+        own = [make_post(f"p{i}-{n}", title=f"Post {i}.{n}") for n in range(3)]
+        items = [(p, ME if n else other, CLEAN) for n, p in enumerate(own)]
+        if i % 2:
+            items.append((shared, ME, CLEAN))
+            items.append((own[0], ME, CLEAN))  # the same post twice in one feed
+        state = FeedState(urls[i], etag=f'"{i}"')
+        if i == 7:
+            state = FeedState("https://feeds.example/7-moved.xml", etag='"7"')  # a 301
+        also = ("old",) if i == 9 else ()
+        return Polled(FeedSpec(urls[i], "url", "jane", label=f"feed {i}"), state, items, also)
+
+    polls = [poll(i) for i in range(40)]
+    results = []
+    for name, many in (("one.db", False), ("batch.db", True)):
+        with Store.open(tmp_path / name) as store:
+            store.save_feed_state("jane", FeedSpec(urls[0], "url", "jane"), FeedState(urls[0]))
+            store.record_post("jane", make_post("old"), urls[0], ME, CLEAN, T0)
+            store.record_post("john", make_post("p3-1"), "", ME, CLEAN, T0)  # another profile's
+            statements: list[str] = []
+            store._db.set_trace_callback(statements.append)
+            if many:
+                added = store.record_polls("jane", polls, T0 + timedelta(hours=1))
+            else:
+                added = []
+                for p in polls:
+                    with store.transaction():
+                        seen = T0 + timedelta(hours=1)
+                        added.append(
+                            store.record_posts(
+                                "jane", p.items, p.spec.url, seen, also_found=p.also_found
+                            )
+                        )
+                        store.save_feed_state("jane", p.spec, p.state)
+            store._db.set_trace_callback(None)
+            everything = store.posts("jane", confidence=("me", "maybe", "not_me"))
+            # Each row of an executemany is traced: count the look-ups and the transactions.
+            asked = [q for q in statements if q.startswith(("SELECT", "BEGIN", "SAVEPOINT"))]
+            results.append((added, everything, store.feed_health("jane"), len(asked)))
+    (one, batch) = results
+    assert batch[:3] == one[:3]
+    assert sum(map(len, batch[0])) == 40 * 3 + 1  # "shared" is new once, "old" never
+    assert (
+        batch[3] <= 12 < 40 < one[3]
+    )  # a few look-ups for the batch, not a few per feed  # a dozen statements for the whole batch
 
 
 def test_move_feed_keeps_state_and_posts_and_the_old_url_still_finds_it(store: Store) -> None:

@@ -191,3 +191,49 @@ def test_https_with_the_certificates_httpx_trusts(
     assert [r.status for r in results] == ["ok"] * 3
     assert urls[0].startswith("https://127.0.0.1:")
     assert len({seen.peer for seen in server.requests[-3:]}) == 1  # one kept-alive connection
+
+
+def test_a_resolver_that_hangs_is_cut_off_at_the_deadline(feed_server: FeedServer) -> None:
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
+        asked.append(host)
+        # Released long after the deadline: a look-up the deadline does not bound succeeds.
+        answer.wait()
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    release = threading.Timer(10.0, answer.set)
+    release.start()
+    slow_a = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    slow_b = feed_server.add("/b.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    quick = feed_server.add("/c.xml", Route(body=FEED))
+    try:
+        results = fetch_all(
+            jobs(slow_a, slow_b, quick),
+            replace(FAST, timeout=0.5),
+            now=NOW,
+            transport=DirectTransport(resolver=hanging),
+        )
+    finally:
+        answer.set()
+        release.cancel()
+    assert [r.error for r in results[:2]] == [
+        f"{slow_a}: timed out after 0.5 s (fetch.timeout)",
+        f"{slow_b}: timed out after 0.5 s (fetch.timeout)",
+    ]
+    assert results[2].status == "ok"  # another host's feed is not held up
+    assert asked == ["feeds.test"]  # one look-up per host, not one per feed
+    assert [seen.path for seen in feed_server.requests] == ["/c.xml"]
+
+
+def test_the_resolver_answers_for_the_name_the_request_carries(feed_server: FeedServer) -> None:
+    def local(host: str, port: int) -> list[tuple[object, ...]]:
+        assert host == "feeds.test"
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    (result,) = fetch_all(jobs(url), FAST, now=NOW, transport=DirectTransport(resolver=local))
+    assert result.status == "ok", result.error
+    assert result.posts
+    assert feed_server.requests[0].headers["host"] == f"feeds.test:{feed_server.port}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import functools
 import re
 import time
 import xml.etree.ElementTree as ET
@@ -374,6 +375,8 @@ def _fixed(text: str) -> str:
 
 def _repaired(value: str) -> str:
     """Undo UTF-8 read as Latin-1, and map Windows-1252 code points, as feedparser does."""
+    if value.isascii():  # most text: neither repair changes it
+        return value
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
     return value.translate(_cp1252)
@@ -394,6 +397,12 @@ def _tag(element: ET.Element) -> str:
     tag = element.tag
     if not isinstance(tag, str):
         raise _Unsure("a processing instruction")
+    return _lowered(tag)
+
+
+@functools.lru_cache(maxsize=1024)
+def _lowered(tag: str) -> str:
+    """Return ``tag`` with its namespace URI and local name lowercased (feeds repeat a few)."""
     if tag.startswith("{"):
         uri, _, local = tag[1:].partition("}")
         return f"{{{uri.lower()}}}{local.lower()}"

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies, url2pathname
 
@@ -50,7 +51,9 @@ __all__ = [
     "malformed_note",
     "next_state",
     "parse_retry_after",
+    "read_body",
     "stream_all",
+    "stream_batches",
     "user_agent",
 ]
 
@@ -195,8 +198,43 @@ def stream_all(
     in completion order. Closing the iterator early stops what is in flight. Bodies are parsed
     in the fetching threads.
     """
-    for _, result in _poll(jobs, settings, now, transport):
-        yield result
+    for batch in _poll(jobs, settings, now, transport):
+        for _, result in batch:
+            yield result
+
+
+def stream_batches(
+    jobs: Sequence[Job],
+    settings: FetchSettings,
+    *,
+    now: datetime,
+    transport: httpx.BaseTransport | None = None,
+    parse: bool = True,
+) -> Iterator[list[FetchResult]]:
+    """Do what ``stream_all`` does, yielding every result that is in at once as one list.
+
+    A caller that stores what it gets can store each list in one transaction: while it stores,
+    results pile up and the next list is longer; a result that comes alone is not kept waiting.
+    With ``parse=False`` a 200 (or a changed local file) comes with its ``body`` unparsed, for
+    the caller to hand to ``read_body`` (in another process, say).
+    """
+    for batch in _poll(jobs, settings, now, transport, parse):
+        yield [result for _, result in batch]
+
+
+def read_body(result: FetchResult) -> FetchResult:
+    """Return ``result`` with its ``body`` parsed into posts, or the error parsing it raised."""
+    if result.body is None:
+        return result
+    from .parse import read_feed  # here: a cycle of 304s never loads feedparser
+
+    try:
+        feed = read_feed(result.body, result.url, content_type=result.content_type)
+    except Exception as exc:  # the boundary: one bad feed must never stop the cycle
+        return _failure(result.url, exc, None)
+    return dataclasses.replace(
+        result, posts=feed.posts, skipped=feed.skipped, body=None, content_type=None
+    )
 
 
 def fetch_all(
@@ -211,8 +249,8 @@ def fetch_all(
     Feeds that are disabled or not yet due (``next_attempt`` after ``now``) are skipped and
     get no result.
     """
-    results = sorted(_poll(jobs, settings, now, transport), key=lambda item: item[0])
-    return [result for _, result in results]
+    results = [item for batch in _poll(jobs, settings, now, transport) for item in batch]
+    return [result for _, result in sorted(results, key=lambda item: item[0])]
 
 
 _Indexed = tuple[int, FetchResult]
@@ -223,8 +261,9 @@ def _poll(
     settings: FetchSettings,
     now: datetime,
     transport: httpx.BaseTransport | None,
-) -> Iterator[_Indexed]:
-    """Yield (job index, result) for every due job, in completion order."""
+    parse: bool = True,
+) -> Iterator[list[_Indexed]]:
+    """Yield (job index, result) for every due job, in completion order, all that are in."""
     due = [(i, spec, state) for i, (spec, state) in enumerate(jobs) if is_due(state, now)]
     if not due:
         return
@@ -234,7 +273,7 @@ def _poll(
     threads = [
         threading.Thread(
             target=_work,
-            args=(slots, client, settings, now, out.put),
+            args=(slots, client, settings, now, parse, out.put),
             name=f"selfwatch-fetch-{n}",
             daemon=True,
         )
@@ -245,9 +284,12 @@ def _poll(
     pending = len(due)
     try:
         while pending:
-            item = out.get()
-            pending -= 1
-            yield item
+            batch = [out.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < pending:
+                    batch.append(out.get_nowait())
+            pending -= len(batch)
+            yield batch
     finally:
         slots.stop()
         if pending:  # closed early: what is in flight is cut off, its results dropped
@@ -259,17 +301,55 @@ def _poll(
             client.close()  # a transport that fails to close fails the poll, as any fault would
 
 
-def _client(settings: FetchSettings, transport: httpx.BaseTransport | None) -> httpx.Client:
+def _client(settings: FetchSettings, transport: httpx.BaseTransport | None) -> _Client:
+    direct = None
     if transport is None and not any(kind != "no" for kind in getproxies()):
-        transport = DirectTransport(KEEPALIVE)
+        transport = direct = DirectTransport(KEEPALIVE)
     # Behind a proxy (HTTP_PROXY and the like), httpx's own transport goes through it.
-    return httpx.Client(
+    client = httpx.Client(
         transport=transport,
         timeout=httpx.Timeout(settings.timeout),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=KEEPALIVE),
         headers={"User-Agent": settings.user_agent or user_agent(), "Accept": ACCEPT},
         follow_redirects=False,
     )
+    return _Direct(client, direct) if direct is not None else client
+
+
+class _Direct:
+    """Sends a client's requests straight to its DirectTransport, with the client's headers.
+
+    What httpx.Client adds between a request and its transport (cookies, auth, event hooks,
+    redirects) the fetcher does not use, and it cost ~0.15 ms of CPU a request: on 500 feeds,
+    about a third of the fetching.
+    """
+
+    def __init__(self, client: httpx.Client, transport: DirectTransport) -> None:
+        self._client = client
+        self._transport = transport
+        self._timeout = client.timeout.as_dict()
+
+    @contextlib.contextmanager
+    def stream(
+        self, method: str, url: str, *, headers: dict[str, str], extensions: dict[str, Any]
+    ) -> Iterator[httpx.Response]:
+        merged = self._client.headers.copy()
+        merged.update(headers)
+        request = httpx.Request(
+            method, url, headers=merged, extensions={"timeout": self._timeout, **extensions}
+        )
+        response = self._transport.handle_request(request)
+        response.request = request
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+_Client = httpx.Client | _Direct
 
 
 class _Slots:
@@ -332,19 +412,22 @@ def _host(url: str) -> str:
 
 def _work(
     slots: _Slots,
-    client: httpx.Client,
+    client: _Client,
     settings: FetchSettings,
     now: datetime,
+    parse: bool,
     put: Callable[[_Indexed], object],
 ) -> None:
-    """Fetch jobs until none is left; hand each result on, a body parsed first."""
+    """Fetch jobs until none is left; hand each result on, a body parsed first if ``parse``."""
     while (job := slots.take()) is not None:
         index, spec, state = job
         try:
             got = _fetch_one(client, spec.url, state, settings, now)
         finally:
             slots.release(spec.url)  # the host's slot is free while this thread parses
-        put((index, got.parsed(settings) if isinstance(got, _Fetched) else got))
+        if isinstance(got, _Fetched):
+            got = got.result()
+        put((index, read_body(got) if parse else got))
 
 
 @dataclass(frozen=True)
@@ -355,30 +438,24 @@ class _Fetched:
     download: _Download
     started: float
 
-    def parsed(self, settings: FetchSettings) -> FetchResult:
-        """Return the result with the body parsed, or the error that parsing it raised."""
-        from .parse import read_feed  # here: a cycle of 304s never loads feedparser
-
+    def result(self) -> FetchResult:
+        """Return the result, its body still to be parsed (``read_body``)."""
         headers = self.download.headers
-        try:
-            feed = read_feed(self.download.body, self.url, content_type=headers.get("content-type"))
-        except Exception as exc:  # the boundary: one bad feed must never stop the cycle
-            return _failure(self.url, exc, settings)
         return FetchResult(
             url=self.url,
             status="ok",
             http_status=200,
-            posts=feed.posts,
-            skipped=feed.skipped,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
             moved_to=self.download.moved_to,
             elapsed=time.perf_counter() - self.started,
+            body=self.download.body,
+            content_type=headers.get("content-type"),
         )
 
 
 def _fetch_one(
-    client: httpx.Client, url: str, state: FeedState, settings: FetchSettings, now: datetime
+    client: _Client, url: str, state: FeedState, settings: FetchSettings, now: datetime
 ) -> FetchResult | _Fetched:
     """Poll one feed: a result, or a 200 whose body is still to be parsed. Never raises."""
     try:
@@ -393,9 +470,9 @@ def _fetch_one(
         return _failure(url, exc, settings)
 
 
-def _failure(url: str, exc: Exception, settings: FetchSettings) -> FetchResult:
+def _failure(url: str, exc: Exception, settings: FetchSettings | None) -> FetchResult:
     """Return the error result for ``exc``, raised while polling ``url``."""
-    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+    if isinstance(exc, TimeoutError | httpx.TimeoutException) and settings is not None:
         return _error(url, f"timed out after {settings.timeout:g} s (fetch.timeout)")
     if isinstance(exc, _Failure):
         return _error(url, str(exc))
@@ -420,7 +497,7 @@ def _request_headers(state: FeedState) -> dict[str, str]:
 
 
 def _download(
-    client: httpx.Client, url: str, headers: dict[str, str], settings: FetchSettings
+    client: _Client, url: str, headers: dict[str, str], settings: FetchSettings
 ) -> _Download:
     """GET ``url``, following redirects by hand to spot loops and permanent moves.
 
@@ -580,14 +657,10 @@ def _read_file(url: str, state: FeedState, settings: FetchSettings) -> FetchResu
         return _error(url, f"no such file: {path}")
     except OSError as exc:
         return _error(url, f"cannot read {path}: {exc.strerror or exc}")
-    from .parse import read_feed
-
-    parsed = read_feed(data, url)
     return FetchResult(
         url=url,
         status="ok",
-        posts=parsed.posts,
-        skipped=parsed.skipped,
         last_modified=last_modified,
         elapsed=time.perf_counter() - started,
+        body=data,
     )

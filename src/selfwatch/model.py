@@ -304,6 +304,10 @@ class FetchResult:
     elapsed: float = 0.0
     skipped: int = 0
     """Items left out because they had no real text (undefined entities: a malformed feed)."""
+    body: bytes | None = None
+    """A 200's body still to be parsed (``fetch.read_body``), when the caller parses it itself."""
+    content_type: str | None = None
+    """The Content-Type of ``body``."""
 
 
 Confidence = Literal["me", "maybe", "not_me"]

@@ -1,18 +1,20 @@
 """Decide who a cycle's posts are about and score them: here, or in forked worker processes.
 
-Deciding (``match.identify``) and scoring (the checklist engine) are the CPU work of a watch
-cycle. Only posts that may be about the person are scored: one decided ``not_me`` (a
-namesake's, or one not naming them) is stored with ``SET_ASIDE``, and scored when feedback
-makes it theirs (``triage.mark``). A big cycle hands them to worker processes so they run
-beside the fetching, parsing and storing that this process does; a small one does them here,
-where starting a worker would cost more than it saves.
+Parsing feeds, deciding (``match.identify``) and scoring (the checklist engine) are the CPU
+work of a watch cycle. Only posts that may be about the person are scored: one decided
+``not_me`` (a namesake's, or one not naming them) is stored with ``SET_ASIDE``, and scored when
+feedback makes it theirs (``triage.mark``). A big cycle hands them to worker processes so they
+run beside the fetching and storing that this process does, and parse the feeds' bodies too (a
+process's threads share one interpreter lock, and this one's was the cycle's bottleneck); a
+small one does them here, where starting a worker would cost more than it saves.
 
 The workers are forked, on Linux only, before the cycle starts any thread (forking a process
 with threads running is unsafe), so each inherits the profile, the feedback and the engine's
-loader already in memory: nothing is pickled but the posts and their verdicts, one message
-each way down a pipe per worker. Forked workers never touch the parent's SQLite connection,
-and they leave with ``os._exit``, so no finalizer of theirs closes it. A worker that dies, or
-one that cannot start, costs nothing but speed: its posts are scored here.
+loader already in memory: nothing is pickled but the bodies, the posts and their verdicts, one
+message each way down a pipe per job (and, once, the ids of the posts the profile has). Forked
+workers never touch the parent's SQLite connection, and they leave with ``os._exit``, so no
+finalizer of theirs closes it. A worker that dies, or one that cannot start, costs nothing but
+speed: its bodies are parsed and its posts scored here.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
@@ -36,13 +38,16 @@ from typing import TYPE_CHECKING, cast
 
 from .evidence import linted_text
 from .match import Feedback
-from .model import SCORE_LIMIT, Author, Identity, Post, Profile, Verdict
+from .model import SCORE_LIMIT, Author, FetchResult, Identity, Post, Profile, Verdict
 
 if TYPE_CHECKING:  # imported where posts are decided and scored: a cycle of 304s needs neither
     from .checklist import Engine
 
 POOL_MIN_FEEDS = 40
 """Cycles with fewer due feeds than this decide and score their posts in this process."""
+
+BACKLOG = 2
+"""Jobs a worker may have waiting before this process parses bodies itself (so both work)."""
 
 Scored = list[tuple[Identity, Verdict]]
 
@@ -100,6 +105,24 @@ def score_all(
     return scored
 
 
+@dataclass(frozen=True)
+class Fed:
+    """One feed's answer parsed, and its posts new to the profile decided and scored."""
+
+    result: FetchResult
+    """The answer with its posts (or the error parsing its body raised)."""
+    known: frozenset[str]
+    """Ids of its posts the profile already had: they are not decided or scored again."""
+    posts: tuple[Post, ...]
+    """The others, in the feed's order."""
+    scored: Scored
+    """One (identity, verdict) for each of ``posts``."""
+
+
+Known = Callable[[Sequence[str]], set[str]]
+"""Return which of these post ids the profile already has."""
+
+
 class _Work:
     """What posts are scored with; the engine is loaded where it is first needed, once."""
 
@@ -111,18 +134,36 @@ class _Work:
         self.profile = profile
         self.feedback = feedback
         self.now = now
+        self.known: frozenset[str] = frozenset()
+        """In a worker: the profile's posts when the cycle sent its first body."""
 
     def score_all(self, posts: Sequence[Post], own: bool) -> Scored:
         if self.engine is None:
             self.engine = self.load()
         return score_all(posts, own, self.engine, self.profile, self.feedback, self.now)
 
+    def feed(self, result: FetchResult, own: bool, known: Known) -> Fed:
+        """Parse the result's body if it has one; decide and score its posts ``known`` lacks."""
+        if result.body is not None:
+            from .fetch import read_body  # here: a cycle of 304s never loads the parser
+
+            result = read_body(result)
+        had = known([p.id for p in result.posts]) if result.posts else set()
+        posts = tuple(p for p in result.posts if p.id not in had)
+        return Fed(result, frozenset(had), posts, self.score_all(posts, own) if posts else [])
+
+    def had(self, ids: Sequence[str]) -> set[str]:
+        return {i for i in ids if i in self.known}
+
 
 class Scorer:
-    """Scores each feed's posts, in worker processes when the cycle is big enough.
+    """Parses each feed's body and scores its posts, in worker processes when the cycle is big.
 
     ``engine`` loads the checklist engine: a worker loads it on its first posts (beside this
-    process's fetching), and a cycle with nothing new (all 304s) never loads it.
+    process's fetching), and a cycle with nothing new (all 304s) never loads it. ``known``
+    tells which posts the profile already has (the store, read here); ``everything`` returns
+    them all, sent to the workers with the cycle's first body. A post stored after that (one
+    that two feeds of this cycle found) may be scored twice; the store keeps the first.
     """
 
     def __init__(
@@ -132,28 +173,47 @@ class Scorer:
         feedback: Feedback,
         now: datetime,
         feeds: int,
+        *,
+        known: Known,
+        everything: Callable[[], set[str]],
     ) -> None:
         self.work = _Work(engine, profile, feedback, now)
+        self.known = known
+        self.everything = everything
         self.workers: _Workers | None = None
         if feeds >= POOL_MIN_FEEDS:
             self.workers = _Workers.start(self.work)
+        self._told = False
 
-    def submit(self, posts: Sequence[Post], own: bool) -> Future[Scored]:
-        """Start scoring ``posts``; the future gives one (identity, verdict) per post."""
+    @property
+    def parses(self) -> bool:
+        """Return True when bodies are parsed by workers, so the fetcher need not parse them."""
+        return self.workers is not None
+
+    def busy(self) -> bool:
+        """Return True while the workers have more jobs waiting than they can start soon."""
+        return self.workers is not None and self.workers.waiting() > BACKLOG * len(
+            self.workers.processes
+        )
+
+    def feed(self, result: FetchResult, own: bool) -> Future[Fed]:
+        """Start parsing the result's body (if any) and scoring its new posts."""
         if self.workers is not None:
-            started = self.workers.submit(posts, own)
+            if not self._told:
+                self._told = self.workers.tell(frozenset(self.everything()))
+            started = self.workers.submit((result, own))
             if started is not None:
-                return started
-        done: Future[Scored] = Future()
-        done.set_result(self.work.score_all(posts, own))
+                return cast(Future[Fed], started)
+        done: Future[Fed] = Future()
+        done.set_result(self.work.feed(result, own, self.known))
         return done
 
-    def result(self, future: Future[Scored], posts: Sequence[Post], own: bool) -> Scored:
-        """Return the future's result; score the posts here if its worker died."""
+    def fed(self, future: Future[Fed], result: FetchResult, own: bool) -> Fed:
+        """Return the future's result; do the work here if its worker died."""
         try:
             return future.result()
         except BrokenProcessPool:
-            return self.work.score_all(posts, own)
+            return self.work.feed(result, own, self.known)
 
     def close(self) -> None:
         """Stop the workers (what they still had is reported broken: it is scored here)."""
@@ -175,7 +235,7 @@ class _Workers:
     def __init__(self, pipes: Sequence[tuple[Connection, BaseProcess]]) -> None:
         self.pipes = dict(pipes)
         self.processes = list(pipes)
-        self.jobs: dict[int, tuple[Future[Scored], Connection]] = {}
+        self.jobs: dict[int, tuple[Future[object], Connection]] = {}
         self.ids = itertools.count()
         self.lock = threading.Lock()
         self.outbox: queue.SimpleQueue[tuple[Connection, object] | None] = queue.SimpleQueue()
@@ -212,9 +272,22 @@ class _Workers:
             pipes.append((here, process))
         return cls(pipes) if pipes else None
 
-    def submit(self, posts: Sequence[Post], own: bool) -> Future[Scored] | None:
-        """Send ``posts`` to the least busy worker; None when no worker is left."""
-        future: Future[Scored] = Future()
+    def waiting(self) -> int:
+        """Return how many jobs are sent and not yet answered."""
+        with self.lock:
+            return len(self.jobs)
+
+    def tell(self, known: frozenset[str]) -> bool:
+        """Send every worker the posts the profile has (before any job); False if none is left."""
+        with self.lock:
+            pipes = list(self.pipes)
+        for pipe in pipes:
+            self.outbox.put((pipe, known))
+        return bool(pipes)
+
+    def submit(self, work: tuple[FetchResult, bool]) -> Future[object] | None:
+        """Send a job to the least busy worker; None when no worker is left."""
+        future: Future[object] = Future()
         with self.lock:
             if not self.pipes:
                 return None
@@ -222,7 +295,7 @@ class _Workers:
             pipe = min(self.pipes, key=lambda p: load[p])
             job = next(self.ids)
             self.jobs[job] = (future, pipe)
-        self.outbox.put((pipe, (job, posts, own)))
+        self.outbox.put((pipe, (job, work)))
         return future
 
     def close(self) -> None:
@@ -270,7 +343,7 @@ class _Workers:
                 if isinstance(outcome, BaseException):
                     future.set_exception(outcome)
                 else:
-                    future.set_result(cast(Scored, outcome))
+                    future.set_result(outcome)
 
     def _lost(self, pipe: Connection) -> None:
         """Forget a worker that is gone; fail the jobs it had."""
@@ -291,10 +364,13 @@ def _serve(pipe: Connection, work: _Work) -> None:
             return
         if message is None:
             return
-        job, posts, own = message
+        if isinstance(message, frozenset):  # the posts the profile has: no answer
+            work.known = message
+            continue
+        job, (result, own) = message
         try:
-            outcome: object = work.score_all(posts, own)
-        except Exception as exc:  # raised in the cycle, as if it had been scored there
+            outcome: object = work.feed(result, own, work.had)
+        except Exception as exc:  # raised in the cycle, as if it had been done there
             outcome = exc
         try:
             pipe.send((job, outcome))

@@ -84,6 +84,18 @@ class StoredPost:
 
 
 @dataclass(frozen=True)
+class Polled:
+    """One feed's poll on its way to the store: its posts, decided and scored, and its state."""
+
+    spec: FeedSpec
+    state: FeedState
+    """The state the poll left (validators, health); ``state.url`` other than the row's: moved."""
+    items: Sequence[tuple[Post, Identity, Verdict]]
+    also_found: Collection[str] = ()
+    """Ids of posts the profile already has that this poll found too: only linked to the feed."""
+
+
+@dataclass(frozen=True)
 class DigestRecord:
     """A digest that went out (or was written to files, or recorded silently)."""
 
@@ -644,8 +656,13 @@ class Store:
         rows = self._feed_rows(profile)  # one query for the whole profile
         return {url: _state(rows[url]) if url in rows else FeedState(url=url) for url in urls}
 
-    def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
-        """Return which of ``post_ids`` are already recorded for ``profile``."""
+    def known_posts(self, profile: str, post_ids: Sequence[str] | None = None) -> set[str]:
+        """Return which of ``post_ids`` are already recorded for ``profile`` (None: every one)."""
+        if post_ids is None:
+            rows = self._db.execute(
+                "SELECT post_id FROM profile_posts WHERE profile = ?", (profile,)
+            )
+            return {row[0] for row in rows}
         return self._existing(
             "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
             (profile,),
@@ -799,53 +816,106 @@ class Store:
         handful of statements, not five per post. ``also_found`` are ids of posts the profile
         already has that this feed found too: they are only linked to the feed.
         """
-        seen = _ts(seen_at)
-        unique: dict[str, tuple[Post, Identity, Verdict]] = {}
-        for item in items:  # the same post twice: the first one counts, as in record_post
-            unique.setdefault(item[0].id, item)
-        items = list(unique.values())
-        ids = [post.id for post, _, _ in items]
         with self.transaction():
-            feed_id = self._feed_id(profile, feed_url) if feed_url else None
-            known_posts = self._existing("SELECT id FROM posts WHERE id IN ({})", (), ids)
-            known_here = self._existing(
-                "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
-                (profile,),
-                ids,
-            )
-            self._db.executemany(
-                """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
-                [(p.id, p.url, p.title, p.text, p.author, _ts(p.published), p.guid, seen)
-                 for p, _, _ in items if p.id not in known_posts],
-            )  # fmt: skip
+            return self._record(profile, [(feed_url, items, also_found)], seen_at)[0]
+
+    def record_polls(
+        self, profile: str, polls: Sequence[Polled], seen_at: datetime
+    ) -> list[list[StoredPost]]:
+        """Store several feeds' posts and new states in one transaction; return each one's new.
+
+        What ``record_posts`` and ``save_feed_state`` do for each feed in turn, with the same
+        dozen statements for the whole batch: a cycle's feeds cost a few statements each.
+        """
+        with self.transaction():
+            found = [(p.spec.url, p.items, p.also_found) for p in polls]
+            stored = self._record(profile, found, seen_at)
+            self.save_feed_states(profile, [(p.spec, p.state) for p in polls])
+        return stored
+
+    def _record(
+        self,
+        profile: str,
+        feeds: Sequence[tuple[str, Sequence[tuple[Post, Identity, Verdict]], Collection[str]]],
+        seen_at: datetime,
+    ) -> list[list[StoredPost]]:
+        """Store (feed URL, items, also found) in order, as ``record_posts`` would one by one."""
+        seen = _ts(seen_at)
+        seen_back = _dt(seen)
+        assert seen_back is not None
+        batches = []
+        for url, items, also_found in feeds:
+            unique: dict[str, tuple[Post, Identity, Verdict]] = {}
+            for item in items:  # the same post twice: the first one counts, as in record_post
+                unique.setdefault(item[0].id, item)
+            batches.append((url, list(unique.values()), also_found))
+        ids = list(dict.fromkeys(p.id for _, items, _ in batches for p, _, _ in items))
+        where = self._feed_ids(profile, [url for url, _, _ in batches if url])
+        stored_before = self._existing("SELECT id FROM posts WHERE id IN ({})", (), ids)
+        in_posts = set(stored_before)
+        in_profile = self._existing(
+            "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+            (profile,),
+            ids,
+        )
+        post_rows: list[tuple[Any, ...]] = []
+        link_rows: list[tuple[Any, ...]] = []
+        profile_rows: list[tuple[Any, ...]] = []
+        fresh: list[tuple[str, list[tuple[Post, Identity, Verdict]]]] = []
+        for url, items, also_found in batches:
+            feed_id, found_at = where.get(url, (None, ""))
+            for post, _, _ in items:
+                if post.id not in in_posts:
+                    in_posts.add(post.id)
+                    post_rows.append((post.id, post.url, post.title, post.text, post.author,
+                                      _ts(post.published), post.guid, seen))  # fmt: skip
             if feed_id is not None:
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
-                    "VALUES (?, ?, ?)",
-                    [(post_id, feed_id, seen) for post_id in (*ids, *also_found)],
-                )
-            fresh = [item for item in items if item[0].id not in known_here]
-            self._db.executemany(
-                _INSERT_PROFILE_POST,
-                [_profile_post_row(profile, p, i, v, seen) for p, i, v in fresh],
-            )
-            where = self._feed_url(feed_id) if feed_id is not None else ""
-            seen_back = _dt(seen)
-            assert seen_back is not None
-            return [
+                link_rows.extend((post.id, feed_id, seen) for post, _, _ in items)
+                link_rows.extend((post_id, feed_id, seen) for post_id in also_found)
+            new = [item for item in items if item[0].id not in in_profile]
+            in_profile.update(post.id for post, _, _ in new)
+            profile_rows.extend(_profile_post_row(profile, p, i, v, seen) for p, i, v in new)
+            fresh.append((found_at, new))
+        self._db.executemany(
+            """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
+            post_rows,
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) VALUES (?, ?, ?)",
+            link_rows,
+        )
+        self._db.executemany(_INSERT_PROFILE_POST, profile_rows)
+        return [
+            [
                 self._load(profile, post.id)
-                if post.id in known_posts  # another profile stored it first: its text stays
+                if post.id in stored_before  # another profile stored it first: its text stays
                 else StoredPost(
                     profile,
-                    replace(post, feed_url=where, published=_dt(_ts(post.published))),
+                    replace(post, feed_url=found_at, published=_dt(_ts(post.published))),
                     identity,
                     verdict,
-                    (where,) if where else (),
+                    (found_at,) if found_at else (),
                     seen_back,
                 )
-                for post, identity, verdict in fresh
+                for post, identity, verdict in new
             ]
+            for found_at, new in fresh
+        ]
+
+    def _feed_ids(self, profile: str, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """Return (id, URL fetched now) of each feed in ``urls``, adding bare rows for new ones."""
+        if not urls:
+            return {}
+        rows = self._feed_rows(profile, urls)
+        missing = [url for url in dict.fromkeys(urls) if url not in rows]
+        if missing:
+            self._db.executemany(
+                "INSERT INTO feeds (profile, url, configured_url) VALUES (?, ?, ?)",
+                [(profile, url, url) for url in missing],
+            )
+            rows.update(self._feed_rows(profile, missing))
+        return {url: (int(rows[url]["id"]), str(rows[url]["url"])) for url in urls}
 
     def _existing(self, sql: str, args: tuple[Any, ...], ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -854,10 +924,6 @@ class Store:
             query = sql.format(", ".join("?" * len(chunk)))
             found.update(row[0] for row in self._db.execute(query, (*args, *chunk)))
         return found
-
-    def _feed_url(self, feed_id: int) -> str:
-        row = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-        return str(row["url"]) if row is not None else ""
 
     def posts(
         self,

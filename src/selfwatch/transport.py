@@ -6,7 +6,11 @@ GET over HTTP/1.1, keep-alive connections per host, TLS with httpx's certificate
 does that for about a fifth of the CPU, and adds one thing: a hard deadline per request. A
 request whose extensions hold ``DEADLINE`` (a ``time.monotonic()`` value) is watched: past it,
 its socket is shut down, so a server that trickles headers or body a byte at a time cannot
-hold a fetching thread, and the request fails with ``httpx.ReadTimeout``.
+hold a fetching thread, and the request fails with ``httpx.ReadTimeout``. Looking the host's
+name up is bounded by the same deadline: the system resolver cannot be interrupted, so it runs
+in a thread of its own, one look-up per host at a time, and a request whose deadline passes
+first fails with ``httpx.ConnectTimeout`` (the look-up is left to finish, or hang, alone).
+``resolver`` replaces ``socket.getaddrinfo`` (a test's slow resolver, say).
 
 Errors are httpx's exceptions (``ConnectError``, ``ReadError``, ``RemoteProtocolError``, ...), so
 a caller handles this transport as any other. Proxies are not its business: the fetcher uses
@@ -19,29 +23,41 @@ from __future__ import annotations
 import contextlib
 import heapq
 import http.client
+import ipaddress
 import itertools
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
+from typing import Any
 
 import httpx
 
-__all__ = ["DEADLINE", "DirectTransport"]
+__all__ = ["DEADLINE", "DirectTransport", "Resolver"]
 
 DEADLINE = "selfwatch.deadline"
 """Request extension: the ``time.monotonic()`` by which the whole response must be read."""
 
 _PORTS = {"http": 80, "https": 443}
 _Key = tuple[str, str, int]
+_AddrInfo = tuple[Any, ...]
+"""One of ``socket.getaddrinfo``'s answers: (family, type, proto, canonname, sockaddr)."""
+Resolver = Callable[[str, int], Sequence[_AddrInfo]]
+"""Look a host and port up: ``socket.getaddrinfo``'s answers for a TCP connection to them."""
+
+
+def _getaddrinfo(host: str, port: int) -> Sequence[_AddrInfo]:
+    return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
 
 
 class DirectTransport(httpx.BaseTransport):
     """GET over HTTP/1.1 with ``http.client``, keeping up to ``keepalive`` idle connections."""
 
-    def __init__(self, keepalive: int = 100) -> None:
+    def __init__(self, keepalive: int = 100, *, resolver: Resolver = _getaddrinfo) -> None:
         self.keepalive = keepalive
+        self._names = _Names(resolver)
         self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
         self._idle_count = 0
         self._lock = threading.Lock()
@@ -120,6 +136,15 @@ class DirectTransport(httpx.BaseTransport):
             conn = http.client.HTTPSConnection(host, port, timeout=connect, context=self._tls())
         else:
             conn = http.client.HTTPConnection(host, port, timeout=connect)
+        started = time.monotonic()
+
+        def open_socket(address: tuple[str, int], *_: object) -> socket.socket:
+            # http.client's hook for socket.create_connection, whose look-up has no time limit.
+            answers = self._names.resolve(*address, connect)
+            left = None if connect is None else connect - (time.monotonic() - started)
+            return _connect(answers, left)
+
+        conn._create_connection = open_socket  # type: ignore[attr-defined]
         try:
             conn.connect()
         except TimeoutError as exc:
@@ -143,6 +168,76 @@ class DirectTransport(httpx.BaseTransport):
         if self._ssl is None:
             self._ssl = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR
         return self._ssl
+
+
+class _Names:
+    """Looks host names up in threads of their own, so a caller can stop waiting at a deadline.
+
+    One look-up per (host, port) runs at a time, and its answer serves every connection of the
+    transport's life (one cycle): a hanging resolver holds one thread, not one per feed. A
+    failed look-up is forgotten, so the next connection asks again. An IP address needs none.
+    """
+
+    def __init__(self, resolver: Resolver) -> None:
+        self._resolver = resolver
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, int], Future[Sequence[_AddrInfo]]] = {}
+
+    def resolve(self, host: str, port: int, timeout: float | None) -> Sequence[_AddrInfo]:
+        """Return the addresses of ``host``; TimeoutError if they take over ``timeout`` s."""
+        literal = _ip_literal(host, port)
+        if literal is not None:
+            return literal
+        with self._lock:
+            answer = self._answers.get((host, port))
+            if answer is None:
+                answer = self._answers[(host, port)] = Future()
+                threading.Thread(
+                    target=self._look_up,
+                    args=(host, port, answer),
+                    name="selfwatch-dns",
+                    daemon=True,
+                ).start()
+        try:
+            return answer.result(timeout)
+        except TimeoutError:
+            raise TimeoutError(f"looking up {host} took over {timeout:g} s") from None
+
+    def _look_up(self, host: str, port: int, answer: Future[Sequence[_AddrInfo]]) -> None:
+        try:
+            answer.set_result(self._resolver(host, port))
+        except BaseException as exc:  # handed to whoever waits, as their own failure
+            with self._lock:
+                self._answers.pop((host, port), None)
+            answer.set_exception(exc)
+
+
+def _ip_literal(host: str, port: int) -> list[_AddrInfo] | None:
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    address = (str(ip), port) if ip.version == 4 else (str(ip), port, 0, 0)
+    return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)]
+
+
+def _connect(answers: Sequence[_AddrInfo], timeout: float | None) -> socket.socket:
+    """Connect to the first of ``answers`` that accepts, as socket.create_connection does."""
+    if timeout is not None and timeout <= 0:
+        raise TimeoutError("no time left to connect")
+    error: OSError | None = None
+    for family, kind, proto, _, address in answers:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        return sock
+    raise error or OSError("the host name has no address")
 
 
 class _Body(httpx.SyncByteStream):
