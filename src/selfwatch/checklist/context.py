@@ -69,6 +69,13 @@ _RHETORICAL = frozenset(
 _SUGGESTIVE = re.compile(
     "[\U0001f346\U0001f4a6\U0001f351\U0001f975\U0001f60f\U0001f608\U0001f445\U0001f51e]"
 )
+_SINGLE = re.compile("['‘’]")
+_CLAIM_WORDS = frozenset(
+    {"is", "are", "was", "were", "be", "should", "must", "need", "needs", "deserve", "deserves",
+     "belong", "belongs", "go", "get", "can't", "cannot", "don't", "never", "all", "hate"}
+)  # fmt: skip
+MAX_QUOTE = 300
+"""How far past a word a single-quoted quotation may close."""
 _CLOSING = re.compile(r'["”]')
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
@@ -803,9 +810,34 @@ class Context:
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
         before = self.text[start:offset]
         if (before.count('"') + before.count("“") - before.count("”")) % 2 == 0:
-            return False
+            return self._single_quoted(start, offset)
         opening = max(before.rfind('"'), before.rfind("“"))
         return not _REPOST.match(before, opening + 1)
+
+    def _single_quoted(self, start: int, offset: int) -> bool:
+        """Return True when ``offset`` lies inside single quotation marks ('... are vermin'?).
+
+        A mark between two letters is an apostrophe (don't, O'Neill), and so is one after a
+        word's last letter and before a space when no mark opened a quotation (the dogs' bowls).
+        """
+        end = self.text.find("\n", offset)
+        end = len(self.text) if end < 0 else min(end, offset + MAX_QUOTE)
+        opened = -1
+        for m in _SINGLE.finditer(self.text, start, end):
+            i = m.start()
+            letter_before = i > 0 and self.text[i - 1].isalnum()
+            letter_after = i + 1 < len(self.text) and self.text[i + 1].isalnum()
+            if letter_before and letter_after:
+                continue  # an apostrophe inside a word
+            if opened < 0:
+                if letter_after and not letter_before:
+                    opened = i
+            elif letter_before and not letter_after:
+                if opened < offset < i:
+                    # A claim quoted ('X are vermin'), not scare quotes ('doctors and engineers')
+                    return not _CLAIM_WORDS.isdisjoint(_WORD.findall(self.text[opened:i].lower()))
+                opened = -1
+        return False
 
     def _reposted(self) -> bool:
         """Return True when the post opens with a quotation it does not go on to judge.
