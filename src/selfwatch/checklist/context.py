@@ -160,6 +160,7 @@ _AFTER_NAME = frozenset(
 _NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
 # "can't stop thinking about ...", "can't wait to ...", "couldn't help ...": the negation is of
 # the stopping or waiting, and what follows is asserted all the more.
+_RELATIVES = frozenset({"who", "that", "which", "whose"})
 _UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
 ENGINE_CONCEPTS = frozenset(
     {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective", "given_name"}
@@ -747,6 +748,7 @@ class Context:
                 and not self._rhetorical(j)
                 and not (j + 1 < c.first and toks[j + 1].norm in _UNNEGATED_BY)
                 and not (toks[j].norm in _UNNEGATED_BY and j > 0 and toks[j - 1].norm in negations)
+                and not self._relative(j, c.first)
             ):
                 return toks[j].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
@@ -763,6 +765,13 @@ class Context:
             if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
                 return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
+
+    def _relative(self, j: int, first: int) -> bool:
+        """Return True when negation ``j`` belongs to a relative clause that ends before the
+        words: "people who don't own property | shouldn't get to vote" ("Muslims who aren't
+        terrorists" is still negated: nothing stands between)."""
+        toks = self.tokens
+        return j > 0 and toks[j - 1].norm in _RELATIVES and first - j > 2
 
     def _rhetorical(self, j: int) -> bool:
         """Return True for a negative auxiliary opening a question: "Aren't they just ...?"."""
