@@ -12,13 +12,20 @@ shapes are answered without a regex search:
 
 Everything a gate asks of a text (its lowercase form, whether it has a digit, its 3-character
 substrings) is worked out once per text in a :class:`Probe`, and only when first asked.
+
+A gate speaks for a group of patterns, so it often opens for a piece of text that none of them
+can match. :func:`needle` reads a pattern itself for the literal strings one of which every
+match must contain ("spent", "wasted" or "spend" for ``\\b(?:spent|wasted|spend)\\s+...``);
+a piece without any of them is not searched with that pattern.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import NamedTuple
+from functools import cache, lru_cache
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
 
 _DIGIT = re.compile(r"\d")
 _KEY = 3
@@ -63,6 +70,77 @@ class Probe:
             found = frozenset(map("".join, zip(*(hay[i:] for i in range(_KEY)), strict=False)))
             self._grams[fold] = found
         return found
+
+    def holds(self, needle: Needle) -> bool:
+        """Return False only when the text contains none of the needle's words."""
+        hay = self.lower if needle.fold else self.text
+        return hay is None or any(word in hay for word in needle.words)
+
+
+class Needle(NamedTuple):
+    """Literal strings one of which every match of a pattern contains."""
+
+    fold: bool
+    """The pattern ignores case: ``words`` are ASCII and lowercase, looked for in the lower()."""
+    words: tuple[str, ...]
+
+
+@cache
+def needle(source: str, flags: int = 0) -> Needle | None:
+    """Return the literals every match of the regex ``source`` must contain, or None if unknown.
+
+    Read from the parsed pattern, conservatively: a run of literal characters; a group or a
+    repeat of at least once gives what its body gives; alternatives give the union of theirs
+    (or nothing, if one of them gives nothing). Lookarounds, classes, optional parts and groups
+    with their own flags give nothing. Of the candidates in a sequence the longest is kept.
+    Under IGNORECASE only ASCII literals count: ``lower()`` matches them as the regex does (the
+    texts where it would not are those ``Probe.lower`` leaves as None).
+    """
+    parsed = sre_parse.parse(source, flags)
+    fold = bool(parsed.state.flags & re.IGNORECASE)
+    words = _required(parsed.data, fold)
+    return Needle(fold, tuple(sorted(words))) if words else None
+
+
+def _required(items: Any, fold: bool) -> frozenset[str] | None:
+    """Return strings one of which every match of the parsed sequence ``items`` contains."""
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and (best is None or _strength(found) > _strength(best)):
+            best = found
+
+    for op, av in items:
+        if op is sre.LITERAL and not (fold and av > 0x7F):
+            run.append(chr(av).lower() if fold else chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is sre.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if not add_flags and not del_flags:
+                consider(_required(body.data, fold))
+        elif op is sre.BRANCH:
+            options = [_required(alternative.data, fold) for alternative in av[1]]
+            if all(options):
+                consider(frozenset().union(*options))  # type: ignore[arg-type]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _high, body = av
+            if low >= 1:
+                consider(_required(body.data, fold))
+        elif op is sre.ATOMIC_GROUP:
+            consider(_required(av.data, fold))
+    if run:
+        consider(frozenset(["".join(run)]))
+    return best
+
+
+def _strength(words: frozenset[str]) -> tuple[int, int]:
+    """Rank candidate literals: the shortest word as long as possible, then as few as possible."""
+    return min(map(len, words)), -len(words)
 
 
 _compiled = lru_cache(maxsize=None)(re.compile)
