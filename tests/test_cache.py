@@ -8,6 +8,7 @@ from profiles import EXAMPLE_PROFILE
 
 from selfwatch.checklist.cache import KEEP, cache_dir, cache_key, cached_engine
 from selfwatch.checklist.engine import Engine, default_engine
+from selfwatch.checklist.prefilter import needle
 from selfwatch.model import CategoryOverride, ChecklistSettings
 
 TEXTS = [
@@ -27,6 +28,20 @@ def test_cached_engine_matches_a_fresh_build():
     fresh = default_engine(EXAMPLE_PROFILE)
     for text in TEXTS:
         assert first.lint(text) == second.lint(text) == fresh.lint(text)
+
+
+def test_an_engine_from_the_cache_knows_each_patterns_needle_without_reading_it():
+    cached_engine(EXAMPLE_PROFILE)
+    loaded = cached_engine(EXAMPLE_PROFILE)  # from disk
+    lazies = [regex for _rule, regex, _prefilter in loaded.patterns]
+    assert all(regex.uses == 2 for regex in lazies)
+    assert [regex.needle for regex in lazies] == [needle(r.source, r.flags) for r in lazies]
+    assert sum(regex.needle is not None for regex in lazies) > 150
+    # A pattern the text's words admit but whose needle it lacks is never compiled
+    assert loaded.lint("my colleague shipped it without testing") == default_engine(
+        EXAMPLE_PROFILE
+    ).lint("my colleague shipped it without testing")
+    assert any(regex.compiled is None and regex.needle for regex in lazies)
 
 
 def test_state_round_trip_is_exact():

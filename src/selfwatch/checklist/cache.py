@@ -6,6 +6,10 @@ takes a few. The cache key covers everything the result depends on: the rule fil
 profile and settings, and the engine's own source files, so a change to any of them simply
 misses the cache. A cache that cannot be read or written is ignored.
 
+Each pattern's needle (the literals every match contains, see ``prefilter.needle``) is stored
+with the engine: a cold lint then skips the patterns whose needle is not in the text without
+parsing or compiling them.
+
 The classifier's weights are kept there too, decoded: ``marshal`` reads them in about half the
 time ``json`` takes, keyed on the weights file's size and modification time.
 
@@ -28,11 +32,13 @@ from typing import Any
 from ..model import ChecklistSettings, Profile
 from .engine import Engine, default_engine, user_rule_files
 from .load import builtin_rule_files, profile_concepts
+from .prefilter import Needle, needle
 
-FORMAT = "2"  # 2: each word's entries stored as their own marshal bytes
+FORMAT = "3"  # 2: each word's entries stored as their own marshal bytes; 3: needles
 KEEP = 16
 _SOURCES = (
-    "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "../model.py",
+    "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "prefilter.py",
+    "../model.py",
     "data/english_words.txt",
 )  # fmt: skip
 
@@ -83,11 +89,16 @@ def cached_engine(
     classifier = cached_classifier()
     try:
         with _no_gc():
-            return Engine.from_state(marshal.loads(path.read_bytes()), classifier)
+            state, needles = marshal.loads(path.read_bytes())
+            engine = Engine.from_state(state, classifier)
+        for (_rule, regex, _prefilter), found in zip(engine.patterns, needles, strict=True):
+            regex.know(Needle(*found) if found else None)
+        return engine
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     engine = default_engine(profile, settings)
-    _store(path, engine.state())
+    needles = [needle(regex.source, regex.flags) for _rule, regex, _prefilter in engine.patterns]
+    _store(path, (engine.state(), [tuple(found) if found else None for found in needles]))
     return engine
 
 

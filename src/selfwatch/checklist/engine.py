@@ -432,6 +432,10 @@ class _Lazy:
             self.compiled = re.compile(self.source, self.flags)
         return self.compiled
 
+    def know(self, found: Needle | None) -> None:
+        """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
+        self.needle, self.uses = found, 2
+
     def may_match(self, probe: Probe) -> bool:
         """Return False when the probed text lacks every literal a match needs (see needle).
 
