@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +38,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SelfwatchError as exc:
             if ctx.params.get("verbose"):
+                import traceback  # only for --verbose: not on every start
+
                 traceback.print_exc()
             raise _Failure(str(exc), exc.exit_code) from exc
 

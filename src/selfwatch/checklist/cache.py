@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import marshal
 import os
 from collections.abc import Iterator
@@ -121,6 +120,8 @@ def cached_classifier() -> Any:
                 return parse_classifier(marshal.loads(path.read_bytes()))
         except (OSError, EOFError, ValueError, TypeError):
             pass  # not cached yet, or a damaged file: decode the weights again
+        import json  # only when the cache misses
+
         data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
         classifier = parse_classifier(data)
         _store(path, data)

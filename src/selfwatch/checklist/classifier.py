@@ -19,7 +19,6 @@ narrow (against immigrants and women). Treat it as evidence for the rules, not a
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -375,5 +374,7 @@ def parse_classifier(data: object) -> Classifier:
 @lru_cache(maxsize=4)
 def load_classifier(path: Path | None = None) -> Classifier:
     """Load (once per path) the classifier weights; the packaged ones by default."""
+    import json  # a cold lint reads the weights from the cache instead
+
     with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
         return parse_classifier(json.load(handle))
