@@ -156,14 +156,15 @@ class Lexicon:
 
         Each word's and pair's entries are stored as their own ``marshal`` bytes and decoded
         when a text first uses them (see ``scan``): loading tens of thousands of small lists
-        and tuples took most of a cold ``selfwatch lint``, and a text uses a handful.
+        and tuples took most of a cold ``selfwatch lint``, and a text uses a handful. So are
+        the one-word entries of each length, which only a masked word ("f*ck") looks at.
         """
         return (
-            {k: marshal.dumps(v) for k, v in self.single.items()},
-            {k: marshal.dumps(v) for k, v in self.pairs.items()},
+            {k: _stored(v) for k, v in self.single.items()},
+            {k: _stored(v) for k, v in self.pairs.items()},
             self.prefix,
             self.prefix_lengths,
-            self.plain,
+            {n: _stored(v) for n, v in self.plain.items()},
         )
 
     @classmethod
@@ -244,7 +245,9 @@ class Lexicon:
         """Yield the one-word entries ``word`` spells when each mask character may be a letter."""
         if sum(1 for c in word if c not in MASK_CHARS) < 2:
             return
-        for e in self.plain.get(len(word), ()):
+        if len(word) not in self.plain:
+            return
+        for e in _entries(self.plain, len(word)):
             target = e[WORDS][0]
             # A masked word starts with a letter (see text._decoded): compare that first, cheaply
             if target[0] == word[0] and all(
@@ -264,6 +267,11 @@ def _entries(index: dict[_K, list[Entry]], key: _K) -> list[Entry]:
         index[key] = decoded
         return decoded
     return got
+
+
+def _stored(entries: list[Entry] | bytes) -> bytes:
+    """Return ``entries`` as ``marshal`` bytes (as they are, if not decoded since loading)."""
+    return entries if isinstance(entries, bytes) else marshal.dumps(entries)
 
 
 def _merge(first: dict[_K, list[Entry]], second: dict[_K, list[Entry]]) -> dict[_K, list[Entry]]:
