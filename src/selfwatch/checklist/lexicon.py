@@ -210,6 +210,7 @@ class Lexicon:
                     for e in _entries(single, key):
                         hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
             if i + 1 < count:
+                third = tokens[i + 2] if i + 2 < count else None
                 for a in here:
                     if a not in starts:  # most words begin no phrase
                         continue
@@ -217,7 +218,17 @@ class Lexicon:
                         if (a, b) not in pairs:
                             continue
                         for e in _entries(pairs, (a, b)):
-                            last = i + 2 if len(e[WORDS]) == 2 else _match_rest(e[WORDS], tokens, i)
+                            words = e[WORDS]
+                            if len(words) == 2:
+                                last = i + 2
+                            elif third is None or (
+                                words[2] != third.norm and words[2] != third.alt
+                            ):
+                                # A pair like ("is", "a") starts a hundred phrases: their third
+                                # word, checked here, rules out nearly all without a call
+                                continue
+                            else:
+                                last = _match_rest(words, tokens, i)
                             if last:
                                 hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
             # Every stem begins with one of the heads, so a token that does not cannot match any
