@@ -74,7 +74,16 @@ class Probe:
     def holds(self, needle: Needle) -> bool:
         """Return False only when the text contains none of the needle's words."""
         hay = self.lower if needle.fold else self.text
-        return hay is None or any(word in hay for word in needle.words)
+        if hay is None:
+            return True
+        grams = self._grams.get(needle.fold)  # the gates have usually asked for them already
+        if grams is None:
+            return any(word in hay for word in needle.words)
+        # A set look-up of its first characters rules a word out ten times faster than a
+        # search of the text does
+        return any(
+            (len(word) < _KEY or word[:_KEY] in grams) and word in hay for word in needle.words
+        )
 
 
 class Needle(NamedTuple):
