@@ -316,6 +316,13 @@ def _with_original(finding: Finding, text: str, moved: _Moved) -> Finding:
     """Point ``finding`` at the characters of ``text`` it was found in, as written."""
     from dataclasses import replace
 
+    if not moved:
+        # Nothing decoded: the offsets stand; only blanked text (a URL, a comment) can make
+        # the words differ. A long plain draft has thousands of findings to leave as they are.
+        words = tuple(text[a:b] for a, b in finding.spans)
+        if words == finding.words and text[finding.start : finding.end] == finding.matched:
+            return finding
+
     def original(a: int, b: int) -> tuple[int, int]:
         return moved.get(a, (a, 0))[0], moved.get(b - 1, (0, b))[1]
 
