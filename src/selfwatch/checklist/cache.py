@@ -19,7 +19,6 @@ Location: ``$SELFWATCH_CACHE``, else ``$XDG_CACHE_HOME/selfwatch``, else ``~/.ca
 from __future__ import annotations
 
 import gc
-import hashlib
 import marshal
 import os
 from collections.abc import Iterator
@@ -32,6 +31,12 @@ from ..model import ChecklistSettings, Profile
 from .engine import Engine, default_engine, user_rule_files
 from .load import builtin_rule_files, profile_concepts
 from .prefilter import Needle, needle
+
+try:
+    # hashlib's own blake2b, without the OpenSSL start-up hashlib costs a cold lint (~3 ms)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python built without it
+    from hashlib import blake2b
 
 FORMAT = "3"  # 2: each word's entries stored as their own marshal bytes; 3: needles
 KEEP = 16
@@ -53,7 +58,7 @@ def cache_dir() -> Path:
 
 def cache_key(profile: Profile | None, settings: ChecklistSettings | None) -> str:
     """Return a digest of everything a compiled engine depends on."""
-    h = hashlib.sha256(FORMAT.encode())
+    h = blake2b(FORMAT.encode(), digest_size=16)
     for name, text in builtin_rule_files():
         h.update(name.encode())
         h.update(text.encode())
@@ -113,7 +118,9 @@ def cached_classifier() -> Any:
         return None
     try:
         st = DEFAULT_PATH.stat()
-        key = hashlib.sha256(f"{FORMAT}:{DEFAULT_PATH}:{st.st_size}:{st.st_mtime_ns}".encode())
+        key = blake2b(
+            f"{FORMAT}:{DEFAULT_PATH}:{st.st_size}:{st.st_mtime_ns}".encode(), digest_size=16
+        )
         path = cache_dir() / f"classifier-{key.hexdigest()[:32]}.marshal"
         try:
             with _no_gc():
