@@ -176,6 +176,7 @@ def test_needles_name_the_literals_every_match_contains() -> None:
     assert needle(*NEEDLE_PATTERNS[4]) == Needle(True, ("bar",))
     assert needle(*NEEDLE_PATTERNS[5]) is None or "KEY" not in needle(*NEEDLE_PATTERNS[5]).words
     assert needle(*NEEDLE_PATTERNS[8]) is None
+    assert needle("(unclosed") is None  # what the parser cannot read has no needle
     assert Probe("they spent it").holds(Needle(True, ("spent",)))
     assert not Probe("they spend it").holds(Needle(False, ("spent",)))
 

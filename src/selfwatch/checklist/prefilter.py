@@ -105,9 +105,14 @@ def needle(source: str, flags: int = 0) -> Needle | None:
     Under IGNORECASE only ASCII literals count: ``lower()`` matches them as the regex does (the
     texts where it would not are those ``Probe.lower`` leaves as None).
     """
-    parsed = sre_parse.parse(source, flags)
-    fold = bool(parsed.state.flags & re.IGNORECASE)
-    words = _required(parsed.data, fold)
+    try:
+        parsed = sre_parse.parse(source, flags)
+        fold = bool(parsed.state.flags & re.IGNORECASE)
+        words = _required(parsed.data, fold)
+    except (re.error, AttributeError, TypeError, ValueError):
+        # The parsed form is the re module's own business: if a Python version shapes it
+        # differently, the pattern simply has no needle and runs wherever its gate opens
+        return None
     return Needle(fold, tuple(sorted(words))) if words else None
 
 
