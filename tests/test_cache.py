@@ -91,6 +91,15 @@ def test_broken_cache_file_is_rebuilt():
     assert path.read_bytes() != b"\x00garbage"
 
 
+def test_empty_cache_file_is_rebuilt():
+    # An empty file cannot be mapped: it is treated as damaged, like garbage
+    cached_engine(None)
+    (path,) = cache_dir().glob("engine-*.marshal")
+    path.write_bytes(b"")
+    assert cached_engine(None).lint("well shit").findings
+    assert path.stat().st_size > 0
+
+
 def test_unwritable_cache_is_ignored(monkeypatch, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gc
 import marshal
+import mmap
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,7 +94,7 @@ def cached_engine(
     classifier = cached_classifier()
     try:
         with _no_gc():
-            state, needles = marshal.loads(path.read_bytes())
+            state, needles = _read(path)
             engine = Engine.from_state(state, classifier)
         for (_rule, regex, _prefilter), found in zip(engine.patterns, needles, strict=True):
             regex.know(Needle(*found) if found else None)
@@ -124,7 +125,7 @@ def cached_classifier() -> Any:
         path = cache_dir() / f"classifier-{key.hexdigest()[:32]}.marshal"
         try:
             with _no_gc():
-                return parse_classifier(marshal.loads(path.read_bytes()))
+                return parse_classifier(_read(path))
         except (OSError, EOFError, ValueError, TypeError):
             pass  # not cached yet, or a damaged file: decode the weights again
         import json  # only when the cache misses
@@ -135,6 +136,17 @@ def cached_classifier() -> Any:
         return classifier
     except (OSError, ValueError):
         return None
+
+
+def _read(path: Path) -> Any:
+    """Decode a cache file from a read-only map of it.
+
+    Reading it into a bytes object first made the process fault in and fill 5 MB of fresh
+    memory it then threw away: about 1,200 page faults, ~4 ms of a cold lint. An empty file
+    cannot be mapped (ValueError): the caller rebuilds it, as for any damaged file.
+    """
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return marshal.loads(view)
 
 
 @contextmanager
