@@ -170,15 +170,18 @@ def test_a_pattern_matches_only_where_its_needle_occurs(source: str, flags: int)
 
 
 def test_needles_name_the_literals_every_match_contains() -> None:
-    assert needle(*NEEDLE_PATTERNS[0]) == Needle(True, ("spend", "spent", "wasted"))
+    assert needle(*NEEDLE_PATTERNS[0]) == Needle(True, ("spend", "spent", "wasted"), (("th",),))
     assert needle(*NEEDLE_PATTERNS[1]) == Needle(True, ("born",))
-    assert needle(*NEEDLE_PATTERNS[2]) == Needle(False, ("is a ",))
+    assert needle(*NEEDLE_PATTERNS[2]) == Needle(False, ("is a ",), (("clown", "joke"),))
     assert needle(*NEEDLE_PATTERNS[4]) == Needle(True, ("bar",))
     assert needle(*NEEDLE_PATTERNS[5]) is None or "KEY" not in needle(*NEEDLE_PATTERNS[5]).words
     assert needle(*NEEDLE_PATTERNS[8]) is None
     assert needle("(unclosed") is None  # what the parser cannot read has no needle
     assert Probe("they spent it").holds(Needle(True, ("spent",)))
     assert not Probe("they spend it").holds(Needle(False, ("spent",)))
+    # Every set must be there: a word of the first alone is not enough
+    assert not Probe("my boss is a star").holds(needle(*NEEDLE_PATTERNS[2]))
+    assert Probe("my boss is a joke").holds(needle(*NEEDLE_PATTERNS[2]))
 
 
 def _with_grams(probe: Probe) -> Probe:
@@ -217,7 +220,10 @@ def test_every_builtin_pattern_matches_only_where_its_needle_occurs() -> None:
 def test_a_long_text_runs_a_pattern_only_on_pieces_holding_its_needle() -> None:
     engine = default_engine()
     regex = next(lazy for _, lazy, _ in engine.patterns if needle(lazy.source, lazy.flags))
-    with_word, without = Probe(" ".join(needle(regex.source, regex.flags).words)), Probe("")
+    found = needle(regex.source, regex.flags)
+    assert found is not None
+    words = [*found.words, *(others[0] for others in found.others)]
+    with_word, without = Probe(" ".join(words)), Probe("")
     assert [regex.may_match(p) for p in (without, without, without, with_word)] == [
         True,  # the first ask runs the regex without reading it
         False,

@@ -39,7 +39,7 @@ try:
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
 
-FORMAT = "3"  # 2: each word's entries stored as their own marshal bytes; 3: needles
+FORMAT = "4"  # 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others
 KEEP = 16
 _SOURCES = (
     "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "prefilter.py",

@@ -72,18 +72,24 @@ class Probe:
         return found
 
     def holds(self, needle: Needle) -> bool:
-        """Return False only when the text contains none of the needle's words."""
+        """Return False only when the text lacks all the needle's words (or all of a set of
+        its ``others``)."""
         hay = self.lower if needle.fold else self.text
         if hay is None:
             return True
         grams = self._grams.get(needle.fold)  # the gates have usually asked for them already
-        if grams is None:
-            return any(word in hay for word in needle.words)
-        # A set look-up of its first characters rules a word out ten times faster than a
-        # search of the text does
-        return any(
-            (len(word) < _KEY or word[:_KEY] in grams) and word in hay for word in needle.words
+        return _any_in(needle.words, hay, grams) and all(
+            _any_in(words, hay, grams) for words in needle.others
         )
+
+
+def _any_in(words: tuple[str, ...], hay: str, grams: frozenset[str] | None) -> bool:
+    """Return True when one of ``words`` occurs in ``hay`` (whose n-grams are ``grams``)."""
+    if grams is None:
+        return any(word in hay for word in words)
+    # A set look-up of its first characters rules a word out ten times faster than a search
+    # of the text does
+    return any((len(word) < _KEY or word[:_KEY] in grams) and word in hay for word in words)
 
 
 class Needle(NamedTuple):
@@ -92,6 +98,9 @@ class Needle(NamedTuple):
     fold: bool
     """The pattern ignores case: ``words`` are ASCII and lowercase, looked for in the lower()."""
     words: tuple[str, ...]
+    others: tuple[tuple[str, ...], ...] = ()
+    """More sets of which every match contains one word each, asked only when ``words`` are
+    there: "\\b(?:jews|muslims|...) are (?:animals|apes|...)" needs a word of both lists."""
 
 
 @cache
@@ -101,30 +110,38 @@ def needle(source: str, flags: int = 0) -> Needle | None:
     Read from the parsed pattern, conservatively: a run of literal characters; a group or a
     repeat of at least once gives what its body gives; alternatives give the union of theirs
     (or nothing, if one of them gives nothing). Lookarounds, classes, optional parts and groups
-    with their own flags give nothing. Of the candidates in a sequence the longest is kept.
+    with their own flags give nothing. Of the candidates in a sequence the longest is kept;
+    at the top level the next two strongest are kept as ``others``.
     Under IGNORECASE only ASCII literals count: ``lower()`` matches them as the regex does (the
     texts where it would not are those ``Probe.lower`` leaves as None).
     """
     try:
         parsed = sre_parse.parse(source, flags)
         fold = bool(parsed.state.flags & re.IGNORECASE)
-        words = _required(parsed.data, fold)
+        found = sorted(_candidates(parsed.data, fold), key=_strength, reverse=True)
     except (re.error, AttributeError, TypeError, ValueError):
         # The parsed form is the re module's own business: if a Python version shapes it
         # differently, the pattern simply has no needle and runs wherever its gate opens
         return None
-    return Needle(fold, tuple(sorted(words))) if words else None
+    if not found:
+        return None
+    others = tuple(tuple(sorted(words)) for words in found[1:3])
+    return Needle(fold, tuple(sorted(found[0])), others)
 
 
 def _required(items: Any, fold: bool) -> frozenset[str] | None:
     """Return strings one of which every match of the parsed sequence ``items`` contains."""
-    best: frozenset[str] | None = None
+    return max(_candidates(items, fold), key=_strength, default=None)
+
+
+def _candidates(items: Any, fold: bool) -> list[frozenset[str]]:
+    """Return sets of strings of which every match of the sequence ``items`` contains one each."""
+    found: list[frozenset[str]] = []
     run: list[str] = []
 
-    def consider(found: frozenset[str] | None) -> None:
-        nonlocal best
-        if found and (best is None or _strength(found) > _strength(best)):
-            best = found
+    def consider(words: frozenset[str] | None) -> None:
+        if words:
+            found.append(words)
 
     for op, av in items:
         if op is sre.LITERAL and not (fold and av > 0x7F):
@@ -149,7 +166,7 @@ def _required(items: Any, fold: bool) -> frozenset[str] | None:
             consider(_required(av.data, fold))
     if run:
         consider(frozenset(["".join(run)]))
-    return best
+    return found
 
 
 def _strength(words: frozenset[str]) -> tuple[int, int]:
