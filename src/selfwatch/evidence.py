@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from .model import Finding, Level, Post, Verdict
+from .model import Finding, Level, Verdict
+
+if TYPE_CHECKING:
+    from .model import Post
 
 
 def linted_text(post: Post) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -116,6 +115,8 @@ def json_report(reports: Sequence[FileReport]) -> str:
         }
         for r in reports
     ]
+    import json  # only for --format json: not on every start
+
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 

@@ -18,9 +18,7 @@ narrow (against immigrants and women). Treat it as evidence for the rules, not a
 
 from __future__ import annotations
 
-import html
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -96,7 +94,9 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     """
     extras: list[str] = []
     if "&" in text:
-        text = html.unescape(text)
+        from html import unescape  # imported here: a cold lint of text without '&' skips it
+
+        text = unescape(text)
     if "#" in text:
         if "#S" in text or "#s" in text:
             text = _SEMST.sub(" ", text)
@@ -374,5 +374,7 @@ def parse_classifier(data: object) -> Classifier:
 @lru_cache(maxsize=4)
 def load_classifier(path: Path | None = None) -> Classifier:
     """Load (once per path) the classifier weights; the packaged ones by default."""
+    import json  # a cold lint reads the weights from the cache instead
+
     with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
         return parse_classifier(json.load(handle))

@@ -29,7 +29,7 @@ from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Probe
+from .prefilter import Gate, GateSet, Needle, Probe, needle
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -181,11 +181,14 @@ class Engine:
         # A long text is gated a few sentences at a time: each piece opens only the patterns
         # its own words call for, so no pattern scans the whole of a long draft
         for a, b in _pieces(text, ctx):
-            admitted = self.gates.admitted(Probe(text[a:b]))
+            probe = Probe(text[a:b])
+            admitted = self.gates.admitted(probe)
             for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
                 if not open_:
                     continue
                 for rule, regex in group:
+                    if not regex.may_match(probe):
+                        continue
                     for m in regex.get().finditer(text, a, b):
                         if m.end() > m.start():
                             ctx = ctx or Context(text, tokenize(text), self.scan)
@@ -410,11 +413,13 @@ class Engine:
 class _Lazy:
     """A regular expression compiled the first time it is needed."""
 
-    __slots__ = ("compiled", "flags", "source")
+    __slots__ = ("compiled", "flags", "needle", "source", "uses")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source, self.flags = source, flags
         self.compiled: re.Pattern[str] | None = None
+        self.needle: Needle | None = None
+        self.uses = 0
 
     @classmethod
     def of(cls, pattern: re.Pattern[str]) -> _Lazy:
@@ -426,6 +431,23 @@ class _Lazy:
         if self.compiled is None:
             self.compiled = re.compile(self.source, self.flags)
         return self.compiled
+
+    def know(self, found: Needle | None) -> None:
+        """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
+        self.needle, self.uses = found, 2
+
+    def may_match(self, probe: Probe) -> bool:
+        """Return False when the probed text lacks every literal a match needs (see needle).
+
+        The pattern is read for its literals the second time it is asked, not the first:
+        reading costs about half a compile, so a one-off ``selfwatch lint`` skips it.
+        """
+        if self.uses < 2:
+            self.uses += 1
+            if self.uses < 2:
+                return True
+            self.needle = needle(self.source, self.flags)
+        return self.needle is None or probe.holds(self.needle)
 
 
 _HOMONYM = "concept:homonym"

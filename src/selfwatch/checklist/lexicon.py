@@ -158,14 +158,15 @@ class Lexicon:
 
         Each word's and pair's entries are stored as their own ``marshal`` bytes and decoded
         when a text first uses them (see ``scan``): loading tens of thousands of small lists
-        and tuples took most of a cold ``selfwatch lint``, and a text uses a handful.
+        and tuples took most of a cold ``selfwatch lint``, and a text uses a handful. So are
+        the one-word entries of each length, which only a masked word ("f*ck") looks at.
         """
         return (
-            {k: marshal.dumps(v) for k, v in self.single.items()},
-            {k: marshal.dumps(v) for k, v in self.pairs.items()},
+            {k: _stored(v) for k, v in self.single.items()},
+            {k: _stored(v) for k, v in self.pairs.items()},
             self.prefix,
             self.prefix_lengths,
-            self.plain,
+            {n: _stored(v) for n, v in self.plain.items()},
         )
 
     @classmethod
@@ -212,6 +213,7 @@ class Lexicon:
                         hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
             # A phrase never runs on into the next sentence ("the bomb. The recipe")
             if i + 1 < count and tokens[i + 1].sentence == tok.sentence:
+                third = tokens[i + 2] if i + 2 < count else None
                 for a in here:
                     if a not in starts:  # most words begin no phrase
                         continue
@@ -219,7 +221,17 @@ class Lexicon:
                         if (a, b) not in pairs:
                             continue
                         for e in _entries(pairs, (a, b)):
-                            last = i + 2 if len(e[WORDS]) == 2 else _match_rest(e[WORDS], tokens, i)
+                            words = e[WORDS]
+                            if len(words) == 2:
+                                last = i + 2
+                            elif third is None or (
+                                words[2] != third.norm and words[2] != third.alt
+                            ):
+                                # A pair like ("is", "a") starts a hundred phrases: their third
+                                # word, checked here, rules out nearly all without a call
+                                continue
+                            else:
+                                last = _match_rest(words, tokens, i)
                             if last:
                                 hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
             # Every stem begins with one of the heads, so a token that does not cannot match any
@@ -247,7 +259,9 @@ class Lexicon:
         """Yield the one-word entries ``word`` spells when each mask character may be a letter."""
         if sum(1 for c in word if c not in MASK_CHARS) < 2:
             return
-        for e in self.plain.get(len(word), ()):
+        if len(word) not in self.plain:
+            return
+        for e in _entries(self.plain, len(word)):
             target = e[WORDS][0]
             # A masked word starts with a letter (see text._decoded): compare that first, cheaply
             if target[0] == word[0] and all(
@@ -267,6 +281,11 @@ def _entries(index: dict[_K, list[Entry]], key: _K) -> list[Entry]:
         index[key] = decoded
         return decoded
     return got
+
+
+def _stored(entries: list[Entry] | bytes) -> bytes:
+    """Return ``entries`` as ``marshal`` bytes (as they are, if not decoded since loading)."""
+    return entries if isinstance(entries, bytes) else marshal.dumps(entries)
 
 
 def _merge(first: dict[_K, list[Entry]], second: dict[_K, list[Entry]]) -> dict[_K, list[Entry]]:

@@ -12,13 +12,20 @@ shapes are answered without a regex search:
 
 Everything a gate asks of a text (its lowercase form, whether it has a digit, its 3-character
 substrings) is worked out once per text in a :class:`Probe`, and only when first asked.
+
+A gate speaks for a group of patterns, so it often opens for a piece of text that none of them
+can match. :func:`needle` reads a pattern itself for the literal strings one of which every
+match must contain ("spent", "wasted" or "spend" for ``\\b(?:spent|wasted|spend)\\s+...``);
+a piece without any of them is not searched with that pattern.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import NamedTuple
+from functools import cache, lru_cache
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
 
 _DIGIT = re.compile(r"\d")
 _KEY = 3
@@ -63,6 +70,108 @@ class Probe:
             found = frozenset(map("".join, zip(*(hay[i:] for i in range(_KEY)), strict=False)))
             self._grams[fold] = found
         return found
+
+    def holds(self, needle: Needle) -> bool:
+        """Return False only when the text lacks all the needle's words (or all of a set of
+        its ``others``)."""
+        hay = self.lower if needle.fold else self.text
+        if hay is None:
+            return True
+        grams = self._grams.get(needle.fold)  # the gates have usually asked for them already
+        return _any_in(needle.words, hay, grams) and all(
+            _any_in(words, hay, grams) for words in needle.others
+        )
+
+
+def _any_in(words: tuple[str, ...], hay: str, grams: frozenset[str] | None) -> bool:
+    """Return True when one of ``words`` occurs in ``hay`` (whose n-grams are ``grams``)."""
+    if grams is None:
+        return any(word in hay for word in words)
+    # A set look-up of its first characters rules a word out ten times faster than a search
+    # of the text does
+    return any((len(word) < _KEY or word[:_KEY] in grams) and word in hay for word in words)
+
+
+class Needle(NamedTuple):
+    """Literal strings one of which every match of a pattern contains."""
+
+    fold: bool
+    """The pattern ignores case: ``words`` are ASCII and lowercase, looked for in the lower()."""
+    words: tuple[str, ...]
+    others: tuple[tuple[str, ...], ...] = ()
+    """More sets of which every match contains one word each, asked only when ``words`` are
+    there: "\\b(?:jews|muslims|...) are (?:animals|apes|...)" needs a word of both lists."""
+
+
+@cache
+def needle(source: str, flags: int = 0) -> Needle | None:
+    """Return the literals every match of the regex ``source`` must contain, or None if unknown.
+
+    Read from the parsed pattern, conservatively: a run of literal characters; a group or a
+    repeat of at least once gives what its body gives; alternatives give the union of theirs
+    (or nothing, if one of them gives nothing). Lookarounds, classes, optional parts and groups
+    with their own flags give nothing. Of the candidates in a sequence the longest is kept;
+    at the top level the next two strongest are kept as ``others``.
+    Under IGNORECASE only ASCII literals count: ``lower()`` matches them as the regex does (the
+    texts where it would not are those ``Probe.lower`` leaves as None).
+    """
+    try:
+        parsed = sre_parse.parse(source, flags)
+        fold = bool(parsed.state.flags & re.IGNORECASE)
+        found = sorted(_candidates(parsed.data, fold), key=_strength, reverse=True)
+    except (re.error, AttributeError, TypeError, ValueError):
+        # The parsed form is the re module's own business: if a Python version shapes it
+        # differently, the pattern simply has no needle and runs wherever its gate opens
+        return None
+    if not found:
+        return None
+    others = tuple(tuple(sorted(words)) for words in found[1:3])
+    return Needle(fold, tuple(sorted(found[0])), others)
+
+
+def _required(items: Any, fold: bool) -> frozenset[str] | None:
+    """Return strings one of which every match of the parsed sequence ``items`` contains."""
+    return max(_candidates(items, fold), key=_strength, default=None)
+
+
+def _candidates(items: Any, fold: bool) -> list[frozenset[str]]:
+    """Return sets of strings of which every match of the sequence ``items`` contains one each."""
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def consider(words: frozenset[str] | None) -> None:
+        if words:
+            found.append(words)
+
+    for op, av in items:
+        if op is sre.LITERAL and not (fold and av > 0x7F):
+            run.append(chr(av).lower() if fold else chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is sre.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if not add_flags and not del_flags:
+                consider(_required(body.data, fold))
+        elif op is sre.BRANCH:
+            options = [_required(alternative.data, fold) for alternative in av[1]]
+            if all(options):
+                consider(frozenset().union(*options))  # type: ignore[arg-type]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _high, body = av
+            if low >= 1:
+                consider(_required(body.data, fold))
+        elif op is sre.ATOMIC_GROUP:
+            consider(_required(av.data, fold))
+    if run:
+        consider(frozenset(["".join(run)]))
+    return found
+
+
+def _strength(words: frozenset[str]) -> tuple[int, int]:
+    """Rank candidate literals: the shortest word as long as possible, then as few as possible."""
+    return min(map(len, words)), -len(words)
 
 
 _compiled = lru_cache(maxsize=None)(re.compile)

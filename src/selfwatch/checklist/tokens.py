@@ -203,34 +203,39 @@ def join_spaced(tokens: list[Token], text: str) -> list[Token]:
 
     Three letters stay letters too, after the joined token as a hashtag's parts do: "u r a
     liar" is "you are a liar" more often than a word "ura" spelled out.
+
+    A run is a sequence of one-letter tokens in a row, each at most two characters after the
+    one before and in the same sentence. The runs are found among the one-letter tokens alone,
+    and the tokens between them are copied in slices: a long text is mostly longer words.
     """
+    letters = [i for i, tok in enumerate(tokens) if len(tok.norm) == 1 and tok.norm.isalpha()]
     out: list[Token] = []
-    run: list[Token] = []
-    for tok in [*tokens, None]:
-        if (
-            tok is not None
-            and len(tok.norm) == 1
-            and tok.norm.isalpha()
-            and (not run or (tok.start - run[-1].end <= 2 and tok.sentence == run[-1].sentence))
-        ):
-            run.append(tok)
+    done = 0  # tokens before this index are in ``out``
+    k = 0
+    while k < len(letters):
+        first = last = letters[k]
+        k += 1
+        while k < len(letters) and letters[k] == last + 1:
+            before, tok = tokens[last], tokens[last + 1]
+            if tok.start - before.end > 2 or tok.sentence != before.sentence:
+                break
+            last += 1
+            k += 1
+        if last - first < 2:
             continue
-        if len(run) >= 3:
-            word = "".join(t.norm for t in run)
-            out.append(Token(run[0].start, run[-1].end, word, word, run[0].sentence))
-            if len(run) >= 4 and word[0] in "ai":
-                # "a w a s t e", "i h a t e": the article or pronoun may stand apart, so the
-                # rest is a word too (kept after the whole, as a hashtag keeps its parts)
-                rest = word[1:]
-                out.append(Token(run[1].start, run[-1].end, rest, rest, run[0].sentence))
-        if len(run) <= 3:
+        run = tokens[first : last + 1]
+        out.extend(tokens[done:first])
+        word = "".join(t.norm for t in run)
+        out.append(Token(run[0].start, run[-1].end, word, word, run[0].sentence))
+        if len(run) >= 4 and word[0] in "ai":
+            # "a w a s t e", "i h a t e": the article or pronoun may stand apart, so the
+            # rest is a word too (kept after the whole, as a hashtag keeps its parts)
+            rest = word[1:]
+            out.append(Token(run[1].start, run[-1].end, rest, rest, run[0].sentence))
+        if len(run) == 3:
             out.extend(run)
-        run = []
-        if tok is not None:
-            if len(tok.norm) == 1 and tok.norm.isalpha():
-                run.append(tok)
-            else:
-                out.append(tok)
+        done = last + 1
+    out.extend(tokens[done:])
     return out
 
 
