@@ -295,3 +295,21 @@ def test_a_place_meant_to_be_found_and_a_role_account_are_not_personal_data() ->
     assert risks("Tickets: email events@example.com", "personal_data") == []
     assert risks("Party at my place, 742 Evergreen Terrace, bring snacks", "personal_data")
     assert risks("email me at sam.lee1990@gmail.com", "personal_data")
+
+
+def test_single_quote_search_reads_a_bounded_window(monkeypatch) -> None:
+    # A 1 MB draft without line breaks once made each finding read to the end of the text
+    from selfwatch.checklist import context
+
+    spans: list[int] = []
+    real = context._SINGLE
+
+    class Recording:
+        def finditer(self, text: str, start: int, end: int):  # type: ignore[no-untyped-def]
+            spans.append(end - start)
+            return real.finditer(text, start, end)
+
+    monkeypatch.setattr(context, "_SINGLE", Recording())
+    text = "My boss is a clown and the 'team' is great. " * 4000  # 176 KB, one line
+    assert default_engine(None).lint(text).findings
+    assert spans and max(spans) <= 2 * context.MAX_QUOTE

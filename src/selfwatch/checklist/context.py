@@ -829,10 +829,12 @@ class Context:
         A mark between two letters is an apostrophe (don't, O'Neill), and so is one after a
         word's last letter and before a space when no mark opened a quotation (the dogs' bowls).
         """
-        end = self.text.find("\n", offset)
-        end = len(self.text) if end < 0 else min(end, offset + MAX_QUOTE)
+        # Both ends bounded: a long draft without line breaks is scanned a sentence at a time
+        limit = min(len(self.text), offset + MAX_QUOTE)
+        end = self.text.find("\n", offset, limit)
+        end = limit if end < 0 else end
         opened = -1
-        for m in _SINGLE.finditer(self.text, start, end):
+        for m in _SINGLE.finditer(self.text, max(start, offset - MAX_QUOTE), end):
             i = m.start()
             letter_before = i > 0 and self.text[i - 1].isalnum()
             letter_after = i + 1 < len(self.text) and self.text[i + 1].isalnum()
