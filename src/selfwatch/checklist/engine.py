@@ -41,6 +41,11 @@ _DISGUISE = re.compile(
     r"[A-Za-z][*%#013457$|@]|[*%013457$!|][A-Za-z]|([A-Za-z])\1\1"
     r"|(?<![\w.])[A-Za-z][ .][A-Za-z][ .][A-Za-z](?![\w])|#\w*[a-z][A-Z]"
 )
+# Three or more letters spaced out ("k i l l e d", "g.o.n.e"), read whole by the patterns too.
+_SPACED = re.compile(r"(?<![\w.])[A-Za-z](?:[ .][A-Za-z]){2,}(?![\w])")
+SPACED_LIMIT = 20_000
+"""Texts up to this size have their spaced-out words read whole by the patterns (a post, not a
+long draft: there the tokens still read them for the word lists)."""
 LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
 MODEL_BACKSTOP = frozenset({"profanity", "hate", "harassment", "violence", "sexual"})
 
@@ -193,6 +198,9 @@ class Engine:
                         if m.end() > m.start():
                             ctx = ctx or Context(text, tokenize(text), self.scan)
                             candidates.append(self._from_match(rule, m, ctx))
+        if len(text) <= SPACED_LIMIT and _SPACED.search(text):
+            ctx = ctx or Context(text, tokenize(text), self.scan)
+            candidates += self._spaced_out(text, ctx)
         findings: list[Finding] = []
         if candidates:
             assert ctx is not None
@@ -269,6 +277,29 @@ class Engine:
         return Candidate(
             rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
         )
+
+    def _spaced_out(self, text: str, ctx: Context) -> list[Candidate]:
+        """Return the pattern matches that need a spaced-out word read whole ("should be
+        k i l l e d"): the tokens join such letters for the word lists, the patterns read the
+        text with them joined, and each match is mapped back to where it stands."""
+        joined, where = _join_spaced(text)
+        probe = Probe(joined)
+        found = []
+        for open_, (_, group) in zip(self.gates.admitted(probe), self.pattern_groups, strict=True):
+            if not open_:
+                continue
+            for rule, regex in group:
+                for m in regex.get().finditer(joined):
+                    start, end = where[m.start()], where[m.end() - 1] + 1
+                    # Only what the join made: matches of the text as written are found above
+                    if m.end() > m.start() and joined[m.start() : m.end()] != text[start:end]:
+                        first, last = ctx.token_range(start, end)
+                        found.append(
+                            Candidate(
+                                rule, start, end, ctx.sentence_of(start), first, last, "pattern"
+                            )
+                        )
+        return found
 
     def _from_match(self, rule: Rule, m: re.Match[str], ctx: Context) -> Candidate:
         first, last = ctx.token_range(m.start(), m.end())
@@ -455,6 +486,25 @@ _HOMONYM = "concept:homonym"
 
 PIECE = 600
 """Characters of text (whole sentences) the pattern gates are asked about at a time."""
+
+
+def _join_spaced(text: str) -> tuple[str, list[int]]:
+    """Return ``text`` with spaced-out words joined ("k i l l e d" -> "killed") and, for each
+    character of the result, its offset in ``text``."""
+    parts: list[str] = []
+    where: list[int] = []
+    done = 0
+    for m in _SPACED.finditer(text):
+        parts.append(text[done : m.start()])
+        where.extend(range(done, m.start()))
+        for i in range(m.start(), m.end()):
+            if text[i].isalpha():
+                parts.append(text[i])
+                where.append(i)
+        done = m.end()
+    parts.append(text[done:])
+    where.extend(range(done, len(text)))
+    return "".join(parts), where
 
 
 def _pieces(text: str, ctx: Context | None) -> list[tuple[int, int]]:
