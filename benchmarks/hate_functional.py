@@ -15,8 +15,10 @@ hate findings on <= 10 % of every non-hateful one.
 ``heldout.jsonl`` was kept aside during the first rework and scored then; its misses were read in
 the second, so it is a development part now. ``fresh.jsonl`` was written after that, blind to the
 detector, scored once (recall 0.821, 0.091 on non-hateful cases), and its misses read since: a
-development part too. ``fresh2.jsonl`` is the blind part, written blind later still: ``--blind``
-scores it and never lists its misses.
+development part too. ``fresh2.jsonl`` was written blind later still and scored twice, totals
+only (0.778 / 0.091 before a session's tuning, 0.787 / 0.061 after); its misses are never
+listed (``--part fresh2``). ``fresh3.jsonl``, written blind after that, is the blind part:
+``--blind`` scores it, totals only, never its misses.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
 DEVELOPMENT = ("dev", "heldout", "fresh")
-BLIND = "fresh2"
+SCORED = ("fresh2",)
+"""Parts scored blind whose misses have never been read: totals only."""
+BLIND = "fresh3"
 
 
 def read_cases(path: Path) -> list[dict[str, str]]:
@@ -51,14 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print one row per functionality with its rate and whether it meets its gate."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--part", choices=(*DEVELOPMENT, BLIND), default="dev", help="the part to score"
+        "--part", choices=(*DEVELOPMENT, *SCORED, BLIND), default="dev", help="the part to score"
     )
     parser.add_argument("--blind", action="store_true", help=f"score {BLIND}.jsonl (no misses)")
     parser.add_argument("--misses", action="store_true", help="list the cases it gets wrong")
     args = parser.parse_args(argv)
     part = BLIND if args.blind else args.part
     cases = read_cases(HERE / f"{part}.jsonl")
-    args.misses = args.misses and part != BLIND
+    args.misses = args.misses and part in DEVELOPMENT
     groups: dict[str, list[tuple[dict[str, str], bool]]] = {}
     for case in cases:
         groups.setdefault(case["functionality"], []).append((case, hate_found(case["text"])))
