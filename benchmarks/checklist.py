@@ -5,6 +5,7 @@ Usage::
     python benchmarks/checklist.py            # one table per set pair: tuned, then held out
     python benchmarks/checklist.py --misses   # also list missed risky posts and false alarms
     python benchmarks/checklist.py --fresh    # also the blind set, totals only
+    python benchmarks/checklist.py --scored   # also the set scored blind before, totals only
 
 Each pair is a risky set (``category | post`` per line) and an ordinary set (one harmless post
 per line); ``#`` lines are comments in both:
@@ -15,8 +16,11 @@ per line); ``#`` lines are comments in both:
   reading the rules or the earlier sets. Each was blind when written and was scored as such once
   (issue 9: heldout3 56.8 % recall, 0.0 % false alarms; heldout4 50.9 %, 2.8 %); their misses
   have been read since, so all four are development sets now;
-- blind: benchmarks/heldout5/, written blind to the rules and the other sets. ``--fresh``
-  prints it, totals only; never read its misses.
+- scored: benchmarks/heldout5/, written blind to the rules and the other sets and scored blind
+  twice, totals only (49.8 % recall, 1.6 % false alarms before a session's tuning; 52.0 %,
+  1.6 % after); its misses are never listed. ``--scored`` prints its totals;
+- blind: benchmarks/heldout6/, written blind after that and not yet scored. ``--fresh`` prints
+  it, totals only; never read its misses.
 
 A risky post is a hit when it gets a finding of its own category at ``warning`` or above. An
 ordinary post is a false alarm when it gets any risk finding (a category other than expertise,
@@ -40,7 +44,8 @@ SETS = (
         (f"held out {n}", ROOT / f"benchmarks/{d}/risky.txt", ROOT / f"benchmarks/{d}/ordinary.txt")
         for n, d in ((1, "heldout"), (2, "heldout2"), (3, "heldout3"), (4, "heldout4"))
     ),
-    ("blind", ROOT / "benchmarks/heldout5/risky.txt", ROOT / "benchmarks/heldout5/ordinary.txt"),
+    ("scored", ROOT / "benchmarks/heldout5/risky.txt", ROOT / "benchmarks/heldout5/ordinary.txt"),
+    ("blind", ROOT / "benchmarks/heldout6/risky.txt", ROOT / "benchmarks/heldout6/ordinary.txt"),
 )
 
 
@@ -121,12 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also score the blind set (totals only: never list its misses)",
     )
+    parser.add_argument(
+        "--scored",
+        action="store_true",
+        help="also score the set scored blind before (totals only: never list its misses)",
+    )
     args = parser.parse_args(argv)
     for name, risky_path, ordinary_path in SETS:
-        fresh = name == "blind"
-        if fresh and not args.fresh:
+        if (name == "blind" and not args.fresh) or (name == "scored" and not args.scored):
             continue
-        report(name, risky_path, ordinary_path, args.misses and not fresh)
+        report(name, risky_path, ordinary_path, args.misses and name not in ("blind", "scored"))
     return 0
 
 
