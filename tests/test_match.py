@@ -1057,3 +1057,20 @@ def test_a_partial_mention_is_dropped_where_a_namesake_is_named(
 def test_a_first_name_is_dropped_where_another_of_that_first_name_is_named() -> None:
     text = "Erik from Norrsken Games and Erik Svensson from Volvo talk Godot."
     assert identify(post("Godot night", text), ERIK, own=False).confidence == "not_me"
+
+
+def test_the_words_for_a_trade_count_once() -> None:
+    # "veterinarian" and "DVM" are one job: a vet in another state has both, and two words
+    # for the same trade are not two things only the person has.
+    vet = Profile(key="m", name="Morgan Hale", employers=("Riverbend Animal Clinic",),
+                  context_terms=("Savannah", "veterinarian", "DVM"))  # fmt: skip
+    text = (
+        "Dr. Morgan Hale, DVM, a large-animal veterinarian in Bozeman, Montana, spends most "
+        "of calving season on ranch calls."
+    )
+    who = identify(post("Montana vet on a hard calving season", text), vet, own=False)
+    assert who.confidence != "me"
+    assert "context 'DVM' (" in who.reason
+    # The person's own trade words still add up with their employer.
+    own = "Morgan Hale, DVM, a veterinarian at Riverbend Animal Clinic, on parasite season."
+    assert identify(post("Tick season", own), vet, own=False).confidence == "me"

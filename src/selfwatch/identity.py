@@ -39,9 +39,9 @@ Weighing (``identify``)
     (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
     held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
     is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
-    person's places count once, and their town, trade and past employers count nothing once a
-    clue of weight 2 or more (not a mark on the site or author) points to someone else
-    (``_context``).
+    person's places count once, as do the words for their trade ("veterinarian", "DVM"), and
+    their town, trade and past employers count nothing once a clue of weight 2 or more (not a
+    mark on the site or author) points to someone else (``_context``).
     A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
     found"): search engines return loose matches. The ``reason`` lists the evidence for, then
     "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
@@ -424,24 +424,32 @@ _SHARED_NOTES = {
 def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> list[Evidence]:
     """Weigh the context terms found: +1 each, but a term a namesake may share counts less.
 
-    The person's places say one thing ("Halifax" and "Nova Scotia" are one home): only the
-    first counts. Once anything in the post points to someone else, a place or an occupation
-    counts nothing: a namesake in the same town or trade is the likeliest one to be confused
-    with ("Denver chef Chris Miller").
+    The person's places say one thing ("Halifax" and "Nova Scotia" are one home), and so do
+    the words for their trade ("veterinarian" and "DVM" are one job: a namesake in the trade
+    has both): only the first of each counts. Once anything in the post points to someone
+    else, a place or an occupation counts nothing: a namesake in the same town or trade is the
+    likeliest one to be confused with ("Denver chef Chris Miller").
     """
-    items, place = [], ""
+    items: list[Evidence] = []
+    first: dict[str, str] = {}
     for text in found:
         kind = "learned" if text.startswith("learned") else "context"
         share = shared.get(text)
         if share and elsewhere:
             note = _SHARED_NOTES[share]
             items.append(_evidence("for", kind, f"{text} ({note})", 0))
-        elif share == "place" and place:
-            items.append(_evidence("for", kind, f"{text} (the same home as {place})", 0))
+        elif share in _ONCE and share in first:
+            note = _ONCE[share].format(first[share])
+            items.append(_evidence("for", kind, f"{text} ({note})", 0))
         else:
             items.append(_evidence("for", kind, text, CONTEXT_WEIGHT))
-            place = place or (text.split(" ", 1)[1] if share == "place" else "")
+            if share in _ONCE:
+                first.setdefault(share, text.split(" ", 1)[1])
     return items
+
+
+_ONCE = {"place": "the same home as {}", "occupation": "the same trade as {}"}
+"""Kinds of context term that say one thing however many of them are found."""
 
 
 def _words_in(text: str, words: frozenset[str]) -> list[str]:
