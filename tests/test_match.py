@@ -1074,3 +1074,18 @@ def test_the_words_for_a_trade_count_once() -> None:
     # The person's own trade words still add up with their employer.
     own = "Morgan Hale, DVM, a veterinarian at Riverbend Animal Clinic, on parasite season."
     assert identify(post("Tick season", own), vet, own=False).confidence == "me"
+
+
+def test_a_past_employer_by_the_name_is_no_reason_to_read_leniently() -> None:
+    # Someone else may work at the person's old employer now: its name by the name neither
+    # vouches for them nor excuses another job attached to it.
+    ana = Profile(key="a", name="Ana Ferreira", employers=("Brightwater Labs",),
+                  past_employers=("University of Leeds",),
+                  context_terms=("Sheffield", "data scientist"))  # fmt: skip
+    text = "Ana Ferreira, a lecturer in the University of Leeds' School of History, won the prize."
+    lecturer = identify(post("History prize", text), ana, own=False)
+    assert lecturer.confidence == "not_me"
+    assert "another occupation 'lecturer'" in lecturer.reason
+    # Their present employer by the name still vouches for them.
+    text = "Ana Ferreira, a data scientist at Brightwater Labs, spoke in Chicago."
+    assert identify(post("Talk", text), ana, own=False).confidence == "me"

@@ -27,21 +27,21 @@ Weighing (``identify``)
     ========================================  ======  ======================================
 
     Only the best mention counts (a post naming the person twice is not twice as sure). Attached
-    clues (and those in the name's sentence, a byline's affiliation included) take at most -4 and
-    loose ones -2. A post that names the person's organisation next to the name (their town
-    there does not: "a Denver dentist"), or two of their context terms, is read leniently: an
-    occupation that differs from the person's is not held against it (their job title may not
-    be in the profile), and other organisations and places weigh as loose clues (co-authors,
-    partners, travel). The employer next to the name may be its first words alone ("Blue
-    Ridge" for "Blue Ridge Animal Hospital"); words of the person's own terms never make a
-    sports report. See ``clues`` for how clues are read. A score
-    of 4 or more is ``me`` if something specific to the person is among the evidence for
-    (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
-    held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
-    is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
-    person's places count once, as do the words for their trade ("veterinarian", "DVM"), and
-    their town, trade and past employers count nothing once a clue of weight 2 or more (not a
-    mark on the site or author) points to someone else (``_context``).
+    clues (and those in the name's sentence, a byline's affiliation included) take at most -4
+    and loose ones -2. A post that names the person's organisation next to the name (their town
+    there does not: "a Denver dentist"; nor a past employer, where someone else may work now),
+    or two of their context terms, is read leniently: an occupation that differs from the
+    person's is not held against it (their job title may not be in the profile), and other
+    organisations and places weigh as loose clues (co-authors, partners, travel). The employer
+    next to the name may be its first words alone ("Blue Ridge" for "Blue Ridge Animal
+    Hospital"); words of the person's own terms never make a sports report. See ``clues`` for
+    how clues are read. A score of 4 or more is ``me`` if something specific to the person is
+    among the evidence for (``SPECIFIC_KINDS``, their present employer, or two context terms
+    that count; else it is held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone,
+    or with their town, is ``maybe``; with their employer ``me``; with a clue about someone else
+    ``not_me``. The person's places count once, as do the words for their trade ("veterinarian",
+    "DVM"), and their town, trade and past employers count nothing once a clue of weight 2 or
+    more (not a mark on the site or author) points to someone else (``_context``).
     A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
     found"): search engines return loose matches. The ``reason`` lists the evidence for, then
     "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
@@ -124,6 +124,8 @@ class _Terms:
     """The person's employers, present and past, as folded words."""
     own_words: frozenset[str]
     """Every word of the person's terms (they never make a sports report)."""
+    past: tuple[str, ...] = ()
+    """The person's past employers only, as folded words (someone else may work there now)."""
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
@@ -212,9 +214,11 @@ def _terms(profile: Profile) -> _Terms:
     employers = (*profile.employers, *profile.past_employers)
     folded = tuple(e for e in (clues.fold_words(t) for t in employers) if e)
     own = frozenset(w for p in phrases for w in p.split())
+    past = tuple(e for e in (clues.fold_words(t) for t in profile.past_employers) if e)
     return _Terms(
-        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded, own
-    )
+        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded, own,
+        past=past,
+    )  # fmt: skip
 
 
 _TERMS: dict[int, tuple[Profile, _Terms, list[_Terms]]] = {}
@@ -350,6 +354,17 @@ def _owns(phrase: str, terms: _Terms) -> bool:
 def _employs(phrase: str, terms: _Terms) -> bool:
     """``_is_employer``, remembered per person and phrase."""
     return _remembered(_is_employer, phrase, terms)
+
+
+def _only_past(phrase: str, terms: _Terms) -> bool:
+    """Tell whether a phrase names a past employer of the person's and nothing else of theirs:
+    "Hooli" or "the University of Waterloo's Department of Civil Engineering" (a part of it)."""
+    folded = clues.fold_words(phrase)
+    padded = f" {folded} "
+    if not any(padded.startswith(f" {p} ") or p.startswith(f"{folded} ") for p in terms.past):
+        return False
+    present = [p for p in terms.phrases if p not in terms.past]
+    return not any(f" {p} " in padded or p.startswith(f"{folded} ") for p in present)
 
 
 def _is_employer(phrase: str, terms: _Terms) -> bool:
@@ -537,6 +552,8 @@ def _clue_evidence(
     own_org, mine, stated = False, None, []
     for c in attached:
         if c.kind == "organisation":
+            if terms.past and _remembered(_only_past, c.text, terms):
+                continue  # theirs once: not against them, but a namesake may work there now
             own_org = own_org or _owns(c.text, terms)
             if mine is None and _employs(c.text, terms):
                 mine = c
