@@ -1089,3 +1089,11 @@ def test_a_past_employer_by_the_name_is_no_reason_to_read_leniently() -> None:
     # Their present employer by the name still vouches for them.
     text = "Ana Ferreira, a data scientist at Brightwater Labs, spoke in Chicago."
     assert identify(post("Talk", text), ana, own=False).confidence == "me"
+
+
+def test_a_plural_possessive_before_the_name_attaches_a_team() -> None:
+    # "the Falcons' Jane Doe" is the Falcons' player, as "Duke's Jane Doe" is Duke's.
+    title = "Falcons' Jane Doe to miss Sunday with a hamstring strain"
+    who = identify(post(title), JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "another organisation 'Falcons'" in who.reason

@@ -471,8 +471,9 @@ def _before(value: str, start: int) -> list[Clue]:
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
         bare = word.strip(".,'’")
-        if word.endswith(("'s", "’s")):  # a possessive ("Duke's")
-            head = [w for w in words[: i + 1]]
+        # A possessive ("Duke's"), or a plural's ("the Lakers' Chris Miller").
+        if word.endswith(("'s", "’s")) or (word.endswith(("s'", "s’")) and word[:1].isupper()):
+            head = [w.rstrip("'’") if w.endswith(("s'", "s’")) else w for w in words[: i + 1]]
             caps: list[str] = []
             for w in reversed(head):
                 if not w[:1].isupper():
