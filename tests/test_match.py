@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -1097,3 +1098,17 @@ def test_a_plural_possessive_before_the_name_attaches_a_team() -> None:
     who = identify(post(title), JANE, own=False)
     assert who.confidence == "not_me"
     assert "another organisation 'Falcons'" in who.reason
+
+
+def test_a_year_of_birth_is_an_age() -> None:
+    # A notice in the person's own town about someone born half a century before them.
+    halifax = Profile(key="l", name="Jane Doe", context_terms=("Halifax",), birth_year=1985)
+    text = "Jane Doe was born in 1931 and lived in Halifax all her married life."
+    p = Post(id="p1", url="https://news.example.com/a", title="Remembering Jane Doe", text=text,
+             published=datetime(2026, 2, 3, tzinfo=UTC))  # fmt: skip
+    who = identify(p, halifax, own=False)
+    assert who.confidence == "not_me"
+    assert "age 95, far from yours (41)" in who.reason
+    # A year near the person's own is no evidence, in Swedish too.
+    sv = replace(p, text="Jane Doe, född 1986, flyttade till Halifax i våras.")
+    assert "age" not in identify(sv, halifax, own=False).reason

@@ -12,7 +12,7 @@ A name says little on its own; the words a news item attaches to it say more. Th
   included (``sentences``, ``placed_clues``);
 - **loose clues** anywhere in the post: big places, institutions ("Tsinghua University"), and
   sports reports;
-- **obituaries** and **ages**.
+- **obituaries**, **ages** and **years of birth** ("born in 1938", "född 1938").
 
 Occupations after the name or in a description must be shaped like a job (``occupation_of``):
 nameparser's titles are words that go *before* a name, and many say nothing elsewhere ("the
@@ -208,6 +208,10 @@ _AGE_ANYWHERE = re.compile(
     r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
     r"|\b(\d{1,3})-letni\w*"
 )
+_BORN = re.compile(
+    r"\b(?:born(?:\s+in)?|b\.|fodd(?:\s+ar)?|ur\.|urodzon[ya](?:\s+w)?)\s+(1[89]\d\d|20\d\d)\b"
+)
+"""A year of birth stated in a post ("born in 1938", "född 1938", "ur. 1938"), on folded text."""
 # A clause runs to the next punctuation; a "." inside a word ("U.S") or after a short
 # abbreviation ("St. Luke's", "Dr. Doe") does not end it.
 _CLAUSE_CHAR = r"(?:[^,.;:()]|\.(?=\w)|(?<=\s[A-Z][a-z])\.|(?<=\s[A-Z])\.)"
@@ -773,6 +777,13 @@ def obituary(folded: str) -> str | None:
         return None
     m = OBITUARY.search(folded)
     return m.group(0) if m else None
+
+
+def births(folded: str) -> list[int]:
+    """Return the years of birth stated anywhere in a post ("born in 1938", "född 1938")."""
+    if not _DIGIT.search(folded):
+        return []
+    return [int(m.group(1)) for m in _BORN.finditer(folded)]
 
 
 def ages(folded: str) -> list[int]:

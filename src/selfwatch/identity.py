@@ -17,7 +17,8 @@ Weighing (``identify``)
     the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
     a word learned from ``me`` feedback       +1      (shares the cap of 3 with context)
     an author or site marked with --author    ±4      ``selfwatch notme ID --author``
-    obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
+    obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,",
+    (or a year of birth)                              "born in 1938"
     attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
     big place or institution in its sentence  -2      "Jane Doe joins from Leeds Hospital"
     a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
@@ -573,7 +574,10 @@ def _clue_evidence(
         # (a student of the person's school is there as a student, not as its staff)
         items.append(_evidence("for", "employer", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated += clues.ages(body)
-    age = _age(profile, stated, post.published or seen)
+    when = post.published or seen
+    if when:  # a year of birth is an age on the day the post was written (or found)
+        stated += [when.year - year for year in clues.births(body) if year <= when.year]
+    age = _age(profile, stated, when)
     if age:
         items.append(age)
     dead = clues.obituary(body)
