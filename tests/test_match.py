@@ -1112,3 +1112,11 @@ def test_a_year_of_birth_is_an_age() -> None:
     # A year near the person's own is no evidence, in Swedish too.
     sv = replace(p, text="Jane Doe, född 1986, flyttade till Halifax i våras.")
     assert "age" not in identify(sv, halifax, own=False).reason
+
+
+def test_a_name_in_a_list_of_names_has_no_appositive() -> None:
+    # "Jane Doe, Priya Nair, ..." lists people: the next name says nothing of Jane Doe.
+    text = "Acme Corp has promoted Jane Doe, Priya Nair, Sam Okafor and Lee Park to principal."
+    who = identify(post("Acme Corp promotions", text), JANE, own=False)
+    assert who.confidence == "me"
+    assert "Priya Nair" not in who.reason

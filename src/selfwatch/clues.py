@@ -524,7 +524,7 @@ def _after(value: str, end: int) -> list[Clue]:
         clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
     if tail[:1].isspace():
         clues.extend(_predicate(tail))
-    appositive = _APPOSITIVE.match(tail) if punctuated else None
+    appositive = _APPOSITIVE.match(tail) if punctuated and not _in_list(tail) else None
     if appositive and not (age and appositive.group(1).strip().isdigit()):
         part = appositive.group(1)
         if _ONLY_NUMBER.match(part):
@@ -544,6 +544,21 @@ def _after(value: str, end: int) -> list[Clue]:
             if clue.kind != "occupation":
                 clues.append(clue)
     return clues
+
+
+_NAMED = r"[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,2}"
+_NAME_LIST = re.compile(rf"^\s*,\s*({_NAMED}(?:\s*,\s*{_NAMED})*),?\s+(?:and|&)\s+({_NAMED})")
+"""The rest of a list of people after a name: ", Tom Reilly, Hana Iqbal and Gareth Moss"."""
+
+
+def _in_list(tail: str) -> bool:
+    """Tell whether a name is one of a list of names ("promoted Jane Doe, Tom Reilly and Sam
+    Moss"): the next name is no appositive. Places ("Jane Doe, New York and Boston") are."""
+    m = _NAME_LIST.match(tail)
+    if not m:
+        return False
+    items = [*m.group(1).split(","), m.group(2)]
+    return not any(regions_of(i.strip()) or is_institution(i) for i in items)
 
 
 def _predicate(tail: str) -> list[Clue]:
