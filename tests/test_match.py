@@ -1120,3 +1120,17 @@ def test_a_name_in_a_list_of_names_has_no_appositive() -> None:
     who = identify(post("Acme Corp promotions", text), JANE, own=False)
     assert who.confidence == "me"
     assert "Priya Nair" not in who.reason
+
+
+def test_another_accounts_page_on_a_site_where_the_person_has_one_is_against() -> None:
+    # JANE's GitHub is "janedoe": the profile page of "jdoe-dev" is someone else's.
+    other = post("jdoe-dev - Jane Doe", "Frontend developer. Vue, Nuxt, Vite.",
+                 author="jdoe-dev", url="https://github.com/jdoe-dev")  # fmt: skip
+    who = identify(other, JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "another github account 'jdoe-dev'" in who.reason
+    own = replace(other, title="janedoe - Jane Doe", url="https://github.com/janedoe")
+    assert identify(own, JANE, own=False).confidence == "me"
+    # A repository's page is not an account's: its owner may have many contributors.
+    repo = replace(other, url="https://github.com/jdoe-dev/widgets")
+    assert "account" not in identify(repo, JANE, own=False).reason

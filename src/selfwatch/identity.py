@@ -22,6 +22,7 @@ Weighing (``identify``)
     attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
     big place or institution in its sentence  -2      "Jane Doe joins from Leeds Hospital"
     a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
+    another account's page on their site      -2      ``github.com/jdoe-dev`` (theirs: janedoe)
     exclusion term (each)                     -2      a namesake's word from the config
     loose place or institution                -1      "Tsinghua University" elsewhere in the post
     a word learned from ``notme`` feedback    -1      at most -2 in all
@@ -415,6 +416,8 @@ def _weigh(
             against.append(_evidence("against", "exclusion", f"exclusion term '{term}'",
                                     -EXCLUSION_WEIGHT))  # fmt: skip
     against.extend(_rules(post, feedback, by_person))
+    if profile.handles and post.url:
+        against.extend(_another_account(post.url, profile))
     learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
     against.extend(
         Evidence("against", "learned", f"'{w}' (learned from your notme)", -LEARNED_WEIGHT)
@@ -471,6 +474,41 @@ _ONCE = {"place": "the same home as {}", "occupation": "the same trade as {}"}
 def _words_in(text: str, words: frozenset[str]) -> list[str]:
     regex = _word_regex(words)
     return sorted({m.group(0) for m in regex.finditer(text)}) if regex else []
+
+
+_ACCOUNT_PAGES = {
+    "github": ("github.com", ""), "gitlab": ("gitlab.com", ""),
+    "instagram": ("instagram.com", ""), "twitter": ("x.com", ""), "x": ("x.com", ""),
+    "facebook": ("facebook.com", ""), "reddit": ("reddit.com", "user/"),
+}  # fmt: skip
+"""Sites where a page's path is an account ("github.com/jane"), by the handle's site name."""
+_SAME_HOSTS = {
+    "twitter.com": "x.com",
+    "www.reddit.com": "reddit.com",
+    "old.reddit.com": "reddit.com",
+}
+
+
+def _another_account(url: str, profile: Profile) -> list[Evidence]:
+    """Return evidence against when ``url`` is the page of another account on a site where the
+    person has one: "github.com/tkowal" is not the person whose GitHub is "tomaszk"."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    host = (parts.hostname or "").removeprefix("www.")
+    host = _SAME_HOSTS.get(host, host)
+    path = parts.path.strip("/")
+    for site, handle in profile.handles:
+        page = _ACCOUNT_PAGES.get(site.lower())
+        if not page or page[0] != host or not path.startswith(page[1]):
+            continue
+        user = path[len(page[1]) :]
+        mine = fold(handle.strip().lstrip("@"))
+        if user and "/" not in user and fold(user).lstrip("@") != mine:
+            text = f"another {site} account '{user}'"
+            return [_evidence("against", "account", text, -ATTACHED_WEIGHT)]
+    return []
 
 
 def _rules(post: Post, feedback: Feedback, by_person: bool) -> list[Evidence]:
