@@ -1134,3 +1134,18 @@ def test_another_accounts_page_on_a_site_where_the_person_has_one_is_against() -
     # A repository's page is not an account's: its owner may have many contributors.
     repo = replace(other, url="https://github.com/jdoe-dev/widgets")
     assert "account" not in identify(repo, JANE, own=False).reason
+
+
+def test_a_term_and_its_abbreviation_count_once() -> None:
+    # "SRE" is "site reliability" (engineer): another SRE has both words for the trade.
+    sam = Profile(key="s", name="Sam Ortiz", employers=("Fabrikam",),
+                  context_terms=("Austin", "site reliability", "SRE"))  # fmt: skip
+    text = (
+        "Sam Ortiz, a site reliability engineer at Contoso Cloud in Dublin, explains how the "
+        "SRE team cut pages by half."
+    )
+    who = identify(post("Fewer pages, better sleep", text), sam, own=False)
+    assert who.confidence == "not_me"
+    # Their employer by the name still makes it theirs.
+    text = "Sam Ortiz, a site reliability engineer at Fabrikam, on SRE error budgets."
+    assert identify(post("Error budgets", text), sam, own=False).confidence == "me"

@@ -42,8 +42,9 @@ Weighing (``identify``)
     that count; else it is held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone,
     or with their town, is ``maybe``; with their employer ``me``; with a clue about someone else
     ``not_me``. The person's places count once, as do the words for their trade ("veterinarian",
-    "DVM"), and their town, trade and past employers count nothing once a clue of weight 2 or
-    more (not a mark on the site or author) points to someone else (``_context``).
+    "DVM"; a term and its abbreviation, "site reliability" and "SRE", are one term), and their
+    town, trade and past employers count nothing once a clue of weight 2 or more (not a mark on
+    the site or author) points to someone else (``_context``).
     A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
     found"): search engines return loose matches. The ``reason`` lists the evidence for, then
     "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
@@ -268,10 +269,31 @@ def _with_home(terms: _Terms) -> _Terms:
             shared[label] = "place"
         elif any(clues.field_of(w) for w in phrase.split()):
             shared[label] = "occupation"
+    _share_abbreviations(terms, shared)
     return replace(
         terms, fields=fields, home=frozenset(home), places=frozenset(places), shared=shared,
         readings={}, phrase_tests={},
     )  # fmt: skip
+
+
+def _share_abbreviations(terms: _Terms, shared: dict[str, str]) -> None:
+    """Give a term and its abbreviation one kind: "SRE" and "site reliability" are one trade,
+    as "SRE" alone is (the abbreviation may stand for the term and a last word: "engineer")."""
+    words = {
+        label: label[len("context '") : -1] for label, _ in terms.context
+        if label.startswith("context ")
+    }  # fmt: skip
+    for short, term in words.items():
+        if not (term.isupper() and term.isalpha() and 2 <= len(term) <= 5):
+            continue
+        for long, other in words.items():
+            parts = other.split()
+            initials = "".join(w[0] for w in parts).upper()
+            if len(parts) < 2 or not term.startswith(initials) or len(term) > len(parts) + 1:
+                continue
+            kind = shared.get(short) or shared.get(long)
+            if kind:
+                shared[short] = shared[long] = kind
 
 
 @lru_cache(maxsize=16)
