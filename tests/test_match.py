@@ -1149,3 +1149,15 @@ def test_a_term_and_its_abbreviation_count_once() -> None:
     # Their employer by the name still makes it theirs.
     text = "Sam Ortiz, a site reliability engineer at Fabrikam, on SRE error budgets."
     assert identify(post("Error budgets", text), sam, own=False).confidence == "me"
+
+
+def test_a_headline_occupation_may_have_one_modifier() -> None:
+    # "Portland pediatric nurse ..." describes the person the text then names.
+    text = "Jane Doe, who has worked nights on the ward since 2015, was named nurse of the year."
+    who = identify(post("Portland pediatric nurse honoured by hospital", text), JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "another occupation 'nurse'" in who.reason
+    # A verb before the word is no modifier: "... hires nurse" is said of someone else.
+    text = "Jane Doe of Portland said the clinic's new hire starts on Monday."
+    hired = identify(post("Portland clinic hires nurse for night shifts", text), JANE, own=False)
+    assert "another occupation" not in hired.reason

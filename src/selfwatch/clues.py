@@ -584,19 +584,31 @@ def attached_clues(value: str, spans: Iterable[tuple[int, int]]) -> list[Clue]:
     return clues
 
 
-_HEADLINE_SUBJECT = re.compile(r"((?:[A-Z][\w'’.\-]*,?\s+){1,3})([a-z][\w\-]+)\b")
+_HEADLINE_SUBJECT = re.compile(
+    r"((?:[A-Z][\w'’.\-]*,?\s+){1,3})(?:([a-z][\w\-]+)\s+)?([a-z][\w\-]+)\b"
+)
+_NOT_MODIFIER = re.compile(r"(?:s|ed|ing)$")
+"""Endings of a verb ("names", "hired", "opening"): a word before an occupation that ends so
+is no modifier of it ("Acme names engineer ...")."""
 
 
 def headline_subject(title: str) -> list[Clue]:
     """Return what a headline that opens "<Place or body> <occupation>" says of its subject.
 
-    "Westlake teacher wins state chemistry grant", "Halifax lawyer appointed to the bench":
-    the text then names the person; the headline's description is attached to them.
+    "Westlake teacher wins state chemistry grant", "Halifax lawyer appointed to the bench",
+    "Leeds paediatric nurse honoured": the text then names the person; the headline's
+    description is attached to them.
     """
     m = _HEADLINE_SUBJECT.match(title)
-    if not m or not occupation_of(m.group(2)):
+    if not m:
         return []
-    clues = [_clue("occupation", m.group(2))]
+    # One modifier may stand before the occupation ("Austin pediatric dentist opens ...").
+    modifier, word = m.group(2), m.group(3)
+    if modifier and (occupation_of(modifier) or _NOT_MODIFIER.search(modifier)):
+        word = modifier
+    if not occupation_of(word):
+        return []
+    clues = [_clue("occupation", word)]
     clues.extend(_classify_phrase(p) for p in _phrases(m.group(1))[:1])
     return clues
 
