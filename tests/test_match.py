@@ -1161,3 +1161,15 @@ def test_a_headline_occupation_may_have_one_modifier() -> None:
     text = "Jane Doe of Portland said the clinic's new hire starts on Monday."
     hired = identify(post("Portland clinic hires nurse for night shifts", text), JANE, own=False)
     assert "another occupation" not in hired.reason
+
+
+def test_a_polish_town_in_the_locative_is_a_place() -> None:
+    # "w Gdańsku", "we Wrocławiu", "w Krakowie": the town, in the case Polish puts it in.
+    anna = Profile(key="a", name="Anna Nowak", employers=("Northwind",),
+                   context_terms=("Kraków", "frontend"))  # fmt: skip
+    text = "Anna Nowak od sześciu lat prowadzi zespół testerów w Gdańsku."
+    who = identify(post("Testowanie bez tajemnic", text), anna, own=False)
+    assert who.confidence == "not_me"
+    assert "another place 'Gdańsku'" in who.reason
+    home = "Anna Nowak od sześciu lat pisze frontend w Krakowie."
+    assert "another place" not in identify(post("Frontend", home), anna, own=False).reason

