@@ -511,9 +511,24 @@ _SAME_HOSTS = {
 }
 
 
+@lru_cache(maxsize=64)
+def _accounts(handles: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """Return (site, host, path prefix, folded handle) for each handle on an account site."""
+    found = []
+    for site, handle in handles:
+        page = _ACCOUNT_PAGES.get(site.lower())
+        if page:
+            found.append((site, page[0], page[1], fold(handle.strip().lstrip("@"))))
+    return tuple(found)
+
+
 def _another_account(url: str, profile: Profile) -> list[Evidence]:
     """Return evidence against when ``url`` is the page of another account on a site where the
     person has one: "github.com/tkowal" is not the person whose GitHub is "tomaszk"."""
+    accounts = _accounts(profile.handles)
+    # A cheap test first: most links are on none of the sites (x.com is also twitter.com).
+    if not any(host in url for _, host, _, _ in accounts) and "twitter.com" not in url:
+        return []
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -521,12 +536,10 @@ def _another_account(url: str, profile: Profile) -> list[Evidence]:
     host = (parts.hostname or "").removeprefix("www.")
     host = _SAME_HOSTS.get(host, host)
     path = parts.path.strip("/")
-    for site, handle in profile.handles:
-        page = _ACCOUNT_PAGES.get(site.lower())
-        if not page or page[0] != host or not path.startswith(page[1]):
+    for site, at, prefix, mine in accounts:
+        if at != host or not path.startswith(prefix):
             continue
-        user = path[len(page[1]) :]
-        mine = fold(handle.strip().lstrip("@"))
+        user = path[len(prefix) :]
         if user and "/" not in user and fold(user).lstrip("@") != mine:
             text = f"another {site} account '{user}'"
             return [_evidence("against", "account", text, -ATTACHED_WEIGHT)]
