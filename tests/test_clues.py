@@ -60,6 +60,11 @@ def test_near_means_the_same_region_or_one_inside_the_other() -> None:
         ("Jordan Avery named CFO of Lenovo", "Jordan Avery", None),
         ("welcomes Jordan Avery, Sam Okafor and Lee Park", "Jordan Avery", []),
         ("Jordan Avery, New York and Boston, pleaded", "Jordan Avery", None),
+        (
+            "Jordan Avery, a Leeds-based product designer, said",
+            "Jordan Avery",
+            [Clue("occupation", "designer"), Clue("place", "Leeds")],
+        ),
     ],
 )
 def test_attached_clues(value: str, name: str, expected: list[Clue] | None) -> None:

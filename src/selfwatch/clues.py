@@ -476,6 +476,8 @@ def _classify_phrase(phrase: str) -> Clue:
     words = bare.split()
     if regions_of(bare):
         return Clue("place", bare)
+    if words and words[0].lower().endswith("-based") and regions_of(words[0][:-6]):
+        return Clue("place", words[0][:-6])  # "a London-based UX designer"
     if len(words) > 1 and regions_of(" ".join(words[-2:])) and not _INSTITUTION.search(bare):
         return Clue("place", " ".join(words[-2:]))
     if len(words) == 1 and field_of(bare):
