@@ -58,6 +58,13 @@ def test_near_means_the_same_region_or_one_inside_the_other() -> None:
         ("Jordan Avery of Moncton, New Brunswick, died", "Jordan Avery", None),
         ("Jordan Avery (Initech) on retries", "Jordan Avery", [Clue("organisation", "Initech")]),
         ("Jordan Avery named CFO of Lenovo", "Jordan Avery", None),
+        ("welcomes Jordan Avery, Sam Okafor and Lee Park", "Jordan Avery", []),
+        ("Jordan Avery, New York and Boston, pleaded", "Jordan Avery", None),
+        (
+            "Jordan Avery, a Leeds-based product designer, said",
+            "Jordan Avery",
+            [Clue("occupation", "designer"), Clue("place", "Leeds")],
+        ),
     ],
 )
 def test_attached_clues(value: str, name: str, expected: list[Clue] | None) -> None:
@@ -73,6 +80,8 @@ def test_attached_clues(value: str, name: str, expected: list[Clue] | None) -> N
         assert Clue("place", "Moncton") in found
     if "CFO" in value:
         assert Clue("occupation", "CFO") in found
+    if "Boston" in value:  # a list of places is no list of people: it is read
+        assert found
 
 
 def test_descriptions_read_the_subject_by_what_they_do() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -1057,3 +1058,118 @@ def test_a_partial_mention_is_dropped_where_a_namesake_is_named(
 def test_a_first_name_is_dropped_where_another_of_that_first_name_is_named() -> None:
     text = "Erik from Norrsken Games and Erik Svensson from Volvo talk Godot."
     assert identify(post("Godot night", text), ERIK, own=False).confidence == "not_me"
+
+
+def test_the_words_for_a_trade_count_once() -> None:
+    # "veterinarian" and "DVM" are one job: a vet in another state has both, and two words
+    # for the same trade are not two things only the person has.
+    vet = Profile(key="m", name="Morgan Hale", employers=("Riverbend Animal Clinic",),
+                  context_terms=("Savannah", "veterinarian", "DVM"))  # fmt: skip
+    text = (
+        "Dr. Morgan Hale, DVM, a large-animal veterinarian in Bozeman, Montana, spends most "
+        "of calving season on ranch calls."
+    )
+    who = identify(post("Montana vet on a hard calving season", text), vet, own=False)
+    assert who.confidence != "me"
+    assert "context 'DVM' (" in who.reason
+    # The person's own trade words still add up with their employer.
+    own = "Morgan Hale, DVM, a veterinarian at Riverbend Animal Clinic, on parasite season."
+    assert identify(post("Tick season", own), vet, own=False).confidence == "me"
+
+
+def test_a_past_employer_by_the_name_is_no_reason_to_read_leniently() -> None:
+    # Someone else may work at the person's old employer now: its name by the name neither
+    # vouches for them nor excuses another job attached to it.
+    ana = Profile(key="a", name="Ana Ferreira", employers=("Brightwater Labs",),
+                  past_employers=("University of Leeds",),
+                  context_terms=("Sheffield", "data scientist"))  # fmt: skip
+    text = "Ana Ferreira, a lecturer in the University of Leeds' School of History, won the prize."
+    lecturer = identify(post("History prize", text), ana, own=False)
+    assert lecturer.confidence == "not_me"
+    assert "another occupation 'lecturer'" in lecturer.reason
+    # Their present employer by the name still vouches for them.
+    text = "Ana Ferreira, a data scientist at Brightwater Labs, spoke in Chicago."
+    assert identify(post("Talk", text), ana, own=False).confidence == "me"
+
+
+def test_a_plural_possessive_before_the_name_attaches_a_team() -> None:
+    # "the Falcons' Jane Doe" is the Falcons' player, as "Duke's Jane Doe" is Duke's.
+    title = "Falcons' Jane Doe to miss Sunday with a hamstring strain"
+    who = identify(post(title), JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "another organisation 'Falcons'" in who.reason
+
+
+def test_a_year_of_birth_is_an_age() -> None:
+    # A notice in the person's own town about someone born half a century before them.
+    halifax = Profile(key="l", name="Jane Doe", context_terms=("Halifax",), birth_year=1985)
+    text = "Jane Doe was born in 1931 and lived in Halifax all her married life."
+    p = Post(id="p1", url="https://news.example.com/a", title="Remembering Jane Doe", text=text,
+             published=datetime(2026, 2, 3, tzinfo=UTC))  # fmt: skip
+    who = identify(p, halifax, own=False)
+    assert who.confidence == "not_me"
+    assert "age 95, far from yours (41)" in who.reason
+    # A year near the person's own is no evidence, in Swedish too.
+    sv = replace(p, text="Jane Doe, född 1986, flyttade till Halifax i våras.")
+    assert "age" not in identify(sv, halifax, own=False).reason
+
+
+def test_a_name_in_a_list_of_names_has_no_appositive() -> None:
+    # "Jane Doe, Priya Nair, ..." lists people: the next name says nothing of Jane Doe.
+    text = "Acme Corp has promoted Jane Doe, Priya Nair, Sam Okafor and Lee Park to principal."
+    who = identify(post("Acme Corp promotions", text), JANE, own=False)
+    assert who.confidence == "me"
+    assert "Priya Nair" not in who.reason
+
+
+def test_another_accounts_page_on_a_site_where_the_person_has_one_is_against() -> None:
+    # JANE's GitHub is "janedoe": the profile page of "jdoe-dev" is someone else's.
+    other = post("jdoe-dev - Jane Doe", "Frontend developer. Vue, Nuxt, Vite.",
+                 author="jdoe-dev", url="https://github.com/jdoe-dev")  # fmt: skip
+    who = identify(other, JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "another github account 'jdoe-dev'" in who.reason
+    own = replace(other, title="janedoe - Jane Doe", url="https://github.com/janedoe")
+    assert identify(own, JANE, own=False).confidence == "me"
+    # A repository's page is not an account's: its owner may have many contributors.
+    repo = replace(other, url="https://github.com/jdoe-dev/widgets")
+    assert "account" not in identify(repo, JANE, own=False).reason
+
+
+def test_a_term_and_its_abbreviation_count_once() -> None:
+    # "SRE" is "site reliability" (engineer): another SRE has both words for the trade.
+    sam = Profile(key="s", name="Sam Ortiz", employers=("Fabrikam",),
+                  context_terms=("Austin", "site reliability", "SRE"))  # fmt: skip
+    text = (
+        "Sam Ortiz, a site reliability engineer at Contoso Cloud in Dublin, explains how the "
+        "SRE team cut pages by half."
+    )
+    who = identify(post("Fewer pages, better sleep", text), sam, own=False)
+    assert who.confidence == "not_me"
+    # Their employer by the name still makes it theirs.
+    text = "Sam Ortiz, a site reliability engineer at Fabrikam, on SRE error budgets."
+    assert identify(post("Error budgets", text), sam, own=False).confidence == "me"
+
+
+def test_a_headline_occupation_may_have_one_modifier() -> None:
+    # "Portland pediatric nurse ..." describes the person the text then names.
+    text = "Jane Doe, who has worked nights on the ward since 2015, was named nurse of the year."
+    who = identify(post("Portland pediatric nurse honoured by hospital", text), JANE, own=False)
+    assert who.confidence == "not_me"
+    assert "another occupation 'nurse'" in who.reason
+    # A verb before the word is no modifier: "... hires nurse" is said of someone else.
+    text = "Jane Doe of Portland said the clinic's new hire starts on Monday."
+    hired = identify(post("Portland clinic hires nurse for night shifts", text), JANE, own=False)
+    assert "another occupation" not in hired.reason
+
+
+def test_a_polish_town_in_the_locative_is_a_place() -> None:
+    # "w Gdańsku", "we Wrocławiu", "w Krakowie": the town, in the case Polish puts it in.
+    anna = Profile(key="a", name="Anna Nowak", employers=("Northwind",),
+                   context_terms=("Kraków", "frontend"))  # fmt: skip
+    text = "Anna Nowak od sześciu lat prowadzi zespół testerów w Gdańsku."
+    who = identify(post("Testowanie bez tajemnic", text), anna, own=False)
+    assert who.confidence == "not_me"
+    assert "another place 'Gdańsku'" in who.reason
+    home = "Anna Nowak od sześciu lat pisze frontend w Krakowie."
+    assert "another place" not in identify(post("Frontend", home), anna, own=False).reason

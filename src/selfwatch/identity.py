@@ -17,31 +17,34 @@ Weighing (``identify``)
     the employer next to the name             +1      "Jane Doe (Acme Corp)", "Jane Doe at Acme"
     a word learned from ``me`` feedback       +1      (shares the cap of 3 with context)
     an author or site marked with --author    ±4      ``selfwatch notme ID --author``
-    obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,"
+    obituary; an age far from the person's    -3      "passed away", "Jane Doe, 19,",
+    (or a year of birth)                              "born in 1938"
     attached organisation/place/occupation    -2      "Duke's Jane Doe", "Tampa realtor Jane Doe"
     big place or institution in its sentence  -2      "Jane Doe joins from Leeds Hospital"
     a sports report (unless in sports)        -2      "scored 22 points ... the playoffs"
+    another account's page on their site      -2      ``github.com/jdoe-dev`` (theirs: janedoe)
     exclusion term (each)                     -2      a namesake's word from the config
     loose place or institution                -1      "Tsinghua University" elsewhere in the post
     a word learned from ``notme`` feedback    -1      at most -2 in all
     ========================================  ======  ======================================
 
     Only the best mention counts (a post naming the person twice is not twice as sure). Attached
-    clues (and those in the name's sentence, a byline's affiliation included) take at most -4 and
-    loose ones -2. A post that names the person's organisation next to the name (their town
-    there does not: "a Denver dentist"), or two of their context terms, is read leniently: an
-    occupation that differs from the person's is not held against it (their job title may not
-    be in the profile), and other organisations and places weigh as loose clues (co-authors,
-    partners, travel). The employer next to the name may be its first words alone ("Blue
-    Ridge" for "Blue Ridge Animal Hospital"); words of the person's own terms never make a
-    sports report. See ``clues`` for how clues are read. A score
-    of 4 or more is ``me`` if something specific to the person is among the evidence for
-    (``SPECIFIC_KINDS``, their present employer, or two context terms that count; else it is
-    held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone, or with their town,
-    is ``maybe``; with their employer ``me``; with a clue about someone else ``not_me``. The
-    person's places count once, and their town, trade and past employers count nothing once a
-    clue of weight 2 or more (not a mark on the site or author) points to someone else
-    (``_context``).
+    clues (and those in the name's sentence, a byline's affiliation included) take at most -4
+    and loose ones -2. A post that names the person's organisation next to the name (their town
+    there does not: "a Denver dentist"; nor a past employer, where someone else may work now),
+    or two of their context terms, is read leniently: an occupation that differs from the
+    person's is not held against it (their job title may not be in the profile), and other
+    organisations and places weigh as loose clues (co-authors, partners, travel). The employer
+    next to the name may be its first words alone ("Blue Ridge" for "Blue Ridge Animal
+    Hospital"); words of the person's own terms never make a sports report. See ``clues`` for
+    how clues are read. A score of 4 or more is ``me`` if something specific to the person is
+    among the evidence for (``SPECIFIC_KINDS``, their present employer, or two context terms
+    that count; else it is held at 3), 2 or 3 ``maybe``, below 2 ``not_me``: a full name alone,
+    or with their town, is ``maybe``; with their employer ``me``; with a clue about someone else
+    ``not_me``. The person's places count once, as do the words for their trade ("veterinarian",
+    "DVM"; a term and its abbreviation, "site reliability" and "SRE", are one term), and their
+    town, trade and past employers count nothing once a clue of weight 2 or more (not a mark on
+    the site or author) points to someone else (``_context``).
     A post that mentions none of the names, handles, emails or phones is ``not_me`` ("name not
     found"): search engines return loose matches. The ``reason`` lists the evidence for, then
     "but" and the evidence against, so the digest and ``selfwatch show`` can say why.
@@ -124,6 +127,8 @@ class _Terms:
     """The person's employers, present and past, as folded words."""
     own_words: frozenset[str]
     """Every word of the person's terms (they never make a sports report)."""
+    past: tuple[str, ...] = ()
+    """The person's past employers only, as folded words (someone else may work there now)."""
     home: frozenset[str] = dataclass_field(default_factory=frozenset)
     places: frozenset[str] = dataclass_field(default_factory=frozenset)
     """The person's terms that are places ("portland")."""
@@ -212,9 +217,11 @@ def _terms(profile: Profile) -> _Terms:
     employers = (*profile.employers, *profile.past_employers)
     folded = tuple(e for e in (clues.fold_words(t) for t in employers) if e)
     own = frozenset(w for p in phrases for w in p.split())
+    past = tuple(e for e in (clues.fold_words(t) for t in profile.past_employers) if e)
     return _Terms(
-        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded, own
-    )
+        tuple(context), tuple(exclude), phrases, names, frozenset(), tuple(surnames), folded, own,
+        past=past,
+    )  # fmt: skip
 
 
 _TERMS: dict[int, tuple[Profile, _Terms, list[_Terms]]] = {}
@@ -262,10 +269,31 @@ def _with_home(terms: _Terms) -> _Terms:
             shared[label] = "place"
         elif any(clues.field_of(w) for w in phrase.split()):
             shared[label] = "occupation"
+    _share_abbreviations(terms, shared)
     return replace(
         terms, fields=fields, home=frozenset(home), places=frozenset(places), shared=shared,
         readings={}, phrase_tests={},
     )  # fmt: skip
+
+
+def _share_abbreviations(terms: _Terms, shared: dict[str, str]) -> None:
+    """Give a term and its abbreviation one kind: "SRE" and "site reliability" are one trade,
+    as "SRE" alone is (the abbreviation may stand for the term and a last word: "engineer")."""
+    words = {
+        label: label[len("context '") : -1] for label, _ in terms.context
+        if label.startswith("context ")
+    }  # fmt: skip
+    for short, term in words.items():
+        if not (term.isupper() and term.isalpha() and 2 <= len(term) <= 5):
+            continue
+        for long, other in words.items():
+            parts = other.split()
+            initials = "".join(w[0] for w in parts).upper()
+            if len(parts) < 2 or not term.startswith(initials) or len(term) > len(parts) + 1:
+                continue
+            kind = shared.get(short) or shared.get(long)
+            if kind:
+                shared[short] = shared[long] = kind
 
 
 @lru_cache(maxsize=16)
@@ -352,6 +380,17 @@ def _employs(phrase: str, terms: _Terms) -> bool:
     return _remembered(_is_employer, phrase, terms)
 
 
+def _only_past(phrase: str, terms: _Terms) -> bool:
+    """Tell whether a phrase names a past employer of the person's and nothing else of theirs:
+    "Hooli" or "the University of Waterloo's Department of Civil Engineering" (a part of it)."""
+    folded = clues.fold_words(phrase)
+    padded = f" {folded} "
+    if not any(padded.startswith(f" {p} ") or p.startswith(f"{folded} ") for p in terms.past):
+        return False
+    present = [p for p in terms.phrases if p not in terms.past]
+    return not any(f" {p} " in padded or p.startswith(f"{folded} ") for p in present)
+
+
 def _is_employer(phrase: str, terms: _Terms) -> bool:
     """Tell whether a phrase names one of the person's employers, or its first words alone.
 
@@ -399,6 +438,8 @@ def _weigh(
             against.append(_evidence("against", "exclusion", f"exclusion term '{term}'",
                                     -EXCLUSION_WEIGHT))  # fmt: skip
     against.extend(_rules(post, feedback, by_person))
+    if profile.handles and post.url:
+        against.extend(_another_account(post.url, profile))
     learned_not = _words_in(body, feedback.not_me_words)[:LEARNED_CAP]
     against.extend(
         Evidence("against", "learned", f"'{w}' (learned from your notme)", -LEARNED_WEIGHT)
@@ -424,29 +465,85 @@ _SHARED_NOTES = {
 def _context(found: list[str], shared: Mapping[str, str], elsewhere: bool) -> list[Evidence]:
     """Weigh the context terms found: +1 each, but a term a namesake may share counts less.
 
-    The person's places say one thing ("Halifax" and "Nova Scotia" are one home): only the
-    first counts. Once anything in the post points to someone else, a place or an occupation
-    counts nothing: a namesake in the same town or trade is the likeliest one to be confused
-    with ("Denver chef Chris Miller").
+    The person's places say one thing ("Halifax" and "Nova Scotia" are one home), and so do
+    the words for their trade ("veterinarian" and "DVM" are one job: a namesake in the trade
+    has both): only the first of each counts. Once anything in the post points to someone
+    else, a place or an occupation counts nothing: a namesake in the same town or trade is the
+    likeliest one to be confused with ("Denver chef Chris Miller").
     """
-    items, place = [], ""
+    items: list[Evidence] = []
+    first: dict[str, str] = {}
     for text in found:
         kind = "learned" if text.startswith("learned") else "context"
         share = shared.get(text)
         if share and elsewhere:
             note = _SHARED_NOTES[share]
             items.append(_evidence("for", kind, f"{text} ({note})", 0))
-        elif share == "place" and place:
-            items.append(_evidence("for", kind, f"{text} (the same home as {place})", 0))
+        elif share in _ONCE and share in first:
+            note = _ONCE[share].format(first[share])
+            items.append(_evidence("for", kind, f"{text} ({note})", 0))
         else:
             items.append(_evidence("for", kind, text, CONTEXT_WEIGHT))
-            place = place or (text.split(" ", 1)[1] if share == "place" else "")
+            if share in _ONCE:
+                first.setdefault(share, text.split(" ", 1)[1])
     return items
+
+
+_ONCE = {"place": "the same home as {}", "occupation": "the same trade as {}"}
+"""Kinds of context term that say one thing however many of them are found."""
 
 
 def _words_in(text: str, words: frozenset[str]) -> list[str]:
     regex = _word_regex(words)
     return sorted({m.group(0) for m in regex.finditer(text)}) if regex else []
+
+
+_ACCOUNT_PAGES = {
+    "github": ("github.com", ""), "gitlab": ("gitlab.com", ""),
+    "instagram": ("instagram.com", ""), "twitter": ("x.com", ""), "x": ("x.com", ""),
+    "facebook": ("facebook.com", ""), "reddit": ("reddit.com", "user/"),
+}  # fmt: skip
+"""Sites where a page's path is an account ("github.com/jane"), by the handle's site name."""
+_SAME_HOSTS = {
+    "twitter.com": "x.com",
+    "www.reddit.com": "reddit.com",
+    "old.reddit.com": "reddit.com",
+}
+
+
+@lru_cache(maxsize=64)
+def _accounts(handles: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """Return (site, host, path prefix, folded handle) for each handle on an account site."""
+    found = []
+    for site, handle in handles:
+        page = _ACCOUNT_PAGES.get(site.lower())
+        if page:
+            found.append((site, page[0], page[1], fold(handle.strip().lstrip("@"))))
+    return tuple(found)
+
+
+def _another_account(url: str, profile: Profile) -> list[Evidence]:
+    """Return evidence against when ``url`` is the page of another account on a site where the
+    person has one: "github.com/tkowal" is not the person whose GitHub is "tomaszk"."""
+    accounts = _accounts(profile.handles)
+    # A cheap test first: most links are on none of the sites (x.com is also twitter.com).
+    if not any(host in url for _, host, _, _ in accounts) and "twitter.com" not in url:
+        return []
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    host = (parts.hostname or "").removeprefix("www.")
+    host = _SAME_HOSTS.get(host, host)
+    path = parts.path.strip("/")
+    for site, at, prefix, mine in accounts:
+        if at != host or not path.startswith(prefix):
+            continue
+        user = path[len(prefix) :]
+        if user and "/" not in user and fold(user).lstrip("@") != mine:
+            text = f"another {site} account '{user}'"
+            return [_evidence("against", "account", text, -ATTACHED_WEIGHT)]
+    return []
 
 
 def _rules(post: Post, feedback: Feedback, by_person: bool) -> list[Evidence]:
@@ -529,6 +626,8 @@ def _clue_evidence(
     own_org, mine, stated = False, None, []
     for c in attached:
         if c.kind == "organisation":
+            if terms.past and _remembered(_only_past, c.text, terms):
+                continue  # theirs once: not against them, but a namesake may work there now
             own_org = own_org or _owns(c.text, terms)
             if mine is None and _employs(c.text, terms):
                 mine = c
@@ -548,7 +647,10 @@ def _clue_evidence(
         # (a student of the person's school is there as a student, not as its staff)
         items.append(_evidence("for", "employer", f"'{mine.text}' next to the name", ATTACHED_FOR))
     stated += clues.ages(body)
-    age = _age(profile, stated, post.published or seen)
+    when = post.published or seen
+    if when:  # a year of birth is an age on the day the post was written (or found)
+        stated += [when.year - year for year in clues.births(body) if year <= when.year]
+    age = _age(profile, stated, when)
     if age:
         items.append(age)
     dead = clues.obituary(body)

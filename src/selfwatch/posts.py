@@ -80,7 +80,7 @@ class Evidence:
     side: EvidenceSide
     kind: str
     """What it is: name, handle, email, phone, context, learned, exclusion, organisation, place,
-    occupation, age, obituary, topic, feedback, own feed."""
+    occupation, age, obituary, topic, account, feedback, own feed."""
     text: str
     """How it reads to the user: "employer 'Initech'", "another place 'Tampa'"."""
     weight: int
