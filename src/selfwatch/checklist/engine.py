@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -186,18 +186,9 @@ class Engine:
         # A long text is gated a few sentences at a time: each piece opens only the patterns
         # its own words call for, so no pattern scans the whole of a long draft
         for a, b in _pieces(text, ctx):
-            probe = Probe(text[a:b])
-            admitted = self.gates.admitted(probe)
-            for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
-                if not open_:
-                    continue
-                for rule, regex in group:
-                    if not regex.may_match(probe):
-                        continue
-                    for m in regex.get().finditer(text, a, b):
-                        if m.end() > m.start():
-                            ctx = ctx or Context(text, tokenize(text), self.scan)
-                            candidates.append(self._from_match(rule, m, ctx))
+            for rule, m in self._matches(text, a, b):
+                ctx = ctx or Context(text, tokenize(text), self.scan)
+                candidates.append(self._from_span(rule, m.start(), m.end(), ctx))
         if len(text) <= SPACED_LIMIT and _SPACED.search(text):
             ctx = ctx or Context(text, tokenize(text), self.scan)
             candidates += self._spaced_out(text, ctx)
@@ -278,34 +269,35 @@ class Engine:
             rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
         )
 
+    def _matches(self, haystack: str, a: int, b: int) -> Iterator[tuple[Rule, re.Match[str]]]:
+        """Yield the non-empty pattern matches in ``haystack[a:b]``, running only the patterns
+        the piece's words call for (its gates, then each pattern's needles)."""
+        probe = Probe(haystack[a:b])
+        for open_, (_, group) in zip(self.gates.admitted(probe), self.pattern_groups, strict=True):
+            if not open_:
+                continue
+            for rule, regex in group:
+                if regex.may_match(probe):
+                    for m in regex.get().finditer(haystack, a, b):
+                        if m.end() > m.start():
+                            yield rule, m
+
     def _spaced_out(self, text: str, ctx: Context) -> list[Candidate]:
         """Return the pattern matches that need a spaced-out word read whole ("should be
         k i l l e d"): the tokens join such letters for the word lists, the patterns read the
         text with them joined, and each match is mapped back to where it stands."""
         joined, where = _join_spaced(text)
-        probe = Probe(joined)
         found = []
-        for open_, (_, group) in zip(self.gates.admitted(probe), self.pattern_groups, strict=True):
-            if not open_:
-                continue
-            for rule, regex in group:
-                for m in regex.get().finditer(joined):
-                    start, end = where[m.start()], where[m.end() - 1] + 1
-                    # Only what the join made: matches of the text as written are found above
-                    if m.end() > m.start() and joined[m.start() : m.end()] != text[start:end]:
-                        first, last = ctx.token_range(start, end)
-                        found.append(
-                            Candidate(
-                                rule, start, end, ctx.sentence_of(start), first, last, "pattern"
-                            )
-                        )
+        for rule, m in self._matches(joined, 0, len(joined)):
+            start, end = where[m.start()], where[m.end() - 1] + 1
+            # Only what the join made: matches of the text as written are found in ``lint``
+            if joined[m.start() : m.end()] != text[start:end]:
+                found.append(self._from_span(rule, start, end, ctx))
         return found
 
-    def _from_match(self, rule: Rule, m: re.Match[str], ctx: Context) -> Candidate:
-        first, last = ctx.token_range(m.start(), m.end())
-        return Candidate(
-            rule, m.start(), m.end(), ctx.sentence_of(m.start()), first, last, "pattern"
-        )
+    def _from_span(self, rule: Rule, start: int, end: int, ctx: Context) -> Candidate:
+        first, last = ctx.token_range(start, end)
+        return Candidate(rule, start, end, ctx.sentence_of(start), first, last, "pattern")
 
     def _judge(self, c: Candidate, ctx: Context, text: str, author: Author) -> Finding | None:
         rule = c.rule
