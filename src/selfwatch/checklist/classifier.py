@@ -31,6 +31,10 @@ FEATURIZER_VERSION = 2
 """Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "classifier.json"
+SUPPORT_PATH = Path(__file__).parent / "data" / "support.json"
+"""The support model: one head per risk category, trained on labelled posts
+(``scripts/train_support.py``); the engine asks it only where a rule's term lacks its
+co-evidence."""
 
 # Patterns start with a literal where they can: the regex engine then skips ahead quickly.
 _URL = re.compile(r"https?://\S+")

@@ -111,6 +111,9 @@ class Engine:
         self.gates = GateSet([gate for gate, _ in self.pattern_groups])
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
+        self.support: Any = PACKAGED
+        """The learned support model (see :meth:`_learned`): the packaged one, loaded on first
+        use, or a :class:`~selfwatch.checklist.classifier.Classifier`, or None for none."""
         self.negations = frozenset(concepts.get("negation", ()))
         self.glued = Compounds.of(checklist, concepts)
         self.allow = {
@@ -213,6 +216,7 @@ class Engine:
         if not findings:
             return Verdict(0, self.checklist.threshold <= 0, (), self.checklist.version)
         findings = _one_per_sentence(self._allowed(text, _strongest(findings)), ctx)
+        findings = _one_learned(findings, ctx)
         findings.sort(key=lambda f: (f.start, -f.level, f.rule))
         score = risk_score(findings)
         return Verdict(
@@ -304,33 +308,44 @@ class Engine:
         if author not in rule.authors:
             return None
         why = [c.evidence]
-        for concept in rule.requires:
-            if not ctx.has(concept, c):
+        missing = _missing(rule, c, ctx, why)
+        if missing:
+            # The rule's term is here but its own co-evidence is not: the learned support
+            # model, trained on labelled posts, may stand in for it (never for an exception,
+            # a quotation or counter-speech, which are still checked below)
+            learned = self._learned(rule, c, ctx, missing)
+            if not learned:
                 return None
-            why.append(ctx.describe(concept, c))
-        if rule.requires_any:
-            found = [k for k in rule.requires_any if ctx.has(k, c)]
-            if not found:
-                return None
-            why.append(ctx.describe(found[0], c))
+            why.append(learned)
         # Checked after the requirements, not before: an exception is often sentiment, the
         # slowest check (VADER), and most candidates already miss a requirement.
         for concept in rule.unless:
             if ctx.has(concept, c, apart=False):
                 return None
         target = ""
-        if rule.target:
+        if rule.target and not missing:
             bound = ctx.target(rule.target, c)
             if bound is None:
-                return None
-            target = bound.words
-            why.append(bound.describe())
+                missing = "a target (" + ", ".join(rule.target) + ")"
+                learned = self._learned(rule, c, ctx, missing)
+                if not learned:
+                    return None
+                why.append(learned)
+            else:
+                target = bound.words
+                why.append(bound.describe())
         # A slur is a slur after "not" too ("I'm not a ..."); only quotes and counter-speech
         # make it someone else's word
         stance, softened = self._stance(
             c, ctx, clause=bool(rule.target), negatable=rule.negation not in ("info", "keep")
         )
         level = rule.level
+        if missing:
+            # Learned support stands in for evidence, not for the writer's own words: what is
+            # quoted, negated or answered stays theirs; and it never raises a post to error
+            if softened or stance == "quoted":
+                return None
+            level = min(level, Level.WARNING)
         if rule.negation == "require":
             # A negated good word is the claim itself: "they are not human", "never equal"
             if stance != "negated":
@@ -370,6 +385,36 @@ class Engine:
             spans=((c.start, c.end),),
             words=(matched,),
         )
+
+    def _learned(self, rule: Rule, c: Candidate, ctx: Context, missing: str) -> str:
+        """Return why the support model vouches for ``c`` in place of ``missing``, or "".
+
+        Only a warning rule of its own (not a model rule, not a rule that needs a negation)
+        can be supported, and only where its category's head is sure enough: the words
+        around the term read like the labelled posts of that category.
+        """
+        if rule.model or rule.level < Level.WARNING or rule.negation == "require":
+            return ""
+        if self.support is PACKAGED:
+            self.support = load_support()
+        support = self.support
+        if support is None or rule.category not in support.thresholds:
+            return ""
+        # A post is read whole, as the model was trained; a long text only around the term.
+        # The term itself is left out: it is there already, the model must vouch for the rest
+        text, start = ctx.text, 0
+        if len(text) > SUPPORT_WINDOW:
+            bounds = ctx.bounds()
+            start = bounds[c.sentence - 2] if c.sentence > 1 else 0
+            text = text[start : bounds[min(c.sentence + 1, len(bounds) - 1)]]
+        text = text[: c.start - start] + " " + text[c.end - start :]
+        head, threshold = rule.category, support.thresholds[rule.category]
+        p = support.scores(text)[head]
+        if p < threshold:
+            return ""
+        top = [n.split(":", 1)[-1] for n, _ in support.predict(text)[head].features]
+        words = ", ".join(f"'{w}'" for w in top[:3])
+        return f"no {missing}, but {LEARNED} {rule.category} (p={p:.2f}; {words})"
 
     def _stance(
         self, c: Candidate, ctx: Context, *, clause: bool = False, negatable: bool = True
@@ -631,6 +676,28 @@ def _one_per_sentence(findings: list[Finding], ctx: Context | None) -> list[Find
     return list(merged.values())
 
 
+def _one_learned(findings: list[Finding], ctx: Context | None) -> list[Finding]:
+    """Drop a learned finding where its sentence already has one of its category.
+
+    The support model reads the words around a term, so two terms of a category in one
+    sentence would get the same vouching twice; and a rule that found its own evidence says
+    more than one the model vouched for.
+    """
+    learned = [f for f in findings if LEARNED in f.why]
+    if ctx is None or not learned:
+        return findings
+    said = {(f.category, ctx.sentence_of(f.start)) for f in findings if LEARNED not in f.why}
+    kept = []
+    for f in findings:
+        if LEARNED in f.why:
+            key = (f.category, ctx.sentence_of(f.start))
+            if key in said:
+                continue
+            said.add(key)
+        kept.append(f)
+    return kept
+
+
 def _locate(tokens: list[Token], features: list[str]) -> int | None:
     """Return the index of the token behind the strongest word feature, if any."""
     for feature in features:
@@ -690,6 +757,43 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
 def builtin_checklist() -> Checklist:
     """Return the packaged checklist, parsed once per process."""
     return load_builtin()
+
+
+PACKAGED: Any = object()
+"""Stands for "the packaged support model, loaded on first use" (:attr:`Engine.support`)."""
+LEARNED = "the learned model reads it as"
+"""Marks a finding the support model vouched for (in its ``why``)."""
+SUPPORT_WINDOW = 1_000
+"""A text longer than this is read by the support model only around the term (three
+sentences): it learned from posts, and a long draft's words are mostly about other things."""
+
+
+def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
+    """Return the first co-evidence ``rule`` needs around ``c`` that is not there ("" if none),
+    adding what is there to ``why``."""
+    for concept in rule.requires:
+        if not ctx.has(concept, c):
+            return f"'{concept}'"
+        why.append(ctx.describe(concept, c))
+    if rule.requires_any:
+        found = [k for k in rule.requires_any if ctx.has(k, c)]
+        if not found:
+            return "'" + "' or '".join(rule.requires_any) + "'"
+        why.append(ctx.describe(found[0], c))
+    return ""
+
+
+def load_support() -> Any:
+    """Return the packaged support model, or None when it is not available."""
+    try:
+        from .classifier import SUPPORT_PATH
+        from .classifier import load_classifier as load
+    except ImportError:
+        return None
+    try:
+        return load(SUPPORT_PATH)
+    except (OSError, ValueError):
+        return None
 
 
 def load_classifier() -> Any:
