@@ -204,7 +204,11 @@ def _files() -> list[tuple[Path, dict[str, object]]]:
 
 def test_every_word_list_is_used() -> None:
     checklist = load_builtin()
-    used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
+    used = {
+        c
+        for r in checklist.rules
+        for c in (*r.requires, *r.requires_any, *r.unless, *r.unless_near)
+    }
     # read by the engine itself, not named by a rule
     used |= ENGINE_CONCEPTS | {"not_disguise"}
     used |= {"compound_glue", "employer_generic", *TARGET_CONCEPTS}

@@ -39,7 +39,8 @@ try:
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
 
-FORMAT = "4"  # 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others
+# 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others; 5: unless_near
+FORMAT = "5"
 KEEP = 16
 _SOURCES = (
     "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "prefilter.py",

@@ -300,6 +300,12 @@ class Context:
             return not (verb.endswith(("ed", "ing")) or (verb.endswith("s") and verb[-2:] != "ss"))
         return bool(self.context_words(concept, c, apart=apart))
 
+    def near(self, concept: str, c: Candidate) -> bool:
+        """Return True when ``concept`` occurs in the candidate's sentence or the one before
+        or after it (a word list only)."""
+        index = self.concepts()
+        return any((concept, s) in index for s in (c.sentence - 1, c.sentence, c.sentence + 1))
+
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
         """Return the words of ``concept`` in the candidate's sentence.
 
@@ -335,6 +341,14 @@ class Context:
             return False  # a sentence's first word is capitalised anyway
         if not (word[:1].isupper() and word[1:2].islower()):
             return False
+        # After a title, maybe with a first name between: "Dr Candy Hooker", "Mr Cox"
+        before = [toks[i] for i in (c.first - 1, c.first - 2) if i >= 0]
+        if before[0].norm in TITLES or (
+            len(before) == 2
+            and before[1].norm in TITLES
+            and self.text[before[0].start : before[0].start + 1].isupper()
+        ):
+            return True
         base = t.norm[:-2] if t.norm.endswith("'s") else t.norm
         return any(
             s.first == c.first and s.words.lower().removesuffix("'s") == base
@@ -880,6 +894,12 @@ class Context:
         first = bisect_right(self._ends, start)
         last = bisect_left(self._starts, end, lo=first)
         return first, max(first + 1, last)
+
+
+TITLES = frozenset(
+    ("dr", "mr", "mrs", "ms", "mx", "prof", "professor", "sir", "dame", "rev", "judge", "senator")
+)
+"""Words before a name: a capitalised word after one is a surname, not a swear word."""
 
 
 def _clauses(text: str, tokens: list[Token]) -> list[int]:

@@ -322,6 +322,9 @@ class Engine:
         for concept in rule.unless:
             if ctx.has(concept, c, apart=False):
                 return None
+        for concept in rule.unless_near:
+            if ctx.near(concept, c):
+                return None
         target = ""
         if rule.target and not missing:
             bound = ctx.target(rule.target, c)
@@ -737,7 +740,11 @@ def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]])
 
 def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
     lexicon = Lexicon(concepts.get("not_disguise", ()), english_words())
-    used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
+    used = {
+        c
+        for r in checklist.rules
+        for c in (*r.requires, *r.requires_any, *r.unless, *r.unless_near)
+    }
     used |= ENGINE_CONCEPTS
     if any(r.target for r in checklist.rules):
         used |= TARGET_CONCEPTS
