@@ -97,12 +97,20 @@ def score_all(
 
     A post about someone else is not scored: its verdict is ``SET_ASIDE``.
     """
-    scored: Scored = []
-    for post in posts:
-        who = decide(post, profile, own, feedback, seen)
-        verdict = SET_ASIDE if who.confidence == "not_me" else score(engine, post, identity=who)
-        scored.append((who, verdict))
-    return scored
+    return [decide_and_score(post, own, engine, profile, feedback, seen) for post in posts]
+
+
+def decide_and_score(
+    post: Post,
+    own: bool,
+    engine: Engine,
+    profile: Profile,
+    feedback: Feedback,
+    seen: datetime | None = None,
+) -> tuple[Identity, Verdict]:
+    """Return who one post is about and its verdict (``SET_ASIDE`` when about someone else)."""
+    who = decide(post, profile, own, feedback, seen)
+    return who, SET_ASIDE if who.confidence == "not_me" else score(engine, post, identity=who)
 
 
 @dataclass(frozen=True)
@@ -136,11 +144,27 @@ class _Work:
         self.now = now
         self.known: frozenset[str] = frozenset()
         """In a worker: the profile's posts when the cycle sent its first body."""
+        self.done: dict[tuple[Post, bool], tuple[Identity, Verdict]] = {}
+        """What this cycle gave each post here so far, by the post and ``own``."""
 
     def score_all(self, posts: Sequence[Post], own: bool) -> Scored:
+        """Decide and score each post; a post another feed of the cycle gave too, only once.
+
+        Search feeds often share a story: the same post (only its ``feed_url`` differs, which
+        neither deciding nor scoring reads) is given what it was given the first time.
+        """
         if self.engine is None:
             self.engine = self.load()
-        return score_all(posts, own, self.engine, self.profile, self.feedback, self.now)
+        scored: Scored = []
+        for post in posts:
+            key = (replace(post, feed_url=""), own)
+            found = self.done.get(key)
+            if found is None:
+                found = self.done[key] = decide_and_score(
+                    post, own, self.engine, self.profile, self.feedback, self.now
+                )
+            scored.append(found)
+        return scored
 
     def feed(self, result: FetchResult, own: bool, known: Known) -> Fed:
         """Parse the result's body if it has one; decide and score its posts ``known`` lacks."""
@@ -162,8 +186,9 @@ class Scorer:
     ``engine`` loads the checklist engine: a worker loads it on its first posts (beside this
     process's fetching), and a cycle with nothing new (all 304s) never loads it. ``known``
     tells which posts the profile already has (the store, read here); ``everything`` returns
-    them all, sent to the workers with the cycle's first body. A post stored after that (one
-    that two feeds of this cycle found) may be scored twice; the store keeps the first.
+    them all, sent to the workers with the cycle's first body. A post that several feeds of
+    this cycle found is decided and scored once in each process that meets it (with one
+    worker, once); the store keeps the first feed's copy, with that verdict.
     """
 
     def __init__(
