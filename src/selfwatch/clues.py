@@ -335,6 +335,12 @@ def _reference() -> _Reference:
     return cached_table("clues", _reference_sources(), _build_reference)
 
 
+def load_tables() -> None:
+    """Load every reference table now (~11 MB), so processes forked later start with them."""
+    _reference()
+    _described()
+
+
 def places() -> dict[str, tuple[tuple[int, str], ...]]:
     """Return every known place name (folded) with the sizes and regions of its places."""
     return _reference()[0]

@@ -74,6 +74,20 @@ def score(
     return replace(engine.lint(text[:cut], author), unread=len(text) - cut)
 
 
+def preload() -> None:
+    """Import and load here what deciding and scoring need, whatever the profile.
+
+    A process that runs cycle after cycle (the agent) calls it before each one: the scoring
+    workers a big cycle forks then start with the modules and the reference tables in memory
+    (shared, copy-on-write) instead of importing and reading them again every cycle. The
+    checklist engine, one per profile, is still loaded by each cycle's worker.
+    """
+    from . import checklist, identity  # noqa: F401
+    from .clues import load_tables
+
+    load_tables()
+
+
 def decide(
     post: Post, profile: Profile, own: bool, feedback: Feedback, seen: datetime | None = None
 ) -> Identity:
