@@ -111,6 +111,54 @@ def test_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(raw) -> No
     assert result.error == f"{url}: timed out after 0.3 s (fetch.timeout)"
 
 
+def _trickle_handshake(conn: socket.socket) -> None:
+    """Read the ClientHello, then send a 16 kB handshake record a byte at a time."""
+    with conn:
+        conn.recv(65_536)
+        try:
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            for _ in range(250):
+                conn.sendall(b"\x02")
+                time.sleep(0.02)  # each byte well within any read timeout
+        except OSError:
+            return
+
+
+def test_a_server_that_trickles_its_tls_handshake_is_cut_off_at_the_deadline(raw) -> None:
+    server = raw(lambda conn, _: _trickle_handshake(conn))
+    url = f"https://127.0.0.1:{server.port}/feed.xml"
+    started = time.perf_counter()
+    (result,) = fetch_all(jobs(url), replace(FAST, timeout=0.3), now=NOW)
+    assert time.perf_counter() - started < 1.0
+    assert result.error == f"{url}: timed out after 0.3 s (fetch.timeout)"
+
+
+def test_a_slow_connect_leaves_the_tls_handshake_only_the_time_left() -> None:
+    # A full accept queue drops the SYN: the kernel sends it again after 1 s, so the TCP
+    # connection takes 1 s of the 1.5 s; the handshake then trickles. Each step alone keeps
+    # within the timeout; together they must too.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))
+
+    def serve() -> None:
+        time.sleep(0.2)
+        listener.accept()[0].close()  # the filler: the queue has room for the retried SYN
+        _trickle_handshake(listener.accept()[0])
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"https://127.0.0.1:{port}/feed.xml"
+    try:
+        started = time.perf_counter()
+        (result,) = fetch_all(jobs(url), replace(FAST, timeout=1.5), now=NOW)
+        elapsed = time.perf_counter() - started
+    finally:
+        filler.close()
+        listener.close()
+    assert result.error == f"{url}: timed out after 1.5 s (fetch.timeout)"
+    assert elapsed < 2.0
+
+
 def test_a_kept_alive_connection_the_server_closed_is_retried_on_a_new_one(raw) -> None:
     def once(conn: socket.socket, _: int) -> None:
         with conn:  # answers one request, then closes without saying so

@@ -6,10 +6,12 @@ GET over HTTP/1.1, keep-alive connections per host, TLS with httpx's certificate
 does that for about a fifth of the CPU, and adds one thing: a hard deadline per request. A
 request whose extensions hold ``DEADLINE`` (a ``time.monotonic()`` value) is watched: past it,
 its socket is shut down, so a server that trickles headers or body a byte at a time cannot
-hold a fetching thread, and the request fails with ``httpx.ReadTimeout``. Looking the host's
-name up is bounded by the same deadline: the system resolver cannot be interrupted, so it runs
-in a thread of its own, one look-up per host at a time, and a request whose deadline passes
-first fails with ``httpx.ConnectTimeout`` (the look-up is left to finish, or hang, alone).
+hold a fetching thread, and the request fails with ``httpx.ReadTimeout``. Connecting is bounded
+by the same deadline: the look-up, the TCP connection and the TLS handshake (which the ssl
+module bounds as a whole by the socket's timeout) share what is left of it. The system resolver
+cannot be interrupted, so the look-up runs in a thread of its own, one per host at a time, and
+a request whose deadline passes first fails with ``httpx.ConnectTimeout`` (the look-up is left
+to finish, or hang, alone).
 ``resolver`` replaces ``socket.getaddrinfo`` (a test's slow resolver, say).
 
 Errors are httpx's exceptions (``ConnectError``, ``ReadError``, ``RemoteProtocolError``, ...), so
@@ -142,7 +144,17 @@ class DirectTransport(httpx.BaseTransport):
             # http.client's hook for socket.create_connection, whose look-up has no time limit.
             answers = self._names.resolve(*address, connect)
             left = None if connect is None else connect - (time.monotonic() - started)
-            return _connect(answers, left)
+            sock = _connect(answers, left)
+            if scheme == "https" and connect is not None:
+                # The socket's timeout bounds the TLS handshake that follows as a whole (the ssl
+                # module's rule): only what the look-up and the TCP connection left of it, so a
+                # slow connection and a trickled handshake end by the deadline together.
+                left = connect - (time.monotonic() - started)
+                if left <= 0:
+                    sock.close()
+                    raise TimeoutError("no time left for the TLS handshake")
+                sock.settimeout(left)
+            return sock
 
         conn._create_connection = open_socket  # type: ignore[attr-defined]
         try:
