@@ -275,6 +275,37 @@ def test_a_resolver_that_hangs_is_cut_off_at_the_deadline(feed_server: FeedServe
     assert [seen.path for seen in feed_server.requests] == ["/c.xml"]
 
 
+def test_a_hanging_look_up_holds_one_thread_however_many_cycles_ask(
+    feed_server: FeedServer,
+) -> None:
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
+        asked.append(host)
+        answer.wait()
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    settings = replace(FAST, timeout=0.2)
+    try:
+        for _ in range(3):  # three cycles, each with a transport of its own, as the agent's
+            transport = DirectTransport(resolver=hanging)
+            (result,) = fetch_all(jobs(url), settings, now=NOW, transport=transport)
+            assert result.error == f"{url}: timed out after 0.2 s (fetch.timeout)"
+        assert asked == ["feeds.test"]  # one look-up, so one thread, waited on by every cycle
+    finally:
+        answer.set()
+    # Once it has ended, the next cycle looks the name up afresh, and gets its answer.
+    for thread in threading.enumerate():
+        if thread.name == "selfwatch-dns":
+            thread.join(5)
+    transport = DirectTransport(resolver=hanging)
+    (result,) = fetch_all(jobs(url), settings, now=NOW, transport=transport)
+    assert result.status == "ok", result.error
+    assert asked == ["feeds.test", "feeds.test"]
+
+
 def test_the_resolver_answers_for_the_name_the_request_carries(feed_server: FeedServer) -> None:
     def local(host: str, port: int) -> list[tuple[object, ...]]:
         assert host == "feeds.test"

@@ -186,8 +186,10 @@ class _Names:
     """Looks host names up in threads of their own, so a caller can stop waiting at a deadline.
 
     One look-up per (host, port) runs at a time, and its answer serves every connection of the
-    transport's life (one cycle): a hanging resolver holds one thread, not one per feed. A
-    failed look-up is forgotten, so the next connection asks again. An IP address needs none.
+    transport's life (one cycle). A look-up still running is shared with the transports of
+    later cycles (``_look_up``): a hanging resolver holds one thread per name for the process,
+    not one per name per cycle. A failed look-up is forgotten, so the next connection asks
+    again. An IP address needs none.
     """
 
     def __init__(self, resolver: Resolver) -> None:
@@ -202,26 +204,51 @@ class _Names:
             return literal
         with self._lock:
             answer = self._answers.get((host, port))
-            if answer is None:
-                answer = self._answers[(host, port)] = Future()
-                threading.Thread(
-                    target=self._look_up,
-                    args=(host, port, answer),
-                    name="selfwatch-dns",
-                    daemon=True,
-                ).start()
+            if answer is None or (answer.done() and answer.exception() is not None):
+                answer = self._answers[(host, port)] = _look_up(self._resolver, host, port)
         try:
             return answer.result(timeout)
         except TimeoutError:
             raise TimeoutError(f"looking up {host} took over {timeout:g} s") from None
 
-    def _look_up(self, host: str, port: int, answer: Future[Sequence[_AddrInfo]]) -> None:
-        try:
-            answer.set_result(self._resolver(host, port))
-        except BaseException as exc:  # handed to whoever waits, as their own failure
-            with self._lock:
-                self._answers.pop((host, port), None)
-            answer.set_exception(exc)
+
+_LookUp = tuple[Resolver, str, int]
+_RUNNING: dict[_LookUp, Future[Sequence[_AddrInfo]]] = {}
+"""The look-ups running in this process, whichever transport started them."""
+_RUNNING_LOCK = threading.Lock()
+
+
+def _look_up(resolver: Resolver, host: str, port: int) -> Future[Sequence[_AddrInfo]]:
+    """Return the running look-up of ``host`` by ``resolver``, starting one if none runs.
+
+    Process-wide, as the threads are: each cycle has a transport of its own, and a look-up
+    the system resolver never ends would otherwise leave one more thread behind every cycle
+    (the agent polls for days). A look-up that has ended is dropped here: the next cycle
+    asks afresh.
+    """
+    key = (resolver, host, port)
+    with _RUNNING_LOCK:
+        answer = _RUNNING.get(key)
+        if answer is None:
+            answer = _RUNNING[key] = Future()
+            threading.Thread(
+                target=_run_look_up, args=(key, answer), name="selfwatch-dns", daemon=True
+            ).start()
+    return answer
+
+
+def _run_look_up(key: _LookUp, answer: Future[Sequence[_AddrInfo]]) -> None:
+    resolver, host, port = key
+    try:
+        found = resolver(host, port)
+    except BaseException as exc:  # handed to whoever waits, as their own failure
+        with _RUNNING_LOCK:
+            _RUNNING.pop(key, None)
+        answer.set_exception(exc)
+        return
+    with _RUNNING_LOCK:
+        _RUNNING.pop(key, None)
+    answer.set_result(found)
 
 
 def _ip_literal(host: str, port: int) -> list[_AddrInfo] | None:
