@@ -275,6 +275,8 @@ class _Workers:
         self.pipes = dict(pipes)
         self.processes = list(pipes)
         self.jobs: dict[int, tuple[Future[object], Connection]] = {}
+        self.in_flight: Counter[Connection] = Counter()
+        """Jobs sent to each worker and not yet answered (a count kept, not recounted)."""
         self.ids = itertools.count()
         self.lock = threading.Lock()
         self.outbox: queue.SimpleQueue[tuple[Connection, object] | None] = queue.SimpleQueue()
@@ -330,10 +332,10 @@ class _Workers:
         with self.lock:
             if not self.pipes:
                 return None
-            load = Counter(pipe for _, pipe in self.jobs.values())
-            pipe = min(self.pipes, key=lambda p: load[p])
+            pipe = min(self.pipes, key=lambda p: self.in_flight[p])
             job = next(self.ids)
             self.jobs[job] = (future, pipe)
+            self.in_flight[pipe] += 1
         self.outbox.put((pipe, (job, work)))
         return future
 
@@ -376,6 +378,8 @@ class _Workers:
                     continue
                 with self.lock:
                     entry = self.jobs.pop(job, None)
+                    if entry is not None:
+                        self.in_flight[entry[1]] -= 1
                 if entry is None:
                     continue  # already failed: its worker was given up on meanwhile
                 future = entry[0]
@@ -390,6 +394,7 @@ class _Workers:
             self.pipes.pop(pipe, None)
             lost = [job for job, (_, p) in self.jobs.items() if p is pipe]
             futures = [self.jobs.pop(job)[0] for job in lost]
+            self.in_flight.pop(pipe, None)
         for future in futures:
             future.set_exception(BrokenProcessPool("a scoring worker died"))
 
