@@ -144,6 +144,9 @@ class Fed:
 Known = Callable[[Sequence[str]], set[str]]
 """Return which of these post ids the profile already has."""
 
+Answer = Fed | tuple[frozenset[str], Scored]
+"""A feed's job done: its Fed, or from a worker given posts parsed here, (known, scored)."""
+
 
 class _Work:
     """What posts are scored with; the engine is loaded where it is first needed, once."""
@@ -235,24 +238,28 @@ class Scorer:
             self.workers.processes
         )
 
-    def feed(self, result: FetchResult, own: bool) -> Future[Fed]:
+    def feed(self, result: FetchResult, own: bool) -> Future[Answer]:
         """Start parsing the result's body (if any) and scoring its new posts."""
         if self.workers is not None:
             if not self._told:
                 self._told = self.workers.tell(frozenset(self.everything()))
             started = self.workers.submit((result, own))
             if started is not None:
-                return cast(Future[Fed], started)
-        done: Future[Fed] = Future()
+                return cast(Future[Answer], started)
+        done: Future[Answer] = Future()
         done.set_result(self.work.feed(result, own, self.known))
         return done
 
-    def fed(self, future: Future[Fed], result: FetchResult, own: bool) -> Fed:
-        """Return the future's result; do the work here if its worker died."""
+    def fed(self, future: Future[Answer], result: FetchResult, own: bool) -> Fed:
+        """Return what ``feed`` started for ``result``; do the work here if its worker died."""
         try:
-            return future.result()
+            answer = future.result()
         except BrokenProcessPool:
             return self.work.feed(result, own, self.known)
+        if isinstance(answer, Fed):
+            return answer
+        known, scored = answer  # the posts were parsed here: only their verdicts came back
+        return Fed(result, known, tuple(p for p in result.posts if p.id not in known), scored)
 
     def close(self) -> None:
         """Stop the workers (what they still had is reported broken: it is scored here)."""
@@ -413,7 +420,9 @@ def _serve(pipe: Connection, work: _Work) -> None:
             continue
         job, (result, own) = message
         try:
-            outcome: object = work.feed(result, own, work.had)
+            fed = work.feed(result, own, work.had)
+            # Posts parsed by the cycle's process are not sent back: it has them already.
+            outcome: object = fed if result.body is not None else (fed.known, fed.scored)
         except Exception as exc:  # raised in the cycle, as if it had been done there
             outcome = exc
         try:

@@ -24,7 +24,7 @@ from .model import (
     FetchResult,
     Profile,
 )
-from .scorer import Fed, Scorer, score
+from .scorer import Answer, Fed, Scorer, score
 from .sources import feeds_for
 from .store import Polled, Store, StoredPost
 
@@ -192,7 +192,7 @@ class _Feeding:
     state: FeedState
     """The state before this poll."""
     result: FetchResult
-    future: Future[Fed]
+    future: Future[Answer]
 
 
 def _next(state: FeedState, result: FetchResult, now: datetime) -> FeedState:
