@@ -156,7 +156,7 @@ def test_a_slow_connect_leaves_the_tls_handshake_only_the_time_left() -> None:
         filler.close()
         listener.close()
     assert result.error == f"{url}: timed out after 1.5 s (fetch.timeout)"
-    assert elapsed < 2.0
+    assert elapsed < 2.2  # the connection and a handshake given the whole 1.5 s: over 2.5 s
 
 
 def test_a_kept_alive_connection_the_server_closed_is_retried_on_a_new_one(raw) -> None:
