@@ -657,3 +657,19 @@ def test_sigterm_stops_a_running_agent_process_cleanly(smtp: SmtpServer, tmp_pat
     log = log_file.read_text()
     assert "agent stopped after 1 round(s)" in log and "baseline" in log
     assert len(smtp.messages) == 1
+
+
+def test_the_agent_loads_the_reference_tables_once_for_its_workers_to_inherit(
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
+    from selfwatch import clues
+
+    url = feed_server.add("/jane.rss", Route(status=500))  # no post: nothing decided here
+    config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url])))
+    clues._reference.cache_clear()
+    agent = Agent(config, store, clock=Clock(utc(2026, 3, 16, 10)), env={})
+    agent.run_round(force_poll=True)
+    assert clues._reference.cache_info().currsize == 1  # loaded before a cycle's workers fork
+    loaded = clues._reference()
+    agent.run_round(force_poll=True)
+    assert clues._reference() is loaded and clues._reference.cache_info().misses == 1

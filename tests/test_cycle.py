@@ -454,3 +454,69 @@ def test_workers_parse_bodies_and_never_score_a_post_the_profile_has(
     expected = sorted(f"Jordan Avery story {i}.{n}" for i in range(feeds) for n in range(3))
     assert titles == expected  # each post read once: a post it had was not scored again
     assert {int(pid) for pid, _ in linted} - {first[0], second[0]}  # workers did read some
+
+
+@pytest.mark.parametrize("feeds", [3, 45], ids=["here", "in workers"])
+def test_a_story_many_feeds_share_is_decided_and_scored_once_per_process(
+    feed_server: FeedServer, tmp_path: Path, feeds: int
+) -> None:
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    shared = [
+        ("Jordan Avery wins the award", "https://news.example/award", "Jordan Avery won"),
+        ("Jordan Avery at the meetup", "https://news.example/meetup", "Jordan Avery spoke"),
+    ]
+    urls = [
+        feed_server.add(
+            f"/s{i}.xml",
+            Route(body=rss(*shared, (f"Jordan Avery {i}", f"https://f{i}.example/", "Jordan"))),
+        )
+        for i in range(feeds)
+    ]
+    log = tmp_path / "linted.txt"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOGS_LINTS,
+            str(tmp_path / "s.db"),
+            str(log),
+            NOW.isoformat(),
+            *urls,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[1]) == 2 + feeds  # every post stored, the shared ones once
+    linted = [tuple(line.split(" ", 1)) for line in log.read_text(encoding="utf-8").splitlines()]
+    titles = [title for _, title in linted]
+    assert sorted(set(titles)) == sorted(
+        [t for t, _, _ in shared] + [f"Jordan Avery {i}" for i in range(feeds)]
+    )
+    assert len(set(linted)) == len(linted)  # no process read one story twice
+    if feeds < POOL_MIN_FEEDS:
+        assert len(titles) == len(set(titles))  # one process: each story read once
+
+
+def test_deciding_and_scoring_never_read_which_feed_a_post_came_from() -> None:
+    """What lets a cycle score a story several feeds share once (``_Work.score_all``)."""
+    from dataclasses import replace
+
+    from selfwatch.match import Feedback
+    from selfwatch.parse import read_feed
+    from selfwatch.scorer import decide_and_score
+
+    engine = cached_engine(PERSON)
+    posts = [
+        *read_feed(fixture("google_news.xml"), "https://news.google.com/rss").posts,
+        Post("p1", "https://e.example/1", "Jordan Avery", "My boss is a clown, says Jordan Avery"),
+    ]
+    for post in posts:
+        for own in (False, True):
+            here = decide_and_score(post, own, engine, PERSON, Feedback.from_marks([]), NOW)
+            moved = replace(post, feed_url="https://elsewhere.example/feed")
+            there = decide_and_score(moved, own, engine, PERSON, Feedback.from_marks([]), NOW)
+            assert here == there

@@ -111,6 +111,54 @@ def test_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(raw) -> No
     assert result.error == f"{url}: timed out after 0.3 s (fetch.timeout)"
 
 
+def _trickle_handshake(conn: socket.socket) -> None:
+    """Read the ClientHello, then send a 16 kB handshake record a byte at a time."""
+    with conn:
+        conn.recv(65_536)
+        try:
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            for _ in range(250):
+                conn.sendall(b"\x02")
+                time.sleep(0.02)  # each byte well within any read timeout
+        except OSError:
+            return
+
+
+def test_a_server_that_trickles_its_tls_handshake_is_cut_off_at_the_deadline(raw) -> None:
+    server = raw(lambda conn, _: _trickle_handshake(conn))
+    url = f"https://127.0.0.1:{server.port}/feed.xml"
+    started = time.perf_counter()
+    (result,) = fetch_all(jobs(url), replace(FAST, timeout=0.3), now=NOW)
+    assert time.perf_counter() - started < 1.0
+    assert result.error == f"{url}: timed out after 0.3 s (fetch.timeout)"
+
+
+def test_a_slow_connect_leaves_the_tls_handshake_only_the_time_left() -> None:
+    # A full accept queue drops the SYN: the kernel sends it again after 1 s, so the TCP
+    # connection takes 1 s of the 1.5 s; the handshake then trickles. Each step alone keeps
+    # within the timeout; together they must too.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))
+
+    def serve() -> None:
+        time.sleep(0.2)
+        listener.accept()[0].close()  # the filler: the queue has room for the retried SYN
+        _trickle_handshake(listener.accept()[0])
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"https://127.0.0.1:{port}/feed.xml"
+    try:
+        started = time.perf_counter()
+        (result,) = fetch_all(jobs(url), replace(FAST, timeout=1.5), now=NOW)
+        elapsed = time.perf_counter() - started
+    finally:
+        filler.close()
+        listener.close()
+    assert result.error == f"{url}: timed out after 1.5 s (fetch.timeout)"
+    assert elapsed < 2.2  # the connection and a handshake given the whole 1.5 s: over 2.5 s
+
+
 def test_a_kept_alive_connection_the_server_closed_is_retried_on_a_new_one(raw) -> None:
     def once(conn: socket.socket, _: int) -> None:
         with conn:  # answers one request, then closes without saying so
@@ -225,6 +273,37 @@ def test_a_resolver_that_hangs_is_cut_off_at_the_deadline(feed_server: FeedServe
     assert results[2].status == "ok"  # another host's feed is not held up
     assert asked == ["feeds.test"]  # one look-up per host, not one per feed
     assert [seen.path for seen in feed_server.requests] == ["/c.xml"]
+
+
+def test_a_hanging_look_up_holds_one_thread_however_many_cycles_ask(
+    feed_server: FeedServer,
+) -> None:
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
+        asked.append(host)
+        answer.wait()
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    settings = replace(FAST, timeout=0.2)
+    try:
+        for _ in range(3):  # three cycles, each with a transport of its own, as the agent's
+            transport = DirectTransport(resolver=hanging)
+            (result,) = fetch_all(jobs(url), settings, now=NOW, transport=transport)
+            assert result.error == f"{url}: timed out after 0.2 s (fetch.timeout)"
+        assert asked == ["feeds.test"]  # one look-up, so one thread, waited on by every cycle
+    finally:
+        answer.set()
+    # Once it has ended, the next cycle looks the name up afresh, and gets its answer.
+    for thread in threading.enumerate():
+        if thread.name == "selfwatch-dns":
+            thread.join(5)
+    transport = DirectTransport(resolver=hanging)
+    (result,) = fetch_all(jobs(url), settings, now=NOW, transport=transport)
+    assert result.status == "ok", result.error
+    assert asked == ["feeds.test", "feeds.test"]
 
 
 def test_the_resolver_answers_for_the_name_the_request_carries(feed_server: FeedServer) -> None:

@@ -60,6 +60,7 @@ from .errors import ConfigError, MailError, SelfwatchError
 from .lockfile import PidLock, holder, locked_by
 from .model import WEEKDAYS, DigestSettings, Level, Profile
 from .output import terminal_safe, when
+from .scorer import preload
 from .sources import feeds_for
 from .store import Store, StoredPost
 from .watch import run_cycle
@@ -338,6 +339,7 @@ class Agent:
 
     def _poll(self, profile: Profile, now: datetime) -> PollOutcome:
         try:
+            preload()  # once for the agent's life: each cycle's scoring workers inherit it
             report = run_cycle(
                 self.config,
                 profile,

@@ -284,7 +284,6 @@ PLACES_FILE = Path(__file__).parent / "data" / "places.tsv.gz"
 """GeoNames place names, sizes and regions, built by ``scripts/build_places.py``."""
 
 
-@lru_cache(maxsize=1)
 def _sized() -> dict[str, tuple[tuple[int, str], ...]]:
     """Map each folded place name to the (population, region) of every place so named."""
     sized: dict[str, tuple[tuple[int, str], ...]] = {}
@@ -301,24 +300,62 @@ def _sized() -> dict[str, tuple[tuple[int, str], ...]]:
     return sized
 
 
-def places() -> dict[str, tuple[tuple[int, str], ...]]:
-    """Return every known place name (folded) with the sizes and regions of its places."""
-    return _sized()
+_Reference = tuple[
+    dict[str, tuple[tuple[int, str], ...]], frozenset[str], frozenset[str], frozenset[str]
+]
+
+
+def _build_reference() -> _Reference:
+    """Return the place table, the big places' names, nameparser's titles and given-name titles."""
+    from nameparser.config.titles import GIVEN_NAME_TITLES, TITLES
+
+    sized = _sized()
+    big = frozenset(name for name, e in sized.items() if max(size for size, _ in e) >= 1e5)
+    return sized, big, frozenset(TITLES), frozenset(GIVEN_NAME_TITLES)
+
+
+def _reference_sources() -> tuple[Path, ...]:
+    """Return the files the reference tables are built from: a change to one rebuilds them."""
+    from importlib.util import find_spec
+
+    spec = find_spec("nameparser")  # found, not imported: importing it costs ~60 ms
+    titles = Path(spec.origin).parent / "config" / "titles.py" if spec and spec.origin else None
+    return (PLACES_FILE, Path(__file__), titles or Path("nameparser"))
 
 
 @lru_cache(maxsize=1)
+def _reference() -> _Reference:
+    """Return the reference tables, read back from the disk cache when they were built before.
+
+    Built, they cost a cycle's scoring worker ~150 ms (the place table's gzip TSV, importing
+    nameparser); read back, a few.
+    """
+    from .diskcache import cached_table
+
+    return cached_table("clues", _reference_sources(), _build_reference)
+
+
+def load_tables() -> None:
+    """Load every reference table now (~11 MB), so processes forked later start with them."""
+    _reference()
+    _described()
+
+
+def places() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Return every known place name (folded) with the sizes and regions of its places."""
+    return _reference()[0]
+
+
 def big_places() -> frozenset[str]:
     """Return the folded names of states, countries and cities of 100,000 people or more."""
-    return frozenset(name for name, e in places().items() if max(size for size, _ in e) >= 1e5)
+    return _reference()[1]
 
 
 @lru_cache(maxsize=1)
 def occupations() -> dict[str, str]:
     """Map each folded occupation or title word to its field (the word itself if ungrouped)."""
-    from nameparser.config.titles import TITLES
-
     table = {
-        t: t for t in TITLES if t.isalpha() and len(t) >= 4 and t not in NEUTRAL_TITLES
+        t: t for t in _reference()[2] if t.isalpha() and len(t) >= 4 and t not in NEUTRAL_TITLES
     }  # fmt: skip
     for name, words in _FIELDS.items():
         for word in words:
@@ -353,10 +390,9 @@ _AGENT = re.compile(r"(?:er|or|ist|ian|(?<!n)ess|man|woman|ant)$")
 @lru_cache(maxsize=1)
 def _described() -> frozenset[str]:
     """Return the occupation words that describe a person anywhere, not only as a title."""
-    from nameparser.config.titles import GIVEN_NAME_TITLES
-
+    given_name_titles = _reference()[3]
     grouped = {w for words in _FIELDS.values() for w in words}
-    agents = {w for w in occupations() if _AGENT.search(w) and w not in GIVEN_NAME_TITLES}
+    agents = {w for w in occupations() if _AGENT.search(w) and w not in given_name_titles}
     return frozenset(grouped | agents - NOT_PEOPLE)
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "backoff",
     "fetch_all",
     "is_due",
+    "load_parser",
     "malformed_note",
     "next_state",
     "parse_retry_after",
@@ -235,6 +236,11 @@ def read_body(result: FetchResult) -> FetchResult:
     return dataclasses.replace(
         result, posts=feed.posts, skipped=feed.skipped, body=None, content_type=None
     )
+
+
+def load_parser() -> None:
+    """Import the feed parser now, rather than with the first body ``read_body`` reads."""
+    from . import fastfeed, parse  # noqa: F401
 
 
 def fetch_all(

@@ -74,6 +74,20 @@ def score(
     return replace(engine.lint(text[:cut], author), unread=len(text) - cut)
 
 
+def preload() -> None:
+    """Import and load here what deciding and scoring need, whatever the profile.
+
+    A process that runs cycle after cycle (the agent) calls it before each one: the scoring
+    workers a big cycle forks then start with the modules and the reference tables in memory
+    (shared, copy-on-write) instead of importing and reading them again every cycle. The
+    checklist engine, one per profile, is still loaded by each cycle's worker.
+    """
+    from . import checklist, identity  # noqa: F401
+    from .clues import load_tables
+
+    load_tables()
+
+
 def decide(
     post: Post, profile: Profile, own: bool, feedback: Feedback, seen: datetime | None = None
 ) -> Identity:
@@ -97,12 +111,20 @@ def score_all(
 
     A post about someone else is not scored: its verdict is ``SET_ASIDE``.
     """
-    scored: Scored = []
-    for post in posts:
-        who = decide(post, profile, own, feedback, seen)
-        verdict = SET_ASIDE if who.confidence == "not_me" else score(engine, post, identity=who)
-        scored.append((who, verdict))
-    return scored
+    return [decide_and_score(post, own, engine, profile, feedback, seen) for post in posts]
+
+
+def decide_and_score(
+    post: Post,
+    own: bool,
+    engine: Engine,
+    profile: Profile,
+    feedback: Feedback,
+    seen: datetime | None = None,
+) -> tuple[Identity, Verdict]:
+    """Return who one post is about and its verdict (``SET_ASIDE`` when about someone else)."""
+    who = decide(post, profile, own, feedback, seen)
+    return who, SET_ASIDE if who.confidence == "not_me" else score(engine, post, identity=who)
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,9 @@ class Fed:
 Known = Callable[[Sequence[str]], set[str]]
 """Return which of these post ids the profile already has."""
 
+Answer = Fed | tuple[frozenset[str], Scored]
+"""A feed's job done: its Fed, or from a worker given posts parsed here, (known, scored)."""
+
 
 class _Work:
     """What posts are scored with; the engine is loaded where it is first needed, once."""
@@ -136,11 +161,27 @@ class _Work:
         self.now = now
         self.known: frozenset[str] = frozenset()
         """In a worker: the profile's posts when the cycle sent its first body."""
+        self.done: dict[tuple[Post, bool], tuple[Identity, Verdict]] = {}
+        """What this cycle gave each post here so far, by the post and ``own``."""
 
     def score_all(self, posts: Sequence[Post], own: bool) -> Scored:
+        """Decide and score each post; a post another feed of the cycle gave too, only once.
+
+        Search feeds often share a story: the same post (only its ``feed_url`` differs, which
+        neither deciding nor scoring reads) is given what it was given the first time.
+        """
         if self.engine is None:
             self.engine = self.load()
-        return score_all(posts, own, self.engine, self.profile, self.feedback, self.now)
+        scored: Scored = []
+        for post in posts:
+            key = (replace(post, feed_url=""), own)
+            found = self.done.get(key)
+            if found is None:
+                found = self.done[key] = decide_and_score(
+                    post, own, self.engine, self.profile, self.feedback, self.now
+                )
+            scored.append(found)
+        return scored
 
     def feed(self, result: FetchResult, own: bool, known: Known) -> Fed:
         """Parse the result's body if it has one; decide and score its posts ``known`` lacks."""
@@ -162,8 +203,9 @@ class Scorer:
     ``engine`` loads the checklist engine: a worker loads it on its first posts (beside this
     process's fetching), and a cycle with nothing new (all 304s) never loads it. ``known``
     tells which posts the profile already has (the store, read here); ``everything`` returns
-    them all, sent to the workers with the cycle's first body. A post stored after that (one
-    that two feeds of this cycle found) may be scored twice; the store keeps the first.
+    them all, sent to the workers with the cycle's first body. A post that several feeds of
+    this cycle found is decided and scored once in each process that meets it (with one
+    worker, once); the store keeps the first feed's copy, with that verdict.
     """
 
     def __init__(
@@ -196,24 +238,28 @@ class Scorer:
             self.workers.processes
         )
 
-    def feed(self, result: FetchResult, own: bool) -> Future[Fed]:
+    def feed(self, result: FetchResult, own: bool) -> Future[Answer]:
         """Start parsing the result's body (if any) and scoring its new posts."""
         if self.workers is not None:
             if not self._told:
                 self._told = self.workers.tell(frozenset(self.everything()))
             started = self.workers.submit((result, own))
             if started is not None:
-                return cast(Future[Fed], started)
-        done: Future[Fed] = Future()
+                return cast(Future[Answer], started)
+        done: Future[Answer] = Future()
         done.set_result(self.work.feed(result, own, self.known))
         return done
 
-    def fed(self, future: Future[Fed], result: FetchResult, own: bool) -> Fed:
-        """Return the future's result; do the work here if its worker died."""
+    def fed(self, future: Future[Answer], result: FetchResult, own: bool) -> Fed:
+        """Return what ``feed`` started for ``result``; do the work here if its worker died."""
         try:
-            return future.result()
+            answer = future.result()
         except BrokenProcessPool:
             return self.work.feed(result, own, self.known)
+        if isinstance(answer, Fed):
+            return answer
+        known, scored = answer  # the posts were parsed here: only their verdicts came back
+        return Fed(result, known, tuple(p for p in result.posts if p.id not in known), scored)
 
     def close(self) -> None:
         """Stop the workers (what they still had is reported broken: it is scored here)."""
@@ -236,6 +282,8 @@ class _Workers:
         self.pipes = dict(pipes)
         self.processes = list(pipes)
         self.jobs: dict[int, tuple[Future[object], Connection]] = {}
+        self.in_flight: Counter[Connection] = Counter()
+        """Jobs sent to each worker and not yet answered (a count kept, not recounted)."""
         self.ids = itertools.count()
         self.lock = threading.Lock()
         self.outbox: queue.SimpleQueue[tuple[Connection, object] | None] = queue.SimpleQueue()
@@ -291,10 +339,10 @@ class _Workers:
         with self.lock:
             if not self.pipes:
                 return None
-            load = Counter(pipe for _, pipe in self.jobs.values())
-            pipe = min(self.pipes, key=lambda p: load[p])
+            pipe = min(self.pipes, key=lambda p: self.in_flight[p])
             job = next(self.ids)
             self.jobs[job] = (future, pipe)
+            self.in_flight[pipe] += 1
         self.outbox.put((pipe, (job, work)))
         return future
 
@@ -337,6 +385,8 @@ class _Workers:
                     continue
                 with self.lock:
                     entry = self.jobs.pop(job, None)
+                    if entry is not None:
+                        self.in_flight[entry[1]] -= 1
                 if entry is None:
                     continue  # already failed: its worker was given up on meanwhile
                 future = entry[0]
@@ -351,6 +401,7 @@ class _Workers:
             self.pipes.pop(pipe, None)
             lost = [job for job, (_, p) in self.jobs.items() if p is pipe]
             futures = [self.jobs.pop(job)[0] for job in lost]
+            self.in_flight.pop(pipe, None)
         for future in futures:
             future.set_exception(BrokenProcessPool("a scoring worker died"))
 
@@ -369,7 +420,9 @@ def _serve(pipe: Connection, work: _Work) -> None:
             continue
         job, (result, own) = message
         try:
-            outcome: object = work.feed(result, own, work.had)
+            fed = work.feed(result, own, work.had)
+            # Posts parsed by the cycle's process are not sent back: it has them already.
+            outcome: object = fed if result.body is not None else (fed.known, fed.scored)
         except Exception as exc:  # raised in the cycle, as if it had been done there
             outcome = exc
         try:

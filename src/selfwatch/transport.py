@@ -6,10 +6,12 @@ GET over HTTP/1.1, keep-alive connections per host, TLS with httpx's certificate
 does that for about a fifth of the CPU, and adds one thing: a hard deadline per request. A
 request whose extensions hold ``DEADLINE`` (a ``time.monotonic()`` value) is watched: past it,
 its socket is shut down, so a server that trickles headers or body a byte at a time cannot
-hold a fetching thread, and the request fails with ``httpx.ReadTimeout``. Looking the host's
-name up is bounded by the same deadline: the system resolver cannot be interrupted, so it runs
-in a thread of its own, one look-up per host at a time, and a request whose deadline passes
-first fails with ``httpx.ConnectTimeout`` (the look-up is left to finish, or hang, alone).
+hold a fetching thread, and the request fails with ``httpx.ReadTimeout``. Connecting is bounded
+by the same deadline: the look-up, the TCP connection and the TLS handshake (which the ssl
+module bounds as a whole by the socket's timeout) share what is left of it. The system resolver
+cannot be interrupted, so the look-up runs in a thread of its own, one per host at a time, and
+a request whose deadline passes first fails with ``httpx.ConnectTimeout`` (the look-up is left
+to finish, or hang, alone).
 ``resolver`` replaces ``socket.getaddrinfo`` (a test's slow resolver, say).
 
 Errors are httpx's exceptions (``ConnectError``, ``ReadError``, ``RemoteProtocolError``, ...), so
@@ -142,7 +144,17 @@ class DirectTransport(httpx.BaseTransport):
             # http.client's hook for socket.create_connection, whose look-up has no time limit.
             answers = self._names.resolve(*address, connect)
             left = None if connect is None else connect - (time.monotonic() - started)
-            return _connect(answers, left)
+            sock = _connect(answers, left)
+            if scheme == "https" and connect is not None:
+                # The socket's timeout bounds the TLS handshake that follows as a whole (the ssl
+                # module's rule): only what the look-up and the TCP connection left of it, so a
+                # slow connection and a trickled handshake end by the deadline together.
+                left = connect - (time.monotonic() - started)
+                if left <= 0:
+                    sock.close()
+                    raise TimeoutError("no time left for the TLS handshake")
+                sock.settimeout(left)
+            return sock
 
         conn._create_connection = open_socket  # type: ignore[attr-defined]
         try:
@@ -174,8 +186,10 @@ class _Names:
     """Looks host names up in threads of their own, so a caller can stop waiting at a deadline.
 
     One look-up per (host, port) runs at a time, and its answer serves every connection of the
-    transport's life (one cycle): a hanging resolver holds one thread, not one per feed. A
-    failed look-up is forgotten, so the next connection asks again. An IP address needs none.
+    transport's life (one cycle). A look-up still running is shared with the transports of
+    later cycles (``_look_up``): a hanging resolver holds one thread per name for the process,
+    not one per name per cycle. A failed look-up is forgotten, so the next connection asks
+    again. An IP address needs none.
     """
 
     def __init__(self, resolver: Resolver) -> None:
@@ -190,26 +204,51 @@ class _Names:
             return literal
         with self._lock:
             answer = self._answers.get((host, port))
-            if answer is None:
-                answer = self._answers[(host, port)] = Future()
-                threading.Thread(
-                    target=self._look_up,
-                    args=(host, port, answer),
-                    name="selfwatch-dns",
-                    daemon=True,
-                ).start()
+            if answer is None or (answer.done() and answer.exception() is not None):
+                answer = self._answers[(host, port)] = _look_up(self._resolver, host, port)
         try:
             return answer.result(timeout)
         except TimeoutError:
             raise TimeoutError(f"looking up {host} took over {timeout:g} s") from None
 
-    def _look_up(self, host: str, port: int, answer: Future[Sequence[_AddrInfo]]) -> None:
-        try:
-            answer.set_result(self._resolver(host, port))
-        except BaseException as exc:  # handed to whoever waits, as their own failure
-            with self._lock:
-                self._answers.pop((host, port), None)
-            answer.set_exception(exc)
+
+_LookUp = tuple[Resolver, str, int]
+_RUNNING: dict[_LookUp, Future[Sequence[_AddrInfo]]] = {}
+"""The look-ups running in this process, whichever transport started them."""
+_RUNNING_LOCK = threading.Lock()
+
+
+def _look_up(resolver: Resolver, host: str, port: int) -> Future[Sequence[_AddrInfo]]:
+    """Return the running look-up of ``host`` by ``resolver``, starting one if none runs.
+
+    Process-wide, as the threads are: each cycle has a transport of its own, and a look-up
+    the system resolver never ends would otherwise leave one more thread behind every cycle
+    (the agent polls for days). A look-up that has ended is dropped here: the next cycle
+    asks afresh.
+    """
+    key = (resolver, host, port)
+    with _RUNNING_LOCK:
+        answer = _RUNNING.get(key)
+        if answer is None:
+            answer = _RUNNING[key] = Future()
+            threading.Thread(
+                target=_run_look_up, args=(key, answer), name="selfwatch-dns", daemon=True
+            ).start()
+    return answer
+
+
+def _run_look_up(key: _LookUp, answer: Future[Sequence[_AddrInfo]]) -> None:
+    resolver, host, port = key
+    try:
+        found = resolver(host, port)
+    except BaseException as exc:  # handed to whoever waits, as their own failure
+        with _RUNNING_LOCK:
+            _RUNNING.pop(key, None)
+        answer.set_exception(exc)
+        return
+    with _RUNNING_LOCK:
+        _RUNNING.pop(key, None)
+    answer.set_result(found)
 
 
 def _ip_literal(host: str, port: int) -> list[_AddrInfo] | None:

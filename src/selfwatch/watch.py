@@ -24,7 +24,7 @@ from .model import (
     FetchResult,
     Profile,
 )
-from .scorer import Fed, Scorer, score
+from .scorer import Answer, Fed, Scorer, score
 from .sources import feeds_for
 from .store import Polled, Store, StoredPost
 
@@ -102,7 +102,7 @@ def run_cycle(
     downloading. Only one cycle runs at a time per state database: another one (a second
     ``check``, the agent) is waited for, and ``on_wait`` is told its PID first.
     """
-    from .fetch import is_due, read_body, stream_batches
+    from .fetch import is_due, load_parser, read_body, stream_batches
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
     load_engine = (lambda: engine) if engine is not None else _engine_loader(config, profile)
@@ -117,13 +117,17 @@ def run_cycle(
         # Feeds that brought no posts (304s, errors) only update their state: those updates are
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
-        due = sum(1 for _, st in jobs if is_due(st, now))
+        due = [st for _, st in jobs if is_due(st, now)]
+        if any(not (st.etag or st.last_modified) for st in due):
+            # A feed without validators answers with a body, which this process and the
+            # scoring workers may both parse: the parser is imported once, before they fork.
+            load_parser()
         scorer = Scorer(
             load_engine,
             profile,
             feedback,
             now,
-            due,
+            len(due),
             known=lambda ids: store.known_posts(profile.key, ids),
             everything=lambda: store.known_posts(profile.key),
         )
@@ -188,7 +192,7 @@ class _Feeding:
     state: FeedState
     """The state before this poll."""
     result: FetchResult
-    future: Future[Fed]
+    future: Future[Answer]
 
 
 def _next(state: FeedState, result: FetchResult, now: datetime) -> FeedState:
