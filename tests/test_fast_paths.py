@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from selfwatch.checklist.cache import cache_dir, cached_classifier
-from selfwatch.checklist.classifier import load_classifier
+from selfwatch.checklist.cache import cache_dir, cached_classifier, cached_engine, cached_support
+from selfwatch.checklist.classifier import SUPPORT_PATH, load_classifier
 from selfwatch.checklist.engine import default_engine
 from selfwatch.checklist.load import load_builtin
 from selfwatch.checklist.prefilter import Gate, GateSet, Needle, Probe, needle
@@ -123,6 +123,20 @@ def test_cached_classifier_scores_like_the_packaged_one() -> None:
     for text in ["you are an idiot", "lovely talk at PyCon today", "@user shut up #MAGA"]:
         assert from_disk.predict(text) == load_classifier().predict(text)
         assert from_disk.scores(text) == load_classifier().scores(text)
+
+
+def test_cached_engine_reads_the_support_model_from_the_disk_cache() -> None:
+    cached_support.cache_clear()
+    engine = cached_engine()
+    assert engine.support_source is cached_support
+    # A draft whose rule term lacks its cue asks the support model, which is cached then
+    engine.lint("Sneak peek: our Falcon app launches next month with new pricing tiers")
+    (path,) = cache_dir().glob("support-*.marshal")
+    cached_support.cache_clear()
+    from_disk = cached_support()
+    text = "Sneak peek: our app launches next month"
+    assert from_disk.scores(text) == load_classifier(SUPPORT_PATH).scores(text)
+    assert path.exists()
 
 
 def test_damaged_classifier_cache_is_rebuilt() -> None:

@@ -97,12 +97,14 @@ def cached_engine(
         with _no_gc():
             state, needles = _read(path)
             engine = Engine.from_state(state, classifier)
+        engine.support_source = cached_support
         for (_rule, regex, _prefilter), found in zip(engine.patterns, needles, strict=True):
             regex.know(Needle(*found) if found else None)
         return engine
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     engine = default_engine(profile, settings)
+    engine.support_source = cached_support
     needles = [needle(regex.source, regex.flags) for _rule, regex, _prefilter in engine.patterns]
     _store(path, (engine.state(), [tuple(found) if found else None for found in needles]))
     return engine
@@ -114,16 +116,25 @@ def cached_classifier() -> Any:
 
     None when it is not available, as for :func:`selfwatch.checklist.engine.load_classifier`.
     """
+    return _cached_weights("classifier")
+
+
+@lru_cache(maxsize=1)
+def cached_support() -> Any:
+    """Return the packaged support model, from the disk cache when possible (or None)."""
+    return _cached_weights("support")
+
+
+def _cached_weights(kind: str) -> Any:
     try:
-        from .classifier import DEFAULT_PATH, parse_classifier
+        from .classifier import DEFAULT_PATH, SUPPORT_PATH, parse_classifier
     except ImportError:
         return None
+    source = SUPPORT_PATH if kind == "support" else DEFAULT_PATH
     try:
-        st = DEFAULT_PATH.stat()
-        key = blake2b(
-            f"{FORMAT}:{DEFAULT_PATH}:{st.st_size}:{st.st_mtime_ns}".encode(), digest_size=16
-        )
-        path = cache_dir() / f"classifier-{key.hexdigest()[:32]}.marshal"
+        st = source.stat()
+        key = blake2b(f"{FORMAT}:{source}:{st.st_size}:{st.st_mtime_ns}".encode(), digest_size=16)
+        path = cache_dir() / f"{kind}-{key.hexdigest()[:32]}.marshal"
         try:
             with _no_gc():
                 return parse_classifier(_read(path))
@@ -131,7 +142,7 @@ def cached_classifier() -> Any:
             pass  # not cached yet, or a damaged file: decode the weights again
         import json  # only when the cache misses
 
-        data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+        data = json.loads(source.read_text(encoding="utf-8"))
         classifier = parse_classifier(data)
         _store(path, data)
         return classifier
@@ -181,7 +192,7 @@ def _store(path: Path, data: Any) -> None:
 
 
 def _prune(folder: Path, kind: str, keep: int = KEEP) -> None:
-    """Remove all but the ``keep`` newest cache files of ``kind`` ("engine", "classifier").
+    """Remove all but the ``keep`` newest cache files of ``kind`` (engine, classifier, support).
 
     Every edit of a profile's names or of a rule file makes a new key; without pruning the
     folder grew by about 3 MB an edit. A coach with many profiles keeps one file per profile,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -114,6 +114,8 @@ class Engine:
         self.support: Any = PACKAGED
         """The learned support model (see :meth:`_learned`): the packaged one, loaded on first
         use, or a :class:`~selfwatch.checklist.classifier.Classifier`, or None for none."""
+        self.support_source: Callable[[], Any] = load_support
+        """What loads the packaged support model (the disk cache sets its own)."""
         self.negations = frozenset(concepts.get("negation", ()))
         self.glued = Compounds.of(checklist, concepts)
         self.allow = {
@@ -399,7 +401,7 @@ class Engine:
         if rule.model or rule.level < Level.WARNING or rule.negation == "require":
             return ""
         if self.support is PACKAGED:
-            self.support = load_support()
+            self.support = self.support_source()
         support = self.support
         if support is None or rule.category not in support.thresholds:
             return ""
