@@ -127,6 +127,7 @@ def test_cached_classifier_scores_like_the_packaged_one() -> None:
 
 def test_cached_engine_reads_the_support_model_from_the_disk_cache() -> None:
     cached_support.cache_clear()
+    cached_engine()  # the first call builds and stores the engine; the second reads it back
     engine = cached_engine()
     assert engine.support_source is cached_support
     # A draft whose rule term lacks its cue asks the support model, which is cached then
