@@ -90,6 +90,25 @@ def test_one_vouched_finding_per_category_and_sentence(engine: Engine) -> None:
 def test_the_packaged_model_has_a_head_per_supported_category() -> None:
     support = load_support()
     assert support is not None
-    assert set(support.heads) == {"politics", "religion", "employer", "sexual", "confidential"}
+    assert set(support.heads) == {
+        "politics", "religion", "employer", "sexual", "substance", "confidential"
+    }  # fmt: skip
     assert all(t == 0.7 for t in support.thresholds.values())
     assert load_classifier(SUPPORT_PATH) is support
+
+
+def test_a_learned_rule_flags_the_writers_own_post_when_its_head_is_sure(engine: Engine) -> None:
+    # employer.learned reads the support model's employer head (threshold 0.75)
+    engine.support = toy({"turquoise": 2500, "painted": 2500}, head="employer")
+    (finding,) = learned(engine, "I painted the whole office turquoise over the weekend")
+    assert finding.rule == "employer.learned" and finding.level == Level.WARNING
+    assert finding.why.startswith(LEARNED + " employer (p=")
+    assert "'painted'" in finding.why and "'turquoise'" in finding.why
+
+
+def test_a_learned_rule_needs_the_writer_and_their_own_words(engine: Engine) -> None:
+    engine.support = toy({"turquoise": 2500, "painted": 2500}, head="employer")
+    # No I, my, we or our: a post about others' conduct, which the head never learned
+    assert learned(engine, "Someone painted the whole office turquoise over the weekend") == []
+    # Negated words are not a confession
+    assert learned(engine, "I never painted the office turquoise, whatever they say") == []

@@ -206,8 +206,8 @@ class Engine:
                     findings.append(finding)
         # The model is asked only when a model rule could still add something: on texts where
         # the word lists already found every category it backs up, its scores are not used.
-        if self.classifier is not None and not all(_covered(r, findings) for r in self.model_rules):
-            scores = self.classifier.scores(text)
+        if not all(_covered(r, findings) for r in self.model_rules):
+            scores = self._model_scores(text, findings)
             if any(scores.get(r.model, 0.0) >= r.threshold for r in self.model_rules):
                 if ctx is None:
                     ctx = Context(text, tokenize(text), self.scan)
@@ -438,18 +438,42 @@ class Engine:
             return "reported", ""
         return "asserted", ""
 
+    def _model_scores(self, text: str, found: list[Finding]) -> dict[str, float]:
+        """Return the heads' scores the uncovered model rules read: the classifier's by head
+        name, the support model's as ``support.<category>`` (only for a text that speaks of
+        its writer: those rules are about the writer's own conduct)."""
+        scores = self.classifier.scores(text) if self.classifier is not None else {}
+        wanted = [
+            r.model.partition(".")[2]
+            for r in self.model_rules
+            if r.model.startswith(SUPPORT_PREFIX) and not _covered(r, found)
+        ]
+        if wanted and _FIRST_PERSON.search(text):
+            if self.support is PACKAGED:
+                self.support = self.support_source()
+            if self.support is not None:
+                heads = self.support.scores(text)
+                scores.update((SUPPORT_PREFIX + h, heads[h]) for h in wanted if h in heads)
+        return scores
+
     def _from_models(
         self, text: str, ctx: Context, found: list[Finding], scores: Mapping[str, float]
     ) -> Iterable[Candidate]:
-        predictions: Mapping[str, Any] | None = None  # the slow, explained scores: once a text
+        predictions: dict[str, Any] = {}  # the slow, explained scores: once a text
         for rule in self.model_rules:
             p = scores.get(rule.model, 0.0)
             if p < rule.threshold:
                 continue
             if _covered(rule, found):
                 continue
-            if predictions is None:
-                predictions = self.classifier.predict(text)
+            support = rule.model.startswith(SUPPORT_PREFIX)
+            if not predictions:
+                predictions.update(self.classifier.predict(text) if self.classifier else {})
+            if support and rule.model not in predictions:
+                predictions.update(
+                    (SUPPORT_PREFIX + head, pred)
+                    for head, pred in self.support.predict(text).items()
+                )
             pred = predictions[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]
             first = _locate(ctx.tokens, top)
@@ -464,7 +488,10 @@ class Engine:
                     tokens[first].sentence,
                 )
             words = ", ".join(f"'{t.split(':', 1)[-1]}'" for t in top) or "overall wording"
-            why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
+            if support:
+                why = f"{LEARNED} {rule.category} (p={p:.2f}; {words})"
+            else:
+                why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
             # The model read the whole text: the located word is where to point, not a term
             # of its own, so it owns no words and every context word counts (first == last).
             yield Candidate(rule, start, end, sentence, first, first, why)
@@ -770,6 +797,9 @@ def builtin_checklist() -> Checklist:
 
 PACKAGED: Any = object()
 """Stands for "the packaged support model, loaded on first use" (:attr:`Engine.support`)."""
+SUPPORT_PREFIX = "support."
+"""A model rule's ``model`` that names a support model head: ``support.employer``."""
+_FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|our|us)\b")
 LEARNED = "the learned model reads it as"
 """Marks a finding the support model vouched for (in its ``why``)."""
 SUPPORT_WINDOW = 1_000
