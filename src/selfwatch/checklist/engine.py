@@ -273,10 +273,9 @@ class Engine:
         """Yield the non-empty pattern matches in ``haystack[a:b]``, running only the patterns
         the piece's words call for (its gates, then each pattern's needles)."""
         probe = Probe(haystack[a:b])
-        for open_, (_, group) in zip(self.gates.admitted(probe), self.pattern_groups, strict=True):
-            if not open_:
-                continue
-            for rule, regex in group:
+        groups = self.pattern_groups
+        for i in self.gates.opened(probe):
+            for rule, regex in groups[i][1]:
                 if regex.may_match(probe):
                     for m in regex.get().finditer(haystack, a, b):
                         if m.end() > m.start():
