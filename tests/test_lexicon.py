@@ -65,7 +65,7 @@ def test_concepts_from_one_scan_match_a_scan_per_sentence():
         part = [t for t in tokens if t.sentence == sentence]
         for h in concepts.scan(part):
             per_sentence.setdefault((h.owner[8:], sentence), []).append(text[h.start : h.end])
-    words = {k: [seen.words for seen in v] for k, v in (ctx._concepts or {}).items()}
+    words = {k: [seen.words for seen in v] for k, v in ctx.concepts().items()}
     assert words == per_sentence
     assert "lot. Dear" not in str(per_sentence)
 

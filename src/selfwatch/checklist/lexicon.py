@@ -204,7 +204,8 @@ class Lexicon:
         hits: list[Hit] = []
         append = hits.append
         new = _new_tuple
-        single, starts = self.single, self.pair_starts
+        single, starts, pairs = self.single, self.pair_starts, self.pairs
+        count = len(tokens)
         heads, shortest = self.prefix_heads, self.prefix_lengths[0] if self.prefix_lengths else 0
         # Most tokens have one form: inline that case, the call per token costs more than it does
         keys = [(t.norm,) if t.alt == t.norm else _keys(t) for t in tokens]
@@ -221,7 +222,9 @@ class Lexicon:
                         append(new(Hit, (*hit, e[DISGUISED] or alt)))
             for a in here:
                 if a in starts:  # most words begin no phrase
-                    self._phrases(tokens, keys, i, a, hits)
+                    following = keys[i + 1] if i + 1 < count else ()
+                    if any((a, b) in pairs for b in following):
+                        self._phrases(tokens, keys, i, a, hits)
             # Every stem begins with one of the heads, so a token that does not cannot match any
             if len(tok.alt) > shortest and tok.alt[:shortest] in heads:
                 for n in self.prefix_lengths:

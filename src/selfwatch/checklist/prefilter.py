@@ -87,21 +87,25 @@ def _any_in(words: tuple[str, ...], hay: str, grams: frozenset[str] | None) -> b
     """Return True when one of ``words`` occurs in ``hay`` (whose n-grams are ``grams``)."""
     if grams is None:
         return any(word in hay for word in words)
+    short, heads, long = _sieve(words)
+    for word in short:
+        if word in hay:
+            return True
     # One set operation rules out the usual text, which holds none of the words' first
     # characters; then a set look-up of its first characters rules a word out ten times
     # faster than a search of the text does
-    heads = _heads(words)
-    if heads is not None and heads.isdisjoint(grams):
+    if heads.isdisjoint(grams):
         return False
-    return any((len(word) < _KEY or word[:_KEY] in grams) and word in hay for word in words)
+    return any(word[:_KEY] in grams and word in hay for word in long)
 
 
 @cache
-def _heads(words: tuple[str, ...]) -> frozenset[str] | None:
-    """Return the first ``_KEY`` characters of ``words``; None if a word is shorter."""
-    if any(len(word) < _KEY for word in words):
-        return None
-    return frozenset(word[:_KEY] for word in words)
+def _sieve(words: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """Return the words shorter than ``_KEY``, the first ``_KEY`` characters of the others,
+    and the others."""
+    long = tuple(word for word in words if len(word) >= _KEY)
+    short = tuple(word for word in words if len(word) < _KEY)
+    return short, frozenset(word[:_KEY] for word in long), long
 
 
 class Needle(NamedTuple):
