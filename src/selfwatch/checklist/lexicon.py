@@ -350,6 +350,9 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
+    keys = [(h[0], h[2], h[3]) for h in hits]  # owner, first, last
+    if len(set(keys)) == len(keys):
+        return hits  # the usual case: no key twice, told by one set of them
     seen: set[tuple[str, int, int]] = set()
     out = []
     for h in hits:

@@ -30,8 +30,10 @@ LEET = str.maketrans(
 MASK_CHARS = "*#%_-"
 
 _END = r"(?=[\s,;:?)\]\"”]|[.!]+(?:\s|$)|$)"
+# Possessive runs (++): a shorter run of letters is always followed by a letter, which cannot
+# end a word, so trying one when the lookahead fails (as at "don't") only wastes time
 _WORD = re.compile(
-    rf"(?P<plain>[^\W\d_]+){_END}|(?P<mention>@\w+){_END}|[#@]?[\w*$'’@!|][\w*$@!|'’.\-]*"
+    rf"(?P<plain>[^\W\d_]++){_END}|(?P<mention>@\w++){_END}|[#@]?[\w*$'’@!|][\w*$@!|'’.\-]*"
 )
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _ELONG = re.compile(r"(.)\1{2,}")
