@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from selfwatch.checklist.cache import cache_dir, cached_classifier
 from selfwatch.checklist.classifier import load_classifier
-from selfwatch.checklist.engine import default_engine
+from selfwatch.checklist.engine import LONG_TEXT, default_engine
 from selfwatch.checklist.load import load_builtin
 from selfwatch.checklist.prefilter import Gate, GateSet, Needle, Probe, needle
 from selfwatch.checklist.tokens import tokenize
@@ -230,3 +231,25 @@ def test_a_long_text_runs_a_pattern_only_on_pieces_holding_its_needle() -> None:
         False,
         True,
     ]
+
+
+def test_a_long_text_is_scored_with_the_collector_paused_and_left_as_it_was() -> None:
+    engine = default_engine()
+    text = "My boss is a clown and I hate this job. Call me at 503-555-0142. " * 400
+    assert len(text) > LONG_TEXT
+    expected = engine.lint(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert engine.lint(text) == expected
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_glued_words_split_alike_from_the_kept_answers() -> None:
+    glued = default_engine().glued
+    words = ["immigrantsarevermin", "blackmail", "jewellery", "killallmuslims", "blackpeople"]
+    first = [glued.splits(w) for w in words]
+    assert first == [glued.splits(w) for w in words]
+    assert first[0] == ["immigrants", "are", "vermin"] and not first[1] and not first[2]

@@ -26,6 +26,7 @@ class Compounds:
     """
 
     MIN = 7
+    KEEP = 50_000
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class Compounds:
         heads = sorted(groups, key=len, reverse=True)
         self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
         self.longest = max(map(len, self.words), default=0)
+        self._known: dict[str, list[str]] = {}
 
     @classmethod
     def of(cls, checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Compounds:
@@ -69,7 +71,19 @@ class Compounds:
         return cls(frozenset(groups), frozenset(hostile), frozenset(words), frozenset(nouns))
 
     def splits(self, word: str) -> list[str]:
-        """Return the parts of ``word`` when it is a group and a hostile word run together."""
+        """Return the parts of ``word`` when it is a group and a hostile word run together.
+
+        Answers are kept (up to ``KEEP`` words): long words recur, in a long draft as in a
+        stream of posts, and most need a regex search to be told apart. Do not change the list.
+        """
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) >= self.KEEP:
+                self._known.clear()
+            found = self._known[word] = self._split(word)
+        return found
+
+    def _split(self, word: str) -> list[str]:
         if self.hint is None or word in self.words or not word.isalpha():
             return []
         if not self.hint.search(word):

@@ -229,13 +229,14 @@ class Context:
         tokens: list[Token],
         scan: Callable[[list[Token]], list[Hit]],
         hits: list[Hit] | None = None,
+        bounds: list[int] | None = None,
     ) -> None:
         self.text = text
         self.tokens = tokens
         self._scan = scan
         self._concepts: dict[tuple[str, int], list[Seen]] | None = None
         self._hits = hits  # indexed on first use: a text with no candidate never asks
-        self._bounds: list[int] | None = None
+        self._bounds = bounds
         self._sentiment: dict[int, float] = {}
         self._lines: LineIndex | None = None
         self._mentions: dict[int, list[int]] | None = None
@@ -244,6 +245,8 @@ class Context:
         self._clauses: list[int] | None = None
         self._groups: dict[int, list[Seen]] = {}
         self._repost: bool | None = None
+        self._doubles: bool | None = None
+        self._marks: list[int] | None = None
         self._emoji: str | None = None
         self._headlines: dict[int, bool] = {}
         self._sentence_of_token: list[int] | None = None
@@ -854,6 +857,10 @@ class Context:
             return False
         bounds = self.bounds()
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
+        if self._doubles is None:
+            self._doubles = any(mark in self.text for mark in '"“”')
+        if not self._doubles:  # no double quotation mark anywhere: an even count of them
+            return self._single_quoted(start, offset)
         before = self.text[start:offset]
         if (before.count('"') + before.count("“") - before.count("”")) % 2 == 0:
             return self._single_quoted(start, offset)
@@ -870,9 +877,12 @@ class Context:
         limit = min(len(self.text), offset + MAX_QUOTE)
         end = self.text.find("\n", offset, limit)
         end = limit if end < 0 else end
+        if self._marks is None:  # where the single quotation marks are, found once a text
+            self._marks = [m.start() for m in _SINGLE.finditer(self.text)]
+        first = bisect_left(self._marks, max(start, offset - MAX_QUOTE))
+        last = bisect_left(self._marks, end, lo=first)
         opened = -1
-        for m in _SINGLE.finditer(self.text, max(start, offset - MAX_QUOTE), end):
-            i = m.start()
+        for i in self._marks[first:last]:
             letter_before = i > 0 and self.text[i - 1].isalnum()
             letter_after = i + 1 < len(self.text) and self.text[i + 1].isalnum()
             if letter_before and letter_after:
@@ -930,7 +940,8 @@ def _clauses(text: str, tokens: list[Token]) -> list[int]:
     prev: Token | None = None
     for t in tokens:
         gap = text[prev.end : t.start] if prev is not None and t.start > prev.end else ""
-        punct = bool(gap) and _CLAUSE_BREAK.search(gap) is not None
+        # Most words are apart by one space, which breaks no clause: no search for it
+        punct = gap != " " and bool(gap) and _CLAUSE_BREAK.search(gap) is not None
         new = prev is not None and (t.sentence != prev.sentence or t.norm in _CLAUSE_WORDS or punct)
         starts.append(new)
         comma.append(new and t.sentence == prev.sentence and gap.strip() == ",")  # type: ignore[union-attr]

@@ -189,9 +189,10 @@ class Engine:
         ctx: Context | None = None
         candidates: list[Candidate] = []
         if self.may_match(text):
-            tokens = self.glued.split(tokenize(text))
+            bounds = sentence_bounds(text)  # for the tokens and the context alike
+            tokens = self.glued.split(tokenize(text, bounds))
             hits = self.scan(tokens)
-            ctx = Context(text, tokens, self.scan, hits)
+            ctx = Context(text, tokens, self.scan, hits, bounds)
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
             candidates = [
@@ -281,8 +282,10 @@ class Engine:
 
     def _from_hit(self, rule: Rule, hit: Hit) -> Candidate:
         how = "disguised spelling of" if hit.disguised else "term"
-        return Candidate(
-            rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
+        # tuple.__new__ builds the same Candidate as Candidate(...) without a call (see tokenize)
+        return _new_tuple(
+            Candidate,
+            (rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"),
         )
 
     def _matches(self, haystack: str, a: int, b: int) -> Iterator[tuple[Rule, re.Match[str]]]:
@@ -489,6 +492,7 @@ class _Lazy:
 
 
 _HOMONYM = "concept:homonym"
+_new_tuple = tuple.__new__
 
 
 PIECE = 600

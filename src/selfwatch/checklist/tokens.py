@@ -86,9 +86,13 @@ def sentence_bounds(text: str) -> list[int]:
     return out
 
 
-def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens with offsets, sentence numbers and decoded forms."""
-    ends = sentence_bounds(text)
+def tokenize(text: str, ends: list[int] | None = None) -> list[Token]:
+    """Split ``text`` into tokens with offsets, sentence numbers and decoded forms.
+
+    ``ends``: the text's ``sentence_bounds``, when the caller has them already.
+    """
+    if ends is None:
+        ends = sentence_bounds(text)
     last = len(ends) - 1
     tokens: list[Token] = []
     append = tokens.append
