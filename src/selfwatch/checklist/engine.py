@@ -30,7 +30,7 @@ from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Needle, Probe, needle
+from .prefilter import Gate, GateSet, Needle, Probe, Sieve, needle
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -454,12 +454,13 @@ class Engine:
 class _Lazy:
     """A regular expression compiled the first time it is needed."""
 
-    __slots__ = ("compiled", "flags", "needle", "source", "uses")
+    __slots__ = ("compiled", "flags", "needle", "sieve", "source", "uses")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source, self.flags = source, flags
         self.compiled: re.Pattern[str] | None = None
         self.needle: Needle | None = None
+        self.sieve: Sieve | None = None
         self.uses = 0
 
     @classmethod
@@ -476,6 +477,7 @@ class _Lazy:
     def know(self, found: Needle | None) -> None:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
         self.needle, self.uses = found, 2
+        self.sieve = None if found is None else Sieve.of(found)
 
     def may_match(self, probe: Probe) -> bool:
         """Return False when the probed text lacks every literal a match needs (see needle).
@@ -487,8 +489,8 @@ class _Lazy:
             self.uses += 1
             if self.uses < 2:
                 return True
-            self.needle = needle(self.source, self.flags)
-        return self.needle is None or probe.holds(self.needle)
+            self.know(needle(self.source, self.flags))
+        return self.sieve is None or probe.sifts(self.sieve)
 
 
 _HOMONYM = "concept:homonym"

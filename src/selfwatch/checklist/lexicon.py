@@ -220,10 +220,12 @@ class Lexicon:
                         # tuple.__new__ builds the same Hit as Hit(...) without a call (see _hit)
                         hit = (e[OWNER], e[TERM], i, i + 1, tok.start, tok.end, tok.sentence)
                         append(new(Hit, (*hit, e[DISGUISED] or alt)))
-            for a in here:
-                if a in starts:  # most words begin no phrase
-                    following = keys[i + 1] if i + 1 < count else ()
-                    if any((a, b) in pairs for b in following):
+            if starts.isdisjoint(here):  # most words begin no phrase
+                pass
+            elif i + 1 < count:
+                following = keys[i + 1]
+                for a in here:
+                    if a in starts and any((a, b) in pairs for b in following):
                         self._phrases(tokens, keys, i, a, hits)
             # Every stem begins with one of the heads, so a token that does not cannot match any
             if len(tok.alt) > shortest and tok.alt[:shortest] in heads:

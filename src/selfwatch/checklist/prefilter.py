@@ -74,38 +74,61 @@ class Probe:
     def holds(self, needle: Needle) -> bool:
         """Return False only when the text lacks all the needle's words (or all of a set of
         its ``others``)."""
-        hay = self.lower if needle.fold else self.text
+        return self.sifts(Sieve.of(needle))
+
+    def sifts(self, sieve: Sieve) -> bool:
+        """Return False only when the text lacks all the words of one of the sieve's sets."""
+        hay = self.lower if sieve.fold else self.text
         if hay is None:
             return True
-        grams = self._grams.get(needle.fold)  # the gates have usually asked for them already
-        return _any_in(needle.words, hay, grams) and all(
-            _any_in(words, hay, grams) for words in needle.others
+        grams = self._grams.get(sieve.fold)  # the gates have usually asked for them already
+        if grams is None:
+            return all(any(word in hay for word in words) for words in sieve.words)
+        for short, heads, long in sieve.sets:
+            for word in short:
+                if word in hay:
+                    break
+            else:
+                # One set operation rules out the usual text, which holds none of the words'
+                # first characters; then a set look-up of its first characters rules a word
+                # out ten times faster than a search of the text does
+                if heads.isdisjoint(grams):
+                    return False
+                if not any(word[:_KEY] in grams and word in hay for word in long):
+                    return False
+        return True
+
+
+class Sieve(NamedTuple):
+    """A needle's word sets, each split for the 3-character look-up (see ``Probe.sifts``)."""
+
+    fold: bool
+    words: tuple[tuple[str, ...], ...]
+    """The needle's ``words``, then its ``others``."""
+    sets: tuple[tuple[tuple[str, ...], frozenset[str], tuple[str, ...]], ...]
+    """For each set: its words shorter than ``_KEY``, the first ``_KEY`` characters of the
+    others, and the others."""
+
+    @classmethod
+    def of(cls, needle: Needle) -> Sieve:
+        """Split the word sets of ``needle``."""
+        words = (needle.words, *needle.others)
+        sets = tuple(
+            (
+                tuple(w for w in group if len(w) < _KEY),
+                frozenset(w[:_KEY] for w in group if len(w) >= _KEY),
+                tuple(w for w in group if len(w) >= _KEY),
+            )
+            for group in words
         )
-
-
-def _any_in(words: tuple[str, ...], hay: str, grams: frozenset[str] | None) -> bool:
-    """Return True when one of ``words`` occurs in ``hay`` (whose n-grams are ``grams``)."""
-    if grams is None:
-        return any(word in hay for word in words)
-    short, heads, long = _sieve(words)
-    for word in short:
-        if word in hay:
-            return True
-    # One set operation rules out the usual text, which holds none of the words' first
-    # characters; then a set look-up of its first characters rules a word out ten times
-    # faster than a search of the text does
-    if heads.isdisjoint(grams):
-        return False
-    return any(word[:_KEY] in grams and word in hay for word in long)
+        return cls(needle.fold, words, sets)
 
 
 @cache
-def _sieve(words: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
-    """Return the words shorter than ``_KEY``, the first ``_KEY`` characters of the others,
-    and the others."""
-    long = tuple(word for word in words if len(word) >= _KEY)
-    short = tuple(word for word in words if len(word) < _KEY)
-    return short, frozenset(word[:_KEY] for word in long), long
+def sieve(source: str, flags: int = 0) -> Sieve | None:
+    """Return the sieve of the needle of the regex ``source``, or None if it has none."""
+    found = needle(source, flags)
+    return None if found is None else Sieve.of(found)
 
 
 class Needle(NamedTuple):
@@ -249,8 +272,8 @@ class Gate(NamedTuple):
             return any(word in hay for word in self.literals)
         # A long alternation searched with IGNORECASE costs ~10 µs a text: most texts lack
         # every literal one of which each match contains, and a set look-up tells
-        found = needle(self.source)
-        if found is not None and not probe.holds(found):
+        found = sieve(self.source)
+        if found is not None and not probe.sifts(found):
             return False
         return self.regex.search(probe.text) is not None
 
