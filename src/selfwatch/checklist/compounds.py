@@ -110,13 +110,19 @@ class Compounds:
         """Return ``tokens`` with the parts of glued words added after them."""
         if self.hint is None:
             return tokens
+        glued = {
+            i: parts
+            for i, t in enumerate(tokens)
+            if len(t.norm) >= self.MIN
+            and (parts := self.splits(t.alt if t.alt.isalpha() else t.norm))
+        }
+        if not glued:
+            return tokens  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
-        for t in tokens:
+        for i, t in enumerate(tokens):
             out.append(t)
-            if len(t.norm) >= self.MIN:
-                parts = self.splits(t.alt if t.alt.isalpha() else t.norm)
-                offset = t.start + (1 if t.hashtag else 0)
-                for part in parts:
-                    out.append(Token(offset, offset + len(part), part, part, t.sentence))
-                    offset += len(part)
+            offset = t.start + (1 if t.hashtag else 0)
+            for part in glued.get(i, ()):
+                out.append(Token(offset, offset + len(part), part, part, t.sentence))
+                offset += len(part)
         return out

@@ -250,9 +250,11 @@ class Engine:
     def may_match(self, text: str) -> bool:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
         lower = text.lower().replace("’", "'")
-        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         # The tokenizer splits "control...practice", "#freedom_justice" and "#maga2018"
         parts = _PART.findall(lower)
+        if not self.single_words.isdisjoint(parts):
+            return True  # most texts with a term have it as a run of letters: asked first
+        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         words = {*found, *parts}
         if not self.single_words.isdisjoint(words):
             return True
