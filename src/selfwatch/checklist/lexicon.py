@@ -108,7 +108,7 @@ class Lexicon:
         self.prefix: dict[str, list[Entry]] = {}
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
-        self._initials: dict[tuple[int, str], list[Entry]] = {}  # see _unmask
+        self._initials: dict[tuple[int, str, str], list[Entry]] = {}  # see _unmask
         self.common = frozenset(common_words)
         # Real words are never read as a disguise: "loses" is not "losers" with a letter dropped
         self.dictionary = self.common | frozenset(dictionary)
@@ -225,8 +225,11 @@ class Lexicon:
             elif i + 1 < count:
                 following = keys[i + 1]
                 for a in here:
-                    if a in starts and any((a, b) in pairs for b in following):
-                        self._phrases(tokens, keys, i, a, hits)
+                    if a in starts:
+                        for b in following:
+                            if (a, b) in pairs:
+                                self._phrases(tokens, keys, i, a, hits)
+                                break
             # Every stem begins with one of the heads, so a token that does not cannot match any
             if len(tok.alt) > shortest and tok.alt[:shortest] in heads:
                 for n in self.prefix_lengths:
@@ -281,11 +284,17 @@ class Lexicon:
         if len(word) not in self.plain:
             return
         # A masked word starts with a letter (see text._decoded): only the entries starting
-        # with it are compared, from an index of them by length and first letter built on use
-        key = (len(word), word[0])
+        # with it (and ending with its last letter, unless that is masked too) are compared,
+        # from an index of them by length and those letters, built on use
+        last = "" if word[-1] in MASK_CHARS else word[-1]
+        key = (len(word), word[0], last)
         if key not in self._initials:
             entries = _entries(self.plain, key[0])
-            self._initials[key] = [e for e in entries if e[WORDS][0][0] == key[1]]
+            self._initials[key] = [
+                e
+                for e in entries
+                if e[WORDS][0][0] == word[0] and (not last or e[WORDS][0][-1] == last)
+            ]
         for e in self._initials[key]:
             if all(c == t or c in MASK_CHARS for c, t in zip(word, e[WORDS][0], strict=True)):
                 yield e
