@@ -77,3 +77,21 @@ def test_plain_words_in_elongated_text_are_squeezed_like_any_other():
         ("angry", "angry"),
         ("noooo", "noo"),
     ]
+
+
+def test_masked_words_match_the_terms_they_spell_wherever_the_mask_is():
+    lexicon = Lexicon()
+    for term in ("fuck", "funk", "shit", "fact"):
+        lexicon.add(term, f"rule.{term}", inflect=False)
+    words = ("f*ck", "fu**", "f**k", "fu*k", "sh*t", "s**t", "f*ct", "f***")
+    spelled = {w: sorted(h.term for h in lexicon.scan(tokenize(w))) for w in words}
+    assert spelled == {
+        "f*ck": ["fuck"],
+        "fu**": ["fuck", "funk"],  # the last letter masked too
+        "f**k": ["fuck", "funk"],
+        "fu*k": ["fuck", "funk"],
+        "sh*t": ["shit"],
+        "s**t": ["shit"],
+        "f*ct": ["fact"],
+        "f***": [],  # one letter shown is no word
+    }
