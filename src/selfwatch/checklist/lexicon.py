@@ -108,7 +108,7 @@ class Lexicon:
         self.prefix: dict[str, list[Entry]] = {}
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
-        self._initials: dict[tuple[int, str, str], list[Entry]] = {}  # see _unmask
+        self._initials: dict[int, dict[tuple[str, str], list[Entry]]] = {}  # see _unmask
         self.common = frozenset(common_words)
         # Real words are never read as a disguise: "loses" is not "losers" with a letter dropped
         self.dictionary = self.common | frozenset(dictionary)
@@ -277,6 +277,16 @@ class Lexicon:
             for e in self._unmask(tokens[i].alt)
         ]
 
+    def _index_initials(self, length: int) -> None:
+        """Index the one-word entries of ``length`` letters by first letter, and by first and
+        last letter, in their order (see ``_unmask``)."""
+        index: dict[tuple[str, str], list[Entry]] = {}
+        for e in _entries(self.plain, length):
+            target = e[WORDS][0]
+            index.setdefault((target[0], ""), []).append(e)
+            index.setdefault((target[0], target[-1]), []).append(e)
+        self._initials[length] = index
+
     def _unmask(self, word: str) -> Iterator[Entry]:
         """Yield the one-word entries ``word`` spells when each mask character may be a letter."""
         if sum(1 for c in word if c not in MASK_CHARS) < 2:
@@ -286,16 +296,10 @@ class Lexicon:
         # A masked word starts with a letter (see text._decoded): only the entries starting
         # with it (and ending with its last letter, unless that is masked too) are compared,
         # from an index of them by length and those letters, built on use
+        if len(word) not in self._initials:
+            self._index_initials(len(word))
         last = "" if word[-1] in MASK_CHARS else word[-1]
-        key = (len(word), word[0], last)
-        if key not in self._initials:
-            entries = _entries(self.plain, key[0])
-            self._initials[key] = [
-                e
-                for e in entries
-                if e[WORDS][0][0] == word[0] and (not last or e[WORDS][0][-1] == last)
-            ]
-        for e in self._initials[key]:
+        for e in self._initials[len(word)].get((word[0], last), ()):
             if all(c == t or c in MASK_CHARS for c, t in zip(word, e[WORDS][0], strict=True)):
                 yield e
 

@@ -89,8 +89,10 @@ class Probe:
                 if word in hay:
                     break
             else:
-                # One set operation finds the few words whose first characters the text holds
-                # (usually none); only those are searched for
+                # One set operation rules out the usual text, which holds none of the words'
+                # first characters; another finds the few it holds: only those are searched for
+                if heads.isdisjoint(grams):
+                    return False
                 for head in heads.intersection(grams):
                     if any(word in hay for word in by_head[head]):
                         break
