@@ -478,8 +478,7 @@ class _Lazy:
 
     def know(self, found: Needle | None) -> None:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
-        self.needle, self.uses = found, 2
-        self.sieve = None if found is None else Sieve.of(found)
+        self.needle, self.uses, self.sieve = found, 2, None
 
     def may_match(self, probe: Probe) -> bool:
         """Return False when the probed text lacks every literal a match needs (see needle).
@@ -492,7 +491,12 @@ class _Lazy:
             if self.uses < 2:
                 return True
             self.know(needle(self.source, self.flags))
-        return self.sieve is None or probe.sifts(self.sieve)
+        if self.sieve is None:
+            if self.needle is None:
+                return True
+            # Split on first use, not when the cache is read: a cold lint asks a few patterns
+            self.sieve = Sieve.of(self.needle)
+        return probe.sifts(self.sieve)
 
 
 _HOMONYM = "concept:homonym"
