@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from selfwatch.checklist.cache import cache_dir, cached_classifier, cached_engine, cached_support
 from selfwatch.checklist.classifier import SUPPORT_PATH, load_classifier
-from selfwatch.checklist.engine import default_engine
+from selfwatch.checklist.engine import LONG_TEXT, default_engine
 from selfwatch.checklist.load import load_builtin
 from selfwatch.checklist.prefilter import Gate, GateSet, Needle, Probe, needle
 from selfwatch.checklist.tokens import tokenize
@@ -91,8 +92,8 @@ def test_the_gate_set_answers_every_gate_as_the_gate_itself_does() -> None:
     gates.insert(1, None)
     gate_set = GateSet(gates)
     for text in texts:
-        expected = [True if g is None else g.admits(Probe(text)) for g in gates]
-        assert gate_set.admitted(Probe(text)) == expected, text
+        expected = [i for i, g in enumerate(gates) if g is None or g.admits(Probe(text))]
+        assert gate_set.opened(Probe(text)) == expected, text
 
 
 def test_gates_take_the_cheap_tests_only_where_they_are_exact() -> None:
@@ -245,3 +246,25 @@ def test_a_long_text_runs_a_pattern_only_on_pieces_holding_its_needle() -> None:
         False,
         True,
     ]
+
+
+def test_a_long_text_is_scored_with_the_collector_paused_and_left_as_it_was() -> None:
+    engine = default_engine()
+    text = "My boss is a clown and I hate this job. Call me at 503-555-0142. " * 400
+    assert len(text) > LONG_TEXT
+    expected = engine.lint(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert engine.lint(text) == expected
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_glued_words_split_alike_from_the_kept_answers() -> None:
+    glued = default_engine().glued
+    words = ["immigrantsarevermin", "blackmail", "jewellery", "killallmuslims", "blackpeople"]
+    first = [glued.splits(w) for w in words]
+    assert first == [glued.splits(w) for w in words]
+    assert first[0] == ["immigrants", "are", "vermin"] and not first[1] and not first[2]

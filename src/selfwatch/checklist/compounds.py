@@ -26,6 +26,7 @@ class Compounds:
     """
 
     MIN = 7
+    KEEP = 50_000
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class Compounds:
         heads = sorted(groups, key=len, reverse=True)
         self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
         self.longest = max(map(len, self.words), default=0)
+        self._known: dict[str, list[str]] = {}
 
     @classmethod
     def of(cls, checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Compounds:
@@ -69,7 +71,19 @@ class Compounds:
         return cls(frozenset(groups), frozenset(hostile), frozenset(words), frozenset(nouns))
 
     def splits(self, word: str) -> list[str]:
-        """Return the parts of ``word`` when it is a group and a hostile word run together."""
+        """Return the parts of ``word`` when it is a group and a hostile word run together.
+
+        Answers are kept (up to ``KEEP`` words): long words recur, in a long draft as in a
+        stream of posts, and most need a regex search to be told apart. Do not change the list.
+        """
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) >= self.KEEP:
+                self._known.clear()
+            found = self._known[word] = self._split(word)
+        return found
+
+    def _split(self, word: str) -> list[str]:
         if self.hint is None or word in self.words or not word.isalpha():
             return []
         if not self.hint.search(word):
@@ -96,13 +110,19 @@ class Compounds:
         """Return ``tokens`` with the parts of glued words added after them."""
         if self.hint is None:
             return tokens
+        glued = {
+            i: parts
+            for i, t in enumerate(tokens)
+            if len(t.norm) >= self.MIN
+            and (parts := self.splits(t.alt if t.alt.isalpha() else t.norm))
+        }
+        if not glued:
+            return tokens  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
-        for t in tokens:
+        for i, t in enumerate(tokens):
             out.append(t)
-            if len(t.norm) >= self.MIN:
-                parts = self.splits(t.alt if t.alt.isalpha() else t.norm)
-                offset = t.start + (1 if t.hashtag else 0)
-                for part in parts:
-                    out.append(Token(offset, offset + len(part), part, part, t.sentence))
-                    offset += len(part)
+            offset = t.start + (1 if t.hashtag else 0)
+            for part in glued.get(i, ()):
+                out.append(Token(offset, offset + len(part), part, part, t.sentence))
+                offset += len(part)
         return out

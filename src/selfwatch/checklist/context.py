@@ -170,6 +170,22 @@ _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 
 
+_COMPUTED = frozenset(
+    {
+        "negative_sentiment",
+        "positive_sentiment",
+        "mention",
+        "as_name",
+        "attributive",
+        "suggestive_emoji",
+        "clause_start",
+    }
+)
+"""Concepts ``Context.has`` works out from the text rather than from a word list."""
+_CONCEPT_NAMES: dict[str, str | None] = {}
+"""The concept each hit owner names ("concept:negation" -> "negation"; a rule id -> None)."""
+
+
 class Candidate(NamedTuple):
     """A term or pattern match that may become a finding once its context is judged."""
 
@@ -213,14 +229,14 @@ class Context:
         tokens: list[Token],
         scan: Callable[[list[Token]], list[Hit]],
         hits: list[Hit] | None = None,
+        bounds: list[int] | None = None,
     ) -> None:
         self.text = text
         self.tokens = tokens
         self._scan = scan
         self._concepts: dict[tuple[str, int], list[Seen]] | None = None
-        if hits is not None:
-            self._index_concepts(hits)
-        self._bounds: list[int] | None = None
+        self._hits = hits  # indexed on first use: a text with no candidate never asks
+        self._bounds = bounds
         self._sentiment: dict[int, float] = {}
         self._lines: LineIndex | None = None
         self._mentions: dict[int, list[int]] | None = None
@@ -229,6 +245,8 @@ class Context:
         self._clauses: list[int] | None = None
         self._groups: dict[int, list[Seen]] = {}
         self._repost: bool | None = None
+        self._doubles: bool | None = None
+        self._marks: list[int] | None = None
         self._emoji: str | None = None
         self._headlines: dict[int, bool] = {}
         self._sentence_of_token: list[int] | None = None
@@ -237,17 +255,27 @@ class Context:
         """Note the concept words of each sentence, from a scan of the whole text."""
         concepts: dict[tuple[str, int], list[Seen]] = {}
         tokens, text = self.tokens, self.text
-        for h in hits:
+        names = _CONCEPT_NAMES
+        new = tuple.__new__  # builds the same Seen as Seen(...) without a call (see tokenize)
+        for owner, _term, first, last, start, end, sentence, _disguised in hits:
+            name = names.get(owner)
+            if name is None and owner not in names:
+                name = names[owner] = owner[8:] if owner.startswith("concept:") else None
             # A phrase that runs on into the next sentence is no context for either
-            if h.owner.startswith("concept:") and tokens[h.last - 1].sentence == h.sentence:
-                seen = Seen(h.first, h.last, text[h.start : h.end])
-                concepts.setdefault((h.owner[8:], h.sentence), []).append(seen)
+            if name is not None and (last == first + 1 or tokens[last - 1].sentence == sentence):
+                seen = new(Seen, (first, last, text[start:end]))
+                found = concepts.get((name, sentence))
+                if found is None:
+                    concepts[name, sentence] = [seen]
+                else:
+                    found.append(seen)
         self._concepts = concepts
 
     def concepts(self) -> dict[tuple[str, int], list[Seen]]:
         """Return the concept words by (concept, sentence), scanning the text on first use."""
         if self._concepts is None:
-            self._index_concepts(self._scan(self.tokens))
+            self._index_concepts(self._scan(self.tokens) if self._hits is None else self._hits)
+            self._hits = None
             assert self._concepts is not None
         return self._concepts
 
@@ -271,6 +299,12 @@ class Context:
 
         ``apart``: only outside the candidate's own words (see ``context_words``).
         """
+        if concept not in _COMPUTED:  # a word list: most concepts are
+            seen = self.concepts().get((concept, c.sentence), ())
+            if not apart:
+                return bool(seen)
+            first, last = c.first, c.last
+            return any(s.last <= first or s.first >= last for s in seen)
         if concept == "negative_sentiment":
             return self.sentiment(c.sentence) <= NEGATIVE_SENTIMENT
         if concept == "positive_sentiment":
@@ -399,9 +433,14 @@ class Context:
 
     def clause(self, i: int) -> int:
         """Return the clause number of token ``i`` (clauses never cross sentences)."""
+        clauses = self._clause_numbers()
+        return clauses[min(i, len(clauses) - 1)] if clauses else 0
+
+    def _clause_numbers(self) -> list[int]:
+        """Return the clause number of each token, worked out on first use."""
         if self._clauses is None:
             self._clauses = _clauses(self.text, self.tokens)
-        return self._clauses[min(i, len(self._clauses) - 1)] if self._clauses else 0
+        return self._clauses
 
     def _in_clause(self, concept: str, c: Candidate) -> list[Seen]:
         """Return the ``concept`` words in the candidate's clause, outside its own words."""
@@ -750,15 +789,16 @@ class Context:
         """
         toks = self.tokens
         here = self.clause(c.first)
+        clauses = self._clause_numbers()  # every j below is a token: before c.first
         lo = max(0, c.first - NEGATION_WINDOW)
         if clause:
-            while lo > 0 and self.clause(lo - 1) == here:
+            while lo > 0 and clauses[lo - 1] == here:
                 lo -= 1
         for j in range(lo, c.first):
             # a "not" in the clause before ("not vermin, they're people") negates that one
             if (
-                self.clause(j) == here
-                and toks[j].norm in negations
+                toks[j].norm in negations
+                and clauses[j] == here
                 and not self._rhetorical(j)
                 and not (j + 1 < c.first and toks[j + 1].norm in _UNNEGATED_BY)
                 and not (toks[j].norm in _UNNEGATED_BY and j > 0 and toks[j - 1].norm in negations)
@@ -768,7 +808,7 @@ class Context:
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)
         j = c.first - 1
-        while j > 0 and toks[j - 1].sentence == c.sentence and self.clause(j - 1) == here:
+        while j > 0 and toks[j - 1].sentence == c.sentence and clauses[j - 1] == here:
             j -= 1
         if 0 <= j < c.first:
             pair = f"{toks[j].norm} {toks[j + 1].norm}" if j + 1 < len(toks) else ""
@@ -831,6 +871,10 @@ class Context:
             return False
         bounds = self.bounds()
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
+        if self._doubles is None:
+            self._doubles = any(mark in self.text for mark in '"“”')
+        if not self._doubles:  # no double quotation mark anywhere: an even count of them
+            return self._single_quoted(start, offset)
         before = self.text[start:offset]
         if (before.count('"') + before.count("“") - before.count("”")) % 2 == 0:
             return self._single_quoted(start, offset)
@@ -847,9 +891,12 @@ class Context:
         limit = min(len(self.text), offset + MAX_QUOTE)
         end = self.text.find("\n", offset, limit)
         end = limit if end < 0 else end
+        if self._marks is None:  # where the single quotation marks are, found once a text
+            self._marks = [m.start() for m in _SINGLE.finditer(self.text)]
+        first = bisect_left(self._marks, max(start, offset - MAX_QUOTE))
+        last = bisect_left(self._marks, end, lo=first)
         opened = -1
-        for m in _SINGLE.finditer(self.text, max(start, offset - MAX_QUOTE), end):
-            i = m.start()
+        for i in self._marks[first:last]:
             letter_before = i > 0 and self.text[i - 1].isalnum()
             letter_after = i + 1 < len(self.text) and self.text[i + 1].isalnum()
             if letter_before and letter_after:
@@ -913,7 +960,8 @@ def _clauses(text: str, tokens: list[Token]) -> list[int]:
     prev: Token | None = None
     for t in tokens:
         gap = text[prev.end : t.start] if prev is not None and t.start > prev.end else ""
-        punct = bool(gap) and _CLAUSE_BREAK.search(gap) is not None
+        # Most words are apart by one space, which breaks no clause: no search for it
+        punct = gap != " " and bool(gap) and _CLAUSE_BREAK.search(gap) is not None
         new = prev is not None and (t.sentence != prev.sentence or t.norm in _CLAUSE_WORDS or punct)
         starts.append(new)
         comma.append(new and t.sentence == prev.sentence and gap.strip() == ",")  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +30,7 @@ from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Needle, Probe, needle
+from .prefilter import Gate, GateSet, Needle, Probe, Sieve, needle
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -46,6 +47,8 @@ _SPACED = re.compile(r"(?<![\w.])[A-Za-z](?:[ .][A-Za-z]){2,}(?![\w])")
 SPACED_LIMIT = 20_000
 """Texts up to this size have their spaced-out words read whole by the patterns (a post, not a
 long draft: there the tokens still read them for the word lists)."""
+LONG_TEXT = 20_000
+"""Texts over this size are scored with the cyclic garbage collector paused (see lint)."""
 LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
 MODEL_BACKSTOP = frozenset({"profanity", "hate", "harassment", "violence", "sexual"})
 
@@ -175,12 +178,26 @@ class Engine:
         person's risk only when they wrote it; in others' posts the checklist looks for what is
         done to the person (insults, threats, their data made public) and says how to respond.
         """
+        if len(text) <= LONG_TEXT or not gc.isenabled():
+            return self._lint(text, author)
+        # A long text keeps hundreds of thousands of tokens, hits and findings alive until it
+        # is scored: each allocation burst set off a collection that scanned them (and the
+        # engine's index) and found nothing to free, a fifth of the time of a 1 MB draft. The
+        # engine makes no reference cycles, so pausing the collector frees nothing later.
+        gc.disable()
+        try:
+            return self._lint(text, author)
+        finally:
+            gc.enable()
+
+    def _lint(self, text: str, author: Author) -> Verdict:
         ctx: Context | None = None
         candidates: list[Candidate] = []
         if self.may_match(text):
-            tokens = self.glued.split(tokenize(text))
+            bounds = sentence_bounds(text)  # for the tokens and the context alike
+            tokens = self.glued.split(tokenize(text, bounds))
             hits = self.scan(tokens)
-            ctx = Context(text, tokens, self.scan, hits)
+            ctx = Context(text, tokens, self.scan, hits, bounds)
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
             candidates = [
@@ -239,9 +256,11 @@ class Engine:
     def may_match(self, text: str) -> bool:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
         lower = text.lower().replace("’", "'")
-        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         # The tokenizer splits "control...practice", "#freedom_justice" and "#maga2018"
         parts = _PART.findall(lower)
+        if not self.single_words.isdisjoint(parts):
+            return True  # most texts with a term have it as a run of letters: asked first
+        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         words = {*found, *parts}
         if not self.single_words.isdisjoint(words):
             return True
@@ -271,18 +290,19 @@ class Engine:
 
     def _from_hit(self, rule: Rule, hit: Hit) -> Candidate:
         how = "disguised spelling of" if hit.disguised else "term"
-        return Candidate(
-            rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
+        # tuple.__new__ builds the same Candidate as Candidate(...) without a call (see tokenize)
+        return _new_tuple(
+            Candidate,
+            (rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"),
         )
 
     def _matches(self, haystack: str, a: int, b: int) -> Iterator[tuple[Rule, re.Match[str]]]:
         """Yield the non-empty pattern matches in ``haystack[a:b]``, running only the patterns
         the piece's words call for (its gates, then each pattern's needles)."""
         probe = Probe(haystack[a:b])
-        for open_, (_, group) in zip(self.gates.admitted(probe), self.pattern_groups, strict=True):
-            if not open_:
-                continue
-            for rule, regex in group:
+        groups = self.pattern_groups
+        for i in self.gates.opened(probe):
+            for rule, regex in groups[i][1]:
                 if regex.may_match(probe):
                     for m in regex.get().finditer(haystack, a, b):
                         if m.end() > m.start():
@@ -513,12 +533,13 @@ class Engine:
 class _Lazy:
     """A regular expression compiled the first time it is needed."""
 
-    __slots__ = ("compiled", "flags", "needle", "source", "uses")
+    __slots__ = ("compiled", "flags", "needle", "sieve", "source", "uses")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source, self.flags = source, flags
         self.compiled: re.Pattern[str] | None = None
         self.needle: Needle | None = None
+        self.sieve: Sieve | None = None
         self.uses = 0
 
     @classmethod
@@ -534,7 +555,7 @@ class _Lazy:
 
     def know(self, found: Needle | None) -> None:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
-        self.needle, self.uses = found, 2
+        self.needle, self.uses, self.sieve = found, 2, None
 
     def may_match(self, probe: Probe) -> bool:
         """Return False when the probed text lacks every literal a match needs (see needle).
@@ -546,11 +567,17 @@ class _Lazy:
             self.uses += 1
             if self.uses < 2:
                 return True
-            self.needle = needle(self.source, self.flags)
-        return self.needle is None or probe.holds(self.needle)
+            self.know(needle(self.source, self.flags))
+        if self.sieve is None:
+            if self.needle is None:
+                return True
+            # Split on first use, not when the cache is read: a cold lint asks a few patterns
+            self.sieve = Sieve.of(self.needle)
+        return probe.sifts(self.sieve)
 
 
 _HOMONYM = "concept:homonym"
+_new_tuple = tuple.__new__
 
 
 PIECE = 600

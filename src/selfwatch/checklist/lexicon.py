@@ -108,6 +108,7 @@ class Lexicon:
         self.prefix: dict[str, list[Entry]] = {}
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
+        self._initials: dict[int, dict[tuple[str, str], list[Entry]]] = {}  # see _unmask
         self.common = frozenset(common_words)
         # Real words are never read as a disguise: "loses" is not "losers" with a letter dropped
         self.dictionary = self.common | frozenset(dictionary)
@@ -137,6 +138,7 @@ class Lexicon:
             self._put(((*words[:-1], form), owner, term, False))
         if len(words) == 1:
             self.plain.setdefault(len(words[0]), []).append((words, owner, term, False))
+            self._initials.clear()
             if fuzzy:
                 for variant in disguises(words[0]) - self.dictionary - last:
                     self._put(((variant,), owner, term, True))
@@ -200,50 +202,70 @@ class Lexicon:
     def scan(self, tokens: Sequence[Token]) -> list[Hit]:
         """Return every indexed term found in ``tokens``."""
         hits: list[Hit] = []
-        single, pairs, starts = self.single, self.pairs, self.pair_starts
+        append = hits.append
+        new = _new_tuple
+        single, starts, pairs = self.single, self.pair_starts, self.pairs
+        count = len(tokens)
         heads, shortest = self.prefix_heads, self.prefix_lengths[0] if self.prefix_lengths else 0
         # Most tokens have one form: inline that case, the call per token costs more than it does
         keys = [(t.norm,) if t.alt == t.norm else _keys(t) for t in tokens]
-        count = len(tokens)
         for i, tok in enumerate(tokens):
             here = keys[i]
+            # The words of a token first, then the phrases it starts: the order hits are judged
+            # in (ties between overlapping findings go to the first)
             for key in here:
                 if key in single:
+                    alt = key != tok.norm
                     for e in _entries(single, key):
-                        hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
-            # A phrase never runs on into the next sentence ("the bomb. The recipe")
-            if i + 1 < count and tokens[i + 1].sentence == tok.sentence:
-                third = tokens[i + 2] if i + 2 < count else None
+                        # tuple.__new__ builds the same Hit as Hit(...) without a call (see _hit)
+                        hit = (e[OWNER], e[TERM], i, i + 1, tok.start, tok.end, tok.sentence)
+                        append(new(Hit, (*hit, e[DISGUISED] or alt)))
+            if starts.isdisjoint(here):  # most words begin no phrase
+                pass
+            elif i + 1 < count:
+                following = keys[i + 1]
                 for a in here:
-                    if a not in starts:  # most words begin no phrase
-                        continue
-                    for b in keys[i + 1]:
-                        if (a, b) not in pairs:
-                            continue
-                        for e in _entries(pairs, (a, b)):
-                            words = e[WORDS]
-                            if len(words) == 2:
-                                last = i + 2
-                            elif third is None or (
-                                words[2] != third.norm and words[2] != third.alt
-                            ):
-                                # A pair like ("is", "a") starts a hundred phrases: their third
-                                # word, checked here, rules out nearly all without a call
-                                continue
-                            else:
-                                last = _match_rest(words, tokens, i)
-                            if last:
-                                hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
+                    if a in starts:
+                        for b in following:
+                            if (a, b) in pairs:
+                                self._phrases(tokens, keys, i, a, hits)
+                                break
             # Every stem begins with one of the heads, so a token that does not cannot match any
             if len(tok.alt) > shortest and tok.alt[:shortest] in heads:
                 for n in self.prefix_lengths:
                     if n >= len(tok.alt):
                         break
                     for e in self.prefix.get(tok.alt[:n], ()):
-                        hits.append(_hit(e, tokens, i, i + 1, tok.alt != tok.norm))
+                        append(_hit(e, tokens, i, i + 1, tok.alt != tok.norm))
             if tok.masked:
                 hits.extend(self._masked(tokens, i))
         return _dedupe(hits)
+
+    def _phrases(
+        self, tokens: Sequence[Token], keys: list[tuple[str, ...]], i: int, a: str, hits: list[Hit]
+    ) -> None:
+        """Add the phrases starting with form ``a`` of token ``i`` to ``hits``."""
+        count = len(tokens)
+        # A phrase never runs on into the next sentence ("the bomb. The recipe")
+        if i + 1 >= count or tokens[i + 1].sentence != tokens[i].sentence:
+            return
+        pairs = self.pairs
+        third = tokens[i + 2] if i + 2 < count else None
+        for b in keys[i + 1]:
+            if (a, b) not in pairs:
+                continue
+            for e in _entries(pairs, (a, b)):
+                words = e[WORDS]
+                if len(words) == 2:
+                    last = i + 2
+                elif third is None or (words[2] != third.norm and words[2] != third.alt):
+                    # A pair like ("is", "a") starts a hundred phrases: their third word,
+                    # checked here, rules out nearly all without a call
+                    continue
+                else:
+                    last = _match_rest(words, tokens, i)
+                if last:
+                    hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
 
     def unmasks(self, word: str) -> bool:
         """Return True when ``word``, read as masked ("g-d", "sh*t"), spells an indexed word."""
@@ -255,18 +277,30 @@ class Lexicon:
             for e in self._unmask(tokens[i].alt)
         ]
 
+    def _index_initials(self, length: int) -> None:
+        """Index the one-word entries of ``length`` letters by first letter, and by first and
+        last letter, in their order (see ``_unmask``)."""
+        index: dict[tuple[str, str], list[Entry]] = {}
+        for e in _entries(self.plain, length):
+            target = e[WORDS][0]
+            index.setdefault((target[0], ""), []).append(e)
+            index.setdefault((target[0], target[-1]), []).append(e)
+        self._initials[length] = index
+
     def _unmask(self, word: str) -> Iterator[Entry]:
         """Yield the one-word entries ``word`` spells when each mask character may be a letter."""
         if sum(1 for c in word if c not in MASK_CHARS) < 2:
             return
         if len(word) not in self.plain:
             return
-        for e in _entries(self.plain, len(word)):
-            target = e[WORDS][0]
-            # A masked word starts with a letter (see text._decoded): compare that first, cheaply
-            if target[0] == word[0] and all(
-                c == t or c in MASK_CHARS for c, t in zip(word, target, strict=True)
-            ):
+        # A masked word starts with a letter (see text._decoded): only the entries starting
+        # with it (and ending with its last letter, unless that is masked too) are compared,
+        # from an index of them by length and those letters, built on use
+        if len(word) not in self._initials:
+            self._index_initials(len(word))
+        last = "" if word[-1] in MASK_CHARS else word[-1]
+        for e in self._initials[len(word)].get((word[0], last), ()):
+            if all(c == t or c in MASK_CHARS for c, t in zip(word, e[WORDS][0], strict=True)):
                 yield e
 
 
@@ -331,6 +365,9 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
+    keys = [(h[0], h[2], h[3]) for h in hits]  # owner, first, last
+    if len(set(keys)) == len(keys):
+        return hits  # the usual case: no key twice, told by one set of them
     seen: set[tuple[str, int, int]] = set()
     out = []
     for h in hits:

@@ -74,22 +74,63 @@ class Probe:
     def holds(self, needle: Needle) -> bool:
         """Return False only when the text lacks all the needle's words (or all of a set of
         its ``others``)."""
-        hay = self.lower if needle.fold else self.text
+        return self.sifts(Sieve.of(needle))
+
+    def sifts(self, sieve: Sieve) -> bool:
+        """Return False only when the text lacks all the words of one of the sieve's sets."""
+        hay = self.lower if sieve.fold else self.text
         if hay is None:
             return True
-        grams = self._grams.get(needle.fold)  # the gates have usually asked for them already
-        return _any_in(needle.words, hay, grams) and all(
-            _any_in(words, hay, grams) for words in needle.others
-        )
+        grams = self._grams.get(sieve.fold)  # the gates have usually asked for them already
+        if grams is None:
+            return all(any(word in hay for word in words) for words in sieve.words)
+        for short, heads, by_head in sieve.sets:
+            for word in short:
+                if word in hay:
+                    break
+            else:
+                # One set operation rules out the usual text, which holds none of the words'
+                # first characters; another finds the few it holds: only those are searched for
+                if heads.isdisjoint(grams):
+                    return False
+                for head in heads.intersection(grams):
+                    if any(word in hay for word in by_head[head]):
+                        break
+                else:
+                    return False
+        return True
 
 
-def _any_in(words: tuple[str, ...], hay: str, grams: frozenset[str] | None) -> bool:
-    """Return True when one of ``words`` occurs in ``hay`` (whose n-grams are ``grams``)."""
-    if grams is None:
-        return any(word in hay for word in words)
-    # A set look-up of its first characters rules a word out ten times faster than a search
-    # of the text does
-    return any((len(word) < _KEY or word[:_KEY] in grams) and word in hay for word in words)
+class Sieve(NamedTuple):
+    """A needle's word sets, each split for the 3-character look-up (see ``Probe.sifts``)."""
+
+    fold: bool
+    words: tuple[tuple[str, ...], ...]
+    """The needle's ``words``, then its ``others``."""
+    sets: tuple[tuple[tuple[str, ...], frozenset[str], dict[str, tuple[str, ...]]], ...]
+    """For each set: its words shorter than ``_KEY``, the first ``_KEY`` characters of the
+    others, and the others by those characters."""
+
+    @classmethod
+    def of(cls, needle: Needle) -> Sieve:
+        """Split the word sets of ``needle``."""
+        words = (needle.words, *needle.others)
+        sets = []
+        for group in words:
+            by_head: dict[str, tuple[str, ...]] = {}
+            for word in group:
+                if len(word) >= _KEY:
+                    by_head[word[:_KEY]] = (*by_head.get(word[:_KEY], ()), word)
+            short = tuple(word for word in group if len(word) < _KEY)
+            sets.append((short, frozenset(by_head), by_head))
+        return cls(needle.fold, words, tuple(sets))
+
+
+@cache
+def sieve(source: str, flags: int = 0) -> Sieve | None:
+    """Return the sieve of the needle of the regex ``source``, or None if it has none."""
+    found = needle(source, flags)
+    return None if found is None else Sieve.of(found)
 
 
 class Needle(NamedTuple):
@@ -231,6 +272,11 @@ class Gate(NamedTuple):
         hay = self.hay(probe)
         if self.literals is not None and hay is not None:
             return any(word in hay for word in self.literals)
+        # A long alternation searched with IGNORECASE costs ~10 µs a text: most texts lack
+        # every literal one of which each match contains, and a set look-up tells
+        found = sieve(self.source)
+        if found is not None and not probe.sifts(found):
+            return False
         return self.regex.search(probe.text) is not None
 
 
@@ -247,27 +293,51 @@ class GateSet:
         self.gates = gates
         self._index: dict[bool, dict[str, list[tuple[int, str]]]] = {True: {}, False: {}}
         # Literals shorter than a look-up key ("@", "#") are tested directly
-        self._short: list[tuple[str, ...]] = []
+        self._short: list[tuple[int, bool, tuple[str, ...]]] = []
+        self._always = [i for i, gate in enumerate(gates) if gate is None]
+        # Gates a search decides: a digit check and the regex, or the regex alone; and, in a
+        # text that is not ASCII, the case-ignoring literal gates lower() cannot answer
+        regex = [i for i, g in enumerate(gates) if g is not None and g.literals is None]
+        folded = [i for i, g in enumerate(gates) if g is not None and g.literals and g.fold]
+        strict = [i for i in folded if not gates[i].any_text]  # type: ignore[union-attr]
+        self._asked = {"ascii": regex, "lower": regex + strict, "none": regex + folded}
+        self._skip = {key: frozenset(asked) for key, asked in self._asked.items()}
         for i, gate in enumerate(gates):
             literals = gate.literals if gate is not None and gate.literals is not None else ()
-            self._short.append(tuple(w for w in literals if len(w) < _KEY))
+            short = tuple(w for w in literals if len(w) < _KEY)
+            if short and gate is not None:
+                self._short.append((i, gate.fold, short))
             for word in literals:
                 if len(word) >= _KEY and gate is not None:
                     self._index[gate.fold].setdefault(word[:_KEY], []).append((i, word))
         self._keys = {fold: frozenset(index) for fold, index in self._index.items()}
 
-    def admitted(self, probe: Probe) -> list[bool]:
-        """Return, for each gate in order, whether it admits the probed text (True for None)."""
+    def opened(self, probe: Probe) -> list[int]:
+        """Return the numbers of the gates that admit the probed text, in order (None: always).
+
+        Only the gates a search decides are asked one by one; the literal gates open from one
+        look-up of the text's 3-character substrings (see ``_found``), so a text costs about
+        the gates it opens, not all of them.
+        """
+        kind = "ascii" if probe.ascii else "lower" if probe.lower is not None else "none"
+        skip = self._skip[kind]
         found = self._found(probe)
-        result = []
-        for i, gate in enumerate(self.gates):
-            if gate is None:
-                result.append(True)
-            elif gate.needs_digit or (hay := gate.hay(probe)) is None:
-                result.append(gate.admits(probe))  # a digit check or the regex decides
-            else:
-                result.append(i in found or any(word in hay for word in self._short[i]))
-        return result
+        if kind != "ascii":
+            found -= skip
+        opened = [*self._always, *found]
+        text, lower = probe.text, probe.lower
+        for i, fold, words in self._short:
+            if i in found or i in skip:
+                continue
+            hay = lower if fold else text
+            if hay is not None and any(word in hay for word in words):
+                opened.append(i)
+        gates = self.gates
+        for i in self._asked[kind]:
+            if gates[i].admits(probe):  # type: ignore[union-attr]
+                opened.append(i)
+        opened.sort()
+        return opened
 
     def _found(self, probe: Probe) -> set[int]:
         """Return the gates one of whose indexed literals occurs in the text."""
