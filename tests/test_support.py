@@ -91,7 +91,7 @@ def test_the_packaged_model_has_a_head_per_supported_category() -> None:
     support = load_support()
     assert support is not None
     assert set(support.heads) == {
-        "politics", "religion", "employer", "sexual", "substance", "confidential"
+        "politics", "religion", "employer", "violence", "sexual", "substance", "confidential"
     }  # fmt: skip
     assert all(t == 0.7 for t in support.thresholds.values())
     assert load_classifier(SUPPORT_PATH) is support
