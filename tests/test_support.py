@@ -112,3 +112,13 @@ def test_a_learned_rule_needs_the_writer_and_their_own_words(engine: Engine) -> 
     assert learned(engine, "Someone painted the whole office turquoise over the weekend") == []
     # Negated words are not a confession
     assert learned(engine, "I never painted the office turquoise, whatever they say") == []
+
+
+def test_a_long_draft_is_read_by_the_rules_alone(engine: Engine) -> None:
+    engine.support = toy({"turquoise": 2500, "painted": 2500}, head="employer")
+    filler = "We walked along the river and talked about the weather. " * 40  # > 2,000 chars
+    assert learned(engine, "I painted the whole office turquoise. " + filler) == []
+    engine.support = toy({"turquoise": 2500, "tiers": 2500})
+    filler = "We walked along the river and talked about the weather. " * 400  # > 20,000
+    assert learned(engine, TEXT + ". " + filler) == []
+    assert learned(engine, TEXT + ". " + filler[:3000])  # a window around the term is read

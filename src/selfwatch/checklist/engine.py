@@ -46,7 +46,8 @@ _DISGUISE = re.compile(
 _SPACED = re.compile(r"(?<![\w.])[A-Za-z](?:[ .][A-Za-z]){2,}(?![\w])")
 SPACED_LIMIT = 20_000
 """Texts up to this size have their spaced-out words read whole by the patterns (a post, not a
-long draft: there the tokens still read them for the word lists)."""
+long draft: there the tokens still read them for the word lists), and the support model may
+vouch for a rule's term (a long draft is read by the rules alone)."""
 LONG_TEXT = 20_000
 """Texts over this size are scored with the cyclic garbage collector paused (see lint)."""
 LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
@@ -420,6 +421,8 @@ class Engine:
         """
         if rule.model or rule.level < Level.WARNING or rule.negation == "require":
             return ""
+        if len(ctx.text) > SPACED_LIMIT:
+            return ""  # a long draft is read by the rules alone (and in linear time)
         if self.support is PACKAGED:
             self.support = self.support_source()
         support = self.support
@@ -468,7 +471,7 @@ class Engine:
             for r in self.model_rules
             if r.model.startswith(SUPPORT_PREFIX) and not _covered(r, found)
         ]
-        if wanted and _FIRST_PERSON.search(text):
+        if wanted and len(text) <= LEARNED_LIMIT and _FIRST_PERSON.search(text):
             if self.support is PACKAGED:
                 self.support = self.support_source()
             if self.support is not None:
@@ -829,6 +832,9 @@ SUPPORT_PREFIX = "support."
 _FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|our|us)\b")
 LEARNED = "the learned model reads it as"
 """Marks a finding the support model vouched for (in its ``why``)."""
+LEARNED_LIMIT = 2_000
+"""The support model's heads read a whole text (``support.*`` model rules) only up to this
+size: they learned from posts, and over a long draft a bag of words means little."""
 SUPPORT_WINDOW = 1_000
 """A text longer than this is read by the support model only around the term (three
 sentences): it learned from posts, and a long draft's words are mostly about other things."""
