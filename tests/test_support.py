@@ -97,17 +97,25 @@ def test_the_packaged_model_has_a_head_per_supported_category() -> None:
     assert load_classifier(SUPPORT_PATH) is support
 
 
+PAINTER = {"turquoise": 2500, "painted": 2500, "office": 2500}
+
+
 def test_a_learned_rule_flags_the_writers_own_post_when_its_head_is_sure(engine: Engine) -> None:
     # employer.learned reads the support model's employer head (threshold 0.75)
-    engine.support = toy({"turquoise": 2500, "painted": 2500}, head="employer")
+    engine.support = toy(PAINTER, head="employer")
     (finding,) = learned(engine, "I painted the whole office turquoise over the weekend")
     assert finding.rule == "employer.learned" and finding.level == Level.WARNING
     assert finding.why.startswith(LEARNED + " employer (p=")
     assert "'painted'" in finding.why and "'turquoise'" in finding.why
 
 
+def test_no_single_word_decides_a_learned_finding(engine: Engine) -> None:
+    engine.support = toy({"turquoise": 9000}, head="employer")
+    assert learned(engine, "I painted the whole office turquoise over the weekend") == []
+
+
 def test_a_learned_rule_needs_the_writer_and_their_own_words(engine: Engine) -> None:
-    engine.support = toy({"turquoise": 2500, "painted": 2500}, head="employer")
+    engine.support = toy(PAINTER, head="employer")
     # No I, my, we or our: a post about others' conduct, which the head never learned
     assert learned(engine, "Someone painted the whole office turquoise over the weekend") == []
     # Negated words are not a confession
@@ -115,7 +123,7 @@ def test_a_learned_rule_needs_the_writer_and_their_own_words(engine: Engine) -> 
 
 
 def test_a_long_draft_is_read_by_the_rules_alone(engine: Engine) -> None:
-    engine.support = toy({"turquoise": 2500, "painted": 2500}, head="employer")
+    engine.support = toy(PAINTER, head="employer")
     filler = "We walked along the river and talked about the weather. " * 40  # > 2,000 chars
     assert learned(engine, "I painted the whole office turquoise. " + filler) == []
     engine.support = toy({"turquoise": 2500, "tiers": 2500})

@@ -499,6 +499,8 @@ class Engine:
                 )
             pred = predictions[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]
+            if support and not self._beyond_one_word(text, rule, top):
+                continue
             first = _locate(ctx.tokens, top)
             tokens = ctx.tokens
             if first is None:
@@ -518,6 +520,18 @@ class Engine:
             # The model read the whole text: the located word is where to point, not a term
             # of its own, so it owns no words and every context word counts (first == last).
             yield Candidate(rule, start, end, sentence, first, first, why)
+
+    def _beyond_one_word(self, text: str, rule: Rule, top: list[str]) -> bool:
+        """Return True when the head stays sure of ``text`` without its strongest word: no
+        single word ("skipped", "church", "pints") decides a learned finding alone."""
+        word = next((f.split(":", 1)[1] for f in top if f.startswith("word:")), "")
+        if not word:
+            return True
+        blanked = re.sub(
+            r"(?<![\w'])" + re.escape(word) + r"(?![\w'])", " ", text, flags=re.IGNORECASE
+        )
+        p: float = self.support.scores(blanked)[rule.model.partition(".")[2]]
+        return p >= rule.threshold
 
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
         if not self.allow:
