@@ -437,7 +437,7 @@ class Engine:
             text = text[start : bounds[min(c.sentence + 1, len(bounds) - 1)]]
         text = text[: c.start - start] + " " + text[c.end - start :]
         head, threshold = rule.category, support.thresholds[rule.category]
-        p = support.scores(text)[head]
+        p = support.scores(text, (head,))[head]
         if p < threshold:
             return ""
         top = [n.split(":", 1)[-1] for n, _ in support.predict(text)[head].features]
@@ -475,8 +475,8 @@ class Engine:
             if self.support is PACKAGED:
                 self.support = self.support_source()
             if self.support is not None:
-                heads = self.support.scores(text)
-                scores.update((SUPPORT_PREFIX + h, heads[h]) for h in wanted if h in heads)
+                heads = self.support.scores(text, wanted)
+                scores.update((SUPPORT_PREFIX + h, p) for h, p in heads.items())
         return scores
 
     def _from_models(
@@ -530,7 +530,8 @@ class Engine:
         blanked = re.sub(
             r"(?<![\w'])" + re.escape(word) + r"(?![\w'])", " ", text, flags=re.IGNORECASE
         )
-        p: float = self.support.scores(blanked)[rule.model.partition(".")[2]]
+        head = rule.model.partition(".")[2]
+        p: float = self.support.scores(blanked, (head,))[head]
         return p >= rule.threshold
 
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
