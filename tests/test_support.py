@@ -130,3 +130,11 @@ def test_a_long_draft_is_read_by_the_rules_alone(engine: Engine) -> None:
     filler = "We walked along the river and talked about the weather. " * 400  # > 20,000
     assert learned(engine, TEXT + ". " + filler) == []
     assert learned(engine, TEXT + ". " + filler[:3000])  # a window around the term is read
+
+
+def test_a_missing_target_is_never_vouched_for(engine: Engine) -> None:
+    # violence.threat_person needs a person the words are aimed at: a project is none
+    engine.support = toy({"turquoise": 2500, "budget": 2500, "office": 2500}, head="violence")
+    assert engine.lint("The turquoise budget office will kill the project").findings == ()
+    found = learned(engine, "I could punch the turquoise budget office wall")
+    assert [f.rule for f in found if f.rule.startswith("violence.threat")] == []

@@ -349,17 +349,14 @@ class Engine:
             if ctx.near(concept, c):
                 return None
         target = ""
-        if rule.target and not missing:
+        if rule.target:
+            # A target is never vouched for: who the words are aimed at is the reason itself
+            # ("kill the project" is no threat, whatever the words around it)
             bound = ctx.target(rule.target, c)
             if bound is None:
-                missing = "a target (" + ", ".join(rule.target) + ")"
-                learned = self._learned(rule, c, ctx, missing)
-                if not learned:
-                    return None
-                why.append(learned)
-            else:
-                target = bound.words
-                why.append(bound.describe())
+                return None
+            target = bound.words
+            why.append(bound.describe())
         # A slur is a slur after "not" too ("I'm not a ..."); only quotes and counter-speech
         # make it someone else's word
         stance, softened = self._stance(
