@@ -420,9 +420,7 @@ class Engine:
             return ""
         if len(ctx.text) > SPACED_LIMIT:
             return ""  # a long draft is read by the rules alone (and in linear time)
-        if self.support is PACKAGED:
-            self.support = self.support_source()
-        support = self.support
+        support = self._support_model()
         if support is None or rule.category not in support.thresholds:
             return ""
         # A post is read whole, as the model was trained; a long text only around the term.
@@ -469,12 +467,17 @@ class Engine:
             if r.model.startswith(SUPPORT_PREFIX) and not _covered(r, found)
         ]
         if wanted and len(text) <= LEARNED_LIMIT and _FIRST_PERSON.search(text):
-            if self.support is PACKAGED:
-                self.support = self.support_source()
-            if self.support is not None:
-                heads = self.support.scores(text, wanted)
+            support = self._support_model()
+            if support is not None:
+                heads = support.scores(text, wanted)
                 scores.update((SUPPORT_PREFIX + h, p) for h, p in heads.items())
         return scores
+
+    def _support_model(self) -> Any:
+        """Return the support model, loading the packaged one on first use (or None)."""
+        if self.support is PACKAGED:
+            self.support = self.support_source()
+        return self.support
 
     def _from_models(
         self, text: str, ctx: Context, found: list[Finding], scores: Mapping[str, float]
@@ -487,13 +490,15 @@ class Engine:
             if _covered(rule, found):
                 continue
             support = rule.model.startswith(SUPPORT_PREFIX)
-            if not predictions:
-                predictions.update(self.classifier.predict(text) if self.classifier else {})
-            if support and rule.model not in predictions:
-                predictions.update(
-                    (SUPPORT_PREFIX + head, pred)
-                    for head, pred in self.support.predict(text).items()
-                )
+            # Each model explains itself only when one of its rules fires
+            if rule.model not in predictions:
+                if support:
+                    predictions.update(
+                        (SUPPORT_PREFIX + head, pred)
+                        for head, pred in self.support.predict(text).items()
+                    )
+                else:
+                    predictions.update(self.classifier.predict(text))
             pred = predictions[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]
             if support and not self._beyond_one_word(text, rule, top):
