@@ -1,0 +1,129 @@
+"""A learned, explainable score per risk category: a back-stop for the rules' recall.
+
+What it is: one logistic regression per category over the mean of static word vectors
+distilled from MiniLM-L6 (``scripts/build_semantic.py``). A linear model over a mean folds into
+one number per word and category, so the package ships only that table::
+
+    score[c](text) = bias[c] + (1/n) * sum(table[word][c] for word in text)    # n words
+
+The model's features are the mean of the (centred) MiniLM vectors of a text's words and each
+word's share of the text, so both fold into the table. A word outside it counts as an average
+word: zero.
+
+Run time is pure Python: the table (``data/semantic.bin`` with ``semantic.json``) is read on
+first use and kept; scoring costs one dict lookup and eleven additions per word, and the words
+that added the most to a category are its explanation (:func:`evidence`).
+
+What it is not: it reads a bag of words, so it knows nothing of negation, quotation, who is
+aimed at or who wrote the post. A score is evidence that a post is *about* something an
+employer would hold against the writer; the engine decides, together with its rules. Words
+not in the table are skipped (names, handles, typos).
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .tokens import tokenize
+
+DATA = Path(__file__).parent / "data"
+FORMAT = 1
+"""Bump when the file layout changes; the build script writes it into ``semantic.json``."""
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercase, de-obfuscated words of ``text`` that the table is keyed on."""
+    return [t.alt for t in tokenize(text) if not t.mention]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The folded model: a row of int8 scores per word, and per category a scale and bias."""
+
+    categories: tuple[str, ...]
+    index: dict[str, int]
+    rows: array[int]
+    scales: tuple[float, ...]
+    biases: tuple[float, ...]
+    thresholds: tuple[float, ...]
+
+    def score(self, words: Sequence[str]) -> dict[str, float]:
+        """Return the raw score (log-odds) of every category for a sequence of words."""
+        k = len(self.categories)
+        sums = [0] * k
+        n = len(words)
+        rows, index = self.rows, self.index
+        for word in words:
+            i = index.get(word)
+            if i is None:
+                continue
+            base = i * k
+            for c in range(k):
+                sums[c] += rows[base + c]
+        return {
+            cat: self.biases[c] + (sums[c] * self.scales[c] / n if n else 0.0)
+            for c, cat in enumerate(self.categories)
+        }
+
+    def contributions(self, words: Sequence[str], category: str) -> dict[str, float]:
+        """Return each distinct known word's total push on ``category`` (before the 1/n)."""
+        c = self.categories.index(category)
+        k = len(self.categories)
+        out: dict[str, float] = {}
+        for word in words:
+            i = self.index.get(word)
+            if i is not None:
+                out[word] = out.get(word, 0.0) + self.rows[i * k + c] * self.scales[c]
+        return out
+
+
+class SemanticFormatError(ValueError):
+    """The table files are missing pieces or were written for another format."""
+
+
+@lru_cache(maxsize=1)
+def load(folder: Path = DATA) -> Table:
+    """Return the packaged table, read once per process."""
+    meta = json.loads((folder / "semantic.json").read_text(encoding="utf-8"))
+    if meta.get("format") != FORMAT:
+        raise SemanticFormatError(f"{folder / 'semantic.json'}: format {meta.get('format')!r}")
+    blob = (folder / "semantic.bin").read_bytes()
+    split = meta["words_bytes"]
+    vocab = blob[:split].decode("utf-8").split("\n")
+    rows = array("b")
+    rows.frombytes(blob[split:])
+    categories = tuple(meta["categories"])
+    if len(rows) != len(vocab) * len(categories):
+        raise SemanticFormatError(f"{folder / 'semantic.bin'}: table size does not match")
+    return Table(
+        categories=categories,
+        index=dict(zip(vocab, range(len(vocab)), strict=True)),
+        rows=rows,
+        scales=tuple(meta["scales"]),
+        biases=tuple(meta["biases"]),
+        thresholds=tuple(meta["thresholds"]),
+    )
+
+
+def score(words: Sequence[str]) -> dict[str, float]:
+    """Return the score of every risk category for ``words`` (see :func:`words`)."""
+    return load().score(words)
+
+
+def flagged(words: Sequence[str]) -> list[str]:
+    """Return the categories whose score reaches their shipped threshold."""
+    table = load()
+    scores = table.score(words)
+    return [c for c, t in zip(table.categories, table.thresholds, strict=True) if scores[c] >= t]
+
+
+def evidence(words: Sequence[str], category: str, k: int = 3) -> list[str]:
+    """Return the (at most ``k``) words of ``words`` that raised ``category`` the most."""
+    pushes = load().contributions(words, category)
+    ranked = sorted(pushes.items(), key=lambda kv: -kv[1])
+    return [w for w, v in ranked[:k] if v > 0]
