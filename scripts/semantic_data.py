@@ -5,7 +5,7 @@ Three sources, each read where it lives and never copied into the package:
 - the hand-written dev sets: four pairs of ``category | post`` risky files and one-post-a-line
   ordinary files (tests/fixtures and benchmarks/heldout, heldout2, heldout3);
 - posts written for training only, in ``scripts/train_data/`` (same two formats);
-- the public tweet sets in ``../shared/data`` (TweetEval hate, offensive and stance; Davidson).
+- the public tweet sets in ``../shared/data`` (TweetEval hate and stance; Davidson).
 
 Real professionals' posts (``../shared/data/real_posts``) are never read here: they only
 measure false alarms, in ``benchmarks/semantic.py``.
@@ -92,21 +92,20 @@ def own_posts() -> Posts:
 def public_posts() -> Posts:
     """Return the public tweet sets' train splits, labelled with our categories.
 
-    TweetEval hate 1 -> hate; Davidson ``hate`` -> hate, other offensive -> profanity; stance
-    1 on atheism -> religion, on the other targets -> politics. Negatives (label 0) of the hate
-    and offensive sets are ordinary here only for the abusive categories (source ``tweets``):
-    they are full of political opinions, which ``politics`` must not learn as ordinary.
+    Sources: ``hatEval`` (TweetEval hate: 1 -> hate, 0 -> ordinary), ``davidson`` (hate speech
+    -> hate, other offensive -> profanity, neither -> ordinary), ``stance`` (a stance on
+    atheism -> religion, on the other targets -> politics). The builder weighs each source.
     """
     posts = Posts()
     for row in _jsonl(SHARED / "tweeteval" / "hate_train.jsonl"):
-        posts.add(row["text"], "hate" if row["label"] else "", "tweets")
+        posts.add(str(row["text"]), "hate" if row["label"] else "", "hatEval")
     for row in _jsonl(SHARED / "davidson" / "labeled.jsonl"):
         label = "hate" if row.get("hate") else "profanity" if row["label"] else ""
-        posts.add(row["text"], label, "tweets")
+        posts.add(str(row["text"]), label, "davidson")
     for row in _jsonl(SHARED / "tweeteval" / "stance_train.jsonl"):
         if row["label"]:
             label = "religion" if row.get("target") == "atheism" else "politics"
-            posts.add(row["text"], label, "stance")
+            posts.add(str(row["text"]), label, "stance")
     return posts
 
 
@@ -128,4 +127,4 @@ def vocabulary(*groups: Posts, min_count: int = 2) -> list[str]:
 
 
 def _wordlike(w: str) -> bool:
-    return 1 < len(w) <= 24 and w[0].isalpha() and all(c.isalnum() or c in "'-" for c in w)
+    return 1 < len(w) <= 24 and w[0].isalpha() and all(c.isalnum() or c in "'-*" for c in w)

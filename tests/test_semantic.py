@@ -28,6 +28,7 @@ def test_the_table_loads_with_one_row_per_word_and_one_column_per_category() -> 
     k = len(table.categories)
     assert len(table.rows) == len(table.index) * k
     assert len(table.scales) == len(table.biases) == len(table.thresholds) == k
+    assert len(table.supported_thresholds) == k
     assert len(table.index) > 10_000
     assert "manager" in table.index
 
@@ -42,6 +43,16 @@ def test_a_clear_rant_scores_above_an_ordinary_post(category: str) -> None:
 
 def test_an_ordinary_post_is_not_flagged() -> None:
     assert semantic.flagged(semantic.words(ORDINARY)) == []
+
+
+def test_with_rule_evidence_only_the_backed_categories_can_flag() -> None:
+    hateful = semantic.words(RANTS["hate"])
+    assert "hate" in semantic.flagged(hateful)
+    # hate is left to the rules: the scorer read group names as hate on real posts
+    assert semantic.flagged(hateful, supported={"hate"}) == []
+    words = semantic.words(RANTS["politics"])
+    assert semantic.flagged(words, supported={"politics"}) == ["politics"]
+    assert semantic.flagged(words, supported=()) == []
 
 
 def test_evidence_names_words_of_the_text_that_raised_the_category() -> None:
@@ -60,8 +71,9 @@ def test_words_outside_the_table_count_as_average_words() -> None:
     for cat, value in semantic.score(padded).items():
         base = semantic.score(known)[cat]
         bias = table.biases[table.categories.index(cat)]
-        # the same sum over more words: the excess over the bias shrinks by n / (n + 2)
-        assert value - bias == pytest.approx((base - bias) * len(known) / len(padded))
+        # the same sum over two more words: the excess over the bias shrinks accordingly
+        n = len(known) + table.smooth
+        assert value - bias == pytest.approx((base - bias) * n / (n + 2))
 
 
 def test_words_lowercases_and_decodes_like_the_engine() -> None:

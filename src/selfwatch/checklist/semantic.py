@@ -23,8 +23,9 @@ not in the table are skipped (names, handles, typos).
 from __future__ import annotations
 
 import json
+import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,9 +37,36 @@ FORMAT = 1
 """Bump when the file layout changes; the build script writes it into ``semantic.json``."""
 
 
+_URL = re.compile(r"https?://\S+|\bwww\.\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+EMAIL = "<email>"
+NUMBER = "<num>"
+LONG_NUMBER = "<longnum>"
+"""Stand-ins for an email address, a number and a number of 7 digits or more (a phone, an ID)."""
+
+
 def words(text: str) -> list[str]:
-    """Return the lowercase, de-obfuscated words of ``text`` that the table is keyed on."""
-    return [t.alt for t in tokenize(text) if not t.mention]
+    """Return the words of ``text`` that the table is keyed on.
+
+    Lowercase and de-obfuscated as the engine reads them (tokens.py), without @mentions and
+    links; an email address becomes ``<email>`` and a token with digits ``<num>`` or
+    ``<longnum>``.
+    """
+    if "http" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" ", text)
+    emails = 0
+    if "@" in text:
+        text, emails = _EMAIL.subn(" ", text)
+    out = [EMAIL] * emails
+    for t in tokenize(text):
+        if t.mention:
+            continue
+        word = t.alt
+        if not word.isalpha() and any(c.isdigit() for c in t.norm):
+            digits = sum(c.isdigit() for c in t.norm)
+            word = LONG_NUMBER if digits >= 7 else NUMBER
+        out.append(word)
+    return out
 
 
 @dataclass(frozen=True)
@@ -51,12 +79,18 @@ class Table:
     scales: tuple[float, ...]
     biases: tuple[float, ...]
     thresholds: tuple[float, ...]
+    """Per category: the score that flags a post on its own."""
+    supported_thresholds: tuple[float, ...]
+    """Per category: the score that flags a post when the rules found evidence of it too."""
+    smooth: float = 0.0
+    """Average (zero) words added to every text's count, so a two-word reply cannot score
+    like a rant."""
 
     def score(self, words: Sequence[str]) -> dict[str, float]:
         """Return the raw score (log-odds) of every category for a sequence of words."""
         k = len(self.categories)
         sums = [0] * k
-        n = len(words)
+        n = len(words) + self.smooth
         rows, index = self.rows, self.index
         for word in words:
             i = index.get(word)
@@ -107,6 +141,8 @@ def load(folder: Path = DATA) -> Table:
         scales=tuple(meta["scales"]),
         biases=tuple(meta["biases"]),
         thresholds=tuple(meta["thresholds"]),
+        supported_thresholds=tuple(meta["supported_thresholds"]),
+        smooth=float(meta.get("smooth", 0.0)),
     )
 
 
@@ -115,11 +151,20 @@ def score(words: Sequence[str]) -> dict[str, float]:
     return load().score(words)
 
 
-def flagged(words: Sequence[str]) -> list[str]:
-    """Return the categories whose score reaches their shipped threshold."""
+def flagged(words: Sequence[str], supported: Collection[str] | None = None) -> list[str]:
+    """Return the categories whose score reaches their threshold.
+
+    Without ``supported``, every category at its own ``thresholds`` (the scorer alone). With
+    it, only the categories it names, the ones the rules found some evidence of (a finding at
+    any level, a rule's term), at the lower ``supported_thresholds``.
+    """
     table = load()
     scores = table.score(words)
-    return [c for c, t in zip(table.categories, table.thresholds, strict=True) if scores[c] >= t]
+    if supported is None:
+        cuts = zip(table.categories, table.thresholds, strict=True)
+    else:
+        cuts = zip(table.categories, table.supported_thresholds, strict=True)
+    return [c for c, t in cuts if scores[c] >= t and (supported is None or c in supported)]
 
 
 def evidence(words: Sequence[str], category: str, k: int = 3) -> list[str]:
