@@ -24,8 +24,9 @@ and scored on the one left out. Printed per category:
   elsewhere;
 and the last line: the share of ordinary posts with any risk category, for each.
 
-``--reuse`` reads the held-out scores the last ``build_semantic.py train`` saved instead of
-training four models again.
+``--sets heldout2,heldout3`` pools only the sets named (the fresh ones: the rules were tuned
+on the first two). ``--reuse`` reads the held-out scores the last ``build_semantic.py train``
+saved instead of training four models again.
 
 Real posts (``../shared/data/real_posts``, read-only, never copied): how many posts each category
 flags at warning+ for the engine, the scorer alone, the scorer gated by the rules' evidence (as
@@ -71,7 +72,7 @@ def engine_categories(text: str) -> tuple[set[str], set[str]]:
 COLUMNS = ("oracle", "engine", "alone", "either", "backed", "gated")
 
 
-def loso(reuse: bool) -> None:
+def loso(reuse: bool, only: Sequence[str] = ()) -> None:
     """Print the leave-one-set-out table (see the module docstring)."""
     import numpy as np
     from build_semantic import CACHE, Config, Vectors, leave_one_set_out
@@ -84,9 +85,12 @@ def loso(reuse: bool) -> None:
         oof = {name: (saved[name], posts) for name, posts in dev_sets().items()}
     else:
         oof = leave_one_set_out(Vectors(), Config())
+    if only:
+        oof = {name: v for name, v in oof.items() if name in only}
     tally: dict[str, Counter[str]] = {c: Counter() for c in RISK_CATEGORIES}
     fa: Counter[str] = Counter()
-    for scores, posts in oof.values():
+    per_set: dict[str, Counter[str]] = {}
+    for set_name, (scores, posts) in oof.items():
         labels = np.asarray(posts.labels)
         spare = int(FA_BUDGET * (labels == "").sum())
         oracle_cut = np.sort(scores[labels == ""], axis=0)[::-1][spare]
@@ -106,14 +110,23 @@ def loso(reuse: bool) -> None:
                 k = RISK_CATEGORIES.index(label)
                 tally[label]["posts"] += 1
                 tally[label].update(name for name, h in hits.items() if h[k])
+                per_set.setdefault(set_name, Counter())["posts"] += 1
+                per_set[set_name].update(name for name, h in hits.items() if h[k])
             else:
                 fa["posts"] += 1
                 fa.update(name for name, h in hits.items() if h.any() and name != "oracle")
+    print(f"\nleave-one-set-out recall, pooled over {', '.join(oof)}", end="")
     _print_loso(tally, fa)
+    print("\nper held-out set (mean recall over its risky posts)")
+    for set_name, t in per_set.items():
+        print(
+            f"{set_name:14} {t['posts']:5d}"
+            + "".join(f" {t[c] / t['posts']:7.1%}" for c in COLUMNS)
+        )
 
 
 def _print_loso(tally: dict[str, Counter[str]], fa: Counter[str]) -> None:
-    print("\nleave-one-set-out recall, 4 sets pooled")
+    print()
     print(f"{'category':14} {'posts':>5}" + "".join(f" {c:>7}" for c in COLUMNS))
     total: Counter[str] = Counter()
     for cat, t in tally.items():
@@ -201,13 +214,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the parts asked for."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", choices=("loso", "real", "all"), default="all")
+    parser.add_argument("--sets", help="pool only these held-out sets, e.g. heldout2,heldout3")
     parser.add_argument("--reuse", action="store_true", help="reuse the build's held-out scores")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, help="write every flagged real post here")
     parser.add_argument("--grades", type=Path, help="TSV of '<id>\\t<ok|low|fa>' per flag")
     args = parser.parse_args(argv)
     if args.part in ("loso", "all"):
-        loso(args.reuse)
+        loso(args.reuse, args.sets.split(",") if args.sets else ())
     if args.part in ("real", "all"):
         if not args.data.is_dir():
             print(f"no data at {args.data}", file=sys.stderr)

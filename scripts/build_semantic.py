@@ -270,6 +270,23 @@ def supported_thresholds(oof: Scored) -> np.ndarray[Any, Any]:
     return cuts
 
 
+def typical(model: Model) -> np.ndarray[Any, Any]:
+    """Return each category's mean table score over the words of the hand-written posts.
+
+    Evidence ranks a text's words by how far they lift a category above this: "the" lifts
+    every category a little and explains none.
+    """
+    ids = [
+        model.vectors.index[w]
+        for posts in dev_sets().values()
+        for text in posts.texts
+        for w in words(text)
+        if w in model.vectors.index
+    ]
+    mean: np.ndarray[Any, Any] = model.table[ids].mean(0)
+    return mean
+
+
 def write_table(
     model: Model, cuts: np.ndarray[Any, Any], backed: np.ndarray[Any, Any], folder: Path = DATA
 ) -> None:
@@ -287,6 +304,7 @@ def write_table(
         "words_bytes": len(blob),
         "scales": [round(float(v), 7) for v in scales],
         "biases": [round(float(v), 5) for v in model.biases],
+        "typical": [round(float(v), 4) for v in typical(model)],
         "thresholds": [round(float(v), 4) for v in cuts],
         "supported_thresholds": [round(float(v), 4) for v in backed],
     }

@@ -34,6 +34,7 @@ from .tokens import tokenize
 
 DATA = Path(__file__).parent / "data"
 FORMAT = 1
+EVIDENCE_SHARE = 0.4
 """Bump when the file layout changes; the build script writes it into ``semantic.json``."""
 
 
@@ -82,6 +83,8 @@ class Table:
     """Per category: the score that flags a post on its own."""
     supported_thresholds: tuple[float, ...]
     """Per category: the score that flags a post when the rules found evidence of it too."""
+    typical: tuple[float, ...] = ()
+    """Per category: the mean word score in ordinary writing; evidence is what rises above."""
     smooth: float = 0.0
     """Average (zero) words added to every text's count, so a two-word reply cannot score
     like a rant."""
@@ -105,14 +108,19 @@ class Table:
         }
 
     def contributions(self, words: Sequence[str], category: str) -> dict[str, float]:
-        """Return each distinct known word's total push on ``category`` (before the 1/n)."""
+        """Return each distinct known word's push on ``category`` above a typical word's.
+
+        Per occurrence: a word that comes three times weighs three times in the score, but
+        does not explain it better.
+        """
         c = self.categories.index(category)
         k = len(self.categories)
+        scale, typical = self.scales[c], self.typical[c]
         out: dict[str, float] = {}
         for word in words:
             i = self.index.get(word)
             if i is not None:
-                out[word] = out.get(word, 0.0) + self.rows[i * k + c] * self.scales[c]
+                out[word] = self.rows[i * k + c] * scale - typical
         return out
 
 
@@ -142,6 +150,7 @@ def load(folder: Path = DATA) -> Table:
         biases=tuple(meta["biases"]),
         thresholds=tuple(meta["thresholds"]),
         supported_thresholds=tuple(meta["supported_thresholds"]),
+        typical=tuple(meta.get("typical", ())) or (0.0,) * len(categories),
         smooth=float(meta.get("smooth", 0.0)),
     )
 
@@ -168,7 +177,14 @@ def flagged(words: Sequence[str], supported: Collection[str] | None = None) -> l
 
 
 def evidence(words: Sequence[str], category: str, k: int = 3) -> list[str]:
-    """Return the (at most ``k``) words of ``words`` that raised ``category`` the most."""
+    """Return the (at most ``k``) words of ``words`` that raised ``category`` the most.
+
+    Only words that lift the category above a typical word, by at least 40 % of the top
+    word's lift: a function word that happens to lean the same way explains nothing.
+    """
     pushes = load().contributions(words, category)
     ranked = sorted(pushes.items(), key=lambda kv: -kv[1])
-    return [w for w, v in ranked[:k] if v > 0]
+    if not ranked or ranked[0][1] <= 0:
+        return []
+    floor = ranked[0][1] * EVIDENCE_SHARE
+    return [w for w, v in ranked[:k] if v >= floor]
