@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,13 @@ def test_it_imports_only_the_checklist_and_the_vocabulary() -> None:
     ] + [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
     assert not [m for m in imported if m.startswith("selfwatch")]
     assert not {"numpy", "onnxruntime", "tokenizers"} & {m.split(".")[0] for m in imported}
+
+
+def test_linting_a_plain_text_never_loads_the_table() -> None:
+    # Cold `selfwatch lint` must not pay for the table (~20 ms) when nothing calls for it.
+    code = (
+        "import sys; from selfwatch import lint_text; lint_text('Lunch with the team.'); "
+        "print('selfwatch.checklist.semantic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
