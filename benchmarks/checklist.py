@@ -4,20 +4,26 @@ Usage::
 
     python benchmarks/checklist.py            # one table per set pair: tuned, then held out
     python benchmarks/checklist.py --misses   # also list missed risky posts and false alarms
-    python benchmarks/checklist.py --fresh    # also the fresh held-out set, totals only
+    python benchmarks/checklist.py --fresh    # also the blind set, totals only
+    python benchmarks/checklist.py --scored   # also the sets scored blind before, totals only
 
-Two pairs of sets are read, each a risky set (``category | post`` per line) and an ordinary set
-(one harmless post per line); ``#`` lines are comments in both:
+Each pair is a risky set (``category | post`` per line) and an ordinary set (one harmless post
+per line); ``#`` lines are comments in both:
 
 - tuned: tests/fixtures/risky_posts.txt and tests/fixtures/ordinary_posts.txt, which the rules
   were tuned on;
-- held out: benchmarks/heldout/risky.txt and benchmarks/heldout/ordinary.txt, written without
-  reading the rules or the tuned sets, to measure how the checklist generalises. Its misses were
-  read while the rules were reworked (issue 9), so it is a development set now;
-- fresh held out: benchmarks/heldout2/, written for issue 9 before any tuning by someone who never
-  saw the rules, and never tuned on; its totals were seen during the work, so
-- final held out: benchmarks/heldout3/ was written at the end of that work, also without the
-  rules, and scored once. ``--fresh`` prints both, totals only.
+- held out 1-4 and 6: benchmarks/heldout/, heldout2/, heldout3/, heldout4/ and heldout6/, each
+  written without reading the rules or the earlier sets. Each was blind when written and was
+  scored as such (issue 9: heldout3 56.8 % recall, 0.0 % false alarms; heldout4 50.9 %, 2.8 %;
+  heldout6 56.0 %, 5.2 %, then 57.8 %, 5.2 % with the learned support model); their misses have
+  been read since, so all five are development sets now;
+- scored: benchmarks/heldout5/ and heldout7/, each written blind to the rules and the other sets
+  and scored blind, totals only; their misses are never listed. heldout5: 49.8 % recall, 1.6 %
+  false alarms before a session's tuning, 52.0 %, 1.6 % after, 54.2 %, 0.8 % a session later.
+  heldout7, scored with the code of the start and of the end of one session: 59.3 %, 2.0 %
+  -> 61.8 %, 2.0 %. ``--scored`` prints their totals;
+- blind: benchmarks/heldout8/, written blind after that and not yet scored. ``--fresh`` prints
+  it, totals only; never read its misses.
 
 A risky post is a hit when it gets a finding of its own category at ``warning`` or above. An
 ordinary post is a false alarm when it gets any risk finding (a category other than expertise,
@@ -37,17 +43,19 @@ from selfwatch.model import GOOD_CATEGORIES, Finding, Level
 ROOT = Path(__file__).resolve().parent.parent
 SETS = (
     ("tuned", ROOT / "tests/fixtures/risky_posts.txt", ROOT / "tests/fixtures/ordinary_posts.txt"),
-    ("held out", ROOT / "benchmarks/heldout/risky.txt", ROOT / "benchmarks/heldout/ordinary.txt"),
-    (
-        "fresh held out",
-        ROOT / "benchmarks/heldout2/risky.txt",
-        ROOT / "benchmarks/heldout2/ordinary.txt",
+    *(
+        (f"held out {n}", ROOT / f"benchmarks/{d}/risky.txt", ROOT / f"benchmarks/{d}/ordinary.txt")
+        for n, d in (
+            (1, "heldout"),
+            (2, "heldout2"),
+            (3, "heldout3"),
+            (4, "heldout4"),
+            (6, "heldout6"),
+        )
     ),
-    (
-        "final held out",
-        ROOT / "benchmarks/heldout3/risky.txt",
-        ROOT / "benchmarks/heldout3/ordinary.txt",
-    ),
+    ("scored", ROOT / "benchmarks/heldout5/risky.txt", ROOT / "benchmarks/heldout5/ordinary.txt"),
+    ("scored", ROOT / "benchmarks/heldout7/risky.txt", ROOT / "benchmarks/heldout7/ordinary.txt"),
+    ("blind", ROOT / "benchmarks/heldout8/risky.txt", ROOT / "benchmarks/heldout8/ordinary.txt"),
 )
 
 
@@ -126,14 +134,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fresh",
         action="store_true",
-        help="also score the fresh held-out set (totals only: never list its misses)",
+        help="also score the blind set (totals only: never list its misses)",
+    )
+    parser.add_argument(
+        "--scored",
+        action="store_true",
+        help="also score the sets scored blind before (totals only: never list their misses)",
     )
     args = parser.parse_args(argv)
     for name, risky_path, ordinary_path in SETS:
-        fresh = name in ("fresh held out", "final held out")
-        if fresh and not args.fresh:
+        if (name == "blind" and not args.fresh) or (name == "scored" and not args.scored):
             continue
-        report(name, risky_path, ordinary_path, args.misses and not fresh)
+        report(name, risky_path, ordinary_path, args.misses and name not in ("blind", "scored"))
     return 0
 
 

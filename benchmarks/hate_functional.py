@@ -2,14 +2,26 @@
 
 Usage::
 
-    python benchmarks/hate_functional.py              # the dev part (tuned on)
-    python benchmarks/hate_functional.py --heldout    # the part kept aside (never tuned on)
-    python benchmarks/hate_functional.py --misses     # also list the cases it gets wrong
+    python benchmarks/hate_functional.py                  # the dev part (tuned on)
+    python benchmarks/hate_functional.py --part heldout   # a part once kept aside (now dev too)
+    python benchmarks/hate_functional.py --blind          # the blind part: figures only, no misses
+    python benchmarks/hate_functional.py --misses         # also list the cases it gets wrong
 
 The cases in ``benchmarks/hate_functional/`` were written from the published list of HateCheck's
 29 functionalities (not from its data). A case counts as "hate found" when it gets a ``hate``
 finding at ``warning`` or above. Gates (issue 9): recall >= 0.85 on every hateful functionality,
 hate findings on <= 10 % of every non-hateful one.
+
+``heldout.jsonl`` was kept aside during the first rework and scored then; its misses were read in
+the second, so it is a development part now. ``fresh.jsonl`` was written after that, blind to the
+detector, scored once (recall 0.821, 0.091 on non-hateful cases), and its misses read since: a
+development part too. ``fresh2.jsonl`` was written blind later still and scored twice, totals
+only (0.778 / 0.091 before a session's tuning, 0.787 / 0.061 after); its misses are never
+listed (``--part fresh2``). ``fresh3.jsonl``, written blind after that, was scored blind, totals
+only (0.861 / 0.038, 10 functionalities below gate; 0.875 / 0.038 a session later; ``--part
+fresh3``); ``fresh4.jsonl`` too, with the code of the start and of the end of one session
+(0.833 / 0.015 -> 0.838 / 0.015, 7 below gate; ``--part fresh4``). ``fresh5.jsonl``, written
+blind after that, is the blind part: ``--blind`` scores it, totals only, never its misses.
 """
 
 from __future__ import annotations
@@ -25,6 +37,10 @@ from selfwatch.model import Level
 HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
+DEVELOPMENT = ("dev", "heldout", "fresh")
+SCORED = ("fresh2", "fresh3", "fresh4")
+"""Parts scored blind whose misses have never been read: totals only."""
+BLIND = "fresh5"
 
 
 def read_cases(path: Path) -> list[dict[str, str]]:
@@ -41,10 +57,15 @@ def hate_found(text: str) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print one row per functionality with its rate and whether it meets its gate."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--heldout", action="store_true", help="score the part kept aside")
+    parser.add_argument(
+        "--part", choices=(*DEVELOPMENT, *SCORED, BLIND), default="dev", help="the part to score"
+    )
+    parser.add_argument("--blind", action="store_true", help=f"score {BLIND}.jsonl (no misses)")
     parser.add_argument("--misses", action="store_true", help="list the cases it gets wrong")
     args = parser.parse_args(argv)
-    cases = read_cases(HERE / ("heldout.jsonl" if args.heldout else "dev.jsonl"))
+    part = BLIND if args.blind else args.part
+    cases = read_cases(HERE / f"{part}.jsonl")
+    args.misses = args.misses and part in DEVELOPMENT
     groups: dict[str, list[tuple[dict[str, str], bool]]] = {}
     for case in cases:
         groups.setdefault(case["functionality"], []).append((case, hate_found(case["text"])))

@@ -7,6 +7,8 @@ exit status:
 
 * a text of ``--size`` bytes made of the hand-written posts in tests/fixtures (ordinary and
   risky, one per line, repeated until the size is reached): the target is under 2 s;
+* the same text opening with a quotation mark (a post that quotes or reposts is decided once
+  per text: deciding it per finding made this case quadratic);
 * the same text at 50 MB, which the size guard refuses (exit 3) before reading it;
 * 5 MB of random bytes, which the binary guard refuses (exit 3);
 * for scale, `python -c "import click"`, the floor of any click command's start-up.
@@ -70,6 +72,10 @@ def main() -> None:
         folder = Path(work)
         text = folder / "draft.txt"
         text.write_text(draft(args.size), encoding="utf-8")
+        # A draft that opens with a quotation mark: whether the post quotes or republishes is
+        # decided once per text, never per finding (it once made this case quadratic)
+        quoted = folder / "quoted.txt"
+        quoted.write_text('"' + draft(args.size), encoding="utf-8")
         huge = folder / "huge.txt"
         chunk = draft(1_000_000).encode("utf-8")
         with huge.open("wb") as out:  # written in parts: this process stays small
@@ -85,6 +91,7 @@ def main() -> None:
         cases = [
             ("import click (floor)", [sys.executable, "-c", "import click"]),
             (f"lint {text.stat().st_size:,} B text", [*selfwatch, "lint", str(text)]),
+            (f"lint {quoted.stat().st_size:,} B, opening quote", [*selfwatch, "lint", str(quoted)]),
             (f"lint {huge.stat().st_size:,} B (refused)", [*selfwatch, "lint", str(huge)]),
             (f"lint {blob.stat().st_size:,} B binary (refused)", [*selfwatch, "lint", str(blob)]),
         ]

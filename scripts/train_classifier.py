@@ -155,6 +155,7 @@ def fit_head(
 def export(
     heads: Sequence[str],
     fitted: Sequence[tuple[CountVectorizer, SparseHead, float]],
+    trained_on: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Return the JSON document: integer weights per feature kind, rows aligned with ``heads``."""
     table: dict[str, list[int]] = {}
@@ -178,7 +179,7 @@ def export(
         "scale": SCALE,
         "bias": [round(head.intercept, 4) for _, head, _ in fitted],
         "thresholds": [t for _, _, t in fitted],
-        "trained_on": {h: HEADS[h] + "_train" for h in heads},
+        "trained_on": trained_on or {h: HEADS[h] + "_train" for h in heads},
         "words": kinds["word"],
         "bigrams": kinds["bigram"],
         "chars": kinds["char"],

@@ -18,6 +18,7 @@ To use the fixture from another test module or a conftest::
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -70,12 +71,21 @@ class Seen:
     headers: dict[str, str]
     at: float
     """``time.monotonic()`` when the request arrived."""
+    peer: tuple[str, int] = ("", 0)
+    """The client's address and port: one per TCP connection."""
 
 
 class FeedServer:
     """A ThreadingHTTPServer on a loopback address, serving Routes by path."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        delay: float = 0.0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self.delay = delay
@@ -88,6 +98,9 @@ class FeedServer:
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False  # a handler still sleeping must not stall stop()
         self._httpd.feeds = self  # type: ignore[attr-defined]
+        if tls is not None:  # HTTPS: every connection is TLS with the given server context
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.host = host
         self.port = self._httpd.server_address[1]
         # A short poll interval so stop() returns at once instead of after up to 0.5 s.
@@ -114,7 +127,7 @@ class FeedServer:
 
     def url(self, path: str) -> str:
         """Return the absolute URL of ``path`` on this server."""
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def add(self, path: str, route: Route) -> str:
         """Serve ``route`` at ``path`` and return its URL."""
@@ -157,7 +170,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         feeds: FeedServer = self.server.feeds  # type: ignore[attr-defined]
         feeds._enter(
-            Seen(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
+            Seen(
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                time.monotonic(),
+                self.client_address[:2],
+            )
         )
         try:
             route = feeds.routes.get(self.path)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -449,29 +449,22 @@ def test_realtime_sends_right_after_a_poll_that_finds_an_urgent_post(
     assert jane.next_digest is None and "flagged post (warning or above)" in jane.next_note
 
 
-class _Body(httpx.AsyncByteStream):
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        yield self.data
-
-
-class ClosesBadly(httpx.AsyncBaseTransport):
+class ClosesBadly(httpx.BaseTransport):
     """A transport to the real network that breaks while closing after serving ``poison``."""
 
     def __init__(self, poison: str) -> None:
         self.poison = poison
         self.served = False
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.served |= request.url.path == self.poison
-        async with httpx.AsyncHTTPTransport() as inner:
-            response = await inner.handle_async_request(request)
-            body = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, stream=_Body(body))
+        with httpx.HTTPTransport() as inner:
+            response = inner.handle_request(request)
+            body = response.read()
+        stream = httpx.ByteStream(body)
+        return httpx.Response(response.status_code, headers=response.headers, stream=stream)
 
-    async def aclose(self) -> None:
+    def close(self) -> None:
         if self.served:
             self.served = False
             raise RuntimeError("transport broke while closing")
@@ -664,3 +657,19 @@ def test_sigterm_stops_a_running_agent_process_cleanly(smtp: SmtpServer, tmp_pat
     log = log_file.read_text()
     assert "agent stopped after 1 round(s)" in log and "baseline" in log
     assert len(smtp.messages) == 1
+
+
+def test_the_agent_loads_the_reference_tables_once_for_its_workers_to_inherit(
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
+    from selfwatch import clues
+
+    url = feed_server.add("/jane.rss", Route(status=500))  # no post: nothing decided here
+    config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url])))
+    clues._reference.cache_clear()
+    agent = Agent(config, store, clock=Clock(utc(2026, 3, 16, 10)), env={})
+    agent.run_round(force_poll=True)
+    assert clues._reference.cache_info().currsize == 1  # loaded before a cycle's workers fork
+    loaded = clues._reference()
+    agent.run_round(force_poll=True)
+    assert clues._reference() is loaded and clues._reference.cache_info().misses == 1

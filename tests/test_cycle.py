@@ -164,6 +164,41 @@ def test_junk_items_are_not_stored_and_the_feed_is_malformed(
     assert health[hostile].posts == 0
 
 
+# A feed that declares its own "author" and "title" namespace prefixes: feedparser keeps
+# <author:detail> and <title:detail> as plain strings under the keys where it keeps the details
+# of an entry's author and title.
+OWN_PREFIXES = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:author="https://ext.example/author"
+     xmlns:title="https://ext.example/title"><channel><title>club news</title>
+<item><title>Jordan Avery wins the club race</title>
+  <link>https://club.example/race</link>
+  <author>jordan@club.org (Jordan Avery)</author>
+  <author:detail>verified member since 2019</author:detail>
+  <description>Jordan Avery crossed the line first.</description></item>
+<item><title>Jordan Avery joins the board</title>
+  <link>https://club.example/board</link>
+  <author:detail>board announcement</author:detail>
+  <title:detail>plain</title:detail>
+  <description>Welcome &lt;b&gt;Jordan Avery&lt;/b&gt; to the board.</description></item>
+</channel></rss>"""
+
+
+def test_an_author_detail_that_is_a_plain_string_is_not_an_author(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    url = feed_server.add("/club.xml", Route(body=OWN_PREFIXES, etag='"c1"'))
+    with open_store(tmp_path / "s.db") as store:
+        report = run_cycle(Config(), PERSON, store, now=NOW, feeds=[spec(url)])
+        assert not report.errors  # the feed was read, not failed on its first entry
+        stored = {sp.post.url: store.get(sp.id).post for sp in report.new}
+    race = stored["https://club.example/race"]
+    board = stored["https://club.example/board"]
+    assert race.author == "Jordan Avery"  # from the <author> element's own details
+    assert board.author == ""  # the element's text is no author's name
+    assert board.title == "Jordan Avery joins the board"
+    assert board.text == "Welcome Jordan Avery to the board."
+
+
 def _selfwatch(config: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "selfwatch", "--config", str(config), *args],
@@ -290,3 +325,198 @@ def test_a_big_cycle_scores_in_workers_exactly_as_here(tmp_path: Path) -> None:
             )
     assert got == expected
     assert any(score for score, _, _ in got.values())
+
+
+WORKER_DIES = """
+import multiprocessing, os, sys
+from datetime import datetime, UTC
+from pathlib import Path
+from selfwatch.checklist import default_engine
+from selfwatch.checklist.engine import Engine
+from selfwatch.config import Config
+from selfwatch.model import FeedSpec, Profile
+from selfwatch.watch import open_store, run_cycle
+
+folder, marker = Path(sys.argv[1]), Path(sys.argv[2])
+person = Profile(key="jordan", name="Jordan Avery", search=False)
+
+class DiesInAWorker(Engine):
+    def lint(self, text, author="self"):
+        if multiprocessing.parent_process() is not None:  # a scoring worker, not this process
+            marker.write_text(str(os.getpid()))
+            os._exit(1)  # dies without a word, as an OOM kill would
+        return super().lint(text, author)
+
+dying = DiesInAWorker.__new__(DiesInAWorker)
+dying.__dict__.update(default_engine(person).__dict__)
+feeds = [FeedSpec(str(p), "url", "jordan") for p in sorted(folder.glob("*.xml"))]
+with open_store(folder / "state.db") as store:
+    report = run_cycle(Config(), person, store, now=datetime(2026, 3, 10, tzinfo=UTC),
+                       feeds=feeds, engine=dying)
+    stored = store.posts("jordan")
+mine = [sp for sp in stored if sp.identity.confidence != "not_me"]
+print(len(feeds), len(report.new), len(stored), len(mine), sum(sp.verdict.scored for sp in mine))
+"""
+
+
+def test_a_scoring_worker_that_dies_costs_nothing_but_speed(tmp_path: Path) -> None:
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    for i in range(POOL_MIN_FEEDS + 5):
+        (folder / f"f{i:03}.xml").write_bytes(
+            rss(("Jordan Avery", f"https://f{i}.example/rant", "Jordan Avery: my boss is a clown"))
+        )
+    marker = tmp_path / "died"
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER_DIES, str(folder), str(marker)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    feeds, new, stored, mine, scored = map(int, done.stdout.split())
+    assert marker.exists()  # a worker did start, and died on its first posts
+    assert feeds == new == stored == POOL_MIN_FEEDS + 5
+    assert mine == scored > 0  # what the worker had is scored here instead
+
+
+LOGS_LINTS = """
+import os, sys
+from datetime import datetime
+from pathlib import Path
+from selfwatch.checklist import default_engine
+from selfwatch.checklist.engine import Engine
+from selfwatch.config import Config
+from selfwatch.model import FeedSpec, Profile
+from selfwatch.watch import open_store, run_cycle
+
+db, log, now, urls = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+person = Profile(key="jordan", name="Jordan Avery", search=False)
+
+class Logged(Engine):
+    def lint(self, text, author="self"):
+        with open(log, "a", encoding="utf-8") as out:  # one line per text read, from any process
+            out.write(f"{os.getpid()} {text.splitlines()[0]}\\n")
+        return super().lint(text, author)
+
+logged = Logged.__new__(Logged)
+logged.__dict__.update(default_engine(person).__dict__)
+feeds = [FeedSpec(url, "url", "jordan") for url in urls]
+with open_store(db) as store:
+    report = run_cycle(Config(), person, store, now=datetime.fromisoformat(now), feeds=feeds,
+                       engine=logged)
+print(os.getpid(), len(report.new), len(report.errors))
+"""
+
+
+def test_workers_parse_bodies_and_never_score_a_post_the_profile_has(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    def items(i: int, count: int) -> bytes:
+        return rss(
+            *(
+                (f"Jordan Avery story {i}.{n}", f"https://f{i}.example/{n}", "Jordan Avery spoke")
+                for n in range(count)
+            )
+        )
+
+    feeds = POOL_MIN_FEEDS + 5  # enough for the workers to start (in a process of one thread)
+    urls = [
+        feed_server.add(f"/f{i}.xml", Route(body=items(i, 2), etag='"v1"')) for i in range(feeds)
+    ]
+    log = tmp_path / "linted.txt"
+
+    def cycle(now: str) -> tuple[int, int, int]:
+        args = [str(tmp_path / "s.db"), str(log), now, *urls]
+        done = subprocess.run(
+            [sys.executable, "-c", LOGS_LINTS, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        pid, new, failed = map(int, done.stdout.split())
+        return pid, new, failed
+
+    first = cycle("2026-03-10T14:00:00+00:00")
+    for i in range(feeds):  # every feed changes: its two posts again, and one new one
+        feed_server.routes[f"/f{i}.xml"] = Route(body=items(i, 3), etag='"v2"')
+    second = cycle("2026-03-10T15:00:00+00:00")
+    assert (first[1:], second[1:]) == ((2 * feeds, 0), (feeds, 0))
+    linted = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    titles = sorted(title for _, title in linted)
+    expected = sorted(f"Jordan Avery story {i}.{n}" for i in range(feeds) for n in range(3))
+    assert titles == expected  # each post read once: a post it had was not scored again
+    assert {int(pid) for pid, _ in linted} - {first[0], second[0]}  # workers did read some
+
+
+@pytest.mark.parametrize("feeds", [3, 45], ids=["here", "in workers"])
+def test_a_story_many_feeds_share_is_decided_and_scored_once_per_process(
+    feed_server: FeedServer, tmp_path: Path, feeds: int
+) -> None:
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    shared = [
+        ("Jordan Avery wins the award", "https://news.example/award", "Jordan Avery won"),
+        ("Jordan Avery at the meetup", "https://news.example/meetup", "Jordan Avery spoke"),
+    ]
+    urls = [
+        feed_server.add(
+            f"/s{i}.xml",
+            Route(body=rss(*shared, (f"Jordan Avery {i}", f"https://f{i}.example/", "Jordan"))),
+        )
+        for i in range(feeds)
+    ]
+    log = tmp_path / "linted.txt"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LOGS_LINTS,
+            str(tmp_path / "s.db"),
+            str(log),
+            NOW.isoformat(),
+            *urls,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[1]) == 2 + feeds  # every post stored, the shared ones once
+    linted = [tuple(line.split(" ", 1)) for line in log.read_text(encoding="utf-8").splitlines()]
+    titles = [title for _, title in linted]
+    assert sorted(set(titles)) == sorted(
+        [t for t, _, _ in shared] + [f"Jordan Avery {i}" for i in range(feeds)]
+    )
+    assert len(set(linted)) == len(linted)  # no process read one story twice
+    if feeds < POOL_MIN_FEEDS:
+        assert len(titles) == len(set(titles))  # one process: each story read once
+
+
+def test_deciding_and_scoring_never_read_which_feed_a_post_came_from() -> None:
+    """What lets a cycle score a story several feeds share once (``_Work.score_all``)."""
+    from dataclasses import replace
+
+    from selfwatch.match import Feedback
+    from selfwatch.parse import read_feed
+    from selfwatch.scorer import decide_and_score
+
+    engine = cached_engine(PERSON)
+    posts = [
+        *read_feed(fixture("google_news.xml"), "https://news.google.com/rss").posts,
+        Post("p1", "https://e.example/1", "Jordan Avery", "My boss is a clown, says Jordan Avery"),
+    ]
+    for post in posts:
+        for own in (False, True):
+            here = decide_and_score(post, own, engine, PERSON, Feedback.from_marks([]), NOW)
+            moved = replace(post, feed_url="https://elsewhere.example/feed")
+            there = decide_and_score(moved, own, engine, PERSON, Feedback.from_marks([]), NOW)
+            assert here == there

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
 import pytest
 
-from selfwatch.checklist.cache import cache_dir, cached_classifier
-from selfwatch.checklist.classifier import load_classifier
+from selfwatch.checklist.cache import cache_dir, cached_classifier, cached_engine, cached_support
+from selfwatch.checklist.classifier import SUPPORT_PATH, load_classifier
+from selfwatch.checklist.engine import LONG_TEXT, default_engine
 from selfwatch.checklist.load import load_builtin
-from selfwatch.checklist.prefilter import Gate, GateSet, Probe
+from selfwatch.checklist.prefilter import Gate, GateSet, Needle, Probe, needle
 from selfwatch.checklist.tokens import tokenize
 
 PREFILTERS = ["@", r"\d{3}\D{0,3}\d{3}", r"\d{4}", "(?i)dob|d\\.o\\.b|birth|born", r"\d \w"]
@@ -90,8 +92,8 @@ def test_the_gate_set_answers_every_gate_as_the_gate_itself_does() -> None:
     gates.insert(1, None)
     gate_set = GateSet(gates)
     for text in texts:
-        expected = [True if g is None else g.admits(Probe(text)) for g in gates]
-        assert gate_set.admitted(Probe(text)) == expected, text
+        expected = [i for i, g in enumerate(gates) if g is None or g.admits(Probe(text))]
+        assert gate_set.opened(Probe(text)) == expected, text
 
 
 def test_gates_take_the_cheap_tests_only_where_they_are_exact() -> None:
@@ -124,6 +126,21 @@ def test_cached_classifier_scores_like_the_packaged_one() -> None:
         assert from_disk.scores(text) == load_classifier().scores(text)
 
 
+def test_cached_engine_reads_the_support_model_from_the_disk_cache() -> None:
+    cached_support.cache_clear()
+    cached_engine()  # the first call builds and stores the engine; the second reads it back
+    engine = cached_engine()
+    assert engine.support_source is cached_support
+    # A draft whose rule term lacks its cue asks the support model, which is cached then
+    engine.lint("Sneak peek: our Falcon app launches next month with new pricing tiers")
+    (path,) = cache_dir().glob("support-*.marshal")
+    cached_support.cache_clear()
+    from_disk = cached_support()
+    text = "Sneak peek: our app launches next month"
+    assert from_disk.scores(text) == load_classifier(SUPPORT_PATH).scores(text)
+    assert path.exists()
+
+
 def test_damaged_classifier_cache_is_rebuilt() -> None:
     cached_classifier.cache_clear()
     cached_classifier()
@@ -132,3 +149,122 @@ def test_damaged_classifier_cache_is_rebuilt() -> None:
     cached_classifier.cache_clear()
     assert cached_classifier() is not None
     assert path.read_bytes() != b"\x00garbage"
+
+
+NEEDLE_PATTERNS = [
+    (r"\b(?:spent|wasted|spend(?:ing)?)\s+th[ea]\w*", re.IGNORECASE),
+    (r"(?i)\bborn\b[^\d]{0,30}\d{4}", 0),
+    (r"(?<=boss )is a (?:clown|joke)", 0),  # the lookbehind is outside the match
+    (r"(?:ab)+c|x{2,}y", 0),
+    (r"(?:foo)?bar(?!baz)", re.IGNORECASE),
+    (r"(?-i:KEY)-\d+", re.IGNORECASE),  # a group with its own flags gives no literal
+    (r"K\w+", re.IGNORECASE),  # the Kelvin sign folds to k: left to the regex
+    (r"stra(?:ß|ss)e", re.IGNORECASE),  # non-ASCII under IGNORECASE gives no literal
+    (r"a|", 0),  # an empty alternative: nothing is required
+]
+NEEDLE_TEXTS = [
+    *TEXTS,
+    "I SPENT THE DAY asleep",
+    "spending the day",
+    "Born on 1 May 1990",
+    "my boss is a clown",
+    "his boss isa clown, ababc, xxxy",
+    "FOOBAR and barbaz",
+    "key-12 and KEY-13",
+    "\u212aelvin",  # the Kelvin sign
+    "STRASSE",
+]
+
+
+@pytest.mark.parametrize(("source", "flags"), NEEDLE_PATTERNS)
+def test_a_pattern_matches_only_where_its_needle_occurs(source: str, flags: int) -> None:
+    regex = re.compile(source, flags)
+    found = needle(source, flags)
+    for text in NEEDLE_TEXTS:
+        if found is not None and not Probe(text).holds(found):
+            assert regex.search(text) is None, (source, text)
+
+
+def test_needles_name_the_literals_every_match_contains() -> None:
+    assert needle(*NEEDLE_PATTERNS[0]) == Needle(True, ("spend", "spent", "wasted"), (("th",),))
+    assert needle(*NEEDLE_PATTERNS[1]) == Needle(True, ("born",))
+    assert needle(*NEEDLE_PATTERNS[2]) == Needle(False, ("is a ",), (("clown", "joke"),))
+    assert needle(*NEEDLE_PATTERNS[4]) == Needle(True, ("bar",))
+    assert needle(*NEEDLE_PATTERNS[5]) is None or "KEY" not in needle(*NEEDLE_PATTERNS[5]).words
+    assert needle(*NEEDLE_PATTERNS[8]) is None
+    assert needle("(unclosed") is None  # what the parser cannot read has no needle
+    assert Probe("they spent it").holds(Needle(True, ("spent",)))
+    assert not Probe("they spend it").holds(Needle(False, ("spent",)))
+    # Every set must be there: a word of the first alone is not enough
+    assert not Probe("my boss is a star").holds(needle(*NEEDLE_PATTERNS[2]))
+    assert Probe("my boss is a joke").holds(needle(*NEEDLE_PATTERNS[2]))
+
+
+def _with_grams(probe: Probe) -> Probe:
+    """Return ``probe`` with its 3-character substrings worked out, as the gates do."""
+    if probe.lower is not None:
+        probe.grams(probe.lower, True)
+    probe.grams(probe.text, False)
+    return probe
+
+
+def test_every_builtin_pattern_matches_only_where_its_needle_occurs() -> None:
+    texts = [t for r in load_builtin().rules for t in (*r.examples_flag, *r.examples_pass)]
+    texts += corpus_texts()
+    probes = [(text, Probe(text), _with_grams(Probe(text))) for text in texts]
+    lost = []
+    with_needle = 0
+    for rule in load_builtin().rules:
+        flags = 0 if rule.case_sensitive else re.IGNORECASE
+        for source in rule.patterns:
+            found = needle(source, flags)
+            with_needle += found is not None
+            if found is None:
+                continue
+            regex = re.compile(source, flags)
+            lost += [
+                (rule.id, text)
+                for text, probe, _ in probes
+                if not probe.holds(found) and regex.search(text)
+            ]
+            # The 3-character look-up the gates' n-grams allow gives the same answers
+            assert [p.holds(found) for _, p, _ in probes] == [g.holds(found) for *_, g in probes]
+    assert not lost, lost[:5]
+    assert with_needle > 150  # most patterns have one: long texts rely on it
+
+
+def test_a_long_text_runs_a_pattern_only_on_pieces_holding_its_needle() -> None:
+    engine = default_engine()
+    regex = next(lazy for _, lazy, _ in engine.patterns if needle(lazy.source, lazy.flags))
+    found = needle(regex.source, regex.flags)
+    assert found is not None
+    words = [*found.words, *(others[0] for others in found.others)]
+    with_word, without = Probe(" ".join(words)), Probe("")
+    assert [regex.may_match(p) for p in (without, without, without, with_word)] == [
+        True,  # the first ask runs the regex without reading it
+        False,
+        False,
+        True,
+    ]
+
+
+def test_a_long_text_is_scored_with_the_collector_paused_and_left_as_it_was() -> None:
+    engine = default_engine()
+    text = "My boss is a clown and I hate this job. Call me at 503-555-0142. " * 400
+    assert len(text) > LONG_TEXT
+    expected = engine.lint(text)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert engine.lint(text) == expected
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
+
+def test_glued_words_split_alike_from_the_kept_answers() -> None:
+    glued = default_engine().glued
+    words = ["immigrantsarevermin", "blackmail", "jewellery", "killallmuslims", "blackpeople"]
+    first = [glued.splits(w) for w in words]
+    assert first == [glued.splits(w) for w in words]
+    assert first[0] == ["immigrants", "are", "vermin"] and not first[1] and not first[2]

@@ -17,12 +17,12 @@ from selfwatch import __version__
 from selfwatch.config import FetchSettings
 from selfwatch.fetch import (
     BACKOFF_CAP,
-    USER_AGENT,
     backoff,
     fetch_all,
     is_due,
     next_state,
     parse_retry_after,
+    user_agent,
 )
 from selfwatch.model import FeedSpec, FeedState, FetchResult
 
@@ -76,7 +76,7 @@ def test_an_honest_user_agent_and_gzip(feed_server: FeedServer) -> None:
     result = poll(url)
     assert result.status == "ok" and len(result.posts) == 2
     headers = feed_server.seen("/gz.xml")[0].headers
-    assert headers["user-agent"] == USER_AGENT
+    assert headers["user-agent"] == user_agent()
     assert (
         headers["user-agent"]
         == f"selfwatch/{__version__} (+https://github.com/selfwatch/selfwatch)"

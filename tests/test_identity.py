@@ -174,7 +174,8 @@ def test_show_prints_the_evidence_for_and_against_with_points(feed_server, tmp_p
     assert "identity:  me (subject): full name; employer 'Initech'; context 'Portland'" in me
     assert "  for:      +3  full name\n" in me
     assert "            +1  employer 'Initech'\n" in me
-    assert "  total      6  (me from 4, maybe from 2, below 2 not me)" in me
+    assert "            +1  'Initech' next to the name\n" in me
+    assert "  total      7  (me from 4 with something specific, maybe from 2, below 2 not me)" in me
     namesake = run("--config", config, "show", posts[TAMPA][0]).output
     assert "  against:  -2  another occupation 'realtor'" in namesake
     assert "another place 'Tampa'" in namesake

@@ -52,20 +52,21 @@ def test_index_rebuilt_from_state_scans_the_same():
 
 
 def test_concepts_from_one_scan_match_a_scan_per_sentence():
-    # The engine scans the whole text once; a phrase must not count across a sentence end.
+    # The engine scans the whole text once; a phrase must not run across a sentence end, for
+    # rule terms ("the bomb. The recipe" is no "bomb the") as for context words.
     text = "Thanks a lot. Dear boss, you again."
     tokens = tokenize(text)
     concepts = _concepts()
     hits = concepts.scan(tokens)
-    assert any(h.term == "lot dear" for h in hits)  # found across the full stop...
+    assert not any(h.term == "lot dear" for h in hits)
     ctx = Context(text, tokens, concepts.scan, hits)
     per_sentence: dict[tuple[str, int], list[str]] = {}
     for sentence in sorted({t.sentence for t in tokens}):
         part = [t for t in tokens if t.sentence == sentence]
         for h in concepts.scan(part):
             per_sentence.setdefault((h.owner[8:], sentence), []).append(text[h.start : h.end])
-    words = {k: [seen.words for seen in v] for k, v in (ctx._concepts or {}).items()}
-    assert words == per_sentence  # ...but not taken as context
+    words = {k: [seen.words for seen in v] for k, v in ctx.concepts().items()}
+    assert words == per_sentence
     assert "lot. Dear" not in str(per_sentence)
 
 
@@ -76,3 +77,21 @@ def test_plain_words_in_elongated_text_are_squeezed_like_any_other():
         ("angry", "angry"),
         ("noooo", "noo"),
     ]
+
+
+def test_masked_words_match_the_terms_they_spell_wherever_the_mask_is():
+    lexicon = Lexicon()
+    for term in ("fuck", "funk", "shit", "fact"):
+        lexicon.add(term, f"rule.{term}", inflect=False)
+    words = ("f*ck", "fu**", "f**k", "fu*k", "sh*t", "s**t", "f*ct", "f***")
+    spelled = {w: sorted(h.term for h in lexicon.scan(tokenize(w))) for w in words}
+    assert spelled == {
+        "f*ck": ["fuck"],
+        "fu**": ["fuck", "funk"],  # the last letter masked too
+        "f**k": ["fuck", "funk"],
+        "fu*k": ["fuck", "funk"],
+        "sh*t": ["shit"],
+        "s**t": ["shit"],
+        "f*ct": ["fact"],
+        "f***": [],  # one letter shown is no word
+    }

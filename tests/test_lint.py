@@ -312,7 +312,12 @@ def test_bundled_example_draft_flags(tmp_path):
     assert {"employer.badmouthing", "confidential.marker", "personal_data.phone"} <= rules
 
 
-@pytest.mark.parametrize("module", ["httpx", "feedparser", "jinja2"])
+# selfwatch.posts: the watch cycle's values, which lint never needs (each costs ~1 ms to define);
+# html: only Markdown, HTML and texts with an '&' need entities decoded; _hashlib: OpenSSL's
+# start-up, which the cache key does without
+@pytest.mark.parametrize(
+    "module", ["httpx", "feedparser", "jinja2", "selfwatch.posts", "html", "_hashlib"]
+)
 def test_lint_path_does_not_import_heavy_modules(module, tmp_path):
     draft = tmp_path / "d.txt"
     draft.write_text("my boss is an idiot", encoding="utf-8")
@@ -323,3 +328,20 @@ def test_lint_path_does_not_import_heavy_modules(module, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_plain_text_compiles_none_of_the_markup_patterns(tmp_path):
+    draft = tmp_path / "d.txt"
+    draft.write_text("my boss is an idiot <b>really</b>", encoding="utf-8")
+    page = tmp_path / "d.md"
+    page.write_text("my boss is an `idiot` <b>really</b>", encoding="utf-8")
+    code = (
+        "from selfwatch.cli import cli\nfrom selfwatch import lint\n"
+        f"for path in {[str(draft), str(page)]!r}:\n"
+        "    try:\n        cli(['lint', path])\n    except SystemExit:\n        pass\n"
+        "    print('compiled', lint._rx.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    counts = [line for line in out.stdout.splitlines() if line.startswith("compiled")]
+    assert counts[0] == "compiled 0"
+    assert int(counts[1].split()[1]) > 5

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import smtplib
 import ssl
-import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -409,39 +407,6 @@ def test_ssl_against_a_plain_server_is_explained() -> None:
 
 
 # --- real TLS (self-signed certificate made with the openssl command) --------------------
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Return (cert, key) for localhost/127.0.0.1, or skip when openssl is missing."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("the openssl command is not installed")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            openssl,
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:

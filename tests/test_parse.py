@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from feedserver import fixture
 
+from selfwatch import parse
 from selfwatch.errors import FetchError
+from selfwatch.fastfeed import read_entries
 from selfwatch.parse import canonical_url, html_to_text, parse_feed, post_id, read_feed
 
 FEED = "https://feeds.example/feed.xml"
@@ -293,3 +295,43 @@ def test_canonical_url(url: str, expected: str) -> None:
 )  # fmt: skip
 def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+def _by_htmlparser(html: str) -> str:
+    extractor = parse._TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return parse._tidy(extractor.text())
+
+
+_PIECES = (
+    "<p>", "</p>", "<P CLASS='x'>", "<br>", "<br/>", "<BR />", "<li>", "</li>", "<div>",
+    "</div >", "<a href=\"https://e.example/?a=1&amp;b=2\">", "</a>", "<a href=x/>",
+    '<img src="a.png" alt="a > b"/>', "<td>", "</td>", "<tr>", "<font color=#333>", "</font>",
+    "<script>x<y</script>", "<style>p{}</style>", "<title>t</title>", "<!-- c -->", "<!doctype>",
+    "<?pi?>", "< b>", "</ a>", "<", ">", "a<b", "&amp;", "&lt;p&gt;", "&#8220;", "&eacute;",
+    "&nbsp;", "&x", "AT&T", "&", "Jane Doe", "  ", "\n", "\t", "text. ", "<b>", "</b>", "<h2>",
+    "</h2>", "<ul>", "</ul>", "<x:y z='1'>", "<a b=c d>", "<a b = 'c'\n e=\"f\">", "<p/>",
+    "<!-- SC_OFF -->", "<!---->", "<!-- a-b -->", "<!-->", "<!--x--!>", "-->", "--",
+)  # fmt: skip
+
+
+def test_plain_html_is_read_as_htmlparser_reads_it() -> None:
+    import random
+
+    pick = random.Random(12).choice
+    fragments = ["".join(pick(_PIECES) for _ in range(n % 12 + 1)) for n in range(4000)]
+    read_fast = 0
+    for html in fragments:
+        extractor = parse._TextExtractor()
+        if parse._read_simple(html, extractor):
+            read_fast += 1
+            assert parse._tidy(extractor.text()) == _by_htmlparser(html), html
+    assert read_fast > 500  # many fragments took the quick way, and gave the same text
+    for name in ("google_news.xml", "reddit_search.atom", "mastodon.rss", "github.atom"):
+        entries = read_entries(fixture(name), None) or []
+        markup = [e["summary"] for e in entries if "<" in e["summary"]]
+        # The feeds' markup is plain: read without HTMLParser.
+        assert markup and all(parse._read_simple(m, parse._TextExtractor()) for m in markup)
+    assert not parse._read_simple("<!-- a-b --><p>a</p>", parse._TextExtractor())
+    assert not parse._read_simple("<script>1 < 2</script>", parse._TextExtractor())

@@ -19,11 +19,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 # vocabulary <- pure core <- adapters <- orchestration <- cli
 LAYERS = {
-    "model": 0, "errors": 0,
+    "model": 0, "errors": 0, "posts": 0,
     "checklist": 1, "display": 1, "match": 1, "clues": 1, "feedback": 1, "identity": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
-    "archive": 1, "evidence": 1,
-    "config": 2, "store": 2, "fetch": 2, "mailer": 2, "lockfile": 2, "scorer": 2,
+    "archive": 1, "evidence": 1, "fastfeed": 1, "diskcache": 1,
+    "config": 2, "store": 2, "fetch": 2, "mailer": 2, "lockfile": 2, "scorer": 2, "transport": 2,
     "watch": 3, "agent": 3, "demo": 3, "audit": 3, "triage": 3, "deliver": 3, "output": 3,
     "wizard": 3,
     "cli": 4, "__main__": 5, "__init__": 5,
@@ -90,6 +90,16 @@ def test_the_checklist_package_stands_alone():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
                 assert not node.module.startswith("checklist."), f"{path.stem}: {node.module}"
+
+
+def test_the_watch_values_are_still_imported_from_the_vocabulary():
+    import selfwatch.model
+    import selfwatch.posts
+
+    for name in selfwatch.model._POSTS:
+        assert getattr(selfwatch.model, name) is getattr(selfwatch.posts, name)
+    with pytest.raises(AttributeError):
+        selfwatch.model.NoSuchValue  # noqa: B018
 
 
 def test_every_module_has_a_layer():

@@ -13,7 +13,7 @@ from selfwatch.errors import NotFoundError, StoreError
 from selfwatch.identity import identify
 from selfwatch.match import Mark
 from selfwatch.model import FeedSpec, FeedState, Finding, Identity, Level, Mention, Post, Verdict
-from selfwatch.store import MIGRATIONS, Store
+from selfwatch.store import MIGRATIONS, Polled, Store
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 FEED_A = "https://news.example.org/rss?q=jane"
@@ -310,6 +310,93 @@ def test_feed_state_save_and_load(store: Store) -> None:
     assert store.feed_states("jane", [FEED_A])[FEED_A] == later
 
 
+def test_a_batch_of_feed_states_is_saved_as_one_at_a_time_would(tmp_path: Path) -> None:
+    urls = [f"https://feeds.example/{i}.xml" for i in range(30)]
+    moved = "https://feeds.example/moved.xml"
+
+    def fill(store: Store) -> None:
+        for url in urls:  # rows that exist, some of them moved since
+            store.save_feed_state("jane", FeedSpec(url, "url", "jane"), FeedState(url))
+        store.move_feed("jane", urls[3], "https://feeds.example/3-new.xml")
+        store.save_feed_state("john", FeedSpec(urls[0], "url", "john"), FeedState(urls[0]))
+
+    batch = [
+        (FeedSpec(url, "url", "jane", label=f"feed {i}"), FeedState(url, etag=f'"{i}"'))
+        for i, url in enumerate([*urls[:20], "https://feeds.example/new.xml"])
+    ]
+    batch[3] = (batch[3][0], FeedState("https://feeds.example/3-new.xml", etag='"3"'))
+    batch[5] = (batch[5][0], FeedState(moved, etag='"5"'))  # a 301 seen in this poll
+    results = []
+    for name, many in (("one.db", False), ("batch.db", True)):
+        with Store.open(tmp_path / name) as store:
+            fill(store)
+            if many:
+                store.save_feed_states("jane", batch)
+            else:
+                for spec, state in batch:
+                    store.save_feed_state("jane", spec, state)
+            asked = [*urls, moved, "https://feeds.example/new.xml"]
+            results.append((store.feed_states("jane", asked), store.feed_health("jane")))
+    assert results[0] == results[1]
+    states, _ = results[1]
+    assert states[urls[5]].url == moved and states[urls[5]].etag == '"5"'
+    assert states[urls[3]].url == "https://feeds.example/3-new.xml"  # found by its old URL
+    assert states[urls[3]].etag == '"3"'
+    assert states[urls[25]].etag is None  # not in the batch
+
+
+def test_a_batch_of_polls_is_stored_as_one_feed_at_a_time_would(tmp_path: Path) -> None:
+    urls = [f"https://feeds.example/{i}.xml" for i in range(40)]
+    other = Identity("not_me", "subject", "another Jane Doe")
+
+    def poll(i: int) -> Polled:
+        shared = make_post("shared", text="Jane Doe, found by every other feed")
+        own = [make_post(f"p{i}-{n}", title=f"Post {i}.{n}") for n in range(3)]
+        items = [(p, ME if n else other, CLEAN) for n, p in enumerate(own)]
+        if i % 2:
+            items.append((shared, ME, CLEAN))
+            items.append((own[0], ME, CLEAN))  # the same post twice in one feed
+        state = FeedState(urls[i], etag=f'"{i}"')
+        if i == 7:
+            state = FeedState("https://feeds.example/7-moved.xml", etag='"7"')  # a 301
+        also = ("old",) if i == 9 else ()
+        return Polled(FeedSpec(urls[i], "url", "jane", label=f"feed {i}"), state, items, also)
+
+    polls = [poll(i) for i in range(40)]
+    results = []
+    for name, many in (("one.db", False), ("batch.db", True)):
+        with Store.open(tmp_path / name) as store:
+            store.save_feed_state("jane", FeedSpec(urls[0], "url", "jane"), FeedState(urls[0]))
+            store.record_post("jane", make_post("old"), urls[0], ME, CLEAN, T0)
+            store.record_post("john", make_post("p3-1"), "", ME, CLEAN, T0)  # another profile's
+            statements: list[str] = []
+            store._db.set_trace_callback(statements.append)
+            if many:
+                added = store.record_polls("jane", polls, T0 + timedelta(hours=1))
+            else:
+                added = []
+                for p in polls:
+                    with store.transaction():
+                        seen = T0 + timedelta(hours=1)
+                        added.append(
+                            store.record_posts(
+                                "jane", p.items, p.spec.url, seen, also_found=p.also_found
+                            )
+                        )
+                        store.save_feed_state("jane", p.spec, p.state)
+            store._db.set_trace_callback(None)
+            everything = store.posts("jane", confidence=("me", "maybe", "not_me"))
+            # Each row of an executemany is traced: count the look-ups and the transactions.
+            asked = [q for q in statements if q.startswith(("SELECT", "BEGIN", "SAVEPOINT"))]
+            results.append((added, everything, store.feed_health("jane"), len(asked)))
+    (one, batch) = results
+    assert batch[:3] == one[:3]
+    assert sum(map(len, batch[0])) == 40 * 3 + 1  # "shared" is new once, "old" never
+    assert (
+        batch[3] <= 12 < 40 < one[3]
+    )  # a few look-ups for the batch, not a few per feed  # a dozen statements for the whole batch
+
+
 def test_move_feed_keeps_state_and_posts_and_the_old_url_still_finds_it(store: Store) -> None:
     new_url = "https://news.example.org/v2/rss?q=jane"
     store.save_feed_state("jane", SPEC, FeedState(url=FEED_A, etag="e1", last_success=T0))
@@ -405,7 +492,8 @@ def test_undo_feedback_removes_the_newest_mark(store: Store) -> None:
 def test_feedback_shapes_a_later_identify(db_path: Path) -> None:
     from selfwatch.model import Profile
 
-    jane = Profile(key="jane", name="Jane Doe", context_terms=("Portland",))
+    # Two terms: a name and a town alone are "maybe" ("me" needs something specific).
+    jane = Profile(key="jane", name="Jane Doe", context_terms=("Portland", "pipelines"))
     first = make_post("p1", url="https://www.softball-news.example/a", author="Coach")
     later = make_post("p2", url="https://softball-news.example/b", author="Someone Else")
     platform = make_post("p3", url="https://www.reddit.com/r/x/1", author="u/coach")
@@ -422,7 +510,8 @@ def test_feedback_shapes_a_later_identify(db_path: Path) -> None:
     who = identify(later, jane, own=False, feedback=feedback)
     assert who.confidence == "not_me"
     assert who.reason == (
-        "full name; context 'Portland'; but site softball-news.example was marked not-me"
+        "full name; context 'Portland'; context 'pipelines'; but site softball-news.example "
+        "was marked not-me"
     )
     # A reddit post says nothing about other reddit posts, but its author was asked for.
     other_reddit = make_post("p4", url="https://reddit.com/r/y/2", author="u/someone")

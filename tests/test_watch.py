@@ -14,8 +14,10 @@ from profiles import EXAMPLE_PROFILE
 from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.cli import cli
 from selfwatch.config import Config
-from selfwatch.model import FeedSpec
+from selfwatch.model import FeedSpec, Profile
+from selfwatch.output import post_detail, post_table
 from selfwatch.parse import parse_feed
+from selfwatch.scorer import SET_ASIDE
 from selfwatch.triage import mark
 from selfwatch.watch import open_store, run_cycle
 
@@ -127,11 +129,52 @@ def test_notme_changes_this_and_later_decisions(feed_server, store):
     url = feed_server.add("/n.xml", Route(body=fixture("google_news.xml")))
     report = run_cycle(Config(), EXAMPLE_PROFILE, store, now=NOW, feeds=[spec(url)])
     target = next(sp for sp in report.new if sp.identity.confidence != "not_me")
-    updated = mark(store, EXAMPLE_PROFILE, target.id[:8], "notme", NOW).post
+    updated = mark(store, EXAMPLE_PROFILE, target.id[:8], "notme", NOW, engine_for=_engine).post
     assert updated.identity.confidence == "not_me"
     assert "marked" in updated.identity.reason
-    back = mark(store, EXAMPLE_PROFILE, target.id, "me", NOW + timedelta(minutes=1)).post
+    later = NOW + timedelta(minutes=1)
+    back = mark(store, EXAMPLE_PROFILE, target.id, "me", later, engine_for=_engine).post
     assert back.identity.confidence == "me"
+
+
+def _engine(profile: Profile) -> Engine:
+    return default_engine(profile)
+
+
+NAMESAKE_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Tampa news</title><link>https://tampa.example/</link>
+<item><title>Jane Doe, 81, of Tampa</title><link>https://tampa.example/doe</link>
+<description>Tampa realtor Jane Doe posted: I am going to punch my coworker in the face
+tomorrow.</description></item>
+</channel></rss>"""
+
+
+def test_a_namesakes_post_is_stored_unscored_and_scored_once_marked_me(feed_server, store):
+    url = feed_server.add("/tampa.xml", Route(body=NAMESAKE_RSS))
+    report = run_cycle(Config(), EXAMPLE_PROFILE, store, now=NOW, feeds=[spec(url)])
+    (aside,) = report.new
+    assert aside.identity.confidence == "not_me"
+    assert aside.verdict == SET_ASIDE
+    assert store.get(aside.id, "jane").verdict == SET_ASIDE
+    assert "not scored (not about you; `selfwatch me" in post_detail(aside)
+    assert "    -  " in post_table([aside])
+
+    loaded: list[str] = []
+
+    def engine_for(profile: Profile) -> Engine:
+        loaded.append(profile.key)
+        return default_engine(profile)
+
+    mine = mark(store, EXAMPLE_PROFILE, aside.id, "me", NOW, engine_for=engine_for).post
+    assert loaded == ["jane"]
+    assert mine.identity.confidence == "me"
+    assert mine.verdict.scored and mine.verdict.flagged
+    assert mine.verdict.checklist_version
+    assert "violence" in mine.verdict.categories
+    # Marked not me again, it keeps the verdict it was given; no engine is loaded for that.
+    again = mark(store, EXAMPLE_PROFILE, aside.id, "notme", NOW, engine_for=engine_for).post
+    assert again.identity.confidence == "not_me" and again.verdict == mine.verdict
+    assert loaded == ["jane"]
 
 
 # --- the commands ----------------------------------------------------------------------------

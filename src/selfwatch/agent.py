@@ -60,6 +60,7 @@ from .errors import ConfigError, MailError, SelfwatchError
 from .lockfile import PidLock, holder, locked_by
 from .model import WEEKDAYS, DigestSettings, Level, Profile
 from .output import terminal_safe, when
+from .scorer import preload
 from .sources import feeds_for
 from .store import Store, StoredPost
 from .watch import run_cycle
@@ -249,7 +250,7 @@ class Agent:
         store: Store,
         *,
         clock: Clock,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.BaseTransport | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.config = config
@@ -338,6 +339,7 @@ class Agent:
 
     def _poll(self, profile: Profile, now: datetime) -> PollOutcome:
         try:
+            preload()  # once for the agent's life: each cycle's scoring workers inherit it
             report = run_cycle(
                 self.config,
                 profile,
@@ -593,7 +595,7 @@ def run_agent(
     *,
     clock: Clock,
     once: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
     env: Mapping[str, str] | None = None,
     lock: Path | None = None,
     tick_seconds: int = TICK_SECONDS,

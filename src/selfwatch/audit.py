@@ -35,9 +35,9 @@ from typing import Any
 from .actions import Action, suggest_action
 from .archive import ArchiveItem, check_paths, read_archive
 from .checklist import Engine
-from .digest import excerpt, linted_text
+from .digest import excerpt
 from .errors import SelfwatchError
-from .evidence import ReadsVerdict
+from .evidence import ReadsVerdict, linted_text
 from .model import Identity, Post, Profile, Verdict
 from .output import finding_dict, terminal_safe
 from .store import Store

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,16 +37,21 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SelfwatchError as exc:
             if ctx.params.get("verbose"):
+                import traceback  # only for --verbose: not on every start
+
                 traceback.print_exc()
             raise _Failure(str(exc), exc.exit_code) from exc
 
 
-@dataclass
 class Options:
-    """Options shared by every command."""
+    """Options shared by every command.
 
-    config_path: Path | None
-    verbose: bool
+    A plain class: on Python 3.11 creating a dataclass costs about a millisecond of every start.
+    """
+
+    def __init__(self, config_path: Path | None, verbose: bool) -> None:
+        self.config_path = config_path
+        self.verbose = verbose
 
     def config(self, *, required: bool = False) -> Any:
         """Load and validate the config (raises ConfigError with every problem)."""
@@ -445,8 +448,23 @@ def _mark(opts: Options, post_id: str, profile: str | None, kind: str, scope: st
     # (and it for the mark), so no post is stored with the lesson half applied.
     with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
         owner = store.get(post_id, profile).profile
-        lesson = mark(store, config.profile(owner), post_id, kind, _now(), scope)  # type: ignore[arg-type]
+        lesson = mark(
+            store,
+            config.profile(owner),
+            post_id,
+            kind,  # type: ignore[arg-type]
+            _now(),
+            scope,  # type: ignore[arg-type]
+            engine_for=_engine_for(config),
+        )
     _print_lesson(lesson, undone=False)
+
+
+def _engine_for(config: Any) -> Callable[[Any], Any]:
+    """Return a loader of a profile's checklist engine, for posts scored after a mark."""
+    from .checklist import cached_engine
+
+    return lambda person: cached_engine(person, config.checklist)
 
 
 def _print_lesson(lesson: Any, *, undone: bool) -> None:
@@ -542,7 +560,12 @@ def undo(opts: Options, profile: str | None) -> None:
 
     config = opts.config(required=True)
     with open_store() as store, PollLock(store.path.parent / POLL_LOCK, on_wait=_waiting):
-        lesson = undo_feedback(store, {p.key: p for p in config.profiles}, profile)
+        lesson = undo_feedback(
+            store,
+            {p.key: p for p in config.profiles},
+            profile,
+            engine_for=_engine_for(config),
+        )
     _print_lesson(lesson, undone=True)
 
 

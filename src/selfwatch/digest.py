@@ -36,7 +36,7 @@ from markupsafe import Markup
 from .actions import Action, Sentiment, suggest_action
 from .display import CONTROL, visible_controls
 from .errors import ConfigError
-from .evidence import ReadsVerdict
+from .evidence import ReadsVerdict, linted_text
 from .model import SCORE_LIMIT, FeedState, Finding, Identity, Post, Profile, Verdict
 
 HTML_TEMPLATE = "digest.html.j2"
@@ -73,27 +73,6 @@ def post_commands(
     if identity.role != "author":  # your own feed's posts are yours by definition
         verbs.append("notme")
     return tuple(f"selfwatch {verb} {pid}{option}" for verb in verbs)
-
-
-def linted_text(post: Post) -> str:
-    """Return the exact string the checklist engine lints for ``post``.
-
-    Finding offsets (``start``/``end``) point into this string; keep it in step with the engine.
-    The title is left out when the text already says all of it, as Google News does (the
-    description is the headline and the publisher again): every finding would come twice.
-    """
-    if post.title and _repeats(post.text, post.title):
-        return post.text
-    return f"{post.title}\n\n{post.text}"
-
-
-def _repeats(text: str, title: str) -> bool:
-    """Return True when ``text`` starts with ``title``'s headline and has its " - Source" too."""
-    text, title = _fold(text).strip().casefold(), _fold(title).strip().casefold()
-    headline, dash, source = title.rpartition(" - ")
-    if not dash:
-        return text.startswith(title)
-    return text.startswith(headline) and source in text[len(headline) :]
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the choice closest to ``word``, or ``""``."""
+    import difflib  # only when a config has a mistake: not on every start
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -5,14 +5,43 @@ gives three findings with the same message and suggestion. Readers of a digest, 
 ``selfwatch show`` and ``selfwatch lint`` want the reason once and the words it is about
 listed together; this module does that grouping, for every rendering layer, without touching
 the findings themselves (scores and JSON output still see each one).
+
+``linted_text`` is the text of a post those findings point into, for every caller of the
+engine (the watch cycle, the audit) and every renderer of a post's findings.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from .model import Finding, Level, Verdict
+
+if TYPE_CHECKING:
+    from .model import Post
+
+
+def linted_text(post: Post) -> str:
+    """Return the exact string the checklist engine lints for ``post``.
+
+    Finding offsets (``start``/``end``) point into this string; keep it in step with the engine.
+    The title is left out when the text already says all of it, as Google News does (the
+    description is the headline and the publisher again): every finding would come twice.
+    """
+    if post.title and _repeats(post.text, post.title):
+        return post.text
+    return f"{post.title}\n\n{post.text}"
+
+
+def _repeats(text: str, title: str) -> bool:
+    """Return True when ``text`` starts with ``title``'s headline and has its " - Source" too."""
+    text, title = (re.sub(r"\s+", " ", s).strip().casefold() for s in (text, title))
+    headline, dash, source = title.rpartition(" - ")
+    if not dash:
+        return text.startswith(title)
+    return text.startswith(headline) and source in text[len(headline) :]
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,12 @@ by commas or spaces.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .checklist import Engine, risk_score
 from .errors import InputError, InputRefusedError
@@ -46,46 +46,46 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".mkd", ".mdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 
 _DIRECTIVE = re.compile(r"<!--\s*selfwatch-(disable|enable|ignore)\b([^>]*?)\s*-->", re.IGNORECASE)
-_FRONT_MATTER = re.compile(
-    r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)", re.S
-)
-_FENCE = re.compile(r"^[ \t]{0,3}(```+|~~~+)[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.S | re.M)
-_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
-_LINK_TARGET = re.compile(r"(?<=\])\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)")
-_REF_DEF = re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$", re.M)
-_AUTOLINK = re.compile(r"<(?:https?|ftp|mailto):[^>\s]*>", re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_SCRIPT = re.compile(r"<(script|style|pre|code)\b[^>]*>.*?</\1\s*>", re.S | re.I)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_TAG_RUN = re.compile(rf"(?:{_TAG.pattern})+")
+# The Markdown and HTML patterns are kept as source, flags inline, and compiled by _rx when a
+# file in either format is first linted: a plain-text lint needs none of them
+_FRONT_MATTER = r"(?s)\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\n|\Z)"
+_FENCE = r"(?sm)^[ \t]{0,3}(```+|~~~+)[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)"
+_INLINE_CODE = r"(?s)(`+)(?!`).+?(?<!`)\1(?!`)"
+_LINK_TARGET = r"(?<=\])\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)"
+_REF_DEF = r"(?m)^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$"
+_AUTOLINK = r"(?i)<(?:https?|ftp|mailto):[^>\s]*>"
+_SCRIPT = r"(?si)<(script|style|pre|code)\b[^>]*>.*?</\1\s*>"
+_TAG = r"</?[A-Za-z][^<>]*>"
+_TAG_RUN = rf"(?:{_TAG})+"
 # Elements a browser draws as a block, a line break or an object: a word ends at them. Any
 # other element, unknown ones included, is inline by default and can sit inside a word
-_BREAKING_TAG = re.compile(
-    r"</?(?:address|article|aside|audio|blockquote|body|br|button|canvas|caption|center|col"
+_BREAKING_TAG = (
+    r"(?i)</?(?:address|article|aside|audio|blockquote|body|br|button|canvas|caption|center|col"
     r"|colgroup|dd|details|dialog|dir|div|dl|dt|embed|fieldset|figcaption|figure|footer|form"
     r"|frame|frameset|h[1-6]|head|header|hgroup|hr|html|iframe|img|input|legend|li|listing|main"
     r"|math|menu|meter|nav|object|ol|optgroup|option|p|picture|plaintext|pre|progress|q|search"
     r"|section|select|summary|svg|table|tbody|td|textarea|tfoot|th|thead|title|tr|ul|video|xmp)"
-    r"(?![A-Za-z0-9-])",
-    re.I,
+    r"(?![A-Za-z0-9-])"
 )
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});")
-_ENTITY_END = re.compile(rf"{_ENTITY.pattern}\Z")
+_ENTITY = r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});"
+_ENTITY_END = rf"{_ENTITY}\Z"
 # What the tokenizer keeps inside one word (checklist/tokens.py); an entity or a kept tag among
 # them is part of the word and is decoded or dropped
 _WORD_CHAR = r"[\w*$'’@!|.#-]"
-_SPLICE = re.compile(rf"{_ENTITY.pattern}|{_TAG.pattern}")
+_SPLICE = rf"{_ENTITY}|{_TAG}"
 # Starts only where a word starts, so a long word without either is scanned once, not per letter
-_SPLICED_WORD = re.compile(
-    rf"(?<!{_WORD_CHAR})(?:{_SPLICE.pattern}|{_WORD_CHAR})*(?:{_SPLICE.pattern})"
-    rf"(?:{_SPLICE.pattern}|{_WORD_CHAR})*"
+_SPLICED_WORD = (
+    rf"(?<!{_WORD_CHAR})(?:{_SPLICE}|{_WORD_CHAR})*(?:{_SPLICE})"
+    rf"(?:{_SPLICE}|{_WORD_CHAR})*"
 )
-_INDENTED = re.compile(r"(?: {4}| {0,3}\t)")
-_LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
-_IS_WORD_CHAR = re.compile(_WORD_CHAR)
+_INDENTED = r"(?: {4}| {0,3}\t)"
+_LIST_ITEM = r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)"
 # Invisible in a rendered page, so a disguise inside a word: "f&shy;uck", "f&#8203;uck"
 _INVISIBLE = frozenset("\xad\u200b\u200c\u200d\u2060\ufeff")
 _URL = re.compile(r"\bhttps?://\S+")
+_rx = cache(re.compile)
+"""Compile a pattern the first time it is used (the markup ones above)."""
 
 
 @dataclass(frozen=True)
@@ -143,18 +143,18 @@ def _prose(text: str, kind: Kind) -> tuple[str, _Moved]:
     if kind == "text":
         return _blank_all(out, _URL), {}
     if kind == "markdown":
-        m = _FRONT_MATTER.match(out)
+        m = _rx(_FRONT_MATTER).match(out)
         if m:
             out = blank(out, 0, m.end())
         # Block structure before inline: a fence's content and an indented block are code
-        out = _blank_indented_code(_blank_all(out, _FENCE))
+        out = _blank_indented_code(_blank_all(out, _rx(_FENCE)))
         for pattern in (_INLINE_CODE, _LINK_TARGET, _REF_DEF, _AUTOLINK, _SCRIPT):
-            out = _blank_all(out, pattern)
+            out = _blank_all(out, _rx(pattern))
         out = _blank_tags(out).replace("![", "  ")
     else:
-        out = _blank_tags(_blank_all(out, _SCRIPT))
+        out = _blank_tags(_blank_all(out, _rx(_SCRIPT)))
     moved: _Moved = {}
-    out = _SPLICED_WORD.sub(lambda m: _decode_word(m, moved), out)
+    out = _rx(_SPLICED_WORD).sub(lambda m: _decode_word(m, moved), out)
     return _blank_all(out, _URL), moved
 
 
@@ -166,12 +166,12 @@ def _blank_indented_code(text: str) -> str:
         if not line.strip():
             after_blank = True
             continue
-        indented = bool(_INDENTED.match(line))
+        indented = bool(_rx(_INDENTED).match(line))
         # Once open, a code block runs on over blank lines until a line that is not indented
         in_code = indented and (in_code or (after_blank and not in_list))
         if in_code:
             lines[i] = " " * len(line)
-        elif _LIST_ITEM.match(line):
+        elif _rx(_LIST_ITEM).match(line):
             in_list = True
         elif after_blank and not indented:
             in_list = False  # a paragraph after a blank line is outside the list
@@ -185,18 +185,18 @@ def _blank_tags(text: str) -> str:
     def one(m: re.Match[str]) -> str:
         return m.group() if _inside_word(m) else " " * len(m.group())
 
-    return _TAG_RUN.sub(one, text)
+    return _rx(_TAG_RUN).sub(one, text)
 
 
 def _inside_word(run: re.Match[str]) -> bool:
     """Return True for inline tags with a word character (or an entity) right on both sides."""
     text, start, end = run.string, run.start(), run.end()
-    before = _IS_WORD_CHAR.fullmatch(text[start - 1 : start]) or _ENTITY_END.search(
+    before = _rx(_WORD_CHAR).fullmatch(text[start - 1 : start]) or _rx(_ENTITY_END).search(
         text, max(0, start - 40), start
     )
-    after = _IS_WORD_CHAR.match(text, end) or _ENTITY.match(text, end)
+    after = _rx(_WORD_CHAR).match(text, end) or _rx(_ENTITY).match(text, end)
     # Every "<" in a run opens one of its tags, so this looks at tag names only
-    return bool(before and after) and not _BREAKING_TAG.search(run.group())
+    return bool(before and after) and not _rx(_BREAKING_TAG).search(run.group())
 
 
 def _decode_word(m: re.Match[str], moved: _Moved) -> str:
@@ -208,7 +208,7 @@ def _decode_word(m: re.Match[str], moved: _Moved) -> str:
     sources: list[tuple[int, int]] = []  # the file span of each character put in ``parts``
     pad = 0  # spaces owed by the entities and tags of the word so far
     pos = m.start()
-    for e in _SPLICE.finditer(m.string, m.start(), m.end()):
+    for e in _rx(_SPLICE).finditer(m.string, m.start(), m.end()):
         parts.append(m.string[pos : e.start()])
         sources.extend((i, i + 1) for i in range(pos, e.start()))
         pos = e.end()
@@ -216,7 +216,7 @@ def _decode_word(m: re.Match[str], moved: _Moved) -> str:
         if char is None:
             parts.append(e.group())
             sources.extend((i, i + 1) for i in range(e.start(), e.end()))
-        elif char == "" or _IS_WORD_CHAR.fullmatch(char):
+        elif char == "" or _rx(_WORD_CHAR).fullmatch(char):
             parts.append(char)
             sources.extend([e.span()] * len(char))
             pad += len(e.group()) - len(char)
@@ -235,7 +235,9 @@ def _decoded(entity: str) -> str | None:
     """Return the character ``entity`` stands for ("" if invisible), or None to keep it as is."""
     if entity.startswith("<"):
         return ""  # a tag kept by _blank_tags: inline, inside a word
-    char = html.unescape(entity)
+    from html import unescape  # only markup has entities: not imported for plain text
+
+    char = unescape(entity)
     if len(char) != 1 or char == entity:
         return None
     if char in _INVISIBLE:
@@ -244,8 +246,8 @@ def _decoded(entity: str) -> str | None:
     return " " if char.isspace() else char
 
 
-@dataclass(frozen=True)
-class _Directive:
+class _Directive(NamedTuple):
+    # A NamedTuple: a frozen dataclass costs about a millisecond of every start to create
     action: str
     selectors: tuple[str, ...]
     line: int
@@ -313,6 +315,13 @@ def lint_document(engine: Engine, path: str, text: str, kind: Kind | None = None
 def _with_original(finding: Finding, text: str, moved: _Moved) -> Finding:
     """Point ``finding`` at the characters of ``text`` it was found in, as written."""
     from dataclasses import replace
+
+    if not moved:
+        # Nothing decoded: the offsets stand; only blanked text (a URL, a comment) can make
+        # the words differ. A long plain draft has thousands of findings to leave as they are.
+        words = tuple(text[a:b] for a, b in finding.spans)
+        if words == finding.words and text[finding.start : finding.end] == finding.matched:
+            return finding
 
     def original(a: int, b: int) -> tuple[int, int]:
         return moved.get(a, (a, 0))[0], moved.get(b - 1, (0, b))[1]

@@ -6,9 +6,21 @@ Every other module speaks in these types. Nothing here does I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import IntEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    # Re-exported: the vocabulary is imported from model, wherever a value is defined
+    from .posts import Confidence as Confidence
+    from .posts import Evidence as Evidence
+    from .posts import EvidenceSide as EvidenceSide
+    from .posts import FeedState as FeedState
+    from .posts import FetchResult as FetchResult
+    from .posts import FetchStatus as FetchStatus
+    from .posts import Identity as Identity
+    from .posts import Mention as Mention
+    from .posts import Post as Post
+    from .posts import Role as Role
 
 
 class Level(IntEnum):
@@ -106,6 +118,8 @@ class Verdict:
     checklist_version: str = ""
     unread: int = 0
     """Characters past the scoring cap that were not read (0: the whole text was scored)."""
+    scored: bool = True
+    """False for a post set aside as about someone else: the checklist never read it."""
 
     @property
     def risks(self) -> tuple[Finding, ...]:
@@ -266,106 +280,29 @@ class Profile:
         return None
 
 
-@dataclass(frozen=True)
-class Post:
-    """One feed entry, normalised: plain text, canonical URL, UTC time."""
-
-    id: str
-    """Stable id derived from the canonical URL (or the entry id when there is no link)."""
-    url: str
-    title: str
-    text: str
-    author: str = ""
-    published: datetime | None = None
-    feed_url: str = ""
-    guid: str = ""
-
-
-FetchStatus = Literal["ok", "not_modified", "error", "gone"]
-
-
-@dataclass(frozen=True)
-class FetchResult:
-    """What one poll of one feed gave: posts, or why not, and the validators for next time."""
-
-    url: str
-    status: FetchStatus
-    http_status: int | None = None
-    posts: tuple[Post, ...] = ()
-    etag: str | None = None
-    last_modified: str | None = None
-    moved_to: str | None = None
-    """Set after a permanent redirect: the URL to store instead."""
-    error: str = ""
-    retry_after: float | None = None
-    """Seconds the server asked us to wait (429/503 Retry-After)."""
-    elapsed: float = 0.0
-    skipped: int = 0
-    """Items left out because they had no real text (undefined entities: a malformed feed)."""
+# The watch cycle's values are defined in posts.py and created on first use (see there)
+_POSTS = frozenset(
+    {
+        "Confidence",
+        "Evidence",
+        "EvidenceSide",
+        "FeedState",
+        "FetchResult",
+        "FetchStatus",
+        "Identity",
+        "Mention",
+        "Post",
+        "Role",
+    }
+)
 
 
-Confidence = Literal["me", "maybe", "not_me"]
-Role = Literal["author", "subject"]
+def __getattr__(name: str) -> object:
+    if name in _POSTS:
+        from . import posts
 
-
-@dataclass(frozen=True)
-class Mention:
-    """One place a name variant or handle appears in a post, with the words around it."""
-
-    variant: str
-    field: Literal["title", "text", "author", "url"]
-    start: int
-    end: int
-    snippet: str
-
-
-EvidenceSide = Literal["for", "against"]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One thing that makes a post more (``for``) or less (``against``) likely about the person."""
-
-    side: EvidenceSide
-    kind: str
-    """What it is: name, handle, email, phone, context, learned, exclusion, organisation, place,
-    occupation, age, obituary, topic, feedback, own feed."""
-    text: str
-    """How it reads to the user: "employer 'Initech'", "another place 'Tampa'"."""
-    weight: int
-    """Points it adds (for) or takes away (against); 0 when it decides on its own (feedback)."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Whether a post is about this profile's person, and why."""
-
-    confidence: Confidence
-    role: Role
-    reason: str
-    mentions: tuple[Mention, ...] = ()
-    evidence: tuple[Evidence, ...] = ()
-    """The weighing behind ``reason``, strongest first on each side."""
-
-
-@dataclass(frozen=True)
-class FeedState:
-    """What we remember about one feed between polls: HTTP validators, health and backoff."""
-
-    url: str
-    etag: str | None = None
-    last_modified: str | None = None
-    last_success: datetime | None = None
-    last_error: str = ""
-    last_error_at: datetime | None = None
-    failures: int = 0
-    """Consecutive failed polls; 0 after a success."""
-    next_attempt: datetime | None = None
-    """Do not poll before this time (Retry-After or exponential backoff)."""
-    disabled: str = ""
-    """Why the feed is no longer polled (e.g. "410 Gone"); empty while active."""
-    malformed: str = ""
-    """What was wrong with the items of its last successful poll (skipped junk); empty if none."""
+        return getattr(posts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_open_flag(flagged: bool, status: str, confidence: str) -> bool:

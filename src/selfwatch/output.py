@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .display import visible_controls
 from .evidence import RuleHits, group_findings
-from .lint import FileReport
 from .model import RISK_CATEGORIES, SCORE_LIMIT, FeedSpec, Finding, Profile
 
 if TYPE_CHECKING:
+    from .lint import FileReport  # for types only: check and status need no lint machinery
     from .store import FeedHealth, Store, StoredPost
     from .triage import Relabel
 
@@ -116,6 +115,8 @@ def json_report(reports: Sequence[FileReport]) -> str:
         }
         for r in reports
     ]
+    import json  # only for --format json: not on every start
+
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
@@ -145,8 +146,9 @@ def post_table(posts: Sequence[StoredPost], *, width: int = 60) -> str:
         flag = _TRIAGED.get(sp.status, "FLAG" if v.flagged else "")
         title = terminal_safe(sp.post.title or sp.post.text)[:width]
         url = f"\n{indent}{terminal_safe(sp.post.url)}" if sp.post.url else ""
+        score = v.score if v.scored else "-"
         lines.append(
-            f"{short_id(sp.id):10}  {v.score:>5}  {flag:4}  {sp.identity.confidence:8}  "
+            f"{short_id(sp.id):10}  {score:>5}  {flag:4}  {sp.identity.confidence:8}  "
             f"{cats[:24]:24}  {title}{url}"
         )
     return "\n".join(lines)
@@ -168,7 +170,7 @@ def post_detail(sp: StoredPost) -> str:
         f"feeds:     {terminal_safe(', '.join(sp.feeds)) or '-'}",
         f"identity:  {i.confidence} ({i.role}): {terminal_safe(i.reason)}",
         *identity_lines(sp),
-        f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}",
+        _score_line(sp),
         "",
         terminal_safe(p.text, keep_newlines=True).strip() or "(no text)",
     ]
@@ -186,6 +188,15 @@ def post_detail(sp: StoredPost) -> str:
     return "\n".join(lines)
 
 
+def _score_line(sp: StoredPost) -> str:
+    v = sp.verdict
+    if not v.scored:
+        return f"score:     not scored (not about you; `selfwatch me {short_id(sp.id)}` scores it)"
+    return (
+        f"score:     {v.score}{'  FLAGGED' if v.flagged else ''}   checklist {v.checklist_version}"
+    )
+
+
 def identity_lines(sp: StoredPost) -> list[str]:
     """Return the weighing behind a post's identity: each piece of evidence with its points."""
     items = sp.identity.evidence
@@ -199,7 +210,8 @@ def identity_lines(sp: StoredPost) -> list[str]:
             lines.append(f"  {head:9}{points:>3}  {terminal_safe(e.text)}")
     total = sum(e.weight for e in items)
     if any(e.weight for e in items):
-        lines.append(f"  {'total':9}{total:>3}  (me from 4, maybe from 2, below 2 not me)")
+        rule = "me from 4 with something specific, maybe from 2, below 2 not me"
+        lines.append(f"  {'total':9}{total:>3}  ({rule})")
     return lines
 
 
@@ -243,6 +255,7 @@ def stored_dict(sp: StoredPost) -> dict[str, Any]:
             ],
         },
         "score": sp.verdict.score,
+        "scored": sp.verdict.scored,
         "flagged": sp.verdict.flagged,
         "status": sp.status,
         "findings": [finding_dict(f) for f in sp.verdict.findings],

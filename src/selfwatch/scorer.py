@@ -1,39 +1,58 @@
 """Decide who a cycle's posts are about and score them: here, or in forked worker processes.
 
-Deciding (``match.identify``) and scoring (the checklist engine) are the CPU work of a watch
-cycle. A big cycle hands them to worker processes so they run beside the fetching, parsing
-and storing that this process does; a small one does them here, where starting a worker
-would cost more than it saves.
+Parsing feeds, deciding (``match.identify``) and scoring (the checklist engine) are the CPU
+work of a watch cycle. Only posts that may be about the person are scored: one decided
+``not_me`` (a namesake's, or one not naming them) is stored with ``SET_ASIDE``, and scored when
+feedback makes it theirs (``triage.mark``). A big cycle hands them to worker processes so they
+run beside the fetching and storing that this process does, and parse the feeds' bodies too (a
+process's threads share one interpreter lock, and this one's was the cycle's bottleneck); a
+small one does them here, where starting a worker would cost more than it saves.
 
 The workers are forked, on Linux only, before the cycle starts any thread (forking a process
-with threads running is unsafe), so each inherits the engine, the profile and the feedback
-already in memory: nothing is pickled but the posts and their verdicts. Forked workers never
-touch the parent's SQLite connection, and they leave with ``os._exit``, so no finalizer of
-theirs closes it. A worker that dies, or a pool that cannot start, costs nothing but speed:
-its posts are scored here.
+with threads running is unsafe), so each inherits the profile, the feedback and the engine's
+loader already in memory: nothing is pickled but the bodies, the posts and their verdicts, one
+message each way down a pipe per job (and, once, the ids of the posts the profile has). Forked
+workers never touch the parent's SQLite connection, and they leave with ``os._exit``, so no
+finalizer of theirs closes it. A worker that dies, or one that cannot start, costs nothing but
+speed: its bodies are parsed and its posts scored here.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import pickle
+import queue
 import sys
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, cast
 
-from .checklist import Engine
-from .digest import linted_text
-from .identity import identify
+from .evidence import linted_text
 from .match import Feedback
-from .model import SCORE_LIMIT, Author, Identity, Post, Profile, Verdict
+from .model import SCORE_LIMIT, Author, FetchResult, Identity, Post, Profile, Verdict
+
+if TYPE_CHECKING:  # imported where posts are decided and scored: a cycle of 304s needs neither
+    from .checklist import Engine
 
 POOL_MIN_FEEDS = 40
 """Cycles with fewer due feeds than this decide and score their posts in this process."""
 
+BACKLOG = 2
+"""Jobs a worker may have waiting before this process parses bodies itself (so both work)."""
+
 Scored = list[tuple[Identity, Verdict]]
+
+SET_ASIDE = Verdict(0, False, (), scored=False)
+"""The verdict of a post decided not about the person: the checklist did not read it."""
 
 
 def score(
@@ -55,12 +74,28 @@ def score(
     return replace(engine.lint(text[:cut], author), unread=len(text) - cut)
 
 
+def preload() -> None:
+    """Import and load here what deciding and scoring need, whatever the profile.
+
+    A process that runs cycle after cycle (the agent) calls it before each one: the scoring
+    workers a big cycle forks then start with the modules and the reference tables in memory
+    (shared, copy-on-write) instead of importing and reading them again every cycle. The
+    checklist engine, one per profile, is still loaded by each cycle's worker.
+    """
+    from . import checklist, identity  # noqa: F401
+    from .clues import load_tables
+
+    load_tables()
+
+
 def decide(
     post: Post, profile: Profile, own: bool, feedback: Feedback, seen: datetime | None = None
 ) -> Identity:
     """Decide who ``post`` is about from the part of it the checklist reads, too."""
     if len(post.text) > SCORE_LIMIT:
         post = replace(post, text=post.text[:SCORE_LIMIT])
+    from .identity import identify
+
     return identify(post, profile, own=own, feedback=feedback, seen=seen)
 
 
@@ -72,82 +107,325 @@ def score_all(
     feedback: Feedback,
     seen: datetime | None = None,
 ) -> Scored:
-    """Return who each post is about and its verdict (judged as theirs or another's), in order."""
-    scored: Scored = []
-    for post in posts:
-        who = decide(post, profile, own, feedback, seen)
-        scored.append((who, score(engine, post, identity=who)))
-    return scored
+    """Return who each post is about and its verdict (judged as theirs or another's), in order.
+
+    A post about someone else is not scored: its verdict is ``SET_ASIDE``.
+    """
+    return [decide_and_score(post, own, engine, profile, feedback, seen) for post in posts]
 
 
-_work: tuple[Engine, Profile, Feedback, datetime] | None = None
-"""What forked workers score with: set before the fork, inherited by the children."""
+def decide_and_score(
+    post: Post,
+    own: bool,
+    engine: Engine,
+    profile: Profile,
+    feedback: Feedback,
+    seen: datetime | None = None,
+) -> tuple[Identity, Verdict]:
+    """Return who one post is about and its verdict (``SET_ASIDE`` when about someone else)."""
+    who = decide(post, profile, own, feedback, seen)
+    return who, SET_ASIDE if who.confidence == "not_me" else score(engine, post, identity=who)
 
 
-def _score_in_worker(posts: Sequence[Post], own: bool) -> Scored:
-    assert _work is not None, "scoring worker forked without its engine"
-    return score_all(posts, own, *_work)
+@dataclass(frozen=True)
+class Fed:
+    """One feed's answer parsed, and its posts new to the profile decided and scored."""
+
+    result: FetchResult
+    """The answer with its posts (or the error parsing its body raised)."""
+    known: frozenset[str]
+    """Ids of its posts the profile already had: they are not decided or scored again."""
+    posts: tuple[Post, ...]
+    """The others, in the feed's order."""
+    scored: Scored
+    """One (identity, verdict) for each of ``posts``."""
+
+
+Known = Callable[[Sequence[str]], set[str]]
+"""Return which of these post ids the profile already has."""
+
+Answer = Fed | tuple[frozenset[str], Scored]
+"""A feed's job done: its Fed, or from a worker given posts parsed here, (known, scored)."""
+
+
+class _Work:
+    """What posts are scored with; the engine is loaded where it is first needed, once."""
+
+    def __init__(
+        self, engine: Callable[[], Engine], profile: Profile, feedback: Feedback, now: datetime
+    ) -> None:
+        self.load = engine
+        self.engine: Engine | None = None
+        self.profile = profile
+        self.feedback = feedback
+        self.now = now
+        self.known: frozenset[str] = frozenset()
+        """In a worker: the profile's posts when the cycle sent its first body."""
+        self.done: dict[tuple[Post, bool], tuple[Identity, Verdict]] = {}
+        """What this cycle gave each post here so far, by the post and ``own``."""
+
+    def score_all(self, posts: Sequence[Post], own: bool) -> Scored:
+        """Decide and score each post; a post another feed of the cycle gave too, only once.
+
+        Search feeds often share a story: the same post (only its ``feed_url`` differs, which
+        neither deciding nor scoring reads) is given what it was given the first time.
+        """
+        if self.engine is None:
+            self.engine = self.load()
+        scored: Scored = []
+        for post in posts:
+            key = (replace(post, feed_url=""), own)
+            found = self.done.get(key)
+            if found is None:
+                found = self.done[key] = decide_and_score(
+                    post, own, self.engine, self.profile, self.feedback, self.now
+                )
+            scored.append(found)
+        return scored
+
+    def feed(self, result: FetchResult, own: bool, known: Known) -> Fed:
+        """Parse the result's body if it has one; decide and score its posts ``known`` lacks."""
+        if result.body is not None:
+            from .fetch import read_body  # here: a cycle of 304s never loads the parser
+
+            result = read_body(result)
+        had = known([p.id for p in result.posts]) if result.posts else set()
+        posts = tuple(p for p in result.posts if p.id not in had)
+        return Fed(result, frozenset(had), posts, self.score_all(posts, own) if posts else [])
+
+    def had(self, ids: Sequence[str]) -> set[str]:
+        return {i for i in ids if i in self.known}
 
 
 class Scorer:
-    """Scores each feed's posts, in worker processes when the cycle is big enough."""
+    """Parses each feed's body and scores its posts, in worker processes when the cycle is big.
+
+    ``engine`` loads the checklist engine: a worker loads it on its first posts (beside this
+    process's fetching), and a cycle with nothing new (all 304s) never loads it. ``known``
+    tells which posts the profile already has (the store, read here); ``everything`` returns
+    them all, sent to the workers with the cycle's first body. A post that several feeds of
+    this cycle found is decided and scored once in each process that meets it (with one
+    worker, once); the store keeps the first feed's copy, with that verdict.
+    """
 
     def __init__(
-        self, engine: Engine, profile: Profile, feedback: Feedback, now: datetime, feeds: int
+        self,
+        engine: Callable[[], Engine],
+        profile: Profile,
+        feedback: Feedback,
+        now: datetime,
+        feeds: int,
+        *,
+        known: Known,
+        everything: Callable[[], set[str]],
     ) -> None:
-        self.work = (engine, profile, feedback, now)
-        self.pool: ProcessPoolExecutor | None = None
+        self.work = _Work(engine, profile, feedback, now)
+        self.known = known
+        self.everything = everything
+        self.workers: _Workers | None = None
         if feeds >= POOL_MIN_FEEDS:
-            self.pool = _start_pool(self.work)
+            self.workers = _Workers.start(self.work)
+        self._told = False
 
-    def submit(self, posts: Sequence[Post], own: bool) -> Future[Scored]:
-        """Start scoring ``posts``; the future gives one (identity, verdict) per post."""
-        if self.pool is not None:
-            try:
-                return self.pool.submit(_score_in_worker, posts, own)
-            except (BrokenProcessPool, RuntimeError):
-                self.close()
-        done: Future[Scored] = Future()
-        done.set_result(score_all(posts, own, *self.work))
+    @property
+    def parses(self) -> bool:
+        """Return True when bodies are parsed by workers, so the fetcher need not parse them."""
+        return self.workers is not None
+
+    def busy(self) -> bool:
+        """Return True while the workers have more jobs waiting than they can start soon."""
+        return self.workers is not None and self.workers.waiting() > BACKLOG * len(
+            self.workers.processes
+        )
+
+    def feed(self, result: FetchResult, own: bool) -> Future[Answer]:
+        """Start parsing the result's body (if any) and scoring its new posts."""
+        if self.workers is not None:
+            if not self._told:
+                self._told = self.workers.tell(frozenset(self.everything()))
+            started = self.workers.submit((result, own))
+            if started is not None:
+                return cast(Future[Answer], started)
+        done: Future[Answer] = Future()
+        done.set_result(self.work.feed(result, own, self.known))
         return done
 
-    def result(self, future: Future[Scored], posts: Sequence[Post], own: bool) -> Scored:
-        """Return the future's result; score the posts here if its worker died."""
+    def fed(self, future: Future[Answer], result: FetchResult, own: bool) -> Fed:
+        """Return what ``feed`` started for ``result``; do the work here if its worker died."""
         try:
-            return future.result()
+            answer = future.result()
         except BrokenProcessPool:
-            self.close()
-            return score_all(posts, own, *self.work)
+            return self.work.feed(result, own, self.known)
+        if isinstance(answer, Fed):
+            return answer
+        known, scored = answer  # the posts were parsed here: only their verdicts came back
+        return Fed(result, known, tuple(p for p in result.posts if p.id not in known), scored)
 
     def close(self) -> None:
-        """Stop the workers (pending work is cancelled; its posts are scored here instead)."""
-        global _work
-        if self.pool is not None:
-            pool, self.pool = self.pool, None
-            pool.shutdown(wait=True, cancel_futures=True)
-        _work = None
+        """Stop the workers (what they still had is reported broken: it is scored here)."""
+        if self.workers is not None:
+            workers, self.workers = self.workers, None
+            workers.close()
 
 
-def _start_pool(work: tuple[Engine, Profile, Feedback, datetime]) -> ProcessPoolExecutor | None:
-    """Fork the workers now, while this process has no other thread, or return None."""
-    global _work
-    import threading
+class _Workers:
+    """Forked processes that score posts sent down a pipe each, and one thread reading back.
 
-    if sys.platform != "linux" or threading.active_count() > 1:
-        return None
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 1
-    if cpus < 2:
-        return None
-    _work = work
-    # One CPU stays here for fetching, parsing and storing; the rest score.
-    pool = ProcessPoolExecutor(max(1, cpus - 1), mp_context=get_context("fork"))
-    try:
-        pool.submit(int).result()  # forks every worker at once, before any thread starts
-    except (BrokenProcessPool, OSError):
-        pool.shutdown(wait=False, cancel_futures=True)
-        _work = None
-        return None
-    return pool
+    Leaner than a ProcessPoolExecutor, whose per-job machinery (a managing thread, a call
+    queue, its feeding thread) cost more CPU than a cycle's pickling: here a job is one message
+    each way. A sending thread writes them, so a full pipe never holds up the cycle's storing.
+    A worker that dies fails its jobs with BrokenProcessPool and takes no more; the Scorer
+    scores those posts itself.
+    """
+
+    def __init__(self, pipes: Sequence[tuple[Connection, BaseProcess]]) -> None:
+        self.pipes = dict(pipes)
+        self.processes = list(pipes)
+        self.jobs: dict[int, tuple[Future[object], Connection]] = {}
+        self.in_flight: Counter[Connection] = Counter()
+        """Jobs sent to each worker and not yet answered (a count kept, not recounted)."""
+        self.ids = itertools.count()
+        self.lock = threading.Lock()
+        self.outbox: queue.SimpleQueue[tuple[Connection, object] | None] = queue.SimpleQueue()
+        self.reader = threading.Thread(target=self._read, name="selfwatch-scored", daemon=True)
+        self.sender = threading.Thread(target=self._send, name="selfwatch-scoring", daemon=True)
+        self.reader.start()
+        self.sender.start()
+
+    @classmethod
+    def start(cls, work: _Work) -> _Workers | None:
+        """Fork the workers now, while this process has no other thread, or return None."""
+        if sys.platform != "linux" or threading.active_count() > 1:
+            return None
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:
+            cpus = os.cpu_count() or 1
+        if cpus < 2:
+            return None
+        context = get_context("fork")
+        pipes = []
+        # One CPU stays here for fetching, parsing and storing; the rest score.
+        for n in range(max(1, cpus - 1)):
+            here, there = context.Pipe()
+            process = context.Process(
+                target=_serve, args=(there, work), name=f"selfwatch-scorer-{n}", daemon=True
+            )
+            try:
+                process.start()
+            except OSError:
+                here.close()
+                break
+            there.close()
+            pipes.append((here, process))
+        return cls(pipes) if pipes else None
+
+    def waiting(self) -> int:
+        """Return how many jobs are sent and not yet answered."""
+        with self.lock:
+            return len(self.jobs)
+
+    def tell(self, known: frozenset[str]) -> bool:
+        """Send every worker the posts the profile has (before any job); False if none is left."""
+        with self.lock:
+            pipes = list(self.pipes)
+        for pipe in pipes:
+            self.outbox.put((pipe, known))
+        return bool(pipes)
+
+    def submit(self, work: tuple[FetchResult, bool]) -> Future[object] | None:
+        """Send a job to the least busy worker; None when no worker is left."""
+        future: Future[object] = Future()
+        with self.lock:
+            if not self.pipes:
+                return None
+            pipe = min(self.pipes, key=lambda p: self.in_flight[p])
+            job = next(self.ids)
+            self.jobs[job] = (future, pipe)
+            self.in_flight[pipe] += 1
+        self.outbox.put((pipe, (job, work)))
+        return future
+
+    def close(self) -> None:
+        """Let the workers finish and leave (killed after 5 s), then stop both threads."""
+        for pipe, _ in self.processes:
+            self.outbox.put((pipe, None))  # the worker's signal to leave
+        self.outbox.put(None)
+        self.sender.join()
+        for _, process in self.processes:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self.reader.join()  # it leaves once every worker's pipe has ended
+        for pipe, _ in self.processes:
+            self._lost(pipe)
+            pipe.close()
+
+    def _send(self) -> None:
+        while (item := self.outbox.get()) is not None:
+            pipe, message = item
+            try:
+                pipe.send(message)
+            except (OSError, ValueError):  # the worker is gone: its jobs fail
+                self._lost(pipe)
+
+    def _read(self) -> None:
+        while True:
+            with self.lock:
+                pipes = list(self.pipes)
+            if not pipes:
+                return
+            for ready in wait(pipes, timeout=0.5):
+                pipe = cast(Connection, ready)
+                try:
+                    job, outcome = pipe.recv()
+                except (EOFError, OSError, ValueError):
+                    self._lost(pipe)
+                    continue
+                with self.lock:
+                    entry = self.jobs.pop(job, None)
+                    if entry is not None:
+                        self.in_flight[entry[1]] -= 1
+                if entry is None:
+                    continue  # already failed: its worker was given up on meanwhile
+                future = entry[0]
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def _lost(self, pipe: Connection) -> None:
+        """Forget a worker that is gone; fail the jobs it had."""
+        with self.lock:
+            self.pipes.pop(pipe, None)
+            lost = [job for job, (_, p) in self.jobs.items() if p is pipe]
+            futures = [self.jobs.pop(job)[0] for job in lost]
+            self.in_flight.pop(pipe, None)
+        for future in futures:
+            future.set_exception(BrokenProcessPool("a scoring worker died"))
+
+
+def _serve(pipe: Connection, work: _Work) -> None:
+    """Score what comes down ``pipe`` until told to stop (in a forked worker process)."""
+    while True:
+        try:
+            message = pipe.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        if isinstance(message, frozenset):  # the posts the profile has: no answer
+            work.known = message
+            continue
+        job, (result, own) = message
+        try:
+            fed = work.feed(result, own, work.had)
+            # Posts parsed by the cycle's process are not sent back: it has them already.
+            outcome: object = fed if result.body is not None else (fed.known, fed.scored)
+        except Exception as exc:  # raised in the cycle, as if it had been done there
+            outcome = exc
+        try:
+            pipe.send((job, outcome))
+        except (TypeError, AttributeError, pickle.PicklingError):  # an unpicklable exception
+            pipe.send((job, RuntimeError(f"scoring failed: {outcome!r}")))

@@ -23,9 +23,9 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -81,6 +81,18 @@ class StoredPost:
     def open_flag(self) -> bool:
         """Return True when the post is an open flag (see ``model.is_open_flag``)."""
         return is_open_flag(self.verdict.flagged, self.status, self.identity.confidence)
+
+
+@dataclass(frozen=True)
+class Polled:
+    """One feed's poll on its way to the store: its posts, decided and scored, and its state."""
+
+    spec: FeedSpec
+    state: FeedState
+    """The state the poll left (validators, health); ``state.url`` other than the row's: moved."""
+    items: Sequence[tuple[Post, Identity, Verdict]]
+    also_found: Collection[str] = ()
+    """Ids of posts the profile already has that this poll found too: only linked to the feed."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +270,12 @@ def _m6_identity_evidence(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]'")
 
 
+def _m7_unscored(db: sqlite3.Connection) -> None:
+    # A post decided not about the person is stored unscored (scored = 0); it is scored when
+    # feedback makes it the person's. Posts stored before this were all scored.
+    db.execute("ALTER TABLE profile_posts ADD COLUMN scored INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Migration] = [
     _m1_initial,
     _m2_digests,
@@ -265,6 +283,7 @@ MIGRATIONS: list[Migration] = [
     _m4_unread_and_malformed,
     _m5_audiences,
     _m6_identity_evidence,
+    _m7_unscored,
 ]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
@@ -301,7 +320,9 @@ def _ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    elif value.tzinfo is not UTC:  # most times are UTC already: astimezone would copy them
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def _dt(text: str | None) -> datetime | None:
@@ -337,8 +358,14 @@ _FINDING_TUPLES = frozenset({"level", "spans", "words"})
 """Finding fields that JSON gives back as lists (or names), rebuilt as the values they were."""
 
 
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
+
+
 def _mentions_json(mentions: tuple[Mention, ...]) -> str:
-    return json.dumps([asdict(m) for m in mentions], ensure_ascii=False)
+    # Field by field, as _findings_json: asdict() deep-copied each value, a third of a post's row.
+    rows = [{name: getattr(m, name) for name in _MENTION_FIELDS} for m in mentions]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _mentions(text: str) -> tuple[Mention, ...]:
@@ -352,7 +379,8 @@ def _state_row(spec: FeedSpec, state: FeedState, feed_id: int) -> tuple[Any, ...
 
 
 def _evidence_json(items: tuple[Evidence, ...]) -> str:
-    return json.dumps([asdict(e) for e in items], ensure_ascii=False)
+    rows = [{name: getattr(e, name) for name in _EVIDENCE_FIELDS} for e in items]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def _evidence(text: str) -> tuple[Evidence, ...]:
@@ -399,6 +427,7 @@ def _stored(row: sqlite3.Row) -> StoredPost:
         _findings(row["findings"]),
         row["checklist_version"],
         row["unread"],
+        bool(row["scored"]),
     )
     seen_at = _dt(row["seen_at"])
     assert seen_at is not None  # NOT NULL column
@@ -408,8 +437,8 @@ def _stored(row: sqlite3.Row) -> StoredPost:
 
 
 _INSERT_PROFILE_POST = """INSERT INTO profile_posts (profile, post_id, confidence, role, reason,
-        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        mentions, evidence, score, flagged, findings, checklist_version, seen_at, unread, scored)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (profile, post_id) DO NOTHING"""
 
 
@@ -419,7 +448,7 @@ def _profile_post_row(
     return (profile, post.id, identity.confidence, identity.role, identity.reason,
             _mentions_json(identity.mentions), _evidence_json(identity.evidence), verdict.score,
             int(verdict.flagged), _findings_json(verdict.findings), verdict.checklist_version,
-            seen, verdict.unread)  # fmt: skip
+            seen, verdict.unread, int(verdict.scored))  # fmt: skip
 
 
 _SELECT_POSTS = """
@@ -627,8 +656,13 @@ class Store:
         rows = self._feed_rows(profile)  # one query for the whole profile
         return {url: _state(rows[url]) if url in rows else FeedState(url=url) for url in urls}
 
-    def known_posts(self, profile: str, post_ids: Sequence[str]) -> set[str]:
-        """Return which of ``post_ids`` are already recorded for ``profile``."""
+    def known_posts(self, profile: str, post_ids: Sequence[str] | None = None) -> set[str]:
+        """Return which of ``post_ids`` are already recorded for ``profile`` (None: every one)."""
+        if post_ids is None:
+            rows = self._db.execute(
+                "SELECT post_id FROM profile_posts WHERE profile = ?", (profile,)
+            )
+            return {row[0] for row in rows}
         return self._existing(
             "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
             (profile,),
@@ -644,8 +678,9 @@ class Store:
         if not feeds:
             return
         with self.transaction():
-            # A few feeds: one indexed look-up each; many: one query for the whole profile.
-            rows = self._feed_rows(profile) if len(feeds) > 8 else None
+            # A few feeds: one indexed look-up each; many: one query for all of them.
+            urls = [spec.url for spec, _ in feeds]
+            rows = self._feed_rows(profile, urls) if len(feeds) > 8 else None
             updates = []
             for spec, state in feeds:
                 row = rows.get(spec.url) if rows is not None else self._feed_row(profile, spec.url)
@@ -653,7 +688,7 @@ class Store:
                 current = row["url"] if row is not None else spec.url
                 if state.url and state.url != current:
                     self.move_feed(profile, current, state.url)
-                    rows = self._feed_rows(profile) if rows is not None else None
+                    rows = self._feed_rows(profile, urls) if rows is not None else None
                 updates.append(_state_row(spec, state, feed_id))
             self._db.executemany(
                 """UPDATE feeds SET kind = ?, own = ?, label = ?, etag = ?, last_modified = ?,
@@ -662,11 +697,30 @@ class Store:
                 updates,
             )
 
-    def _feed_rows(self, profile: str) -> dict[str, sqlite3.Row]:
-        """Return the profile's feed rows by URL and by configured URL, as ``_feed_row`` finds."""
+    def _feed_rows(self, profile: str, urls: Sequence[str] | None = None) -> dict[str, sqlite3.Row]:
+        """Return the profile's feed rows by URL and by configured URL, as ``_feed_row`` finds.
+
+        With ``urls``, only the rows those URLs can find are read (a batch of a cycle's feed
+        states looked all 500 rows of a big profile up again, ten times in an all-304 cycle).
+        """
         by_url: dict[str, sqlite3.Row] = {}
         by_configured: dict[str, sqlite3.Row] = {}
-        rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        rows: Iterable[sqlite3.Row]
+        if urls is None:
+            rows = self._db.execute("SELECT * FROM feeds WHERE profile = ? ORDER BY id", (profile,))
+        else:
+            found: dict[int, sqlite3.Row] = {}
+            for start in range(0, len(urls), 400):  # SQLite caps the number of parameters
+                chunk = urls[start : start + 400]
+                marks = ", ".join("?" * len(chunk))
+                query = (
+                    f"SELECT * FROM feeds WHERE profile = ? "
+                    f"AND (url IN ({marks}) OR configured_url IN ({marks}))"
+                )
+                found.update(
+                    (row["id"], row) for row in self._db.execute(query, (profile, *chunk, *chunk))
+                )
+            rows = (found[key] for key in sorted(found))
         for row in rows:
             by_url.setdefault(row["url"], row)
             by_configured.setdefault(row["configured_url"], row)
@@ -762,53 +816,106 @@ class Store:
         handful of statements, not five per post. ``also_found`` are ids of posts the profile
         already has that this feed found too: they are only linked to the feed.
         """
-        seen = _ts(seen_at)
-        unique: dict[str, tuple[Post, Identity, Verdict]] = {}
-        for item in items:  # the same post twice: the first one counts, as in record_post
-            unique.setdefault(item[0].id, item)
-        items = list(unique.values())
-        ids = [post.id for post, _, _ in items]
         with self.transaction():
-            feed_id = self._feed_id(profile, feed_url) if feed_url else None
-            known_posts = self._existing("SELECT id FROM posts WHERE id IN ({})", (), ids)
-            known_here = self._existing(
-                "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
-                (profile,),
-                ids,
-            )
-            self._db.executemany(
-                """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
-                [(p.id, p.url, p.title, p.text, p.author, _ts(p.published), p.guid, seen)
-                 for p, _, _ in items if p.id not in known_posts],
-            )  # fmt: skip
+            return self._record(profile, [(feed_url, items, also_found)], seen_at)[0]
+
+    def record_polls(
+        self, profile: str, polls: Sequence[Polled], seen_at: datetime
+    ) -> list[list[StoredPost]]:
+        """Store several feeds' posts and new states in one transaction; return each one's new.
+
+        What ``record_posts`` and ``save_feed_state`` do for each feed in turn, with the same
+        dozen statements for the whole batch: a cycle's feeds cost a few statements each.
+        """
+        with self.transaction():
+            found = [(p.spec.url, p.items, p.also_found) for p in polls]
+            stored = self._record(profile, found, seen_at)
+            self.save_feed_states(profile, [(p.spec, p.state) for p in polls])
+        return stored
+
+    def _record(
+        self,
+        profile: str,
+        feeds: Sequence[tuple[str, Sequence[tuple[Post, Identity, Verdict]], Collection[str]]],
+        seen_at: datetime,
+    ) -> list[list[StoredPost]]:
+        """Store (feed URL, items, also found) in order, as ``record_posts`` would one by one."""
+        seen = _ts(seen_at)
+        seen_back = _dt(seen)
+        assert seen_back is not None
+        batches = []
+        for url, items, also_found in feeds:
+            unique: dict[str, tuple[Post, Identity, Verdict]] = {}
+            for item in items:  # the same post twice: the first one counts, as in record_post
+                unique.setdefault(item[0].id, item)
+            batches.append((url, list(unique.values()), also_found))
+        ids = list(dict.fromkeys(p.id for _, items, _ in batches for p, _, _ in items))
+        where = self._feed_ids(profile, [url for url, _, _ in batches if url])
+        stored_before = self._existing("SELECT id FROM posts WHERE id IN ({})", (), ids)
+        in_posts = set(stored_before)
+        in_profile = self._existing(
+            "SELECT post_id FROM profile_posts WHERE profile = ? AND post_id IN ({})",
+            (profile,),
+            ids,
+        )
+        post_rows: list[tuple[Any, ...]] = []
+        link_rows: list[tuple[Any, ...]] = []
+        profile_rows: list[tuple[Any, ...]] = []
+        fresh: list[tuple[str, list[tuple[Post, Identity, Verdict]]]] = []
+        for url, items, also_found in batches:
+            feed_id, found_at = where.get(url, (None, ""))
+            for post, _, _ in items:
+                if post.id not in in_posts:
+                    in_posts.add(post.id)
+                    post_rows.append((post.id, post.url, post.title, post.text, post.author,
+                                      _ts(post.published), post.guid, seen))  # fmt: skip
             if feed_id is not None:
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) "
-                    "VALUES (?, ?, ?)",
-                    [(post_id, feed_id, seen) for post_id in (*ids, *also_found)],
-                )
-            fresh = [item for item in items if item[0].id not in known_here]
-            self._db.executemany(
-                _INSERT_PROFILE_POST,
-                [_profile_post_row(profile, p, i, v, seen) for p, i, v in fresh],
-            )
-            where = self._feed_url(feed_id) if feed_id is not None else ""
-            seen_back = _dt(seen)
-            assert seen_back is not None
-            return [
+                link_rows.extend((post.id, feed_id, seen) for post, _, _ in items)
+                link_rows.extend((post_id, feed_id, seen) for post_id in also_found)
+            new = [item for item in items if item[0].id not in in_profile]
+            in_profile.update(post.id for post, _, _ in new)
+            profile_rows.extend(_profile_post_row(profile, p, i, v, seen) for p, i, v in new)
+            fresh.append((found_at, new))
+        self._db.executemany(
+            """INSERT INTO posts (id, url, title, text, author, published, guid, first_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING""",
+            post_rows,
+        )
+        self._db.executemany(
+            "INSERT OR IGNORE INTO post_feeds (post_id, feed_id, first_seen) VALUES (?, ?, ?)",
+            link_rows,
+        )
+        self._db.executemany(_INSERT_PROFILE_POST, profile_rows)
+        return [
+            [
                 self._load(profile, post.id)
-                if post.id in known_posts  # another profile stored it first: its text stays
+                if post.id in stored_before  # another profile stored it first: its text stays
                 else StoredPost(
                     profile,
-                    replace(post, feed_url=where, published=_dt(_ts(post.published))),
+                    replace(post, feed_url=found_at, published=_dt(_ts(post.published))),
                     identity,
                     verdict,
-                    (where,) if where else (),
+                    (found_at,) if found_at else (),
                     seen_back,
                 )
-                for post, identity, verdict in fresh
+                for post, identity, verdict in new
             ]
+            for found_at, new in fresh
+        ]
+
+    def _feed_ids(self, profile: str, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """Return (id, URL fetched now) of each feed in ``urls``, adding bare rows for new ones."""
+        if not urls:
+            return {}
+        rows = self._feed_rows(profile, urls)
+        missing = [url for url in dict.fromkeys(urls) if url not in rows]
+        if missing:
+            self._db.executemany(
+                "INSERT INTO feeds (profile, url, configured_url) VALUES (?, ?, ?)",
+                [(profile, url, url) for url in missing],
+            )
+            rows.update(self._feed_rows(profile, missing))
+        return {url: (int(rows[url]["id"]), str(rows[url]["url"])) for url in urls}
 
     def _existing(self, sql: str, args: tuple[Any, ...], ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -817,10 +924,6 @@ class Store:
             query = sql.format(", ".join("?" * len(chunk)))
             found.update(row[0] for row in self._db.execute(query, (*args, *chunk)))
         return found
-
-    def _feed_url(self, feed_id: int) -> str:
-        row = self._db.execute("SELECT url FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-        return str(row["url"]) if row is not None else ""
 
     def posts(
         self,
@@ -909,6 +1012,19 @@ class Store:
                 (identity.confidence, identity.role, identity.reason,
                  _mentions_json(identity.mentions), _evidence_json(identity.evidence),
                  profile, post_id),
+            )  # fmt: skip
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")
+
+    def set_verdict(self, profile: str, post_id: str, verdict: Verdict) -> None:
+        """Replace the checklist's verdict on ``post_id`` for ``profile`` (scoring it late)."""
+        with self.transaction():
+            cursor = self._db.execute(
+                """UPDATE profile_posts SET score = ?, flagged = ?, findings = ?,
+                    checklist_version = ?, unread = ?, scored = ?
+                WHERE profile = ? AND post_id = ?""",
+                (verdict.score, int(verdict.flagged), _findings_json(verdict.findings),
+                 verdict.checklist_version, verdict.unread, int(verdict.scored), profile, post_id),
             )  # fmt: skip
         if cursor.rowcount == 0:
             raise NotFoundError(f"no post with id {post_id!r} for profile {profile!r}")

@@ -12,14 +12,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .checklist import risk_score
+from .checklist import Engine, risk_score
 from .errors import NotFoundError, did_you_mean
 from .match import Feedback, MarkKind, Scope
 from .model import Confidence, Profile
 from .store import Store, StoredPost
+
+EngineFor = Callable[[Profile], Engine]
+"""Returns the checklist engine for a profile: called only when a set-aside post needs scoring."""
 
 
 def ack(store: Store, post_id: str, profile: str | None) -> StoredPost:
@@ -92,11 +96,14 @@ def mark(
     kind: MarkKind,
     now: datetime,
     scope: Scope = "post",
+    *,
+    engine_for: EngineFor,
 ) -> Lesson:
     """Record ``me`` / ``notme`` for a post, learn from it, and re-decide every post it touches.
 
     Only the marked post is decided by the mark; the others change only if the learned words
-    (or, when asked, the author- or site-wide mark) now outweigh their own evidence.
+    (or, when asked, the author- or site-wide mark) now outweigh their own evidence. A post
+    that was set aside unscored is scored with ``engine_for(profile)`` once it may be theirs.
     """
     from .feedback import check_scope, learn, post_words
 
@@ -110,38 +117,43 @@ def mark(
     with store.transaction():
         before = store.feedback(profile.key)
         recorded = store.add_feedback(profile.key, target.id, kind, now, scope=scope, words=words)
-        others = _redecide(store, profile, before, skip=target.id)
+        others = _redecide(store, profile, before, skip=target.id, engine_for=engine_for)
     return Lesson(store.get(target.id, profile.key), kind, scope, words, others, recorded)
 
 
-def undo(store: Store, profiles: dict[str, Profile], profile: str | None) -> Lesson:
+def undo(
+    store: Store, profiles: dict[str, Profile], profile: str | None, *, engine_for: EngineFor
+) -> Lesson:
     """Forget the newest ``me`` / ``notme`` (of ``profile``, or of any) and re-decide its posts."""
     with store.transaction():
         key, last = store.undo_feedback(profile)
         if key not in profiles:
             raise NotFoundError(f"the last feedback is for profile {key!r}, not in the config")
         before = Feedback.from_marks([*store.marks(key), last])
-        others = _redecide(store, profiles[key], before, skip=None)
+        others = _redecide(store, profiles[key], before, skip=None, engine_for=engine_for)
     target = store.get(last.post_id, key)
     rest = tuple(r for r in others if r.post.id != target.id)
     return Lesson(target, last.kind, last.scope, last.words, rest)
 
 
 def _redecide(
-    store: Store, profile: Profile, before: Feedback, skip: str | None
+    store: Store, profile: Profile, before: Feedback, skip: str | None, engine_for: EngineFor
 ) -> tuple[Relabel, ...]:
     """Re-decide the posts whose identity the change of feedback changes; return them.
 
     Each post is judged with the feedback before and after the change; only a post whose
     decision differs is stored again. So a mark changes what it teaches and nothing else: a post
-    decided by an older version of the matcher is not relabelled as a side effect.
+    decided by an older version of the matcher is not relabelled as a side effect. A post that
+    was set aside unscored and may now be the person's is scored here.
     """
     from .identity import identify
+    from .scorer import score
     from .sources import feeds_for
 
     after = store.feedback(profile.key)
     own_feeds = {spec.url for spec in feeds_for(profile) if spec.own}
     changed = []
+    engine: Engine | None = None
     for sp in store.posts(profile.key):
         own = bool(own_feeds.intersection(sp.feeds))
         then = identify(sp.post, profile, own=own, feedback=before, seen=sp.seen_at)
@@ -149,6 +161,9 @@ def _redecide(
         if now == then:
             continue
         store.set_identity(profile.key, sp.id, now)
+        if not sp.verdict.scored and now.confidence != "not_me":
+            engine = engine or engine_for(profile)
+            store.set_verdict(profile.key, sp.id, score(engine, sp.post, identity=now))
         if sp.id != skip and now.confidence != sp.identity.confidence:
             changed.append(Relabel(store.get(sp.id, profile.key), sp.identity.confidence))
     return tuple(changed)

@@ -7,17 +7,14 @@ would get a 304 and lose them), and a re-run never duplicates what was stored.
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .checklist import Engine, cached_engine
 from .config import Config, state_dir
 from .errors import StoreError
 from .lockfile import PidLock, holder
@@ -25,15 +22,16 @@ from .model import (
     FeedSpec,
     FeedState,
     FetchResult,
-    Post,
     Profile,
 )
-from .scorer import Scored, Scorer, score
+from .scorer import Answer, Fed, Scorer, score
 from .sources import feeds_for
-from .store import Store, StoredPost
+from .store import Polled, Store, StoredPost
 
 if TYPE_CHECKING:
     import httpx
+
+    from .checklist import Engine
 
 __all__ = [
     "POLL_LOCK",
@@ -93,7 +91,7 @@ def run_cycle(
     store: Store,
     *,
     now: datetime,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx.BaseTransport | None = None,
     feeds: Sequence[FeedSpec] | None = None,
     engine: Engine | None = None,
     on_wait: Callable[[int | None], object] | None = None,
@@ -104,11 +102,11 @@ def run_cycle(
     downloading. Only one cycle runs at a time per state database: another one (a second
     ``check``, the agent) is waited for, and ``on_wait`` is told its PID first.
     """
-    from .fetch import is_due, next_state, stream_all
+    from .fetch import is_due, load_parser, read_body, stream_batches
 
     specs = list(feeds if feeds is not None else feeds_for(profile))
-    engine = engine or cached_engine(profile, config.checklist)
-    with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait), _quick_handover():
+    load_engine = (lambda: engine) if engine is not None else _engine_loader(config, profile)
+    with PollLock(store.path.parent / POLL_LOCK, on_wait=on_wait):
         states = store.feed_states(profile.key, [s.url for s in specs])
         # A feed that moved (301) is fetched from where it lives now.
         jobs = [(replace(s, url=states[s.url].url or s.url), states[s.url]) for s in specs]
@@ -119,27 +117,42 @@ def run_cycle(
         # Feeds that brought no posts (304s, errors) only update their state: those updates are
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
-        scorer = Scorer(engine, profile, feedback, now, sum(1 for _, st in jobs if is_due(st, now)))
-        scoring: list[_Scoring] = []
+        due = [st for _, st in jobs if is_due(st, now)]
+        if any(not (st.etag or st.last_modified) for st in due):
+            # A feed without validators answers with a body, which this process and the
+            # scoring workers may both parse: the parser is imported once, before they fork.
+            load_parser()
+        scorer = Scorer(
+            load_engine,
+            profile,
+            feedback,
+            now,
+            len(due),
+            known=lambda ids: store.known_posts(profile.key, ids),
+            everything=lambda: store.known_posts(profile.key),
+        )
+        feeding: list[_Feeding] = []
         try:
-            results = stream_all(
-                jobs, config.fetch, now=now, transport=transport, parser=scorer.pool
-            )
-            for result in results:
-                spec, state = by_url[result.url]
-                fresh = next_state(state, result, now)
-                if result.moved_to:
-                    fresh = replace(fresh, url=result.moved_to)
-                outcomes[spec.url] = FeedOutcome(spec, result, 0, fresh)
-                if result.posts:
-                    scoring.append(_start(store, profile.key, spec, fresh, result, scorer))
-                else:
+            # Each batch is every result in by then: while one is stored, the next one grows.
+            # Bodies are parsed by the scoring workers when there are workers.
+            for batch in stream_batches(
+                jobs, config.fetch, now=now, transport=transport, parse=not scorer.parses
+            ):
+                for result in batch:
+                    spec, state = by_url[result.url]
+                    if result.body is not None and scorer.busy():
+                        result = read_body(result)  # parsed here: the workers have enough
+                    if result.body is not None or result.posts:
+                        feeding.append(_Feeding(spec, state, result, scorer.feed(result, spec.own)))
+                        continue
+                    fresh = _next(state, result, now)
+                    outcomes[spec.url] = FeedOutcome(spec, result, 0, fresh)
                     quiet.append((spec, fresh))
                     if len(quiet) >= STATE_BATCH:
                         _save_states(store, profile, quiet)
-                # Store what is scored by now; the rest waits for the next feed, or the end.
-                new.extend(_store_scored(store, profile, scoring, scorer, outcomes, now))
-            new.extend(_store_scored(store, profile, scoring, scorer, outcomes, now, wait=True))
+                # Store what is scored by now; the rest waits for the next batch, or the end.
+                new.extend(_store_fed(store, profile, feeding, scorer, outcomes, quiet, now))
+            new.extend(_store_fed(store, profile, feeding, scorer, outcomes, quiet, now, wait=True))
         finally:
             scorer.close()
         report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
@@ -156,77 +169,84 @@ def run_cycle(
     return report
 
 
-@contextmanager
-def _quick_handover(seconds: float = 0.0005) -> Iterator[None]:
-    """Let threads hand the interpreter over sooner while a cycle runs.
+def _engine_loader(config: Config, profile: Profile) -> Callable[[], Engine]:
+    """Return a loader of the profile's checklist engine (from the disk cache when it can)."""
 
-    The cycle's thread gives the interpreter up at every SQLite statement, and the fetching
-    thread, busy parsing, kept it for the default 5 ms each time: measured on 500 feeds, the
-    statements' wait fell from 1.4 s to 0.6 s with 0.5 ms.
-    """
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, seconds))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
+    def load() -> Engine:
+        from .checklist import cached_engine  # here: a cycle of 304s never needs it
+
+        return cached_engine(profile, config.checklist)
+
+    return load
 
 
 STATE_BATCH = 50
 """Feed states without posts written per transaction."""
 
 
-@dataclass
-class _Scoring:
-    """One feed's posts on their way to the store: those new to the profile being scored."""
+@dataclass(frozen=True, eq=False)  # compared by identity: a list of them drops one by one
+class _Feeding:
+    """One feed's answer on its way to the store: being parsed and scored."""
 
     spec: FeedSpec
-    fresh: FeedState
+    state: FeedState
+    """The state before this poll."""
     result: FetchResult
-    known: set[str]
-    """Posts the profile already has: only linked to the feed, never decided or scored again."""
-    posts: list[Post]
-    future: Future[Scored]
+    future: Future[Answer]
 
 
-def _start(
-    store: Store,
-    profile: str,
-    spec: FeedSpec,
-    fresh: FeedState,
-    result: FetchResult,
-    scorer: Scorer,
-) -> _Scoring:
-    known = store.known_posts(profile, [p.id for p in result.posts])
-    posts = [p for p in result.posts if p.id not in known]
-    return _Scoring(spec, fresh, result, known, posts, scorer.submit(posts, spec.own))
+def _next(state: FeedState, result: FetchResult, now: datetime) -> FeedState:
+    """Return the feed's state after ``result`` (at its new URL after a permanent redirect)."""
+    from .fetch import next_state
+
+    fresh = next_state(state, result, now)
+    return replace(fresh, url=result.moved_to) if result.moved_to else fresh
 
 
-def _store_scored(
+def _store_fed(
     store: Store,
     profile: Profile,
-    scoring: list[_Scoring],
+    feeding: list[_Feeding],
     scorer: Scorer,
     outcomes: dict[str, FeedOutcome],
+    quiet: list[tuple[FeedSpec, FeedState]],
     now: datetime,
     *,
     wait: bool = False,
 ) -> list[StoredPost]:
     """Store each feed whose posts are scored (all of them with ``wait``) with its state.
 
-    The CPU work happens before the write lock is taken, so other processes wait only for the
-    inserts themselves.
+    The feeds ready together go in one transaction, each with its state. The CPU work happens
+    before the write lock is taken, so other processes wait only for the inserts themselves.
+    A feed whose body did not parse, or had no posts, joins the quiet ones.
     """
+    ready = [wait or job.future.done() for job in feeding]
+    polls: list[tuple[_Feeding, Fed, Polled]] = []
+    failure: BaseException | None = None
+    for job, now_ready in zip(list(feeding), ready, strict=True):
+        if not now_ready:
+            continue
+        try:
+            fed = scorer.fed(job.future, job.result, job.spec.own)
+        except BaseException as exc:  # the feeds scored before it are still stored
+            failure = exc
+            break
+        feeding.remove(job)
+        fresh = _next(job.state, fed.result, now)
+        outcomes[job.spec.url] = FeedOutcome(job.spec, fed.result, 0, fresh)
+        if not fed.result.posts:
+            quiet.append((job.spec, fresh))
+            continue
+        items = [(p, i, v) for p, (i, v) in zip(fed.posts, fed.scored, strict=True)]
+        polls.append((job, fed, Polled(job.spec, fresh, items, fed.known)))
     stored: list[StoredPost] = []
-    for job in [j for j in scoring if wait or j.future.done()]:
-        scored = scorer.result(job.future, job.posts, job.spec.own)
-        items = [(p, i, v) for p, (i, v) in zip(job.posts, scored, strict=True)]
-        with store.transaction():
-            added = store.record_posts(profile.key, items, job.spec.url, now, also_found=job.known)
-            store.save_feed_state(profile.key, job.spec, job.fresh)
-        scoring.remove(job)
-        outcomes[job.spec.url] = FeedOutcome(job.spec, job.result, len(added), job.fresh)
-        stored.extend(added)
+    if polls:
+        added = store.record_polls(profile.key, [poll for _, _, poll in polls], now)
+        for (job, fed, poll), new in zip(polls, added, strict=True):
+            outcomes[job.spec.url] = FeedOutcome(job.spec, fed.result, len(new), poll.state)
+            stored.extend(new)
+    if failure is not None:
+        raise failure
     return stored
 
 

@@ -18,9 +18,7 @@ narrow (against immigrants and women). Treat it as evidence for the rules, not a
 
 from __future__ import annotations
 
-import html
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -33,6 +31,10 @@ FEATURIZER_VERSION = 2
 """Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "classifier.json"
+SUPPORT_PATH = Path(__file__).parent / "data" / "support.json"
+"""The support model: one head per risk category, trained on labelled posts
+(``scripts/train_support.py``); the engine asks it only where a rule's term lacks its
+co-evidence."""
 
 # Patterns start with a literal where they can: the regex engine then skips ahead quickly.
 _URL = re.compile(r"https?://\S+")
@@ -85,7 +87,23 @@ _NORMALIZED: dict[str, str] = {}
 _NORMALIZED_MAX = 100_000
 
 
+_LAST_TOKENS: list[tuple[str, tuple[list[str], list[str]]]] = []
+"""The last text :func:`tokens` read and its answer: the classifier and the support model read
+the same post one after the other."""
+
+
 def tokens(text: str) -> tuple[list[str], list[str]]:
+    """Return the normalised word sequence of ``text`` and its extra (non-word) features
+    (see :func:`_tokens`), remembering the last text's answer (callers must not change it)."""
+    last = _LAST_TOKENS[0] if _LAST_TOKENS else None
+    if last is not None and last[0] == text:
+        return last[1]
+    found = _tokens(text)
+    _LAST_TOKENS[:] = [(text, found)]  # one item swapped whole: another thread sees a pair
+    return found
+
+
+def _tokens(text: str) -> tuple[list[str], list[str]]:
     """Return the normalised word sequence of ``text`` and its extra (non-word) features.
 
     Normalisation: HTML entities decoded; ``#SemST`` dropped; URLs become ``<url>`` and @mentions
@@ -96,7 +114,9 @@ def tokens(text: str) -> tuple[list[str], list[str]]:
     """
     extras: list[str] = []
     if "&" in text:
-        text = html.unescape(text)
+        from html import unescape  # imported here: a cold lint of text without '&' skips it
+
+        text = unescape(text)
     if "#" in text:
         if "#S" in text or "#s" in text:
             text = _SEMST.sub(" ", text)
@@ -194,6 +214,7 @@ class Classifier:
         self.heads = heads
         """The head names, e.g. ``("offensive", "hate")``."""
         self.thresholds = dict(zip(heads, thresholds, strict=True))
+        self._index = {h: i for i, h in enumerate(heads)}
         """The probability at or above which a head counts as positive (tuned by CV on train)."""
         self._bias = bias
         self._scale = scale
@@ -269,10 +290,16 @@ class Classifier:
         return hits
 
     def _probabilities(
-        self, words: set[str], pairs: list[tuple[str, str]], extras: list[str]
+        self,
+        words: set[str],
+        pairs: list[tuple[str, str]],
+        extras: list[str],
+        only: Iterable[int] | None = None,
     ) -> list[float]:
         result = []
-        for i, bias in enumerate(self._bias):
+        bias_of = self._bias
+        for i in range(len(bias_of)) if only is None else only:
+            bias = bias_of[i]
             try:
                 z = bias + sum(map(self._memo[i].__getitem__, words))
             except KeyError:
@@ -285,9 +312,14 @@ class Classifier:
             result.append(_sigmoid(z))
         return result
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Return each head's probability for ``text``, without explanations (the cheap path)."""
-        return dict(zip(self.heads, self._probabilities(*self._hits(text)), strict=True))
+    def scores(self, text: str, heads: Iterable[str] | None = None) -> dict[str, float]:
+        """Return each head's probability for ``text`` (or only ``heads``'), without
+        explanations (the cheap path)."""
+        if heads is None:
+            return dict(zip(self.heads, self._probabilities(*self._hits(text)), strict=True))
+        wanted = [h for h in heads if h in self._index]
+        only = [self._index[h] for h in wanted]
+        return dict(zip(wanted, self._probabilities(*self._hits(text), only), strict=True))
 
     def predict(self, text: str, top: int = 5) -> dict[str, Prediction]:
         """Return each head's probability for ``text`` with up to ``top`` features behind it.
@@ -374,5 +406,7 @@ def parse_classifier(data: object) -> Classifier:
 @lru_cache(maxsize=4)
 def load_classifier(path: Path | None = None) -> Classifier:
     """Load (once per path) the classifier weights; the packaged ones by default."""
+    import json  # a cold lint reads the weights from the cache instead
+
     with open(path or DEFAULT_PATH, encoding="utf-8") as handle:
         return parse_classifier(json.load(handle))

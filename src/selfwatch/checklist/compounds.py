@@ -26,12 +26,21 @@ class Compounds:
     """
 
     MIN = 7
+    KEEP = 50_000
 
-    def __init__(self, groups: frozenset[str], hostile: frozenset[str], words: frozenset[str]):
-        self.groups, self.hostile, self.words = groups, hostile, words | groups | hostile
+    def __init__(
+        self,
+        groups: frozenset[str],
+        hostile: frozenset[str],
+        words: frozenset[str],
+        nouns: frozenset[str] = frozenset(),
+    ):
+        self.groups, self.hostile, self.nouns = groups, hostile, nouns
+        self.words = words | groups | hostile | nouns
         heads = sorted(groups, key=len, reverse=True)
         self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
         self.longest = max(map(len, self.words), default=0)
+        self._known: dict[str, list[str]] = {}
 
     @classmethod
     def of(cls, checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Compounds:
@@ -52,11 +61,29 @@ class Compounds:
             for t in r.terms
         )
         glue = {t for t in concepts.get("compound_glue", ()) if t.isalpha()}  # "i", "a" too
-        words = singles(concepts.get("person_noun", ())) | glue
-        return cls(frozenset(groups), frozenset(hostile), frozenset(words))
+        # every word of a hostile phrase, so "mentallyill" splits into "mentally" + "ill"
+        rest = singles(
+            w for r in checklist.rules if r.category == "hate" and r.target for t in r.terms
+            for w in t.split()[1:]
+        )  # fmt: skip
+        nouns = singles(concepts.get("person_noun", ()))
+        words = nouns | glue | rest
+        return cls(frozenset(groups), frozenset(hostile), frozenset(words), frozenset(nouns))
 
     def splits(self, word: str) -> list[str]:
-        """Return the parts of ``word`` when it is a group and a hostile word run together."""
+        """Return the parts of ``word`` when it is a group and a hostile word run together.
+
+        Answers are kept (up to ``KEEP`` words): long words recur, in a long draft as in a
+        stream of posts, and most need a regex search to be told apart. Do not change the list.
+        """
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) >= self.KEEP:
+                self._known.clear()
+            found = self._known[word] = self._split(word)
+        return found
+
+    def _split(self, word: str) -> list[str]:
         if self.hint is None or word in self.words or not word.isalpha():
             return []
         if not self.hint.search(word):
@@ -71,7 +98,11 @@ class Compounds:
         parts = best[-1]
         if not parts or len(parts) < 2:
             return []
-        if self.groups.isdisjoint(parts) or self.hostile.isdisjoint(parts):
+        if self.groups.isdisjoint(parts):
+            return []
+        # a group and a hostile word ("immigrantsarevermin"), or only a group's name run
+        # together ("Blackpeople are ..."): the words around it are read as usual
+        if self.hostile.isdisjoint(parts) and not (len(parts) == 2 and parts[1] in self.nouns):
             return []
         return parts
 
@@ -79,13 +110,19 @@ class Compounds:
         """Return ``tokens`` with the parts of glued words added after them."""
         if self.hint is None:
             return tokens
+        glued = {
+            i: parts
+            for i, t in enumerate(tokens)
+            if len(t.norm) >= self.MIN
+            and (parts := self.splits(t.alt if t.alt.isalpha() else t.norm))
+        }
+        if not glued:
+            return tokens  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
-        for t in tokens:
+        for i, t in enumerate(tokens):
             out.append(t)
-            if len(t.norm) >= self.MIN:
-                parts = self.splits(t.alt if t.alt.isalpha() else t.norm)
-                offset = t.start + (1 if t.hashtag else 0)
-                for part in parts:
-                    out.append(Token(offset, offset + len(part), part, part, t.sentence))
-                    offset += len(part)
+            offset = t.start + (1 if t.hashtag else 0)
+            for part in glued.get(i, ()):
+                out.append(Token(offset, offset + len(part), part, part, t.sentence))
+                offset += len(part)
         return out

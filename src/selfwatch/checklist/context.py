@@ -22,6 +22,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from .lexicon import Hit
@@ -56,6 +57,28 @@ _CLAUSE_WORDS = frozenset(
 _GRATITUDE = frozenset({"thank", "thanks", "thx"})
 _POINTERS = frozenset({"those", "these", "that", "this", "they", "them", "he", "she", "it"})
 _QUOTES = frozenset('"“')
+# What may come before a post's opening quotation without making it a quote inside the post:
+# space, emoji, punctuation, HTML entities and a retweet's "RT @name:".
+_LEAD = re.compile(r"(?:[^\w\"“@#]|&#?\w+;|\bRT\s+@\w+:?|\s)*")
+# A quotation that opens with "@name:" is the old-style retweet: the author republishing it.
+_REPOST = re.compile(r"\s*@\w+\s*:")
+_RHETORICAL = frozenset(
+    {"aren't", "arent", "isn't", "isnt", "don't", "dont", "doesn't", "doesnt", "wasn't", "weren't"}
+)
+# Eggplant, droplets, peach, hot face, smirk, horned smile, tongue, no-one-under-18
+_SUGGESTIVE = re.compile(
+    "[\U0001f346\U0001f4a6\U0001f351\U0001f975\U0001f60f\U0001f608\U0001f445\U0001f51e]"
+)
+_SINGLE = re.compile("['‘’]")
+_CLAIM_WORDS = frozenset(
+    {"is", "are", "was", "were", "be", "should", "must", "need", "needs", "deserve", "deserves",
+     "belong", "belongs", "go", "get", "can't", "cannot", "don't", "never", "all", "hate"}
+)  # fmt: skip
+MAX_QUOTE = 300
+"""How far past a word a single-quoted quotation may close."""
+_CLOSING = re.compile(r'["”]')
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
 # Who a word can point at. Word lists in the rule files (00-concepts.toml) name them.
@@ -74,13 +97,93 @@ TARGET_CONCEPTS = frozenset(
         "ref_second",
         "ref_third",
         "ref_anyone",
+        "victim_noun",
         _GROUP_CONCEPT,
         _GROUP_PRONOUN,
         *GROUP_PARTS,
     }
 )
+# What may follow a person who is hurt: a preposition, a conjunction, a relative pronoun or a time
+# ("kicking a guy on the ground", "smacking a kid who ...", "stabbed my coworker yesterday").
+_AFTER_VICTIM = frozenset(
+    {
+        "in", "on", "at", "with", "for", "from", "into", "outside", "behind", "near", "by",
+        "until", "till", "while", "when", "after", "before", "because", "so", "and", "but",
+        "who", "that", "which", "whose", "again", "yesterday", "today", "tonight", "last",
+        "this", "once", "twice", "senseless", "unconscious", "half", "to", "if", "of",
+    }
+)  # fmt: skip
+# Words after an adjective that show it is no noun's attribute ("dangerous and", "lazy to").
+_NOT_NOUN = frozenset(
+    {
+        "and", "or", "but", "to", "as", "in", "on", "at", "of", "for", "with", "than", "because",
+        "so", "if", "when", "af", "asf", "tho", "though", "too", "enough", "lol", "lmao", "ngl",
+    }
+)  # fmt: skip
+# Verbs that, like a copula, say what the subject is: "they seem dangerous", "I find them dirty".
+_PREDICATING = frozenset(
+    {"seem", "seems", "look", "looks", "find", "consider", "considers", "call", "calls", "feel",
+     "become", "becomes", "became", "get", "gets", "got", "stay", "remain", "remains", "all"}
+)  # fmt: skip
+# Capitalised words that name no person: sentence openers, days, months, interjections.
+_NOT_NAMES = frozenset(
+    {
+        "the", "this", "that", "these", "those", "what", "when", "why", "how", "who", "where",
+        "honestly", "lol", "lmao", "omg", "ngl", "tbh", "imo", "yes", "no", "not", "and", "but",
+        "my", "our", "your", "his", "her", "their", "its", "you", "she", "they", "there",
+        "here", "just", "today", "tonight", "yesterday", "tomorrow", "everyone", "nobody",
+        "someone", "people", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "january", "february", "march", "april", "june", "july", "august",
+        "september", "october", "november", "december", "god", "jesus", "christ", "mom", "mum",
+        "dad", "shoutout", "reminder", "proud", "thanks", "thank", "congrats", "happy", "great",
+        "new", "big", "huge", "hey", "dear", "okay", "well", "wow", "ugh", "sorry", "please",
+        "also", "still", "even", "only", "can't", "cannot", "don't", "never", "always", "every",
+    }
+)  # fmt: skip
+# Words that make a capitalised name an organisation's or a place's.
+_ORGANISATION = frozenset(
+    {
+        "corp", "corporation", "inc", "ltd", "llc", "plc", "co", "company", "group", "labs",
+        "bank", "university", "college", "school", "high", "hospital", "clinic", "city",
+        "county", "street", "st", "road", "avenue", "airlines", "airways", "motors", "systems",
+        "technologies", "solutions", "studios", "media", "news", "times", "post", "fc", "united",
+    }
+)  # fmt: skip
+# Words after a sentence's first word that make it a person's name ("Emily from the gym is").
+_AFTER_NAME = frozenset(
+    {
+        "from", "in", "at", "is", "was", "really", "thinks", "thought", "said", "says", "just",
+        "still", "literally", "actually", "got", "has", "had", "keeps", "tried", "posted",
+    }
+)  # fmt: skip
+# What cannot stand between a verb and the person it is done to: "that" can ("beat that guy").
+_NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
+# "can't stop thinking about ...", "can't wait to ...", "couldn't help ...": the negation is of
+# the stopping or waiting, and what follows is asserted all the more.
+_RELATIVES = frozenset({"who", "that", "which", "whose"})
+_UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
+ENGINE_CONCEPTS = frozenset(
+    {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective", "given_name"}
+)
+"""Word lists the engine reads itself, whether or not a rule names them."""
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
+
+
+_COMPUTED = frozenset(
+    {
+        "negative_sentiment",
+        "positive_sentiment",
+        "mention",
+        "as_name",
+        "attributive",
+        "suggestive_emoji",
+        "clause_start",
+    }
+)
+"""Concepts ``Context.has`` works out from the text rather than from a word list."""
+_CONCEPT_NAMES: dict[str, str | None] = {}
+"""The concept each hit owner names ("concept:negation" -> "negation"; a rule id -> None)."""
 
 
 class Candidate(NamedTuple):
@@ -126,14 +229,14 @@ class Context:
         tokens: list[Token],
         scan: Callable[[list[Token]], list[Hit]],
         hits: list[Hit] | None = None,
+        bounds: list[int] | None = None,
     ) -> None:
         self.text = text
         self.tokens = tokens
         self._scan = scan
         self._concepts: dict[tuple[str, int], list[Seen]] | None = None
-        if hits is not None:
-            self._index_concepts(hits)
-        self._bounds: list[int] | None = None
+        self._hits = hits  # indexed on first use: a text with no candidate never asks
+        self._bounds = bounds
         self._sentiment: dict[int, float] = {}
         self._lines: LineIndex | None = None
         self._mentions: dict[int, list[int]] | None = None
@@ -141,22 +244,38 @@ class Context:
         self._ends: list[int] | None = None
         self._clauses: list[int] | None = None
         self._groups: dict[int, list[Seen]] = {}
+        self._repost: bool | None = None
+        self._doubles: bool | None = None
+        self._marks: list[int] | None = None
+        self._emoji: str | None = None
+        self._headlines: dict[int, bool] = {}
+        self._sentence_of_token: list[int] | None = None
 
     def _index_concepts(self, hits: list[Hit]) -> None:
         """Note the concept words of each sentence, from a scan of the whole text."""
         concepts: dict[tuple[str, int], list[Seen]] = {}
         tokens, text = self.tokens, self.text
-        for h in hits:
+        names = _CONCEPT_NAMES
+        new = tuple.__new__  # builds the same Seen as Seen(...) without a call (see tokenize)
+        for owner, _term, first, last, start, end, sentence, _disguised in hits:
+            name = names.get(owner)
+            if name is None and owner not in names:
+                name = names[owner] = owner[8:] if owner.startswith("concept:") else None
             # A phrase that runs on into the next sentence is no context for either
-            if h.owner.startswith("concept:") and tokens[h.last - 1].sentence == h.sentence:
-                seen = Seen(h.first, h.last, text[h.start : h.end])
-                concepts.setdefault((h.owner[8:], h.sentence), []).append(seen)
+            if name is not None and (last == first + 1 or tokens[last - 1].sentence == sentence):
+                seen = new(Seen, (first, last, text[start:end]))
+                found = concepts.get((name, sentence))
+                if found is None:
+                    concepts[name, sentence] = [seen]
+                else:
+                    found.append(seen)
         self._concepts = concepts
 
     def concepts(self) -> dict[tuple[str, int], list[Seen]]:
         """Return the concept words by (concept, sentence), scanning the text on first use."""
         if self._concepts is None:
-            self._index_concepts(self._scan(self.tokens))
+            self._index_concepts(self._scan(self.tokens) if self._hits is None else self._hits)
+            self._hits = None
             assert self._concepts is not None
         return self._concepts
 
@@ -180,12 +299,25 @@ class Context:
 
         ``apart``: only outside the candidate's own words (see ``context_words``).
         """
+        if concept not in _COMPUTED:  # a word list: most concepts are
+            seen = self.concepts().get((concept, c.sentence), ())
+            if not apart:
+                return bool(seen)
+            first, last = c.first, c.last
+            return any(s.last <= first or s.first >= last for s in seen)
         if concept == "negative_sentiment":
             return self.sentiment(c.sentence) <= NEGATIVE_SENTIMENT
         if concept == "positive_sentiment":
             return self.sentiment(c.sentence) >= POSITIVE_SENTIMENT
         if concept == "mention":
             return c.sentence in self.mention_tokens()
+        if concept == "as_name":
+            return self._as_name(c)
+        if concept == "attributive":
+            return self._attributive(c)
+        if concept == "suggestive_emoji":
+            # Emoji are no tokens: looked for in the whole post, where they usually close it
+            return self.emoji() is not None
         if concept == "clause_start":
             # an order: the words open their clause ("Kill all ...", "#deathto...")
             first = c.first
@@ -195,8 +327,18 @@ class Context:
                 first -= 1
                 if toks[first].hashtag:
                     return True  # a hashtag is a slogan of its own
-            return first == 0 or self.clause(first - 1) != self.clause(first)
+            if not (first == 0 or self.clause(first - 1) != self.clause(first)):
+                return False
+            # An order uses the plain verb: "Kill them all", not "Train hits, kills 2 migrants"
+            verb = toks[c.first].norm
+            return not (verb.endswith(("ed", "ing")) or (verb.endswith("s") and verb[-2:] != "ss"))
         return bool(self.context_words(concept, c, apart=apart))
+
+    def near(self, concept: str, c: Candidate) -> bool:
+        """Return True when ``concept`` occurs in the candidate's sentence or the one before
+        or after it (a word list only)."""
+        index = self.concepts()
+        return any((concept, s) in index for s in (c.sentence - 1, c.sentence, c.sentence + 1))
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
         """Return the words of ``concept`` in the candidate's sentence.
@@ -217,17 +359,88 @@ class Context:
             return f"sentence sentiment {self.sentiment(c.sentence):+.2f}"
         if concept == "mention":
             return "aimed at an @mention"
+        if concept == "suggestive_emoji":
+            return f"suggestive emoji '{self.emoji()}'"
         found = self.context_words(concept, c, apart=apart)
         words = ", ".join(f"'{w}'" for w in dict.fromkeys(found))
         return f"{concept.replace('_', ' ')} {words}"
+
+    def _as_name(self, c: Candidate) -> bool:
+        """Return True when the words are a given name written as one: "Lunch with Dick and
+        Fanny", "new cleats at Dick's" (capitalised inside a sentence, in ``given_name``)."""
+        toks = self.tokens
+        t = toks[c.first]
+        word = self.text[t.start : t.end]
+        if c.first == 0 or toks[c.first - 1].sentence != t.sentence:
+            return False  # a sentence's first word is capitalised anyway
+        if not (word[:1].isupper() and word[1:2].islower()):
+            return False
+        # After a title, maybe with a first name between: "Dr Candy Hooker", "Mr Cox"
+        before = [toks[i] for i in (c.first - 1, c.first - 2) if i >= 0]
+        if before[0].norm in TITLES or (
+            len(before) == 2
+            and before[1].norm in TITLES
+            and self.text[before[0].start : before[0].start + 1].isupper()
+        ):
+            return True
+        base = t.norm[:-2] if t.norm.endswith("'s") else t.norm
+        return any(
+            s.first == c.first and s.words.lower().removesuffix("'s") == base
+            for s in self.concepts().get(("given_name", c.sentence), ())
+        )
+
+    def _attributive(self, c: Candidate) -> bool:
+        """Return True when the words are an adjective describing the noun after them, not the
+        group: "migrants make dangerous crossings", but not "migrants are dangerous people".
+
+        Only words of the ``adjective`` concept qualify (a verb or a noun can be followed by its
+        object: "migrants steal jobs"); a copula before them in the clause makes them what the
+        subject is ("women are stupid creatures").
+        """
+        toks = self.tokens
+        if c.last >= len(toks) or not any(
+            s.first == c.first for s in self.concepts().get(("adjective", c.sentence), ())
+        ):
+            return False
+        after = toks[c.last]
+        if after.sentence != c.sentence or self.clause(c.last) != self.clause(c.first):
+            return False
+        if not after.norm.isalpha() or after.norm in _NOT_NOUN:
+            return False
+        if any(
+            s.first == c.last
+            for k in (_GROUP_CONCEPT, "person_noun", "group_noun", "victim_noun")
+            for s in self.concepts().get((k, c.sentence), ())
+        ):
+            return False  # "dangerous people", "lazy immigrants": the group itself
+        # Between the group and the words: a copula there makes them what the group is
+        group = [g.last for g in self.groups(c.sentence) if g.last <= c.first]
+        j = c.first - 1
+        while j >= max(group, default=0) and self.clause(j) == self.clause(c.first):
+            if toks[j].norm in _COPULAS or toks[j].norm in _PREDICATING:
+                return False
+            j -= 1
+        return True
+
+    def emoji(self) -> str | None:
+        """Return the first sexually suggestive emoji in the post (🍆, 💦, 🍑, 🥵 ...), if any."""
+        if self._emoji is None:
+            m = _SUGGESTIVE.search(self.text)
+            self._emoji = m.group() if m else ""
+        return self._emoji or None
 
     # -- clauses and targets ---------------------------------------------------------------
 
     def clause(self, i: int) -> int:
         """Return the clause number of token ``i`` (clauses never cross sentences)."""
+        clauses = self._clause_numbers()
+        return clauses[min(i, len(clauses) - 1)] if clauses else 0
+
+    def _clause_numbers(self) -> list[int]:
+        """Return the clause number of each token, worked out on first use."""
         if self._clauses is None:
             self._clauses = _clauses(self.text, self.tokens)
-        return self._clauses[min(i, len(self._clauses) - 1)] if self._clauses else 0
+        return self._clauses
 
     def _in_clause(self, concept: str, c: Candidate) -> list[Seen]:
         """Return the ``concept`` words in the candidate's clause, outside its own words."""
@@ -253,6 +466,10 @@ class Context:
             victim = self._object(c)
             if victim is not None:
                 return victim
+        if "name" in kinds:
+            name = self._name(c)
+            if name is not None:
+                return Target("name", name)
         if any(k in PERSON_KINDS for k in kinds):
             person = self._person(c)
             if person is not None and person.kind in kinds:
@@ -264,6 +481,11 @@ class Context:
         found: list[tuple[int, str]] = []
         for concept in ("ref_second", "ref_third", "ref_anyone", _GROUP_PRONOUN):
             found += [(s.first, s.words) for s in self._in_clause(concept, c)]
+        found += [
+            (s.first, s.words)
+            for s in self._in_clause("victim_noun", c)
+            if self._head(s) and self._direct(c.last, s.first)
+        ]
         clause = self.clause(c.first)
         for i in self.mention_tokens().get(c.sentence, ()):
             if self.clause(i) == clause:
@@ -271,6 +493,90 @@ class Context:
         found += [(g.first, g.words) for g in self.groups(c.sentence)]
         after = [(i, w) for i, w in found if c.last <= i <= c.last + OBJECT_REACH]
         return Target("person", min(after)[1]) if after else None
+
+    def _name(self, c: Candidate) -> str | None:
+        """Return the person's name an insult is said of, in its clause: the nearest before
+        ("Emily from the gym is a total psycho") or just after ("what a freak Jessica is").
+
+        A name is a capitalised word that is no English word: "Jira" is one too, so the rules
+        that ask for a name use insults only people are called.
+        """
+        toks = self.tokens
+        clause = self.clause(c.first)
+        lo = c.first
+        while lo > 0 and self.clause(lo - 1) == clause:
+            lo -= 1
+        hi = c.last
+        while hi < len(toks) and hi < c.last + FORWARD_REACH and self.clause(hi) == clause:
+            hi += 1
+        before = [i for i in range(lo, c.first) if self._is_name(i)]
+        if before:
+            i = before[-1]
+        else:
+            after = [i for i in range(c.last, hi) if self._is_name(i)]
+            if not after:
+                return None
+            i = after[0]
+        return self.text[toks[i].start : toks[i].end]
+
+    def _is_name(self, i: int) -> bool:
+        toks = self.tokens
+        t = toks[i]
+        word = self.text[t.start : t.end]
+        if t.mention or t.hashtag or len(word) < 3 or not word[0].isupper():
+            return False
+        base = t.norm[:-2] if t.norm.endswith("'s") else t.norm
+        # Title case only: "CEO", "HR" and "LOL" are no names
+        if not (base.isalpha() and word[1 : len(base)].islower()) or base in _NOT_NAMES:
+            return False
+        after = toks[i + 1].norm if i + 1 < len(toks) else ""
+        if base in _ORGANISATION or after in _ORGANISATION:
+            return False  # "Acme Corp", "Initech Labs", "Lakeside High"
+        if self._headline(t.sentence):
+            return False  # "How Creepy Is This Image of ...": every word is capitalised
+        if i > 0 and toks[i - 1].sentence == t.sentence:
+            return True
+        # A sentence's first word is capitalised anyway: a name when a person's words follow
+        return i + 1 < len(toks) and toks[i + 1].norm in _AFTER_NAME
+
+    def _headline(self, sentence: int) -> bool:
+        """Return True when most words of the sentence are capitalised, as in a headline."""
+        found = self._headlines.get(sentence)
+        if found is None:
+            if self._sentence_of_token is None:
+                self._sentence_of_token = [t.sentence for t in self.tokens]
+            lo = bisect_left(self._sentence_of_token, sentence)
+            hi = bisect_right(self._sentence_of_token, sentence, lo)
+            words = [
+                self.text[t.start]
+                for t in self.tokens[lo:hi]
+                if t.norm.isalpha() and len(t.norm) > 3
+            ]
+            capitals = sum(w.isupper() for w in words)
+            found = self._headlines[sentence] = len(words) >= 3 and capitals * 2 > len(words)
+        return found
+
+    def _direct(self, verb_end: int, noun: int) -> bool:
+        """Return True when only a determiner, a possessive or an adjective stand between a verb
+        and ``noun`` ("kicking a guy", "stabbed my ex's new boyfriend"), not a preposition
+        ("breaking the fast with neighbors")."""
+        between = self.tokens[verb_end:noun]
+        return len(between) <= 3 and not any(t.norm in _NOT_BETWEEN for t in between)
+
+    def _head(self, noun: Seen) -> bool:
+        """Return True when ``noun`` ends its noun phrase: the person is what is done to.
+
+        "kicking a guy on the ground", "stabbed my coworker yesterday" name a person; "kill the
+        customer churn problem" and "kicked the kids out of the pool" do not hurt anyone.
+        """
+        if noun.last >= len(self.tokens):
+            return True
+        after = self.tokens[noun.last]
+        if after.sentence != self.tokens[noun.first].sentence:
+            return True
+        if self.clause(noun.last) != self.clause(noun.last - 1):
+            return True
+        return after.norm in _AFTER_VICTIM
 
     def groups(self, sentence: int) -> list[Seen]:
         """Return the groups of people named in a sentence, in text order.
@@ -331,7 +637,15 @@ class Context:
                 return g.last <= c.first
             return g.last <= c.first or g.first >= c.last
 
-        named = [g for g in self.groups(c.sentence) if self.clause(g.first) == clause and placed(g)]
+        # a group inside quotation marks is not what words outside them speak of, nor the reverse
+        inside = self.quoted(c.start, c.sentence)
+        named = [
+            g
+            for g in self.groups(c.sentence)
+            if self.clause(g.first) == clause
+            and placed(g)
+            and self.quoted(self.tokens[g.first].start, c.sentence) == inside
+        ]
         if named:
             return Target("group", named[0].words)
         # "Muslim scum", "trans freaks": a group adjective right before the words
@@ -361,10 +675,15 @@ class Context:
 
         "Muslims, I'm coming for you", "We will hunt you down, gays": the group is addressed.
         """
-        you = self._in_clause("ref_second", c)
+        clause = self.clause(c.first)
+        # "you" may be part of the words themselves ("make you suffer")
+        you = [
+            s
+            for s in self.concepts().get(("ref_second", c.sentence), ())
+            if self.clause(s.first) == clause
+        ]
         if not you:
             return None
-        clause = self.clause(c.first)
         for g in self.groups(c.sentence):
             if abs(self.clause(g.first) - clause) != 1:
                 continue
@@ -470,18 +789,26 @@ class Context:
         """
         toks = self.tokens
         here = self.clause(c.first)
+        clauses = self._clause_numbers()  # every j below is a token: before c.first
         lo = max(0, c.first - NEGATION_WINDOW)
         if clause:
-            while lo > 0 and self.clause(lo - 1) == here:
+            while lo > 0 and clauses[lo - 1] == here:
                 lo -= 1
         for j in range(lo, c.first):
             # a "not" in the clause before ("not vermin, they're people") negates that one
-            if self.clause(j) == here and toks[j].norm in negations:
+            if (
+                toks[j].norm in negations
+                and clauses[j] == here
+                and not self._rhetorical(j)
+                and not (j + 1 < c.first and toks[j + 1].norm in _UNNEGATED_BY)
+                and not (toks[j].norm in _UNNEGATED_BY and j > 0 and toks[j - 1].norm in negations)
+                and not self._relative(j, c.first)
+            ):
                 return toks[j].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)
         j = c.first - 1
-        while j > 0 and toks[j - 1].sentence == c.sentence and self.clause(j - 1) == here:
+        while j > 0 and toks[j - 1].sentence == c.sentence and clauses[j - 1] == here:
             j -= 1
         if 0 <= j < c.first:
             pair = f"{toks[j].norm} {toks[j + 1].norm}" if j + 1 < len(toks) else ""
@@ -492,6 +819,19 @@ class Context:
             if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
                 return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
+
+    def _relative(self, j: int, first: int) -> bool:
+        """Return True when negation ``j`` belongs to a relative clause that ends before the
+        words: "people who don't own property | shouldn't get to vote" ("Muslims who aren't
+        terrorists" is still negated: nothing stands between)."""
+        toks = self.tokens
+        return j > 0 and toks[j - 1].norm in _RELATIVES and first - j > 2
+
+    def _rhetorical(self, j: int) -> bool:
+        """Return True for a negative auxiliary opening a question: "Aren't they just ...?"."""
+        toks = self.tokens
+        opens = j == 0 or toks[j - 1].sentence != toks[j].sentence
+        return opens and toks[j].norm in _RHETORICAL and self.asked(toks[j].sentence)
 
     def asked(self, sentence: int) -> bool:
         """Return True when the sentence is a question."""
@@ -527,12 +867,66 @@ class Context:
         A post that opens with a quotation (a lyric, a repost) is what the author chose to
         publish: its words count as theirs.
         """
-        if self.text.lstrip()[:1] in _QUOTES:
+        if self._reposted():
             return False
         bounds = self.bounds()
         start = bounds[sentence - 1] if 0 < sentence < len(bounds) else 0
+        if self._doubles is None:
+            self._doubles = any(mark in self.text for mark in '"“”')
+        if not self._doubles:  # no double quotation mark anywhere: an even count of them
+            return self._single_quoted(start, offset)
         before = self.text[start:offset]
-        return (before.count('"') + before.count("“") - before.count("”")) % 2 == 1
+        if (before.count('"') + before.count("“") - before.count("”")) % 2 == 0:
+            return self._single_quoted(start, offset)
+        opening = max(before.rfind('"'), before.rfind("“"))
+        return not _REPOST.match(before, opening + 1)
+
+    def _single_quoted(self, start: int, offset: int) -> bool:
+        """Return True when ``offset`` lies inside single quotation marks ('... are vermin'?).
+
+        A mark between two letters is an apostrophe (don't, O'Neill), and so is one after a
+        word's last letter and before a space when no mark opened a quotation (the dogs' bowls).
+        """
+        # Both ends bounded: a long draft without line breaks is scanned a sentence at a time
+        limit = min(len(self.text), offset + MAX_QUOTE)
+        end = self.text.find("\n", offset, limit)
+        end = limit if end < 0 else end
+        if self._marks is None:  # where the single quotation marks are, found once a text
+            self._marks = [m.start() for m in _SINGLE.finditer(self.text)]
+        first = bisect_left(self._marks, max(start, offset - MAX_QUOTE))
+        last = bisect_left(self._marks, end, lo=first)
+        opened = -1
+        for i in self._marks[first:last]:
+            letter_before = i > 0 and self.text[i - 1].isalnum()
+            letter_after = i + 1 < len(self.text) and self.text[i + 1].isalnum()
+            if letter_before and letter_after:
+                continue  # an apostrophe inside a word
+            if opened < 0:
+                if letter_after and not letter_before:
+                    opened = i
+            elif letter_before and not letter_after:
+                if opened < offset < i:
+                    # A claim quoted ('X are vermin'), not scare quotes ('doctors and engineers')
+                    return not _CLAIM_WORDS.isdisjoint(_WORD.findall(self.text[opened:i].lower()))
+                opened = -1
+        return False
+
+    def _reposted(self) -> bool:
+        """Return True when the post opens with a quotation it does not go on to judge.
+
+        '"All you need is love" 🎶' republishes the words; '"Women belong in the kitchen"?
+        Seriously, grow up' quotes them to answer them: a few words after the quotation (an
+        emoji, "lol", "- Name") leave it the author's.
+        """
+        if self._repost is None:
+            lead = _LEAD.match(self.text)
+            start = lead.end() if lead else 0
+            self._repost = False
+            if self.text[start : start + 1] in _QUOTES:
+                close = _CLOSING.search(self.text, start + 1)
+                words = _WORD.finditer(self.text, close.end()) if close else iter(())
+                self._repost = next(islice(words, _COMMENT_WORDS - 1, None), None) is None
+        return self._repost
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Return the tokens [first, last) that overlap the characters [start, end)."""
@@ -549,21 +943,48 @@ class Context:
         return first, max(first + 1, last)
 
 
+TITLES = frozenset(
+    ("dr", "mr", "mrs", "ms", "mx", "prof", "professor", "sir", "dame", "rev", "judge", "senator")
+)
+"""Words before a name: a capitalised word after one is a surname, not a swear word."""
+
+
 def _clauses(text: str, tokens: list[Token]) -> list[int]:
-    """Number the clauses: a new one at each sentence, clause punctuation or clause word."""
-    out: list[int] = []
-    clause = 0
+    """Number the clauses: a new one at each sentence, clause punctuation or clause word.
+
+    Commas that only list words ("a broke, lying, pathetic liar") start no clause: an item of
+    one or two words between two commas (or a comma and "and"/"or") joins its neighbours.
+    """
+    starts: list[bool] = []  # per token: does a new clause start here?
+    comma: list[bool] = []  # ... because of a comma alone?
     prev: Token | None = None
     for t in tokens:
-        if prev is not None and (
-            t.sentence != prev.sentence
-            or t.norm in _CLAUSE_WORDS
-            or (t.start > prev.end and _CLAUSE_BREAK.search(text, prev.end, t.start))
-        ):
-            clause += 1
-        out.append(clause)
+        gap = text[prev.end : t.start] if prev is not None and t.start > prev.end else ""
+        # Most words are apart by one space, which breaks no clause: no search for it
+        punct = gap != " " and bool(gap) and _CLAUSE_BREAK.search(gap) is not None
+        new = prev is not None and (t.sentence != prev.sentence or t.norm in _CLAUSE_WORDS or punct)
+        starts.append(new)
+        comma.append(new and t.sentence == prev.sentence and gap.strip() == ",")  # type: ignore[union-attr]
         if prev is None or t.start >= prev.end:  # a hashtag's parts stay inside the hashtag
             prev = t
+    for i, is_comma in enumerate(comma):
+        if not is_comma:
+            continue
+        j = i + 1
+        while (
+            j < len(tokens) and not starts[j] and j - i < 3 and tokens[j].norm not in ("and", "or")
+        ):
+            j += 1
+        ends_list = j < len(tokens) and j - i < 3 and (comma[j] or tokens[j].norm in ("and", "or"))
+        if ends_list:
+            starts[i] = False
+            if j < len(tokens) and comma[j]:
+                starts[j] = False
+    out: list[int] = []
+    clause = 0
+    for i, new in enumerate(starts):
+        clause += new and i > 0
+        out.append(clause)
     return out
 
 

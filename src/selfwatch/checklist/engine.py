@@ -15,9 +15,10 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -26,10 +27,10 @@ from typing import Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
-from .context import GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
-from .lexicon import Hit, Lexicon
+from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
+from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Probe
+from .prefilter import Gate, GateSet, Needle, Probe, Sieve, needle
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -41,6 +42,14 @@ _DISGUISE = re.compile(
     r"[A-Za-z][*%#013457$|@]|[*%013457$!|][A-Za-z]|([A-Za-z])\1\1"
     r"|(?<![\w.])[A-Za-z][ .][A-Za-z][ .][A-Za-z](?![\w])|#\w*[a-z][A-Z]"
 )
+# Three or more letters spaced out ("k i l l e d", "g.o.n.e"), read whole by the patterns too.
+_SPACED = re.compile(r"(?<![\w.])[A-Za-z](?:[ .][A-Za-z]){2,}(?![\w])")
+SPACED_LIMIT = 20_000
+"""Texts up to this size have their spaced-out words read whole by the patterns (a post, not a
+long draft: there the tokens still read them for the word lists), and the support model may
+vouch for a rule's term (a long draft is read by the rules alone)."""
+LONG_TEXT = 20_000
+"""Texts over this size are scored with the cyclic garbage collector paused (see lint)."""
 LEVEL_WEIGHT = {Level.INFO: 0.05, Level.WARNING: 0.40, Level.ERROR: 0.70}
 MODEL_BACKSTOP = frozenset({"profanity", "hate", "harassment", "violence", "sexual"})
 
@@ -60,24 +69,29 @@ class Engine:
                 *concepts.get("employer", ()),
                 *concepts.get("employer_generic", ()),
             )
-        lexicons = (_rule_lexicon(checklist, concepts), _concept_lexicon(checklist, concepts))
-        self._setup(checklist, concepts, *lexicons, classifier)
+        lexicon = _rule_lexicon(checklist, concepts)
+        # Rule terms and concept words in one index: one pass over the tokens finds both
+        scanner = Lexicon.merged(lexicon, _concept_lexicon(checklist, concepts))
+        self._setup(checklist, concepts, scanner, lexicon, classifier)
 
     def _setup(
         self,
         checklist: Checklist,
         concepts: dict[str, tuple[str, ...]],
+        scanner: Lexicon,
         lexicon: Lexicon,
-        concept_lexicon: Lexicon,
         classifier: Any,
     ) -> None:
+        """Set the engine up from its index (``scanner``) and the rule terms alone (``lexicon``).
+
+        Of ``lexicon`` only the keys and ``plain`` are used: the quick check (``may_match``)
+        asks whether a word is a rule term; ``scanner`` says what it is.
+        """
         self.checklist = checklist
         self.rules = {r.id: r for r in checklist.rules}
         self.concepts = concepts
         self.lexicon = lexicon
-        self.concept_lexicon = concept_lexicon
-        # Rule terms and concept words in one index: one pass over the tokens finds both
-        self.scanner = Lexicon.merged(lexicon, concept_lexicon)
+        self.scanner = scanner
         self.single_words = frozenset(lexicon.single)
         self.pair_words = frozenset(lexicon.pairs)
         stems = sorted(lexicon.prefix, key=len, reverse=True)
@@ -101,6 +115,11 @@ class Engine:
         self.gates = GateSet([gate for gate, _ in self.pattern_groups])
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
+        self.support: Any = PACKAGED
+        """The learned support model (see :meth:`_learned`): the packaged one, loaded on first
+        use, or a :class:`~selfwatch.checklist.classifier.Classifier`, or None for none."""
+        self.support_source: Callable[[], Any] = load_support
+        """What loads the packaged support model (the disk cache sets its own)."""
         self.negations = frozenset(concepts.get("negation", ()))
         self.glued = Compounds.of(checklist, concepts)
         self.allow = {
@@ -120,14 +139,21 @@ class Engine:
             c.threshold,
             dict(c.allow),
             self.concepts,
-            self.lexicon.state(),
-            self.concept_lexicon.state(),
+            self.scanner.state(),
+            # The rule terms' keys only: their entries are in the scanner
+            (
+                dict.fromkeys(self.lexicon.single, b""),
+                dict.fromkeys(self.lexicon.pairs, b""),
+                self.lexicon.prefix,
+                self.lexicon.prefix_lengths,
+                self.lexicon.plain,
+            ),
         )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...], classifier: Any = None) -> Engine:
         """Rebuild an engine from :meth:`state` without parsing rules or expanding terms."""
-        version, rules, concepts, threshold, allow, all_concepts, lex, concept_lex = state
+        version, rules, concepts, threshold, allow, all_concepts, scanner, lex = state
         names = [f.name for f in fields(Rule)]
         built = []
         for values in rules:
@@ -139,8 +165,8 @@ class Engine:
         engine._setup(
             checklist,
             all_concepts,
+            Lexicon.from_state(scanner),
             Lexicon.from_state(lex),
-            Lexicon.from_state(concept_lex),
             classifier,
         )
         return engine
@@ -153,12 +179,26 @@ class Engine:
         person's risk only when they wrote it; in others' posts the checklist looks for what is
         done to the person (insults, threats, their data made public) and says how to respond.
         """
+        if len(text) <= LONG_TEXT or not gc.isenabled():
+            return self._lint(text, author)
+        # A long text keeps hundreds of thousands of tokens, hits and findings alive until it
+        # is scored: each allocation burst set off a collection that scanned them (and the
+        # engine's index) and found nothing to free, a fifth of the time of a 1 MB draft. The
+        # engine makes no reference cycles, so pausing the collector frees nothing later.
+        gc.disable()
+        try:
+            return self._lint(text, author)
+        finally:
+            gc.enable()
+
+    def _lint(self, text: str, author: Author) -> Verdict:
         ctx: Context | None = None
         candidates: list[Candidate] = []
         if self.may_match(text):
-            tokens = self.glued.split(tokenize(text))
+            bounds = sentence_bounds(text)  # for the tokens and the context alike
+            tokens = self.glued.split(tokenize(text, bounds))
             hits = self.scan(tokens)
-            ctx = Context(text, tokens, self.scan, hits)
+            ctx = Context(text, tokens, self.scan, hits, bounds)
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
             candidates = [
@@ -169,15 +209,12 @@ class Engine:
         # A long text is gated a few sentences at a time: each piece opens only the patterns
         # its own words call for, so no pattern scans the whole of a long draft
         for a, b in _pieces(text, ctx):
-            admitted = self.gates.admitted(Probe(text[a:b]))
-            for open_, (_, group) in zip(admitted, self.pattern_groups, strict=True):
-                if not open_:
-                    continue
-                for rule, regex in group:
-                    for m in regex.get().finditer(text, a, b):
-                        if m.end() > m.start():
-                            ctx = ctx or Context(text, tokenize(text), self.scan)
-                            candidates.append(self._from_match(rule, m, ctx))
+            for rule, m in self._matches(text, a, b):
+                ctx = ctx or Context(text, tokenize(text), self.scan)
+                candidates.append(self._from_span(rule, m.start(), m.end(), ctx))
+        if len(text) <= SPACED_LIMIT and _SPACED.search(text):
+            ctx = ctx or Context(text, tokenize(text), self.scan)
+            candidates += self._spaced_out(text, ctx)
         findings: list[Finding] = []
         if candidates:
             assert ctx is not None
@@ -187,8 +224,8 @@ class Engine:
                     findings.append(finding)
         # The model is asked only when a model rule could still add something: on texts where
         # the word lists already found every category it backs up, its scores are not used.
-        if self.classifier is not None and not all(_covered(r, findings) for r in self.model_rules):
-            scores = self.classifier.scores(text)
+        if not all(_covered(r, findings) for r in self.model_rules):
+            scores = self._model_scores(text, findings)
             if any(scores.get(r.model, 0.0) >= r.threshold for r in self.model_rules):
                 if ctx is None:
                     ctx = Context(text, tokenize(text), self.scan)
@@ -199,6 +236,7 @@ class Engine:
         if not findings:
             return Verdict(0, self.checklist.threshold <= 0, (), self.checklist.version)
         findings = _one_per_sentence(self._allowed(text, _strongest(findings)), ctx)
+        findings = _one_learned(findings, ctx)
         findings.sort(key=lambda f: (f.start, -f.level, f.rule))
         score = risk_score(findings)
         return Verdict(
@@ -219,9 +257,11 @@ class Engine:
     def may_match(self, text: str) -> bool:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
         lower = text.lower().replace("’", "'")
-        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         # The tokenizer splits "control...practice", "#freedom_justice" and "#maga2018"
         parts = _PART.findall(lower)
+        if not self.single_words.isdisjoint(parts):
+            return True  # most texts with a term have it as a run of letters: asked first
+        found = [w.strip("'-.") for w in _QUICK_WORD.findall(lower)]
         words = {*found, *parts}
         if not self.single_words.isdisjoint(words):
             return True
@@ -251,37 +291,67 @@ class Engine:
 
     def _from_hit(self, rule: Rule, hit: Hit) -> Candidate:
         how = "disguised spelling of" if hit.disguised else "term"
-        return Candidate(
-            rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"
+        # tuple.__new__ builds the same Candidate as Candidate(...) without a call (see tokenize)
+        return _new_tuple(
+            Candidate,
+            (rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"),
         )
 
-    def _from_match(self, rule: Rule, m: re.Match[str], ctx: Context) -> Candidate:
-        first, last = ctx.token_range(m.start(), m.end())
-        return Candidate(
-            rule, m.start(), m.end(), ctx.sentence_of(m.start()), first, last, "pattern"
-        )
+    def _matches(self, haystack: str, a: int, b: int) -> Iterator[tuple[Rule, re.Match[str]]]:
+        """Yield the non-empty pattern matches in ``haystack[a:b]``, running only the patterns
+        the piece's words call for (its gates, then each pattern's needles)."""
+        probe = Probe(haystack[a:b])
+        groups = self.pattern_groups
+        for i in self.gates.opened(probe):
+            for rule, regex in groups[i][1]:
+                if regex.may_match(probe):
+                    for m in regex.get().finditer(haystack, a, b):
+                        if m.end() > m.start():
+                            yield rule, m
+
+    def _spaced_out(self, text: str, ctx: Context) -> list[Candidate]:
+        """Return the pattern matches that need a spaced-out word read whole ("should be
+        k i l l e d"): the tokens join such letters for the word lists, the patterns read the
+        text with them joined, and each match is mapped back to where it stands."""
+        joined, where = _join_spaced(text)
+        found = []
+        for rule, m in self._matches(joined, 0, len(joined)):
+            start, end = where[m.start()], where[m.end() - 1] + 1
+            # Only what the join made: matches of the text as written are found in ``lint``
+            if joined[m.start() : m.end()] != text[start:end]:
+                found.append(self._from_span(rule, start, end, ctx))
+        return found
+
+    def _from_span(self, rule: Rule, start: int, end: int, ctx: Context) -> Candidate:
+        first, last = ctx.token_range(start, end)
+        return Candidate(rule, start, end, ctx.sentence_of(start), first, last, "pattern")
 
     def _judge(self, c: Candidate, ctx: Context, text: str, author: Author) -> Finding | None:
         rule = c.rule
         if author not in rule.authors:
             return None
         why = [c.evidence]
-        for concept in rule.requires:
-            if not ctx.has(concept, c):
+        missing = _missing(rule, c, ctx, why)
+        if missing:
+            # The rule's term is here but its own co-evidence is not: the learned support
+            # model, trained on labelled posts, may stand in for it (never for an exception,
+            # a quotation or counter-speech, which are still checked below)
+            learned = self._learned(rule, c, ctx, missing)
+            if not learned:
                 return None
-            why.append(ctx.describe(concept, c))
-        if rule.requires_any:
-            found = [k for k in rule.requires_any if ctx.has(k, c)]
-            if not found:
-                return None
-            why.append(ctx.describe(found[0], c))
+            why.append(learned)
         # Checked after the requirements, not before: an exception is often sentiment, the
         # slowest check (VADER), and most candidates already miss a requirement.
         for concept in rule.unless:
             if ctx.has(concept, c, apart=False):
                 return None
+        for concept in rule.unless_near:
+            if ctx.near(concept, c):
+                return None
         target = ""
         if rule.target:
+            # A target is never vouched for: who the words are aimed at is the reason itself
+            # ("kill the project" is no threat, whatever the words around it)
             bound = ctx.target(rule.target, c)
             if bound is None:
                 return None
@@ -293,6 +363,12 @@ class Engine:
             c, ctx, clause=bool(rule.target), negatable=rule.negation not in ("info", "keep")
         )
         level = rule.level
+        if missing:
+            # Learned support stands in for evidence, not for the writer's own words: what is
+            # quoted, negated or answered stays theirs; and it never raises a post to error
+            if softened or stance == "quoted":
+                return None
+            level = min(level, Level.WARNING)
         if rule.negation == "require":
             # A negated good word is the claim itself: "they are not human", "never equal"
             if stance != "negated":
@@ -333,6 +409,36 @@ class Engine:
             words=(matched,),
         )
 
+    def _learned(self, rule: Rule, c: Candidate, ctx: Context, missing: str) -> str:
+        """Return why the support model vouches for ``c`` in place of ``missing``, or "".
+
+        Only a warning rule of its own (not a model rule, not a rule that needs a negation)
+        can be supported, and only where its category's head is sure enough: the words
+        around the term read like the labelled posts of that category.
+        """
+        if rule.model or rule.level < Level.WARNING or rule.negation == "require":
+            return ""
+        if len(ctx.text) > SPACED_LIMIT:
+            return ""  # a long draft is read by the rules alone (and in linear time)
+        support = self._support_model()
+        if support is None or rule.category not in support.thresholds:
+            return ""
+        # A post is read whole, as the model was trained; a long text only around the term.
+        # The term itself is left out: it is there already, the model must vouch for the rest
+        text, start = ctx.text, 0
+        if len(text) > SUPPORT_WINDOW:
+            bounds = ctx.bounds()
+            start = bounds[c.sentence - 2] if c.sentence > 1 else 0
+            text = text[start : bounds[min(c.sentence + 1, len(bounds) - 1)]]
+        text = text[: c.start - start] + " " + text[c.end - start :]
+        head, threshold = rule.category, support.thresholds[rule.category]
+        p = support.scores(text, (head,))[head]
+        if p < threshold:
+            return ""
+        top = [n.split(":", 1)[-1] for n, _ in support.predict(text)[head].features]
+        words = ", ".join(f"'{w}'" for w in top[:3])
+        return f"no {missing}, but {LEARNED} {rule.category} (p={p:.2f}; {words})"
+
     def _stance(
         self, c: Candidate, ctx: Context, *, clause: bool = False, negatable: bool = True
     ) -> tuple[str, str]:
@@ -350,20 +456,53 @@ class Engine:
             return "reported", ""
         return "asserted", ""
 
+    def _model_scores(self, text: str, found: list[Finding]) -> dict[str, float]:
+        """Return the heads' scores the uncovered model rules read: the classifier's by head
+        name, the support model's as ``support.<category>`` (only for a text that speaks of
+        its writer: those rules are about the writer's own conduct)."""
+        scores = self.classifier.scores(text) if self.classifier is not None else {}
+        wanted = [
+            r.model.partition(".")[2]
+            for r in self.model_rules
+            if r.model.startswith(SUPPORT_PREFIX) and not _covered(r, found)
+        ]
+        if wanted and len(text) <= LEARNED_LIMIT and _FIRST_PERSON.search(text):
+            support = self._support_model()
+            if support is not None:
+                heads = support.scores(text, wanted)
+                scores.update((SUPPORT_PREFIX + h, p) for h, p in heads.items())
+        return scores
+
+    def _support_model(self) -> Any:
+        """Return the support model, loading the packaged one on first use (or None)."""
+        if self.support is PACKAGED:
+            self.support = self.support_source()
+        return self.support
+
     def _from_models(
         self, text: str, ctx: Context, found: list[Finding], scores: Mapping[str, float]
     ) -> Iterable[Candidate]:
-        predictions: Mapping[str, Any] | None = None  # the slow, explained scores: once a text
+        predictions: dict[str, Any] = {}  # the slow, explained scores: once a text
         for rule in self.model_rules:
             p = scores.get(rule.model, 0.0)
             if p < rule.threshold:
                 continue
             if _covered(rule, found):
                 continue
-            if predictions is None:
-                predictions = self.classifier.predict(text)
+            support = rule.model.startswith(SUPPORT_PREFIX)
+            # Each model explains itself only when one of its rules fires
+            if rule.model not in predictions:
+                if support:
+                    predictions.update(
+                        (SUPPORT_PREFIX + head, pred)
+                        for head, pred in self.support.predict(text).items()
+                    )
+                else:
+                    predictions.update(self.classifier.predict(text))
             pred = predictions[rule.model]
             top = [name for name, weight in pred.features if weight > 0][:3]
+            if support and not self._beyond_one_word(text, rule, top):
+                continue
             first = _locate(ctx.tokens, top)
             tokens = ctx.tokens
             if first is None:
@@ -376,10 +515,26 @@ class Engine:
                     tokens[first].sentence,
                 )
             words = ", ".join(f"'{t.split(':', 1)[-1]}'" for t in top) or "overall wording"
-            why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
+            if support:
+                why = f"{LEARNED} {rule.category} (p={p:.2f}; {words})"
+            else:
+                why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
             # The model read the whole text: the located word is where to point, not a term
             # of its own, so it owns no words and every context word counts (first == last).
             yield Candidate(rule, start, end, sentence, first, first, why)
+
+    def _beyond_one_word(self, text: str, rule: Rule, top: list[str]) -> bool:
+        """Return True when the head stays sure of ``text`` without its strongest word: no
+        single word ("skipped", "church", "pints") decides a learned finding alone."""
+        word = next((f.split(":", 1)[1] for f in top if f.startswith("word:")), "")
+        if not word:
+            return True
+        blanked = re.sub(
+            r"(?<![\w'])" + re.escape(word) + r"(?![\w'])", " ", text, flags=re.IGNORECASE
+        )
+        head = rule.model.partition(".")[2]
+        p: float = self.support.scores(blanked, (head,))[head]
+        return p >= rule.threshold
 
     def _allowed(self, text: str, findings: list[Finding]) -> list[Finding]:
         if not self.allow:
@@ -398,11 +553,14 @@ class Engine:
 class _Lazy:
     """A regular expression compiled the first time it is needed."""
 
-    __slots__ = ("compiled", "flags", "source")
+    __slots__ = ("compiled", "flags", "needle", "sieve", "source", "uses")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source, self.flags = source, flags
         self.compiled: re.Pattern[str] | None = None
+        self.needle: Needle | None = None
+        self.sieve: Sieve | None = None
+        self.uses = 0
 
     @classmethod
     def of(cls, pattern: re.Pattern[str]) -> _Lazy:
@@ -415,12 +573,54 @@ class _Lazy:
             self.compiled = re.compile(self.source, self.flags)
         return self.compiled
 
+    def know(self, found: Needle | None) -> None:
+        """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
+        self.needle, self.uses, self.sieve = found, 2, None
+
+    def may_match(self, probe: Probe) -> bool:
+        """Return False when the probed text lacks every literal a match needs (see needle).
+
+        The pattern is read for its literals the second time it is asked, not the first:
+        reading costs about half a compile, so a one-off ``selfwatch lint`` skips it.
+        """
+        if self.uses < 2:
+            self.uses += 1
+            if self.uses < 2:
+                return True
+            self.know(needle(self.source, self.flags))
+        if self.sieve is None:
+            if self.needle is None:
+                return True
+            # Split on first use, not when the cache is read: a cold lint asks a few patterns
+            self.sieve = Sieve.of(self.needle)
+        return probe.sifts(self.sieve)
+
 
 _HOMONYM = "concept:homonym"
+_new_tuple = tuple.__new__
 
 
 PIECE = 600
 """Characters of text (whole sentences) the pattern gates are asked about at a time."""
+
+
+def _join_spaced(text: str) -> tuple[str, list[int]]:
+    """Return ``text`` with spaced-out words joined ("k i l l e d" -> "killed") and, for each
+    character of the result, its offset in ``text``."""
+    parts: list[str] = []
+    where: list[int] = []
+    done = 0
+    for m in _SPACED.finditer(text):
+        parts.append(text[done : m.start()])
+        where.extend(range(done, m.start()))
+        for i in range(m.start(), m.end()):
+            if text[i].isalpha():
+                parts.append(text[i])
+                where.append(i)
+        done = m.end()
+    parts.append(text[done:])
+    where.extend(range(done, len(text)))
+    return "".join(parts), where
 
 
 def _pieces(text: str, ctx: Context | None) -> list[tuple[int, int]]:
@@ -555,6 +755,28 @@ def _one_per_sentence(findings: list[Finding], ctx: Context | None) -> list[Find
     return list(merged.values())
 
 
+def _one_learned(findings: list[Finding], ctx: Context | None) -> list[Finding]:
+    """Drop a learned finding where its sentence already has one of its category.
+
+    The support model reads the words around a term, so two terms of a category in one
+    sentence would get the same vouching twice; and a rule that found its own evidence says
+    more than one the model vouched for.
+    """
+    learned = [f for f in findings if LEARNED in f.why]
+    if ctx is None or not learned:
+        return findings
+    said = {(f.category, ctx.sentence_of(f.start)) for f in findings if LEARNED not in f.why}
+    kept = []
+    for f in findings:
+        if LEARNED in f.why:
+            key = (f.category, ctx.sentence_of(f.start))
+            if key in said:
+                continue
+            said.add(key)
+        kept.append(f)
+    return kept
+
+
 def _locate(tokens: list[Token], features: list[str]) -> int | None:
     """Return the index of the token behind the strongest word feature, if any."""
     for feature in features:
@@ -594,8 +816,12 @@ def _rule_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]])
 
 def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Lexicon:
     lexicon = Lexicon(concepts.get("not_disguise", ()), english_words())
-    used = {c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.unless)}
-    used |= {"negation", "counter_speech", "homonym", "reporting_verbs"}
+    used = {
+        c
+        for r in checklist.rules
+        for c in (*r.requires, *r.requires_any, *r.unless, *r.unless_near)
+    }
+    used |= ENGINE_CONCEPTS
     if any(r.target for r in checklist.rules):
         used |= TARGET_CONCEPTS
     for name in sorted(used & set(concepts)):
@@ -611,19 +837,52 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """Return the English words no disguise may be read into (scripts/build_wordlist.py)."""
-    path = Path(__file__).parent / "data" / "english_words.txt"
-    try:
-        return frozenset(path.read_text(encoding="utf-8").split())
-    except OSError:
-        return frozenset()
-
-
-@lru_cache(maxsize=1)
 def builtin_checklist() -> Checklist:
     """Return the packaged checklist, parsed once per process."""
     return load_builtin()
+
+
+PACKAGED: Any = object()
+"""Stands for "the packaged support model, loaded on first use" (:attr:`Engine.support`)."""
+SUPPORT_PREFIX = "support."
+"""A model rule's ``model`` that names a support model head: ``support.employer``."""
+_FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|our|us)\b")
+LEARNED = "the learned model reads it as"
+"""Marks a finding the support model vouched for (in its ``why``)."""
+LEARNED_LIMIT = 2_000
+"""The support model's heads read a whole text (``support.*`` model rules) only up to this
+size: they learned from posts, and over a long draft a bag of words means little."""
+SUPPORT_WINDOW = 1_000
+"""A text longer than this is read by the support model only around the term (three
+sentences): it learned from posts, and a long draft's words are mostly about other things."""
+
+
+def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
+    """Return the first co-evidence ``rule`` needs around ``c`` that is not there ("" if none),
+    adding what is there to ``why``."""
+    for concept in rule.requires:
+        if not ctx.has(concept, c):
+            return f"'{concept}'"
+        why.append(ctx.describe(concept, c))
+    if rule.requires_any:
+        found = [k for k in rule.requires_any if ctx.has(k, c)]
+        if not found:
+            return "'" + "' or '".join(rule.requires_any) + "'"
+        why.append(ctx.describe(found[0], c))
+    return ""
+
+
+def load_support() -> Any:
+    """Return the packaged support model, or None when it is not available."""
+    try:
+        from .classifier import SUPPORT_PATH
+        from .classifier import load_classifier as load
+    except ImportError:
+        return None
+    try:
+        return load(SUPPORT_PATH)
+    except (OSError, ValueError):
+        return None
 
 
 def load_classifier() -> Any:

@@ -7,8 +7,11 @@ or swapped interior letter), so matching a text is a dictionary look-up per toke
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeVar
 
 from .tokens import MASK_CHARS, Token
@@ -105,6 +108,7 @@ class Lexicon:
         self.prefix: dict[str, list[Entry]] = {}
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
+        self._initials: dict[int, dict[tuple[str, str], list[Entry]]] = {}  # see _unmask
         self.common = frozenset(common_words)
         # Real words are never read as a disguise: "loses" is not "losers" with a letter dropped
         self.dictionary = self.common | frozenset(dictionary)
@@ -134,6 +138,7 @@ class Lexicon:
             self._put(((*words[:-1], form), owner, term, False))
         if len(words) == 1:
             self.plain.setdefault(len(words[0]), []).append((words, owner, term, False))
+            self._initials.clear()
             if fuzzy:
                 for variant in disguises(words[0]) - self.dictionary - last:
                     self._put(((variant,), owner, term, True))
@@ -151,8 +156,20 @@ class Lexicon:
         self.prefix_heads = frozenset(stem[:shortest] for stem in self.prefix)
 
     def state(self) -> tuple[Any, ...]:
-        """Return the index as plain data (dicts, lists, tuples) that ``marshal`` can store."""
-        return (self.single, self.pairs, self.prefix, self.prefix_lengths, self.plain)
+        """Return the index as plain data (dicts, lists, tuples) that ``marshal`` can store.
+
+        Each word's and pair's entries are stored as their own ``marshal`` bytes and decoded
+        when a text first uses them (see ``scan``): loading tens of thousands of small lists
+        and tuples took most of a cold ``selfwatch lint``, and a text uses a handful. So are
+        the one-word entries of each length, which only a masked word ("f*ck") looks at.
+        """
+        return (
+            {k: _stored(v) for k, v in self.single.items()},
+            {k: _stored(v) for k, v in self.pairs.items()},
+            self.prefix,
+            self.prefix_lengths,
+            {n: _stored(v) for n, v in self.plain.items()},
+        )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...]) -> Lexicon:
@@ -185,35 +202,70 @@ class Lexicon:
     def scan(self, tokens: Sequence[Token]) -> list[Hit]:
         """Return every indexed term found in ``tokens``."""
         hits: list[Hit] = []
-        single, pairs, starts = self.single, self.pairs, self.pair_starts
+        append = hits.append
+        new = _new_tuple
+        single, starts, pairs = self.single, self.pair_starts, self.pairs
+        count = len(tokens)
         heads, shortest = self.prefix_heads, self.prefix_lengths[0] if self.prefix_lengths else 0
         # Most tokens have one form: inline that case, the call per token costs more than it does
         keys = [(t.norm,) if t.alt == t.norm else _keys(t) for t in tokens]
-        count = len(tokens)
         for i, tok in enumerate(tokens):
             here = keys[i]
+            # The words of a token first, then the phrases it starts: the order hits are judged
+            # in (ties between overlapping findings go to the first)
             for key in here:
-                for e in single.get(key, ()):
-                    hits.append(_hit(e, tokens, i, i + 1, key != tok.norm))
-            if i + 1 < count:
+                if key in single:
+                    alt = key != tok.norm
+                    for e in _entries(single, key):
+                        # tuple.__new__ builds the same Hit as Hit(...) without a call (see _hit)
+                        hit = (e[OWNER], e[TERM], i, i + 1, tok.start, tok.end, tok.sentence)
+                        append(new(Hit, (*hit, e[DISGUISED] or alt)))
+            if starts.isdisjoint(here):  # most words begin no phrase
+                pass
+            elif i + 1 < count:
+                following = keys[i + 1]
                 for a in here:
-                    if a not in starts:  # most words begin no phrase
-                        continue
-                    for b in keys[i + 1]:
-                        for e in pairs.get((a, b), ()):
-                            last = i + 2 if len(e[WORDS]) == 2 else _match_rest(e[WORDS], tokens, i)
-                            if last:
-                                hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
+                    if a in starts:
+                        for b in following:
+                            if (a, b) in pairs:
+                                self._phrases(tokens, keys, i, a, hits)
+                                break
             # Every stem begins with one of the heads, so a token that does not cannot match any
             if len(tok.alt) > shortest and tok.alt[:shortest] in heads:
                 for n in self.prefix_lengths:
                     if n >= len(tok.alt):
                         break
                     for e in self.prefix.get(tok.alt[:n], ()):
-                        hits.append(_hit(e, tokens, i, i + 1, tok.alt != tok.norm))
+                        append(_hit(e, tokens, i, i + 1, tok.alt != tok.norm))
             if tok.masked:
                 hits.extend(self._masked(tokens, i))
         return _dedupe(hits)
+
+    def _phrases(
+        self, tokens: Sequence[Token], keys: list[tuple[str, ...]], i: int, a: str, hits: list[Hit]
+    ) -> None:
+        """Add the phrases starting with form ``a`` of token ``i`` to ``hits``."""
+        count = len(tokens)
+        # A phrase never runs on into the next sentence ("the bomb. The recipe")
+        if i + 1 >= count or tokens[i + 1].sentence != tokens[i].sentence:
+            return
+        pairs = self.pairs
+        third = tokens[i + 2] if i + 2 < count else None
+        for b in keys[i + 1]:
+            if (a, b) not in pairs:
+                continue
+            for e in _entries(pairs, (a, b)):
+                words = e[WORDS]
+                if len(words) == 2:
+                    last = i + 2
+                elif third is None or (words[2] != third.norm and words[2] != third.alt):
+                    # A pair like ("is", "a") starts a hundred phrases: their third word,
+                    # checked here, rules out nearly all without a call
+                    continue
+                else:
+                    last = _match_rest(words, tokens, i)
+                if last:
+                    hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
 
     def unmasks(self, word: str) -> bool:
         """Return True when ``word``, read as masked ("g-d", "sh*t"), spells an indexed word."""
@@ -225,26 +277,57 @@ class Lexicon:
             for e in self._unmask(tokens[i].alt)
         ]
 
+    def _index_initials(self, length: int) -> None:
+        """Index the one-word entries of ``length`` letters by first letter, and by first and
+        last letter, in their order (see ``_unmask``)."""
+        index: dict[tuple[str, str], list[Entry]] = {}
+        for e in _entries(self.plain, length):
+            target = e[WORDS][0]
+            index.setdefault((target[0], ""), []).append(e)
+            index.setdefault((target[0], target[-1]), []).append(e)
+        self._initials[length] = index
+
     def _unmask(self, word: str) -> Iterator[Entry]:
         """Yield the one-word entries ``word`` spells when each mask character may be a letter."""
         if sum(1 for c in word if c not in MASK_CHARS) < 2:
             return
-        for e in self.plain.get(len(word), ()):
-            target = e[WORDS][0]
-            # A masked word starts with a letter (see text._decoded): compare that first, cheaply
-            if target[0] == word[0] and all(
-                c == t or c in MASK_CHARS for c, t in zip(word, target, strict=True)
-            ):
+        if len(word) not in self.plain:
+            return
+        # A masked word starts with a letter (see text._decoded): only the entries starting
+        # with it (and ending with its last letter, unless that is masked too) are compared,
+        # from an index of them by length and those letters, built on use
+        if len(word) not in self._initials:
+            self._index_initials(len(word))
+        last = "" if word[-1] in MASK_CHARS else word[-1]
+        for e in self._initials[len(word)].get((word[0], last), ()):
+            if all(c == t or c in MASK_CHARS for c, t in zip(word, e[WORDS][0], strict=True)):
                 yield e
 
 
 _K = TypeVar("_K")
 
 
+def _entries(index: dict[_K, list[Entry]], key: _K) -> list[Entry]:
+    """Return the entries of ``key``, decoding them once if they are still stored bytes."""
+    got: list[Entry] | bytes = index[key]
+    if isinstance(got, bytes):
+        decoded: list[Entry] = marshal.loads(got)
+        index[key] = decoded
+        return decoded
+    return got
+
+
+def _stored(entries: list[Entry] | bytes) -> bytes:
+    """Return ``entries`` as ``marshal`` bytes (as they are, if not decoded since loading)."""
+    return entries if isinstance(entries, bytes) else marshal.dumps(entries)
+
+
 def _merge(first: dict[_K, list[Entry]], second: dict[_K, list[Entry]]) -> dict[_K, list[Entry]]:
     merged = dict(first)
-    for key, entries in second.items():
-        merged[key] = merged[key] + entries if key in merged else entries
+    for key in second:
+        merged[key] = (
+            _entries(merged, key) + _entries(second, key) if key in merged else second[key]
+        )
     return merged
 
 
@@ -273,7 +356,7 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
         if j >= len(tokens):
             return 0
         t = tokens[j]
-        if w != t.norm and w != t.alt:
+        if (w != t.norm and w != t.alt) or t.sentence != tokens[i].sentence:
             return 0
         j += 1
     return j
@@ -282,6 +365,9 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
+    keys = [(h[0], h[2], h[3]) for h in hits]  # owner, first, last
+    if len(set(keys)) == len(keys):
+        return hits  # the usual case: no key twice, told by one set of them
     seen: set[tuple[str, int, int]] = set()
     out = []
     for h in hits:
@@ -290,3 +376,13 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
             seen.add(key)
             out.append(h)
     return out
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Return the English words no disguise may be read into (scripts/build_wordlist.py)."""
+    path = Path(__file__).parent / "data" / "english_words.txt"
+    try:
+        return frozenset(path.read_text(encoding="utf-8").split())
+    except OSError:
+        return frozenset()

@@ -6,7 +6,8 @@ may demand context in the same sentence:
 
 * ``requires``: every listed concept must occur;
 * ``requires_any``: at least one must occur;
-* ``unless``: none may occur (homonyms: "weed" near "garden");
+* ``unless``: none may occur (homonyms: "weed" near "garden"); ``unless_near``: none may occur
+  in the sentence or the one before or after it;
 
 Besides word-list concepts there are built-in ones: ``negative_sentiment`` and
 ``positive_sentiment`` (VADER on the sentence), ``mention`` (an @handle), ``employer`` (the
@@ -35,6 +36,9 @@ BUILTIN_CONCEPTS = frozenset(
         "positive_sentiment",
         "mention",
         "clause_start",
+        "suggestive_emoji",
+        "attributive",
+        "as_name",
         "employer",
         "codename",
         "self",
@@ -44,7 +48,7 @@ NEGATION_MODES = ("drop", "lower", "info", "keep", "require")
 AUTHORS = ("self", "other")
 TARGET_KINDS = (
     "group", "group_after", "group_before", "person_after", "second_person", "mention",
-    "third_person", "employer",
+    "third_person", "employer", "name",
 )  # fmt: skip
 """What a rule can ask its words to be aimed at (see context.py): ``group_after`` is a group
 named just after the words, as their object ("kill all the ...", not "... suffer in camps")."""
@@ -70,8 +74,9 @@ TERM_SOURCES = ("codename", "contact")
 RULE_FIELDS = frozenset(
     {
         "id", "category", "level", "message", "suggestion", "terms", "patterns", "requires",
-        "requires_any", "unless", "fuzzy", "inflect", "negation", "model", "threshold", "examples",
-        "case_sensitive", "terms_from", "prefilter", "target", "authors", "suggestion_other",
+        "requires_any", "unless", "unless_near", "fuzzy", "inflect", "negation", "model",
+        "threshold", "examples", "case_sensitive", "terms_from", "prefilter", "target", "authors",
+        "suggestion_other",
     }
 )  # fmt: skip
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -91,6 +96,9 @@ class Rule:
     requires: tuple[str, ...] = ()
     requires_any: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    unless_near: tuple[str, ...] = ()
+    """Exceptions looked for in the sentence before and after the words too: a shop named in
+    one sentence owns the phone number in the next ("Now open at ... Call 555-0104")."""
     fuzzy: bool = False
     inflect: bool = True
     negation: str = "lower"
@@ -203,7 +211,7 @@ def parse_files(files: Iterable[tuple[str, str]], base: Checklist | None = None)
             if rule is not None:
                 rules[rule.id] = rule
     for rule in rules.values():
-        for concept in (*rule.requires, *rule.requires_any, *rule.unless):
+        for concept in (*rule.requires, *rule.requires_any, *rule.unless, *rule.unless_near):
             if concept not in concepts and concept not in BUILTIN_CONCEPTS:
                 problems.append(f"{rule.source}: rule {rule.id}: unknown concept {concept!r}")
     if problems:
@@ -235,7 +243,10 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
     if negation not in NEGATION_MODES:
         problems.append(f"{where}.negation: must be one of {', '.join(NEGATION_MODES)}")
     lists = {}
-    for key in ("terms", "patterns", "requires", "requires_any", "unless", "target", "authors"):
+    for key in (
+        "terms", "patterns", "requires", "requires_any", "unless", "unless_near", "target",
+        "authors",
+    ):  # fmt: skip
         value = spec.get(key, [])
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
             problems.append(f"{where}.{key}: expected a list of strings")
@@ -290,6 +301,7 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         requires=lists["requires"],
         requires_any=lists["requires_any"],
         unless=lists["unless"],
+        unless_near=lists["unless_near"],
         fuzzy=bool(spec.get("fuzzy", False)),
         inflect=bool(spec.get("inflect", True)),
         negation=negation,

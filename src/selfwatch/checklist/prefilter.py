@@ -12,13 +12,20 @@ shapes are answered without a regex search:
 
 Everything a gate asks of a text (its lowercase form, whether it has a digit, its 3-character
 substrings) is worked out once per text in a :class:`Probe`, and only when first asked.
+
+A gate speaks for a group of patterns, so it often opens for a piece of text that none of them
+can match. :func:`needle` reads a pattern itself for the literal strings one of which every
+match must contain ("spent", "wasted" or "spend" for ``\\b(?:spent|wasted|spend)\\s+...``);
+a piece without any of them is not searched with that pattern.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import NamedTuple
+from functools import cache, lru_cache
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
 
 _DIGIT = re.compile(r"\d")
 _KEY = 3
@@ -63,6 +70,149 @@ class Probe:
             found = frozenset(map("".join, zip(*(hay[i:] for i in range(_KEY)), strict=False)))
             self._grams[fold] = found
         return found
+
+    def holds(self, needle: Needle) -> bool:
+        """Return False only when the text lacks all the needle's words (or all of a set of
+        its ``others``)."""
+        return self.sifts(Sieve.of(needle))
+
+    def sifts(self, sieve: Sieve) -> bool:
+        """Return False only when the text lacks all the words of one of the sieve's sets."""
+        hay = self.lower if sieve.fold else self.text
+        if hay is None:
+            return True
+        grams = self._grams.get(sieve.fold)  # the gates have usually asked for them already
+        if grams is None:
+            return all(any(word in hay for word in words) for words in sieve.words)
+        for short, heads, by_head in sieve.sets:
+            for word in short:
+                if word in hay:
+                    break
+            else:
+                # One set operation rules out the usual text, which holds none of the words'
+                # first characters; another finds the few it holds: only those are searched for
+                if heads.isdisjoint(grams):
+                    return False
+                for head in heads.intersection(grams):
+                    if any(word in hay for word in by_head[head]):
+                        break
+                else:
+                    return False
+        return True
+
+
+class Sieve(NamedTuple):
+    """A needle's word sets, each split for the 3-character look-up (see ``Probe.sifts``)."""
+
+    fold: bool
+    words: tuple[tuple[str, ...], ...]
+    """The needle's ``words``, then its ``others``."""
+    sets: tuple[tuple[tuple[str, ...], frozenset[str], dict[str, tuple[str, ...]]], ...]
+    """For each set: its words shorter than ``_KEY``, the first ``_KEY`` characters of the
+    others, and the others by those characters."""
+
+    @classmethod
+    def of(cls, needle: Needle) -> Sieve:
+        """Split the word sets of ``needle``."""
+        words = (needle.words, *needle.others)
+        sets = []
+        for group in words:
+            by_head: dict[str, tuple[str, ...]] = {}
+            for word in group:
+                if len(word) >= _KEY:
+                    by_head[word[:_KEY]] = (*by_head.get(word[:_KEY], ()), word)
+            short = tuple(word for word in group if len(word) < _KEY)
+            sets.append((short, frozenset(by_head), by_head))
+        return cls(needle.fold, words, tuple(sets))
+
+
+@cache
+def sieve(source: str, flags: int = 0) -> Sieve | None:
+    """Return the sieve of the needle of the regex ``source``, or None if it has none."""
+    found = needle(source, flags)
+    return None if found is None else Sieve.of(found)
+
+
+class Needle(NamedTuple):
+    """Literal strings one of which every match of a pattern contains."""
+
+    fold: bool
+    """The pattern ignores case: ``words`` are ASCII and lowercase, looked for in the lower()."""
+    words: tuple[str, ...]
+    others: tuple[tuple[str, ...], ...] = ()
+    """More sets of which every match contains one word each, asked only when ``words`` are
+    there: "\\b(?:jews|muslims|...) are (?:animals|apes|...)" needs a word of both lists."""
+
+
+@cache
+def needle(source: str, flags: int = 0) -> Needle | None:
+    """Return the literals every match of the regex ``source`` must contain, or None if unknown.
+
+    Read from the parsed pattern, conservatively: a run of literal characters; a group or a
+    repeat of at least once gives what its body gives; alternatives give the union of theirs
+    (or nothing, if one of them gives nothing). Lookarounds, classes, optional parts and groups
+    with their own flags give nothing. Of the candidates in a sequence the longest is kept;
+    at the top level the next two strongest are kept as ``others``.
+    Under IGNORECASE only ASCII literals count: ``lower()`` matches them as the regex does (the
+    texts where it would not are those ``Probe.lower`` leaves as None).
+    """
+    try:
+        parsed = sre_parse.parse(source, flags)
+        fold = bool(parsed.state.flags & re.IGNORECASE)
+        found = sorted(_candidates(parsed.data, fold), key=_strength, reverse=True)
+    except (re.error, AttributeError, TypeError, ValueError):
+        # The parsed form is the re module's own business: if a Python version shapes it
+        # differently, the pattern simply has no needle and runs wherever its gate opens
+        return None
+    if not found:
+        return None
+    others = tuple(tuple(sorted(words)) for words in found[1:3])
+    return Needle(fold, tuple(sorted(found[0])), others)
+
+
+def _required(items: Any, fold: bool) -> frozenset[str] | None:
+    """Return strings one of which every match of the parsed sequence ``items`` contains."""
+    return max(_candidates(items, fold), key=_strength, default=None)
+
+
+def _candidates(items: Any, fold: bool) -> list[frozenset[str]]:
+    """Return sets of strings of which every match of the sequence ``items`` contains one each."""
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def consider(words: frozenset[str] | None) -> None:
+        if words:
+            found.append(words)
+
+    for op, av in items:
+        if op is sre.LITERAL and not (fold and av > 0x7F):
+            run.append(chr(av).lower() if fold else chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is sre.SUBPATTERN:
+            _group, add_flags, del_flags, body = av
+            if not add_flags and not del_flags:
+                consider(_required(body.data, fold))
+        elif op is sre.BRANCH:
+            options = [_required(alternative.data, fold) for alternative in av[1]]
+            if all(options):
+                consider(frozenset().union(*options))  # type: ignore[arg-type]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            low, _high, body = av
+            if low >= 1:
+                consider(_required(body.data, fold))
+        elif op is sre.ATOMIC_GROUP:
+            consider(_required(av.data, fold))
+    if run:
+        consider(frozenset(["".join(run)]))
+    return found
+
+
+def _strength(words: frozenset[str]) -> tuple[int, int]:
+    """Rank candidate literals: the shortest word as long as possible, then as few as possible."""
+    return min(map(len, words)), -len(words)
 
 
 _compiled = lru_cache(maxsize=None)(re.compile)
@@ -122,6 +272,11 @@ class Gate(NamedTuple):
         hay = self.hay(probe)
         if self.literals is not None and hay is not None:
             return any(word in hay for word in self.literals)
+        # A long alternation searched with IGNORECASE costs ~10 µs a text: most texts lack
+        # every literal one of which each match contains, and a set look-up tells
+        found = sieve(self.source)
+        if found is not None and not probe.sifts(found):
+            return False
         return self.regex.search(probe.text) is not None
 
 
@@ -138,27 +293,51 @@ class GateSet:
         self.gates = gates
         self._index: dict[bool, dict[str, list[tuple[int, str]]]] = {True: {}, False: {}}
         # Literals shorter than a look-up key ("@", "#") are tested directly
-        self._short: list[tuple[str, ...]] = []
+        self._short: list[tuple[int, bool, tuple[str, ...]]] = []
+        self._always = [i for i, gate in enumerate(gates) if gate is None]
+        # Gates a search decides: a digit check and the regex, or the regex alone; and, in a
+        # text that is not ASCII, the case-ignoring literal gates lower() cannot answer
+        regex = [i for i, g in enumerate(gates) if g is not None and g.literals is None]
+        folded = [i for i, g in enumerate(gates) if g is not None and g.literals and g.fold]
+        strict = [i for i in folded if not gates[i].any_text]  # type: ignore[union-attr]
+        self._asked = {"ascii": regex, "lower": regex + strict, "none": regex + folded}
+        self._skip = {key: frozenset(asked) for key, asked in self._asked.items()}
         for i, gate in enumerate(gates):
             literals = gate.literals if gate is not None and gate.literals is not None else ()
-            self._short.append(tuple(w for w in literals if len(w) < _KEY))
+            short = tuple(w for w in literals if len(w) < _KEY)
+            if short and gate is not None:
+                self._short.append((i, gate.fold, short))
             for word in literals:
                 if len(word) >= _KEY and gate is not None:
                     self._index[gate.fold].setdefault(word[:_KEY], []).append((i, word))
         self._keys = {fold: frozenset(index) for fold, index in self._index.items()}
 
-    def admitted(self, probe: Probe) -> list[bool]:
-        """Return, for each gate in order, whether it admits the probed text (True for None)."""
+    def opened(self, probe: Probe) -> list[int]:
+        """Return the numbers of the gates that admit the probed text, in order (None: always).
+
+        Only the gates a search decides are asked one by one; the literal gates open from one
+        look-up of the text's 3-character substrings (see ``_found``), so a text costs about
+        the gates it opens, not all of them.
+        """
+        kind = "ascii" if probe.ascii else "lower" if probe.lower is not None else "none"
+        skip = self._skip[kind]
         found = self._found(probe)
-        result = []
-        for i, gate in enumerate(self.gates):
-            if gate is None:
-                result.append(True)
-            elif gate.needs_digit or (hay := gate.hay(probe)) is None:
-                result.append(gate.admits(probe))  # a digit check or the regex decides
-            else:
-                result.append(i in found or any(word in hay for word in self._short[i]))
-        return result
+        if kind != "ascii":
+            found -= skip
+        opened = [*self._always, *found]
+        text, lower = probe.text, probe.lower
+        for i, fold, words in self._short:
+            if i in found or i in skip:
+                continue
+            hay = lower if fold else text
+            if hay is not None and any(word in hay for word in words):
+                opened.append(i)
+        gates = self.gates
+        for i in self._asked[kind]:
+            if gates[i].admits(probe):  # type: ignore[union-attr]
+                opened.append(i)
+        opened.sort()
+        return opened
 
     def _found(self, probe: Probe) -> set[int]:
         """Return the gates one of whose indexed literals occurs in the text."""
