@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/semantic.py                # both parts below
     python benchmarks/semantic.py --part loso    # leave-one-set-out only (train extra + cache)
+    python benchmarks/semantic.py --part vouch   # what it adds to the engine, leaving a set out
     python benchmarks/semantic.py --part real --out out/semantic_flags.txt --grades G.tsv
 
 Leave-one-set-out (needs the ``train`` extra and ``scripts/build_semantic.py embed``): for each of
@@ -210,16 +211,116 @@ def _print_grades(path: Path, flagged: Sequence[Flag]) -> None:
             )
 
 
+FOLDS = ROOT / "out" / "semantic" / "folds"
+
+
+def vouch(show: bool) -> None:
+    """Print what the table adds to the engine as it ships: vouching for a rule's term.
+
+    For each development set that ``scripts/train_support.py --loso`` leaves out, the support
+    model and the table are both trained without it (the table's thresholds from the other
+    sets' held-out scores), and the engine lints it three ways: the rules alone, with the
+    support model, with both. A fifth of the real posts (never read by the table's training)
+    goes with each set. The fold tables are kept in ``out/semantic/folds``.
+    """
+    import json
+    import random
+
+    import numpy as np
+    import train_support as ts
+    from build_semantic import (
+        CACHE,
+        CATEGORIES,
+        Config,
+        Vectors,
+        supported_thresholds,
+        thresholds,
+        train,
+        training_posts,
+        write_table,
+    )
+    from semantic_data import dev_sets
+
+    from selfwatch.checklist.classifier import parse_classifier
+    from selfwatch.checklist.engine import default_engine
+
+    devs = dev_sets()
+    saved = np.load(CACHE / "oof.npz")
+    vectors = None
+    rows = ts.read_sets()
+    real_posts = ts.ROOT.parent / "shared" / "data" / "real_posts"
+    real = ts.read_real(real_posts, ts.ROOT / "out" / "grades.tsv")
+    random.Random(0).shuffle(real)
+    engine = default_engine()
+    modes = ("rules", "support", "both")
+    hits: dict[str, Counter[str]] = {m: Counter() for m in modes}
+    totals: dict[str, Counter[str]] = {m: Counter() for m in modes}
+    for k, held in enumerate(ts.HELD):
+        folder = FOLDS / held
+        if not (folder / "semantic.json").exists():
+            vectors = vectors or Vectors()
+            folder.mkdir(parents=True, exist_ok=True)
+            model = train(vectors, training_posts(held), Config())
+            write_table(model, np.zeros(len(CATEGORIES)), np.zeros(len(CATEGORIES)), folder)
+        meta = json.loads((folder / "semantic.json").read_text(encoding="utf-8"))
+        others = {n: (saved[n], p) for n, p in devs.items() if n != held}
+        meta["thresholds"] = [float(v) for v in thresholds(others, Config().spare)]
+        meta["supported_thresholds"] = [float(v) for v in supported_thresholds(others)]
+        (folder / "semantic.json").write_text(json.dumps(meta), encoding="utf-8")
+        semantic.load.cache_clear()
+        table = semantic.load(folder)
+        fold = real[k :: len(ts.HELD)]
+        rest = [r for j, r in enumerate(real) if j % len(ts.HELD) != k]
+        support = parse_classifier(ts.train([r for r in rows if r[0] != held] + rest, ts.THRESHOLD))
+        test = [r for r in rows if r[0] == held]
+        for mode in modes:
+            engine.support = None if mode == "rules" else support
+            engine.semantic = table if mode == "both" else None
+            t = totals[mode]
+            for _, text, label in test:
+                cats = ts.flagged(engine, text)
+                if label:
+                    t["risky"] += 1
+                    t["hits"] += label in cats
+                    hits[mode][label] += label in cats
+                else:
+                    t["ordinary"] += 1
+                    t["false alarms"] += bool(cats)
+            for _, text, _ in fold:
+                flagged = ts.flagged(engine, text)
+                t["real"] += bool(flagged)
+                if show and mode == "both" and flagged:
+                    engine.semantic = None
+                    if flagged - ts.flagged(engine, text):
+                        print(f"  newly flagged real post ({held}): {text[:200]!r}")
+                    engine.semantic = table
+        print(f"{held}: trained without it", flush=True)
+    semantic.load.cache_clear()
+    print(f"\n{'category':14}" + "".join(f" {m:>8}" for m in modes))
+    for cat in RISK_CATEGORIES:
+        print(f"{cat:14}" + "".join(f" {hits[m][cat]:8d}" for m in modes))
+    for mode, t in totals.items():
+        print(
+            f"{mode:>8}: recall {t['hits'] / t['risky']:.1%} ({t['hits']}/{t['risky']}), "
+            f"ordinary false alarms {t['false alarms'] / t['ordinary']:.1%} "
+            f"({t['false alarms']}/{t['ordinary']}), real posts flagged {t['real']}/{len(real)}"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the parts asked for."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("loso", "real", "all"), default="all")
+    parser.add_argument("--part", choices=("loso", "real", "vouch", "all"), default="all")
+    parser.add_argument("--show", action="store_true", help="--part vouch: new real flags")
     parser.add_argument("--sets", help="pool only these held-out sets, e.g. heldout2,heldout3")
     parser.add_argument("--reuse", action="store_true", help="reuse the build's held-out scores")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, help="write every flagged real post here")
     parser.add_argument("--grades", type=Path, help="TSV of '<id>\\t<ok|low|fa>' per flag")
     args = parser.parse_args(argv)
+    if args.part == "vouch":
+        vouch(args.show)
+        return 0
     if args.part in ("loso", "all"):
         loso(args.reuse, args.sets.split(",") if args.sets else ())
     if args.part in ("real", "all"):

@@ -2,8 +2,8 @@
 
 Three sources, each read where it lives and never copied into the package:
 
-- the hand-written dev sets: four pairs of ``category | post`` risky files and one-post-a-line
-  ordinary files (tests/fixtures and benchmarks/heldout, heldout2, heldout3);
+- the hand-written dev sets: six pairs of ``category | post`` risky files and one-post-a-line
+  ordinary files (tests/fixtures and benchmarks/heldout, heldout2-4 and heldout6);
 - posts written for training only, in ``scripts/train_data/`` (same two formats);
 - the public tweet sets in ``../shared/data`` (TweetEval hate and stance; Davidson).
 
@@ -28,6 +28,8 @@ DEV_SETS = (
     ("heldout", ROOT / "benchmarks/heldout/risky.txt", ROOT / "benchmarks/heldout/ordinary.txt"),
     ("heldout2", ROOT / "benchmarks/heldout2/risky.txt", ROOT / "benchmarks/heldout2/ordinary.txt"),
     ("heldout3", ROOT / "benchmarks/heldout3/risky.txt", ROOT / "benchmarks/heldout3/ordinary.txt"),
+    ("heldout4", ROOT / "benchmarks/heldout4/risky.txt", ROOT / "benchmarks/heldout4/ordinary.txt"),
+    ("heldout6", ROOT / "benchmarks/heldout6/risky.txt", ROOT / "benchmarks/heldout6/ordinary.txt"),
 )
 
 
@@ -75,7 +77,7 @@ def read_pair(name: str, risky: Path, ordinary: Path) -> Posts:
 
 
 def dev_sets() -> dict[str, Posts]:
-    """Return the four hand-written dev pairs by name."""
+    """Return the hand-written dev pairs by name."""
     return {name: read_pair(name, r, o) for name, r, o in DEV_SETS}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from selfwatch.checklist import semantic
-from selfwatch.model import RISK_CATEGORIES
+from selfwatch.model import RISK_CATEGORIES, Level
 
 RANTS = {
     "politics": "Every voter of that party is a brainwashed traitor and they should be jailed",
@@ -128,3 +128,30 @@ def test_linting_a_plain_text_never_loads_the_table() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+VOUCHED = "Still buzzing from the ket last night, been staring at this spreadsheet for an hour"
+"""A drug-slang term without a use cue the rules know, where the support model is unsure."""
+
+
+def test_the_table_vouches_for_a_rule_term_the_support_model_is_unsure_of() -> None:
+    from selfwatch.checklist.engine import Engine, default_engine
+
+    engine = default_engine()
+    found = [f for f in engine.lint(VOUCHED).findings if f.category == "substance"]
+    assert [f.rule for f in found] == ["substance.drug_slang"]
+    assert found[0].level == Level.WARNING
+    assert "(word vectors;" in found[0].why
+    # The same engine without the table: the rule's term alone decides nothing
+    plain = Engine(engine.checklist, None, engine.classifier)
+    plain.semantic = None
+    assert not [f for f in plain.lint(VOUCHED).findings if f.category == "substance"]
+
+
+def test_the_table_never_vouches_for_a_quoted_term() -> None:
+    from selfwatch import lint_text
+
+    quoted = f'My flatmate texted "{VOUCHED}" and I told him to get help'
+    assert not [
+        f for f in lint_text(quoted).findings if f.category == "substance" and "vectors" in f.why
+    ]
