@@ -3,7 +3,7 @@
 Three sources, each read where it lives and never copied into the package:
 
 - the hand-written dev sets: six pairs of ``category | post`` risky files and one-post-a-line
-  ordinary files (tests/fixtures and benchmarks/heldout, heldout2-4 and heldout6);
+  ordinary files (tests/fixtures and benchmarks/heldout, heldout2-4, heldout6 and heldout7);
 - posts written for training only, in ``scripts/train_data/`` (same two formats);
 - the public tweet sets in ``../shared/data`` (TweetEval hate and stance; Davidson).
 
@@ -30,6 +30,7 @@ DEV_SETS = (
     ("heldout3", ROOT / "benchmarks/heldout3/risky.txt", ROOT / "benchmarks/heldout3/ordinary.txt"),
     ("heldout4", ROOT / "benchmarks/heldout4/risky.txt", ROOT / "benchmarks/heldout4/ordinary.txt"),
     ("heldout6", ROOT / "benchmarks/heldout6/risky.txt", ROOT / "benchmarks/heldout6/ordinary.txt"),
+    ("heldout7", ROOT / "benchmarks/heldout7/risky.txt", ROOT / "benchmarks/heldout7/ordinary.txt"),
 )
 
 

@@ -40,7 +40,10 @@ def test_a_clear_rant_scores_above_an_ordinary_post(category: str) -> None:
     rant = semantic.score(semantic.words(RANTS[category]))
     plain = semantic.score(semantic.words(ORDINARY))
     assert rant[category] > plain[category] + 2.0
-    assert category in semantic.flagged(semantic.words(RANTS[category]))
+    # hate on its own (the table never vouches for it); the others where a rule has evidence,
+    # the only way the engine reads them
+    backed = None if category == "hate" else {category}
+    assert category in semantic.flagged(semantic.words(RANTS[category]), supported=backed)
 
 
 def test_an_ordinary_post_is_not_flagged() -> None:
@@ -130,7 +133,7 @@ def test_linting_a_plain_text_never_loads_the_table() -> None:
     assert out.stdout.strip() == "False"
 
 
-VOUCHED = "Still buzzing from the ket last night, been staring at this spreadsheet for an hour"
+VOUCHED = "Molly + festival + no sleep for 3 days = the weekend. Monday at work is gonna hurt"
 """A drug-slang term without a use cue the rules know, where the support model is unsure."""
 
 

@@ -885,9 +885,9 @@ LEARNED = "the learned model reads it as"
 """Marks a finding the support model vouched for (in its ``why``)."""
 SEMANTIC_FLOOR = 0.2
 """The support head's least score for the semantic table to vouch in its place. Leave-one-set-
-out (``benchmarks/semantic.py --part vouch``): without it the table added 18 hits but 1
-ordinary and 2 real-post false alarms ("send assets to a client" as confidential); at 0.2, 11
-hits and none."""
+out (``benchmarks/semantic.py --part vouch``, five sets): without it the table added 18 hits
+but 1 ordinary and 2 real-post false alarms ("send assets to a client" as confidential); at
+0.2, 11 hits and none (six sets, heldout7 added: 11 hits, none)."""
 LEARNED_LIMIT = 2_000
 """The support model's heads read a whole text (``support.*`` model rules) only up to this
 size: they learned from posts, and over a long draft a bag of words means little."""
