@@ -6,7 +6,7 @@ lexicon, prefilter, classifier, engine, load, cache) are its own business.
 
 from __future__ import annotations
 
-from .cache import cached_engine
+from .cache import cache_key, cached_engine
 from .engine import Engine, default_engine, risk_score
 from .load import (
     Checklist,
@@ -26,6 +26,7 @@ __all__ = [
     "apply_settings",
     "builtin_rule_files",
     "builtin_rule_ids",
+    "cache_key",
     "cached_engine",
     "default_engine",
     "load_builtin",
