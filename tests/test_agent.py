@@ -17,6 +17,7 @@ import httpx
 import pytest
 from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: F401
 from smtpserver import Received, SmtpServer
+from test_judgment import HOUSE_RULES
 
 from selfwatch.agent import (
     Agent,
@@ -673,20 +674,6 @@ def test_the_agent_loads_the_reference_tables_once_for_its_workers_to_inherit(
     loaded = clues._reference()
     agent.run_round(force_poll=True)
     assert clues._reference() is loaded and clues._reference.cache_info().misses == 1
-
-
-HOUSE_RULES = """
-version = "1"
-[[rules]]
-id = "house.crypto_shill"
-category = "employer"
-level = "warning"
-terms = ["to the moon", "wagmi"]
-message = "Crypto shilling reads as poor judgment to our screeners."
-suggestion = "Keep investment hype off your public feed."
-examples.flag = ["wagmi, this coin goes to the moon"]
-examples.pass = ["We went to see the moon landing museum"]
-"""
 
 
 def test_the_agent_keeps_a_profile_engine_until_what_it_is_built_from_changes(
