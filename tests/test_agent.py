@@ -19,6 +19,7 @@ from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: 
 from smtpserver import Received, SmtpServer
 from test_judgment import HOUSE_RULES
 
+from selfwatch import agent as agent_module
 from selfwatch.agent import (
     Agent,
     AgentLock,
@@ -698,3 +699,19 @@ def test_the_agent_keeps_a_profile_engine_until_what_it_is_built_from_changes(
     assert fresh is not engine
     assert [f.rule for f in fresh.lint("ngmi, this coin").findings] == ["house.crypto_shill"]
     assert not engine.lint("ngmi, this coin").findings
+
+
+def test_the_agent_keeps_the_engines_of_the_profiles_polled_last(
+    feed_server: FeedServer,
+    smtp: SmtpServer,
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(agent_module, "ENGINES_KEPT", 1)  # about 25 MB an engine
+    url = feed_server.add("/jane.rss", Route(body=rss(1)))
+    profiles = profile_toml("jane", [url]) + profile_toml("joe", [url])
+    config = load_config(write_config(tmp_path, smtp.port, profiles))
+    agent = Agent(config, store, clock=Clock(utc(2026, 3, 16, 10)), env={})
+    agent.run_round(force_poll=True)
+    assert list(agent._engines) == ["joe"]

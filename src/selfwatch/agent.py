@@ -77,6 +77,8 @@ Clock = Callable[[], datetime]
 
 TICK_SECONDS = 60
 """How often the loop wakes to look for due polls and digests."""
+ENGINES_KEPT = 4
+"""Profiles whose checklist engine the agent keeps between cycles (about 25 MB each)."""
 LOCK_NAME = "agent.lock"
 
 
@@ -381,17 +383,21 @@ class Agent:
         changed (its rule files, the profile's names and settings, the engine's own sources).
 
         Loaded here, before a cycle forks its scoring workers, it is theirs too: a worker no
-        longer reads it back from the disk cache every cycle (~40 ms).
+        longer reads it back from the disk cache every cycle (~40 ms). The engines of the
+        ``ENGINES_KEPT`` profiles polled last are kept.
         """
         from .checklist import cache_key, cached_engine, default_engine
 
         key = cache_key(profile, self.config.checklist)
-        held = self._engines.get(profile.key)
+        held = self._engines.pop(profile.key, None)
         if held is None or held[0] != key:
             # default_engine keeps what it built in this process by profile and settings alone,
             # whatever the rule files say now: an edited file must be read anew.
             default_engine.cache_clear()
-            held = self._engines[profile.key] = (key, cached_engine(profile, self.config.checklist))
+            held = (key, cached_engine(profile, self.config.checklist))
+        self._engines[profile.key] = held  # the last polled, last in line to be dropped
+        while len(self._engines) > ENGINES_KEPT:
+            del self._engines[next(iter(self._engines))]
         return held[1]
 
     def _digest(
