@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -247,23 +248,38 @@ def test_a_path_with_characters_to_encode_is_sent_encoded(feed_server: FeedServe
     assert poll(url.replace("%C3%A9%20", "é ")).status == "ok"
 
 
-def test_a_cycle_of_plain_http_feeds_never_imports_httpx(feed_server: FeedServer) -> None:
-    # httpx's import alone cost a cycle ~20 ms; it is kept for proxies and https's certificates.
-    url = feed_server.add("/n.xml", rss("mastodon.rss"))
+def _imports_httpx(url: str, **env: str) -> bool:
+    """Poll ``url`` in a fresh process; return whether that imported httpx."""
     script = (
         "import sys; from datetime import datetime, UTC; "
         "from selfwatch.config import FetchSettings; "
         "from selfwatch.fetch import fetch_all; "
         "from selfwatch.model import FeedSpec, FeedState; "
         f"(r,) = fetch_all([(FeedSpec({url!r}, 'url', 'jane'), FeedState({url!r}))], "
-        "FetchSettings(timeout=2.0), now=datetime.now(UTC)); "
+        "FetchSettings(timeout=5.0), now=datetime.now(UTC)); "
         "assert r.status == 'ok', r; print('httpx' in sys.modules)"
     )
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    clean = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     out = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        check=True,
     )
-    assert out.stdout.strip() == "False"
+    return out.stdout.strip() == "True"
+
+
+def test_a_cycle_never_imports_httpx(
+    feed_server: FeedServer, certificate: tuple[Path, Path]
+) -> None:
+    # httpx's import alone cost a check ~20 ms; it is kept for proxies and handed-in transports.
+    assert not _imports_httpx(feed_server.add("/n.xml", rss("mastodon.rss")))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    with FeedServer(tls=context) as server:
+        url = server.add("/t.xml", rss("mastodon.rss"))
+        assert not _imports_httpx(url, SSL_CERT_FILE=str(certificate[0]))
 
 
 def test_the_content_type_charset_is_used(feed_server: FeedServer) -> None:
