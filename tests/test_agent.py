@@ -17,7 +17,9 @@ import httpx
 import pytest
 from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: F401
 from smtpserver import Received, SmtpServer
+from test_judgment import HOUSE_RULES
 
+from selfwatch import agent as agent_module
 from selfwatch.agent import (
     Agent,
     AgentLock,
@@ -673,3 +675,43 @@ def test_the_agent_loads_the_reference_tables_once_for_its_workers_to_inherit(
     loaded = clues._reference()
     agent.run_round(force_poll=True)
     assert clues._reference() is loaded and clues._reference.cache_info().misses == 1
+
+
+def test_the_agent_keeps_a_profile_engine_until_what_it_is_built_from_changes(
+    feed_server: FeedServer, smtp: SmtpServer, store: Store, tmp_path: Path
+) -> None:
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "house.toml").write_text(HOUSE_RULES, encoding="utf-8")
+    url = feed_server.add("/jane.rss", Route(body=rss(1)))
+    rules = f'[checklist]\nrule_dirs = ["{house}"]'
+    config = load_config(write_config(tmp_path, smtp.port, profile_toml("jane", [url]), rules))
+    (jane,) = config.profiles
+    agent = Agent(config, store, clock=Clock(utc(2026, 3, 16, 10)), env={})
+    agent.run_round(force_poll=True)
+    engine = agent._engine(jane)
+    agent.run_round(force_poll=True)
+    assert agent._engine(jane) is engine  # loaded before the cycle forks: workers inherit it
+    # A rule file edited while the agent runs: the next cycle scores with the new rules.
+    (house / "house.toml").write_text(HOUSE_RULES.replace("wagmi", "ngmi"), encoding="utf-8")
+    agent.run_round(force_poll=True)
+    fresh = agent._engine(jane)
+    assert fresh is not engine
+    assert [f.rule for f in fresh.lint("ngmi, this coin").findings] == ["house.crypto_shill"]
+    assert not engine.lint("ngmi, this coin").findings
+
+
+def test_the_agent_keeps_the_engines_of_the_profiles_polled_last(
+    feed_server: FeedServer,
+    smtp: SmtpServer,
+    store: Store,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(agent_module, "ENGINES_KEPT", 1)  # about 25 MB an engine
+    url = feed_server.add("/jane.rss", Route(body=rss(1)))
+    profiles = profile_toml("jane", [url]) + profile_toml("joe", [url])
+    config = load_config(write_config(tmp_path, smtp.port, profiles))
+    agent = Agent(config, store, clock=Clock(utc(2026, 3, 16, 10)), env={})
+    agent.run_round(force_poll=True)
+    assert list(agent._engines) == ["joe"]

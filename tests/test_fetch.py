@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import ssl
+import subprocess
+import sys
 import time
 import tracemalloc
+import zlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -217,6 +222,64 @@ def test_malformed_xml_and_bad_gzip_are_errors(feed_server: FeedServer) -> None:
         "/badgz.xml", Route(body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
     )
     assert poll(bad).error.startswith(f"{bad}: cannot decode the response body (bad gzip?)")
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS], ids=["zlib", "raw"])
+def test_a_deflated_body_is_read_wrapped_or_raw(feed_server: FeedServer, wbits: int) -> None:
+    packer = zlib.compressobj(wbits=wbits)
+    body = packer.compress(fixture("mastodon.rss")) + packer.flush()
+    deflated = Route(body=body, headers={"Content-Encoding": "deflate"})
+    url = feed_server.add("/deflated.xml", deflated)
+    plain = feed_server.add("/plain.xml", rss("mastodon.rss"))
+    assert [p.title for p in poll(url).posts] == [p.title for p in poll(plain).posts] != []
+
+
+def test_the_host_header_names_the_port_and_the_path_keeps_its_query(
+    feed_server: FeedServer,
+) -> None:
+    url = feed_server.add("/q.xml?q=%22Jane+Doe%22&hl=en", rss("mastodon.rss"))
+    assert poll(url).status == "ok"
+    (seen,) = feed_server.seen("/q.xml?q=%22Jane+Doe%22&hl=en")
+    assert seen.headers["host"] == f"127.0.0.1:{feed_server.port}"
+
+
+def test_a_path_with_characters_to_encode_is_sent_encoded(feed_server: FeedServer) -> None:
+    url = feed_server.add("/caf%C3%A9%20news.xml", rss("mastodon.rss"))
+    assert poll(url.replace("%C3%A9%20", "é ")).status == "ok"
+
+
+def _imports_httpx(url: str, **env: str) -> bool:
+    """Poll ``url`` in a fresh process; return whether that imported httpx."""
+    script = (
+        "import sys; from datetime import datetime, UTC; "
+        "from selfwatch.config import FetchSettings; "
+        "from selfwatch.fetch import fetch_all; "
+        "from selfwatch.model import FeedSpec, FeedState; "
+        f"(r,) = fetch_all([(FeedSpec({url!r}, 'url', 'jane'), FeedState({url!r}))], "
+        "FetchSettings(timeout=5.0), now=datetime.now(UTC)); "
+        "assert r.status == 'ok', r; print('httpx' in sys.modules)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        check=True,
+    )
+    return out.stdout.strip() == "True"
+
+
+def test_a_cycle_never_imports_httpx(
+    feed_server: FeedServer, certificate: tuple[Path, Path]
+) -> None:
+    # httpx's import alone cost a check ~20 ms; it is kept for proxies and handed-in transports.
+    assert not _imports_httpx(feed_server.add("/n.xml", rss("mastodon.rss")))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    with FeedServer(tls=context) as server:
+        url = server.add("/t.xml", rss("mastodon.rss"))
+        assert not _imports_httpx(url, SSL_CERT_FILE=str(certificate[0]))
 
 
 def test_the_content_type_charset_is_used(feed_server: FeedServer) -> None:

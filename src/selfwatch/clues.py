@@ -330,7 +330,7 @@ def _reference() -> _Reference:
     Built, they cost a cycle's scoring worker ~150 ms (the place table's gzip TSV, importing
     nameparser); read back, a few.
     """
-    from .diskcache import cached_table
+    from .checklist import cached_table  # the checklist's disk cache keeps tables too
 
     return cached_table("clues", _reference_sources(), _build_reference)
 

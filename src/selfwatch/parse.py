@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from .errors import FetchError
 from .model import Post
@@ -172,7 +172,8 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 def _tidy(text: str) -> str:
     text = _fix_c1(text).replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    # _SPACES never spans a line break: one pass over the text does what one a line did.
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -182,7 +183,7 @@ def _fix_c1(text: str) -> str:
     Feeds labelled ISO-8859-1 are, like web pages, usually Windows-1252 (the WHATWG encoding
     standard decodes one as the other); U+0080-U+009F never carry meaning in feed text.
     """
-    if not re.search("[\x80-\x9f]", text):
+    if not _C1.search(text):
         return text
 
     def fix(match: re.Match[str]) -> str:
@@ -191,7 +192,10 @@ def _fix_c1(text: str) -> str:
         except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
             return ""
 
-    return re.sub("[\x80-\x9f]", fix, text)
+    return _C1.sub(fix, text)
+
+
+_C1 = re.compile("[\x80-\x9f]")
 
 
 # (host, path) of links that only redirect to a target carried in a query parameter.
@@ -215,13 +219,14 @@ def canonical_url(url: str) -> str:
     drops default ports. Anything that is not an http(s) URL is returned stripped.
     """
     url = url.strip()
-    for _ in range(3):  # a redirector may wrap another one
-        target = _unwrap(url)
-        if target is None or target == url:
-            break
-        url = target
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(url)  # split once, and again only for a redirector's target
+        for _ in range(3):  # a redirector may wrap another one
+            target = _unwrap(parts)
+            if target is None or target == url:
+                break
+            url = target
+            parts = urlsplit(url)
         port = parts.port
     except ValueError:  # e.g. a non-numeric port: keep the link as written
         return url
@@ -241,19 +246,15 @@ def canonical_url(url: str) -> str:
         and k.lower() not in _TRACKING
         and not (host == "news.google.com" and k == "oc")
     ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query), ""))
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query) if query else "", ""))
 
 
 def _default_port(scheme: str, port: int | None) -> bool:
     return port is None or (scheme, port) in (("http", 80), ("https", 443))
 
 
-def _unwrap(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return None
+def _unwrap(parts: SplitResult) -> str | None:
+    host = (parts.hostname or "").lower()
     if host == "news.google.com":
         return _google_news_target(parts.path)
     names = _REDIRECTORS.get((host, parts.path.lower()))
@@ -262,7 +263,7 @@ def _unwrap(url: str) -> str | None:
     params = dict(parse_qsl(parts.query))
     for name in names:
         target = params.get(name, "")
-        if re.match(r"^https?://", target, re.IGNORECASE):
+        if _HTTP_URL.match(target):
             return target
     return None
 
@@ -424,11 +425,19 @@ def _post(entry: Any, feed_url: str) -> Post | None:
 def _entry_link(entry: Any, feed_url: str) -> str:
     link = str(entry.get("link") or "")
     if link:
-        return urljoin(feed_url, link) if re.match(r"^https?://", feed_url) else link
+        if _ABSOLUTE_LINK.match(link):
+            return link  # what urljoin would give, as canonical_url reads it: one split less
+        return urljoin(feed_url, link) if _HTTP_URL_EXACT.match(feed_url) else link
     guid = str(entry.get("id") or "")
-    if re.match(r"^https?://", guid):
+    if _HTTP_URL_EXACT.match(guid):
         return guid
     return ""
+
+
+_HTTP_URL = re.compile(r"https?://", re.IGNORECASE)
+_HTTP_URL_EXACT = re.compile(r"https?://")
+_ABSOLUTE_LINK = re.compile(r"https?://[^/?#\s]")
+"""A link with its scheme and host: the feed's URL has nothing to add to it."""
 
 
 def _text(entry: Any, key: str) -> str:

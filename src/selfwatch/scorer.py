@@ -80,7 +80,7 @@ def preload() -> None:
     A process that runs cycle after cycle (the agent) calls it before each one: the scoring
     workers a big cycle forks then start with the modules and the reference tables in memory
     (shared, copy-on-write) instead of importing and reading them again every cycle. The
-    checklist engine, one per profile, is still loaded by each cycle's worker.
+    checklist engine, one per profile, the agent keeps itself (``Agent._engine``).
     """
     from . import checklist, identity  # noqa: F401
     from .clues import load_tables

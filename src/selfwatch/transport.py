@@ -1,420 +1,106 @@
-"""A lean HTTP/1.1 transport for httpx, on the standard library's ``http.client``.
+"""``connections.Pool`` as an httpx transport, for a caller that speaks httpx.
 
-httpx's own transports (httpcore, h11, anyio) cost about 1 ms of CPU a request; in a watch
-cycle of 500 feeds that was more than parsing them. The fetcher needs little of what they do:
-GET over HTTP/1.1, keep-alive connections per host, TLS with httpx's certificate settings. This
-does that for about a fifth of the CPU, and adds one thing: a hard deadline per request. A
-request whose extensions hold ``DEADLINE`` (a ``time.monotonic()`` value) is watched: past it,
-its socket is shut down, so a server that trickles headers or body a byte at a time cannot
-hold a fetching thread, and the request fails with ``httpx.ReadTimeout``. Connecting is bounded
-by the same deadline: the look-up, the TCP connection and the TLS handshake (which the ssl
-module bounds as a whole by the socket's timeout) share what is left of it. The system resolver
-cannot be interrupted, so the look-up runs in a thread of its own, one per host at a time, and
-a request whose deadline passes first fails with ``httpx.ConnectTimeout`` (the look-up is left
-to finish, or hang, alone).
-``resolver`` replaces ``socket.getaddrinfo`` (a test's slow resolver, say).
-
-Errors are httpx's exceptions (``ConnectError``, ``ReadError``, ``RemoteProtocolError``, ...), so
-a caller handles this transport as any other. Proxies are not its business: the fetcher uses
-httpx's transport when the environment names one. Thread-safe: one transport serves every
-fetching thread of a cycle.
+The fetcher uses the pool directly; this adapter serves a caller that hands the fetcher a
+transport (a test's, say) or sends requests through ``httpx.Client``. A request whose
+extensions hold ``DEADLINE`` (a ``time.monotonic()`` value) is watched as the pool watches it,
+and it fails with ``httpx.ReadTimeout`` past it (``httpx.ConnectTimeout`` if connecting did
+not end in time). Errors are httpx's exceptions (``ConnectError``, ``ReadError``,
+``RemoteProtocolError``, ...), so a caller handles this transport as any other. Proxies are not
+its business: the fetcher uses httpx's own transport when the environment names one.
+Thread-safe: one transport serves every fetching thread of a cycle.
 """
 
 from __future__ import annotations
 
-import contextlib
-import heapq
-import http.client
-import ipaddress
-import itertools
-import socket
-import ssl
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 
+from .connections import (
+    DEADLINE,
+    PORTS,
+    ConnectFailed,
+    ConnectTimeout,
+    Pool,
+    ProtocolFailed,
+    ReadTimeout,
+    Reply,
+    Resolver,
+    TransportFailure,
+    UnsupportedScheme,
+)
+
 __all__ = ["DEADLINE", "DirectTransport", "Resolver"]
-
-DEADLINE = "selfwatch.deadline"
-"""Request extension: the ``time.monotonic()`` by which the whole response must be read."""
-
-_PORTS = {"http": 80, "https": 443}
-_Key = tuple[str, str, int]
-_AddrInfo = tuple[Any, ...]
-"""One of ``socket.getaddrinfo``'s answers: (family, type, proto, canonname, sockaddr)."""
-Resolver = Callable[[str, int], Sequence[_AddrInfo]]
-"""Look a host and port up: ``socket.getaddrinfo``'s answers for a TCP connection to them."""
-
-
-def _getaddrinfo(host: str, port: int) -> Sequence[_AddrInfo]:
-    return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
 
 
 class DirectTransport(httpx.BaseTransport):
     """GET over HTTP/1.1 with ``http.client``, keeping up to ``keepalive`` idle connections."""
 
-    def __init__(self, keepalive: int = 100, *, resolver: Resolver = _getaddrinfo) -> None:
+    def __init__(self, keepalive: int = 100, *, resolver: Resolver | None = None) -> None:
         self.keepalive = keepalive
-        self._names = _Names(resolver)
-        self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
-        self._idle_count = 0
-        self._lock = threading.Lock()
-        self._ssl: ssl.SSLContext | None = None
-        self._watchdog = _Watchdog()
+        self._pool = Pool(keepalive) if resolver is None else Pool(keepalive, resolver=resolver)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        if url.scheme not in _PORTS:
-            raise httpx.UnsupportedProtocol(
-                f"Request URL has an unsupported protocol '{url.scheme}://'.", request=request
-            )
-        # raw_host: the ASCII form (IDNA for a non-ASCII name) that the Host header carries too.
-        key = (url.scheme, url.raw_host.decode("ascii"), url.port or _PORTS[url.scheme])
         timeouts = request.extensions.get("timeout", {})
-        deadline: float | None = request.extensions.get(DEADLINE)
-        target = url.raw_path.decode("ascii")
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        for attempt in (1, 2):
-            conn, reused = self._checkout(key, timeouts.get("connect"), deadline, request)
-            watch = self._watchdog.arm(deadline, conn.sock)
-            try:
-                conn.sock.settimeout(timeouts.get("read"))
-                conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
-                for name, value in headers:
-                    conn.putheader(name, value)
-                conn.endheaders()
-                response = conn.getresponse()
-                if self._watchdog.expired(watch):  # cut off mid-headers, read as their end
-                    raise TimeoutError
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                expired = self._watchdog.disarm(watch)
-                # A kept-alive connection the server closed meanwhile: once more, on a new one.
-                if reused and attempt == 1 and not expired and _closed_by_peer(exc):
-                    continue
-                raise _httpx_error(exc, expired, request) from exc
-            return httpx.Response(
-                response.status,
-                headers=response.getheaders(),
-                stream=_Body(self, key, conn, response, watch, request),
-                extensions={
-                    "http_version": b"HTTP/1.1",
-                    "reason_phrase": response.reason.encode("latin-1", "replace"),
-                },
+        try:
+            # raw_host: the ASCII form (IDNA for a non-ASCII name) that the Host header carries.
+            key = (url.scheme, url.raw_host.decode("ascii"), url.port or PORTS.get(url.scheme, 0))
+            reply = self._pool.request(
+                request.method,
+                key,
+                url.raw_path.decode("ascii"),
+                [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw],
+                connect=timeouts.get("connect"),
+                read=timeouts.get("read"),
+                deadline=request.extensions.get(DEADLINE),
             )
-        raise AssertionError("unreachable")  # pragma: no cover
+        except TransportFailure as exc:
+            raise _httpx_error(exc, request) from exc.__cause__
+        return httpx.Response(
+            reply.status,
+            headers=reply.headers(),
+            stream=_Body(reply, request),
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": reply.reason.encode("latin-1", "replace"),
+            },
+        )
 
     def close(self) -> None:
         """Close every idle connection and stop the watchdog."""
-        with self._lock:
-            idle = [conn for conns in self._idle.values() for conn in conns]
-            self._idle.clear()
-            self._idle_count = 0
-        for conn in idle:
-            conn.close()
-        self._watchdog.stop()
-
-    def _checkout(
-        self, key: _Key, connect: float | None, deadline: float | None, request: httpx.Request
-    ) -> tuple[http.client.HTTPConnection, bool]:
-        """Return an idle connection to ``key`` (and True), or a newly opened one (and False)."""
-        with self._lock:
-            conns = self._idle.get(key)
-            if conns:
-                self._idle_count -= 1
-                return conns.pop(), True
-        scheme, host, port = key
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise httpx.ConnectTimeout("no time left to connect", request=request)
-            connect = left if connect is None else min(connect, left)
-        conn: http.client.HTTPConnection
-        if scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=connect, context=self._tls())
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=connect)
-        started = time.monotonic()
-
-        def open_socket(address: tuple[str, int], *_: object) -> socket.socket:
-            # http.client's hook for socket.create_connection, whose look-up has no time limit.
-            answers = self._names.resolve(*address, connect)
-            left = None if connect is None else connect - (time.monotonic() - started)
-            sock = _connect(answers, left)
-            if scheme == "https" and connect is not None:
-                # The socket's timeout bounds the TLS handshake that follows as a whole (the ssl
-                # module's rule): only what the look-up and the TCP connection left of it, so a
-                # slow connection and a trickled handshake end by the deadline together.
-                left = connect - (time.monotonic() - started)
-                if left <= 0:
-                    sock.close()
-                    raise TimeoutError("no time left for the TLS handshake")
-                sock.settimeout(left)
-            return sock
-
-        conn._create_connection = open_socket  # type: ignore[attr-defined]
-        try:
-            conn.connect()
-        except TimeoutError as exc:
-            conn.close()
-            raise httpx.ConnectTimeout(str(exc) or "timed out", request=request) from exc
-        except OSError as exc:
-            conn.close()
-            raise httpx.ConnectError(str(exc), request=request) from exc
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return conn, False
-
-    def _checkin(self, key: _Key, conn: http.client.HTTPConnection) -> None:
-        with self._lock:
-            if self._idle_count < self.keepalive:
-                self._idle.setdefault(key, []).append(conn)
-                self._idle_count += 1
-                return
-        conn.close()
-
-    def _tls(self) -> ssl.SSLContext:
-        if self._ssl is None:
-            self._ssl = httpx.create_ssl_context()  # certifi, or SSL_CERT_FILE / SSL_CERT_DIR
-        return self._ssl
-
-
-class _Names:
-    """Looks host names up in threads of their own, so a caller can stop waiting at a deadline.
-
-    One look-up per (host, port) runs at a time, and its answer serves every connection of the
-    transport's life (one cycle). A look-up still running is shared with the transports of
-    later cycles (``_look_up``): a hanging resolver holds one thread per name for the process,
-    not one per name per cycle. A failed look-up is forgotten, so the next connection asks
-    again. An IP address needs none.
-    """
-
-    def __init__(self, resolver: Resolver) -> None:
-        self._resolver = resolver
-        self._lock = threading.Lock()
-        self._answers: dict[tuple[str, int], Future[Sequence[_AddrInfo]]] = {}
-
-    def resolve(self, host: str, port: int, timeout: float | None) -> Sequence[_AddrInfo]:
-        """Return the addresses of ``host``; TimeoutError if they take over ``timeout`` s."""
-        literal = _ip_literal(host, port)
-        if literal is not None:
-            return literal
-        with self._lock:
-            answer = self._answers.get((host, port))
-            if answer is None or (answer.done() and answer.exception() is not None):
-                answer = self._answers[(host, port)] = _look_up(self._resolver, host, port)
-        try:
-            return answer.result(timeout)
-        except TimeoutError:
-            raise TimeoutError(f"looking up {host} took over {timeout:g} s") from None
-
-
-_LookUp = tuple[Resolver, str, int]
-_RUNNING: dict[_LookUp, Future[Sequence[_AddrInfo]]] = {}
-"""The look-ups running in this process, whichever transport started them."""
-_RUNNING_LOCK = threading.Lock()
-
-
-def _look_up(resolver: Resolver, host: str, port: int) -> Future[Sequence[_AddrInfo]]:
-    """Return the running look-up of ``host`` by ``resolver``, starting one if none runs.
-
-    Process-wide, as the threads are: each cycle has a transport of its own, and a look-up
-    the system resolver never ends would otherwise leave one more thread behind every cycle
-    (the agent polls for days). A look-up that has ended is dropped here: the next cycle
-    asks afresh.
-    """
-    key = (resolver, host, port)
-    with _RUNNING_LOCK:
-        answer = _RUNNING.get(key)
-        if answer is None:
-            answer = _RUNNING[key] = Future()
-            threading.Thread(
-                target=_run_look_up, args=(key, answer), name="selfwatch-dns", daemon=True
-            ).start()
-    return answer
-
-
-def _run_look_up(key: _LookUp, answer: Future[Sequence[_AddrInfo]]) -> None:
-    resolver, host, port = key
-    try:
-        found = resolver(host, port)
-    except BaseException as exc:  # handed to whoever waits, as their own failure
-        with _RUNNING_LOCK:
-            _RUNNING.pop(key, None)
-        answer.set_exception(exc)
-        return
-    with _RUNNING_LOCK:
-        _RUNNING.pop(key, None)
-    answer.set_result(found)
-
-
-def _ip_literal(host: str, port: int) -> list[_AddrInfo] | None:
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
-    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-    address = (str(ip), port) if ip.version == 4 else (str(ip), port, 0, 0)
-    return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)]
-
-
-def _connect(answers: Sequence[_AddrInfo], timeout: float | None) -> socket.socket:
-    """Connect to the first of ``answers`` that accepts, as socket.create_connection does."""
-    if timeout is not None and timeout <= 0:
-        raise TimeoutError("no time left to connect")
-    error: OSError | None = None
-    for family, kind, proto, _, address in answers:
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.settimeout(timeout)
-            sock.connect(address)
-        except OSError as exc:
-            sock.close()
-            error = exc
-            continue
-        return sock
-    raise error or OSError("the host name has no address")
+        self._pool.close()
 
 
 class _Body(httpx.SyncByteStream):
     """A response body read from its connection; the connection is kept if read to the end."""
 
-    def __init__(
-        self,
-        transport: DirectTransport,
-        key: _Key,
-        conn: http.client.HTTPConnection,
-        response: http.client.HTTPResponse,
-        watch: int,
-        request: httpx.Request,
-    ) -> None:
-        self._transport = transport
-        self._key = key
-        self._conn = conn
-        self._response = response
-        self._watch = watch
+    def __init__(self, reply: Reply, request: httpx.Request) -> None:
+        self._reply = reply
         self._request = request
-        self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
-        response = self._response
         try:
-            # read(n), not read1(n): only read() marks a Content-Length body done at its end.
-            while chunk := response.read(65_536):
-                yield chunk
-            if self._transport._watchdog.expired(self._watch):  # cut off: not the real end
-                raise TimeoutError
-            if response.length:  # read(n) takes an early end of the connection quietly
-                raise http.client.IncompleteRead(b"", response.length)
-        except (OSError, http.client.HTTPException, ValueError) as exc:
-            expired = self._transport._watchdog.disarm(self._watch)
-            self._conn.close()
-            raise _httpx_error(exc, expired, self._request) from exc
+            yield from self._reply.chunks()
+        except TransportFailure as exc:
+            raise _httpx_error(exc, self._request) from exc.__cause__
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        expired = self._transport._watchdog.disarm(self._watch)
-        if self._response.isclosed() and not self._response.will_close and not expired:
-            self._transport._checkin(self._key, self._conn)
-        else:
-            self._conn.close()
+        self._reply.close()
 
 
-def _closed_by_peer(exc: BaseException) -> bool:
-    # RemoteDisconnected: the server closed the connection before sending a status line.
-    return isinstance(exc, ConnectionResetError | BrokenPipeError | http.client.RemoteDisconnected)
-
-
-def _httpx_error(exc: BaseException, expired: bool, request: httpx.Request) -> httpx.HTTPError:
-    if expired or isinstance(exc, TimeoutError):
-        return httpx.ReadTimeout("timed out", request=request)
-    if isinstance(exc, http.client.HTTPException):
-        return httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request)
-    return httpx.ReadError(str(exc) or type(exc).__name__, request=request)
-
-
-class _Watchdog:
-    """Shuts down the sockets of requests past their deadline, from a thread of its own."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._heap: list[tuple[float, int]] = []
-        self._armed: dict[int, socket.socket] = {}
-        self._expired: set[int] = set()
-        self._ids = itertools.count(1)
-        self._thread: threading.Thread | None = None
-        self._stopped = False
-
-    def arm(self, deadline: float | None, sock: socket.socket | None) -> int:
-        """Watch ``sock`` until ``deadline``; return a token for ``disarm`` (0: not watched)."""
-        if deadline is None or sock is None:
-            return 0
-        with self._cond:
-            token = next(self._ids)
-            self._armed[token] = sock
-            heapq.heappush(self._heap, (deadline, token))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="selfwatch-deadlines", daemon=True
-                )
-                self._thread.start()
-            elif self._heap[0][1] == token:
-                self._cond.notify()
-        return token
-
-    def disarm(self, token: int) -> bool:
-        """Stop watching; return True if the deadline had passed (the socket was shut down)."""
-        if not token:
-            return False
-        with self._cond:
-            self._armed.pop(token, None)
-            if token in self._expired:
-                self._expired.discard(token)
-                return True
-        return False
-
-    def expired(self, token: int) -> bool:
-        """Return True if the request's deadline has passed (its socket was shut down)."""
-        with self._cond:
-            return token in self._expired
-
-    def stop(self) -> None:
-        """Stop watching, and cut off every request still in flight (it is abandoned)."""
-        with self._cond:
-            self._stopped = True
-            self._cond.notify()
-            abandoned = list(self._armed.values())
-            self._expired.update(self._armed)
-            self._armed.clear()
-        for sock in abandoned:
-            _cut(sock)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._stopped:
-                    while self._heap and self._heap[0][1] not in self._armed:
-                        heapq.heappop(self._heap)  # disarmed in time
-                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
-                    if wait is not None and wait <= 0:
-                        break
-                    self._cond.wait(wait)
-                if self._stopped:
-                    return
-                _, token = heapq.heappop(self._heap)
-                sock = self._armed.pop(token)
-                self._expired.add(token)
-            _cut(sock)
-
-
-def _cut(sock: socket.socket) -> None:
-    """Shut ``sock`` down: a read blocked on it returns at once, and its thread reports why."""
-    # socket.socket's own shutdown, also for a TLS socket: SSLSocket.shutdown would drop the
-    # TLS state under the thread still reading through it.
-    with contextlib.suppress(OSError):
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+def _httpx_error(exc: TransportFailure, request: httpx.Request) -> httpx.HTTPError:
+    kind: type[httpx.HTTPError]
+    if isinstance(exc, UnsupportedScheme):
+        kind = httpx.UnsupportedProtocol
+    elif isinstance(exc, ConnectTimeout):
+        kind = httpx.ConnectTimeout
+    elif isinstance(exc, ConnectFailed):
+        kind = httpx.ConnectError
+    elif isinstance(exc, ReadTimeout):
+        kind = httpx.ReadTimeout
+    elif isinstance(exc, ProtocolFailed):
+        kind = httpx.RemoteProtocolError
+    else:
+        kind = httpx.ReadError
+    return kind(str(exc), request=request)

@@ -11,7 +11,9 @@ with the engine: a cold lint then skips the patterns whose needle is not in the 
 parsing or compiling them.
 
 The classifier's weights are kept there too, decoded: ``marshal`` reads them in about half the
-time ``json`` takes, keyed on the weights file's size and modification time.
+time ``json`` takes, keyed on the weights file's size and modification time. So are reference
+tables from outside the checklist (``cached_table``: the place names, the occupation titles),
+which cost more to build than to read back, keyed on what they were built from.
 
 Location: ``$SELFWATCH_CACHE``, else ``$XDG_CACHE_HOME/selfwatch``, else ``~/.cache/selfwatch``.
 """
@@ -22,11 +24,12 @@ import gc
 import marshal
 import mmap
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model import ChecklistSettings, Profile
 from .engine import Engine, default_engine, user_rule_files
@@ -42,6 +45,11 @@ except ImportError:  # pragma: no cover - a Python built without it
 # 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others; 5: unless_near
 FORMAT = "5"
 KEEP = 16
+TABLE_FORMAT = "1"
+TABLE_KEEP = 4
+"""Entries kept per table name: a few versions of the sources side by side (branches, venvs)."""
+
+T = TypeVar("T")
 _SOURCES = (
     "engine.py", "context.py", "lexicon.py", "tokens.py", "load.py", "cache.py", "prefilter.py",
     "../model.py",
@@ -50,7 +58,7 @@ _SOURCES = (
 
 
 def cache_dir() -> Path:
-    """Return the directory for cached compiled checklists."""
+    """Return the directory for cached compiled checklists (and reference tables)."""
     env = os.environ.get("SELFWATCH_CACHE")
     if env:
         return Path(env).expanduser()
@@ -110,6 +118,37 @@ def cached_engine(
     return engine
 
 
+def cached_table(name: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
+    """Return ``build()``, read back from the cache when ``sources`` are unchanged since.
+
+    ``build`` must return a value ``marshal`` can store (dicts, tuples, sets, str, int ...).
+    An entry is keyed on each source's path, size and modification time and on the Python
+    version (whose ``marshal`` format it is); a cache that cannot be read or written only
+    costs the build.
+    """
+    path = cache_dir() / f"{name}-{_table_key(sources)}.marshal"
+    try:
+        with _no_gc(freeze=False):
+            return _read(path)  # type: ignore[no-any-return]
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # not cached yet, or a damaged file: build it again
+    table = build()
+    _store(path, table, TABLE_KEEP)
+    return table
+
+
+def _table_key(sources: Sequence[Path]) -> str:
+    h = blake2b(f"{TABLE_FORMAT}:{sys.version}".encode(), digest_size=16)
+    for source in sources:
+        try:
+            st = source.stat()
+        except OSError:
+            h.update(f"{source}:missing".encode())
+            continue
+        h.update(f"{source}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:32]
+
+
 @lru_cache(maxsize=1)
 def cached_classifier() -> Any:
     """Return the packaged classifier, its decoded weights from the disk cache when possible.
@@ -162,37 +201,38 @@ def _read(path: Path) -> Any:
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def _no_gc(*, freeze: bool = True) -> Iterator[None]:
     """Pause the cyclic garbage collector while a cache file is decoded.
 
     Decoding builds hundreds of thousands of tuples and lists, and each allocation burst set off
     a collection that found nothing to free: it cost a third of the load (30 -> 19 ms). The
-    decoded objects live as long as the process, so they are then frozen out of later
-    collections too, which would otherwise scan them all once more (13 ms).
+    decoded engine lives as long as the process, so with ``freeze`` it is then frozen out of
+    later collections too, which would otherwise scan it all once more (13 ms).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()
 
 
-def _store(path: Path, data: Any) -> None:
+def _store(path: Path, data: Any, keep: int = KEEP) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(marshal.dumps(data))
         tmp.replace(path)  # atomic: a concurrent reader sees the old file or the new one
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a value marshal cannot store
         return
-    _prune(path.parent, path.name.partition("-")[0])
+    _prune(path.parent, path.name.partition("-")[0], keep)
 
 
 def _prune(folder: Path, kind: str, keep: int = KEEP) -> None:
-    """Remove all but the ``keep`` newest cache files of ``kind`` (engine, classifier, support).
+    """Remove all but the ``keep`` newest cache files of ``kind`` (engine, classifier, a table).
 
     Every edit of a profile's names or of a rule file makes a new key; without pruning the
     folder grew by about 3 MB an edit. A coach with many profiles keeps one file per profile,

@@ -1,4 +1,5 @@
-"""diskcache: reference tables built once, read back while their sources are unchanged."""
+"""The checklist's disk cache keeps reference tables: built once, read back while their sources
+are unchanged."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from selfwatch import clues
-from selfwatch.diskcache import cache_dir, cached_table
+from selfwatch.checklist import cached_table
+from selfwatch.checklist.cache import TABLE_KEEP, cache_dir
 
 
 def test_a_table_is_built_once_and_read_back(tmp_path: Path) -> None:
@@ -40,7 +42,7 @@ def test_a_changed_source_or_a_damaged_file_builds_the_table_again(tmp_path: Pat
         entry.write_bytes(b"\x00damaged")
     assert cached_table("words", [source], build) == ("one", "two")  # rebuilt, not misread
     assert cached_table("words", [source], lambda: pytest.fail("rebuilt")) == ("one", "two")
-    assert len(list(cache_dir().glob("words-*.marshal"))) <= 4  # old keys are pruned
+    assert len(list(cache_dir().glob("words-*.marshal"))) <= TABLE_KEEP  # old keys are pruned
 
 
 def test_an_unwritable_cache_only_costs_the_build(
