@@ -22,8 +22,8 @@ only (0.861 / 0.038, 10 functionalities below gate; 0.875 / 0.038 a session late
 fresh3``); ``fresh4.jsonl`` too, with the code of the start and of the end of one session
 (0.833 / 0.015 -> 0.838 / 0.015, 7 below gate); its misses were read a session later, so it is
 a development part now (``--part fresh4``). ``fresh5.jsonl``, written blind after that, was
-scored blind at the start of that session (0.843 / 0.030, 11 below gate; ``--part fresh5``,
-totals only). ``fresh6.jsonl``, written blind after that, is the blind part: ``--blind`` scores
+scored blind at the start of that session (0.843 / 0.030, 11 below gate) and at its end
+(0.847 / 0.030, 11 below gate; ``--part fresh5``, totals only). ``fresh6.jsonl``, written blind after that, is the blind part: ``--blind`` scores
 it, totals only, never its misses.
 """
 
