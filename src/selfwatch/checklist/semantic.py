@@ -24,8 +24,8 @@ co-evidence the rule requires and the support model leans towards the category w
 sure, the table may vouch for the finding at its ``supported_thresholds`` (the rest of the
 post, the term blanked out). Measured by ``benchmarks/semantic.py --part vouch``, leaving each
 of the six development sets out of both models: recall 74.6 -> 75.3 %, no ordinary or real
-post newly flagged. On its own (``flagged(words)``) it flagged 99 of 4,973 real posts and was right only
-where the rules were already (strong swearing): it never decides alone.
+post newly flagged. On its own (``flagged(words)``) it flagged 99 of 4,973 real posts and was
+right only where the rules were already (strong swearing): it never decides alone.
 """
 
 from __future__ import annotations
