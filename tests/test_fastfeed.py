@@ -253,3 +253,49 @@ def test_what_the_fast_reader_leaves_to_feedparser() -> None:
     ours = b'<rss version="2.0" xmlns:title="urn:x"><channel><item><title>t</title>'
     odd = ours + b"<title:detail>x</title:detail></item></channel></rss>"  # "title_detail"
     assert read_entries(odd, None) is None
+
+
+def test_the_tables_copied_from_feedparser_still_match_it() -> None:
+    """fastfeed keeps its own copy of the few feedparser tables it reads: they must not drift."""
+    from feedparser.html import _cp1252
+    from feedparser.mixin import _FeedParserMixin
+    from feedparser.sanitizer import _HTMLSanitizer
+    from feedparser.urls import _urljoin
+
+    from selfwatch import fastfeed
+
+    assert dict(fastfeed.NAMESPACES) == _FeedParserMixin.namespaces
+    assert len(fastfeed.NAMESPACES) == len(_FeedParserMixin.namespaces)
+    assert set(_FeedParserMixin.html_types) == fastfeed.HTML_TYPES
+    assert set(_HTMLSanitizer.acceptable_elements) == fastfeed.HTML_ELEMENTS
+    assert _cp1252 == fastfeed.CP1252
+    texts = [
+        "plain words", "a &amp; b", "<b>bold</b>", "<blink>x</blink>", "&nosuch; thing",
+        "x &#169; y", "<p>para", "</p>", "<event-source>a</event-source>", "&lt;b&gt;",
+        "<B>Loud</B> &copy;", "tag </video> &#x41;",
+    ]  # fmt: skip
+    for text in texts:
+        assert fastfeed.looks_like_html(text) == _FeedParserMixin.looks_like_html(text), text
+    uris = [
+        "https://example.com/a?b=1&c=2", "http:///three/slashes", "HTTPS:////x.example/",
+        "relative/path", "", "  spaced ", "https://[::1", "mailto:jane@example.com",
+        "https://example.com/a/../b/./c", "ftp://host//x",
+    ]  # fmt: skip
+    for uri in uris:
+        assert fastfeed._uri(uri) == _urljoin("", uri), uri
+
+
+def test_reading_a_plain_feed_never_imports_feedparser() -> None:
+    """feedparser (~20 ms to import) is loaded only for a feed the fast reader cannot read."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from selfwatch.parse import read_feed\n"
+        f"posts = read_feed(Path({str(FIXTURES / 'google_news.xml')!r}).read_bytes(), 'u').posts\n"
+        "assert posts and 'feedparser' not in sys.modules, sorted(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -747,6 +747,6 @@ def feed_url_problem(url: str) -> str | None:
         return None
     if not url[len(scheme) + 1 :].startswith("//") or not parts.hostname:
         return f"{url!r} has no host; write it like 'https://example.com/feed.xml'"
-    if any(c.isspace() for c in url):
+    if any(map(str.isspace, url)):
         return f"{url!r} contains a space; encode it as %20"
     return None

@@ -25,13 +25,90 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from email.utils import parsedate_tz
+from html.entities import entitydefs
 from typing import Any
-
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
+from urllib.parse import urljoin
 
 __all__ = ["read_entries"]
+
+# feedparser's own tables, copied (``tests/test_fastfeed.py`` checks they still match): importing
+# feedparser for them cost every cycle ~20 ms before its scoring workers could fork.
+NAMESPACES = (
+    ("", ""), ("http://backend.userland.com/rss", ""),
+    ("http://blogs.law.harvard.edu/tech/rss", ""), ("http://purl.org/rss/1.0/", ""),
+    ("http://my.netscape.com/rdf/simple/0.9/", ""), ("http://example.com/newformat#", ""),
+    ("http://example.com/necho", ""), ("http://purl.org/echo/", ""),
+    ("uri/of/echo/namespace#", ""), ("http://purl.org/pie/", ""),
+    ("http://purl.org/atom/ns#", ""), ("http://www.w3.org/2005/Atom", ""),
+    ("http://purl.org/rss/1.0/modules/rss091#", ""), ("http://webns.net/mvcb/", "admin"),
+    ("http://purl.org/rss/1.0/modules/aggregation/", "ag"),
+    ("http://purl.org/rss/1.0/modules/annotate/", "annotate"),
+    ("http://media.tangent.org/rss/1.0/", "audio"),
+    ("http://backend.userland.com/blogChannelModule", "blogChannel"),
+    ("http://creativecommons.org/ns#license", "cc"), ("http://web.resource.org/cc/", "cc"),
+    ("http://cyber.law.harvard.edu/rss/creativeCommonsRssModule.html", "creativeCommons"),
+    ("http://backend.userland.com/creativeCommonsRssModule", "creativeCommons"),
+    ("http://purl.org/rss/1.0/modules/company", "co"),
+    ("http://purl.org/rss/1.0/modules/content/", "content"),
+    ("http://my.theinfo.org/changed/1.0/rss/", "cp"), ("http://purl.org/dc/elements/1.1/", "dc"),
+    ("http://purl.org/dc/terms/", "dcterms"), ("http://purl.org/rss/1.0/modules/email/", "email"),
+    ("http://purl.org/rss/1.0/modules/event/", "ev"),
+    ("http://rssnamespace.org/feedburner/ext/1.0", "feedburner"),
+    ("http://freshmeat.net/rss/fm/", "fm"), ("http://xmlns.com/foaf/0.1/", "foaf"),
+    ("http://www.w3.org/2003/01/geo/wgs84_pos#", "geo"), ("http://www.georss.org/georss", "georss"),
+    ("http://www.opengis.net/gml", "gml"), ("http://postneo.com/icbm/", "icbm"),
+    ("http://purl.org/rss/1.0/modules/image/", "image"),
+    ("http://www.itunes.com/DTDs/PodCast-1.0.dtd", "itunes"),
+    ("http://example.com/DTDs/PodCast-1.0.dtd", "itunes"),
+    ("http://purl.org/rss/1.0/modules/link/", "l"), ("http://search.yahoo.com/mrss", "media"),
+    ("http://search.yahoo.com/mrss/", "media"),
+    ("http://madskills.com/public/xml/rss/module/pingback/", "pingback"),
+    ("http://prismstandard.org/namespaces/1.2/basic/", "prism"),
+    ("http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdf"),
+    ("http://www.w3.org/2000/01/rdf-schema#", "rdfs"),
+    ("http://purl.org/rss/1.0/modules/reference/", "ref"),
+    ("http://purl.org/rss/1.0/modules/richequiv/", "reqv"),
+    ("http://purl.org/rss/1.0/modules/search/", "search"),
+    ("http://purl.org/rss/1.0/modules/slash/", "slash"),
+    ("http://schemas.xmlsoap.org/soap/envelope/", "soap"),
+    ("http://purl.org/rss/1.0/modules/servicestatus/", "ss"),
+    ("http://hacks.benhammersley.com/rss/streaming/", "str"),
+    ("http://purl.org/rss/1.0/modules/subscription/", "sub"),
+    ("http://purl.org/rss/1.0/modules/syndication/", "sy"),
+    ("http://schemas.pocketsoap.com/rss/myDescModule/", "szf"),
+    ("http://purl.org/rss/1.0/modules/taxonomy/", "taxo"),
+    ("http://purl.org/rss/1.0/modules/threading/", "thr"),
+    ("http://purl.org/rss/1.0/modules/textinput/", "ti"),
+    ("http://madskills.com/public/xml/rss/module/trackback/", "trackback"),
+    ("http://wellformedweb.org/commentAPI/", "wfw"),
+    ("http://purl.org/rss/1.0/modules/wiki/", "wiki"), ("http://www.w3.org/1999/xhtml", "xhtml"),
+    ("http://www.w3.org/1999/xlink", "xlink"), ("http://www.w3.org/XML/1998/namespace", "xml"),
+    ("http://podlove.org/simple-chapters", "psc"),
+)  # fmt: skip
+"""``_FeedParserMixin.namespaces``: the namespaces feedparser knows, with their prefixes."""
+HTML_TYPES = frozenset({"application/xhtml+xml", "text/html"})
+"""``_FeedParserMixin.html_types``."""
+HTML_ELEMENTS = frozenset({
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "big",
+    "blockquote", "br", "button", "canvas", "caption", "center", "cite", "code", "col",
+    "colgroup", "command", "datagrid", "datalist", "dd", "del", "details", "dfn", "dialog", "dir",
+    "div", "dl", "dt", "em", "event-source", "fieldset", "figcaption", "figure", "font", "footer",
+    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "input", "ins", "kbd",
+    "keygen", "label", "legend", "li", "m", "map", "menu", "meter", "multicol", "nav", "nextid",
+    "noscript", "ol", "optgroup", "option", "output", "p", "pre", "progress", "q", "s", "samp",
+    "section", "select", "small", "sound", "source", "spacer", "span", "strike", "strong", "sub",
+    "sup", "table", "tbody", "td", "textarea", "tfoot", "th", "thead", "time", "tr", "tt", "u",
+    "ul", "var", "video"
+})  # fmt: skip
+"""``_HTMLSanitizer.acceptable_elements``: the tags ``looks_like_html`` accepts."""
+CP1252 = {
+    128: "\u20ac", 130: "\u201a", 131: "\u0192", 132: "\u201e", 133: "\u2026", 134: "\u2020",
+    135: "\u2021", 136: "\u02c6", 137: "\u2030", 138: "\u0160", 139: "\u2039", 140: "\u0152",
+    142: "\u017d", 145: "\u2018", 146: "\u2019", 147: "\u201c", 148: "\u201d", 149: "\u2022",
+    150: "\u2013", 151: "\u2014", 152: "\u02dc", 153: "\u2122", 154: "\u0161", 155: "\u203a",
+    156: "\u0153", 158: "\u017e", 159: "\u0178",
+}  # fmt: skip
+"""``feedparser.html._cp1252``: Windows-1252 code points read as Latin-1, mapped."""
 
 Entry = dict[str, Any]
 
@@ -43,14 +120,12 @@ _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 _MEDIA = "{http://search.yahoo.com/mrss/}"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
-_KNOWN_URIS = frozenset(uri.lower() for uri in _FeedParserMixin.namespaces)
+_KNOWN_URIS = frozenset(uri.lower() for uri, _ in NAMESPACES)
 """Namespaces feedparser gives meaning to (lowercased URIs): their elements are not skipped."""
-_KNOWN_PREFIXES = frozenset(_FeedParserMixin.namespaces.values())
+_KNOWN_PREFIXES = frozenset(prefix for _, prefix in NAMESPACES)
 """feedparser reads an unknown namespace by its prefix: one of these would be read as known."""
 _OUR_PREFIXES = frozenset({"title", "summary", "author", "published", "updated", "created"})
 """feedparser keeps an unknown element as "<prefix>_<name>": these could make "title_detail"."""
-_HTML_TYPES = frozenset(_FeedParserMixin.html_types)
-_LOOKS_LIKE_HTML = _FeedParserMixin.looks_like_html
 
 # Elements that carry nothing selfwatch reads, in feedparser's reading too.
 _RSS_IGNORED = frozenset({"category", "comments", "enclosure", "source"})
@@ -229,7 +304,7 @@ def _atom_link(entry: Entry, link: ET.Element) -> None:
         raise _Unsure("a link without href")  # feedparser reads its text instead
     rel = (_attribute(link, "rel") or "alternate").lower()
     default = "application/atom+xml" if rel == "self" else "text/html"
-    if _map_type(_attribute(link, "type") or default) in _HTML_TYPES and rel == "alternate":
+    if _map_type(_attribute(link, "type") or default) in HTML_TYPES and rel == "alternate":
         entry["link"] = _uri(href)  # the last alternate link wins, as in feedparser
 
 
@@ -336,7 +411,7 @@ class _Entry:
         if kind not in ("text/plain", "text/html"):
             raise _Unsure(f"content of type {kind}")  # xhtml keeps markup; others are base64
         value = _text(element).strip()
-        if not self.atom and kind == "text/plain" and _LOOKS_LIKE_HTML(value):
+        if not self.atom and kind == "text/plain" and looks_like_html(value):
             kind = "text/html"
         return _repaired(value), kind
 
@@ -379,12 +454,27 @@ def _repaired(value: str) -> str:
         return value
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252)
+    return value.translate(CP1252)
+
+
+_URI_FIXER = re.compile("^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 
 
 def _uri(value: str) -> str:
-    joined: str = _urljoin("", value)
-    return joined
+    """Return ``value`` as feedparser's ``_urljoin("", value)`` does (slashes after :// dropped)."""
+    try:
+        return urljoin("", _URI_FIXER.sub(r"\1\3", value))
+    except ValueError:
+        return ""
+
+
+def looks_like_html(text: str) -> bool:
+    """Return True for text feedparser's ``looks_like_html`` takes for HTML (same rules)."""
+    if not (re.search(r"</(\w+)>", text) or re.search(r"&#?\w+;", text)):
+        return False  # it must have a close tag or an entity reference
+    if any(tag.lower() not in HTML_ELEMENTS for tag in re.findall(r"</?(\w+)", text)):
+        return False
+    return all(name in entitydefs for name in re.findall(r"&(\w+);", text))
 
 
 def _text(element: ET.Element) -> str:

@@ -333,7 +333,7 @@ def read_feed(
     declared = _declared_entities(data)
     data, content_type = _defuse(data, content_type)
     parsed = None
-    from .fastfeed import read_entries  # imports feedparser's rules: here, on first use
+    from .fastfeed import read_entries  # here: a cycle of 304s never loads the reader
 
     found = read_entries(data, content_type) if fast else None
     if found is None:

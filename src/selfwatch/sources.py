@@ -244,27 +244,42 @@ FEED_SITES: tuple[str, ...] = tuple(_HANDLERS)
 
 def guess_kind(url: str) -> FeedKind:
     """Return the feed kind a URL most likely is, from its host and path (``"url"`` if unknown)."""
-    if not re.match(r"^https?://", url, re.IGNORECASE):
+    if not _WEB.match(url):
         return "file"
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path
-    rules: list[tuple[bool, FeedKind]] = [
-        (host == "news.google.com", "google_news"),
-        (host == "google.com" and path.startswith("/alerts/feeds/"), "google_alerts"),
-        (host == "bing.com" and path.startswith("/news/"), "bing_news"),
-        (host.endswith("reddit.com"), "reddit"),
-        (host == "hnrss.org" and "comments" in path, "hn_comments"),
-        (host == "hnrss.org", "hn"),
-        (host == "bsky.app", "bluesky"),
-        (host == "youtube.com" and path.startswith("/feeds/"), "youtube"),
-        (host == "github.com" and path.endswith(".atom"), "github"),
-        (host == "medium.com", "medium"),
-        (host.endswith(".substack.com"), "substack"),
-        (host == "stackoverflow.com" and path.startswith("/feeds/"), "stackoverflow"),
-        (re.fullmatch(r"/@[A-Za-z0-9_]+\.rss", path) is not None, "mastodon"),
-    ]
-    return next((kind for matched, kind in rules if matched), "url")
+    # The first that holds wins (checked one by one: a config lists hundreds of feeds).
+    kind: FeedKind = "url"
+    if host == "news.google.com":
+        kind = "google_news"
+    elif host == "google.com" and path.startswith("/alerts/feeds/"):
+        kind = "google_alerts"
+    elif host == "bing.com" and path.startswith("/news/"):
+        kind = "bing_news"
+    elif host.endswith("reddit.com"):
+        kind = "reddit"
+    elif host == "hnrss.org":
+        kind = "hn_comments" if "comments" in path else "hn"
+    elif host == "bsky.app":
+        kind = "bluesky"
+    elif host == "youtube.com" and path.startswith("/feeds/"):
+        kind = "youtube"
+    elif host == "github.com" and path.endswith(".atom"):
+        kind = "github"
+    elif host == "medium.com":
+        kind = "medium"
+    elif host.endswith(".substack.com"):
+        kind = "substack"
+    elif host == "stackoverflow.com" and path.startswith("/feeds/"):
+        kind = "stackoverflow"
+    elif _MASTODON_PATH.fullmatch(path):
+        kind = "mastodon"
+    return kind
+
+
+_WEB = re.compile(r"^https?://", re.IGNORECASE)
+_MASTODON_PATH = re.compile(r"/@[A-Za-z0-9_]+\.rss")
 
 
 def _refine(feed: FeedSpec) -> FeedSpec:
