@@ -13,10 +13,10 @@ threshold stands in for that evidence, never for a quotation, a negation or an e
 
 Trained on the posts written and labelled for this project: ``tests/fixtures`` and the
 development sets ``benchmarks/heldout``, ``heldout2``-``heldout4``, ``heldout6`` and
-``heldout7`` (each risky post positive for its category, every other post negative for it), and
-the real posts under ``../shared/data/real_posts/`` as negatives, except those graded ``ok`` or
-``low`` in ``out/grades.tsv``. The sets scored blind and never read (``heldout5``, ``heldout8``)
-and the blind one (``heldout9``) are never read here.
+``heldout7`` (each risky post positive for its category, every other post negative for it),
+and the real posts under ``../shared/data/real_posts/`` as negatives, except those graded
+``ok`` or ``low`` in ``out/grades.tsv``. The sets scored blind and never read (``heldout5``,
+``heldout8``) and the blind one (``heldout9``) are never read here.
 
 ``--loso`` trains six times, each time without one of the development sets and a fifth of
 the real posts, and lints the set left out with the real engine, with and without the model:
@@ -56,6 +56,10 @@ SETS = {
         for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout6", "heldout7")
     },
 }
+# Not trained on scripts/train_data (the word table's training posts): with them, --loso over
+# the six development sets measured 75.1 -> 76.4 % recall, 0.4 -> 0.3 % ordinary false alarms,
+# but the model then vouched for "The manager at the restaurant was rude and useless" (a
+# customer's complaint) and two other rules' pass examples.
 HELD = ("heldout", "heldout2", "heldout3", "heldout4", "heldout6", "heldout7")
 SUPPORTED = ("politics", "religion", "employer", "violence", "sexual", "substance", "confidential")
 """The categories with a head. Under ``--loso`` with all eleven, only these gained (substance
@@ -114,7 +118,8 @@ def train(rows: Sequence[tuple[str, str, str]], threshold: float) -> dict[str, A
     for category in SUPPORTED:
         y = np.asarray([label == category for _, _, label in rows], dtype=int)
         fitted.append((vectorizer, SparseHead(C, KEEP).fit(x, y), threshold))
-    trained_on = {c: "tests/fixtures, benchmarks/heldout1-4, 6 and 7, real posts" for c in SUPPORTED}
+    sources = "tests/fixtures, benchmarks/heldout1-4, 6 and 7, real posts"
+    trained_on = dict.fromkeys(SUPPORTED, sources)
     return export(list(SUPPORTED), fitted, trained_on)
 
 
@@ -130,6 +135,9 @@ def loso(
     """Print what the model adds on each held-out set when trained without it."""
     random.Random(0).shuffle(real)
     engine = default_engine()
+    # The support model alone: the packaged word table was trained on the set left out
+    # (benchmarks/semantic.py --part vouch measures the two together, fold by fold)
+    engine.semantic = None
     plain = Engine(engine.checklist, None, engine.classifier)
     plain.support = None
 

@@ -207,7 +207,7 @@ def test_every_word_list_is_used() -> None:
     used = {
         c
         for r in checklist.rules
-        for c in (*r.requires, *r.requires_any, *r.unless, *r.unless_near)
+        for c in (*r.requires, *r.requires_any, *r.requires_near, *r.unless, *r.unless_near)
     }
     # read by the engine itself, not named by a rule
     used |= ENGINE_CONCEPTS | {"not_disguise"}

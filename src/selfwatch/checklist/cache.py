@@ -42,8 +42,9 @@ try:
 except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
 
-# 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others; 5: unless_near
-FORMAT = "5"
+# 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others; 5: unless_near;
+# 6: requires_near
+FORMAT = "6"
 KEEP = 16
 TABLE_FORMAT = "1"
 TABLE_KEEP = 4

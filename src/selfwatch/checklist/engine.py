@@ -853,7 +853,7 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
     used = {
         c
         for r in checklist.rules
-        for c in (*r.requires, *r.requires_any, *r.unless, *r.unless_near)
+        for c in (*r.requires, *r.requires_any, *r.requires_near, *r.unless, *r.unless_near)
     }
     used |= ENGINE_CONCEPTS
     if any(r.target for r in checklist.rules):
@@ -903,11 +903,17 @@ def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
         if not ctx.has(concept, c):
             return f"'{concept}'"
         why.append(ctx.describe(concept, c))
-    if rule.requires_any:
+    if rule.requires_any or rule.requires_near:
+        # Either one of requires_any in the sentence, or one of requires_near next to it
         found = [k for k in rule.requires_any if ctx.has(k, c)]
-        if not found:
-            return "'" + "' or '".join(rule.requires_any) + "'"
-        why.append(ctx.describe(found[0], c))
+        if found:
+            why.append(ctx.describe(found[0], c))
+            return ""
+        near = [k for k in rule.requires_near if ctx.near(k, c)]
+        if not near:
+            wanted = [*rule.requires_any, *(f"{k}' nearby" for k in rule.requires_near)]
+            return "'" + "' or '".join(w.removesuffix("'") for w in wanted) + "'"
+        why.append(f"'{near[0]}' nearby")
     return ""
 
 

@@ -5,7 +5,8 @@ and ``[[rules]]``. A rule matches ``terms`` (expanded for inflections) or regex 
 may demand context in the same sentence:
 
 * ``requires``: every listed concept must occur;
-* ``requires_any``: at least one must occur;
+* ``requires_any``: at least one must occur; ``requires_near``: or one of these in the sentence
+  or the one before or after it ("Took a two-hour lunch. Nobody noticed.");
 * ``unless``: none may occur (homonyms: "weed" near "garden"); ``unless_near``: none may occur
   in the sentence or the one before or after it;
 
@@ -74,9 +75,9 @@ TERM_SOURCES = ("codename", "contact")
 RULE_FIELDS = frozenset(
     {
         "id", "category", "level", "message", "suggestion", "terms", "patterns", "requires",
-        "requires_any", "unless", "unless_near", "fuzzy", "inflect", "negation", "model",
-        "threshold", "examples", "case_sensitive", "terms_from", "prefilter", "target", "authors",
-        "suggestion_other",
+        "requires_any", "requires_near", "unless", "unless_near", "fuzzy", "inflect", "negation",
+        "model", "threshold", "examples", "case_sensitive", "terms_from", "prefilter", "target",
+        "authors", "suggestion_other",
     }
 )  # fmt: skip
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -99,6 +100,10 @@ class Rule:
     unless_near: tuple[str, ...] = ()
     """Exceptions looked for in the sentence before and after the words too: a shop named in
     one sentence owns the phone number in the next ("Now open at ... Call 555-0104")."""
+    requires_near: tuple[str, ...] = ()
+    """Co-evidence that also satisfies ``requires_any`` from the sentence before or after the
+    words: the work that "nobody noticed" was skipped is often named a sentence earlier. Kept
+    narrower than ``requires_any`` (no "work": "that's how it should work")."""
     fuzzy: bool = False
     inflect: bool = True
     negation: str = "lower"
@@ -211,7 +216,13 @@ def parse_files(files: Iterable[tuple[str, str]], base: Checklist | None = None)
             if rule is not None:
                 rules[rule.id] = rule
     for rule in rules.values():
-        for concept in (*rule.requires, *rule.requires_any, *rule.unless, *rule.unless_near):
+        for concept in (
+            *rule.requires,
+            *rule.requires_any,
+            *rule.requires_near,
+            *rule.unless,
+            *rule.unless_near,
+        ):
             if concept not in concepts and concept not in BUILTIN_CONCEPTS:
                 problems.append(f"{rule.source}: rule {rule.id}: unknown concept {concept!r}")
     if problems:
@@ -244,8 +255,8 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         problems.append(f"{where}.negation: must be one of {', '.join(NEGATION_MODES)}")
     lists = {}
     for key in (
-        "terms", "patterns", "requires", "requires_any", "unless", "unless_near", "target",
-        "authors",
+        "terms", "patterns", "requires", "requires_any", "requires_near", "unless", "unless_near",
+        "target", "authors",
     ):  # fmt: skip
         value = spec.get(key, [])
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
@@ -302,6 +313,7 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         requires_any=lists["requires_any"],
         unless=lists["unless"],
         unless_near=lists["unless_near"],
+        requires_near=lists["requires_near"],
         fuzzy=bool(spec.get("fuzzy", False)),
         inflect=bool(spec.get("inflect", True)),
         negation=negation,
