@@ -318,3 +318,43 @@ def test_single_quote_marks_are_found_once_a_text(monkeypatch) -> None:
     text = "My boss is a clown and the 'team' is great. " * 4000  # 176 KB, one line
     assert len(default_engine(None).lint(text).findings) > 1000
     assert searches == [()]
+
+
+REQUIRES_NEAR = """
+version = "t"
+[concepts]
+chore = ["timesheet"]
+[[rules]]
+id = "employer.unnoticed"
+category = "employer"
+level = "warning"
+terms = ["nobody noticed"]
+requires_near = ["chore"]
+message = "m"
+suggestion = "s"
+examples.flag = ["Faked my timesheet. Nobody noticed."]
+examples.pass = ["Dyed my hair. Nobody noticed."]
+"""
+
+
+def test_requires_near_reads_the_next_sentence_but_not_further() -> None:
+    from selfwatch.checklist.context import Context
+    from selfwatch.checklist.engine import Engine, _missing
+    from selfwatch.checklist.tokens import tokenize
+
+    engine = Engine(parse_files([("near.toml", REQUIRES_NEAR)]))
+    engine.support = None
+
+    def rules(text: str) -> list[str]:
+        return [f.rule for f in engine.lint(text).findings]
+
+    assert rules("Faked my timesheet. Nobody noticed.") == ["employer.unnoticed"]
+    assert rules("Faked my timesheet. Went home. Nobody noticed.") == []
+    # What is missing is named as the support model's vouching prints it
+    text = "Dyed my hair. Nobody noticed."
+    tokens = tokenize(text)
+    hits = engine.scan(tokens)
+    hit = next(h for h in hits if h.owner == "employer.unnoticed")
+    rule = engine.rules["employer.unnoticed"]
+    missing = _missing(rule, engine._from_hit(rule, hit), Context(text, tokens, engine.scan), [])
+    assert missing == "'chore' nearby"

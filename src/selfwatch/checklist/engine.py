@@ -437,8 +437,9 @@ class Engine:
         head, threshold = rule.category, support.thresholds[rule.category]
         p = support.scores(text, (head,))[head]
         if p < threshold:
-            # Not sure enough alone: the word table, which knows words the posts never used,
-            # may vouch instead, if this head leans the same way at least a little
+            # Not sure enough alone: the word table, which reads words by their meaning (so
+            # words rare in the labelled posts count too), may vouch instead, if this head
+            # leans the same way at least a little
             return self._semantic_vouch(rule, text, missing) if p >= SEMANTIC_FLOOR else ""
         top = [n.split(":", 1)[-1] for n, _ in support.predict(text)[head].features]
         words = ", ".join(f"'{w}'" for w in top[:3])
@@ -911,8 +912,9 @@ def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
             return ""
         near = [k for k in rule.requires_near if ctx.near(k, c)]
         if not near:
-            wanted = [*rule.requires_any, *(f"{k}' nearby" for k in rule.requires_near)]
-            return "'" + "' or '".join(w.removesuffix("'") for w in wanted) + "'"
+            wanted = [f"'{k}'" for k in rule.requires_any]
+            wanted += [f"'{k}' nearby" for k in rule.requires_near]
+            return " or ".join(wanted)
         why.append(f"'{near[0]}' nearby")
     return ""
 
