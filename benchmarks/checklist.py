@@ -12,19 +12,20 @@ per line); ``#`` lines are comments in both:
 
 - tuned: tests/fixtures/risky_posts.txt and tests/fixtures/ordinary_posts.txt, which the rules
   were tuned on;
-- held out 1-4, 6 and 7: benchmarks/heldout/, heldout2/ to heldout4/, heldout6/ and heldout7/, each
-  written without reading the rules or the earlier sets. Each was blind when written and was
-  scored as such (issue 9: heldout3 56.8 % recall, 0.0 % false alarms; heldout4 50.9 %, 2.8 %;
-  heldout6 56.0 %, 5.2 %, then 57.8 %, 5.2 % with the learned support model; heldout7 59.3 %,
-  2.0 % -> 61.8 %, 2.0 % over one session, 63.3 % with the semantic table); their misses have
-  been read since, so all six are development sets now (and the learned models train on them);
+- held out 1-4, 6, 7 and 9: benchmarks/heldout/, heldout2/ to heldout4/, heldout6/, heldout7/
+  and heldout9/, each written without reading the rules or the earlier sets. Each was blind when
+  written and was scored as such (issue 9: heldout3 56.8 % recall, 0.0 % false alarms; heldout4
+  50.9 %, 2.8 %; heldout6 56.0 %, 5.2 %, then 57.8 %, 5.2 % with the learned support model;
+  heldout7 59.3 %, 2.0 % -> 61.8 %, 2.0 % over one session, 63.3 % with the semantic table;
+  heldout9 59.3 %, 3.2 %); their misses have been read since, so all seven are development sets
+  now (and the learned models train on them);
 - scored: benchmarks/heldout5/ and heldout8/, each written blind to the rules and the other sets
   and scored blind, totals only; their misses are never listed. heldout5: 49.8 % recall, 1.6 %
   false alarms before a session's tuning, 52.0 %, 1.6 % after, 54.2 %, 0.8 % a session later,
   55.3 %, 0.8 % with the semantic table. heldout8: 54.5 %, 1.2 % at the start of the session
   that added the table, 55.6 %, 0.8 % at its end (heldout5 55.6 %, 0.8 % then). ``--scored``
   prints their totals;
-- blind: benchmarks/heldout9/, written blind after that and not yet scored. ``--fresh`` prints
+- blind: benchmarks/heldout10/, written blind after that and not yet scored. ``--fresh`` prints
   it, totals only; never read its misses.
 
 A risky post is a hit when it gets a finding of its own category at ``warning`` or above. An
@@ -54,11 +55,12 @@ SETS = (
             (4, "heldout4"),
             (6, "heldout6"),
             (7, "heldout7"),
+            (9, "heldout9"),
         )
     ),
     ("scored", ROOT / "benchmarks/heldout5/risky.txt", ROOT / "benchmarks/heldout5/ordinary.txt"),
     ("scored", ROOT / "benchmarks/heldout8/risky.txt", ROOT / "benchmarks/heldout8/ordinary.txt"),
-    ("blind", ROOT / "benchmarks/heldout9/risky.txt", ROOT / "benchmarks/heldout9/ordinary.txt"),
+    ("blind", ROOT / "benchmarks/heldout10/risky.txt", ROOT / "benchmarks/heldout10/ordinary.txt"),
 )
 
 

@@ -23,8 +23,10 @@ fresh3``); ``fresh4.jsonl`` too, with the code of the start and of the end of on
 (0.833 / 0.015 -> 0.838 / 0.015, 7 below gate); its misses were read a session later, so it is
 a development part now (``--part fresh4``). ``fresh5.jsonl``, written blind after that, was
 scored blind at the start of that session (0.843 / 0.030, 11 below gate) and at its end
-(0.847 / 0.030, 11 below gate; ``--part fresh5``, totals only). ``fresh6.jsonl``, written blind after that, is the blind part: ``--blind`` scores
-it, totals only, never its misses.
+(0.847 / 0.030, 11 below gate; ``--part fresh5``, totals only). ``fresh6.jsonl``, written blind
+after that, was scored blind once at the start of the next session (0.833 / 0.068, 12 below
+gate) and its misses read then: a development part (``--part fresh6``). ``fresh7.jsonl``, written
+blind after that, is the blind part: ``--blind`` scores it, totals only, never its misses.
 """
 
 from __future__ import annotations
@@ -40,10 +42,10 @@ from selfwatch.model import Level
 HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
-DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4")
+DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4", "fresh6")
 SCORED = ("fresh2", "fresh3", "fresh5")
 """Parts scored blind whose misses have never been read: totals only."""
-BLIND = "fresh6"
+BLIND = "fresh7"
 
 
 def read_cases(path: Path) -> list[dict[str, str]]:

@@ -77,6 +77,10 @@ _CLAIM_WORDS = frozenset(
 MAX_QUOTE = 300
 """How far past a word a single-quoted quotation may close."""
 _CLOSING = re.compile(r'["”]')
+# A verb that gives something a name: what it is called in quotes is someone's label
+_NAMING = re.compile(
+    r"(?i)\b(?:call(?:s|ed|ing)?|label(?:l?ed|s|ling|ing)?|brand(?:s|ed|ing)?|dub(?:s|bed)?)\b"
+)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
@@ -113,6 +117,11 @@ _AFTER_VICTIM = frozenset(
         "this", "once", "twice", "senseless", "unconscious", "half", "to", "if", "of",
     }
 )  # fmt: skip
+# Words that end a verb's object before a person comes: in "shoot in RAW so you have more
+# latitude" and "hit the gym and then you" the person is no object of the verb.
+_OBJECT_BREAK = frozenset(
+    {"so", "when", "if", "until", "till", "unless", "then", "while", "because", "as", "than"}
+)
 # Words after an adjective that show it is no noun's attribute ("dangerous and", "lazy to").
 _NOT_NOUN = frozenset(
     {
@@ -138,6 +147,11 @@ _NOT_NAMES = frozenset(
         "dad", "shoutout", "reminder", "proud", "thanks", "thank", "congrats", "happy", "great",
         "new", "big", "huge", "hey", "dear", "okay", "well", "wow", "ugh", "sorry", "please",
         "also", "still", "even", "only", "can't", "cannot", "don't", "never", "always", "every",
+        # words that open sentences ("Out in the allotment ...", "Back at work ..."): no names
+        "out", "up", "down", "back", "off", "over", "in", "on", "at", "into", "after", "before",
+        "once", "then", "now", "again", "finally", "maybe", "so", "if", "while", "for", "with",
+        "from", "about", "around", "all", "some", "any", "one", "first", "last", "next", "another",
+        "went", "got", "had", "was", "is", "spent", "home", "early", "late", "later",
     }
 )  # fmt: skip
 # Words that make a capitalised name an organisation's or a place's.
@@ -161,6 +175,8 @@ _NOT_BETWEEN = _AFTER_VICTIM - {"this", "that", "last", "half"}
 # "can't stop thinking about ...", "can't wait to ...", "couldn't help ...": the negation is of
 # the stopping or waiting, and what follows is asserted all the more.
 _RELATIVES = frozenset({"who", "that", "which", "whose"})
+# Verbs of believing and saying: "not" before one denies the claim after it
+_DENIED_BELIEF = frozenset({"think", "believe", "say", "said", "claim"})
 _UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
 ENGINE_CONCEPTS = frozenset(
     {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective", "given_name"}
@@ -336,9 +352,20 @@ class Context:
 
     def near(self, concept: str, c: Candidate) -> bool:
         """Return True when ``concept`` occurs in the candidate's sentence or the one before
-        or after it (a word list only)."""
+        or after it (a word list only). A one-word fragment ("Questions?", "RSVP!") is no
+        sentence of its own here: the one beyond it counts as next to the candidate."""
         index = self.concepts()
-        return any((concept, s) in index for s in (c.sentence - 1, c.sentence, c.sentence + 1))
+        s = c.sentence
+        before = s - 1 - (s >= 2 and self._fragment(s - 1))
+        after = s + 1 + self._fragment(s + 1)
+        return any((concept, n) in index for n in range(before, after + 1))
+
+    def _fragment(self, sentence: int) -> bool:
+        """Return True when ``sentence`` is a single word."""
+        if self._sentence_of_token is None:
+            self._sentence_of_token = [t.sentence for t in self.tokens]
+        lo = bisect_left(self._sentence_of_token, sentence)
+        return bisect_right(self._sentence_of_token, sentence, lo) - lo == 1
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
         """Return the words of ``concept`` in the candidate's sentence.
@@ -491,7 +518,13 @@ class Context:
             if self.clause(i) == clause:
                 found.append((i, self.text[self.tokens[i].start : self.tokens[i].end]))
         found += [(g.first, g.words) for g in self.groups(c.sentence)]
-        after = [(i, w) for i, w in found if c.last <= i <= c.last + OBJECT_REACH]
+        toks = self.tokens
+        after = [
+            (i, w)
+            for i, w in found
+            if c.last <= i <= c.last + OBJECT_REACH
+            and not any(t.norm in _OBJECT_BREAK for t in toks[c.last : i])
+        ]
         return Target("person", min(after)[1]) if after else None
 
     def _name(self, c: Candidate) -> str | None:
@@ -805,6 +838,18 @@ class Context:
                 and not self._relative(j, c.first)
             ):
                 return toks[j].norm
+        # "I don't think women are inferior", "I would never say ...": a denied belief or
+        # saying denies the whole claim that follows it in the clause
+        j = c.first - 1
+        while j > 0 and clauses[j - 1] == here and toks[j - 1].sentence == c.sentence:
+            j -= 1
+        for k in range(j, c.first - 1):
+            if (
+                toks[k].norm in negations
+                and not self._rhetorical(k)
+                and any(t.norm in _DENIED_BELIEF for t in toks[k + 1 : min(k + 3, c.first)])
+            ):
+                return toks[k].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)
         j = c.first - 1
@@ -906,8 +951,12 @@ class Context:
                     opened = i
             elif letter_before and not letter_after:
                 if opened < offset < i:
-                    # A claim quoted ('X are vermin'), not scare quotes ('doctors and engineers')
-                    return not _CLAIM_WORDS.isdisjoint(_WORD.findall(self.text[opened:i].lower()))
+                    # A claim quoted ('X are vermin'), not scare quotes ('doctors and engineers'),
+                    # or a label someone gave ("called refugees 'vermin'")
+                    words = _WORD.findall(self.text[opened:i].lower())
+                    return not _CLAIM_WORDS.isdisjoint(words) or bool(
+                        _NAMING.search(self.text, max(start, opened - 60), opened)
+                    )
                 opened = -1
         return False
 
