@@ -772,7 +772,24 @@ class Context:
         if after:
             _, kind, words = min(after)
             return Target(kind, words)
-        return self._exclaimed(c) or self._addressee(c)
+        return self._exclaimed(c) or self._addressee(c) or self._vocative(c)
+
+    def _vocative(self, c: Candidate) -> Target | None:
+        """Return whom an insult used as a form of address at the end of a sentence is aimed
+        at: the "you" of its sentence ("stop embarrassing yourself, loser")."""
+        toks = self.tokens
+        clause = self.clause(c.first)
+        lo, hi = c.first, c.last
+        while lo > 0 and self.clause(lo - 1) == clause:
+            lo -= 1
+        while hi < len(toks) and self.clause(hi) == clause:
+            hi += 1
+        ends = hi >= len(toks) or toks[hi].sentence != c.sentence
+        after_comma = lo > 0 and toks[lo - 1].sentence == c.sentence
+        if not (ends and after_comma) or (c.first - lo) + (hi - c.last) > 1:
+            return None
+        you = self.concepts().get(("ref_second", c.sentence), ())
+        return Target("second_person", you[0].words) if you else None
 
     def _addressee(self, c: Candidate) -> Target | None:
         """Return whom a verdict like "Pathetic." is about: whom the sentence before addressed."""
