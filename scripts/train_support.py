@@ -12,13 +12,13 @@ co-evidence the rule needs (a target, a first person, a work word): a head at or
 threshold stands in for that evidence, never for a quotation, a negation or an exception.
 
 Trained on the posts written and labelled for this project: ``tests/fixtures`` and the
-development sets ``benchmarks/heldout``, ``heldout2``-``heldout4``, ``heldout6`` and
-``heldout7`` (each risky post positive for its category, every other post negative for it),
+development sets ``benchmarks/heldout``, ``heldout2``-``heldout4``, ``heldout6``, ``heldout7``
+and ``heldout9`` (each risky post positive for its category, every other post negative for it),
 and the real posts under ``../shared/data/real_posts/`` as negatives, except those graded
 ``ok`` or ``low`` in ``out/grades.tsv``. The sets scored blind and never read (``heldout5``,
-``heldout8``) and the blind one (``heldout9``) are never read here.
+``heldout8``) and the blind one (``heldout10``) are never read here.
 
-``--loso`` trains six times, each time without one of the development sets and a fifth of
+``--loso`` trains seven times, each time without one of the development sets and a fifth of
 the real posts, and lints the set left out with the real engine, with and without the model:
 recall on its risky posts, false alarms on its ordinary posts, and real posts newly flagged.
 Each set was written by a different author who never saw the rules, so this is the honest
@@ -53,14 +53,22 @@ SETS = {
     "fixtures": ("tests/fixtures/risky_posts.txt", "tests/fixtures/ordinary_posts.txt"),
     **{
         name: (f"benchmarks/{name}/risky.txt", f"benchmarks/{name}/ordinary.txt")
-        for name in ("heldout", "heldout2", "heldout3", "heldout4", "heldout6", "heldout7")
+        for name in (
+            "heldout",
+            "heldout2",
+            "heldout3",
+            "heldout4",
+            "heldout6",
+            "heldout7",
+            "heldout9",
+        )
     },
 }
 # Not trained on scripts/train_data (the word table's training posts): with them, --loso over
 # the six development sets measured 75.1 -> 76.4 % recall, 0.4 -> 0.3 % ordinary false alarms,
 # but the model then vouched for "The manager at the restaurant was rude and useless" (a
 # customer's complaint) and two other rules' pass examples.
-HELD = ("heldout", "heldout2", "heldout3", "heldout4", "heldout6", "heldout7")
+HELD = ("heldout", "heldout2", "heldout3", "heldout4", "heldout6", "heldout7", "heldout9")
 SUPPORTED = ("politics", "religion", "employer", "violence", "sexual", "substance", "confidential")
 """The categories with a head. Under ``--loso`` with all eleven, only these gained (substance
 and violence once their heads also back the ``substance.learned`` and ``violence.learned``
@@ -118,7 +126,7 @@ def train(rows: Sequence[tuple[str, str, str]], threshold: float) -> dict[str, A
     for category in SUPPORTED:
         y = np.asarray([label == category for _, _, label in rows], dtype=int)
         fitted.append((vectorizer, SparseHead(C, KEEP).fit(x, y), threshold))
-    sources = "tests/fixtures, benchmarks/heldout1-4, 6 and 7, real posts"
+    sources = "tests/fixtures, benchmarks/heldout1-4, 6, 7 and 9, real posts"
     trained_on = dict.fromkeys(SUPPORTED, sources)
     return export(list(SUPPORTED), fitted, trained_on)
 

@@ -133,22 +133,24 @@ def test_linting_a_plain_text_never_loads_the_table() -> None:
     assert out.stdout.strip() == "False"
 
 
-VOUCHED = "Molly + festival + no sleep for 3 days = the weekend. Monday at work is gonna hurt"
-"""A drug-slang term without a use cue the rules know, where the support model is unsure."""
+VOUCHED = (
+    "I keep a bat in the car for drivers like the one who cut me off today. Next time I'm using it."
+)
+"""A weapon kept for people without the wait the rules know, where the support model is unsure."""
 
 
 def test_the_table_vouches_for_a_rule_term_the_support_model_is_unsure_of() -> None:
     from selfwatch.checklist.engine import Engine, default_engine
 
     engine = default_engine()
-    found = [f for f in engine.lint(VOUCHED).findings if f.category == "substance"]
-    assert [f.rule for f in found] == ["substance.drug_slang"]
+    found = [f for f in engine.lint(VOUCHED).findings if f.category == "violence"]
+    assert [f.rule for f in found] == ["violence.lying_in_wait"]
     assert found[0].level == Level.WARNING
     assert "(word vectors;" in found[0].why
     # The same engine without the table: the rule's term alone decides nothing
     plain = Engine(engine.checklist, None, engine.classifier)
     plain.semantic = None
-    assert not [f for f in plain.lint(VOUCHED).findings if f.category == "substance"]
+    assert not [f for f in plain.lint(VOUCHED).findings if f.category == "violence"]
 
 
 def test_the_table_never_vouches_for_a_quoted_term() -> None:
@@ -156,5 +158,5 @@ def test_the_table_never_vouches_for_a_quoted_term() -> None:
 
     quoted = f'My flatmate texted "{VOUCHED}" and I told him to get help'
     assert not [
-        f for f in lint_text(quoted).findings if f.category == "substance" and "vectors" in f.why
+        f for f in lint_text(quoted).findings if f.category == "violence" and "vectors" in f.why
     ]

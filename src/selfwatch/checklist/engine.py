@@ -421,6 +421,10 @@ class Engine:
         """
         if rule.model or rule.level < Level.WARNING or rule.negation == "require":
             return ""
+        if missing == _TOPIC_TO_EXTREME:
+            # A topic word ("government", "church") is made extreme by hostile words; a head
+            # that reads the post as political or religious knows the topic, not the hostility
+            return ""
         if len(ctx.text) > SPACED_LIMIT:
             return ""  # a long draft is read by the rules alone (and in linear time)
         support = self._support_model()
@@ -463,7 +467,12 @@ class Engine:
         score = table.score(said)[rule.category]
         if score < table.supported_thresholds[k]:
             return ""
-        top = ", ".join(f"'{w}'" for w in evidence(said, rule.category, table=table))
+        found = evidence(said, rule.category, table=table)
+        # As for the support model: no single word ("manager", "church") vouches alone
+        rest = [w for w in said if w != found[0]] if found else said
+        if table.score(rest)[rule.category] < table.supported_thresholds[k]:
+            return ""
+        top = ", ".join(f"'{w}'" for w in found)
         return f"no {missing}, but {LEARNED} {rule.category} (word vectors; {top})"
 
     def _stance(
@@ -895,6 +904,10 @@ size: they learned from posts, and over a long draft a bag of words means little
 SUPPORT_WINDOW = 1_000
 """A text longer than this is read by the support model only around the term (three
 sentences): it learned from posts, and a long draft's words are mostly about other things."""
+
+
+_TOPIC_TO_EXTREME = "'aggression'"
+"""What politics.extreme and religion.extreme miss on a topic word: no learned head stands in."""
 
 
 def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
