@@ -772,9 +772,9 @@ class Context:
         if after:
             _, kind, words = min(after)
             return Target(kind, words)
-        return self._exclaimed(c) or self._addressee(c) or self._vocative(c)
+        return self._exclaimed(c) or self._addressee(c) or self._called(c)
 
-    def _vocative(self, c: Candidate) -> Target | None:
+    def _called(self, c: Candidate) -> Target | None:
         """Return whom an insult used as a form of address at the end of a sentence is aimed
         at: the "you" of its sentence ("stop embarrassing yourself, loser")."""
         toks = self.tokens
