@@ -37,6 +37,8 @@ class Compounds:
     ):
         self.groups, self.hostile, self.nouns = groups, hostile, nouns
         self.words = words | groups | hostile | nouns
+        # the first parts of a group's name split by a space ("Immi grants", "wo men")
+        self.starts = {g[:k] for g in groups for k in range(2, len(g) - 1)}
         heads = sorted(groups, key=len, reverse=True)
         self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
         self.longest = max(map(len, self.words), default=0)
@@ -107,7 +109,8 @@ class Compounds:
         return parts
 
     def split(self, tokens: list[Token]) -> list[Token]:
-        """Return ``tokens`` with the parts of glued words added after them."""
+        """Return ``tokens`` with the parts of glued words added after them, and a group's
+        name split by a space ("Immi grants", "wo men") added whole after its second part."""
         if self.hint is None:
             return tokens
         glued = {
@@ -116,7 +119,8 @@ class Compounds:
             if len(t.norm) >= self.MIN
             and (parts := self.splits(t.alt if t.alt.isalpha() else t.norm))
         }
-        if not glued:
+        joined = self._joined(tokens)
+        if not glued and not joined:
             return tokens  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
         for i, t in enumerate(tokens):
@@ -125,4 +129,21 @@ class Compounds:
             for part in glued.get(i, ()):
                 out.append(Token(offset, offset + len(part), part, part, t.sentence))
                 offset += len(part)
+            if i in joined:
+                out.append(joined[i])
         return out
+
+    def _joined(self, tokens: list[Token]) -> dict[int, Token]:
+        """Return, by the index of its second part, each group's name split in two by a space."""
+        found: dict[int, Token] = {}
+        starts, groups = self.starts, self.groups
+        for i in range(len(tokens) - 1):
+            a = tokens[i]
+            if a.norm not in starts or a.norm in groups:
+                continue
+            b = tokens[i + 1]
+            word = a.norm + b.norm
+            near = b.start == a.end + 1 and b.sentence == a.sentence
+            if near and word in groups and b.norm not in groups:
+                found[i + 1] = Token(a.start, b.end, word, word, a.sentence)
+        return found
