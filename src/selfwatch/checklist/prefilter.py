@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from re import _compiler as sre_compile  # type: ignore[attr-defined]
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
@@ -208,6 +209,55 @@ def _candidates(items: Any, fold: bool) -> list[frozenset[str]]:
     if run:
         consider(frozenset(["".join(run)]))
     return found
+
+
+def compile_hinted(source: str, flags: int = 0) -> re.Pattern[str]:
+    """Compile ``source``; when it opens with ``\\b`` and a choice of words, look ahead for
+    their first letters: ``\\b(?=[jm])(?:jews|muslims)`` matches exactly where the pattern does.
+
+    At each word boundary the regex engine enters every alternative in turn, and under
+    IGNORECASE it cannot skip one by its first letter as it does a case-sensitive literal, so
+    a pattern opening with a hundred words cost ~300 µs on a 600-character piece. One class
+    test of the first character rules most boundaries out (violence.intent does it by hand).
+    The class holds the alternatives' own first characters under the same flags, so it admits
+    exactly the characters they do; a pattern of any other shape is compiled as it is.
+    """
+    if source.startswith("\\b(?:"):
+        try:
+            parsed = sre_parse.parse(source, flags)
+            data = parsed.data
+            first = _first_chars(data[1:]) if data[0] == (sre.AT, sre.AT_BOUNDARY) else None
+            if first and all(c < 0x80 for c in first):
+                chars = [(sre.LITERAL, c) for c in sorted(first)]
+                hint = sre_parse.SubPattern(parsed.state, [(sre.IN, chars)])
+                data.insert(1, (sre.ASSERT, (1, hint)))  # 1: a look-ahead
+                compiled: re.Pattern[str] = sre_compile.compile(parsed, flags)
+                return compiled
+        except (re.error, AttributeError, TypeError, ValueError, IndexError):
+            pass  # the parsed form is the re module's business: compile it as written
+    return re.compile(source, flags)
+
+
+def _first_chars(items: Any) -> set[int] | None:
+    """Return the characters every match of the parsed sequence ``items`` starts with (as
+    written in the pattern), or None when that is not just literals."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is sre.LITERAL:
+        return {av}
+    if op is sre.SUBPATTERN:
+        _group, add_flags, del_flags, body = av
+        return None if add_flags or del_flags else _first_chars(body.data)
+    if op is sre.BRANCH:
+        found: set[int] = set()
+        for alternative in av[1]:
+            chars = _first_chars(alternative.data)
+            if not chars:
+                return None
+            found |= chars
+        return found
+    return None
 
 
 def _strength(words: frozenset[str]) -> tuple[int, int]:
