@@ -212,38 +212,50 @@ def _candidates(items: Any, fold: bool) -> list[frozenset[str]]:
 
 
 def compile_hinted(source: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile ``source``; when it opens with ``\\b`` and a choice of words, look ahead for
-    their first letters: ``\\b(?=[jm])(?:jews|muslims)`` matches exactly where the pattern does.
+    """Compile ``source``, looking ahead for the characters a match can start with when the
+    regex engine would not skip to them on its own: ``\\b(?=[jm])(?:jews|muslims)`` matches
+    exactly where ``\\b(?:jews|muslims)`` does.
 
-    At each word boundary the regex engine enters every alternative in turn, and under
-    IGNORECASE it cannot skip one by its first letter as it does a case-sensitive literal, so
-    a pattern opening with a hundred words cost ~300 µs on a 600-character piece. One class
-    test of the first character rules most boundaries out (violence.intent does it by hand).
+    A pattern that opens with an assertion (``\\b``, a look-behind) or, under IGNORECASE, with
+    a choice of words gets no fast scan from the engine: at each position it enters every
+    alternative in turn, ~300 µs for a hundred words over a 600-character piece. One class
+    test of the first character rules most positions out (violence.intent does it by hand).
     The class holds the alternatives' own first characters under the same flags, so it admits
-    exactly the characters they do; a pattern of any other shape is compiled as it is.
+    exactly the characters they do. Patterns the engine already scans by a literal prefix or a
+    character set, and patterns of any other shape, are compiled as written.
     """
-    if source.startswith("\\b(?:"):
-        try:
-            parsed = sre_parse.parse(source, flags)
-            data = parsed.data
-            first = _first_chars(data[1:]) if data[0] == (sre.AT, sre.AT_BOUNDARY) else None
-            if first and all(c < 0x80 for c in first):
-                chars = [(sre.LITERAL, c) for c in sorted(first)]
-                hint = sre_parse.SubPattern(parsed.state, [(sre.IN, chars)])
-                data.insert(1, (sre.ASSERT, (1, hint)))  # 1: a look-ahead
-                compiled: re.Pattern[str] = sre_compile.compile(parsed, flags)
-                return compiled
-        except (re.error, AttributeError, TypeError, ValueError, IndexError):
-            pass  # the parsed form is the re module's business: compile it as written
+    try:
+        parsed = sre_parse.parse(source, flags)
+        first = _first_chars(parsed.data)
+        every = parsed.state.flags | flags
+        if (
+            first
+            and all(c < 0x80 for c in first)
+            and not sre_compile._get_literal_prefix(parsed, every)[0]
+            and not sre_compile._get_charset_prefix(parsed, every)
+        ):
+            chars = [(sre.LITERAL, c) for c in sorted(first)]
+            hint = sre_parse.SubPattern(parsed.state, [(sre.IN, chars)])
+            parsed.data.insert(0, (sre.ASSERT, (1, hint)))  # 1: a look-ahead
+            compiled: re.Pattern[str] = sre_compile.compile(parsed, flags)
+            return compiled
+    except (re.error, AttributeError, TypeError, ValueError, IndexError):
+        pass  # the parsed form is the re module's business: compile the pattern as written
     return re.compile(source, flags)
+
+
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
 
 
 def _first_chars(items: Any) -> set[int] | None:
     """Return the characters every match of the parsed sequence ``items`` starts with (as
-    written in the pattern), or None when that is not just literals."""
-    if not items:
+    written in the pattern, after any assertions), or None when they are not just literals."""
+    i = 0
+    while i < len(items) and items[i][0] in _ZERO_WIDTH:
+        i += 1  # an assertion takes no character: the next item takes the first
+    if i == len(items):
         return None
-    op, av = items[0]
+    op, av = items[i]
     if op is sre.LITERAL:
         return {av}
     if op is sre.SUBPATTERN:
