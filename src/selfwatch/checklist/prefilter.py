@@ -277,7 +277,7 @@ def _strength(words: frozenset[str]) -> tuple[int, int]:
     return min(map(len, words)), -len(words)
 
 
-_compiled = lru_cache(maxsize=None)(re.compile)
+_compiled = lru_cache(maxsize=None)(compile_hinted)
 """Compile a prefilter the first time a text needs its regex: most never do, and compiling all
 of them cost a cold ``selfwatch lint`` about 25 ms."""
 
