@@ -224,6 +224,7 @@ def compile_hinted(source: str, flags: int = 0) -> re.Pattern[str]:
     exactly the characters they do. Patterns the engine already scans by a literal prefix or a
     character set, and patterns of any other shape, are compiled as written.
     """
+    flags = int(flags)  # as re.compile does: RegexFlag arithmetic made compiling 2x slower
     try:
         parsed = sre_parse.parse(source, flags)
         first = _first_chars(parsed.data)
