@@ -30,7 +30,7 @@ from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Needle, Probe, Sieve, needle
+from .prefilter import Gate, GateSet, Needle, Probe, Sieve, compile_hinted, needle
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -614,8 +614,17 @@ class _Lazy:
 
     def get(self) -> re.Pattern[str]:
         if self.compiled is None:
-            self.compiled = re.compile(self.source, self.flags)
+            self.compiled = compile_hinted(self.source, self.flags)
         return self.compiled
+
+    def __getstate__(self) -> tuple[str, int, Needle | None, int]:
+        # Without the compiled pattern: a hinted one is compiled from its parsed form and has
+        # no source text, which pickle needs (an engine goes to lint_posts' workers this way)
+        return self.source, self.flags, self.needle, self.uses
+
+    def __setstate__(self, state: tuple[str, int, Needle | None, int]) -> None:
+        self.source, self.flags, self.needle, self.uses = state
+        self.compiled, self.sieve = None, None
 
     def know(self, found: Needle | None) -> None:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""

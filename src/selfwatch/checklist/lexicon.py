@@ -214,12 +214,17 @@ class Lexicon:
             # The words of a token first, then the phrases it starts: the order hits are judged
             # in (ties between overlapping findings go to the first)
             for key in here:
-                if key in single:
-                    alt = key != tok.norm
-                    for e in _entries(single, key):
-                        # tuple.__new__ builds the same Hit as Hit(...) without a call (see _hit)
-                        hit = (e[OWNER], e[TERM], i, i + 1, tok.start, tok.end, tok.sentence)
-                        append(new(Hit, (*hit, e[DISGUISED] or alt)))
+                found: list[Entry] | bytes | None = single.get(key)
+                if found is None:
+                    continue
+                if isinstance(found, bytes):  # stored, not yet decoded (see _entries)
+                    found = _entries(single, key)
+                alt = key != tok.norm
+                start, end, sentence = tok.start, tok.end, tok.sentence
+                for e in found:
+                    # tuple.__new__ builds the same Hit as Hit(...) without a call (see _hit);
+                    # e[1], e[2], e[3]: OWNER, TERM, DISGUISED (indexed as literals: faster)
+                    append(new(Hit, (e[1], e[2], i, i + 1, start, end, sentence, e[3] or alt)))
             if starts.isdisjoint(here):  # most words begin no phrase
                 pass
             elif i + 1 < count:
