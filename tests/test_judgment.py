@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from selfwatch import lint_text
 from selfwatch.checklist import default_engine, load_builtin, parse_files
 from selfwatch.checklist.context import ENGINE_CONCEPTS, TARGET_CONCEPTS
+from selfwatch.checklist.engine import LEARNED
 from selfwatch.cli import cli
 from selfwatch.errors import ChecklistError
 from selfwatch.model import Finding, Level
@@ -358,3 +359,13 @@ def test_requires_near_reads_the_next_sentence_but_not_further() -> None:
     rule = engine.rules["employer.unnoticed"]
     missing = _missing(rule, engine._from_hit(rule, hit), Context(text, tokens, engine.scan), [])
     assert missing == "'chore' nearby"
+
+
+def test_a_topic_noted_at_info_never_hides_a_warning_of_its_category() -> None:
+    # "religious" is a topic word (info); the contempt said of religious people is a warning,
+    # and where a learned vouching and a rule's own evidence overlap, the rule's is kept
+    findings = lint_text("religious ppl r literally delusional & shouldnt be allowed to raise kids")
+    religion = [f for f in findings.findings if f.category == "religion"]
+    assert [f.level for f in religion] == [Level.INFO, Level.WARNING]
+    assert religion[1].rule == "religion.contempt"
+    assert LEARNED not in religion[1].why

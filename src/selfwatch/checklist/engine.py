@@ -758,12 +758,13 @@ def risk_score(findings: Iterable[Finding]) -> int:
 
 
 def _strongest(findings: list[Finding]) -> list[Finding]:
-    """Among overlapping findings of one category keep the highest level (first on ties).
+    """Among overlapping findings of one category keep the highest level (on ties, a rule's
+    own evidence before a learned model's vouching, then the first).
 
     Findings are taken strongest first; each category keeps a sorted list of the spans it
     holds, so checking a finding for overlap is a bisect, not a pass over all kept findings.
     """
-    ordered = sorted(findings, key=lambda f: (-f.level, f.start))
+    ordered = sorted(findings, key=lambda f: (-f.level, LEARNED in f.why, f.start))
     kept: list[Finding] = []
     spans: dict[str, list[tuple[int, int]]] = {}
     for f in ordered:
@@ -818,7 +819,12 @@ def _one_learned(findings: list[Finding], ctx: Context | None) -> list[Finding]:
     learned = [f for f in findings if LEARNED in f.why]
     if ctx is None or not learned:
         return findings
-    said = {(f.category, ctx.sentence_of(f.start)) for f in findings if LEARNED not in f.why}
+    # What a rule found at warning or above: a topic noted at info ("religious") says less
+    said = {
+        (f.category, ctx.sentence_of(f.start))
+        for f in findings
+        if LEARNED not in f.why and f.level >= Level.WARNING
+    }
     kept = []
     for f in findings:
         if LEARNED in f.why:
