@@ -16,7 +16,7 @@ development sets ``benchmarks/heldout``, ``heldout2``-``heldout4``, ``heldout6``
 and ``heldout9`` (each risky post positive for its category, every other post negative for it),
 and the real posts under ``../shared/data/real_posts/`` as negatives, except those graded
 ``ok`` or ``low`` in ``out/grades.tsv``. The sets scored blind and never read (``heldout5``,
-``heldout8``) and the blind one (``heldout10``) are never read here.
+``heldout8``, ``heldout10``) and the blind one (``heldout11``) are never read here.
 
 ``--loso`` trains seven times, each time without one of the development sets and a fifth of
 the real posts, and lints the set left out with the real engine, with and without the model:
