@@ -421,7 +421,7 @@ class Engine:
         """
         if rule.model or rule.level < Level.WARNING or rule.negation == "require":
             return ""
-        if missing == _TOPIC_TO_EXTREME:
+        if rule.requires_any == (_TOPIC_TO_EXTREME,) and not rule.requires:
             # A topic word ("government", "church") is made extreme by hostile words; a head
             # that reads the post as political or religious knows the topic, not the hostility
             return ""
@@ -921,8 +921,9 @@ SUPPORT_WINDOW = 1_000
 sentences): it learned from posts, and a long draft's words are mostly about other things."""
 
 
-_TOPIC_TO_EXTREME = "'aggression'"
-"""What politics.extreme and religion.extreme miss on a topic word: no learned head stands in."""
+_TOPIC_TO_EXTREME = "aggression"
+"""The one concept politics.extreme and religion.extreme ask of a topic word: the hostility that
+makes the topic extreme, for which no learned head stands in."""
 
 
 def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
