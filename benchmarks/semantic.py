@@ -247,7 +247,7 @@ def vouch(show: bool) -> None:
     devs = dev_sets()
     saved = np.load(CACHE / "oof.npz")
     vectors = None
-    rows = ts.read_sets()
+    rows = ts.read_sets() + ts.read_extra()  # the training-only posts always train
     real_posts = ts.ROOT.parent / "shared" / "data" / "real_posts"
     real = ts.read_real(real_posts, ts.ROOT / "out" / "grades.tsv")
     random.Random(0).shuffle(real)

@@ -84,17 +84,22 @@ class SparseHead:
     def _model(self) -> LogisticRegression:
         return LogisticRegression(C=self.c, solver="liblinear", max_iter=2000)
 
-    def fit(self, x: Any, y: np.ndarray[Any, Any]) -> SparseHead:
-        """Fit on all columns, keep the ``keep`` strongest, refit on those."""
+    def fit(
+        self, x: Any, y: np.ndarray[Any, Any], weight: np.ndarray[Any, Any] | None = None
+    ) -> SparseHead:
+        """Fit on all columns, keep the ``keep`` strongest, refit on those (each row counted
+        ``weight`` times, 1 by default)."""
         present = (x > 0).astype(float)
+        if weight is not None:
+            present = sparse.diags(weight) @ present
         pos = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
         neg = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
         ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
-        full = self._model().fit(x @ sparse.diags(ratio), y)
+        full = self._model().fit(x @ sparse.diags(ratio), y, sample_weight=weight)
         strength = np.abs(full.coef_[0] * ratio) * np.sqrt(pos + neg - 2.0)
         self.columns = np.sort(np.argsort(-strength)[: self.keep])
         self.ratio = ratio[self.columns]
-        self.model = self._model().fit(self._scaled(x), y)
+        self.model = self._model().fit(self._scaled(x), y, sample_weight=weight)
         return self
 
     def _scaled(self, x: Any) -> Any:

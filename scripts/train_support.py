@@ -15,8 +15,10 @@ Trained on the posts written and labelled for this project: ``tests/fixtures`` a
 development sets ``benchmarks/heldout``, ``heldout2``-``heldout4``, ``heldout6``, ``heldout7``
 and ``heldout9`` (each risky post positive for its category, every other post negative for it),
 and the real posts under ``../shared/data/real_posts/`` as negatives, except those graded
-``ok`` or ``low`` in ``out/grades.tsv``. The sets scored blind and never read (``heldout5``,
-``heldout8``, ``heldout10``) and the blind one (``heldout11``) are never read here.
+``ok`` or ``low`` in ``out/grades.tsv``; and the posts written for training only
+(``scripts/train_data`` with ``held_back/``) at a weight of 0.3 (``--extra``). The sets scored
+blind and never read (``heldout5``, ``heldout8``, ``heldout10``) and the blind one
+(``heldout11``) are never read here.
 
 ``--loso`` trains seven times, each time without one of the development sets and a fifth of
 the real posts, and lints the set left out with the real engine, with and without the model:
@@ -64,10 +66,11 @@ SETS = {
         )
     },
 }
-# Not trained on scripts/train_data (the word table's training posts): with them, --loso over
-# the six development sets measured 75.1 -> 76.4 % recall, 0.4 -> 0.3 % ordinary false alarms,
-# but the model then vouched for "The manager at the restaurant was rude and useless" (a
-# customer's complaint) and two other rules' pass examples.
+# The posts written for training only (scripts/train_data, held_back/ too) count 0.3 of a
+# hand-written set's post: at full weight (six sets) --loso measured 75.1 -> 76.4 % but the
+# model vouched for a customer's complaint ("The manager at the restaurant was rude and
+# useless") and two other pass examples; at 0.3, with no learned vouching for a missing
+# employer, over the seven sets: 78.7 -> 79.3 % recall, 0.4 -> 0.2 % ordinary false alarms.
 HELD = ("heldout", "heldout2", "heldout3", "heldout4", "heldout6", "heldout7", "heldout9")
 SUPPORTED = ("politics", "religion", "employer", "violence", "sexual", "substance", "confidential")
 """The categories with a head. Under ``--loso`` with all eleven, only these gained (substance
@@ -99,6 +102,22 @@ def read_sets() -> list[tuple[str, str, str]]:
     return rows
 
 
+EXTRA = ROOT / "scripts" / "train_data"
+EXTRA_WEIGHT = 0.3
+
+
+def read_extra() -> list[tuple[str, str, str]]:
+    """Return ``("extra", text, category or "")`` for the posts written for training only."""
+    rows = []
+    for path in sorted([*EXTRA.glob("risky*.txt"), *EXTRA.glob("held_back/risky*.txt")]):
+        for line in lines(path):
+            category, _, text = line.partition("|")
+            rows.append(("extra", text.strip(), category.strip()))
+    for path in sorted([*EXTRA.glob("ordinary*.txt"), *EXTRA.glob("held_back/ordinary*.txt")]):
+        rows.extend(("extra", text, "") for text in lines(path))
+    return rows
+
+
 def read_real(folder: Path, grades: Path) -> list[tuple[str, str, str]]:
     """Return ``("real", text, "")`` for the real posts, less those graded risky."""
     risky = set()
@@ -117,16 +136,20 @@ def read_real(folder: Path, grades: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
-def train(rows: Sequence[tuple[str, str, str]], threshold: float) -> dict[str, Any]:
-    """Fit one head per category on ``rows``; return the weights document."""
+def train(
+    rows: Sequence[tuple[str, str, str]], threshold: float, extra: float = EXTRA_WEIGHT
+) -> dict[str, Any]:
+    """Fit one head per category on ``rows`` (the ``extra`` set's posts at weight ``extra``);
+    return the weights document."""
     texts = [text for _, text, _ in rows]
     vectorizer = CountVectorizer(analyzer=featurize, binary=False, min_df=2)
     x = vectorizer.fit_transform(texts).tocsr()
+    weight = np.asarray([extra if name == "extra" else 1.0 for name, _, _ in rows])
     fitted = []
     for category in SUPPORTED:
         y = np.asarray([label == category for _, _, label in rows], dtype=int)
-        fitted.append((vectorizer, SparseHead(C, KEEP).fit(x, y), threshold))
-    sources = "tests/fixtures, benchmarks/heldout1-4, 6, 7 and 9, real posts"
+        fitted.append((vectorizer, SparseHead(C, KEEP).fit(x, y, weight), threshold))
+    sources = "tests/fixtures, benchmarks/heldout1-4, 6, 7 and 9, scripts/train_data, real posts"
     trained_on = dict.fromkeys(SUPPORTED, sources)
     return export(list(SUPPORTED), fitted, trained_on)
 
@@ -138,7 +161,10 @@ def flagged(engine: Any, text: str) -> set[str]:
 
 
 def loso(
-    rows: list[tuple[str, str, str]], real: list[tuple[str, str, str]], show: bool = False
+    rows: list[tuple[str, str, str]],
+    real: list[tuple[str, str, str]],
+    show: bool = False,
+    extra: float = EXTRA_WEIGHT,
 ) -> None:
     """Print what the model adds on each held-out set when trained without it."""
     random.Random(0).shuffle(real)
@@ -157,7 +183,7 @@ def loso(
     for k, held in enumerate(HELD):
         fold = real[k :: len(HELD)]
         rest = [r for j, r in enumerate(real) if j % len(HELD) != k]
-        model = parse_classifier(train([r for r in rows if r[0] != held] + rest, THRESHOLD))
+        model = parse_classifier(train([r for r in rows if r[0] != held] + rest, THRESHOLD, extra))
         test = [r for r in rows if r[0] == held]
         for mode, support in (("rules", None), ("with model", model)):
             engine.support = support
@@ -198,13 +224,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=SUPPORT_PATH)
     parser.add_argument("--loso", action="store_true", help="measure, leaving one set out")
     parser.add_argument("--show", action="store_true", help="with --loso: print new false alarms")
+    parser.add_argument(
+        "--extra",
+        type=float,
+        default=EXTRA_WEIGHT,
+        help=f"weight of scripts/train_data's posts (default {EXTRA_WEIGHT}; 0 leaves them out)",
+    )
     args = parser.parse_args(argv)
     rows = read_sets()
+    if args.extra > 0:
+        rows += read_extra()
     real = read_real(args.data / "real_posts", args.grades)
     if args.loso:
-        loso(rows, real, args.show)
+        loso(rows, real, args.show, args.extra)
         return 0
-    document = train(rows + real, THRESHOLD)
+    document = train(rows + real, THRESHOLD, args.extra)
     args.out.write_text(json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n")
     print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KiB)")
     return 0

@@ -134,9 +134,10 @@ def test_linting_a_plain_text_never_loads_the_table() -> None:
 
 
 VOUCHED = (
-    "I keep a bat in the car for drivers like the one who cut me off today. Next time I'm using it."
+    "torturing the lad who nicked my bike would be the highlight of my year. "
+    "I've already thought about the pliers."
 )
-"""A weapon kept for people without the wait the rules know, where the support model is unsure."""
+"""A violent verb without the intent the rules know, where the support model is unsure."""
 
 
 def test_the_table_vouches_for_a_rule_term_the_support_model_is_unsure_of() -> None:
@@ -144,7 +145,7 @@ def test_the_table_vouches_for_a_rule_term_the_support_model_is_unsure_of() -> N
 
     engine = default_engine()
     found = [f for f in engine.lint(VOUCHED).findings if f.category == "violence"]
-    assert [f.rule for f in found] == ["violence.lying_in_wait"]
+    assert [f.rule for f in found] == ["violence.threat_person"]
     assert found[0].level == Level.WARNING
     assert "(word vectors;" in found[0].why
     # The same engine without the table: the rule's term alone decides nothing

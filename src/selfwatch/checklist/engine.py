@@ -421,9 +421,10 @@ class Engine:
         """
         if rule.model or rule.level < Level.WARNING or rule.negation == "require":
             return ""
-        if rule.requires_any == (_TOPIC_TO_EXTREME,) and not rule.requires:
-            # A topic word ("government", "church") is made extreme by hostile words; a head
-            # that reads the post as political or religious knows the topic, not the hostility
+        if _NEVER_VOUCHED.issuperset((*rule.requires, *rule.requires_any, *rule.requires_near)):
+            # A topic word ("government", "church") is made extreme by hostile words, and an
+            # insult is badmouthing when it is said of the employer: a head that reads the post
+            # as political or about work knows the topic, not the hostility or whom it is aimed at
             return ""
         if len(ctx.text) > SPACED_LIMIT:
             return ""  # a long draft is read by the rules alone (and in linear time)
@@ -921,9 +922,10 @@ SUPPORT_WINDOW = 1_000
 sentences): it learned from posts, and a long draft's words are mostly about other things."""
 
 
-_TOPIC_TO_EXTREME = "aggression"
-"""The one concept politics.extreme and religion.extreme ask of a topic word: the hostility that
-makes the topic extreme, for which no learned head stands in."""
+_NEVER_VOUCHED = frozenset({"aggression", "employer"})
+"""Evidence no learned head stands in for: the hostility that makes a political or religious
+topic word extreme (politics.extreme, religion.extreme), and the employer an insult is said of
+(employer.badmouthing: "The manager at the restaurant was rude" is a customer's complaint)."""
 
 
 def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
