@@ -35,17 +35,15 @@ NEGATIVE_SENTIMENT = -0.3
 POSITIVE_SENTIMENT = 0.4
 NEGATION_WINDOW = 3
 PRONOUN_REACH = 2
+"""A pronoun ("they") refers to a group named at most this many sentences before it."""
 SHORT_CLAUSE = 2
 """A clause with at most this many words besides the finding's own may speak of the group the
 sentence before named ("Gay men. Worst people on earth.")."""
-"""A pronoun ("they") refers to a group named at most this many sentences before it."""
 REACH = 4
-OBJECT_REACH = 4
-"""The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
 """An @mention is what an insult is aimed at only within this many tokens before it."""
-FORWARD_REACH = 4
 OBJECT_REACH = 4
 """The object of a threat ("kill all the ...") starts at most this many tokens after the verb."""
+FORWARD_REACH = 4
 """A person named after the words ("what an idiot you are") counts up to this many tokens on."""
 PERSON_KINDS = ("second_person", "mention", "third_person")
 
@@ -362,10 +360,25 @@ class Context:
 
     def _fragment(self, sentence: int) -> bool:
         """Return True when ``sentence`` is a single word."""
+        lo, hi = self._sentence_span(sentence)
+        return hi - lo == 1
+
+    def _sentence_span(self, sentence: int) -> tuple[int, int]:
+        """Return the tokens [lo, hi) of sentence number ``sentence``."""
         if self._sentence_of_token is None:
             self._sentence_of_token = [t.sentence for t in self.tokens]
         lo = bisect_left(self._sentence_of_token, sentence)
-        return bisect_right(self._sentence_of_token, sentence, lo) - lo == 1
+        return lo, bisect_right(self._sentence_of_token, sentence, lo)
+
+    def _clause_span(self, first: int, last: int) -> tuple[int, int]:
+        """Return the tokens [lo, hi) of the clause of token ``first``, ``[first, last)`` in it."""
+        clause = self.clause(first)
+        lo, hi = first, last
+        while lo > 0 and self.clause(lo - 1) == clause:
+            lo -= 1
+        while hi < len(self.tokens) and self.clause(hi) == clause:
+            hi += 1
+        return lo, hi
 
     def context_words(self, concept: str, c: Candidate, *, apart: bool = True) -> list[str]:
         """Return the words of ``concept`` in the candidate's sentence.
@@ -576,10 +589,7 @@ class Context:
         """Return True when most words of the sentence are capitalised, as in a headline."""
         found = self._headlines.get(sentence)
         if found is None:
-            if self._sentence_of_token is None:
-                self._sentence_of_token = [t.sentence for t in self.tokens]
-            lo = bisect_left(self._sentence_of_token, sentence)
-            hi = bisect_right(self._sentence_of_token, sentence, lo)
+            lo, hi = self._sentence_span(sentence)
             words = [
                 self.text[t.start]
                 for t in self.tokens[lo:hi]
@@ -720,24 +730,14 @@ class Context:
         for g in self.groups(c.sentence):
             if abs(self.clause(g.first) - clause) != 1:
                 continue
-            here = self.clause(g.first)
-            lo, hi = g.first, g.last
-            while lo > 0 and self.clause(lo - 1) == here:
-                lo -= 1
-            while hi < len(self.tokens) and self.clause(hi) == here:
-                hi += 1
+            lo, hi = self._clause_span(g.first, g.last)
             if hi - lo <= (g.last - g.first) + 1:
                 return Target("group", g.words, via=you[0].words)
         return None
 
     def _short_clause(self, c: Candidate) -> bool:
         """Return True when the clause is little more than the words ("Disgusting.")."""
-        clause = self.clause(c.first)
-        lo, hi = c.first, c.last
-        while lo > 0 and self.clause(lo - 1) == clause:
-            lo -= 1
-        while hi < len(self.tokens) and self.clause(hi) == clause:
-            hi += 1
+        lo, hi = self._clause_span(c.first, c.last)
         return (hi - lo) - (c.last - c.first) <= SHORT_CLAUSE
 
     def _antecedent(self, before: int, sentence: int) -> str | None:
@@ -778,12 +778,7 @@ class Context:
         """Return whom an insult used as a form of address at the end of a sentence is aimed
         at: the "you" of its sentence ("stop embarrassing yourself, loser")."""
         toks = self.tokens
-        clause = self.clause(c.first)
-        lo, hi = c.first, c.last
-        while lo > 0 and self.clause(lo - 1) == clause:
-            lo -= 1
-        while hi < len(toks) and self.clause(hi) == clause:
-            hi += 1
+        lo, hi = self._clause_span(c.first, c.last)
         ends = hi >= len(toks) or toks[hi].sentence != c.sentence
         after_comma = lo > 0 and toks[lo - 1].sentence == c.sentence
         if not (ends and after_comma) or (c.first - lo) + (hi - c.last) > 1:
@@ -855,11 +850,12 @@ class Context:
                 and not self._relative(j, c.first)
             ):
                 return toks[j].norm
+        # The clause's first token before the words (its subject, if any)
+        j = c.first - 1
+        while j > 0 and toks[j - 1].sentence == c.sentence and clauses[j - 1] == here:
+            j -= 1
         # "I don't think women are inferior", "I would never say ...": a denied belief or
         # saying denies the whole claim that follows it in the clause
-        j = c.first - 1
-        while j > 0 and clauses[j - 1] == here and toks[j - 1].sentence == c.sentence:
-            j -= 1
         for k in range(j, c.first - 1):
             if (
                 toks[k].norm in negations
@@ -869,9 +865,6 @@ class Context:
                 return toks[k].norm
         # "No one should ever threaten Jews": a subject that opens the clause negates all of it
         # (not "... nobody at work notices", where it is the subject of another verb)
-        j = c.first - 1
-        while j > 0 and toks[j - 1].sentence == c.sentence and clauses[j - 1] == here:
-            j -= 1
         if 0 <= j < c.first:
             pair = f"{toks[j].norm} {toks[j + 1].norm}" if j + 1 < len(toks) else ""
             for opener in (pair, toks[j].norm):
