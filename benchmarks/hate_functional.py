@@ -40,8 +40,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from selfwatch import lint_text
-from selfwatch.model import Level
+from selfwatch.checklist import default_engine
+from selfwatch.model import ChecklistSettings, Level
 
 HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
@@ -50,6 +50,8 @@ DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4", "fresh6")
 SCORED = ("fresh2", "fresh3", "fresh5", "fresh7", "fresh8")
 """Parts scored blind whose misses have never been read: totals only."""
 BLIND = "fresh9"
+ENGINE = [default_engine()]
+"""The engine scored (``--deep``: with the deep checklist)."""
 
 
 def read_cases(path: Path) -> list[dict[str, str]]:
@@ -60,7 +62,9 @@ def read_cases(path: Path) -> list[dict[str, str]]:
 
 def hate_found(text: str) -> bool:
     """Return True when the checklist gives ``text`` a hate finding at warning or above."""
-    return any(f.category == "hate" and f.level >= Level.WARNING for f in lint_text(text).findings)
+    return any(
+        f.category == "hate" and f.level >= Level.WARNING for f in ENGINE[0].lint(text).findings
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--blind", action="store_true", help=f"score {BLIND}.jsonl (no misses)")
     parser.add_argument("--misses", action="store_true", help="list the cases it gets wrong")
+    parser.add_argument("--deep", action="store_true", help="with the deep checklist")
     args = parser.parse_args(argv)
+    if args.deep:
+        ENGINE[0] = default_engine(settings=ChecklistSettings(deep=True))
     part = BLIND if args.blind else args.part
     cases = read_cases(HERE / f"{part}.jsonl")
     args.misses = args.misses and part in DEVELOPMENT

@@ -128,6 +128,24 @@ def long_text_seconds(size: int) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+def deep_speed(posts: Sequence[str], vader: float) -> None:
+    """Print the deep checklist's load time and its posts/second (``[checklist] deep``)."""
+    from selfwatch.checklist import default_engine
+    from selfwatch.model import ChecklistSettings
+
+    began = time.perf_counter()
+    engine = default_engine(settings=ChecklistSettings(deep=True))
+    engine.lint("warm up")
+    loaded = time.perf_counter() - began
+    began = time.perf_counter()
+    for text in posts:
+        engine.lint(text)
+    rate = len(posts) / (time.perf_counter() - began)
+    ratio = rate / vader
+    print(f"  deep checklist: {rate:,.0f} posts/s on {len(posts)} posts ({ratio:.3f}x VADER)")
+    print(f"  deep checklist: engine and MiniLM loaded in {loaded:.2f} s")
+
+
 def wall_ms(command: Sequence[str], runs: int) -> list[float]:
     """Return the wall time of ``runs`` fresh runs of ``command``, in milliseconds."""
     times = []
@@ -190,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--no-compile", action="store_true", help="do not byte-compile the package first"
     )
+    parser.add_argument(
+        "--deep", type=int, default=0, help="also time the deep checklist on this many posts"
+    )
     args = parser.parse_args(argv)
     failed = False
 
@@ -208,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  ratio to VADER {ratio:.2f}x: floor {RATIO_FLOOR}x {'PASS' if ok else 'FAIL'}, "
         f"aim {RATIO_AIM}x {'met' if ratio >= RATIO_AIM else 'not met'}"
     )
+    if args.deep:
+        deep_speed(posts[: args.deep], vader)
     (small, small_cpu), (large, large_cpu) = (
         long_text_seconds(128 * 1024),
         long_text_seconds(1024 * 1024),

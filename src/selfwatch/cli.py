@@ -20,6 +20,8 @@ import click
 
 from .errors import SelfwatchError
 
+DEEP_HELP = "Also ask the deep checklist (MiniLM; needs pip install 'selfwatch[deep]')."
+
 
 class _Failure(click.ClickException):
     """A domain error on its way out: ``Error: <message>`` and the error's exit code."""
@@ -85,6 +87,7 @@ def cli(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 )
 @click.option("--explain", is_flag=True, default=None, help="Add why and a suggestion.")
 @click.option("--profile", help="Use this profile's employers, codenames and contacts.")
+@click.option("--deep", is_flag=True, help=DEEP_HELP)
 @click.option("--threshold", type=click.IntRange(0, 100), help="Score at which a file is flagged.")
 @click.option(
     "--max-bytes",
@@ -100,6 +103,7 @@ def lint(
     explain: bool | None,
     profile: str | None,
     threshold: int | None,
+    deep: bool,
     max_bytes: int | None,
 ) -> None:
     """Check drafts before you post them; PATH may be a file or - for stdin.
@@ -126,6 +130,8 @@ def lint(
     checklist = config.checklist
     if threshold is not None:
         checklist = replace(checklist, threshold=threshold)
+    if deep:
+        checklist = replace(checklist, deep=True)
     limit = max_bytes or settings.max_bytes
     # Read at most one byte past the limit: enough to refuse a huge pipe without holding it.
     stdin = sys.stdin.buffer.read(limit + 1) if "-" in paths else None
@@ -753,6 +759,7 @@ def profiles(opts: Options) -> None:
     help="Risky posts to print in text format (0: all).",
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Lint processes (default: by CPU).")
+@click.option("--deep", is_flag=True, help=DEEP_HELP)
 @click.pass_obj
 def audit(
     opts: Options,
@@ -763,6 +770,7 @@ def audit(
     out: Path | None,
     limit: int,
     workers: int | None,
+    deep: bool,
 ) -> None:
     """Score your own old posts from data exports; list the risky ones and what to do.
 
@@ -780,6 +788,8 @@ def audit(
       selfwatch audit outbox.json posts.csv --format csv --out to-fix.csv
       selfwatch audit tweets.js --name "Jane Doe"      # no config needed
     """
+    from dataclasses import replace
+
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
     from .checklist import cached_engine
@@ -789,7 +799,8 @@ def audit(
         raise click.UsageError("--out needs --format csv or --format json")
     config = opts.config()
     person = _person(config, profile, name)
-    engine = cached_engine(person, config.checklist)
+    checklist = replace(config.checklist, deep=True) if deep else config.checklist
+    engine = cached_engine(person, checklist)
     with open_store() as store:
         result = run_audit(
             list(paths),

@@ -192,7 +192,7 @@ TOP_KEYS = (
 COACH_KEYS = ("name", "timezone")
 
 LINT_KEYS = ("fail_on", "format", "profile", "explain", "max_bytes")
-CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules", "rule_dirs")
+CHECKLIST_KEYS = ("threshold", "categories", "rules", "disabled_rules", "rule_dirs", "deep")
 CATEGORY_KEYS = ("enabled", "level", "terms")
 RULE_KEYS = ("id", "category", "level", "terms", "patterns", "message", "suggestion")
 FETCH_KEYS = ("concurrency", "per_host", "timeout", "max_bytes", "max_redirects", "user_agent")
@@ -355,7 +355,24 @@ def _checklist(
         rules=tuple(rules),
         disabled_rules=disabled,
         rule_dirs=_rule_dirs(v, table, prefix),
+        deep=_deep(v, table, prefix),
     )
+
+
+def _deep(v: _Validator, table: Any, prefix: str) -> bool:
+    """Validate ``deep``: the deep checklist needs its extra installed, said at load."""
+    deep = bool(v.typed(table, prefix, "deep", bool, False))
+    if deep and not deep_installed():
+        v.add(_join(prefix, "deep"), "needs numpy and tokenizers: pip install 'selfwatch[deep]'")
+        return False
+    return deep
+
+
+def deep_installed() -> bool:
+    """Return True when the deep checklist's packages (numpy, tokenizers) can be imported."""
+    from importlib.util import find_spec
+
+    return find_spec("numpy") is not None and find_spec("tokenizers") is not None
 
 
 def _rule_dirs(v: _Validator, table: Any, prefix: str) -> tuple[str, ...]:

@@ -175,6 +175,8 @@ class ChecklistSettings:
     disabled_rules: tuple[str, ...] = ()
     rule_dirs: tuple[str, ...] = ()
     """Folders whose ``*.toml`` rule files are added to the built-in checklist (absolute)."""
+    deep: bool = False
+    """Also ask the deep checklist (MiniLM, ``pip install 'selfwatch[deep]'``)."""
 
     def override(self, category: str) -> CategoryOverride | None:
         """Return the override for ``category``, if any."""

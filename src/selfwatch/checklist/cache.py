@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..model import ChecklistSettings, Profile
-from .engine import Engine, default_engine, user_rule_files
+from .engine import Engine, default_engine, user_rule_files, with_deep
 from .load import builtin_rule_files, profile_concepts
 from .prefilter import Needle, needle
 
@@ -109,7 +109,7 @@ def cached_engine(
         engine.support_source = cached_support
         for (_rule, regex, _prefilter), found in zip(engine.patterns, needles, strict=True):
             regex.know(Needle(*found) if found else None)
-        return engine
+        return with_deep(engine, settings, profile.checklist if profile else None)
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     engine = default_engine(profile, settings)

@@ -15,6 +15,7 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 
 from __future__ import annotations
 
+import copy
 import gc
 import re
 from bisect import bisect_left, bisect_right
@@ -123,11 +124,24 @@ class Engine:
         self.semantic: Any = PACKAGED
         """The semantic word table (see :meth:`_learned`): the packaged one, loaded on first
         use, or a :class:`~selfwatch.checklist.semantic.Table`, or None for none."""
+        self.deep: Any = None
+        """The deep checklist (:class:`~selfwatch.checklist.deep.DeepModel`), when asked for
+        (see :meth:`use_deep`)."""
         self.negations = frozenset(concepts.get("negation", ()))
         self.glued = Compounds.of(checklist, concepts)
         self.allow = {
             cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
         }
+
+    def use_deep(self, model: Any) -> Engine:
+        """Return a copy of this engine that also asks ``model``, the deep checklist: its
+        ``<category>.deep`` rules speak where no rule found anything of their category."""
+        engine = copy.copy(self)
+        engine.deep = model
+        rules = model.rules()
+        engine.model_rules = [*self.model_rules, *rules]
+        engine.rules = {**self.rules, **{r.id: r for r in rules}}
+        return engine
 
     def state(self) -> tuple[Any, ...]:
         """Return the compiled engine (without the classifier) as data ``marshal`` can store."""
@@ -508,6 +522,10 @@ class Engine:
             if support is not None:
                 heads = support.scores(text, wanted)
                 scores.update((SUPPORT_PREFIX + h, p) for h, p in heads.items())
+        if self.deep is not None and any(
+            r.model.startswith(DEEP_PREFIX) and not _covered(r, found) for r in self.model_rules
+        ):
+            scores.update(self.deep.scores(text))
         return scores
 
     def _semantic_table(self) -> Any:
@@ -535,9 +553,12 @@ class Engine:
             if _covered(rule, found):
                 continue
             support = rule.model.startswith(SUPPORT_PREFIX)
+            deep = rule.model.startswith(DEEP_PREFIX)
             # Each model explains itself only when one of its rules fires
             if rule.model not in predictions:
-                if support:
+                if deep:
+                    predictions.update(self.deep.predict(text))
+                elif support:
                     predictions.update(
                         (SUPPORT_PREFIX + head, pred)
                         for head, pred in self.support.predict(text).items()
@@ -560,7 +581,12 @@ class Engine:
                     tokens[first].sentence,
                 )
             words = ", ".join(f"'{t.split(':', 1)[-1]}'" for t in top) or "overall wording"
-            if support:
+            if deep:
+                why = (
+                    f"{LEARNED} {rule.category} (deep checklist, MiniLM: p={p:.2f}, flags from "
+                    f"{rule.threshold:.2f}; the words that weigh most: {words})"
+                )
+            elif support:
                 why = f"{LEARNED} {rule.category} (p={p:.2f}; {words})"
             else:
                 why = f"classifier '{rule.model}' p={p:.2f}; top features {words}"
@@ -717,6 +743,10 @@ def _covered(rule: Rule, found: list[Finding]) -> bool:
     A word-list finding, even one softened by negation or quotes, already judged these words:
     the model only speaks where the rules found nothing.
     """
+    if rule.model.startswith(DEEP_PREFIX):
+        # The deep checklist reads each category apart (a swear word says nothing of a
+        # threat), and a topic noted at info ("election") is where reading it whole helps
+        return any(f.category == rule.category and f.level >= Level.WARNING for f in found)
     covered = MODEL_BACKSTOP if rule.category in MODEL_BACKSTOP else {rule.category}
     return any(f.category in covered for f in found)
 
@@ -905,6 +935,7 @@ def builtin_checklist() -> Checklist:
 PACKAGED: Any = object()
 """Stands for "the packaged support model, loaded on first use" (:attr:`Engine.support`)."""
 SUPPORT_PREFIX = "support."
+DEEP_PREFIX = "deep."
 """A model rule's ``model`` that names a support model head: ``support.employer``."""
 _FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|our|us)\b")
 LEARNED = "the learned model reads it as"
@@ -988,7 +1019,16 @@ def default_engine(
         # built-in id replaces it, new concepts and rules are added
         base = load_files(files, base)
     checklist = apply_settings(base, *extra) if extra else base
-    return Engine(checklist, profile, load_classifier())
+    return with_deep(Engine(checklist, profile, load_classifier()), *extra)
+
+
+def with_deep(engine: Engine, *settings: ChecklistSettings | None) -> Engine:
+    """Return ``engine`` with the deep checklist when any of ``settings`` asks for it."""
+    if not any(s is not None and s.deep for s in settings):
+        return engine
+    from . import deep
+
+    return engine.use_deep(deep.load())
 
 
 def user_rule_files(*settings: ChecklistSettings) -> list[Path]:
