@@ -104,6 +104,11 @@ def test_a_long_text_is_read_in_passages() -> None:
     assert model.scores(text)["deep.violence"] >= alone - 0.05
 
 
+def test_no_hate_head_speaks() -> None:
+    # A mean vector does not see "I don't hate ...": the rules decide hate
+    assert "hate.deep" not in {r.id for r in deep.load().rules()}
+
+
 def test_too_short_to_read() -> None:
     model = deep.load()
     assert max(model.scores("@someone PREACH???").values()) == 0.0
