@@ -19,17 +19,16 @@ per line); ``#`` lines are comments in both:
   heldout7 59.3 %, 2.0 % -> 61.8 %, 2.0 % over one session, 63.3 % with the semantic table;
   heldout9 59.3 %, 3.2 %); their misses have been read since, so all seven are development sets
   now (and the learned models train on them);
-- scored: benchmarks/heldout5/, heldout8/, heldout10/, heldout11/ and heldout12/, each written blind to the
-  rules and the other sets and scored blind, totals only; their misses are never listed. heldout5:
-  49.8 % recall, 1.6 % false alarms before a session's tuning, 52.0 %, 1.6 % after, 54.2 %, 0.8 %
-  a session later, 55.3 %, 0.8 % with the semantic table, 56.0 %, 0.8 % then 60.0 %, 1.2 % over
-  the next session. heldout8: 54.5 %, 1.2 % at the start of the session that added the table, 55.6
-  %, 0.8 % at its end, 60.0 %, 0.8 % a session later. heldout10: 46.5 %, 1.6 % with the code of
-  the start of the session it was written in, 49.5 %, 1.6 % with the code of its end. heldout11:
-  53.5 %, 1.2 % at the start of the session after it was written. ``--scored`` prints their
-  totals;
-  heldout12 (scored blind once, by the code of the end of the session it was written in):
-  54.9 %, 2.0 %; 65.8 %, 2.0 % with the deep checklist (``--deep``).
+- scored: benchmarks/heldout5/, heldout8/, heldout10/, heldout11/ and heldout12/, each written
+  blind to the rules and the other sets and scored blind, totals only; their misses are never
+  listed. heldout5: 49.8 % recall, 1.6 % false alarms before a session's tuning, 52.0 %, 1.6 %
+  after, 54.2 %, 0.8 % a session later, 55.3 %, 0.8 % with the semantic table, 56.0 %, 0.8 % then
+  60.0 %, 1.2 % over the next session. heldout8: 54.5 %, 1.2 % at the start of the session that
+  added the table, 55.6 %, 0.8 % at its end, 60.0 %, 0.8 % a session later. heldout10: 46.5 %, 1.6
+  % with the code of the start of the session it was written in, 49.5 %, 1.6 % with the code of
+  its end. heldout11: 53.5 %, 1.2 % at the start of the session after it was written. ``--scored``
+  prints their totals; heldout12 (scored blind once, by the code of the end of the session it was
+  written in): 54.9 %, 2.0 %; 65.8 %, 2.0 % with the deep checklist (``--deep``).
 - blind: benchmarks/heldout13/, written blind after that and not yet scored. ``--fresh`` prints
   it, totals only; never read its misses.
 
