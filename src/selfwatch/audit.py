@@ -22,6 +22,7 @@ import io
 import json
 import os
 import pickle
+import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -156,12 +157,12 @@ def _pool_size(workers: int | None, large: bool) -> int:
     return spare if spare >= 2 else 0
 
 
-def _picklable(engine: Engine) -> bool:
+def _pickled(engine: Engine) -> bytes | None:
+    """Return ``engine`` pickled, or None when it cannot be (then it lints here)."""
     try:
-        pickle.dumps(engine)
+        return pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
-        return False
-    return True
+        return None
 
 
 _BROKEN = (BrokenProcessPool, OSError, ValueError)
@@ -176,16 +177,34 @@ def lint_batches(
     of texts is never held whole.
     """
     batches = iter(batches)
-    if processes < 1 or not _picklable(engine):
+    data = _pickled(engine) if processes >= 1 else None
+    if data is None:
         for texts in batches:
             yield [engine.lint(t) for t in texts]
         return
+    # The workers read the engine from a file (owner-only), not from their start-up pipe: the
+    # pipe holds 64 KB, a pickled engine megabytes, and a worker stopped while it was still
+    # being started (see below) left the parent blocked for ever writing the rest to it.
+    fd, path = tempfile.mkstemp(prefix="selfwatch-engine-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        yield from _lint_in_pool(engine, batches, processes, path)
+    finally:
+        os.unlink(path)
+
+
+def _lint_in_pool(
+    engine: Engine, batches: Iterator[list[str]], processes: int, path: str
+) -> Iterator[list[Verdict]]:
+    """Yield each batch's verdicts in order from ``processes`` workers that load the engine
+    pickled at ``path``; what they leave undone when they die is linted here."""
     pending: deque[list[str]] = deque()
     # spawn, not fork: the parent holds an open SQLite connection, and forking a process with
     # open connections or threads is unsafe; each worker unpickles the engine once.
     before = set(active_children())
     try:
-        with ProcessPoolExecutor(processes, get_context("spawn"), _start_worker, (engine,)) as pool:
+        with ProcessPoolExecutor(processes, get_context("spawn"), _start_worker, (path,)) as pool:
             futures: deque[Future[list[Verdict]]] = deque()
             try:
                 for texts in batches:
@@ -221,9 +240,10 @@ _worker_engine: Engine | None = None
 """The engine of a lint worker process (set once by ``_start_worker``; unused in the parent)."""
 
 
-def _start_worker(engine: Engine) -> None:
+def _start_worker(path: str) -> None:
     global _worker_engine
-    _worker_engine = engine
+    with open(path, "rb") as fh:
+        _worker_engine = pickle.load(fh)
 
 
 def _lint_chunk(texts: list[str]) -> list[Verdict]:
