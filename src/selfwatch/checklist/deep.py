@@ -166,8 +166,9 @@ class Encoder:
         return x @ self.w[name + ".weight"] + self.w[name + ".bias"]
 
     def _gelu(self, h: Any) -> Any:
-        """GELU, tanh form: numpy has no erf (the heads are trained on this encoder's output)."""
-        return 0.5 * h * (1.0 + self.np.tanh(0.7978845608028654 * (h + 0.044715 * h**3)))
+        """GELU, tanh form: numpy has no erf (the heads are trained on this encoder's output).
+        ``h * h * h``, not ``h**3``: numpy's float32 power took 45 % of a post's time."""
+        return 0.5 * h * (1.0 + self.np.tanh(0.7978845608028654 * (h + 0.044715 * h * h * h)))
 
     def forward(self, ids: Any) -> Any:
         """Return the last hidden states for a (batch, length) array of ids, no padding."""
