@@ -139,3 +139,18 @@ def test_config_deep_must_be_a_bool(tmp_path: Path) -> None:
     assert result.exit_code == 2 or result.exit_code == 3
     assert str(config) in result.output and "checklist.deep" in result.output
     assert "expected bool" in result.output and "Traceback" not in result.output
+
+
+def test_config_deep_without_the_extra_is_refused_at_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on an install without numpy or tokenizers (the finder is what config asks)
+    import selfwatch.config
+
+    monkeypatch.setattr(selfwatch.config, "deep_installed", lambda: False)
+    config = tmp_path / "config.toml"
+    config.write_text("[checklist]\ndeep = true\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config), "lint", "-"], input="hello\n")
+    assert result.exit_code in (2, 3)
+    assert str(config) in result.output and "checklist.deep" in result.output
+    assert "pip install 'selfwatch[deep]'" in result.output and "Traceback" not in result.output

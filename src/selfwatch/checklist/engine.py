@@ -935,8 +935,9 @@ def builtin_checklist() -> Checklist:
 PACKAGED: Any = object()
 """Stands for "the packaged support model, loaded on first use" (:attr:`Engine.support`)."""
 SUPPORT_PREFIX = "support."
-DEEP_PREFIX = "deep."
 """A model rule's ``model`` that names a support model head: ``support.employer``."""
+DEEP_PREFIX = "deep."
+"""A model rule's ``model`` that names a deep checklist head: ``deep.violence``."""
 _FIRST_PERSON = re.compile(r"(?i)\b(?:i|i'm|i've|i'd|i'll|me|my|mine|myself|we|we're|our|us)\b")
 LEARNED = "the learned model reads it as"
 """Marks a finding the support model vouched for (in its ``why``)."""
