@@ -2,9 +2,9 @@
 
 Three sources, each read where it lives and never copied into the package:
 
-- the hand-written dev sets: eight pairs of ``category | post`` risky files and one-post-a-line
+- the hand-written dev sets: eleven pairs of ``category | post`` risky files and one-post-a-line
   ordinary files (tests/fixtures and benchmarks/heldout, heldout2-4, heldout6, heldout7 and
-  heldout9);
+  heldout9-12);
 - posts written for training only, in ``scripts/train_data/`` (same two formats);
 - the public tweet sets in ``../shared/data`` (TweetEval hate and stance; Davidson).
 
@@ -33,6 +33,10 @@ DEV_SETS = (
     ("heldout6", ROOT / "benchmarks/heldout6/risky.txt", ROOT / "benchmarks/heldout6/ordinary.txt"),
     ("heldout7", ROOT / "benchmarks/heldout7/risky.txt", ROOT / "benchmarks/heldout7/ordinary.txt"),
     ("heldout9", ROOT / "benchmarks/heldout9/risky.txt", ROOT / "benchmarks/heldout9/ordinary.txt"),
+    *(
+        (d, ROOT / f"benchmarks/{d}/risky.txt", ROOT / f"benchmarks/{d}/ordinary.txt")
+        for d in ("heldout10", "heldout11", "heldout12")
+    ),
 )
 
 
