@@ -30,6 +30,8 @@ per line); ``#`` lines are comments in both:
   next session. heldout8: 54.5 %, 1.2 % at the start of the session that added the table, 55.6 %,
   0.8 % at its end, 60.0 %, 0.8 % a session later. heldout13: 54.2 %, 1.6 % (64.0 %, 1.6 % with
   ``--deep``) at the start of the session after it was written. ``--scored`` prints their totals.
+- blind: benchmarks/heldout14/, written blind after that and not yet scored. ``--fresh`` prints
+  it, totals only; never read its misses.
 
 A risky post is a hit when it gets a finding of its own category at ``warning`` or above. An
 ordinary post is a false alarm when it gets any risk finding (a category other than expertise,
@@ -67,6 +69,7 @@ SETS = (
     ("scored", ROOT / "benchmarks/heldout5/risky.txt", ROOT / "benchmarks/heldout5/ordinary.txt"),
     ("scored", ROOT / "benchmarks/heldout8/risky.txt", ROOT / "benchmarks/heldout8/ordinary.txt"),
     ("scored", ROOT / "benchmarks/heldout13/risky.txt", ROOT / "benchmarks/heldout13/ordinary.txt"),
+    ("blind", ROOT / "benchmarks/heldout14/risky.txt", ROOT / "benchmarks/heldout14/ordinary.txt"),
 )
 
 

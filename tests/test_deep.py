@@ -104,10 +104,17 @@ def test_a_long_text_is_read_in_passages() -> None:
     assert model.scores(text)["deep.violence"] >= alone - 0.05
 
 
-def test_no_hate_head_speaks() -> None:
-    # A mean vector does not see "I don't hate ...": the rules decide hate
-    assert "hate.deep" not in {r.id for r in deep.load().rules()}
-
+def test_the_hate_head_reads_no_negated_or_kind_words_about_a_group() -> None:
+    # Trained with the suite's non-hateful cases as negatives, so "I don't hate" is not hate
+    model = deep.load()
+    assert "hate.deep" in {r.id for r in model.rules()}
+    assert model.scores("I despise gay people, they are vermin")["deep.hate"] > 0.9
+    for text in (
+        "I don't hate immigrants at all, my best friends moved here from Poland",
+        "Proud of my gay brother and his husband, they run the best bakery in town",
+    ):
+        hate = next(h for h in model.heads if h.category == "hate")
+        assert model.scores(text)["deep.hate"] < hate.threshold
 
 def test_too_short_to_read() -> None:
     model = deep.load()
