@@ -116,6 +116,7 @@ def test_the_hate_head_reads_no_negated_or_kind_words_about_a_group() -> None:
         hate = next(h for h in model.heads if h.category == "hate")
         assert model.scores(text)["deep.hate"] < hate.threshold
 
+
 def test_too_short_to_read() -> None:
     model = deep.load()
     assert max(model.scores("@someone PREACH???").values()) == 0.0
