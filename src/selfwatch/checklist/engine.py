@@ -31,7 +31,17 @@ from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Needle, Probe, Sieve, compile_hinted, needle
+from .prefilter import (
+    Gate,
+    GateSet,
+    Needle,
+    Probe,
+    Program,
+    Sieve,
+    compile_hinted,
+    from_program,
+    needle,
+)
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -624,11 +634,13 @@ class Engine:
 class _Lazy:
     """A regular expression compiled the first time it is needed."""
 
-    __slots__ = ("compiled", "flags", "needle", "sieve", "source", "uses")
+    __slots__ = ("compiled", "flags", "needle", "program", "sieve", "source", "uses")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source, self.flags = source, flags
         self.compiled: re.Pattern[str] | None = None
+        self.program: Program | None = None
+        """The compiled pattern as stored data (the engine cache keeps it): see ``get``."""
         self.needle: Needle | None = None
         self.sieve: Sieve | None = None
         self.uses = 0
@@ -641,7 +653,11 @@ class _Lazy:
 
     def get(self) -> re.Pattern[str]:
         if self.compiled is None:
-            self.compiled = compile_hinted(self.source, self.flags)
+            if self.program is not None:
+                self.compiled = from_program(self.program)
+                self.program = None
+            else:
+                self.compiled = compile_hinted(self.source, self.flags)
         return self.compiled
 
     def __getstate__(self) -> tuple[str, int, Needle | None, int]:
@@ -651,7 +667,7 @@ class _Lazy:
 
     def __setstate__(self, state: tuple[str, int, Needle | None, int]) -> None:
         self.source, self.flags, self.needle, self.uses = state
-        self.compiled, self.sieve = None, None
+        self.compiled, self.sieve, self.program = None, None, None
 
     def know(self, found: Needle | None) -> None:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
