@@ -46,8 +46,9 @@ except ImportError:  # pragma: no cover - a Python built without it
     from hashlib import blake2b
 
 # 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others; 5: unless_near;
-# 6: requires_near; 7: compiled patterns (the running Python's own: sys.version is in the key)
-FORMAT = "7"
+# 6: requires_near; 7: compiled patterns (the running Python's own: sys.version is in the key);
+# 8: the rule terms' keys as sets, the pattern gates
+FORMAT = "8"
 KEEP = 16
 TABLE_FORMAT = "1"
 TABLE_KEEP = 4

@@ -92,19 +92,22 @@ class Engine:
         scanner: Lexicon,
         lexicon: Lexicon,
         classifier: Any,
+        known: tuple[Any, ...] | None = None,
     ) -> None:
         """Set the engine up from its index (``scanner``) and the rule terms alone (``lexicon``).
 
         Of ``lexicon`` only the keys and ``plain`` are used: the quick check (``may_match``)
-        asks whether a word is a rule term; ``scanner`` says what it is.
+        asks whether a word is a rule term; ``scanner`` says what it is. ``known``: the rule
+        terms' words and pairs and the pattern gates, read back from :meth:`state` (the keys
+        of ``lexicon`` are then not used).
         """
         self.checklist = checklist
         self.rules = {r.id: r for r in checklist.rules}
         self.concepts = concepts
         self.lexicon = lexicon
         self.scanner = scanner
-        self.single_words = frozenset(lexicon.single)
-        self.pair_words = frozenset(lexicon.pairs)
+        self.single_words = frozenset(lexicon.single) if known is None else known[0]
+        self.pair_words = frozenset(lexicon.pairs) if known is None else known[1]
         stems = sorted(lexicon.prefix, key=len, reverse=True)
         self.prefix_re = (
             re.compile("(?<![a-z])(?:" + "|".join(map(re.escape, stems)) + ")") if stems else None
@@ -122,7 +125,9 @@ class Engine:
                     for c in concepts.get("contact", ())
                 )
         self.patterns = patterns
-        self.pattern_groups = _group_by_prefilter(patterns)
+        self.pattern_groups = _group_by_prefilter(
+            patterns, None if known is None else [g and Gate(*g) for g in known[2]]
+        )
         self.gates = GateSet([gate for gate, _ in self.pattern_groups])
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
@@ -167,20 +172,23 @@ class Engine:
             dict(c.allow),
             self.concepts,
             self.scanner.state(),
-            # The rule terms' keys only: their entries are in the scanner
+            # The rule terms' keys only: their entries are in the scanner. As sets, ready for
+            # may_match (read back as dicts, then made into sets, they took ~5 ms of a cold lint)
             (
-                dict.fromkeys(self.lexicon.single, b""),
-                dict.fromkeys(self.lexicon.pairs, b""),
+                self.single_words,
+                self.pair_words,
                 self.lexicon.prefix,
                 self.lexicon.prefix_lengths,
                 self.lexicon.plain,
             ),
+            [tuple(gate) if gate is not None else None for gate, _ in self.pattern_groups],
         )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...], classifier: Any = None) -> Engine:
         """Rebuild an engine from :meth:`state` without parsing rules or expanding terms."""
-        version, rules, concepts, threshold, allow, all_concepts, scanner, lex = state
+        version, rules, concepts, threshold, allow, all_concepts, scanner, lex, gates = state
+        single_words, pair_words, prefix, prefix_lengths, plain = lex
         names = [f.name for f in fields(Rule)]
         built = []
         for values in rules:
@@ -193,8 +201,9 @@ class Engine:
             checklist,
             all_concepts,
             Lexicon.from_state(scanner),
-            Lexicon.from_state(lex),
+            Lexicon.from_state(({}, {}, prefix, prefix_lengths, plain)),
             classifier,
+            (single_words, pair_words, gates),
         )
         return engine
 
@@ -769,11 +778,12 @@ def _covered(rule: Rule, found: list[Finding]) -> bool:
 
 def _group_by_prefilter(
     patterns: list[tuple[Rule, _Lazy, str | None]],
+    gates: list[Gate | None] | None = None,
 ) -> list[tuple[Gate | None, list[tuple[Rule, _Lazy]]]]:
     """Group neighbouring patterns with the same prefilter, so each text is tested once per group.
 
     Only neighbours are grouped, so candidates keep the order of the patterns (ties between
-    overlapping findings go to the first).
+    overlapping findings go to the first). ``gates``: each group's gate, worked out before.
     """
     groups: list[tuple[str | None, list[tuple[Rule, _Lazy]]]] = []
     for rule, regex, prefilter in patterns:
@@ -781,6 +791,8 @@ def _group_by_prefilter(
             groups[-1][1].append((rule, regex))
         else:
             groups.append((prefilter, [(rule, regex)]))
+    if gates is not None and len(gates) == len(groups):
+        return [(gate, group) for gate, (_p, group) in zip(gates, groups, strict=True)]
     return [(Gate.of(p) if p is not None else None, group) for p, group in groups]
 
 
