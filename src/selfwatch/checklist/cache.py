@@ -47,8 +47,8 @@ except ImportError:  # pragma: no cover - a Python built without it
 
 # 2: each word's entries stored as their own marshal bytes; 3: needles; 4: others; 5: unless_near;
 # 6: requires_near; 7: compiled patterns (the running Python's own: sys.version is in the key);
-# 8: the rule terms' keys as sets, the pattern gates
-FORMAT = "8"
+# 8: the rule terms' keys as sets, the pattern gates; 9: classifier bigrams as word pairs
+FORMAT = "9"
 KEEP = 16
 TABLE_FORMAT = "1"
 TABLE_KEEP = 4
@@ -188,7 +188,7 @@ def cached_support() -> Any:
 
 def _cached_weights(kind: str) -> Any:
     try:
-        from .classifier import DEFAULT_PATH, SUPPORT_PATH, parse_classifier
+        from .classifier import DEFAULT_PATH, SUPPORT_PATH, parse_classifier, stored_weights
     except ImportError:
         return None
     source = SUPPORT_PATH if kind == "support" else DEFAULT_PATH
@@ -205,7 +205,7 @@ def _cached_weights(kind: str) -> Any:
 
         data = json.loads(source.read_text(encoding="utf-8"))
         classifier = parse_classifier(data)
-        _store(path, data)
+        _store(path, stored_weights(data))
         return classifier
     except (OSError, ValueError):
         return None
