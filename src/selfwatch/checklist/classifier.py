@@ -21,11 +21,11 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 FEATURIZER_VERSION = 2
 """Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
@@ -192,7 +192,6 @@ class Prediction:
 
 Row = list[int]
 """One feature's weights, one integer per head, in units of ``1 / scale``."""
-_K = TypeVar("_K")
 _MEMO_MAX = 200_000
 """Words whose summed weights :class:`Classifier` keeps; the memo is cleared beyond that."""
 
@@ -218,17 +217,14 @@ class Classifier:
         """The probability at or above which a head counts as positive (tuned by CV on train)."""
         self._bias = bias
         self._scale = scale
-        # Union vocabularies (integer rows, for weight()) and one float table per head for the
-        # features scored directly (with C-level sum(map(...)) calls). Words and character
-        # n-grams are scored through the memo below, filled from the integer rows: no float
-        # tables for them, which saves a tenth of a cold ``selfwatch lint``.
+        # Union vocabularies (integer rows). Words and character n-grams are scored through the
+        # memo below, filled from the integer rows; bigrams and extras, a few a text, straight
+        # from them: no float tables (building them was ~3 ms of a cold ``selfwatch lint``).
         self._words = words
         self._bigrams = bigrams
         self._extras = extras
         self._chars = chars or {}
         n = len(heads)
-        self._head_bigrams = _Columns(bigrams, n, scale)
-        self._head_extras = _Columns(extras, n, scale)
         # Per head, word -> its word weight plus the weights of its character n-grams: a word's
         # whole contribution, computed once per distinct word (tweets reuse a small vocabulary).
         self._memo: list[dict[str, float]] = [{} for _ in range(n)]
@@ -297,7 +293,8 @@ class Classifier:
         only: Iterable[int] | None = None,
     ) -> list[float]:
         result = []
-        bias_of = self._bias
+        bias_of, scale = self._bias, self._scale
+        bigrams, extra_rows = self._bigrams, self._extras
         for i in range(len(bias_of)) if only is None else only:
             bias = bias_of[i]
             try:
@@ -305,10 +302,12 @@ class Classifier:
             except KeyError:
                 self._learn(words)
                 z = bias + sum(map(self._memo[i].__getitem__, words))
+            # The weights of the few pairs and extras a text has, divided as they are read: the
+            # same floats, in the same order, as a table of each head's row[i] / scale
             if pairs:
-                z += sum(map(self._head_bigrams[i].__getitem__, pairs))
+                z += sum([bigrams[p][i] / scale for p in pairs])
             if extras:
-                z += sum(map(self._head_extras[i].__getitem__, extras))
+                z += sum([extra_rows[e][i] / scale for e in extras])
             result.append(_sigmoid(z))
         return result
 
@@ -332,10 +331,11 @@ class Classifier:
         words, pairs, extras = self._hits(text)
         probabilities = self._probabilities(words, pairs, extras)
         named = [("word:" + w, [m[w] for m in self._memo]) for w in sorted(words)]
+        scale = self._scale
         named.extend(
-            ("bigram:" + a + " " + b, [t[a, b] for t in self._head_bigrams]) for a, b in pairs
+            ("bigram:" + a + " " + b, [v / scale for v in self._bigrams[a, b]]) for a, b in pairs
         )
-        named.extend((e, [t[e] for t in self._head_extras]) for e in extras)
+        named.extend((e, [v / scale for v in self._extras[e]]) for e in extras)
         result: dict[str, Prediction] = {}
         for i, head in enumerate(self.heads):
             evidence = sorted(
@@ -348,31 +348,6 @@ class Classifier:
     def flags(self, text: str) -> dict[str, bool]:
         """Return, per head, whether ``text`` scores at or above the head's threshold."""
         return {h: p >= self.thresholds[h] for h, p in self.scores(text).items()}
-
-
-def _column(table: Mapping[_K, Row], index: int, scale: float) -> dict[_K, float]:
-    return {key: row[index] / scale for key, row in table.items()}
-
-
-class _Columns(Generic[_K]):
-    """The float table of each head (see ``_column``), made when a head is first scored.
-
-    A lint asks the support model for the one or two heads its findings need, of seven:
-    making all fourteen tables up front was ~1.5 ms of a cold ``selfwatch lint``.
-    """
-
-    def __init__(self, table: Mapping[_K, Row], heads: int, scale: float) -> None:
-        self._table, self._scale = table, scale
-        self._made: list[dict[_K, float] | None] = [None] * heads
-
-    def __getitem__(self, index: int) -> dict[_K, float]:
-        made = self._made[index]
-        if made is None:
-            made = self._made[index] = _column(self._table, index, self._scale)
-        return made
-
-    def __iter__(self) -> Iterator[dict[_K, float]]:
-        return (self[i] for i in range(len(self._made)))
 
 
 def _sigmoid(z: float) -> float:
