@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 FEATURIZER_VERSION = 2
 """Bump when :func:`featurize` changes meaning; the weights file records the version it used."""
@@ -192,7 +192,6 @@ class Prediction:
 
 Row = list[int]
 """One feature's weights, one integer per head, in units of ``1 / scale``."""
-_K = TypeVar("_K")
 _MEMO_MAX = 200_000
 """Words whose summed weights :class:`Classifier` keeps; the memo is cleared beyond that."""
 
@@ -218,17 +217,14 @@ class Classifier:
         """The probability at or above which a head counts as positive (tuned by CV on train)."""
         self._bias = bias
         self._scale = scale
-        # Union vocabularies (integer rows, for weight()) and one float table per head for the
-        # features scored directly (with C-level sum(map(...)) calls). Words and character
-        # n-grams are scored through the memo below, filled from the integer rows: no float
-        # tables for them, which saves a tenth of a cold ``selfwatch lint``.
+        # Union vocabularies (integer rows). Words and character n-grams are scored through the
+        # memo below, filled from the integer rows; bigrams and extras, a few a text, straight
+        # from them: no float tables (building them was ~3 ms of a cold ``selfwatch lint``).
         self._words = words
         self._bigrams = bigrams
         self._extras = extras
         self._chars = chars or {}
         n = len(heads)
-        self._head_bigrams = [_column(bigrams, i, scale) for i in range(n)]
-        self._head_extras = [_column(extras, i, scale) for i in range(n)]
         # Per head, word -> its word weight plus the weights of its character n-grams: a word's
         # whole contribution, computed once per distinct word (tweets reuse a small vocabulary).
         self._memo: list[dict[str, float]] = [{} for _ in range(n)]
@@ -297,7 +293,8 @@ class Classifier:
         only: Iterable[int] | None = None,
     ) -> list[float]:
         result = []
-        bias_of = self._bias
+        bias_of, scale = self._bias, self._scale
+        bigrams, extra_rows = self._bigrams, self._extras
         for i in range(len(bias_of)) if only is None else only:
             bias = bias_of[i]
             try:
@@ -305,10 +302,12 @@ class Classifier:
             except KeyError:
                 self._learn(words)
                 z = bias + sum(map(self._memo[i].__getitem__, words))
+            # The weights of the few pairs and extras a text has, divided as they are read: the
+            # same floats, in the same order, as a table of each head's row[i] / scale
             if pairs:
-                z += sum(map(self._head_bigrams[i].__getitem__, pairs))
+                z += sum([bigrams[p][i] / scale for p in pairs])
             if extras:
-                z += sum(map(self._head_extras[i].__getitem__, extras))
+                z += sum([extra_rows[e][i] / scale for e in extras])
             result.append(_sigmoid(z))
         return result
 
@@ -332,10 +331,11 @@ class Classifier:
         words, pairs, extras = self._hits(text)
         probabilities = self._probabilities(words, pairs, extras)
         named = [("word:" + w, [m[w] for m in self._memo]) for w in sorted(words)]
+        scale = self._scale
         named.extend(
-            ("bigram:" + a + " " + b, [t[a, b] for t in self._head_bigrams]) for a, b in pairs
+            ("bigram:" + a + " " + b, [v / scale for v in self._bigrams[a, b]]) for a, b in pairs
         )
-        named.extend((e, [t[e] for t in self._head_extras]) for e in extras)
+        named.extend((e, [v / scale for v in self._extras[e]]) for e in extras)
         result: dict[str, Prediction] = {}
         for i, head in enumerate(self.heads):
             evidence = sorted(
@@ -350,10 +350,6 @@ class Classifier:
         return {h: p >= self.thresholds[h] for h, p in self.scores(text).items()}
 
 
-def _column(table: Mapping[_K, Row], index: int, scale: float) -> dict[_K, float]:
-    return {key: row[index] / scale for key, row in table.items()}
-
-
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -361,13 +357,25 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _pairs(bigrams: dict[str, Row]) -> dict[tuple[str, str], Row]:
-    """Key bigram weights by word pair, so scoring can intersect them with the text's pairs."""
+def _pairs(bigrams: Mapping[Any, Row]) -> dict[tuple[str, str], Row]:
+    """Key bigram weights by word pair, so scoring can intersect them with the text's pairs.
+
+    Keys already split into pairs, as the disk cache stores them, are kept (a cold lint split
+    both models' five thousand keys in ~2 ms).
+    """
+    if isinstance(next(iter(bigrams), None), tuple):
+        return dict(bigrams)
     result: dict[tuple[str, str], Row] = {}
     for key, row in bigrams.items():
         first, _, second = key.partition(" ")
         result[first, second] = row
     return result
+
+
+def stored_weights(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the weights document with its bigrams split into word pairs, the form the disk
+    cache keeps: :func:`parse_classifier` reads either."""
+    return {**data, "bigrams": _pairs(data["bigrams"])}
 
 
 class ClassifierFormatError(ValueError):

@@ -31,7 +31,17 @@ from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
-from .prefilter import Gate, GateSet, Needle, Probe, Sieve, compile_hinted, needle
+from .prefilter import (
+    Gate,
+    GateSet,
+    Needle,
+    Probe,
+    Program,
+    Sieve,
+    compile_hinted,
+    from_program,
+    needle,
+)
 from .tokens import Token, sentence_bounds, tokenize
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
@@ -82,19 +92,22 @@ class Engine:
         scanner: Lexicon,
         lexicon: Lexicon,
         classifier: Any,
+        known: tuple[Any, ...] | None = None,
     ) -> None:
         """Set the engine up from its index (``scanner``) and the rule terms alone (``lexicon``).
 
         Of ``lexicon`` only the keys and ``plain`` are used: the quick check (``may_match``)
-        asks whether a word is a rule term; ``scanner`` says what it is.
+        asks whether a word is a rule term; ``scanner`` says what it is. ``known``: the rule
+        terms' words and pairs and the pattern gates, read back from :meth:`state` (the keys
+        of ``lexicon`` are then not used).
         """
         self.checklist = checklist
         self.rules = {r.id: r for r in checklist.rules}
         self.concepts = concepts
         self.lexicon = lexicon
         self.scanner = scanner
-        self.single_words = frozenset(lexicon.single)
-        self.pair_words = frozenset(lexicon.pairs)
+        self.single_words = frozenset(lexicon.single) if known is None else known[0]
+        self.pair_words = frozenset(lexicon.pairs) if known is None else known[1]
         stems = sorted(lexicon.prefix, key=len, reverse=True)
         self.prefix_re = (
             re.compile("(?<![a-z])(?:" + "|".join(map(re.escape, stems)) + ")") if stems else None
@@ -112,7 +125,9 @@ class Engine:
                     for c in concepts.get("contact", ())
                 )
         self.patterns = patterns
-        self.pattern_groups = _group_by_prefilter(patterns)
+        self.pattern_groups = _group_by_prefilter(
+            patterns, None if known is None else [g and Gate(*g) for g in known[2]]
+        )
         self.gates = GateSet([gate for gate, _ in self.pattern_groups])
         self.model_rules = [r for r in checklist.rules if r.model]
         self.classifier = classifier
@@ -157,20 +172,23 @@ class Engine:
             dict(c.allow),
             self.concepts,
             self.scanner.state(),
-            # The rule terms' keys only: their entries are in the scanner
+            # The rule terms' keys only: their entries are in the scanner. As sets, ready for
+            # may_match (read back as dicts, then made into sets, they took ~5 ms of a cold lint)
             (
-                dict.fromkeys(self.lexicon.single, b""),
-                dict.fromkeys(self.lexicon.pairs, b""),
+                self.single_words,
+                self.pair_words,
                 self.lexicon.prefix,
                 self.lexicon.prefix_lengths,
                 self.lexicon.plain,
             ),
+            [tuple(gate) if gate is not None else None for gate, _ in self.pattern_groups],
         )
 
     @classmethod
     def from_state(cls, state: tuple[Any, ...], classifier: Any = None) -> Engine:
         """Rebuild an engine from :meth:`state` without parsing rules or expanding terms."""
-        version, rules, concepts, threshold, allow, all_concepts, scanner, lex = state
+        version, rules, concepts, threshold, allow, all_concepts, scanner, lex, gates = state
+        single_words, pair_words, prefix, prefix_lengths, plain = lex
         names = [f.name for f in fields(Rule)]
         built = []
         for values in rules:
@@ -183,8 +201,9 @@ class Engine:
             checklist,
             all_concepts,
             Lexicon.from_state(scanner),
-            Lexicon.from_state(lex),
+            Lexicon.from_state(({}, {}, prefix, prefix_lengths, plain)),
             classifier,
+            (single_words, pair_words, gates),
         )
         return engine
 
@@ -274,6 +293,12 @@ class Engine:
     def may_match(self, text: str) -> bool:
         """Return False only when no term of any rule can occur in ``text`` (a cheap pre-check)."""
         lower = text.lower().replace("’", "'")
+        if len(text) > LONG_TEXT and any(
+            m.group() in self.single_words for m in _PART.finditer(lower)
+        ):
+            # A long draft nearly always has a term early on: stop there, not after listing
+            # its every word (~50 ms of a 1 MB draft). The look-up below, otherwise the same
+            return True
         # The tokenizer splits "control...practice", "#freedom_justice" and "#maga2018"
         parts = _PART.findall(lower)
         if not self.single_words.isdisjoint(parts):
@@ -624,11 +649,13 @@ class Engine:
 class _Lazy:
     """A regular expression compiled the first time it is needed."""
 
-    __slots__ = ("compiled", "flags", "needle", "sieve", "source", "uses")
+    __slots__ = ("compiled", "flags", "needle", "program", "sieve", "source", "uses")
 
     def __init__(self, source: str, flags: int = 0) -> None:
         self.source, self.flags = source, flags
         self.compiled: re.Pattern[str] | None = None
+        self.program: Program | None = None
+        """The compiled pattern as stored data (the engine cache keeps it): see ``get``."""
         self.needle: Needle | None = None
         self.sieve: Sieve | None = None
         self.uses = 0
@@ -641,7 +668,11 @@ class _Lazy:
 
     def get(self) -> re.Pattern[str]:
         if self.compiled is None:
-            self.compiled = compile_hinted(self.source, self.flags)
+            if self.program is not None:
+                self.compiled = from_program(self.program)
+                self.program = None
+            else:
+                self.compiled = compile_hinted(self.source, self.flags)
         return self.compiled
 
     def __getstate__(self) -> tuple[str, int, Needle | None, int]:
@@ -651,7 +682,7 @@ class _Lazy:
 
     def __setstate__(self, state: tuple[str, int, Needle | None, int]) -> None:
         self.source, self.flags, self.needle, self.uses = state
-        self.compiled, self.sieve = None, None
+        self.compiled, self.sieve, self.program = None, None, None
 
     def know(self, found: Needle | None) -> None:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
@@ -753,11 +784,12 @@ def _covered(rule: Rule, found: list[Finding]) -> bool:
 
 def _group_by_prefilter(
     patterns: list[tuple[Rule, _Lazy, str | None]],
+    gates: list[Gate | None] | None = None,
 ) -> list[tuple[Gate | None, list[tuple[Rule, _Lazy]]]]:
     """Group neighbouring patterns with the same prefilter, so each text is tested once per group.
 
     Only neighbours are grouped, so candidates keep the order of the patterns (ties between
-    overlapping findings go to the first).
+    overlapping findings go to the first). ``gates``: each group's gate, worked out before.
     """
     groups: list[tuple[str | None, list[tuple[Rule, _Lazy]]]] = []
     for rule, regex, prefilter in patterns:
@@ -765,6 +797,8 @@ def _group_by_prefilter(
             groups[-1][1].append((rule, regex))
         else:
             groups.append((prefilter, [(rule, regex)]))
+    if gates is not None and len(gates) == len(groups):
+        return [(gate, group) for gate, (_p, group) in zip(gates, groups, strict=True)]
     return [(Gate.of(p) if p is not None else None, group) for p, group in groups]
 
 
