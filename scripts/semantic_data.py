@@ -2,9 +2,9 @@
 
 Three sources, each read where it lives and never copied into the package:
 
-- the hand-written dev sets: eleven pairs of ``category | post`` risky files and one-post-a-line
+- the hand-written dev pairs: twelve pairs of ``category | post`` risky files and one-post-a-line
   ordinary files (tests/fixtures and benchmarks/heldout, heldout2-4, heldout6, heldout7 and
-  heldout9-12);
+  heldout9-13);
 - posts written for training only, in ``scripts/train_data/`` (same two formats);
 - the public tweet sets in ``../shared/data`` (TweetEval hate and stance; Davidson).
 
@@ -35,7 +35,7 @@ DEV_SETS = (
     ("heldout9", ROOT / "benchmarks/heldout9/risky.txt", ROOT / "benchmarks/heldout9/ordinary.txt"),
     *(
         (d, ROOT / f"benchmarks/{d}/risky.txt", ROOT / f"benchmarks/{d}/ordinary.txt")
-        for d in ("heldout10", "heldout11", "heldout12")
+        for d in ("heldout10", "heldout11", "heldout12", "heldout13")
     ),
 )
 
