@@ -706,9 +706,10 @@ class Context:
             if antecedent is not None:
                 return Target("group", antecedent, via=pronoun.words)
         # A clause of a few words ("Disgusting.", "Worst people on earth.") speaks of the group
-        # the sentence before it named, when it names no one itself
+        # the sentence before it named, when it names no one itself; a group named inside a
+        # quotation is what was said, and "Disgusting." judges the saying
         if not after and self._short_clause(c) and self._person(c) is None:
-            antecedent = self._antecedent(c.first, c.sentence)
+            antecedent = self._antecedent(c.first, c.sentence, unquoted=True)
             if antecedent is not None:
                 return Target("group", antecedent, via="the sentence before")
         return None
@@ -740,10 +741,16 @@ class Context:
         lo, hi = self._clause_span(c.first, c.last)
         return (hi - lo) - (c.last - c.first) <= SHORT_CLAUSE
 
-    def _antecedent(self, before: int, sentence: int) -> str | None:
-        """Return the last group named before token ``before``, a few sentences back at most."""
+    def _antecedent(self, before: int, sentence: int, unquoted: bool = False) -> str | None:
+        """Return the last group named before token ``before``, a few sentences back at most
+        (``unquoted``: outside quotation marks)."""
         for s in range(sentence, max(-1, sentence - PRONOUN_REACH - 1), -1):
-            earlier = [g for g in self.groups(s) if g.last <= before]
+            earlier = [
+                g
+                for g in self.groups(s)
+                if g.last <= before
+                and not (unquoted and self.quoted(self.tokens[g.first].start, s))
+            ]
             if earlier:
                 return earlier[-1].words
         return None
