@@ -890,10 +890,15 @@ class Context:
         return j > 0 and toks[j - 1].norm in _RELATIVES and first - j > 2
 
     def _rhetorical(self, j: int) -> bool:
-        """Return True for a negative auxiliary opening a question: "Aren't they just ...?"."""
+        """Return True for a negative auxiliary opening a question: "Aren't they just ...?", or
+        after "why" ("why don't we just shoot ...?" proposes it)."""
         toks = self.tokens
         opens = j == 0 or toks[j - 1].sentence != toks[j].sentence
-        return opens and toks[j].norm in _RHETORICAL and self.asked(toks[j].sentence)
+        why = j > 0 and toks[j - 1].norm == "why"
+        if why:
+            opens = j == 1 or toks[j - 2].sentence != toks[j].sentence
+        auxiliary = toks[j].norm in _RHETORICAL or (why and toks[j].norm == "not")
+        return opens and auxiliary and self.asked(toks[j].sentence)
 
     def asked(self, sentence: int) -> bool:
         """Return True when the sentence is a question."""
