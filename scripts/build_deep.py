@@ -196,7 +196,10 @@ def train(only: list[str] | None = None) -> None:
             # A probability strictly above the highest ordinary score, rounded up
             "threshold": round(float(1 / (1 + np.exp(-cut))) + 5e-5, 4),
         }
-        print(f"{c:14s} threshold {out[c]['threshold']:.4f}")
+        print(
+            f"{c:14s} threshold {out[c]['threshold']:.4f} (log-odds {cut:.2f}: ordinary dev"
+            f" posts' top {top_ordinary[c]:.2f}, real posts' {real_top:.2f})"
+        )
     meta = {
         "encoder": "all-MiniLM-L6-v2, int8 rows (minilm.npz)",
         "c": C,
