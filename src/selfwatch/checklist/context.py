@@ -46,6 +46,8 @@ OBJECT_REACH = 4
 FORWARD_REACH = 4
 """A person named after the words ("what an idiot you are") counts up to this many tokens on."""
 PERSON_KINDS = ("second_person", "mention", "third_person")
+VOCATIVE_EXTRA = 4
+"""Words besides a group that may open a sentence it hails ("Muslims in this city: ...")."""
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
@@ -729,10 +731,19 @@ class Context:
         if not you:
             return None
         for g in self.groups(c.sentence):
-            if abs(self.clause(g.first) - clause) != 1:
-                continue
+            gap = clause - self.clause(g.first)
             lo, hi = self._clause_span(g.first, g.last)
-            if hi - lo <= (g.last - g.first) + 1:
+            if abs(gap) == 1 and hi - lo <= (g.last - g.first) + 1:
+                return Target("group", g.words, via=you[0].words)
+            # "Muslims in this city: we are coming for you", "Immigrants, hear this: ...": a
+            # group opening the sentence, with a few words of place, is hailed by what follows
+            opens = lo == 0 or self.tokens[lo - 1].sentence != c.sentence
+            if (
+                gap >= 1
+                and opens
+                and g.first == lo
+                and hi - lo <= (g.last - g.first) + VOCATIVE_EXTRA
+            ):
                 return Target("group", g.words, via=you[0].words)
         return None
 
