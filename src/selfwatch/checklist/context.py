@@ -195,6 +195,7 @@ _COMPUTED = frozenset(
         "attributive",
         "suggestive_emoji",
         "clause_start",
+        "sentence_start",
     }
 )
 """Concepts ``Context.has`` works out from the text rather than from a word list."""
@@ -334,6 +335,10 @@ class Context:
         if concept == "suggestive_emoji":
             # Emoji are no tokens: looked for in the whole post, where they usually close it
             return self.emoji() is not None
+        if concept == "sentence_start":
+            # a diary's dropped "I": the words open their sentence ("Stomped a guy till ...")
+            toks = self.tokens
+            return c.first == 0 or toks[c.first - 1].sentence != toks[c.first].sentence
         if concept == "clause_start":
             # an order: the words open their clause ("Kill all ...", "#deathto...")
             first = c.first

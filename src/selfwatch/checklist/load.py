@@ -37,6 +37,7 @@ BUILTIN_CONCEPTS = frozenset(
         "positive_sentiment",
         "mention",
         "clause_start",
+        "sentence_start",
         "suggestive_emoji",
         "attributive",
         "as_name",
