@@ -114,6 +114,22 @@ def test_ascii_and_other_texts_tokenize_alike() -> None:
     assert [t.norm for t in ascii_tokens] == ["my", "boss", "is", "a", "clown", "really"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Straße ÉNORME Ölung 🎉 My BOSS",  # lowers character by character: sliced
+        "ΟΔΥΣΣΕΥΣ said ΣΙΣΥΦΟΣ, BOSS",  # final sigma: word by word
+        "İSTANBUL and DIYARBAKIR İzmir",  # İ lowers to two characters: word by word
+        "KELVIN \u212a and ſ, Ǆ and ǅ",
+    ],
+)
+def test_a_text_lowered_whole_tokenizes_as_word_by_word(text: str) -> None:
+    tokens = tokenize(text)
+    words = [t for t in tokens if text[t.start : t.end].isalpha()]
+    assert [t.norm for t in words] == [text[t.start : t.end].lower() for t in words]
+    assert len(words) >= 4
+
+
 def test_cached_classifier_scores_like_the_packaged_one() -> None:
     cached_classifier.cache_clear()  # kept per process: start from this test's cache dir
     fresh = cached_classifier()
