@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 import pytest
 from test_fast_paths import corpus_texts
@@ -67,3 +68,13 @@ def test_a_child_hands_back_its_result_or_none_when_it_fails() -> None:
 
     assert in_child(boom)() is None
     assert in_child(lambda: object())() is None  # not plain data: marshal refuses it
+
+
+def test_a_child_nobody_asks_is_ended_when_dropped() -> None:
+    if not can_fork():
+        pytest.skip("no fork here: nothing is started")
+    ask = in_child(lambda: time.sleep(60))
+    pid = ask.__self__.pid  # type: ignore[attr-defined]
+    del ask  # as when the caller fails before asking
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # killed and reaped already
