@@ -24,7 +24,7 @@ from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
@@ -43,6 +43,9 @@ from .prefilter import (
     needle,
 )
 from .tokens import Token, sentence_bounds, tokenize
+
+if TYPE_CHECKING:
+    from .pieces import PiecePlan
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
@@ -147,7 +150,7 @@ class Engine:
         self.allow = {
             cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
         }
-        self.plan: tuple[Any, list[tuple[Rule, _Lazy]]] | None = None
+        self.plan: tuple[PiecePlan, list[tuple[Rule, _Lazy]]] | None = None
         """What each piece of a long text calls for (see _piece_plan), built on first use."""
 
     def use_deep(self, model: Any) -> Engine:
@@ -405,7 +408,7 @@ class Engine:
                     if m.end() > m.start():
                         yield rule, m
 
-    def _piece_plan(self) -> tuple[Any, list[tuple[Rule, _Lazy]]]:
+    def _piece_plan(self) -> tuple[PiecePlan, list[tuple[Rule, _Lazy]]]:
         """Return the plan of the pattern gates and needles (built on first use) and the
         patterns in its order."""
         if self.plan is None:

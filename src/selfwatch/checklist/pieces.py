@@ -42,15 +42,10 @@ class PiecePlan:
         import ahocorasick  # only a long text gets here: a short lint never loads it
 
         self.gates = gates
-        self.groups = list(groups)
         self.by_gate: dict[int, list[int]] = {}
-        for j, i in enumerate(self.groups):
+        for j, i in enumerate(groups):
             self.by_gate.setdefault(i, []).append(j)
-        gate_words: dict[bool, dict[str, set[int]]] = {True: {}, False: {}}
-        for fold, index in gates._index.items():
-            for entries in index.values():
-                for i, word in entries:
-                    gate_words[fold].setdefault(word, set()).add(i)
+        gate_words = gates.literals()
         self.needs: list[tuple[bool, tuple[Word, ...]] | None] = []
         needle_words: dict[bool, set[str]] = {True: set(), False: set()}
         for found in sieves:

@@ -462,6 +462,16 @@ class GateSet:
         opened.sort()
         return opened
 
+    def literals(self) -> dict[bool, dict[str, set[int]]]:
+        """Return the indexed literals (``_KEY`` characters or more) by case-folding, each with
+        the numbers of the gates it opens."""
+        found: dict[bool, dict[str, set[int]]] = {True: {}, False: {}}
+        for fold, index in self._index.items():
+            for entries in index.values():
+                for i, word in entries:
+                    found[fold].setdefault(word, set()).add(i)
+        return found
+
     def _found(self, probe: Probe) -> set[int]:
         """Return the gates one of whose indexed literals occurs in the text."""
         found: set[int] = set()
