@@ -11,6 +11,7 @@ import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeVar
 
@@ -367,11 +368,14 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
     return j
 
 
+_OWNER_SPAN = itemgetter(0, 2, 3)
+"""A hit's owner, first and last token: what makes it the same hit."""
+
+
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
-    keys = [(h[0], h[2], h[3]) for h in hits]  # owner, first, last
-    if len(set(keys)) == len(keys):
+    if len(set(map(_OWNER_SPAN, hits))) == len(hits):
         return hits  # the usual case: no key twice, told by one set of them
     seen: set[tuple[str, int, int]] = set()
     out = []
