@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from selfwatch.cli import cli
 from selfwatch.digest import build_digest, render_html, render_text
-from selfwatch.evidence import group_findings
+from selfwatch.evidence import group_findings, spans_of
 from selfwatch.model import Finding, Identity, Level, Post, Profile, Verdict
 from selfwatch.output import post_detail
 from selfwatch.report import build_report, render_report
@@ -96,3 +96,13 @@ def test_a_finding_with_several_spans_is_listed_span_by_span():
     (hits,) = group_findings([several, FINDINGS[1]])  # FINDINGS[1] repeats the second span
     assert hits.matched == ("Damn", "Damn")
     assert [(f.start, f.line) for f in hits.findings] == [(2, 1), (8, 1)]  # a known line wins
+
+
+def test_each_listed_span_is_the_finding_replaced_field_by_field():
+    several = replace(FINDINGS[0], spans=((2, 6), (8, 12)), words=("Damn", "damn"))
+    first, second = spans_of(several)
+    assert first == replace(several, start=2, end=6, matched="Damn", spans=(), words=())
+    assert second == replace(
+        several, start=8, end=12, matched="damn", line=0, col=0, spans=(), words=()
+    )
+    assert type(first) is Finding and hash(first) == hash(replace(first))

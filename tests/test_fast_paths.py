@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import random
 import re
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from selfwatch.checklist.cache import cache_dir, cached_classifier, cached_engine, cached_support
 from selfwatch.checklist.classifier import SUPPORT_PATH, load_classifier
-from selfwatch.checklist.engine import LONG_TEXT, default_engine
+from selfwatch.checklist.engine import _HOMONYM, LONG_TEXT, _outside_homonyms, default_engine
+from selfwatch.checklist.lexicon import Hit
 from selfwatch.checklist.load import load_builtin
 from selfwatch.checklist.prefilter import Gate, GateSet, Needle, Probe, needle
 from selfwatch.checklist.tokens import tokenize
@@ -112,6 +114,22 @@ def test_ascii_and_other_texts_tokenize_alike() -> None:
     other_tokens = tokenize("My BOSS is a Clown. Really! é")
     assert ascii_tokens == other_tokens[:-1]
     assert [t.norm for t in ascii_tokens] == ["my", "boss", "is", "a", "clown", "really"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Straße ÉNORME Ölung 🎉 My BOSS",  # lowers character by character: sliced
+        "ΟΔΥΣΣΕΥΣ said ΣΙΣΥΦΟΣ, BOSS",  # final sigma: word by word
+        "İSTANBUL and DIYARBAKIR İzmir",  # İ lowers to two characters: word by word
+        "KELVIN \u212a and ſ, Ǆ and ǅ",
+    ],
+)
+def test_a_text_lowered_whole_tokenizes_as_word_by_word(text: str) -> None:
+    tokens = tokenize(text)
+    words = [t for t in tokens if text[t.start : t.end].isalpha()]
+    assert [t.norm for t in words] == [text[t.start : t.end].lower() for t in words]
+    assert len(words) >= 4
 
 
 def test_cached_classifier_scores_like_the_packaged_one() -> None:
@@ -268,3 +286,21 @@ def test_glued_words_split_alike_from_the_kept_answers() -> None:
     first = [glued.splits(w) for w in words]
     assert first == [glued.splits(w) for w in words]
     assert first[0] == ["immigrants", "are", "vermin"] and not first[1] and not first[2]
+
+
+def test_hits_inside_homonyms_are_dropped_as_a_search_of_every_shield_drops_them() -> None:
+    # The fast path keeps a hit whose first word lies inside no shield without the bisect
+    rng = random.Random(3)
+    for _ in range(300):
+        hits = []
+        for _ in range(rng.randint(1, 12)):
+            first = rng.randint(0, 20)
+            owner = rng.choice([_HOMONYM, "profanity.obscene", "concept:negation"])
+            hits.append(Hit(owner, "t", first, first + rng.randint(1, 4), 0, 0, 0, False))
+        shields = [(h.first, h.last) for h in hits if h.owner == _HOMONYM]
+        expected = [
+            h
+            for h in hits
+            if h.owner == _HOMONYM or not any(a <= h.first and h.last <= b for a, b in shields)
+        ]
+        assert _outside_homonyms(hits) == expected

@@ -24,7 +24,7 @@ from dataclasses import fields, replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
@@ -43,6 +43,9 @@ from .prefilter import (
     needle,
 )
 from .tokens import Token, sentence_bounds, tokenize
+
+if TYPE_CHECKING:
+    from .pieces import PiecePlan
 
 _QUICK_WORD = re.compile(r"[\w'\-.]+")
 _PART = re.compile(r"[^\W\d_]+|\d+")  # runs of letters or digits: what the tokenizer splits to
@@ -147,6 +150,8 @@ class Engine:
         self.allow = {
             cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
         }
+        self.plan: tuple[PiecePlan, list[tuple[Rule, _Lazy]]] | None = None
+        """What each piece of a long text calls for (see _piece_plan), built on first use."""
 
     def use_deep(self, model: Any) -> Engine:
         """Return a copy of this engine that also asks ``model``, the deep checklist: its
@@ -230,8 +235,13 @@ class Engine:
     def _lint(self, text: str, author: Author) -> Verdict:
         ctx: Context | None = None
         candidates: list[Candidate] = []
+        # For the pieces, the tokens and the context alike (a short text is one piece)
+        bounds = sentence_bounds(text) if len(text) > PIECE else None
+        # The pattern stage needs only the text: over a long draft a child process takes most
+        # of it while this one reads the words
+        patterns = self._pattern_stage(text, _pieces(text, bounds))
         if self.may_match(text):
-            bounds = sentence_bounds(text)  # for the tokens and the context alike
+            bounds = bounds or sentence_bounds(text)
             tokens = self.glued.split(tokenize(text, bounds))
             hits = self.scan(tokens)
             ctx = Context(text, tokens, self.scan, hits, bounds)
@@ -242,22 +252,19 @@ class Engine:
                 for h in hits
                 if (rule := rules.get(h.owner)) and not (h.disguised and _acronym(text, h))
             ]
+        # Judged while the child (if any) is still matching patterns: each candidate is judged
+        # on its own, and the findings keep the candidates' order (words, patterns, spaced)
+        findings = self._judged(candidates, ctx, text, author)
         # A long text is gated a few sentences at a time: each piece opens only the patterns
         # its own words call for, so no pattern scans the whole of a long draft
-        for a, b in _pieces(text, ctx):
-            for rule, m in self._matches(text, a, b):
-                ctx = ctx or Context(text, tokenize(text), self.scan)
-                candidates.append(self._from_span(rule, m.start(), m.end(), ctx))
+        candidates = []
+        for rule, start, end in patterns():
+            ctx = ctx or Context(text, tokenize(text), self.scan)
+            candidates.append(self._from_span(rule, start, end, ctx))
         if len(text) <= SPACED_LIMIT and _SPACED.search(text):
             ctx = ctx or Context(text, tokenize(text), self.scan)
             candidates += self._spaced_out(text, ctx)
-        findings: list[Finding] = []
-        if candidates:
-            assert ctx is not None
-            for cand in candidates:
-                finding = self._judge(cand, ctx, text, author)
-                if finding is not None:
-                    findings.append(finding)
+        findings += self._judged(candidates, ctx, text, author)
         # The model is asked only when a model rule could still add something: on texts where
         # the word lists already found every category it backs up, its scores are not used.
         if not all(_covered(r, findings) for r in self.model_rules):
@@ -281,6 +288,16 @@ class Engine:
             findings=tuple(findings),
             checklist_version=self.checklist.version,
         )
+
+    def _judged(
+        self, candidates: list[Candidate], ctx: Context | None, text: str, author: Author
+    ) -> list[Finding]:
+        """Return the findings the candidates make, in their order."""
+        if not candidates:
+            return []
+        assert ctx is not None
+        judge = self._judge
+        return [f for c in candidates if (f := judge(c, ctx, text, author)) is not None]
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
         """Return the rule terms and concept words in ``tokens``, minus those inside homonyms."""
@@ -339,10 +356,85 @@ class Engine:
             (rule, hit.start, hit.end, hit.sentence, hit.first, hit.last, f"{how} '{hit.term}'"),
         )
 
-    def _matches(self, haystack: str, a: int, b: int) -> Iterator[tuple[Rule, re.Match[str]]]:
+    def _pattern_stage(
+        self, text: str, pieces: list[tuple[int, int]]
+    ) -> Callable[[], Iterable[tuple[Rule, int, int]]]:
+        """Return what gives the pattern matches of ``pieces`` of ``text`` in order, as (rule,
+        start, end): worked out when called, or for a draft over ``PARALLEL_TEXT`` in a child
+        process started now."""
+
+        def spans(some: list[tuple[int, int]]) -> Iterator[tuple[Rule, int, int]]:
+            return ((r, m.start(), m.end()) for r, m in self._piece_matches(text, some))
+
+        if len(text) < PARALLEL_TEXT:
+            return lambda: spans(pieces)
+        from .pieces import in_child
+
+        self._piece_plan()  # built here, once: the child inherits it
+        number = {id(rule): n for n, rule in enumerate(self.checklist.rules)}
+        child = in_child(lambda: [(number[id(r)], a, b) for r, a, b in spans(pieces)])
+
+        def gather() -> Iterable[tuple[Rule, int, int]]:
+            found = child()
+            if found is None:  # no child, or it failed: the work is done here
+                return spans(pieces)
+            rules = self.checklist.rules
+            return [(rules[n], a, b) for n, a, b in found]
+
+        return gather
+
+    def _piece_matches(
+        self, text: str, pieces: list[tuple[int, int]]
+    ) -> Iterator[tuple[Rule, re.Match[str]]]:
+        """Yield the non-empty pattern matches in each of ``pieces`` of ``text`` in turn.
+
+        A text of many pieces has what each piece calls for listed by one scan for the gates'
+        and needles' literals (see pieces.py); the answers, and so the matches, are the same.
+        """
+        if len(pieces) < PLANNED_PIECES:
+            for a, b in pieces:
+                yield from self._matches(text, a, b)
+            return
+        plan, flat = self._piece_plan()
+        for a, b in pieces:
+            probe = Probe(text[a:b])
+            todo = plan.runs(probe.text, probe)
+            if todo is None:
+                yield from self._matches(text, a, b, probe)
+                continue
+            for j in todo:
+                rule, regex = flat[j]
+                for m in regex.get().finditer(text, a, b):
+                    if m.end() > m.start():
+                        yield rule, m
+
+    def _piece_plan(self) -> tuple[PiecePlan, list[tuple[Rule, _Lazy]]]:
+        """Return the plan of the pattern gates and needles (built on first use) and the
+        patterns in its order."""
+        if self.plan is None:
+            from .pieces import PiecePlan
+
+            flat = [
+                (i, rule, regex)
+                for i, (_g, group) in enumerate(self.pattern_groups)
+                for rule, regex in group
+            ]
+            self.plan = (
+                PiecePlan(
+                    self.gates,
+                    [regex.settled_sieve() for _i, _rule, regex in flat],
+                    [i for i, _rule, _regex in flat],
+                ),
+                [(rule, regex) for _i, rule, regex in flat],
+            )
+        return self.plan
+
+    def _matches(
+        self, haystack: str, a: int, b: int, probe: Probe | None = None
+    ) -> Iterator[tuple[Rule, re.Match[str]]]:
         """Yield the non-empty pattern matches in ``haystack[a:b]``, running only the patterns
         the piece's words call for (its gates, then each pattern's needles)."""
-        probe = Probe(haystack[a:b])
+        probe = probe or Probe(haystack[a:b])
         groups = self.pattern_groups
         for i in self.gates.opened(probe):
             for rule, regex in groups[i][1]:
@@ -688,6 +780,15 @@ class _Lazy:
         """Take ``found`` as the pattern's needle, read earlier (the engine cache keeps them)."""
         self.needle, self.uses, self.sieve = found, 2, None
 
+    def settled_sieve(self) -> Sieve | None:
+        """Return the pattern's sieve (None: no needle), reading the pattern now if it has not
+        been read: a long text asks every pattern many times."""
+        if self.uses < 2:
+            self.know(needle(self.source, self.flags))
+        if self.sieve is None and self.needle is not None:
+            self.sieve = Sieve.of(self.needle)
+        return self.sieve
+
     def may_match(self, probe: Probe) -> bool:
         """Return False when the probed text lacks every literal a match needs (see needle).
 
@@ -711,6 +812,11 @@ _HOMONYM = "concept:homonym"
 _new_tuple = tuple.__new__
 
 
+PARALLEL_TEXT = 256_000
+"""Texts of this many characters or more have their patterns matched in a child process,
+while this one reads and judges the words."""
+PLANNED_PIECES = 32
+"""A text of this many pieces or more has what each piece calls for listed by one scan."""
 PIECE = 600
 """Characters of text (whole sentences) the pattern gates are asked about at a time."""
 
@@ -734,11 +840,11 @@ def _join_spaced(text: str) -> tuple[str, list[int]]:
     return "".join(parts), where
 
 
-def _pieces(text: str, ctx: Context | None) -> list[tuple[int, int]]:
-    """Return spans of whole sentences of about ``PIECE`` characters covering ``text``."""
-    if len(text) <= PIECE:
+def _pieces(text: str, bounds: list[int] | None) -> list[tuple[int, int]]:
+    """Return spans of whole sentences of about ``PIECE`` characters covering ``text``, whose
+    sentences end at ``bounds`` (None for a text of one piece)."""
+    if len(text) <= PIECE or bounds is None:
         return [(0, len(text))]
-    bounds = ctx.bounds() if ctx is not None else sentence_bounds(text)
     pieces, start = [], 0
     for end in bounds:
         if end - start >= PIECE:
@@ -765,7 +871,10 @@ def _outside_homonyms(hits: list[Hit]) -> list[Hit]:
         i = bisect_right(starts, h.first)
         return i > 0 and reach[i - 1] >= h.last
 
-    return [h for h in hits if h.owner == _HOMONYM or not shielded(h)]
+    # A shielded hit's first word lies inside its shield: the hits of a long draft whose first
+    # word lies inside none (nearly all) are kept without the search
+    inside = {t for a, b in shields for t in range(a, b)}
+    return [h for h in hits if h[2] not in inside or h[0] == _HOMONYM or not shielded(h)]
 
 
 def _covered(rule: Rule, found: list[Finding]) -> bool:

@@ -11,6 +11,7 @@ import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, NamedTuple, TypeVar
 
@@ -99,6 +100,10 @@ def disguises(word: str) -> set[str]:
     return out
 
 
+Thirds = tuple[list[Entry], tuple[int, ...], dict[str, tuple[int, ...]]]
+"""The phrases of one word pair: entries, the two-word ones' numbers, the others' by third word."""
+
+
 class Lexicon:
     """Index terms from rules and concepts; ``scan`` finds them in a token list."""
 
@@ -109,6 +114,7 @@ class Lexicon:
         self.prefix_lengths: list[int] = []
         self.plain: dict[int, list[Entry]] = {}
         self._initials: dict[int, dict[tuple[str, str], list[Entry]]] = {}  # see _unmask
+        self._thirds: dict[tuple[str, str], Thirds] = {}  # see _phrases
         self.common = frozenset(common_words)
         # Real words are never read as a disguise: "loses" is not "losers" with a letter dropped
         self.dictionary = self.common | frozenset(dictionary)
@@ -149,6 +155,7 @@ class Lexicon:
         else:
             self.pairs.setdefault((entry[WORDS][0], entry[WORDS][1]), []).append(entry)
             self.pair_starts.add(entry[WORDS][0])
+            self._thirds.clear()
 
     def _index_prefixes(self) -> None:
         """Note the first letters every stem shares with the shortest one (see ``scan``)."""
@@ -259,18 +266,37 @@ class Lexicon:
         for b in keys[i + 1]:
             if (a, b) not in pairs:
                 continue
-            for e in _entries(pairs, (a, b)):
+            # A pair like ("is", "a") starts a hundred phrases: only the two-word ones and those
+            # whose third word is the next token's are looked at, in their order
+            entries, twos, thirds = self._by_third((a, b))
+            chosen = twos
+            if third is not None:
+                chosen = twos + thirds.get(third.norm, ())
+                if third.alt != third.norm:
+                    chosen += thirds.get(third.alt, ())
+                if len(chosen) > len(twos) and twos:
+                    chosen = tuple(sorted(chosen))
+            for n in chosen:
+                e = entries[n]
                 words = e[WORDS]
-                if len(words) == 2:
-                    last = i + 2
-                elif third is None or (words[2] != third.norm and words[2] != third.alt):
-                    # A pair like ("is", "a") starts a hundred phrases: their third word,
-                    # checked here, rules out nearly all without a call
-                    continue
-                else:
-                    last = _match_rest(words, tokens, i)
+                last = i + 2 if len(words) == 2 else _match_rest(words, tokens, i)
                 if last:
                     hits.append(_hit(e, tokens, i, last, e[DISGUISED]))
+
+    def _by_third(self, pair: tuple[str, str]) -> Thirds:
+        """Return the phrases starting with ``pair``: the entries, the numbers of the two-word
+        ones and, by their third word, the numbers of the others (worked out on first use)."""
+        found = self._thirds.get(pair)
+        if found is None:
+            entries = _entries(self.pairs, pair)
+            by_third: dict[str, list[int]] = {}
+            for n, e in enumerate(entries):
+                if len(e[WORDS]) > 2:
+                    by_third.setdefault(e[WORDS][2], []).append(n)
+            twos = tuple(n for n, e in enumerate(entries) if len(e[WORDS]) == 2)
+            found = (entries, twos, {w: tuple(ns) for w, ns in by_third.items()})
+            self._thirds[pair] = found
+        return found
 
     def unmasks(self, word: str) -> bool:
         """Return True when ``word``, read as masked ("g-d", "sh*t"), spells an indexed word."""
@@ -367,11 +393,14 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
     return j
 
 
+_OWNER_SPAN = itemgetter(0, 2, 3)
+"""A hit's owner, first and last token: what makes it the same hit."""
+
+
 def _dedupe(hits: list[Hit]) -> list[Hit]:
     if len(hits) < 2:
         return hits
-    keys = [(h[0], h[2], h[3]) for h in hits]  # owner, first, last
-    if len(set(keys)) == len(keys):
+    if len(set(map(_OWNER_SPAN, hits))) == len(hits):
         return hits  # the usual case: no key twice, told by one set of them
     seen: set[tuple[str, int, int]] = set()
     out = []

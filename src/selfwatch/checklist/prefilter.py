@@ -434,16 +434,17 @@ class GateSet:
                     self._index[gate.fold].setdefault(word[:_KEY], []).append((i, word))
         self._keys = {fold: frozenset(index) for fold, index in self._index.items()}
 
-    def opened(self, probe: Probe) -> list[int]:
+    def opened(self, probe: Probe, found: set[int] | None = None) -> list[int]:
         """Return the numbers of the gates that admit the probed text, in order (None: always).
 
         Only the gates a search decides are asked one by one; the literal gates open from one
         look-up of the text's 3-character substrings (see ``_found``), so a text costs about
-        the gates it opens, not all of them.
+        the gates it opens, not all of them. ``found``: the gates whose indexed literals the
+        text holds, when the caller has listed them already (see pieces.py).
         """
         kind = "ascii" if probe.ascii else "lower" if probe.lower is not None else "none"
         skip = self._skip[kind]
-        found = self._found(probe)
+        found = self._found(probe) if found is None else found
         if kind != "ascii":
             found -= skip
         opened = [*self._always, *found]
@@ -460,6 +461,16 @@ class GateSet:
                 opened.append(i)
         opened.sort()
         return opened
+
+    def literals(self) -> dict[bool, dict[str, set[int]]]:
+        """Return the indexed literals (``_KEY`` characters or more) by case-folding, each with
+        the numbers of the gates it opens."""
+        found: dict[bool, dict[str, set[int]]] = {True: {}, False: {}}
+        for fold, index in self._index.items():
+            for entries in index.values():
+                for i, word in entries:
+                    found[fold].setdefault(word, set()).add(i)
+        return found
 
     def _found(self, probe: Probe) -> set[int]:
         """Return the gates one of whose indexed literals occurs in the text."""

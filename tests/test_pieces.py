@@ -1,0 +1,80 @@
+"""A long text's pattern stage: the one-scan plan and the child process change no answer."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+import pytest
+from test_fast_paths import corpus_texts
+
+from selfwatch.checklist import engine as engine_module
+from selfwatch.checklist.classifier import load_classifier
+from selfwatch.checklist.engine import PLANNED_PIECES, Engine, _pieces, builtin_checklist
+from selfwatch.checklist.pieces import can_fork, in_child
+from selfwatch.checklist.tokens import sentence_bounds
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    """A built-in engine of this module's own: a plan reads every pattern's needle at once,
+    which the shared default engine's tests of first reads must not see."""
+    return Engine(builtin_checklist(), None, load_classifier())
+
+
+def long_text(size: int) -> str:
+    """Return about ``size`` characters of the corpora's posts (risky, ordinary, non-ASCII,
+    with ſ and the Kelvin sign that only a regex reads) in a fixed order."""
+    texts = corpus_texts()
+    rng = random.Random(7)
+    parts: list[str] = []
+    while sum(map(len, parts)) < size:
+        parts.append(rng.choice(texts))
+    return "\n\n".join(parts)
+
+
+def test_the_plan_opens_and_sifts_each_piece_as_the_piece_itself_does(engine: Engine) -> None:
+    text = long_text(120_000)
+    pieces = _pieces(text, sentence_bounds(text))
+    assert len(pieces) >= PLANNED_PIECES
+    planned = [(r.id, m.span()) for r, m in engine._piece_matches(text, pieces)]
+    each = [(r.id, m.span()) for a, b in pieces for r, m in engine._matches(text, a, b)]
+    assert planned == each
+    assert len(planned) > 100
+
+
+def test_a_draft_matched_in_a_child_process_gets_the_same_verdict(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = long_text(60_000)
+    monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 10**9)
+    alone = engine.lint(text)
+    monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 50_000)
+    assert engine.lint(text) == alone
+    assert alone.findings
+
+
+def test_a_child_hands_back_its_result_or_none_when_it_fails() -> None:
+    parent = os.getpid()
+    got = in_child(lambda: [1, "a", os.getpid()])()
+    if can_fork():
+        assert got is not None and got[:2] == [1, "a"] and got[2] != parent
+    else:
+        assert got is None  # no fork here: the caller works alone
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    assert in_child(boom)() is None
+    assert in_child(lambda: object())() is None  # not plain data: marshal refuses it
+
+
+def test_a_child_nobody_asks_is_ended_when_dropped() -> None:
+    if not can_fork():
+        pytest.skip("no fork here: nothing is started")
+    ask = in_child(lambda: time.sleep(60))
+    pid = ask.__self__.pid  # type: ignore[attr-defined]
+    del ask  # as when the caller fails before asking
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # killed and reaped already
