@@ -36,8 +36,10 @@ development parts now. ``fresh10.jsonl``, written blind after that, was scored b
 of that session (0.847 / 0.068, 9 below gate) and its misses read in the next: a development
 part. ``fresh11.jsonl``, written blind in that session, was scored blind at the start of the
 next (0.769 / 0.061, 15 below gate; 0.829 / 0.061, 13 below, with ``--deep``; ``--part
-fresh11``, totals only). ``fresh12.jsonl``, written blind in that session, is the blind part:
-``--blind`` scores it, totals only, never its misses.
+fresh11``, totals only; 0.769 / 0.053 at its end). ``fresh12.jsonl``, written blind in that
+session, was scored blind at its end (0.833 / 0.023, 10 below gate; 0.898 / 0.023, 7 below, with
+``--deep``; ``--part fresh12``, totals only). ``fresh13.jsonl``, written blind after that, is the
+blind part: ``--blind`` scores it, totals only, never its misses.
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
 DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4", "fresh6", "fresh8", "fresh9", "fresh10")
-SCORED = ("fresh2", "fresh3", "fresh5", "fresh7", "fresh11")
+SCORED = ("fresh2", "fresh3", "fresh5", "fresh7", "fresh11", "fresh12")
 """Parts scored blind whose misses have never been read: totals only."""
-BLIND = "fresh12"
+BLIND = "fresh13"
 ENGINE = [default_engine()]
 """The engine scored (``--deep``: with the deep checklist)."""
 
