@@ -26,14 +26,14 @@ per line); ``#`` lines are comments in both:
   heldout12 was scored, heldout13 in the one after heldout14 was), so all are development sets
   now (and the learned models train on them);
 - scored: benchmarks/heldout5/, heldout8/, heldout14/ and heldout15/, each written blind to the
-  rules and the other sets and scored blind, totals only; their misses are never listed.
-  heldout5: 49.8 % recall, 1.6 % false alarms before a session's tuning, 52.0 %, 1.6 % after, 54.2 %, 0.8 % a
+  rules and the other sets and scored blind, totals only; their misses are never listed. heldout5:
+  49.8 % recall, 1.6 % false alarms before a session's tuning, 52.0 %, 1.6 % after, 54.2 %, 0.8 % a
   session later, 55.3 %, 0.8 % with the semantic table, 56.0 %, 0.8 % then 60.0 %, 1.2 % over the
   next session. heldout8: 54.5 %, 1.2 % at the start of the session that added the table, 55.6 %,
   0.8 % at its end, 60.0 %, 0.8 % a session later. heldout14: 62.5 %, 1.6 % (72.7 %, 2.0 % with
-  ``--deep``) at the start of the session after it was written, 62.9 %, 1.6 % at its end.
-  heldout15: 66.5 %, 0.4 % at the start of the session it was written in, 68.0 %, 0.4 % (80.0 %,
-  0.4 % with ``--deep``) at its end. ``--scored`` prints their totals.
+  ``--deep``) at the start of the session after it was written, 62.9 %, 1.6 % at its end. heldout15:
+  66.5 %, 0.4 % at the start of the session it was written in, 68.0 %, 0.4 % (80.0 %, 0.4 % with
+  ``--deep``) at its end. ``--scored`` prints their totals.
 - blind: benchmarks/heldout16/, written blind after that and not yet scored. ``--fresh`` prints
   it, totals only; never read its misses.
 
