@@ -69,13 +69,13 @@ SETS = (
             (11, "heldout11"),
             (12, "heldout12"),
             (13, "heldout13"),
+            (16, "heldout16"),
         )
     ),
     ("scored", ROOT / "benchmarks/heldout5/risky.txt", ROOT / "benchmarks/heldout5/ordinary.txt"),
     ("scored", ROOT / "benchmarks/heldout8/risky.txt", ROOT / "benchmarks/heldout8/ordinary.txt"),
     ("scored", ROOT / "benchmarks/heldout14/risky.txt", ROOT / "benchmarks/heldout14/ordinary.txt"),
     ("scored", ROOT / "benchmarks/heldout15/risky.txt", ROOT / "benchmarks/heldout15/ordinary.txt"),
-    ("blind", ROOT / "benchmarks/heldout16/risky.txt", ROOT / "benchmarks/heldout16/ordinary.txt"),
 )
 
 

@@ -77,9 +77,12 @@ _CLAIM_WORDS = frozenset(
 MAX_QUOTE = 300
 """How far past a word a single-quoted quotation may close."""
 _CLOSING = re.compile(r'["”]')
-# A verb that gives something a name: what it is called in quotes is someone's label
+# A verb that gives something a name: what it is called in quotes is someone's label; or one
+# by which someone else said it ("my colleague said the staff were 'useless idiots'"), though
+# not the writer ("I said he was a 'total clown'": their own words, quoted or not)
 _NAMING = re.compile(
     r"(?i)\b(?:call(?:s|ed|ing)?|label(?:l?ed|s|ling|ing)?|brand(?:s|ed|ing)?|dub(?:s|bed)?)\b"
+    r"|(?<!\bi )(?<!\bwe )\b(?:said|says|told|tells|wrote|writes|texted|tweeted|posted|claimed)\b"
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered

@@ -7,7 +7,8 @@ Pure: no I/O except loading the packaged rules and classifier weights once. The 
 3. for each candidate, check the rule's context in the same sentence (requires, requires_any,
    unless; sentiment through VADER, computed only for sentences that need it);
 4. negation ("not", "never"), counter-speech ("calling them X is never ok") and quotation lower or
-   drop a finding as the rule says; a term inside a ``homonym`` phrase ("Moby Dick") is no hit;
+   drop a finding as the rule says; a term inside a ``homonym`` phrase ("Moby Dick") is no hit,
+   nor is a word whose sentence holds a word of its ``sense_<word>`` concept ("puppies");
 5. overlapping findings of one category keep the highest level; user allow-terms cancel;
 6. score = 100 * (1 - prod(1 - w)) over the risk rules that fired (each once, at its highest
    level), w = 0.05 info, 0.40 warning, 0.70 error.
@@ -146,6 +147,12 @@ class Engine:
         """The deep checklist (:class:`~selfwatch.checklist.deep.DeepModel`), when asked for
         (see :meth:`use_deep`)."""
         self.negations = frozenset(concepts.get("negation", ()))
+        self.senses = {
+            f"concept:{name}": name.removeprefix(SENSE_PREFIX)
+            for name in concepts
+            if name.startswith(SENSE_PREFIX)
+        }
+        """The ``sense_<word>`` concepts by hit owner: the word each one gives another sense."""
         self.glued = Compounds.of(checklist, concepts)
         self.allow = {
             cat: [_word_regex(t) for t in terms] for cat, terms in checklist.allow.items()
@@ -300,11 +307,18 @@ class Engine:
         return [f for c in candidates if (f := judge(c, ctx, text, author)) is not None]
 
     def scan(self, tokens: list[Token]) -> list[Hit]:
-        """Return the rule terms and concept words in ``tokens``, minus those inside homonyms."""
+        """Return the rule terms and concept words in ``tokens``, minus those inside homonyms
+        and those a sentence gives their other sense."""
         hits = self.scanner.scan(tokens)
         for h in hits:
             if h.owner == _HOMONYM:
-                return _outside_homonyms(hits)
+                hits = _outside_homonyms(hits)
+                break
+        senses = self.senses
+        if senses:
+            marked = {(senses[h.owner], h.sentence) for h in hits if h.owner in senses}
+            if marked:
+                return _other_senses(hits, tokens, marked)
         return hits
 
     def may_match(self, text: str) -> bool:
@@ -809,6 +823,9 @@ class _Lazy:
 
 
 _HOMONYM = "concept:homonym"
+SENSE_PREFIX = "sense_"
+"""A concept named ``sense_<word>`` lists what gives ``<word>`` its harmless sense."""
+_SENSE_OWNER = "concept:" + SENSE_PREFIX
 _new_tuple = tuple.__new__
 
 
@@ -875,6 +892,27 @@ def _outside_homonyms(hits: list[Hit]) -> list[Hit]:
     # word lies inside none (nearly all) are kept without the search
     inside = {t for a, b in shields for t in range(a, b)}
     return [h for h in hits if h[2] not in inside or h[0] == _HOMONYM or not shielded(h)]
+
+
+def _other_senses(hits: list[Hit], tokens: list[Token], marked: set[tuple[str, int]]) -> list[Hit]:
+    """Drop the hits on a word that its sentence uses in its other sense: "our bitch had a
+    litter of puppies", "blue tits on the feeder", "time to hoe the beds before the weeds".
+
+    ``marked`` holds (word, sentence) for each sentence with a word of a ``sense_<word>``
+    concept. Only a plainly written word is read in its other sense: "b1tch" is hidden on
+    purpose, and nobody disguises a dog.
+    """
+    words = {w for w, _ in marked}
+
+    def other(h: Hit) -> bool:
+        if h.disguised or h.last - h.first != 1 or h.owner.startswith(_SENSE_OWNER):
+            return False
+        word = tokens[h.first].norm
+        if word not in words:
+            word = word[:-2] if word.endswith("es") and word[:-2] in words else word[:-1]
+        return (word, h.sentence) in marked
+
+    return [h for h in hits if not other(h)]
 
 
 def _covered(rule: Rule, found: list[Finding]) -> bool:
@@ -1054,7 +1092,7 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
         for r in checklist.rules
         for c in (*r.requires, *r.requires_any, *r.requires_near, *r.unless, *r.unless_near)
     }
-    used |= ENGINE_CONCEPTS
+    used |= ENGINE_CONCEPTS | {name for name in concepts if name.startswith(SENSE_PREFIX)}
     if any(r.target for r in checklist.rules):
         used |= TARGET_CONCEPTS
     for name in sorted(used & set(concepts)):

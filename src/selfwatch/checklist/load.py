@@ -14,9 +14,10 @@ Besides word-list concepts there are built-in ones: ``negative_sentiment`` and
 ``positive_sentiment`` (VADER on the sentence), ``mention`` (an @handle), ``employer`` (the
 profile's employers plus the ``employer_generic`` list) and ``codename`` (the profile's
 confidential terms). A term inside one of the ``homonym`` concept's phrases ("Moby Dick",
-"Dick Van Dyke") is not matched at all. ``negation`` says what a preceding "not"/"never" or
-counter-speech does: ``drop`` the finding, ``lower`` its level, or ``keep`` it. ``model`` names
-a classifier head whose probability must reach ``threshold``.
+"Dick Van Dyke") is not matched at all, nor is a plainly written word in a sentence that holds
+a word of its ``sense_<word>`` concept ("bitch" beside "puppies"). ``negation`` says what a
+preceding "not"/"never" or counter-speech does: ``drop`` the finding, ``lower`` its level, or
+``keep`` it. ``model`` names a classifier head whose probability must reach ``threshold``.
 """
 
 from __future__ import annotations
