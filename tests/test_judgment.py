@@ -372,3 +372,51 @@ def test_a_topic_noted_at_info_never_hides_a_warning_of_its_category() -> None:
     assert [f.level for f in religion] == [Level.INFO, Level.WARNING]
     assert religion[1].rule == "religion.contempt"
     assert LEARNED not in religion[1].why
+
+
+DERIVED = """
+version = "t"
+[concepts]
+boss_word = ["boss"]
+sense_clown = ["circus", "juggling"]
+[[rules]]
+id = "profanity.rant"
+category = "profanity"
+terms = ["clown"]
+message = "m"
+suggestion = "s"
+examples.flag = ["what a clown"]
+examples.pass = ["what a day"]
+[[rules]]
+id = "employer.rant"
+category = "employer"
+derives = "profanity"
+requires_any = ["boss_word"]
+message = "m"
+suggestion = "s"
+examples.flag = ["my boss is a clown"]
+examples.pass = ["what a clown"]
+"""
+
+
+def test_a_derived_rule_reads_another_reasons_findings_by_its_own_context() -> None:
+    from selfwatch.checklist.engine import Engine
+
+    engine = Engine(parse_files([("derived.toml", DERIVED)]))
+    engine.support = None
+
+    def rules(text: str) -> list[str]:
+        return sorted(f.rule for f in engine.lint(text).findings)
+
+    assert rules("my boss is a clown") == ["employer.rant", "profanity.rant"]
+    assert rules("what a clown") == ["profanity.rant"]
+    # The other sense of a word, from a user's own sense_<word> list: no finding to derive from
+    assert rules("my boss hired a clown for the circus party") == []
+    assert rules("my boss hired a clown for the party") == ["employer.rant", "profanity.rant"]
+
+
+@pytest.mark.parametrize("derives", ["employer", "praise", "gossip"])
+def test_derives_names_another_risk_category(derives: str) -> None:
+    text = DERIVED.replace('derives = "profanity"', f'derives = "{derives}"')
+    with pytest.raises(ChecklistError, match=r"rules\[1\].derives: must be another risk category"):
+        parse_files([("derived.toml", text)])

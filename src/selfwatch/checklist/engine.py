@@ -134,6 +134,7 @@ class Engine:
         )
         self.gates = GateSet([gate for gate, _ in self.pattern_groups])
         self.model_rules = [r for r in checklist.rules if r.model]
+        self.derived = [r for r in checklist.rules if r.derives]
         self.classifier = classifier
         self.support: Any = PACKAGED
         """The learned support model (see :meth:`_learned`): the packaged one, loaded on first
@@ -272,6 +273,11 @@ class Engine:
             ctx = ctx or Context(text, tokenize(text), self.scan)
             candidates += self._spaced_out(text, ctx)
         findings += self._judged(candidates, ctx, text, author)
+        if self.derived and findings:
+            # A finding of one reason may be another's too, by that one's own context and
+            # target: a threat (violence) aimed at a protected group is hate
+            assert ctx is not None
+            findings += self._judged(self._derived(findings, ctx), ctx, text, author)
         # The model is asked only when a model rule could still add something: on texts where
         # the word lists already found every category it backs up, its scores are not used.
         if not all(_covered(r, findings) for r in self.model_rules):
@@ -473,6 +479,16 @@ class Engine:
     def _from_span(self, rule: Rule, start: int, end: int, ctx: Context) -> Candidate:
         first, last = ctx.token_range(start, end)
         return Candidate(rule, start, end, ctx.sentence_of(start), first, last, "pattern")
+
+    def _derived(self, found: list[Finding], ctx: Context) -> list[Candidate]:
+        """Return a candidate of each ``derives`` rule for each finding of its category."""
+        return [
+            Candidate(rule, f.start, f.end, ctx.sentence_of(f.start), first, last, f"{f.rule}")
+            for rule in self.derived
+            for f in found
+            if f.category == rule.derives and f.level >= Level.WARNING
+            for first, last in (ctx.token_range(f.start, f.end),)
+        ]
 
     def _judge(self, c: Candidate, ctx: Context, text: str, author: Author) -> Finding | None:
         rule = c.rule

@@ -79,7 +79,7 @@ RULE_FIELDS = frozenset(
         "id", "category", "level", "message", "suggestion", "terms", "patterns", "requires",
         "requires_any", "requires_near", "unless", "unless_near", "fuzzy", "inflect", "negation",
         "model", "threshold", "examples", "case_sensitive", "terms_from", "prefilter", "target",
-        "authors", "suggestion_other",
+        "authors", "suggestion_other", "derives",
     }
 )  # fmt: skip
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -123,6 +123,9 @@ class Rule:
     """Whose texts the rule applies to: "self" (the person's own), "other" (written about them)."""
     suggestion_other: str = ""
     """What to do when someone else wrote it (defaults to ``suggestion``)."""
+    derives: str = ""
+    """A category whose findings (at warning or above) are this rule's candidates, judged by
+    this rule's own context and target: a threat (violence) aimed at a group is hate."""
     examples_flag: tuple[str, ...] = ()
     examples_pass: tuple[str, ...] = ()
     source: str = ""
@@ -289,8 +292,11 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
     terms_from = spec.get("terms_from", "")
     if terms_from not in ("", *TERM_SOURCES):
         problems.append(f"{where}.terms_from: must be one of {', '.join(TERM_SOURCES)}")
-    if not (lists["terms"] or lists["patterns"] or spec.get("model") or terms_from):
-        problems.append(f"{where}: a rule needs terms, patterns, terms_from or a model")
+    derives = spec.get("derives", "")
+    if derives not in ("", *CATEGORIES) or derives in (category, *GOOD_CATEGORIES):
+        problems.append(f"{where}.derives: must be another risk category")
+    if not (lists["terms"] or lists["patterns"] or spec.get("model") or terms_from or derives):
+        problems.append(f"{where}: a rule needs terms, patterns, terms_from, a model or derives")
     for key in ("message", "suggestion"):
         if not isinstance(spec.get(key), str) or not spec[key].strip():
             problems.append(
@@ -326,6 +332,7 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         case_sensitive=bool(spec.get("case_sensitive", False)),
         target=lists["target"],
         authors=lists["authors"] or default_authors(category),
+        derives=str(derives),
         suggestion_other=str(spec.get("suggestion_other", "")).strip()
         or OTHER_SUGGESTION.get(category, spec["suggestion"].strip()),
         examples_flag=tuple(flag),
