@@ -1160,15 +1160,18 @@ topic word extreme (politics.extreme, religion.extreme), and the employer an ins
 def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
     """Return the first co-evidence ``rule`` needs around ``c`` that is not there ("" if none),
     adding what is there to ``why``."""
+    # A derived rule's words are another rule's finding: what it needs may lie inside them
+    # ("see that senator in a body bag"), where a rule's own words never vouch for themselves
+    apart = not rule.derives
     for concept in rule.requires:
-        if not ctx.has(concept, c):
+        if not ctx.has(concept, c, apart=apart):
             return f"'{concept}'"
-        why.append(ctx.describe(concept, c))
+        why.append(ctx.describe(concept, c, apart=apart))
     if rule.requires_any or rule.requires_near:
         # Either one of requires_any in the sentence, or one of requires_near next to it
-        found = [k for k in rule.requires_any if ctx.has(k, c)]
+        found = [k for k in rule.requires_any if ctx.has(k, c, apart=apart)]
         if found:
-            why.append(ctx.describe(found[0], c))
+            why.append(ctx.describe(found[0], c, apart=apart))
             return ""
         near = [k for k in rule.requires_near if ctx.near(k, c)]
         if not near:
