@@ -251,6 +251,13 @@ class Lexicon:
                         append(_hit(e, tokens, i, i + 1, tok.alt != tok.norm))
             if tok.masked:
                 hits.extend(self._masked(tokens, i))
+                if i + 1 < count:
+                    # A masked word may begin a phrase as the word it spells ("d*ck pic")
+                    before = len(hits)
+                    for a in dict.fromkeys(e[WORDS][0] for e in self._unmask(tok.alt)):
+                        if a in starts:
+                            self._phrases(tokens, keys, i, a, hits)
+                    hits[before:] = [h._replace(disguised=True) for h in hits[before:]]
         return _dedupe(hits)
 
     def _phrases(
