@@ -19,7 +19,9 @@ speed: its bodies are parsed and its posts scored here.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import mmap
 import os
 import pickle
 import queue
@@ -34,6 +36,7 @@ from datetime import datetime
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, cast
 
 from .evidence import linted_text
@@ -48,6 +51,9 @@ POOL_MIN_FEEDS = 40
 
 BACKLOG = 2
 """Jobs a worker may have waiting before this process parses bodies itself (so both work)."""
+
+INLINE_BYTES = 65_536
+"""Messages up to this size are written to a worker by the thread that sends them."""
 
 Scored = list[tuple[Identity, Verdict]]
 
@@ -170,18 +176,23 @@ class _Work:
         Search feeds often share a story: the same post (only its ``feed_url`` differs, which
         neither deciding nor scoring reads) is given what it was given the first time.
         """
-        if self.engine is None:
-            self.engine = self.load()
+        engine = self.ready()
         scored: Scored = []
         for post in posts:
             key = (replace(post, feed_url=""), own)
             found = self.done.get(key)
             if found is None:
                 found = self.done[key] = decide_and_score(
-                    post, own, self.engine, self.profile, self.feedback, self.now
+                    post, own, engine, self.profile, self.feedback, self.now
                 )
             scored.append(found)
         return scored
+
+    def ready(self) -> Engine:
+        """Return the engine, loading it first if this process has not yet."""
+        if self.engine is None:
+            self.engine = self.load()
+        return self.engine
 
     def feed(self, result: FetchResult, own: bool, known: Known) -> Fed:
         """Parse the result's body if it has one; decide and score its posts ``known`` lacks."""
@@ -218,13 +229,14 @@ class Scorer:
         *,
         known: Known,
         everything: Callable[[], set[str]],
+        bodies: bool = False,
     ) -> None:
         self.work = _Work(engine, profile, feedback, now)
         self.known = known
         self.everything = everything
         self.workers: _Workers | None = None
         if feeds >= POOL_MIN_FEEDS:
-            self.workers = _Workers.start(self.work)
+            self.workers = _Workers.start(self.work, warm=bodies)
         self._told = False
 
     @property
@@ -273,27 +285,38 @@ class _Workers:
 
     Leaner than a ProcessPoolExecutor, whose per-job machinery (a managing thread, a call
     queue, its feeding thread) cost more CPU than a cycle's pickling: here a job is one message
-    each way. A sending thread writes them, so a full pipe never holds up the cycle's storing.
+    each way. A small message is written by the thread that sends it, a big one (or one behind
+    it) by a sending thread, so a full pipe never holds up the cycle's storing for long.
     A worker that dies fails its jobs with BrokenProcessPool and takes no more; the Scorer
     scores those posts itself.
     """
 
-    def __init__(self, pipes: Sequence[tuple[Connection, BaseProcess]]) -> None:
+    def __init__(
+        self, pipes: Sequence[tuple[Connection, BaseProcess]], finished: memoryview
+    ) -> None:
         self.pipes = dict(pipes)
+        self.finished = finished
+        """Jobs each worker has finished, counted by the worker in memory shared with it."""
+        self.sent = 0
+        self.queued: Counter[Connection] = Counter()
+        """Messages for each worker waiting for (or being written by) the sending thread."""
+        self.writing = {pipe: threading.Lock() for pipe, _ in pipes}
         self.processes = list(pipes)
         self.jobs: dict[int, tuple[Future[object], Connection]] = {}
         self.in_flight: Counter[Connection] = Counter()
         """Jobs sent to each worker and not yet answered (a count kept, not recounted)."""
         self.ids = itertools.count()
         self.lock = threading.Lock()
-        self.outbox: queue.SimpleQueue[tuple[Connection, object] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[tuple[Connection, bytes | memoryview] | None] = (
+            queue.SimpleQueue()
+        )
         self.reader = threading.Thread(target=self._read, name="selfwatch-scored", daemon=True)
         self.sender = threading.Thread(target=self._send, name="selfwatch-scoring", daemon=True)
         self.reader.start()
         self.sender.start()
 
     @classmethod
-    def start(cls, work: _Work) -> _Workers | None:
+    def start(cls, work: _Work, *, warm: bool = False) -> _Workers | None:
         """Fork the workers now, while this process has no other thread, or return None."""
         if sys.platform != "linux" or threading.active_count() > 1:
             return None
@@ -305,11 +328,18 @@ class _Workers:
             return None
         context = get_context("fork")
         pipes = []
+        workers = max(1, cpus - 1)
+        # Anonymous shared memory: each worker counts the jobs it has finished in a slot of
+        # its own, which this process reads without waiting for the answers to be read
+        finished = memoryview(mmap.mmap(-1, 8 * workers)).cast("q")
         # One CPU stays here for fetching, parsing and storing; the rest score.
-        for n in range(max(1, cpus - 1)):
+        for n in range(workers):
             here, there = context.Pipe()
             process = context.Process(
-                target=_serve, args=(there, work), name=f"selfwatch-scorer-{n}", daemon=True
+                target=_serve,
+                args=(there, work, warm, finished, n),
+                name=f"selfwatch-scorer-{n}",
+                daemon=True,
             )
             try:
                 process.start()
@@ -318,19 +348,24 @@ class _Workers:
                 break
             there.close()
             pipes.append((here, process))
-        return cls(pipes) if pipes else None
+        return cls(pipes, finished) if pipes else None
 
     def waiting(self) -> int:
-        """Return how many jobs are sent and not yet answered."""
+        """Return how many jobs are sent and not yet finished.
+
+        Counted from what the workers have finished, not from the answers read back: the
+        thread that reads them waits for this process's interpreter lock, which the fetching
+        threads and the storing hold most of the time, so the answers lag behind.
+        """
         with self.lock:
-            return len(self.jobs)
+            return min(len(self.jobs), self.sent - sum(self.finished))
 
     def tell(self, known: frozenset[str]) -> bool:
         """Send every worker the posts the profile has (before any job); False if none is left."""
         with self.lock:
             pipes = list(self.pipes)
         for pipe in pipes:
-            self.outbox.put((pipe, known))
+            self._post(pipe, known)
         return bool(pipes)
 
     def submit(self, work: tuple[FetchResult, bool]) -> Future[object] | None:
@@ -343,13 +378,36 @@ class _Workers:
             job = next(self.ids)
             self.jobs[job] = (future, pipe)
             self.in_flight[pipe] += 1
-        self.outbox.put((pipe, (job, work)))
+            self.sent += 1
+        self._post(pipe, (job, work))
         return future
+
+    def _post(self, pipe: Connection, message: object) -> None:
+        """Write a message to a worker here, or leave a big one to the sending thread.
+
+        The sending thread waits for this process's interpreter lock before each write, while
+        the fetching threads and this one hold it: a worker then sat idle with its jobs still
+        here. A small message is written at once (the socket's buffer takes it), unless
+        earlier ones still wait for the thread (a worker reads its messages in order).
+        """
+        data = ForkingPickler.dumps(message)
+        with self.lock:
+            now = self.queued[pipe] == 0 and len(data) <= INLINE_BYTES
+            if not now:
+                self.queued[pipe] += 1
+        if not now:
+            self.outbox.put((pipe, data))
+            return
+        try:
+            with self.writing[pipe]:
+                pipe.send_bytes(data)
+        except (OSError, ValueError):  # the worker is gone: its jobs fail
+            self._lost(pipe)
 
     def close(self) -> None:
         """Let the workers finish and leave (killed after 5 s), then stop both threads."""
         for pipe, _ in self.processes:
-            self.outbox.put((pipe, None))  # the worker's signal to leave
+            self._post(pipe, None)  # the worker's signal to leave
         self.outbox.put(None)
         self.sender.join()
         for _, process in self.processes:
@@ -364,11 +422,14 @@ class _Workers:
 
     def _send(self) -> None:
         while (item := self.outbox.get()) is not None:
-            pipe, message = item
+            pipe, data = item
             try:
-                pipe.send(message)
+                with self.writing[pipe]:
+                    pipe.send_bytes(data)
             except (OSError, ValueError):  # the worker is gone: its jobs fail
                 self._lost(pipe)
+            with self.lock:
+                self.queued[pipe] -= 1
 
     def _read(self) -> None:
         while True:
@@ -406,8 +467,15 @@ class _Workers:
             future.set_exception(BrokenProcessPool("a scoring worker died"))
 
 
-def _serve(pipe: Connection, work: _Work) -> None:
-    """Score what comes down ``pipe`` until told to stop (in a forked worker process)."""
+def _serve(pipe: Connection, work: _Work, warm: bool, finished: memoryview, slot: int) -> None:
+    """Score what comes down ``pipe`` until told to stop (in a forked worker process).
+
+    With ``warm`` the engine is loaded at once, while the cycle's first requests are still
+    out, rather than when the first feed's posts arrive (and wait for it).
+    """
+    if warm:
+        with contextlib.suppress(Exception):  # it fails again, and is reported, when scoring
+            work.ready()
     while True:
         try:
             message = pipe.recv()
@@ -425,6 +493,7 @@ def _serve(pipe: Connection, work: _Work) -> None:
             outcome: object = fed if result.body is not None else (fed.known, fed.scored)
         except Exception as exc:  # raised in the cycle, as if it had been done there
             outcome = exc
+        finished[slot] += 1
         try:
             pipe.send((job, outcome))
         except (TypeError, AttributeError, pickle.PicklingError):  # an unpicklable exception

@@ -118,7 +118,8 @@ def run_cycle(
         # written in batches, since losing one to a crash costs nothing but a repeated poll.
         quiet: list[tuple[FeedSpec, FeedState]] = []
         due = [st for _, st in jobs if is_due(st, now)]
-        if any(not (st.etag or st.last_modified) for st in due):
+        bodies = any(not (st.etag or st.last_modified) for st in due)
+        if bodies:
             # A feed without validators answers with a body, which this process and the
             # scoring workers may both parse: the parser is imported once, before they fork.
             load_parser()
@@ -130,6 +131,7 @@ def run_cycle(
             len(due),
             known=lambda ids: store.known_posts(profile.key, ids),
             everything=lambda: store.known_posts(profile.key),
+            bodies=bodies,
         )
         feeding: list[_Feeding] = []
         try:

@@ -21,7 +21,7 @@ import gc
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import fields, replace
+from dataclasses import fields
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -266,6 +266,9 @@ class Engine:
         # A long text is gated a few sentences at a time: each piece opens only the patterns
         # its own words call for, so no pattern scans the whole of a long draft
         candidates = []
+        if ctx is not None and len(text) >= PARALLEL_TEXT:
+            # Built while the child still matches: the index that places its matches' tokens
+            ctx.token_range(0, 0)
         for rule, start, end in patterns():
             ctx = ctx or Context(text, tokenize(text), self.scan)
             candidates.append(self._from_span(rule, start, end, ctx))
@@ -1027,7 +1030,7 @@ def _one_per_sentence(findings: list[Finding], ctx: Context | None) -> list[Find
         if held is None:
             merged[key] = f
             continue
-        merged[key] = replace(
+        merged[key] = _changed(
             held,
             level=max(held.level, f.level),
             spans=held.spans + f.spans,
@@ -1035,6 +1038,15 @@ def _one_per_sentence(findings: list[Finding], ctx: Context | None) -> list[Find
             target=held.target or f.target,
         )
     return list(merged.values())
+
+
+def _changed(finding: Finding, **changes: Any) -> Finding:
+    """Return ``finding`` with ``changes``, as ``dataclasses.replace`` does, without calling
+    the generated ``__init__`` field by field (Finding has no ``__post_init__`` to skip): a
+    1 MB draft merges thousands."""
+    copy: Finding = object.__new__(Finding)
+    copy.__dict__.update(finding.__dict__, **changes)
+    return copy
 
 
 def _one_learned(findings: list[Finding], ctx: Context | None) -> list[Finding]:
