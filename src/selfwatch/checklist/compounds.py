@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from .lexicon import english_words
 from .tokens import Token
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Compounds:
         self.hint = re.compile("|".join(map(re.escape, heads))) if heads else None
         self.longest = max(map(len, self.words), default=0)
         self._known: dict[str, list[str]] = {}
+        self._dictionary = False
 
     @classmethod
     def of(cls, checklist: Checklist, concepts: Mapping[str, tuple[str, ...]]) -> Compounds:
@@ -90,14 +92,29 @@ class Compounds:
             return []
         if not self.hint.search(word):
             return []
-        best: list[list[str] | None] = [[]] + [None] * len(word)
+        if not self._dictionary:
+            # The dictionary's words too, so the rest of a run-together threat splits
+            # ("gaysshouldbehanged", "sinktherefugeeboats"); a split still needs a group and a
+            # hostile word among its parts. Read on the first word with a group in it: not on a
+            # cold lint's path
+            self._dictionary = True
+            self.words = self.words | {w for w in english_words() if len(w) > 1}
+            self.longest = max(map(len, self.words), default=0)
+        # The fewest parts, and among as few the most words of a rule ("disabled are vermin",
+        # not "disable dare vermin"): with the dictionary in, most runs split several ways
+        special = self.groups | self.hostile
+        best: list[tuple[int, int, list[str]] | None] = [(0, 0, [])] + [None] * len(word)
         for end in range(1, len(word) + 1):
             for start in range(max(0, end - self.longest), end):
                 head = best[start]
-                if head is not None and word[start:end] in self.words:
-                    best[end] = [*head, word[start:end]]
-                    break
-        parts = best[-1]
+                part = word[start:end]
+                if head is None or part not in self.words:
+                    continue
+                option = (head[0] + 1, head[1] - (part in special), [*head[2], part])
+                got = best[end]
+                if got is None or option[:2] < got[:2]:
+                    best[end] = option
+        parts = best[-1][2] if best[-1] is not None else None
         if not parts or len(parts) < 2:
             return []
         if self.groups.isdisjoint(parts):
@@ -111,8 +128,13 @@ class Compounds:
     def split(self, tokens: list[Token]) -> list[Token]:
         """Return ``tokens`` with the parts of glued words added after them, and a group's
         name split by a space ("Immi grants", "wo men") added whole after its second part."""
+        return self.split_parts(tokens)[0]
+
+    def split_parts(self, tokens: list[Token]) -> tuple[list[Token], list[tuple[Token, list[str]]]]:
+        """Return what :meth:`split` returns and, for each glued word, the word and its parts
+        (the patterns read them spaced out: see ``Engine._compound_patterns``)."""
         if self.hint is None:
-            return tokens
+            return tokens, []
         glued = {
             i: parts
             for i, t in enumerate(tokens)
@@ -121,7 +143,7 @@ class Compounds:
         }
         joined = self._joined(tokens)
         if not glued and not joined:
-            return tokens  # the usual text: nothing run together, nothing to copy
+            return tokens, []  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
         for i, t in enumerate(tokens):
             out.append(t)
@@ -131,7 +153,7 @@ class Compounds:
                 offset += len(part)
             if i in joined:
                 out.append(joined[i])
-        return out
+        return out, [(tokens[i], parts) for i, parts in glued.items()]
 
     def _joined(self, tokens: list[Token]) -> dict[int, Token]:
         """Return, by the index of its second part, each group's name split in two by a space."""

@@ -243,6 +243,7 @@ class Engine:
     def _lint(self, text: str, author: Author) -> Verdict:
         ctx: Context | None = None
         candidates: list[Candidate] = []
+        glued: list[tuple[Token, list[str]]] = []
         # For the pieces, the tokens and the context alike (a short text is one piece)
         bounds = sentence_bounds(text) if len(text) > PIECE else None
         # The pattern stage needs only the text: over a long draft a child process takes most
@@ -250,7 +251,7 @@ class Engine:
         patterns = self._pattern_stage(text, _pieces(text, bounds))
         if self.may_match(text):
             bounds = bounds or sentence_bounds(text)
-            tokens = self.glued.split(tokenize(text, bounds))
+            tokens, glued = self.glued.split_parts(tokenize(text, bounds))
             hits = self.scan(tokens)
             ctx = Context(text, tokens, self.scan, hits, bounds)
             rules = self.rules
@@ -276,6 +277,9 @@ class Engine:
             ctx = ctx or Context(text, tokenize(text), self.scan)
             candidates += self._spaced_out(text, ctx)
         findings += self._judged(candidates, ctx, text, author)
+        if glued:
+            assert ctx is not None
+            findings += self._judged(self._compound_patterns(glued, ctx), ctx, text, author)
         if self.derived and findings:
             # A finding of one reason may be another's too, by that one's own context and
             # target: a threat (violence) aimed at a protected group is hate
@@ -482,6 +486,48 @@ class Engine:
     def _from_span(self, rule: Rule, start: int, end: int, ctx: Context) -> Candidate:
         first, last = ctx.token_range(start, end)
         return Candidate(rule, start, end, ctx.sentence_of(start), first, last, "pattern")
+
+    def _compound_patterns(
+        self, glued: list[tuple[Token, list[str]]], ctx: Context
+    ) -> list[Candidate]:
+        """Return the pattern candidates that words run together hide ("#gaysshouldburn").
+
+        The word rules read a glued word's parts as tokens; the patterns read text, so each
+        glued word's sentence is read again with the word spaced out into its parts, and a
+        match that takes in any of the parts becomes a candidate over the glued word itself.
+        """
+        found: list[Candidate] = []
+        bounds = ctx.bounds()
+        starts = [t.start for t in ctx.tokens]
+        for token, parts in glued:
+            sentence = ctx.sentence_of(token.start)
+            start = bounds[sentence - 1] if sentence > 0 else 0
+            end = bounds[sentence] if sentence < len(bounds) else len(ctx.text)
+            at = token.start + (1 if token.hashtag else 0) - start
+            spaced = " ".join(parts)
+            sentence_text = ctx.text[start:end]
+            variant = sentence_text[:at] + spaced + sentence_text[token.end - start :]
+            # Where each part begins in the spaced words, and its token (added after the word)
+            begins = [at]
+            for part in parts[:-1]:
+                begins.append(begins[-1] + len(part) + 1)
+            first = bisect_left(starts, token.start)
+            while first < len(starts) and ctx.tokens[first] != token:
+                first += 1
+            if first == len(starts):
+                continue
+            for rule, a, b in self._pattern_stage(variant, [(0, len(variant))])():
+                if a >= at + len(spaced) or b <= at:
+                    continue  # outside the glued word: read in the text as it is
+                k0 = max(0, bisect_right(begins, a) - 1)
+                k1 = max(k0, bisect_left(begins, b) - 1)
+                lo, hi = ctx.tokens[first + 1 + k0], ctx.tokens[first + 1 + k1]
+                found.append(
+                    Candidate(
+                        rule, lo.start, hi.end, sentence, first + 1 + k0, first + 2 + k1, "pattern"
+                    )
+                )
+        return found
 
     def _derived(self, found: list[Finding], ctx: Context) -> list[Candidate]:
         """Return a candidate of each ``derives`` rule for each finding of its category."""
