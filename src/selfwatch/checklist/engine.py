@@ -1176,7 +1176,11 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
         fuzzy = name in GROUP_PARTS or name == "protected_group"
         for term in concepts[name]:
             lexicon.add(
-                term, f"concept:{name}", inflect=" " not in term and not closed, fuzzy=fuzzy
+                term,
+                f"concept:{name}",
+                inflect=" " not in term and not closed,
+                fuzzy=fuzzy,
+                name=fuzzy,
             )
     return lexicon
 

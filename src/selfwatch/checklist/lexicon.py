@@ -73,14 +73,19 @@ def inflections(word: str) -> set[str]:
     return forms
 
 
-def disguises(word: str) -> set[str]:
+def disguises(word: str, *, name: bool = False) -> set[str]:
     """Return spellings of ``word`` with a letter dropped or two letters swapped (fck, fcuk).
 
     In words of four or five letters only vowels are dropped, and in four-letter words only
     when no vowel is left ("fck", not "con" from "coon"), because dropping letters from short
-    words mostly lands on other real words.
+    words mostly lands on other real words. A group's ``name`` ("jews", "trans", "women") loses
+    any letter after the first and a three-letter one is swapped ("jes", "tras", "woen",
+    "gya"): the lexicon keeps none that is a word itself ("tans", "jew").
     """
     out: set[str] = set()
+    if name and len(word) == 3 and word.isalpha():
+        # A group's short name is hidden by a swap too ("gya", "jwe")
+        return {word[0] + word[2] + word[1]} - {word}
     if len(word) < 4 or not word.isalpha():
         return out
     for i in range(1, len(word)):
@@ -88,7 +93,7 @@ def disguises(word: str) -> set[str]:
             variant = word[:i] + word[i + 1 :]
             if len(word) > 4 or not _VOWELS.intersection(variant):
                 out.add(variant)
-    if len(word) >= 6:
+    if name or len(word) >= 6:
         # Long words also lose a consonant ("wortless", "disaled"); short ones would land on
         # other words too often
         for i in range(1, len(word) - 1):
@@ -123,7 +128,15 @@ class Lexicon:
         self.pair_starts: set[str] = set()
         self.prefix_heads: frozenset[str] = frozenset()
 
-    def add(self, term: str, owner: str, *, inflect: bool = True, fuzzy: bool = False) -> None:
+    def add(
+        self,
+        term: str,
+        owner: str,
+        *,
+        inflect: bool = True,
+        fuzzy: bool = False,
+        name: bool = False,
+    ) -> None:
         """Index ``term`` for ``owner`` with its inflections (and disguises when ``fuzzy``).
 
         Neither an inflection nor a disguise is indexed when it is one of the common words the
@@ -146,7 +159,7 @@ class Lexicon:
             self.plain.setdefault(len(words[0]), []).append((words, owner, term, False))
             self._initials.clear()
             if fuzzy:
-                for variant in disguises(words[0]) - self.dictionary - last:
+                for variant in disguises(words[0], name=name) - self.dictionary - last:
                     self._put(((variant,), owner, term, True))
 
     def _put(self, entry: Entry) -> None:
