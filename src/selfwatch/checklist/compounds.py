@@ -38,6 +38,7 @@ class Compounds:
     ):
         self.groups, self.hostile, self.nouns = groups, hostile, nouns
         self.words = words | groups | hostile | nouns
+        self.rule_words = self.words  # without the dictionary (see _split)
         # the first parts of a group's name split by a space ("Immi grants", "wo men")
         self.starts = {g[:k] for g in groups for k in range(2, len(g) - 1)}
         heads = sorted(groups, key=len, reverse=True)
@@ -142,6 +143,7 @@ class Compounds:
             and (parts := self.splits(t.alt if t.alt.isalpha() else t.norm))
         }
         joined = self._joined(tokens)
+        joined.update(self._spelled(tokens))
         if not glued and not joined:
             return tokens, []  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
@@ -154,6 +156,32 @@ class Compounds:
             if i in joined:
                 out.append(joined[i])
         return out, [(tokens[i], parts) for i, parts in glued.items()]
+
+    def _spelled(self, tokens: list[Token]) -> dict[int, Token]:
+        """Return, by the index of its last letter, each group's name or hostile word spelled
+        out a letter at a time ("G a y people", "a b u r d e n")."""
+        found: dict[int, Token] = {}
+        i, count = 0, len(tokens)
+        while i < count:
+            t = tokens[i]
+            if len(t.norm) != 1 or not t.norm.isalpha():
+                i += 1
+                continue
+            j = i
+            while (
+                j + 1 < count
+                and len(tokens[j + 1].norm) == 1
+                and tokens[j + 1].norm.isalpha()
+                and tokens[j + 1].start == tokens[j].end + 1
+                and tokens[j + 1].sentence == t.sentence
+            ):
+                j += 1
+            if j - i >= 2:
+                word = "".join(tokens[k].norm for k in range(i, j + 1))
+                if word in self.rule_words and len(word) > 2:
+                    found[j] = Token(t.start, tokens[j].end, word, word, t.sentence)
+            i = j + 1
+        return found
 
     def _joined(self, tokens: list[Token]) -> dict[int, Token]:
         """Return, by the index of its second part, each group's name split in two by a space."""
