@@ -181,6 +181,10 @@ _RELATIVES = frozenset({"who", "that", "which", "whose"})
 # Verbs of believing and saying: "not" before one denies the claim after it
 _DENIED_BELIEF = frozenset({"think", "believe", "say", "said", "claim"})
 _UNNEGATED_BY = frozenset({"stop", "help", "wait", "resist", "quit"})
+# "Name a single ... who isn't ...", "never met one who wasn't ...": a claim about every one
+_ONE = frozenset({"single", "one"})
+_FIND_ONE = frozenset({"name", "met", "find", "show", "seen", "know", "meet"})
+_NEVER = frozenset({"never", "not", "haven't", "havent", "hasn't", "can't", "cannot", "cant"})
 ENGINE_CONCEPTS = frozenset(
     {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective", "given_name"}
 )
@@ -865,6 +869,10 @@ class Context:
         if clause:
             while lo > 0 and clauses[lo - 1] == here:
                 lo -= 1
+        if any(
+            toks[j].norm in negations and self._none_who_is_not(j) for j in range(lo, c.first)
+        ):
+            return ""  # "never met one who wasn't ...": two negations, a claim about all
         for j in range(lo, c.first):
             # a "not" in the clause before ("not vermin, they're people") negates that one
             if (
@@ -900,6 +908,18 @@ class Context:
             if j > 0 and toks[j - 1].norm in ("not", "never") and toks[j].norm in _DENIED_CLAUSE:
                 return f"{toks[j - 1].norm} {toks[j].norm}"
         return ""
+
+    def _none_who_is_not(self, j: int) -> bool:
+        """Return True when negation ``j`` is the second of two that make a claim about all:
+        "name a single refugee who isn't a leech", "never met one who wasn't a criminal"."""
+        toks = self.tokens
+        if j < 2 or toks[j - 1].norm not in _RELATIVES:
+            return False
+        before = {t.norm for t in toks[max(0, j - 8) : j - 1] if t.sentence == toks[j].sentence}
+        if before.isdisjoint(_FIND_ONE):
+            return False
+        # "a single" or "one" is every one asked for; a plain "a" only after "never met"
+        return not before.isdisjoint(_ONE) or not before.isdisjoint(_NEVER)
 
     def _relative(self, j: int, first: int) -> bool:
         """Return True when negation ``j`` belongs to a relative clause that ends before the
