@@ -869,9 +869,7 @@ class Context:
         if clause:
             while lo > 0 and clauses[lo - 1] == here:
                 lo -= 1
-        if any(
-            toks[j].norm in negations and self._none_who_is_not(j) for j in range(lo, c.first)
-        ):
+        if any(toks[j].norm in negations and self._none_who_is_not(j) for j in range(lo, c.first)):
             return ""  # "never met one who wasn't ...": two negations, a claim about all
         for j in range(lo, c.first):
             # a "not" in the clause before ("not vermin, they're people") negates that one
