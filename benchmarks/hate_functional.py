@@ -41,7 +41,10 @@ session, was scored blind at its end (0.833 / 0.023, 10 below gate; 0.898 / 0.02
 ``--deep``; ``--part fresh12``, totals only). ``fresh13.jsonl``, written blind after that, was
 scored blind at the start of the next session (0.903 / 0.038, 5 below gate; 0.912 / 0.053, 6
 below, with ``--deep``; ``--part fresh13``, totals only). ``fresh14.jsonl``, written blind in
-that session, is the blind part: ``--blind`` scores it, totals only, never its misses.
+that session, was scored blind at the start of the next (0.847 / 0.023, 7 below gate; 0.875 /
+0.023, 7 below, with ``--deep``) and its misses read then: a development part. ``fresh15.jsonl``,
+written blind in that session, is the blind part: ``--blind`` scores it, totals only, never its
+misses.
 """
 
 from __future__ import annotations
@@ -57,10 +60,10 @@ from selfwatch.model import ChecklistSettings, Level
 HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
-DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4", "fresh6", "fresh8", "fresh9", "fresh10")
+DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4", "fresh6", "fresh8", "fresh9", "fresh10", "fresh14")
 SCORED = ("fresh2", "fresh3", "fresh5", "fresh7", "fresh11", "fresh12", "fresh13")
 """Parts scored blind whose misses have never been read: totals only."""
-BLIND = "fresh14"
+BLIND = "fresh15"
 ENGINE = [default_engine()]
 """The engine scored (``--deep``: with the deep checklist)."""
 
