@@ -95,3 +95,22 @@ def test_masked_words_match_the_terms_they_spell_wherever_the_mask_is():
         "f*ct": ["fact"],
         "f***": [],  # one letter shown is no word
     }
+
+
+def test_a_word_found_twice_for_one_owner_is_one_hit_the_first():
+    # "working" is a form of "work" and a term of its own, and "w0rking" is read both as
+    # written and decoded: each token still gives the owner one hit, the first one found.
+    lexicon = Lexicon()
+    lexicon.add("work", "concept:job")
+    lexicon.add("working", "concept:job")
+    lexicon.add("working", "employer.badmouthing")
+    hits = lexicon.scan(tokenize("Working late. Still working, w0rking."))
+    found = [(h.owner, h.term, h.first) for h in hits]
+    assert found == [
+        ("concept:job", "work", 0),
+        ("employer.badmouthing", "working", 0),
+        ("concept:job", "work", 3),
+        ("employer.badmouthing", "working", 3),
+        ("concept:job", "work", 4),
+        ("employer.badmouthing", "working", 4),
+    ]

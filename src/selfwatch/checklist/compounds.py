@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from .lexicon import english_words
@@ -15,6 +16,11 @@ from .tokens import Token
 
 if TYPE_CHECKING:
     from .load import Checklist
+
+
+_NORM = itemgetter(2)
+_ALT = itemgetter(3)
+"""A token's ``norm`` and ``alt`` (a NamedTuple's fields by position: the fastest getters)."""
 
 
 class Compounds:
@@ -136,14 +142,10 @@ class Compounds:
         (the patterns read them spaced out: see ``Engine._compound_patterns``)."""
         if self.hint is None:
             return tokens, []
-        glued = {
-            i: parts
-            for i, t in enumerate(tokens)
-            if len(t.norm) >= self.MIN
-            and (parts := self.splits(t.alt if t.alt.isalpha() else t.norm))
-        }
-        joined = self._joined(tokens)
-        joined.update(self._spelled(tokens))
+        norms = list(map(_NORM, tokens))
+        glued = self._glued(tokens, norms)
+        joined = self._joined(tokens, norms)
+        joined.update(self._spelled(tokens, norms))
         if not glued and not joined:
             return tokens, []  # the usual text: nothing run together, nothing to copy
         out: list[Token] = []
@@ -157,15 +159,39 @@ class Compounds:
                 out.append(joined[i])
         return out, [(tokens[i], parts) for i, parts in glued.items()]
 
-    def _spelled(self, tokens: list[Token]) -> dict[int, Token]:
+    def _glued(self, tokens: list[Token], norms: list[str]) -> dict[int, list[str]]:
+        """Return, by token index, the parts of each glued word (see :meth:`splits`).
+
+        Each distinct word is asked once, and the tokens are looked at again only when one
+        splits: a long draft has a few thousand distinct long words among 170,000 tokens.
+        """
+        least = self.MIN
+        alts = list(map(_ALT, tokens))
+        words = {
+            a if a.isalpha() else n for a, n in zip(alts, norms, strict=True) if len(n) >= least
+        }
+        parts = {w: found for w in words if (found := self.splits(w))}
+        if not parts:
+            return {}
+        return {
+            i: parts[w]
+            for i, (a, n) in enumerate(zip(alts, norms, strict=True))
+            if len(n) >= least and (w := a if a.isalpha() else n) in parts
+        }
+
+    def _spelled(self, tokens: list[Token], norms: list[str]) -> dict[int, Token]:
         """Return, by the index of its last letter, each group's name or hostile word spelled
         out a letter at a time ("G a y people", "a b u r d e n")."""
         found: dict[int, Token] = {}
-        i, count = 0, len(tokens)
-        while i < count:
+        count = len(tokens)
+        # Only a one-letter token can begin a run: the others are passed over in one sweep
+        letters = [i for i, n in enumerate(norms) if len(n) == 1]
+        at = 0
+        while at < len(letters):
+            i = letters[at]
+            at += 1
             t = tokens[i]
-            if len(t.norm) != 1 or not t.norm.isalpha():
-                i += 1
+            if not t.norm.isalpha():
                 continue
             j = i
             while (
@@ -180,16 +206,17 @@ class Compounds:
                 word = "".join(tokens[k].norm for k in range(i, j + 1))
                 if word in self.rule_words and len(word) > 2:
                     found[j] = Token(t.start, tokens[j].end, word, word, t.sentence)
-            i = j + 1
+            at += j - i  # the run's other letters begin no run of their own
         return found
 
-    def _joined(self, tokens: list[Token]) -> dict[int, Token]:
+    def _joined(self, tokens: list[Token], norms: list[str]) -> dict[int, Token]:
         """Return, by the index of its second part, each group's name split in two by a space."""
         found: dict[int, Token] = {}
         starts, groups = self.starts, self.groups
-        for i in range(len(tokens) - 1):
+        last = len(tokens) - 1
+        for i in [i for i, n in enumerate(norms) if n in starts]:
             a = tokens[i]
-            if a.norm not in starts or a.norm in groups:
+            if i >= last or a.norm in groups:
                 continue
             b = tokens[i + 1]
             word = a.norm + b.norm

@@ -977,7 +977,10 @@ def _other_senses(hits: list[Hit], tokens: list[Token], marked: set[tuple[str, i
             word = word[:-2] if word.endswith("es") and word[:-2] in words else word[:-1]
         return (word, h.sentence) in marked
 
-    return [h for h in hits if not other(h)]
+    # Only a sentence with such a word can drop a hit: the hits of the others (nearly all of
+    # a long draft's) are kept without a look at their word
+    sentences = {s for _, s in marked}
+    return [h for h in hits if h[6] not in sentences or not other(h)]
 
 
 def _covered(rule: Rule, found: list[Finding]) -> bool:

@@ -231,6 +231,9 @@ class Lexicon:
         keys = [(t.norm,) if t.alt == t.norm else _keys(t) for t in tokens]
         for i, tok in enumerate(tokens):
             here = keys[i]
+            # Every hit of token i is added in this round, with ``first`` = i: a hit found
+            # twice (two forms of a word, two terms of one owner) is dropped here
+            mark = len(hits)
             # The words of a token first, then the phrases it starts: the order hits are judged
             # in (ties between overlapping findings go to the first)
             for key in here:
@@ -271,7 +274,9 @@ class Lexicon:
                         if a in starts:
                             self._phrases(tokens, keys, i, a, hits)
                     hits[before:] = [h._replace(disguised=True) for h in hits[before:]]
-        return _dedupe(hits)
+            if len(hits) - mark > 1:
+                _dedupe_round(hits, mark)
+        return hits
 
     def _phrases(
         self, tokens: Sequence[Token], keys: list[tuple[str, ...]], i: int, a: str, hits: list[Hit]
@@ -413,23 +418,29 @@ def _match_rest(words: tuple[str, ...], tokens: Sequence[Token], i: int) -> int:
     return j
 
 
-_OWNER_SPAN = itemgetter(0, 2, 3)
-"""A hit's owner, first and last token: what makes it the same hit."""
+_OWNER_LAST = itemgetter(0, 3)
+"""A hit's owner and last token: with its first token, what makes it the same hit."""
 
 
-def _dedupe(hits: list[Hit]) -> list[Hit]:
-    if len(hits) < 2:
-        return hits
-    if len(set(map(_OWNER_SPAN, hits))) == len(hits):
-        return hits  # the usual case: no key twice, told by one set of them
-    seen: set[tuple[str, int, int]] = set()
+def _dedupe_round(hits: list[Hit], mark: int) -> None:
+    """Drop the repeats among ``hits[mark:]``, hits that share their first token: keep the
+    first of each owner and last token.
+
+    Done for each token's hits as they are found rather than once over the whole list: a
+    long draft has a hundred thousand hits, and hashing them all cost more than the scan
+    spent finding the few thousand repeats.
+    """
+    found = hits[mark:]
+    keys = list(map(_OWNER_LAST, found))
+    if len(set(keys)) == len(keys):
+        return
+    seen: set[tuple[str, int]] = set()
     out = []
-    for h in hits:
-        key = (h.owner, h.first, h.last)
+    for h, key in zip(found, keys, strict=True):
         if key not in seen:
             seen.add(key)
             out.append(h)
-    return out
+    hits[mark:] = out
 
 
 @lru_cache(maxsize=1)
