@@ -55,6 +55,17 @@ def test_a_pronoun_points_back_at_the_group_named_before_it() -> None:
     assert later.target == "women"
 
 
+def test_a_group_said_of_someone_before_and_then_a_clause_is_the_pronouns_antecedent() -> None:
+    (hate,) = risks("My new neighbours are gay and they make me want to vomit.", "hate")
+    assert hate.target == "gay"
+    # "Being trans and ..." describes the writer: no one named before is said to be trans
+    assert risks("Being trans and having an Xbox account SUCKS.", "hate") == []
+    # a nationality names a group only with a person noun after it
+    (smell,) = risks("I can smell the Indian guy from three desks away.", "hate")
+    assert smell.target == "Indian guy"
+    assert risks("I can smell the Indian restaurant from three streets away.", "hate") == []
+
+
 def test_negation_quotes_and_counter_speech_are_not_the_claim() -> None:
     assert risks("Trans people are not disgusting", "hate") == []
     assert risks("I don't find disabled people gross at all", "hate") == []

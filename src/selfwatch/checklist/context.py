@@ -191,6 +191,10 @@ ENGINE_CONCEPTS = frozenset(
 """Word lists the engine reads itself, whether or not a rule names them."""
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
+_CONJUNCTIONS = frozenset({"and", "but", "so", "yet", "or", "&"})
+_FINITE = frozenset({"is", "are", "was", "were", "'s", "'re"})
+"""Words that join a second clause to the first: "my neighbours are gay and they ..." ends
+the group adjective's clause as a full stop would."""
 
 
 _COMPUTED = frozenset(
@@ -658,10 +662,14 @@ class Context:
                 found.append(self._seen(adjective.first, noun.last))
         # "my neighbours are Black", "he came out as gay": the adjective ends its clause
         for adjective in concepts.get(("group_adjective", sentence), ()):
-            ends = adjective.last >= len(self.tokens) or self.clause(adjective.last) != self.clause(
-                adjective.first
-            )
             before = self.tokens[adjective.first - 1].norm if adjective.first > 0 else ""
+            ends = (
+                adjective.last >= len(self.tokens)
+                or self.clause(adjective.last) != self.clause(adjective.first)
+                # "... are gay and they ...", but not "Being trans and having an Xbox ...":
+                # only a finite copula says it of someone named before
+                or (self.tokens[adjective.last].norm in _CONJUNCTIONS and before in _FINITE)
+            )
             if ends and before in _COPULAS:
                 found.append(adjective)
         quantifiers = {s.last: s for s in concepts.get(("quantifier", sentence), ())}
