@@ -66,6 +66,13 @@ def test_a_group_said_of_someone_before_and_then_a_clause_is_the_pronouns_antece
     assert risks("I can smell the Indian restaurant from three streets away.", "hate") == []
 
 
+def test_patterns_read_a_disguised_word_decoded_in_place() -> None:
+    (threat,) = risks("imm1gr4nts should be dr0wned", "hate")
+    assert threat.rule == "hate.threat_normative" and threat.matched == "should be dr0wned"
+    # numbers are no disguise: "100" is not read as "loo"
+    assert risks("Ran 100 laps of the track in 2 hours", "substance") == []
+
+
 def test_negation_quotes_and_counter_speech_are_not_the_claim() -> None:
     assert risks("Trans people are not disgusting", "hate") == []
     assert risks("I don't find disabled people gross at all", "hate") == []

@@ -280,6 +280,10 @@ class Engine:
         if glued:
             assert ctx is not None
             findings += self._judged(self._compound_patterns(glued, ctx), ctx, text, author)
+        if ctx is not None:
+            decoded = self._decoded_patterns(ctx)
+            if decoded:
+                findings += self._judged(decoded, ctx, text, author)
         if self.derived and findings:
             # A finding of one reason may be another's too, by that one's own context and
             # target: a threat (violence) aimed at a protected group is hate
@@ -486,6 +490,47 @@ class Engine:
     def _from_span(self, rule: Rule, start: int, end: int, ctx: Context) -> Candidate:
         first, last = ctx.token_range(start, end)
         return Candidate(rule, start, end, ctx.sentence_of(start), first, last, "pattern")
+
+    def _decoded_patterns(self, ctx: Context) -> list[Candidate]:
+        """Return the pattern candidates that a disguised spelling hides ("should be dr0wned").
+
+        The word rules read a disguised word by its decoded form; the patterns read text, so
+        each sentence with such a word is read again with the word decoded in place. Only a
+        word of letters with a digit or symbol among them whose decoded form is as long as it
+        is, so every offset stays where it was; only matches that take in such a word are new.
+        """
+        swaps = [
+            t
+            for t in ctx.tokens
+            if t.alt != t.norm
+            and not t.masked
+            and t.alt.isalpha()
+            and len(t.alt) == t.end - t.start
+            and not t.norm.isalpha()
+            and sum(ch.isalpha() for ch in t.norm) >= 2
+        ]
+        if not swaps:
+            return []
+        text = ctx.text
+        chars = list(text)
+        for t in swaps:
+            chars[t.start : t.end] = t.alt
+        variant = "".join(chars)
+        bounds = ctx.bounds()
+        pieces = sorted(
+            {
+                (bounds[t.sentence - 1] if t.sentence > 0 else 0, bounds[t.sentence])
+                if t.sentence < len(bounds)
+                else (bounds[-1] if bounds else 0, len(text))
+                for t in swaps
+            }
+        )
+        found: list[Candidate] = []
+        for rule, m in self._piece_matches(variant, pieces):
+            a, b = m.span()
+            if any(a < t.end and t.start < b for t in swaps):
+                found.append(self._from_span(rule, a, b, ctx))
+        return found
 
     def _compound_patterns(
         self, glued: list[tuple[Token, list[str]]], ctx: Context
