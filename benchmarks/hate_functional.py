@@ -44,7 +44,8 @@ below, with ``--deep``; ``--part fresh13``, totals only). ``fresh14.jsonl``, wri
 that session, was scored blind at the start of the next (0.847 / 0.023, 7 below gate; 0.875 /
 0.023, 7 below, with ``--deep``) and its misses read then: a development part. ``fresh15.jsonl``,
 written blind in that session, was scored blind at its end, totals only (0.819 / 0.030, 9 below
-gate; 0.819 / 0.023 with the code of its start; 0.866 / 0.038, 6 below, with ``--deep``; ``--part fresh15``).
+gate; 0.819 / 0.023 with the code of its start; 0.866 / 0.038, 6 below, with ``--deep``;
+``--part fresh15``).
 ``fresh16.jsonl``, written blind in that session too, is the blind part: ``--blind`` scores
 it, totals only, never its misses.
 """
@@ -62,7 +63,17 @@ from selfwatch.model import ChecklistSettings, Level
 HERE = Path(__file__).resolve().parent / "hate_functional"
 RECALL_GATE = 0.85
 FALSE_ALARM_GATE = 0.10
-DEVELOPMENT = ("dev", "heldout", "fresh", "fresh4", "fresh6", "fresh8", "fresh9", "fresh10", "fresh14")
+DEVELOPMENT = (
+    "dev",
+    "heldout",
+    "fresh",
+    "fresh4",
+    "fresh6",
+    "fresh8",
+    "fresh9",
+    "fresh10",
+    "fresh14",
+)
 SCORED = ("fresh2", "fresh3", "fresh5", "fresh7", "fresh11", "fresh12", "fresh13", "fresh15")
 """Parts scored blind whose misses have never been read: totals only."""
 BLIND = "fresh16"
