@@ -73,6 +73,15 @@ def test_patterns_read_a_disguised_word_decoded_in_place() -> None:
     assert risks("Ran 100 laps of the track in 2 hours", "substance") == []
 
 
+def test_an_exception_word_is_read_as_itself_or_its_plural_not_as_a_verb() -> None:
+    # screen_fiction's "book" excuses a line from a book, not a table booked
+    (punish,) = risks(
+        "I booked a table, and honestly socialists should be thrown in camps", "politics"
+    )
+    assert punish.rule == "politics.punishment"
+    assert risks("Two books say socialists should be thrown in camps", "politics") == []
+
+
 def test_negation_quotes_and_counter_speech_are_not_the_claim() -> None:
     assert risks("Trans people are not disgusting", "hate") == []
     assert risks("I don't find disabled people gross at all", "hate") == []

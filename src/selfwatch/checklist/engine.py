@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
 from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
-from .lexicon import Hit, Lexicon, english_words
+from .lexicon import Hit, Lexicon, english_words, inflections
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import (
     Gate,
@@ -1217,7 +1217,20 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
     used |= ENGINE_CONCEPTS | {name for name in concepts if name.startswith(SENSE_PREFIX)}
     if any(r.target for r in checklist.rules):
         used |= TARGET_CONCEPTS
+    required = {
+        c for r in checklist.rules for c in (*r.requires, *r.requires_any, *r.requires_near)
+    }
+    exceptions = {c for r in checklist.rules for c in (*r.unless, *r.unless_near)}
+    plural_only = exceptions - required - ENGINE_CONCEPTS - TARGET_CONCEPTS
     for name in sorted(used & set(concepts)):
+        if name in plural_only:
+            for term in concepts[name]:
+                lexicon.add(term, f"concept:{name}", inflect=False)
+                if " " not in term:
+                    for form in inflections(term):
+                        if form != term and form[-1] == "s":
+                            lexicon.add(form, f"concept:{name}", inflect=False)
+            continue
         # Pronouns are closed words: "them" has no inflections ("themed" is another word)
         closed = name == "self" or name in TARGET_CONCEPTS
         # Group names are what hateful posts misspell on purpose ("Mulsims", "blck", "wmoen")
