@@ -192,9 +192,10 @@ ENGINE_CONCEPTS = frozenset(
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
 _WHOLE_CLAUSE_NEGATION = frozenset({"nobody", "no one", "noone", "never"})
 _CONJUNCTIONS = frozenset({"and", "but", "so", "yet", "or", "&"})
-_FINITE = frozenset({"is", "are", "was", "were", "'s", "'re"})
 """Words that join a second clause to the first: "my neighbours are gay and they ..." ends
 the group adjective's clause as a full stop would."""
+_FINITE = frozenset({"is", "are", "was", "were", "'s", "'re"})
+"""The copulas that say a thing of someone named before them ("are gay", not "being gay")."""
 
 
 _COMPUTED = frozenset(
@@ -961,11 +962,18 @@ class Context:
         """Return the sentence number of the character at ``offset``."""
         return min(bisect_right(self.bounds(), offset), len(self.bounds()) - 1)
 
-    def sentence_text(self, sentence: int) -> str:
-        """Return the text of sentence number ``sentence``."""
+    def sentence_chars(self, sentence: int) -> tuple[int, int]:
+        """Return the characters [start, end) of sentence number ``sentence``."""
         bounds = self.bounds()
         start = bounds[sentence - 1] if sentence > 0 else 0
-        return self.text[start : bounds[sentence]] if sentence < len(bounds) else ""
+        return start, bounds[sentence] if sentence < len(bounds) else len(self.text)
+
+    def sentence_text(self, sentence: int) -> str:
+        """Return the text of sentence number ``sentence``."""
+        if sentence >= len(self.bounds()):
+            return ""
+        start, end = self.sentence_chars(sentence)
+        return self.text[start:end]
 
     def sentiment(self, sentence: int) -> float:
         """Return VADER's compound sentiment of a sentence (computed once)."""

@@ -516,15 +516,7 @@ class Engine:
         for t in swaps:
             chars[t.start : t.end] = t.alt
         variant = "".join(chars)
-        bounds = ctx.bounds()
-        pieces = sorted(
-            {
-                (bounds[t.sentence - 1] if t.sentence > 0 else 0, bounds[t.sentence])
-                if t.sentence < len(bounds)
-                else (bounds[-1] if bounds else 0, len(text))
-                for t in swaps
-            }
-        )
+        pieces = sorted({ctx.sentence_chars(t.sentence) for t in swaps})
         found: list[Candidate] = []
         for rule, m in self._piece_matches(variant, pieces):
             a, b = m.span()
@@ -542,12 +534,10 @@ class Engine:
         match that takes in any of the parts becomes a candidate over the glued word itself.
         """
         found: list[Candidate] = []
-        bounds = ctx.bounds()
         starts = [t.start for t in ctx.tokens]
         for token, parts in glued:
             sentence = ctx.sentence_of(token.start)
-            start = bounds[sentence - 1] if sentence > 0 else 0
-            end = bounds[sentence] if sentence < len(bounds) else len(ctx.text)
+            start, end = ctx.sentence_chars(sentence)
             at = token.start + (1 if token.hashtag else 0) - start
             spaced = " ".join(parts)
             sentence_text = ctx.text[start:end]
@@ -1227,9 +1217,9 @@ def _concept_lexicon(checklist: Checklist, concepts: Mapping[str, tuple[str, ...
             for term in concepts[name]:
                 lexicon.add(term, f"concept:{name}", inflect=False)
                 if " " not in term:
-                    for form in inflections(term):
-                        if form != term and form[-1] == "s":
-                            lexicon.add(form, f"concept:{name}", inflect=False)
+                    plurals = {term + "s", term + "es", term[:-1] + "ies"}
+                    for form in inflections(term) & plurals - {term}:
+                        lexicon.add(form, f"concept:{name}", inflect=False)
             continue
         # Pronouns are closed words: "them" has no inflections ("themed" is another word)
         closed = name == "self" or name in TARGET_CONCEPTS
