@@ -447,3 +447,26 @@ def test_derives_names_another_risk_category(derives: str) -> None:
     text = DERIVED.replace('derives = "profanity"', f'derives = "{derives}"')
     with pytest.raises(ChecklistError, match=r"rules\[1\].derives: must be another risk category"):
         parse_files([("derived.toml", text)])
+
+
+def test_a_phrase_never_runs_across_a_comma_colon_bracket_or_dash() -> None:
+    # "bomb the" is a threat's phrase; "the bomb, the sound" only puts its words side by side
+    assert risks("My new mixing desk is the bomb, the sound is crisp.", "violence") == []
+    assert risks("The demo was the bomb - the crowd loved it.", "violence") == []
+    assert risks("I'm going to bomb the office tomorrow.", "violence")
+    assert risks("I'm going to bomb the office, tomorrow.", "violence")
+
+
+def test_words_reported_and_then_condemned_are_counter_speech() -> None:
+    reported = "A man on the bus called immigrants vermin last night."
+    assert risks(reported, "hate")  # reported alone is not judged: still the words
+    assert risks(reported + " That language is unacceptable.", "hate") == []
+    assert risks("Disgusting. " + reported, "hate") == []
+    shouted = "Someone shouted go back to your country at my colleague today."
+    (found,) = [
+        f for f in lint_text(shouted + " Absolutely disgusting.").findings if f.category == "hate"
+    ]
+    assert found.level == Level.INFO and found.stance == "counter"
+    # the hateful words themselves are no judgement of what is reported
+    assert risks("A man on the bus called immigrants disgusting vermin last night.", "hate")
+    assert risks("Immigrants are vermin. Disgusting.", "hate")

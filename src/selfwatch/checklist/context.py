@@ -50,7 +50,8 @@ VOCATIVE_EXTRA = 4
 """Words besides a group that may open a sentence it hails ("Muslims in this city: ...")."""
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
+CLAUSE_BREAK = re.compile(r"[,;:()\[\]—–]|\s-\s")
+"""What ends a clause between two words: a comma, colon, bracket or dash."""
 _CLAUSE_WORDS = frozenset(
     {"but", "because", "although", "though", "whereas", "while", "unless", "however", "since"}
 )
@@ -186,7 +187,15 @@ _ONE = frozenset({"single", "one"})
 _FIND_ONE = frozenset({"name", "met", "find", "show", "seen", "know", "meet"})
 _NEVER = frozenset({"never", "not", "haven't", "havent", "hasn't", "can't", "cannot", "cant"})
 ENGINE_CONCEPTS = frozenset(
-    {"negation", "counter_speech", "homonym", "reporting_verbs", "adjective", "given_name"}
+    {
+        "negation",
+        "counter_speech",
+        "condemnation",
+        "homonym",
+        "reporting_verbs",
+        "adjective",
+        "given_name",
+    }
 )
 """Word lists the engine reads itself, whether or not a rule names them."""
 _DENIED_CLAUSE = frozenset({"because", "since", "that"})
@@ -376,6 +385,19 @@ class Context:
         before = s - 1 - (s >= 2 and self._fragment(s - 1))
         after = s + 1 + self._fragment(s + 1)
         return any((concept, n) in index for n in range(before, after + 1))
+
+    def condemned(self, c: Candidate) -> str:
+        """Return the words that judge what the candidate reports ("disgusting", "that language
+        is unacceptable"): in the sentence before or after it, or in another clause of its own
+        (so "he said they are vermin and disgusting" is no judgement of itself); "" when none."""
+        index = self.concepts()
+        s = c.sentence
+        own = self.clause(c.first)
+        for n in (s - 1, s + 1, s):
+            for seen in index.get(("condemnation", n), ()):
+                if n != s or self.clause(seen.first) != own:
+                    return f"condemnation '{seen.words}'"
+        return ""
 
     def _fragment(self, sentence: int) -> bool:
         """Return True when ``sentence`` is a single word."""
@@ -1085,7 +1107,7 @@ def _clauses(text: str, tokens: list[Token]) -> list[int]:
     for t in tokens:
         gap = text[prev.end : t.start] if prev is not None and t.start > prev.end else ""
         # Most words are apart by one space, which breaks no clause: no search for it
-        punct = gap != " " and bool(gap) and _CLAUSE_BREAK.search(gap) is not None
+        punct = gap != " " and bool(gap) and CLAUSE_BREAK.search(gap) is not None
         new = prev is not None and (t.sentence != prev.sentence or t.norm in _CLAUSE_WORDS or punct)
         starts.append(new)
         comma.append(new and t.sentence == prev.sentence and gap.strip() == ",")  # type: ignore[union-attr]

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
-from .context import ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
+from .context import CLAUSE_BREAK, ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words, inflections
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import (
@@ -252,7 +252,7 @@ class Engine:
         if self.may_match(text):
             bounds = bounds or sentence_bounds(text)
             tokens, glued = self.glued.split_parts(tokenize(text, bounds))
-            hits = self.scan(tokens)
+            hits = _within_clauses(text, tokens, self.scan(tokens))
             ctx = Context(text, tokens, self.scan, hits, bounds)
             rules = self.rules
             # Concept words come back too: only hits owned by a rule are candidates
@@ -730,6 +730,9 @@ class Engine:
             return "negated", f"negated by '{negator}'"
         if ctx.has("counter_speech", c, apart=False):
             return "counter", f"counter-speech ({ctx.describe('counter_speech', c, apart=False)})"
+        if ctx.has("reporting_verbs", c) and ctx.condemned(c):
+            said = ctx.describe("reporting_verbs", c)
+            return "counter", f"counter-speech ({said}, then {ctx.condemned(c)})"
         if ctx.quoted(c.start, c.sentence):
             return "quoted", "inside quotation marks"
         if ctx.asked(c.sentence):
@@ -970,6 +973,20 @@ def _pieces(text: str, bounds: list[int] | None) -> list[tuple[int, int]]:
     if start < len(text):
         pieces.append((start, len(text)))
     return pieces
+
+
+def _within_clauses(text: str, tokens: list[Token], hits: list[Hit]) -> list[Hit]:
+    """Return ``hits`` without the phrases whose words a comma, colon, bracket or dash parts:
+    a phrase never runs across a clause's end ("the bomb, the sound" is no "bomb the")."""
+    search = CLAUSE_BREAK.search
+    return [
+        h
+        for h in hits
+        if h.last - h.first < 2
+        or not any(
+            search(text, tokens[k].end, tokens[k + 1].start) for k in range(h.first, h.last - 1)
+        )
+    ]
 
 
 def _outside_homonyms(hits: list[Hit]) -> list[Hit]:
