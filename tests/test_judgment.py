@@ -470,3 +470,23 @@ def test_words_reported_and_then_condemned_are_counter_speech() -> None:
     # the hateful words themselves are no judgement of what is reported
     assert risks("A man on the bus called immigrants disgusting vermin last night.", "hate")
     assert risks("Immigrants are vermin. Disgusting.", "hate")
+
+
+def test_a_bodily_attack_is_no_violence_and_a_firms_number_no_private_data() -> None:
+    assert (
+        risks("The nurse who cared for my dad after his heart attack deserves a medal.", "violence")
+        == []
+    )
+    assert risks("The guy who attacked the mosque deserves a medal.", "violence")
+    firm = "If you're looking for a plumber, Brookside Heating were brilliant, their number is (555) 612-7730."
+    assert risks(firm, "personal_data") == []
+    assert risks("My neighbours are awful, their number is (555) 612-7730.", "personal_data")
+    notice = "For deliveries, please use our warehouse address: Unit 4, Riverside Estate. Phone (555) 300-1188."
+    assert risks(notice, "personal_data") == []
+    assert (
+        risks(
+            "Our registered office is 22 Chancery Lane, London. Company number 09876543.",
+            "personal_data",
+        )
+        == []
+    )
