@@ -478,10 +478,16 @@ def test_a_bodily_attack_is_no_violence_and_a_firms_number_no_private_data() -> 
         == []
     )
     assert risks("The guy who attacked the mosque deserves a medal.", "violence")
-    firm = "If you're looking for a plumber, Brookside Heating were brilliant, their number is (555) 612-7730."
+    firm = (
+        "If you're looking for a plumber, Brookside Heating were brilliant, "
+        "their number is (555) 612-7730."
+    )
     assert risks(firm, "personal_data") == []
     assert risks("My neighbours are awful, their number is (555) 612-7730.", "personal_data")
-    notice = "For deliveries, please use our warehouse address: Unit 4, Riverside Estate. Phone (555) 300-1188."
+    notice = (
+        "For deliveries, please use our warehouse address: Unit 4, Riverside Estate. "
+        "Phone (555) 300-1188."
+    )
     assert risks(notice, "personal_data") == []
     assert (
         risks(
@@ -490,3 +496,39 @@ def test_a_bodily_attack_is_no_violence_and_a_firms_number_no_private_data() -> 
         )
         == []
     )
+
+
+SCOPED = """
+version = 1
+[concepts]
+record = ["figures", "hours", "timesheet"]
+
+[[rules]]
+id = "employer.cooked"
+category = "employer"
+terms = ["cooked"]
+requires_any = ["record"]
+requires_scope = "clause"
+message = "m"
+suggestion = "s"
+examples.flag = ["cooked the figures"]
+examples.pass = ["cooked a stew"]
+"""
+
+
+def test_requires_scope_clause_wants_the_co_evidence_in_the_words_own_clause() -> None:
+    from selfwatch.checklist.engine import Engine
+
+    def rules(toml: str, text: str) -> list[str]:
+        engine = Engine(parse_files([("scoped.toml", toml)]))
+        engine.support = None
+        return [f.rule for f in engine.lint(text).findings]
+
+    assert rules(SCOPED, "I cooked the figures for the audit") == ["employer.cooked"]
+    assert rules(SCOPED, "Smoked it for twelve hours, best thing I've ever cooked") == []
+    sentence = SCOPED.replace('requires_scope = "clause"\n', "")
+    assert rules(sentence, "Smoked it for twelve hours, best thing I've ever cooked") == [
+        "employer.cooked"
+    ]
+    with pytest.raises(ChecklistError, match=r"requires_scope: must be one of sentence, clause"):
+        parse_files([("scoped.toml", SCOPED.replace('= "clause"', '= "paragraph"'))])

@@ -523,6 +523,13 @@ class Context:
             self._clauses = _clauses(self.text, self.tokens)
         return self._clauses
 
+    def in_clause(self, concept: str, c: Candidate) -> bool:
+        """Return True when ``concept`` occurs in the candidate's clause, outside its words (a
+        built-in concept such as sentiment is read over the sentence, as ``has`` does)."""
+        if concept in _COMPUTED:
+            return self.has(concept, c)
+        return bool(self._in_clause(concept, c))
+
     def _in_clause(self, concept: str, c: Candidate) -> list[Seen]:
         """Return the ``concept`` words in the candidate's clause, outside its own words."""
         clause = self.clause(c.first)

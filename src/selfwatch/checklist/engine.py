@@ -1293,13 +1293,23 @@ def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
     # A derived rule's words are another rule's finding: what it needs may lie inside them
     # ("see that senator in a body bag"), where a rule's own words never vouch for themselves
     apart = not rule.derives
+    if rule.requires_scope == "clause":
+
+        def has(concept: str) -> bool:
+            return ctx.in_clause(concept, c)  # and then described over the sentence
+
+    else:
+
+        def has(concept: str) -> bool:
+            return ctx.has(concept, c, apart=apart)
+
     for concept in rule.requires:
-        if not ctx.has(concept, c, apart=apart):
+        if not has(concept):
             return f"'{concept}'"
         why.append(ctx.describe(concept, c, apart=apart))
     if rule.requires_any or rule.requires_near:
         # Either one of requires_any in the sentence, or one of requires_near next to it
-        found = [k for k in rule.requires_any if ctx.has(k, c, apart=apart)]
+        found = [k for k in rule.requires_any if has(k)]
         if found:
             why.append(ctx.describe(found[0], c, apart=apart))
             return ""

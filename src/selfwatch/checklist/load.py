@@ -7,6 +7,7 @@ may demand context in the same sentence:
 * ``requires``: every listed concept must occur;
 * ``requires_any``: at least one must occur; ``requires_near``: or one of these in the sentence
   or the one before or after it ("Took a two-hour lunch. Nobody noticed.");
+  ``requires_scope = "clause"`` narrows ``requires`` and ``requires_any`` to the words' clause;
 * ``unless``: none may occur (homonyms: "weed" near "garden"); ``unless_near``: none may occur
   in the sentence or the one before or after it;
 
@@ -79,9 +80,10 @@ RULE_FIELDS = frozenset(
         "id", "category", "level", "message", "suggestion", "terms", "patterns", "requires",
         "requires_any", "requires_near", "unless", "unless_near", "fuzzy", "inflect", "negation",
         "model", "threshold", "examples", "case_sensitive", "terms_from", "prefilter", "target",
-        "authors", "suggestion_other", "derives",
+        "authors", "suggestion_other", "derives", "requires_scope",
     }
 )  # fmt: skip
+REQUIRES_SCOPES = ("sentence", "clause")
 _RULE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
@@ -102,6 +104,10 @@ class Rule:
     unless_near: tuple[str, ...] = ()
     """Exceptions looked for in the sentence before and after the words too: a shop named in
     one sentence owns the phone number in the next ("Now open at ... Call 555-0104")."""
+    requires_scope: str = "sentence"
+    """Where ``requires`` and ``requires_any`` look: the whole sentence, or only the clause of
+    the words ("cooked the figures" is dishonest work; "Smoked a brisket for twelve hours, best
+    thing I've ever cooked" is not: the record noun sits in another clause)."""
     requires_near: tuple[str, ...] = ()
     """Co-evidence that also satisfies ``requires_any`` from the sentence before or after the
     words: the work that "nobody noticed" was skipped is often named a sentence earlier. Kept
@@ -292,6 +298,9 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
     terms_from = spec.get("terms_from", "")
     if terms_from not in ("", *TERM_SOURCES):
         problems.append(f"{where}.terms_from: must be one of {', '.join(TERM_SOURCES)}")
+    scope = spec.get("requires_scope", "sentence")
+    if scope not in REQUIRES_SCOPES:
+        problems.append(f"{where}.requires_scope: must be one of {', '.join(REQUIRES_SCOPES)}")
     derives = spec.get("derives", "")
     if derives not in ("", *CATEGORIES) or derives in (category, *GOOD_CATEGORIES):
         problems.append(f"{where}.derives: must be another risk category")
@@ -322,6 +331,7 @@ def _parse_rule(spec: Any, where: str, problems: list[str], source: str) -> Rule
         unless=lists["unless"],
         unless_near=lists["unless_near"],
         requires_near=lists["requires_near"],
+        requires_scope=str(scope),
         fuzzy=bool(spec.get("fuzzy", False)),
         inflect=bool(spec.get("inflect", True)),
         negation=negation,
