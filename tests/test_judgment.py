@@ -532,3 +532,9 @@ def test_requires_scope_clause_wants_the_co_evidence_in_the_words_own_clause() -
     ]
     with pytest.raises(ChecklistError, match=r"requires_scope: must be one of sentence, clause"):
         parse_files([("scoped.toml", SCOPED.replace('= "clause"', '= "paragraph"'))])
+
+
+def test_pride_named_in_a_sentence_does_not_reclaim_a_slur_aimed_at_others() -> None:
+    hateful = "those f*ggots at the pride parade should be rounded up and thrown in jail"
+    assert risks(hateful, "hate")
+    assert risks("So proud of my kid marching at Pride with the dykes on bikes crew", "hate") == []
