@@ -538,3 +538,18 @@ def test_pride_named_in_a_sentence_does_not_reclaim_a_slur_aimed_at_others() -> 
     hateful = "those f*ggots at the pride parade should be rounded up and thrown in jail"
     assert risks(hateful, "hate")
     assert risks("So proud of my kid marching at Pride with the dykes on bikes crew", "hate") == []
+
+
+def test_an_adjective_that_describes_speech_judges_the_speech_not_a_person() -> None:
+    slur = "Someone shouted a racist slur at my colleague at the bus stop today. We reported it."
+    assert risks(slur, "employer") == []
+    joke = 'If someone tells a racist joke at dinner, "I don\'t get it, can you explain?" works.'
+    assert risks(joke, "harassment") == []
+    assert (
+        risks("Ten years married today. Still laugh at his awful jokes. Love you.", "harassment")
+        == []
+    )
+    # said of the person, it is still name-calling
+    assert risks("you're a racist", "harassment")
+    assert risks("she is an awful person", "harassment")
+    assert risks("my boss is a sexist dinosaur", "employer")
