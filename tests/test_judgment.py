@@ -553,3 +553,10 @@ def test_an_adjective_that_describes_speech_judges_the_speech_not_a_person() -> 
     assert risks("you're a racist", "harassment")
     assert risks("she is an awful person", "harassment")
     assert risks("my boss is a sexist dinosaur", "employer")
+
+
+def test_words_said_of_a_things_subject_are_not_aimed_at_a_handle_after_them() -> None:
+    game = "That headshot from across the map was disgusting 😂 well played @pixelfox_gg"
+    assert risks(game, "harassment") == []
+    assert risks("what an idiot you are", "harassment")
+    assert risks("The guy in the red car was a total idiot @bob", "harassment")

@@ -88,6 +88,9 @@ _NAMING = re.compile(
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
+_FINITE_COPULAS = frozenset({"is", "are", "was", "were", "'s", "'re"})
+_THING_SUBJECT = frozenset({"that", "this", "the", "these", "those", "it"})
+"""How a clause opens when its subject is a thing ("That headshot was ...")."""
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
 # Who a word can point at. Word lists in the rule files (00-concepts.toml) name them.
 _PERSON_CONCEPTS = (
@@ -837,10 +840,31 @@ class Context:
             _, kind, words = max(before)
             return None if kind == "self" else Target(kind, words)
         after = [r for r in refs if c.last <= r[0] < c.last + FORWARD_REACH and r[1] != "self"]
-        if after:
+        if after and not self._said_of_subject(c):
             _, kind, words = min(after)
             return Target(kind, words)
         return self._exclaimed(c) or self._addressee(c) or self._called(c)
+
+    def _said_of_subject(self, c: Candidate) -> bool:
+        """Return True when the words follow a copula that has a subject of its own in their
+        clause: they say what that subject is ("That headshot was disgusting 😂 well played
+        @pixelfox"), not what a person named after them is ("what an idiot you are")."""
+        lo, _ = self._clause_span(c.first, c.last)
+        toks, text = self.tokens, self.text
+        if toks[lo].norm not in _THING_SUBJECT:
+            return False  # "Jordan from accounting is a lying snake": a person's name
+        people = {
+            i
+            for k in ("person_noun", "victim_noun")
+            for s in self.concepts().get((k, c.sentence), ())
+            for i in range(s.first, s.last)
+        }
+        for j in range(lo + 1, c.first):
+            if toks[j].norm in _FINITE_COPULAS:
+                return True
+            if j in people or text[toks[j].start].isupper():
+                return False  # "the guy in the red car was ...", "the Smiths are ...": people
+        return False
 
     def _called(self, c: Candidate) -> Target | None:
         """Return whom an insult used as a form of address at the end of a sentence is aimed
