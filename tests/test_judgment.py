@@ -560,3 +560,13 @@ def test_words_said_of_a_things_subject_are_not_aimed_at_a_handle_after_them() -
     assert risks(game, "harassment") == []
     assert risks("what an idiot you are", "harassment")
     assert risks("The guy in the red car was a total idiot @bob", "harassment")
+
+
+def test_careless_work_someone_else_did_is_no_admission() -> None:
+    assert (
+        risks("The build is dead again, someone merged without running the linter", "employer")
+        == []
+    )
+    assert risks("my colleague pushed to prod without testing", "employer") == []
+    assert risks("I just merged it without testing lol", "employer")
+    assert risks("pushed to prod without testing again, yolo", "employer")

@@ -88,7 +88,11 @@ _NAMING = re.compile(
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
-_FINITE_COPULAS = frozenset({"is", "are", "was", "were", "'s", "'re"})
+_OTHER_AGENTS = frozenset(
+    {"someone", "somebody", "he", "she", "they", "everyone", "everybody", "nobody", "who"}
+)
+"""Subjects that make what follows someone else's doing ("someone merged without ...")."""
+_AGENT_ADVERBS = frozenset({"just", "basically", "literally", "usually", "always", "apparently"})
 _THING_SUBJECT = frozenset({"that", "this", "the", "these", "those", "it"})
 """How a clause opens when its subject is a thing ("That headshot was ...")."""
 _EXCLAMATIONS = frozenset({"what a", "what an", "such a", "such an", "you absolute", "you total"})
@@ -220,6 +224,7 @@ _COMPUTED = frozenset(
         "suggestive_emoji",
         "clause_start",
         "sentence_start",
+        "other_agent",
     }
 )
 """Concepts ``Context.has`` works out from the text rather than from a word list."""
@@ -359,6 +364,8 @@ class Context:
         if concept == "suggestive_emoji":
             # Emoji are no tokens: looked for in the whole post, where they usually close it
             return self.emoji() is not None
+        if concept == "other_agent":
+            return self._other_agent(c)
         if concept == "sentence_start":
             # a diary's dropped "I": the words open their sentence ("Stomped a guy till ...")
             toks = self.tokens
@@ -845,6 +852,21 @@ class Context:
             return Target(kind, words)
         return self._exclaimed(c) or self._addressee(c) or self._called(c)
 
+    def _other_agent(self, c: Candidate) -> bool:
+        """Return True when someone else does what the words say: a third person is their
+        subject, right before them ("someone merged without running the linter", "my
+        colleague pushed ...", "he just signed off ..."), an adverb or two between."""
+        toks = self.tokens
+        j = c.first - 1
+        while j >= 0 and toks[j].norm in _AGENT_ADVERBS and toks[j].sentence == c.sentence:
+            j -= 1
+        if j < 0 or toks[j].sentence != c.sentence:
+            return False
+        if toks[j].norm in _OTHER_AGENTS:
+            return True
+        people = self.concepts().get(("person_noun", c.sentence), ())
+        return any(s.last == j + 1 for s in people)
+
     def _said_of_subject(self, c: Candidate) -> bool:
         """Return True when the words follow a copula that has a subject of its own in their
         clause: they say what that subject is ("That headshot was disgusting 😂 well played
@@ -860,7 +882,7 @@ class Context:
             for i in range(s.first, s.last)
         }
         for j in range(lo + 1, c.first):
-            if toks[j].norm in _FINITE_COPULAS:
+            if toks[j].norm in _FINITE:
                 return True
             if j in people or text[toks[j].start].isupper():
                 return False  # "the guy in the red car was ...", "the Smiths are ...": people

@@ -40,6 +40,7 @@ BUILTIN_CONCEPTS = frozenset(
         "mention",
         "clause_start",
         "sentence_start",
+        "other_agent",
         "suggestive_emoji",
         "attributive",
         "as_name",
