@@ -570,3 +570,13 @@ def test_careless_work_someone_else_did_is_no_admission() -> None:
     assert risks("my colleague pushed to prod without testing", "employer") == []
     assert risks("I just merged it without testing lol", "employer")
     assert risks("pushed to prod without testing again, yolo", "employer")
+
+
+def test_a_secret_the_writer_says_they_keep_is_no_disclosure() -> None:
+    kept = "I'm under NDA so I can't say which game I'm working on, but I'm loving it."
+    assert risks(kept, "confidential") == []
+    assert (
+        risks("I have news I'm bursting to share but it's embargoed till Tuesday.", "confidential")
+        == []
+    )
+    assert risks("Under NDA but the new console has 32GB of RAM and ships in March", "confidential")
