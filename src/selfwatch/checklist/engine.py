@@ -730,9 +730,9 @@ class Engine:
             return "negated", f"negated by '{negator}'"
         if ctx.has("counter_speech", c, apart=False):
             return "counter", f"counter-speech ({ctx.describe('counter_speech', c, apart=False)})"
-        if ctx.has("reporting_verbs", c) and ctx.condemned(c):
+        if ctx.has("reporting_verbs", c) and (judged := ctx.condemned(c)):
             said = ctx.describe("reporting_verbs", c)
-            return "counter", f"counter-speech ({said}, then {ctx.condemned(c)})"
+            return "counter", f"counter-speech ({said}, then {judged})"
         if ctx.quoted(c.start, c.sentence):
             return "quoted", "inside quotation marks"
         if ctx.asked(c.sentence):
@@ -1293,15 +1293,11 @@ def _missing(rule: Rule, c: Candidate, ctx: Context, why: list[str]) -> str:
     # A derived rule's words are another rule's finding: what it needs may lie inside them
     # ("see that senator in a body bag"), where a rule's own words never vouch for themselves
     apart = not rule.derives
-    if rule.requires_scope == "clause":
+    in_clause = rule.requires_scope == "clause"
 
-        def has(concept: str) -> bool:
-            return ctx.in_clause(concept, c)  # and then described over the sentence
-
-    else:
-
-        def has(concept: str) -> bool:
-            return ctx.has(concept, c, apart=apart)
+    def has(concept: str) -> bool:
+        # (what is found is described over the sentence either way)
+        return ctx.in_clause(concept, c) if in_clause else ctx.has(concept, c, apart=apart)
 
     for concept in rule.requires:
         if not has(concept):
