@@ -580,3 +580,8 @@ def test_a_secret_the_writer_says_they_keep_is_no_disclosure() -> None:
         == []
     )
     assert risks("Under NDA but the new console has 32GB of RAM and ships in March", "confidential")
+
+
+def test_who_after_the_writer_keeps_the_careless_work_theirs() -> None:
+    assert risks("I'm the idiot who pushed to prod without testing", "employer")
+    assert risks("I was the one who merged without even looking at it lol", "employer")

@@ -89,9 +89,10 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _COMMENT_WORDS = 4  # words after an opening quotation that make it a quote being answered
 _COPULAS = frozenset({"is", "are", "was", "were", "as", "be", "being", "been", "'s", "'re"})
 _OTHER_AGENTS = frozenset(
-    {"someone", "somebody", "he", "she", "they", "everyone", "everybody", "nobody", "who"}
+    {"someone", "somebody", "he", "she", "they", "everyone", "everybody", "nobody"}
 )
-"""Subjects that make what follows someone else's doing ("someone merged without ...")."""
+"""Subjects that make what follows someone else's doing ("someone merged without ..."). Not
+"who": it stands for whoever it follows ("I'm the one who merged without testing")."""
 _AGENT_ADVERBS = frozenset({"just", "basically", "literally", "usually", "always", "apparently"})
 _THING_SUBJECT = frozenset({"that", "this", "the", "these", "those", "it"})
 """How a clause opens when its subject is a thing ("That headshot was ...")."""
