@@ -264,6 +264,34 @@ def test_cli_stdin_json():
     assert f["category"] == "harassment"
 
 
+def test_json_report_is_one_finding_a_line_and_the_whole_report():
+    from selfwatch.output import finding_dict, json_report
+
+    engine = default_engine()
+    reports = [
+        lint_document(engine, 'dir/"odd" name é.md', "You idiot @sam.\n\nWhat a shit day."),
+        lint_document(engine, "clean.md", "Lovely walk by the river today."),
+    ]
+    out = json_report(reports)
+    expected = [
+        {
+            "path": r.path,
+            "score": r.score,
+            "flagged": r.flagged,
+            "suppressed": r.suppressed,
+            "findings": [finding_dict(f) for f in r.findings],
+        }
+        for r in reports
+    ]
+    assert json.loads(out) == expected
+    assert len(expected[0]["findings"]) >= 2 and expected[1]["findings"] == []
+    # each finding is one line of the output, which stays readable (no \u escapes)
+    lines = [ln.strip().rstrip(",") for ln in out.splitlines() if '"rule"' in ln]
+    assert [json.loads(ln) for ln in lines] == expected[0]["findings"]
+    assert "é" in out and "\\u" not in out
+    assert json.loads(json_report([])) == []
+
+
 def test_cli_explain_adds_why_and_suggestion():
     result = run("lint", "--explain", "-", input="my boss is an idiot")
     assert "    why: " in result.output and "    suggestion: " in result.output
