@@ -12,7 +12,7 @@ from test_fast_paths import corpus_texts
 from selfwatch.checklist import engine as engine_module
 from selfwatch.checklist.classifier import load_classifier
 from selfwatch.checklist.engine import PLANNED_PIECES, Engine, _pieces, builtin_checklist
-from selfwatch.checklist.pieces import can_fork, in_child
+from selfwatch.checklist.pieces import can_fork, in_child, shared
 from selfwatch.checklist.tokens import sentence_bounds
 
 
@@ -53,6 +53,49 @@ def test_a_draft_matched_in_a_child_process_gets_the_same_verdict(
     monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 50_000)
     assert engine.lint(text) == alone
     assert alone.findings
+
+
+def test_many_small_shares_of_the_pieces_get_the_same_verdict(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = long_text(60_000)
+    monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 10**9)
+    alone = engine.lint(text)
+    monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 50_000)
+    monkeypatch.setattr(engine_module, "SHARED_PIECES", 3)  # ~30 chunks for two processes
+    assert engine.lint(text) == alone
+
+
+def _busy(i: int) -> tuple[int, int, int]:
+    """A few milliseconds of work: both processes get to take items."""
+    return i, sum(range(150_000)) % 7, os.getpid()
+
+
+def test_shared_work_is_done_once_each_in_order_by_both_processes() -> None:
+    parent = os.getpid()
+    fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+    got = shared(80, _busy)()
+    assert [g[0] for g in got] == list(range(80))  # every item once, in order
+    assert {g[1] for g in got} == {_busy(0)[1]}
+    workers = {g[2] for g in got}
+    if can_fork():
+        assert parent in workers and len(workers) == 2  # the child took some, this one the rest
+    else:
+        assert workers == {parent}
+    assert shared(0, _busy)() == []
+    if fds:
+        assert len(os.listdir("/proc/self/fd")) == fds  # the queue's pipe is closed
+
+
+def test_shared_work_a_failed_child_left_is_done_here() -> None:
+    parent = os.getpid()
+
+    def fails_in_child(i: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("the child dies")
+        return i * i
+
+    assert shared(40, fails_in_child)() == [i * i for i in range(40)]
 
 
 def test_a_child_hands_back_its_result_or_none_when_it_fails() -> None:

@@ -399,18 +399,21 @@ class Engine:
 
         if len(text) < PARALLEL_TEXT:
             return lambda: spans(pieces)
-        from .pieces import in_child
+        from .pieces import shared
 
         self._piece_plan()  # built here, once: the child inherits it
         number = {id(rule): n for n, rule in enumerate(self.checklist.rules)}
-        child = in_child(lambda: [(number[id(r)], a, b) for r, a, b in spans(pieces)])
+        chunks = [pieces[i : i + SHARED_PIECES] for i in range(0, len(pieces), SHARED_PIECES)]
+        # The child matches chunks of pieces from the start while this process reads the
+        # words; then this one takes the chunks still left: the pattern stage, the longer of
+        # the two, no longer ends after the words by the whole of its excess
+        finish = shared(
+            len(chunks), lambda k: [(number[id(r)], a, b) for r, a, b in spans(chunks[k])]
+        )
 
         def gather() -> Iterable[tuple[Rule, int, int]]:
-            found = child()
-            if found is None:  # no child, or it failed: the work is done here
-                return spans(pieces)
             rules = self.checklist.rules
-            return [(rules[n], a, b) for n, a, b in found]
+            return [(rules[n], a, b) for found in finish() for n, a, b in found]
 
         return gather
 
@@ -935,6 +938,8 @@ _new_tuple = tuple.__new__
 PARALLEL_TEXT = 256_000
 """Texts of this many characters or more have their patterns matched in a child process,
 while this one reads and judges the words."""
+SHARED_PIECES = 64
+"""Pieces of a long draft matched at a time by whichever process is free (see pieces.shared)."""
 PLANNED_PIECES = 32
 """A text of this many pieces or more has what each piece calls for listed by one scan."""
 PIECE = 600

@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .prefilter import _KEY, GateSet, Probe, Sieve
@@ -140,6 +140,77 @@ def in_child(compute: Callable[[], Any]) -> Callable[[], Any]:
             os._exit(status)
     os.close(write)
     return _Child(pid, read).result
+
+
+def shared(count: int, work: Callable[[int], Any]) -> Callable[[], list[Any]]:
+    """Start ``work(i)`` for each ``i < count`` in a forked child; return what finishes them.
+
+    The child takes the items one at a time from the start of a queue. The returned function
+    (called once this process is free) takes what is left from the same queue, does those
+    items itself, and returns every item's result in order of ``i``. Neither waits for the
+    other while items remain, so the two end together whichever was busier before. Each
+    result must be plain data (see :func:`in_child`). Without a child (one processor, another
+    thread, a failed fork) or when the child fails, this process does what the child left.
+
+    The queue is a pipe filled with the item numbers (two bytes each) before the fork and read
+    by both without blocking: a read of two bytes from a pipe is whole, so no item is taken
+    twice, and there is no lock for a dying child to leave held.
+    """
+    if count <= 0:
+        return lambda: []
+    if count > _QUEUE_MAX or not can_fork():
+        return lambda: [work(i) for i in range(count)]
+    queue = _Queue(count)
+    child = in_child(lambda: [(i, work(i)) for i in queue.take()])
+
+    def finish() -> list[Any]:
+        try:
+            mine = [(i, work(i)) for i in queue.take()]
+        finally:
+            queue.close()
+        theirs = child()
+        done = dict(mine)
+        if theirs is None:  # no child, or it failed: what it took is done here
+            return [done[i] if i in done else work(i) for i in range(count)]
+        done.update(theirs)
+        return [done[i] for i in range(count)]
+
+    return finish
+
+
+class _Queue:
+    """The item numbers of :func:`shared`, in a pipe both processes read; closed once, also
+    when dropped unread (the caller failed before finishing)."""
+
+    def __init__(self, count: int) -> None:
+        self.fd, fill = os.pipe()
+        self.closed = False
+        os.set_blocking(self.fd, False)
+        os.write(fill, b"".join(i.to_bytes(2, "big") for i in range(count)))
+        os.close(fill)  # written and closed: a read gives b"" once every item is taken
+
+    def take(self) -> Iterator[int]:
+        """Yield the numbers of the items not yet taken by either process, one at a time."""
+        while True:
+            try:
+                got = os.read(self.fd, 2)
+            except BlockingIOError:  # pragma: no cover - the write end is closed first
+                return
+            if len(got) < 2:
+                return
+            yield int.from_bytes(got, "big")
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+_QUEUE_MAX = 30_000
+"""Most items :func:`shared` queues: their numbers must fit in a pipe's 64 KB before the fork."""
 
 
 class _Child:
