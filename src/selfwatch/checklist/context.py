@@ -22,7 +22,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from itertools import islice
+from itertools import accumulate, islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from .lexicon import Hit
@@ -1155,21 +1155,32 @@ def _clauses(text: str, tokens: list[Token]) -> list[int]:
     Commas that only list words ("a broke, lying, pathetic liar") start no clause: an item of
     one or two words between two commas (or a comma and "and"/"or") joins its neighbours.
     """
-    starts: list[bool] = []  # per token: does a new clause start here?
-    comma: list[bool] = []  # ... because of a comma alone?
-    prev: Token | None = None
-    for t in tokens:
-        gap = text[prev.end : t.start] if prev is not None and t.start > prev.end else ""
-        # Most words are apart by one space, which breaks no clause: no search for it
-        punct = gap != " " and bool(gap) and CLAUSE_BREAK.search(gap) is not None
-        new = prev is not None and (t.sentence != prev.sentence or t.norm in _CLAUSE_WORDS or punct)
-        starts.append(new)
-        comma.append(new and t.sentence == prev.sentence and gap.strip() == ",")  # type: ignore[union-attr]
-        if prev is None or t.start >= prev.end:  # a hashtag's parts stay inside the hashtag
-            prev = t
-    for i, is_comma in enumerate(comma):
-        if not is_comma:
-            continue
+    count = len(tokens)
+    starts = [False] * count  # per token: does a new clause start here?
+    comma = [False] * count  # ... because of a comma alone?
+    commas: list[int] = []
+    search = CLAUSE_BREAK.search
+    words = _CLAUSE_WORDS
+    prev_end, prev_sentence = -1, -1
+    for i, t in enumerate(tokens):
+        start, sentence = t.start, t.sentence
+        if i:
+            # Most words are apart by one space, which breaks no clause: no search for it
+            punct = (
+                start > prev_end
+                and (start > prev_end + 1 or text[prev_end] != " ")
+                and search(text, prev_end, start) is not None
+            )
+            if sentence != prev_sentence or t.norm in words or punct:
+                starts[i] = True
+                if punct and sentence == prev_sentence and text[prev_end:start].strip() == ",":
+                    comma[i] = True
+                    commas.append(i)
+            if start >= prev_end:  # a hashtag's parts stay inside the hashtag
+                prev_end, prev_sentence = t.end, sentence
+        else:
+            prev_end, prev_sentence = t.end, sentence
+    for i in commas:
         j = i + 1
         while (
             j < len(tokens) and not starts[j] and j - i < 3 and tokens[j].norm not in ("and", "or")
@@ -1180,12 +1191,7 @@ def _clauses(text: str, tokens: list[Token]) -> list[int]:
             starts[i] = False
             if j < len(tokens) and comma[j]:
                 starts[j] = False
-    out: list[int] = []
-    clause = 0
-    for i, new in enumerate(starts):
-        clause += new and i > 0
-        out.append(clause)
-    return out
+    return list(accumulate(starts, initial=0))[1:]  # the first word never starts one: 0
 
 
 @lru_cache(maxsize=1)
