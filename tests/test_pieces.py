@@ -44,6 +44,22 @@ def test_the_plan_opens_and_sifts_each_piece_as_the_piece_itself_does(engine: En
     assert len(planned) > 100
 
 
+def test_short_posts_use_the_plan_once_enough_pieces_were_matched() -> None:
+    import pickle
+
+    engine = Engine(builtin_checklist(), None, load_classifier())
+    posts = corpus_texts()
+    engine.lint(posts[0])
+    assert engine.plan is None  # a one-off lint of a short draft builds nothing more
+    each = [[(r.id, m.span()) for r, m in engine._matches(p, 0, len(p))] for p in posts]
+    planned = [
+        [(r.id, m.span()) for r, m in engine._piece_matches(p, [(0, len(p))])] for p in posts
+    ]
+    assert engine.plan is not None  # built after PLANNED_PIECES posts
+    assert planned == each and sum(map(len, each)) > 50
+    assert pickle.loads(pickle.dumps(engine)).plan is None  # each process builds its own
+
+
 def test_a_draft_matched_in_a_child_process_gets_the_same_verdict(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
