@@ -44,6 +44,13 @@ def test_the_plan_opens_and_sifts_each_piece_as_the_piece_itself_does(engine: En
     assert len(planned) > 100
 
 
+def test_word_gates_are_literal_lists_that_one_scan_answers(engine: Engine) -> None:
+    # A prefilter with a regex in it ("reviews?", "hires? (?:you|him)") is searched in every
+    # piece on its own; written as plain alternatives, the piece plan's one scan answers it
+    searched = [g.source for g in engine.gates.gates if g is not None and g.literals is None]
+    assert searched and all("\\d" in source for source in searched), searched
+
+
 def test_short_posts_use_the_plan_once_enough_pieces_were_matched() -> None:
     import pickle
 
