@@ -304,3 +304,28 @@ def test_hits_inside_homonyms_are_dropped_as_a_search_of_every_shield_drops_them
             if h.owner == _HOMONYM or not any(a <= h.first and h.last <= b for a, b in shields)
         ]
         assert _outside_homonyms(hits) == expected
+
+
+def test_the_classifier_reads_only_texts_whose_words_a_model_rule_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from selfwatch.checklist.engine import Engine, builtin_checklist
+
+    engine = Engine(builtin_checklist(), None, load_classifier())
+    read: list[str] = []
+    scores = engine.classifier.scores  # type: ignore[union-attr]
+
+    def counted(text: str) -> dict[str, float]:
+        read.append(text)
+        return scores(text)
+
+    monkeypatch.setattr(engine.classifier, "scores", counted)  # the shared one: put back after
+    # Words were read (a politics term), but no insult for harassment.model and no group for
+    # hate.model to be aimed at: neither can fire, so the classifier is not asked
+    plain = "The election results came in tonight and the turnout was higher than expected"
+    assert engine.lint(plain).findings
+    assert read == []
+    # A group named: hate.model may be aimed at it, so its head is read (and decides: no)
+    verdict = engine.lint("Immigrants moved into the new flats on our street this year")
+    assert read == ["Immigrants moved into the new flats on our street this year"]
+    assert "hate" not in {f.category for f in verdict.findings}

@@ -282,6 +282,7 @@ class Context:
         self.tokens = tokens
         self._scan = scan
         self._concepts: dict[tuple[str, int], list[Seen]] | None = None
+        self._concept_names: frozenset[str] | None = None
         self._hits = hits  # indexed on first use: a text with no candidate never asks
         self._bounds = bounds
         self._sentiment: dict[int, float] = {}
@@ -317,6 +318,20 @@ class Context:
                 else:
                     found.append(seen)
         self._concepts = concepts
+
+    def may_have(self, concept: str) -> bool:
+        """Return False only when no word of ``concept`` stands anywhere in the text (a concept
+        worked out from the text, such as ``negative_sentiment``, may always hold)."""
+        if concept in _COMPUTED:
+            return True
+        if self._concept_names is None:
+            self._concept_names = frozenset(name for name, _sentence in self.concepts())
+        return concept in self._concept_names
+
+    def may_name_group(self) -> bool:
+        """Return False only when the text names no group of people anywhere: then no words
+        of it can be aimed at one (every way ``target`` finds a group starts from these)."""
+        return any(self.may_have(k) for k in (_GROUP_CONCEPT, "group_adjective", "group_noun"))
 
     def concepts(self) -> dict[tuple[str, int], list[Seen]]:
         """Return the concept words by (concept, sentence), scanning the text on first use."""

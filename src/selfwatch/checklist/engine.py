@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
-from .context import CLAUSE_BREAK, ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
+from .context import (
+    CLAUSE_BREAK,
+    ENGINE_CONCEPTS,
+    GROUP_PARTS,
+    TARGET_CONCEPTS,
+    Candidate,
+    Context,
+)
 from .lexicon import Hit, Lexicon, english_words, inflections
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import (
@@ -298,13 +305,19 @@ class Engine:
             assert ctx is not None
             findings += self._judged(self._derived(findings, ctx), ctx, text, author)
         # The model is asked only when a model rule could still add something: on texts where
-        # the word lists already found every category it backs up, its scores are not used.
-        if not all(_covered(r, findings) for r in self.model_rules):
-            scores = self._model_scores(text, findings)
-            if any(scores.get(r.model, 0.0) >= r.threshold for r in self.model_rules):
+        # the word lists already found every category it backs up, its scores are not used;
+        # nor on a text without the words a rule needs (its requires, a group to aim at).
+        live = [
+            r
+            for r in self.model_rules
+            if not _covered(r, findings) and author in r.authors and _may_hold(r, ctx)
+        ]
+        if live:
+            scores = self._model_scores(text, live)
+            if any(scores.get(r.model, 0.0) >= r.threshold for r in live):
                 if ctx is None:
                     ctx = Context(text, tokenize(text), self.scan)
-                for cand in self._from_models(text, ctx, findings, scores):
+                for cand in self._from_models(text, ctx, findings, scores, live):
                     finding = self._judge(cand, ctx, text, author)
                     if finding is not None:
                         findings.append(finding)
@@ -755,24 +768,22 @@ class Engine:
             return "reported", ""
         return "asserted", ""
 
-    def _model_scores(self, text: str, found: list[Finding]) -> dict[str, float]:
-        """Return the heads' scores the uncovered model rules read: the classifier's by head
+    def _model_scores(self, text: str, live: list[Rule]) -> dict[str, float]:
+        """Return the heads' scores the ``live`` model rules read: the classifier's by head
         name, the support model's as ``support.<category>`` (only for a text that speaks of
         its writer: those rules are about the writer's own conduct)."""
-        scores = self.classifier.scores(text) if self.classifier is not None else {}
-        wanted = [
-            r.model.partition(".")[2]
-            for r in self.model_rules
-            if r.model.startswith(SUPPORT_PREFIX) and not _covered(r, found)
-        ]
+        scores: dict[str, float] = {}
+        if self.classifier is not None and any(
+            not r.model.startswith((SUPPORT_PREFIX, DEEP_PREFIX)) for r in live
+        ):
+            scores = self.classifier.scores(text)
+        wanted = [r.model.partition(".")[2] for r in live if r.model.startswith(SUPPORT_PREFIX)]
         if wanted and len(text) <= LEARNED_LIMIT and _FIRST_PERSON.search(text):
             support = self._support_model()
             if support is not None:
                 heads = support.scores(text, wanted)
                 scores.update((SUPPORT_PREFIX + h, p) for h, p in heads.items())
-        if self.deep is not None and any(
-            r.model.startswith(DEEP_PREFIX) and not _covered(r, found) for r in self.model_rules
-        ):
+        if self.deep is not None and any(r.model.startswith(DEEP_PREFIX) for r in live):
             scores.update(self.deep.scores(text))
         return scores
 
@@ -791,10 +802,16 @@ class Engine:
         return self.support
 
     def _from_models(
-        self, text: str, ctx: Context, found: list[Finding], scores: Mapping[str, float]
+        self,
+        text: str,
+        ctx: Context,
+        found: list[Finding],
+        scores: Mapping[str, float],
+        live: list[Rule],
     ) -> Iterable[Candidate]:
         predictions: dict[str, Any] = {}  # the slow, explained scores: once a text
-        for rule in self.model_rules:
+        # (``found`` grows as the caller judges each candidate: a later rule may be covered)
+        for rule in live:
             p = scores.get(rule.model, 0.0)
             if p < rule.threshold:
                 continue
@@ -1049,6 +1066,25 @@ def _other_senses(hits: list[Hit], tokens: list[Token], marked: set[tuple[str, i
     # a long draft's) are kept without a look at their word
     sentences = {s for _, s in marked}
     return [h for h in hits if h[6] not in sentences or not other(h)]
+
+
+def _may_hold(rule: Rule, ctx: Context | None) -> bool:
+    """Return False when the text lacks words the model rule needs wherever its model points:
+    a concept it requires, one of those it requires any of, or a group when it must be aimed
+    at one. Model rules have no learned stand-in for co-evidence (see ``_learned``), so these
+    are needed as they are. ``ctx`` None: the text's words were not read (no rule's term is
+    in it), so nothing is known of its concepts."""
+    if ctx is None:
+        return True
+    may_have = ctx.may_have
+    if not all(may_have(k) for k in rule.requires):
+        return False
+    either = (*rule.requires_any, *rule.requires_near)
+    if either and not any(may_have(k) for k in either):
+        return False
+    return not (
+        rule.target and all(k.startswith("group") for k in rule.target) and not ctx.may_name_group()
+    )
 
 
 def _covered(rule: Rule, found: list[Finding]) -> bool:
