@@ -121,6 +121,16 @@ def test_shared_work_a_failed_child_left_is_done_here() -> None:
     assert shared(40, fails_in_child)() == [i * i for i in range(40)]
 
 
+def test_shared_work_is_done_here_when_the_queue_cannot_be_filled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A pipe the system made small takes part of the numbers: no queue, no child, no hang
+    write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: write(fd, bytes(data)[:2]))
+    got = shared(50, _busy)()
+    assert [g[0] for g in got] == list(range(50)) and {g[2] for g in got} == {os.getpid()}
+
+
 def test_a_child_hands_back_its_result_or_none_when_it_fails() -> None:
     parent = os.getpid()
     got = in_child(lambda: [1, "a", os.getpid()])()

@@ -29,14 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..model import GOOD_CATEGORIES, Author, ChecklistSettings, Finding, Level, Profile, Verdict
 from .compounds import Compounds
-from .context import (
-    CLAUSE_BREAK,
-    ENGINE_CONCEPTS,
-    GROUP_PARTS,
-    TARGET_CONCEPTS,
-    Candidate,
-    Context,
-)
+from .context import CLAUSE_BREAK, ENGINE_CONCEPTS, GROUP_PARTS, TARGET_CONCEPTS, Candidate, Context
 from .lexicon import Hit, Lexicon, english_words, inflections
 from .load import Checklist, Rule, apply_settings, load_builtin, load_files, profile_concepts
 from .prefilter import (

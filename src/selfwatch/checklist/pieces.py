@@ -160,7 +160,10 @@ def shared(count: int, work: Callable[[int], Any]) -> Callable[[], list[Any]]:
         return lambda: []
     if count > _QUEUE_MAX or not can_fork():
         return lambda: [work(i) for i in range(count)]
-    queue = _Queue(count)
+    try:
+        queue = _Queue(count)
+    except OSError:  # no pipe, or one too small to hold the numbers: the work is done here
+        return lambda: [work(i) for i in range(count)]
     child = in_child(lambda: [(i, work(i)) for i in queue.take()])
 
     def finish() -> list[Any]:
@@ -185,9 +188,19 @@ class _Queue:
     def __init__(self, count: int) -> None:
         self.fd, fill = os.pipe()
         self.closed = False
-        os.set_blocking(self.fd, False)
-        os.write(fill, b"".join(i.to_bytes(2, "big") for i in range(count)))
-        os.close(fill)  # written and closed: a read gives b"" once every item is taken
+        try:
+            os.set_blocking(self.fd, False)
+            # Never blocking: a pipe the system has made small (one page when a user's pipes
+            # take too much memory) could never take the numbers while nobody reads it yet
+            os.set_blocking(fill, False)
+            numbers = b"".join(i.to_bytes(2, "big") for i in range(count))
+            if os.write(fill, numbers) != len(numbers):
+                raise BlockingIOError("the pipe took only part of the item numbers")
+        except OSError:
+            self.close()
+            raise
+        finally:
+            os.close(fill)  # written and closed: a read gives b"" once every item is taken
 
     def take(self) -> Iterator[int]:
         """Yield the numbers of the items not yet taken by either process, one at a time."""
