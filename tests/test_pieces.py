@@ -67,26 +67,18 @@ def test_short_posts_use_the_plan_once_enough_pieces_were_matched() -> None:
     assert pickle.loads(pickle.dumps(engine)).plan is None  # each process builds its own
 
 
-def test_a_draft_matched_in_a_child_process_gets_the_same_verdict(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+# 64 pieces a chunk: two chunks of this draft; 3: ~30 chunks for the two processes to share
+@pytest.mark.parametrize("chunk", [64, 3])
+def test_a_draft_matched_with_a_child_process_gets_the_same_verdict(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     text = long_text(60_000)
     monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 10**9)
     alone = engine.lint(text)
     monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 50_000)
+    monkeypatch.setattr(engine_module, "SHARED_PIECES", chunk)
     assert engine.lint(text) == alone
     assert alone.findings
-
-
-def test_many_small_shares_of_the_pieces_get_the_same_verdict(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    text = long_text(60_000)
-    monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 10**9)
-    alone = engine.lint(text)
-    monkeypatch.setattr(engine_module, "PARALLEL_TEXT", 50_000)
-    monkeypatch.setattr(engine_module, "SHARED_PIECES", 3)  # ~30 chunks for two processes
-    assert engine.lint(text) == alone
 
 
 def _busy(i: int) -> tuple[int, int, int]:
