@@ -82,14 +82,34 @@ def test_a_draft_matched_with_a_child_process_gets_the_same_verdict(
 
 
 def _busy(i: int) -> tuple[int, int, int]:
-    """A few milliseconds of work: both processes get to take items."""
+    """A few milliseconds of work."""
     return i, sum(range(150_000)) % 7, os.getpid()
 
 
 def test_shared_work_is_done_once_each_in_order_by_both_processes() -> None:
+    import select
+
     parent = os.getpid()
     fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
-    got = shared(80, _busy)()
+    # Each process, at its first item, says so and waits (30 s at most) to hear the other has
+    # one too: both take items however the machine schedules them
+    child_said, parent_said = os.pipe(), os.pipe()
+    started: set[int] = set()
+
+    def work(i: int) -> tuple[int, int, int]:
+        me = os.getpid()
+        if me not in started and can_fork():
+            started.add(me)
+            mine, theirs = (parent_said, child_said) if me == parent else (child_said, parent_said)
+            os.write(mine[1], b".")
+            select.select([theirs[0]], [], [], 30)
+        return _busy(i)
+
+    try:
+        got = shared(80, work)()
+    finally:
+        for fd in (*child_said, *parent_said):
+            os.close(fd)
     assert [g[0] for g in got] == list(range(80))  # every item once, in order
     assert {g[1] for g in got} == {_busy(0)[1]}
     workers = {g[2] for g in got}
