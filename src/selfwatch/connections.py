@@ -323,6 +323,16 @@ class _Names:
 
     def resolve(self, host: str, port: int, timeout: float | None) -> Sequence[_AddrInfo]:
         """Return the addresses of ``host``; TimeoutError if they take over ``timeout`` s."""
+        answer = self.lookup(host, port)
+        if not isinstance(answer, Future):
+            return answer
+        try:
+            return answer.result(timeout)
+        except TimeoutError:
+            raise TimeoutError(f"looking up {host} took over {timeout:g} s") from None
+
+    def lookup(self, host: str, port: int) -> Sequence[_AddrInfo] | Future[Sequence[_AddrInfo]]:
+        """Return the addresses of an IP address at once, or a host name's look-up to wait on."""
         literal = _ip_literal(host, port)
         if literal is not None:
             return literal
@@ -330,10 +340,7 @@ class _Names:
             answer = self._answers.get((host, port))
             if answer is None or (answer.done() and answer.exception() is not None):
                 answer = self._answers[(host, port)] = _look_up(self._resolver, host, port)
-        try:
-            return answer.result(timeout)
-        except TimeoutError:
-            raise TimeoutError(f"looking up {host} took over {timeout:g} s") from None
+        return answer
 
 
 _LookUp = tuple[Resolver, str, int]

@@ -1,11 +1,12 @@
 """Fetch feeds: concurrent, bounded, polite, and never raising for one bad feed.
 
-``fetch_all`` polls the feeds that are due, at most ``concurrency`` requests at once (one
-thread each) and ``per_host`` per host, each bounded by ``timeout`` seconds from its first
-byte sent to its last byte read (redirects included) and by ``max_bytes`` of decoded body.
-Requests go straight to ``connections.Pool``, kept-alive HTTP/1.1 connections without httpx's
-per-request objects (httpx is not even imported), or through ``httpx.Client`` when the
-environment names a proxy or the caller hands in an httpx transport. It sends the
+``fetch_all`` polls the feeds that are due, at most ``concurrency`` requests at once and
+``per_host`` per host, each bounded by ``timeout`` seconds from its start to its last byte
+read (look-up, connection and redirects included) and by ``max_bytes`` of decoded body.
+Requests are sent by ``downloads.Downloads``, one thread driving every request of the cycle
+over kept-alive HTTP/1.1 connections (httpx is not even imported), or through
+``httpx.Client`` (a thread per request) when the environment names a proxy or the caller
+hands in an httpx transport. It sends the
 ETag / Last-Modified validators it was given, so an unchanged feed costs a 304. Every feed
 gives back one FetchResult; a failure is a result with status ``"error"`` (or ``"gone"``
 for a 410) and a message naming the URL, never an exception.
@@ -30,7 +31,6 @@ import re
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -39,18 +39,30 @@ from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from .config import FetchSettings
 from .connections import (
     DEADLINE,
     PORTS,
     ConnectTimeout,
-    Pool,
     ReadTimeout,
-    Reply,
+    Resolver,
     TransportFailure,
     UnsupportedScheme,
+    _getaddrinfo,
+)
+from .downloads import (
+    DRAIN_LIMIT,
+    KEPT,
+    REDIRECT_CODES,
+    BadEncoding,
+    Download,
+    Downloads,
+    Redirects,
+    Refused,
+    grew_too_big,
+    too_big,
 )
 from .errors import FetchError
 from .model import FeedSpec, FeedState, FetchResult
@@ -96,28 +108,6 @@ KEEPALIVE = 100
 """Idle connections kept for reuse within one cycle."""
 
 Job = tuple[FeedSpec, FeedState]
-_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-_PERMANENT_CODES = frozenset({301, 308})
-
-
-class _Failure(Exception):
-    """One feed failed in a way we can describe; becomes an error FetchResult."""
-
-
-class _BadEncoding(Exception):
-    """The body does not decode as its Content-Encoding says (a broken gzip stream, say)."""
-
-
-@dataclass(frozen=True)
-class _Download:
-    status: int
-    headers: dict[str, str]
-    """The headers a result keeps (``_KEPT``), by their lower-case names."""
-    body: bytes
-    moved_to: str | None
-
-
-_KEPT = ("etag", "last-modified", "content-type", "retry-after")
 
 
 # --- the pure half -------------------------------------------------------------------------
@@ -273,13 +263,15 @@ def fetch_all(
     *,
     now: datetime,
     transport: httpx.BaseTransport | None = None,
+    resolver: Resolver | None = None,
 ) -> list[FetchResult]:
     """Poll every due feed in ``jobs`` and return one result per polled feed, in job order.
 
     Feeds that are disabled or not yet due (``next_attempt`` after ``now``) are skipped and
-    get no result.
+    get no result. ``resolver`` replaces ``socket.getaddrinfo`` (a test's slow one, say).
     """
-    results = [item for batch in _poll(jobs, settings, now, transport) for item in batch]
+    polled = _poll(jobs, settings, now, transport, resolver=resolver)
+    results = [item for batch in polled for item in batch]
     return [result for _, result in sorted(results, key=lambda item: item[0])]
 
 
@@ -292,10 +284,14 @@ def _poll(
     now: datetime,
     transport: httpx.BaseTransport | None,
     parse: bool = True,
+    resolver: Resolver | None = None,
 ) -> Iterator[list[_Indexed]]:
     """Yield (job index, result) for every due job, in completion order, all that are in."""
     due = [(i, spec, state) for i, (spec, state) in enumerate(jobs) if is_due(state, now)]
     if not due:
+        return
+    if transport is None and not _proxied():
+        yield from _download_all(due, settings, now, parse, resolver or _getaddrinfo)
         return
     out: queue.SimpleQueue[_Indexed] = queue.SimpleQueue()
     slots = _Slots(due, settings.per_host)
@@ -331,6 +327,103 @@ def _poll(
             client.close()  # a transport that fails to close fails the poll, as any fault would
 
 
+def _download_all(
+    due: Sequence[tuple[int, FeedSpec, FeedState]],
+    settings: FetchSettings,
+    now: datetime,
+    parse: bool,
+    resolver: Resolver,
+) -> Iterator[list[_Indexed]]:
+    """Do what ``_poll`` does with one thread (``downloads.Downloads``) for every request.
+
+    Bodies are parsed here, by the caller's thread, when ``parse`` asks: the downloading
+    thread only moves bytes, so one slow parse never holds up the other feeds' requests.
+    """
+    out: queue.SimpleQueue[_Indexed] = queue.SimpleQueue()
+    feeds = {index: (spec.url, state) for index, spec, state in due}
+    reported: set[int] = set()
+
+    def done(index: int, outcome: Download | FetchResult | BaseException, started: float) -> None:
+        url, state = feeds[index]
+        try:
+            result = _outcome(url, state, outcome, started, now, settings)
+        except Exception as exc:  # the boundary: one bad feed must never stop the cycle
+            result = _failure(url, exc, settings)
+        reported.add(index)
+        out.put((index, result))
+
+    downloads = Downloads(
+        timeout=settings.timeout,
+        max_bytes=settings.max_bytes,
+        max_redirects=settings.max_redirects,
+        per_host=settings.per_host,
+        concurrency=settings.concurrency,
+        headers=[
+            ("Accept", ACCEPT),
+            ("Accept-Encoding", "gzip, deflate"),
+            ("Connection", "keep-alive"),
+            ("User-Agent", settings.user_agent or user_agent()),
+        ],
+        done=done,
+        resolver=resolver,
+        keepalive=KEEPALIVE,
+        address=_address,
+    )
+    local = [(index, spec.url, state) for index, spec, state in due if _is_local(spec.url)]
+    for index, spec, state in due:
+        if not _is_local(spec.url):
+            downloads.add(index, spec.url, _host(spec.url), _request_headers(state))
+
+    def run() -> None:
+        try:
+            for index, url, state in local:
+                try:
+                    read: FetchResult | Exception = _read_file(url, state, settings)
+                except Exception as exc:
+                    read = exc
+                done(index, read, 0.0)
+            downloads.run()
+        except Exception as exc:  # a fault of the loop itself: every feed left fails with it
+            for index in feeds.keys() - reported:
+                out.put((index, _failure(feeds[index][0], exc, settings)))
+
+    thread = threading.Thread(target=run, name="selfwatch-fetch", daemon=True)
+    thread.start()
+    pending = len(due)
+    try:
+        while pending:
+            batch = [out.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < pending:
+                    batch.append(out.get_nowait())
+            pending -= len(batch)
+            yield [(i, read_body(r)) for i, r in batch] if parse else batch
+    finally:
+        if pending:  # closed early: what is in flight is cut off, its results dropped
+            downloads.stop()
+        thread.join()
+
+
+def _outcome(
+    url: str,
+    state: FeedState,
+    outcome: Download | FetchResult | BaseException,
+    started: float,
+    now: datetime,
+    settings: FetchSettings,
+) -> FetchResult:
+    """Return the result of one feed's download (or of reading a local feed)."""
+    if isinstance(outcome, FetchResult):
+        return outcome
+    if isinstance(outcome, Exception):
+        return _failure(url, outcome, settings)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    if outcome.status == 200:
+        return _Fetched(url, outcome, started).result()
+    return _result(url, state, outcome, started, now)
+
+
 class _Answer(Protocol):
     """A response as the fetcher reads it, whichever client got it."""
 
@@ -360,9 +453,7 @@ class _Client(Protocol):
 
 
 def _client(settings: FetchSettings, transport: httpx.BaseTransport | None) -> _Client:
-    if transport is None and not _proxied():
-        return _Direct(Pool(KEEPALIVE), settings)
-    # Behind a proxy (HTTP_PROXY and the like), httpx's own transport goes through it.
+    """Return an httpx client: ``transport``'s, or (behind a proxy) httpx's own."""
     import httpx
 
     client = httpx.Client(
@@ -386,51 +477,6 @@ def _proxied() -> bool:
     return any(kind != "no" for kind in getproxies())
 
 
-class _Direct:
-    """Sends requests straight to a ``connections.Pool``, with the headers httpx would send.
-
-    httpx's per-request objects (a Request, its URL and Headers, a Response and its stream)
-    cost more CPU than the request itself: on 500 feeds, about half of the fetching, and
-    importing httpx ~20 ms more.
-    """
-
-    def __init__(self, pool: Pool, settings: FetchSettings) -> None:
-        self._pool = pool
-        self._timeout = settings.timeout
-        self._headers = [
-            ("Accept", ACCEPT),
-            ("Accept-Encoding", "gzip, deflate"),
-            ("Connection", "keep-alive"),
-            ("User-Agent", settings.user_agent or user_agent()),
-        ]
-
-    @contextlib.contextmanager
-    def get(self, url: str, headers: dict[str, str], deadline: float) -> Iterator[_Answer]:
-        scheme, host, port, target = _address(url)
-        named = f"[{host}]" if ":" in host else host
-        sent = [
-            ("Host", named if port == PORTS.get(scheme) else f"{named}:{port}"),
-            *self._headers,
-            *headers.items(),
-        ]
-        reply = self._pool.request(
-            "GET",
-            (scheme, host, port),
-            target,
-            sent,
-            connect=self._timeout,
-            read=self._timeout,
-            deadline=deadline,
-        )
-        try:
-            yield _Reply(url, reply)
-        finally:
-            reply.close()
-
-    def close(self) -> None:
-        self._pool.close()
-
-
 _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 """A URL made only of the characters a URL may carry as they are (RFC 3986)."""
 
@@ -452,74 +498,6 @@ def _address(url: str) -> tuple[str, str, int, str]:
         parsed.port or PORTS.get(parsed.scheme, 0),
         parsed.raw_path.decode("ascii"),
     )
-
-
-class _Reply:
-    """A ``connections.Reply`` as the fetcher reads it."""
-
-    def __init__(self, url: str, reply: Reply) -> None:
-        self._url = url
-        self._reply = reply
-        self.status = reply.status
-
-    def header(self, name: str) -> str | None:
-        return self._reply.header(name)
-
-    def join(self, location: str) -> str:
-        return urljoin(self._url, location)
-
-    def raw(self) -> Iterator[bytes]:
-        return self._reply.chunks()
-
-    def decoded(self) -> Iterator[bytes]:
-        return _decode(self._reply.chunks(), self._reply.header("content-encoding") or "")
-
-
-def _decode(chunks: Iterator[bytes], encoding: str) -> Iterator[bytes]:
-    """Yield ``chunks`` decoded by each gzip or deflate named in ``encoding``, as httpx does.
-
-    The last coding applied is undone first; ``identity`` and codings it does not know are
-    passed over.
-    """
-    codings = [c.strip().lower() for c in encoding.split(",")]
-    decoders = [_Decoder(c) for c in reversed(codings) if c in ("gzip", "deflate")]
-    for chunk in chunks:
-        for decoder in decoders:
-            chunk = decoder.decode(chunk)
-        yield chunk
-    tail = b""
-    for decoder in decoders:
-        tail = decoder.flush(tail)
-    if tail:
-        yield tail
-
-
-class _Decoder:
-    """One gzip or deflate stream (deflate: zlib-wrapped, or raw as some servers send it)."""
-
-    def __init__(self, coding: str) -> None:
-        self.gzip = coding == "gzip"
-        self._first = True
-        self._inflate = zlib.decompressobj(zlib.MAX_WBITS | 16 if self.gzip else zlib.MAX_WBITS)
-
-    def decode(self, data: bytes) -> bytes:
-        try:
-            out = self._inflate.decompress(data)
-        except zlib.error as exc:
-            if self.gzip or not self._first:
-                raise _BadEncoding(str(exc)) from exc
-            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-            self._first = False
-            return self.decode(data)
-        self._first = False
-        return out
-
-    def flush(self, data: bytes) -> bytes:
-        out = self.decode(data) if data else b""
-        try:
-            return out + self._inflate.flush()
-        except zlib.error as exc:
-            raise _BadEncoding(str(exc)) from exc
 
 
 class _ThroughHttpx:
@@ -643,7 +621,7 @@ class _Fetched:
     """A 200 response on its way to the parser."""
 
     url: str
-    download: _Download
+    download: Download
     started: float
 
     def result(self) -> FetchResult:
@@ -687,13 +665,13 @@ def _failure(url: str, exc: Exception, settings: FetchSettings | None) -> FetchR
         isinstance(exc, timeout) or (httpx and isinstance(exc, httpx.TimeoutException))
     ):
         return _error(url, f"timed out after {settings.timeout:g} s (fetch.timeout)")
-    if isinstance(exc, _Failure):
+    if isinstance(exc, Refused):
         return _error(url, str(exc))
     if isinstance(exc, FetchError):
         return _error(url, str(exc), prefixed=True)
     if isinstance(exc, UnsupportedScheme) or (httpx and isinstance(exc, httpx.UnsupportedProtocol)):
         return _error(url, f"unsupported URL: {exc}")
-    if isinstance(exc, _BadEncoding) or (httpx and isinstance(exc, httpx.DecodingError)):
+    if isinstance(exc, BadEncoding) or (httpx and isinstance(exc, httpx.DecodingError)):
         return _error(url, f"cannot decode the response body (bad gzip?): {exc}")
     if isinstance(exc, TransportFailure) or (httpx and isinstance(exc, httpx.TransportError)):
         return _error(url, f"cannot connect or read: {_describe(exc)}")
@@ -711,41 +689,29 @@ def _request_headers(state: FeedState) -> dict[str, str]:
 
 def _download(
     client: _Client, url: str, headers: dict[str, str], settings: FetchSettings
-) -> _Download:
-    """GET ``url``, following redirects by hand to spot loops and permanent moves.
+) -> Download:
+    """GET ``url`` through ``client``, following redirects by hand (``downloads.Redirects``).
 
     Everything, redirects included, must be read within ``settings.timeout`` seconds.
     """
     deadline = time.monotonic() + settings.timeout
-    visited = {url}
-    moved_to: str | None = None
-    permanent = True
-    current = url
-    for _ in range(settings.max_redirects + 1):
-        with client.get(current, headers, deadline) as response:
+    redirects = Redirects(url, settings.max_redirects)
+    while True:
+        with client.get(redirects.current, headers, deadline) as response:
             location = response.header("location")
             if response.status != 200:
                 _drain(response)
-            if response.status in _REDIRECT_CODES and location:
-                target = response.join(location)
-                # Only an unbroken run of permanent redirects from the start moves the feed.
-                permanent = permanent and response.status in _PERMANENT_CODES
-                if permanent:
-                    moved_to = target
-                if target in visited:
-                    raise _Failure(f"redirect loop: {current} redirects back to {target}")
-                visited.add(target)
-                current = target
+            if response.status in REDIRECT_CODES and location:
+                redirects.follow(response.status, response.join(location))
                 continue
             body = b""
             if response.status == 200:
                 body = _read_capped(response, settings.max_bytes, deadline)
-            kept = {name: value for name in _KEPT if (value := response.header(name)) is not None}
-            return _Download(response.status, kept, body, moved_to)
-    raise _Failure(f"more than {settings.max_redirects} redirects (fetch.max_redirects)")
+            kept = {name: value for name in KEPT if (value := response.header(name)) is not None}
+            return Download(response.status, kept, body, redirects.moved_to)
 
 
-def _drain(response: _Answer, limit: int = 65_536) -> None:
+def _drain(response: _Answer, limit: int = DRAIN_LIMIT) -> None:
     """Read a small body to its end, so the connection can be reused (else it is closed)."""
     size = 0
     for chunk in response.raw():
@@ -761,19 +727,13 @@ def _read_capped(response: _Answer, max_bytes: int, deadline: float) -> bytes:
     """
     declared = response.header("content-length") or ""
     if declared.isdigit() and int(declared) > max_bytes:
-        raise _Failure(
-            f"the response is {int(declared):,} bytes, over the limit of {max_bytes:,} "
-            "(fetch.max_bytes)"
-        )
+        raise too_big(int(declared), max_bytes)
     chunks: list[bytes] = []
     size = 0
     for chunk in response.decoded():
         size += len(chunk)
         if size > max_bytes:
-            raise _Failure(
-                f"the response is over the limit of {max_bytes:,} bytes (fetch.max_bytes); "
-                "stopped reading"
-            )
+            raise grew_too_big(max_bytes)
         if time.monotonic() > deadline:
             raise TimeoutError
         chunks.append(chunk)
@@ -781,7 +741,7 @@ def _read_capped(response: _Answer, max_bytes: int, deadline: float) -> bytes:
 
 
 def _result(
-    url: str, state: FeedState, download: _Download, started: float, now: datetime
+    url: str, state: FeedState, download: Download, started: float, now: datetime
 ) -> FetchResult:
     """Return the result of a poll that answered anything but 200."""
     status = download.status
@@ -865,7 +825,7 @@ def _read_file(url: str, state: FeedState, settings: FetchSettings) -> FetchResu
         if state.last_modified == last_modified:
             return FetchResult(url=url, status="not_modified", last_modified=last_modified)
         if stat.st_size > settings.max_bytes:
-            raise _Failure(
+            raise Refused(
                 f"the file is {stat.st_size:,} bytes, over the limit of "
                 f"{settings.max_bytes:,} (fetch.max_bytes)"
             )

@@ -1,0 +1,294 @@
+"""The fetcher's own downloads (one thread, downloads.Downloads) against real servers on 127.0.0.1.
+
+What a server can do wrong at the socket level: answer and close without saying so, answer
+without a length, in chunks, with a huge error page, with endless headers or with junk; and
+what the system resolver can do: hang. Everything goes through ``fetch_all`` as a cycle does.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: F401
+
+from selfwatch.config import FetchSettings
+from selfwatch.fetch import fetch_all
+from selfwatch.model import FeedSpec, FeedState
+
+NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
+FAST = FetchSettings(timeout=2.0)
+FEED = fixture("mastodon.rss")
+ONE_AT_A_TIME = replace(FAST, concurrency=1, per_host=1)
+
+
+def jobs(*urls: str) -> list[tuple[FeedSpec, FeedState]]:
+    return [(FeedSpec(url=u, kind="url", profile="jane"), FeedState(u)) for u in urls]
+
+
+class _RawServer:
+    """A TCP server on 127.0.0.1 that hands each connection to ``serve`` in a thread."""
+
+    def __init__(self, serve: Callable[[socket.socket, int], None]) -> None:
+        self.serve = serve
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.serve, args=(conn, self.connections), daemon=True).start()
+
+
+@pytest.fixture
+def raw() -> Iterator[Callable[[Callable[[socket.socket, int], None]], _RawServer]]:
+    servers: list[_RawServer] = []
+
+    def start(serve: Callable[[socket.socket, int], None]) -> _RawServer:
+        servers.append(_RawServer(serve))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.sock.close()
+
+
+def _read_request(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65_536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+@pytest.mark.parametrize("reads", [False, True], ids=["reset", "closed"])
+def test_a_kept_alive_connection_the_server_closed_is_retried_on_a_new_one(
+    raw, reads: bool
+) -> None:
+    def once(conn: socket.socket, _: int) -> None:
+        with conn:  # answers one request, then closes without saying so
+            _read_request(conn)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(FEED), FEED))
+            if reads:  # the next request arrives, and the connection ends without an answer
+                _read_request(conn)
+            else:  # the next request is sent meanwhile, unread: closing resets the connection
+                time.sleep(0.2)
+
+    server = raw(once)
+    results = fetch_all(jobs(server.url("/a.xml"), server.url("/b.xml")), ONE_AT_A_TIME, now=NOW)
+    assert [(r.status, len(r.posts)) for r in results] == [("ok", 2), ("ok", 2)]
+    assert server.connections == 2
+
+
+def test_a_body_without_a_length_is_read_to_the_close(raw) -> None:
+    def old_style(conn: socket.socket, _: int) -> None:
+        with conn:
+            _read_request(conn)
+            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: application/rss+xml\r\n\r\n" + FEED)
+
+    server = raw(old_style)
+    results = fetch_all(jobs(server.url("/a.xml"), server.url("/b.xml")), ONE_AT_A_TIME, now=NOW)
+    assert [(r.status, len(r.posts)) for r in results] == [("ok", 2), ("ok", 2)]
+    assert server.connections == 2  # a body read to the close leaves no connection to keep
+
+
+def test_a_chunked_body_is_put_together(raw) -> None:
+    def chunked(conn: socket.socket, _: int) -> None:
+        with conn:
+            _read_request(conn)
+            head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            parts = [FEED[i : i + 100] for i in range(0, len(FEED), 100)]
+            body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+            conn.sendall(head + body)
+
+    server = raw(chunked)
+    (result,) = fetch_all(jobs(server.url("/a.xml")), FAST, now=NOW)
+    assert (result.status, len(result.posts)) == ("ok", 2)
+
+
+def test_a_big_error_page_is_given_up_and_its_connection_not_kept(raw) -> None:
+    def big_404_then_feed(conn: socket.socket, n: int) -> None:
+        with conn:
+            _read_request(conn)
+            if n > 1:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(FEED), FEED))
+                return
+            # 100 kB of a 5 MB page, then nothing: only a client that gives the page up goes on
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 5000000\r\n\r\n")
+            try:
+                conn.sendall(b"x" * 100_000)
+            except OSError:
+                return
+            time.sleep(3)
+
+    server = raw(big_404_then_feed)
+    started = time.perf_counter()
+    missing, found = fetch_all(
+        jobs(server.url("/gone.xml"), server.url("/a.xml")), ONE_AT_A_TIME, now=NOW
+    )
+    assert missing.status == "error" and "HTTP 404" in missing.error, missing.error
+    assert (found.status, len(found.posts)) == ("ok", 2)
+    assert server.connections == 2
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\n" + b"X-Many: y\r\n" * 150 + b"\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"y" * 100_000 + b"\r\n\r\n",
+        b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+    ],
+    ids=["too many headers", "endless header", "not HTTP"],
+)
+def test_a_broken_answer_is_an_error(raw, answer: bytes) -> None:
+    def broken(conn: socket.socket, _: int) -> None:
+        with conn:
+            _read_request(conn)
+            try:
+                conn.sendall(answer)
+                time.sleep(0.5)
+            except OSError:
+                return
+
+    server = raw(broken)
+    url = server.url("/a.xml")
+    started = time.perf_counter()
+    (result,) = fetch_all(jobs(url), FAST, now=NOW)
+    assert result.status == "error"
+    assert result.error.startswith(f"{url}: cannot connect or read: "), result.error
+    assert time.perf_counter() - started < 0.5  # refused as it came, not at the deadline
+
+
+def test_the_request_names_the_host_and_sends_the_validators(raw) -> None:
+    seen: list[bytes] = []
+
+    def record(conn: socket.socket, _: int) -> None:
+        with conn:
+            seen.append(_read_request(conn))
+            conn.sendall(b"HTTP/1.1 304 Not Modified\r\n\r\n")
+
+    server = raw(record)
+    url = server.url("/a.xml?q=jane")
+    state = FeedState(url, etag='"v1"', last_modified="Tue, 10 Mar 2026 12:00:00 GMT")
+    (result,) = fetch_all([(FeedSpec(url, "url", "jane"), state)], FAST, now=NOW)
+    assert result.status == "not_modified"
+    lines = seen[0].decode("latin-1").split("\r\n")
+    assert lines[0] == "GET /a.xml?q=jane HTTP/1.1"
+    assert lines[1] == f"Host: 127.0.0.1:{server.port}"
+    assert 'If-None-Match: "v1"' in lines
+    assert "If-Modified-Since: Tue, 10 Mar 2026 12:00:00 GMT" in lines
+    assert "Accept-Encoding: gzip, deflate" in lines
+
+
+def test_a_resolver_that_hangs_is_cut_off_at_the_deadline(feed_server: FeedServer) -> None:
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
+        asked.append(host)
+        # Released long after the deadline: a look-up the deadline does not bound succeeds.
+        answer.wait()
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    release = threading.Timer(10.0, answer.set)
+    release.start()
+    slow_a = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    slow_b = feed_server.add("/b.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    quick = feed_server.add("/c.xml", Route(body=FEED))
+    try:
+        started = time.perf_counter()
+        results = fetch_all(
+            jobs(slow_a, slow_b, quick), replace(FAST, timeout=0.5), now=NOW, resolver=hanging
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        answer.set()
+        release.cancel()
+    assert [r.error for r in results[:2]] == [
+        f"{slow_a}: timed out after 0.5 s (fetch.timeout)",
+        f"{slow_b}: timed out after 0.5 s (fetch.timeout)",
+    ]
+    assert elapsed < 2.0
+    assert results[2].status == "ok"  # another host's feed is not held up
+    assert asked == ["feeds.test"]  # one look-up per host, not one per feed
+    assert [seen.path for seen in feed_server.requests] == ["/c.xml"]
+
+
+def test_a_hanging_look_up_holds_one_thread_however_many_cycles_ask(
+    feed_server: FeedServer,
+) -> None:
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
+        asked.append(host)
+        answer.wait()
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    settings = replace(FAST, timeout=0.2)
+    try:
+        for _ in range(3):  # three cycles, as the agent's
+            (result,) = fetch_all(jobs(url), settings, now=NOW, resolver=hanging)
+            assert result.error == f"{url}: timed out after 0.2 s (fetch.timeout)"
+        assert asked == ["feeds.test"]  # one look-up, so one thread, waited on by every cycle
+    finally:
+        answer.set()
+    # Once it has ended, the next cycle looks the name up afresh, and gets its answer.
+    for thread in threading.enumerate():
+        if thread.name == "selfwatch-dns":
+            thread.join(5)
+    (result,) = fetch_all(jobs(url), settings, now=NOW, resolver=hanging)
+    assert result.status == "ok", result.error
+    assert asked == ["feeds.test", "feeds.test"]
+
+
+def test_a_failed_look_up_is_an_error_naming_why(feed_server: FeedServer) -> None:
+    def unknown(host: str, port: int) -> list[tuple[object, ...]]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "nowhere.test")
+    (result,) = fetch_all(jobs(url), FAST, now=NOW, resolver=unknown)
+    assert result.status == "error"
+    assert result.error == f"{url}: cannot connect or read: [Errno -2] Name or service not known"
+
+
+def test_the_resolver_answers_for_the_name_the_request_carries(feed_server: FeedServer) -> None:
+    def local(host: str, port: int) -> list[tuple[object, ...]]:
+        assert host == "feeds.test"
+        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    (result,) = fetch_all(jobs(url), FAST, now=NOW, resolver=local)
+    assert result.status == "ok", result.error
+    assert result.posts
+    assert feed_server.requests[0].headers["host"] == f"feeds.test:{feed_server.port}"
+
+
+def test_many_feeds_on_many_hosts_all_arrive_in_job_order(feed_server: FeedServer) -> None:
+    with FeedServer() as other:
+        urls = [
+            (feed_server if i % 2 else other).add(f"/m{i}.xml", Route(body=FEED, etag=f'"m{i}"'))
+            for i in range(40)
+        ]
+        results = fetch_all(jobs(*urls), replace(FAST, concurrency=5, per_host=2), now=NOW)
+        assert [r.url for r in results] == urls
+        assert all(r.status == "ok" and len(r.posts) == 2 for r in results)
+        assert max(feed_server.peak, other.peak) <= 2
