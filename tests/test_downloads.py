@@ -1,25 +1,28 @@
 """The fetcher's own downloads (one thread, downloads.Downloads) against real servers on 127.0.0.1.
 
 What a server can do wrong at the socket level: answer and close without saying so, answer
-without a length, in chunks, with a huge error page, with endless headers or with junk; and
-what the system resolver can do: hang. Everything goes through ``fetch_all`` as a cycle does.
+without a length, in chunks, with a huge error page, with endless headers or with junk, trickle
+its answer or its TLS handshake, hang up mid-body; and what the system resolver can do: hang.
+Everything goes through ``fetch_all`` (or ``stream_all``) as a cycle does.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, Route, feed_server_fixture, fixture  # noqa: F401
 
 from selfwatch.config import FetchSettings
-from selfwatch.fetch import fetch_all
-from selfwatch.model import FeedSpec, FeedState
+from selfwatch.fetch import fetch_all, stream_all
+from selfwatch.model import FeedSpec, FeedState, FetchResult
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 FAST = FetchSettings(timeout=2.0)
@@ -292,3 +295,145 @@ def test_many_feeds_on_many_hosts_all_arrive_in_job_order(feed_server: FeedServe
         assert [r.url for r in results] == urls
         assert all(r.status == "ok" and len(r.posts) == 2 for r in results)
         assert max(feed_server.peak, other.peak) <= 2
+
+
+def test_connections_are_kept_alive_across_feeds(feed_server: FeedServer) -> None:
+    urls = [feed_server.add(f"/k{i}.xml", Route(body=FEED, etag=f'"k{i}"')) for i in range(6)]
+    settings = replace(FAST, concurrency=1, per_host=1)
+    results = fetch_all(jobs(*urls), settings, now=NOW)
+    assert [r.status for r in results] == ["ok"] * 6
+    assert len({seen.peer for seen in feed_server.requests}) == 1
+    again = fetch_all(
+        [
+            (FeedSpec(u, "url", "jane"), FeedState(u, etag=r.etag))
+            for u, r in zip(urls, results, strict=True)
+        ],
+        settings,
+        now=NOW,
+    )
+    assert [r.status for r in again] == ["not_modified"] * 6
+    # One connection per cycle: a 304 leaves its connection ready for the next request.
+    assert len({seen.peer for seen in feed_server.requests}) == 2
+
+
+def test_a_server_that_trickles_its_answer_is_cut_off_at_the_deadline(raw) -> None:
+    def trickle(conn: socket.socket, _: int) -> None:
+        with conn:
+            conn.recv(65_536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"z" * 1000:
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.02)  # each byte well within any read timeout
+
+    server = raw(trickle)
+    url = server.url("/feed.xml")
+    started = time.perf_counter()
+    (result,) = fetch_all(jobs(url), replace(FAST, timeout=0.3), now=NOW)
+    assert time.perf_counter() - started < 1.0
+    assert result.error == f"{url}: timed out after 0.3 s (fetch.timeout)"
+
+
+def _trickle_handshake(conn: socket.socket) -> None:
+    """Read the ClientHello, then send a 16 kB handshake record a byte at a time."""
+    with conn:
+        conn.recv(65_536)
+        try:
+            conn.sendall(b"\x16\x03\x03\x40\x00")
+            for _ in range(250):
+                conn.sendall(b"\x02")
+                time.sleep(0.02)  # each byte well within any read timeout
+        except OSError:
+            return
+
+
+def test_a_server_that_trickles_its_tls_handshake_is_cut_off_at_the_deadline(raw) -> None:
+    server = raw(lambda conn, _: _trickle_handshake(conn))
+    url = f"https://127.0.0.1:{server.port}/feed.xml"
+    started = time.perf_counter()
+    (result,) = fetch_all(jobs(url), replace(FAST, timeout=0.3), now=NOW)
+    assert time.perf_counter() - started < 1.0
+    assert result.error == f"{url}: timed out after 0.3 s (fetch.timeout)"
+
+
+def test_a_slow_connect_leaves_the_tls_handshake_only_the_time_left() -> None:
+    # A full accept queue drops the SYN: the kernel sends it again after 1 s, so the TCP
+    # connection takes 1 s of the 1.5 s; the handshake then trickles. Each step alone keeps
+    # within the timeout; together they must too.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port))
+
+    def serve() -> None:
+        time.sleep(0.2)
+        listener.accept()[0].close()  # the filler: the queue has room for the retried SYN
+        _trickle_handshake(listener.accept()[0])
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"https://127.0.0.1:{port}/feed.xml"
+    try:
+        started = time.perf_counter()
+        (result,) = fetch_all(jobs(url), replace(FAST, timeout=1.5), now=NOW)
+        elapsed = time.perf_counter() - started
+    finally:
+        filler.close()
+        listener.close()
+    assert result.error == f"{url}: timed out after 1.5 s (fetch.timeout)"
+    assert elapsed < 2.2  # the connection and a handshake given the whole 1.5 s: over 2.5 s
+
+
+def test_a_server_that_hangs_up_mid_body_is_an_error(raw) -> None:
+    def hang_up(conn: socket.socket, _: int) -> None:
+        with conn:
+            conn.recv(65_536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n<rss>")
+
+    server = raw(hang_up)
+    url = server.url("/feed.xml")
+    (result,) = fetch_all(jobs(url), FAST, now=NOW)
+    assert result.status == "error"
+    assert result.error.startswith(f"{url}: cannot connect or read: ")
+
+
+def test_a_proxy_in_the_environment_is_used(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The feed server plays the proxy: it is asked for the absolute URL.
+    target = "http://feeds.invalid/jane.xml"
+    feed_server.add(target, Route(body=FEED))
+    monkeypatch.setenv("HTTP_PROXY", feed_server.url(""))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    (result,) = fetch_all(jobs(target), FAST, now=NOW)
+    assert result.status == "ok" and len(result.posts) == 2
+
+
+def test_closing_the_stream_early_cuts_off_what_is_in_flight(feed_server: FeedServer) -> None:
+    fast = feed_server.add("/fast.xml", Route(body=FEED))
+    slow = [feed_server.add(f"/slow{i}.xml", Route(body=FEED, delay=5.0)) for i in range(3)]
+    started = time.perf_counter()
+    results = stream_all(jobs(fast, *slow), replace(FAST, timeout=10.0), now=NOW)
+    first: FetchResult = next(results)
+    results.close()
+    assert first.url == fast and first.status == "ok"
+    assert time.perf_counter() - started < 2.0
+
+
+def test_https_with_the_certificates_httpx_trusts(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    with FeedServer(tls=context) as server:
+        urls = [server.add(f"/t{i}.xml", Route(body=FEED)) for i in range(3)]
+        settings = replace(FAST, concurrency=1, per_host=1)
+        # Not trusted by default (certifi's authorities): a clear error, no post.
+        (refused, *_) = fetch_all(jobs(*urls), settings, now=NOW)
+        assert refused.status == "error" and "CERTIFICATE_VERIFY_FAILED" in refused.error
+        # Trusted through SSL_CERT_FILE, as httpx's own transport trusts it.
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        results = fetch_all(jobs(*urls), settings, now=NOW)
+    assert [r.status for r in results] == ["ok"] * 3
+    assert urls[0].startswith("https://127.0.0.1:")
+    assert len({seen.peer for seen in server.requests[-3:]}) == 1  # one kept-alive connection

@@ -23,7 +23,7 @@ LAYERS = {
     "checklist": 1, "display": 1, "match": 1, "clues": 1, "feedback": 1, "identity": 1,
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
     "archive": 1, "evidence": 1, "fastfeed": 1,
-    "config": 2, "store": 2, "fetch": 2, "mailer": 2, "lockfile": 2, "scorer": 2, "transport": 2,
+    "config": 2, "store": 2, "fetch": 2, "mailer": 2, "lockfile": 2, "scorer": 2,
     "connections": 2, "downloads": 2,
     "watch": 3, "agent": 3, "demo": 3, "audit": 3, "triage": 3, "deliver": 3, "output": 3,
     "wizard": 3,

@@ -15,7 +15,7 @@ What a request may do is what ``fetch._download`` lets it do over any other clie
   Past it the feed fails with ``ConnectTimeout`` or ``ReadTimeout``. A server that trickles
   its answer a byte at a time cannot hold anything up: nothing here blocks;
 * the system resolver cannot be interrupted: a name is looked up in a thread of its own
-  (``connections._Names``, shared with later cycles while it runs), and the loop is woken when
+  (``connections.Names``, shared with later cycles while it runs), and the loop is woken when
   the answer comes;
 * a kept-alive connection the server closed meanwhile is retried once on a new one;
 * a body past ``max_bytes`` (declared or decoded) fails the feed as soon as it is known;
@@ -52,15 +52,15 @@ import httptools
 
 from .connections import (
     PORTS,
+    AddrInfo,
     ConnectFailed,
     ConnectTimeout,
+    Names,
     ProtocolFailed,
     ReadFailed,
     ReadTimeout,
     Resolver,
     UnsupportedScheme,
-    _AddrInfo,
-    _Names,
     tls_context,
 )
 
@@ -222,8 +222,8 @@ class _Conn:
     state: str = "new"
     """new, looking-up, connecting, handshake, sending, reading, idle"""
     feed: _Feed | None = None
-    addresses: list[_AddrInfo] = field(default_factory=list)
-    answer: Future[Sequence[_AddrInfo]] | None = None
+    addresses: list[AddrInfo] = field(default_factory=list)
+    answer: Future[Sequence[AddrInfo]] | None = None
     out: bytes = b""
     registered: int = 0
     # the answer being read
@@ -330,7 +330,7 @@ class Downloads:
         self._base = "".join(f"{name}: {value}\r\n" for name, value in headers)
         self._done = done
         self._address = address
-        self._names = _Names(resolver)
+        self._names = Names(resolver)
         self._tls: ssl.SSLContext | None = None
         self._selector = selectors.DefaultSelector()
         self._waiting: dict[str, collections.deque[tuple[int, str, dict[str, str]]]] = {}

@@ -43,14 +43,13 @@ from urllib.parse import urlsplit
 
 from .config import FetchSettings
 from .connections import (
-    DEADLINE,
     PORTS,
     ConnectTimeout,
     ReadTimeout,
     Resolver,
     TransportFailure,
     UnsupportedScheme,
-    _getaddrinfo,
+    system_resolver,
 )
 from .downloads import (
     DRAIN_LIMIT,
@@ -291,7 +290,7 @@ def _poll(
     if not due:
         return
     if transport is None and not _proxied():
-        yield from _download_all(due, settings, now, parse, resolver or _getaddrinfo)
+        yield from _download_all(due, settings, now, parse, resolver or system_resolver)
         return
     out: queue.SimpleQueue[_Indexed] = queue.SimpleQueue()
     slots = _Slots(due, settings.per_host)
@@ -508,9 +507,7 @@ class _ThroughHttpx:
 
     @contextlib.contextmanager
     def get(self, url: str, headers: dict[str, str], deadline: float) -> Iterator[_Answer]:
-        with self._client.stream(
-            "GET", url, headers=headers, extensions={DEADLINE: deadline}
-        ) as response:
+        with self._client.stream("GET", url, headers=headers) as response:
             yield _HttpxReply(response)
 
     def close(self) -> None:
