@@ -154,6 +154,34 @@ def test_a_big_error_page_is_given_up_and_its_connection_not_kept(raw) -> None:
 @pytest.mark.parametrize(
     "answer",
     [
+        b"HTTP/1.1 200 OK\nContent-Length: %d\n\n%s" % (len(FEED), FEED),
+        b"HTTP/1.1 200 OK\r\nX-Odd: a\x01b\x7f\r\nContent-Length: %d\r\n\r\n%s" % (len(FEED), FEED),
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"%x  \r\n%s\r\n0\r\n\r\n" % (len(FEED), FEED),
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s\r\n\r\n"
+        % (len(FEED), FEED),
+    ],
+    ids=[
+        "LF alone",
+        "control characters in a header",
+        "length beside chunked",
+        "bytes after the answer",
+    ],
+)
+def test_a_sloppy_answer_http_client_read_is_read(raw, answer: bytes) -> None:
+    def sloppy(conn: socket.socket, _: int) -> None:
+        with conn:
+            _read_request(conn)
+            conn.sendall(answer)
+
+    server = raw(sloppy)
+    (result,) = fetch_all(jobs(server.url("/a.xml")), FAST, now=NOW)
+    assert (result.status, len(result.posts)) == ("ok", 2), result.error
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
         b"HTTP/1.1 200 OK\r\n" + b"X-Many: y\r\n" * 150 + b"\r\n",
         b"HTTP/1.1 200 OK\r\nX-Long: " + b"y" * 100_000 + b"\r\n\r\n",
         b"SSH-2.0-OpenSSH_9.6\r\n\r\n",

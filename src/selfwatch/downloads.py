@@ -463,6 +463,17 @@ class Downloads:
 
     def _reset_answer(self, conn: _Conn) -> None:
         conn.parser = httptools.HttpResponseParser(conn)
+        # What http.client read, llhttp's strict mode refused: lines ended by LF alone, odd
+        # characters in a header, Content-Length beside chunked (chunked wins), spaces after
+        # a chunk's size, bytes after an answer that closes the connection. Leniency that
+        # matters to a proxy (request smuggling); a client that reads feeds needs it.
+        conn.parser.set_dangerous_leniencies(
+            lenient_headers=True,
+            lenient_chunked_length=True,
+            lenient_optional_cr_before_lf=True,
+            lenient_spaces_after_chunk_size=True,
+            lenient_data_after_close=True,
+        )
         conn.status = 0
         conn.headers = {}
         conn.head_size = conn.head_count = conn.head_bytes = 0
