@@ -12,11 +12,13 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import ssl
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported when the first https feed connects
+    import ssl
 
 __all__ = [
     "PORTS",
@@ -81,6 +83,8 @@ def tls_context() -> ssl.SSLContext:
     authorities; the ssl module's defaults for the rest (verified host names, TLS 1.2 or
     later).
     """
+    import ssl
+
     cafile = os.environ.get("SSL_CERT_FILE")
     if cafile:
         return ssl.create_default_context(cafile=cafile)

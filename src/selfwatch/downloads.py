@@ -39,16 +39,19 @@ import itertools
 import os
 import selectors
 import socket
-import ssl
+import sys
 import time
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import httptools
+
+if TYPE_CHECKING:  # imported when the first https feed connects: plain http never needs it
+    import ssl
 
 from .connections import (
     PORTS,
@@ -304,6 +307,23 @@ class _Conn:
         self.body.append(data)
 
 
+def _waits_for(exc: OSError, again: int) -> int:
+    """Return the event a non-blocking call that raised ``exc`` must wait for; 0 if it failed.
+
+    ``again`` is the event the call itself waits for (a plain socket's BlockingIOError). A TLS
+    socket may need to read before it can write, or the other way round.
+    """
+    if isinstance(exc, BlockingIOError):
+        return again
+    ssl = sys.modules.get("ssl")  # no TLS socket exists before it is imported
+    if ssl is not None:
+        if isinstance(exc, ssl.SSLWantReadError):
+            return selectors.EVENT_READ
+        if isinstance(exc, ssl.SSLWantWriteError):
+            return selectors.EVENT_WRITE
+    return 0
+
+
 class Downloads:
     """Download many feeds at once from one thread; hand each outcome to ``done``."""
 
@@ -556,17 +576,15 @@ class Downloads:
             self._send(conn)
 
     def _handshake(self, conn: _Conn) -> None:
-        assert isinstance(conn.sock, ssl.SSLSocket)
+        assert conn.sock is not None
         try:
-            conn.sock.do_handshake()
-        except ssl.SSLWantReadError:
-            self._watch(conn, selectors.EVENT_READ)
-            return
-        except ssl.SSLWantWriteError:
-            self._watch(conn, selectors.EVENT_WRITE)
-            return
+            conn.sock.do_handshake()  # type: ignore[attr-defined]
         except OSError as exc:
-            self._fail(conn, ConnectFailed(str(exc) or type(exc).__name__))
+            waits = _waits_for(exc, 0)
+            if waits:
+                self._watch(conn, waits)
+            else:
+                self._fail(conn, ConnectFailed(str(exc) or type(exc).__name__))
             return
         conn.state = "sending"
         self._send(conn)
@@ -577,14 +595,12 @@ class Downloads:
             while conn.out:
                 sent = conn.sock.send(conn.out)
                 conn.out = conn.out[sent:]
-        except (BlockingIOError, ssl.SSLWantWriteError):
-            self._watch(conn, selectors.EVENT_WRITE)
-            return
-        except ssl.SSLWantReadError:
-            self._watch(conn, selectors.EVENT_READ)
-            return
         except OSError as exc:
-            self._broken(conn, exc)
+            waits = _waits_for(exc, selectors.EVENT_WRITE)
+            if waits:
+                self._watch(conn, waits)
+            else:
+                self._broken(conn, exc)
             return
         conn.state = "reading"
         self._watch(conn, selectors.EVENT_READ)
@@ -617,13 +633,12 @@ class Downloads:
         while True:
             try:
                 data = sock.recv(65_536)
-            except (BlockingIOError, ssl.SSLWantReadError):
-                return
-            except ssl.SSLWantWriteError:
-                self._watch(conn, selectors.EVENT_WRITE)
-                return
             except OSError as exc:
-                self._broken(conn, exc)
+                waits = _waits_for(exc, selectors.EVENT_READ)
+                if waits:
+                    self._watch(conn, waits)
+                else:
+                    self._broken(conn, exc)
                 return
             if not data:
                 self._ended(conn)
@@ -634,7 +649,9 @@ class Downloads:
             if conn.complete or conn.cut:
                 self._answered(conn)
                 return
-            if not (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+            # A TLS socket may hold more of the answer already decrypted: the selector
+            # would not say so
+            if conn.key[0] != "https" or not sock.pending():  # type: ignore[attr-defined]
                 return
 
     def _feed_parser(self, conn: _Conn, data: bytes) -> bool:

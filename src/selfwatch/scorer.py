@@ -30,7 +30,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import get_context
@@ -56,6 +55,15 @@ INLINE_BYTES = 65_536
 """Messages up to this size are written to a worker by the thread that sends them."""
 
 Scored = list[tuple[Identity, Verdict]]
+
+
+class WorkerDied(RuntimeError):
+    """A scoring worker died with jobs of this cycle: they are done here instead.
+
+    Not ``concurrent.futures``' BrokenProcessPool: importing it cost every ``check`` the
+    process pool's machinery (queues, semaphores) that these workers never use.
+    """
+
 
 SET_ASIDE = Verdict(0, False, (), scored=False)
 """The verdict of a post decided not about the person: the checklist did not read it."""
@@ -266,7 +274,7 @@ class Scorer:
         """Return what ``feed`` started for ``result``; do the work here if its worker died."""
         try:
             answer = future.result()
-        except BrokenProcessPool:
+        except WorkerDied:
             return self.work.feed(result, own, self.known)
         if isinstance(answer, Fed):
             return answer
@@ -287,7 +295,7 @@ class _Workers:
     queue, its feeding thread) cost more CPU than a cycle's pickling: here a job is one message
     each way. A small message is written by the thread that sends it, a big one (or one behind
     it) by a sending thread, so a full pipe never holds up the cycle's storing for long.
-    A worker that dies fails its jobs with BrokenProcessPool and takes no more; the Scorer
+    A worker that dies fails its jobs with WorkerDied and takes no more; the Scorer
     scores those posts itself.
     """
 
@@ -464,7 +472,7 @@ class _Workers:
             futures = [self.jobs.pop(job)[0] for job in lost]
             self.in_flight.pop(pipe, None)
         for future in futures:
-            future.set_exception(BrokenProcessPool("a scoring worker died"))
+            future.set_exception(WorkerDied("a scoring worker died"))
 
 
 def _serve(pipe: Connection, work: _Work, warm: bool, finished: memoryview, slot: int) -> None:
