@@ -8,8 +8,10 @@ archive grows). Then writes a ``data/tweets.js`` (with the ``window.YTD.tweets.p
 prefix, entities, t.co links, replies and retweets, about 5 % of posts risky) and
 ``account.js`` into a temporary directory, then times the whole ``audit()`` on a fresh store
 (storing overlaps the linting, which runs in worker processes unless ``--workers 1``), the
-same audit again (a re-run, which must add nothing), and then each step on its own: parse
-(read the export), lint, store (SQLite, batched transactions), and the ranking with actions.
+same audit again (a re-run, which must add nothing and reads the first run's verdicts back
+instead of linting), and then each step on its own: parse (read the export), lint, store
+(SQLite, batched transactions), and the ranking with actions. The command itself is re-run
+too, on the full archive: what a user who audits the same export twice waits for.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from selfwatch.audit import (
     rank,
     record,
 )
+from selfwatch.checklist import verdict_key
 from selfwatch.checklist.engine import default_engine
 from selfwatch.model import Profile
 from selfwatch.store import Store
@@ -158,17 +161,22 @@ def main() -> None:
             shutil.rmtree(folder)
 
 
-def cli_run(folder: Path, count: int, workers: int | None) -> tuple[float, int]:
+def cli_run(
+    folder: Path, count: int, workers: int | None, again: bool = False
+) -> tuple[float, int]:
     """Run ``selfwatch audit`` on a fresh archive of ``count`` tweets; return seconds and MB.
 
     The command runs in its own process, so its peak RSS (from ``wait4``) is the audit's own.
+    ``again``: on the archive and state a run before left.
     """
-    # Written by a child process: a process started from this one would inherit its peak RSS.
-    writer = multiprocessing.get_context("spawn").Process(
-        target=write_archive, args=(folder / f"cli-{count}", count)
-    )
-    writer.start()
-    writer.join()
+    if not again:
+        # Written by a child process: a process started from this one would inherit its peak
+        # RSS.
+        writer = multiprocessing.get_context("spawn").Process(
+            target=write_archive, args=(folder / f"cli-{count}", count)
+        )
+        writer.start()
+        writer.join()
     data = folder / f"cli-{count}" / "data"
     config = folder / f"cli-{count}.toml"
     config.write_text(
@@ -201,6 +209,9 @@ def run(folder: Path, count: int, workers: int | None) -> None:
         seconds, peak = cli_run(folder, size, workers)
         print(f"cli      {size:,} tweets: {seconds:.2f} s, {size / seconds:,.0f} posts/s, "
               f"peak RSS {peak} MB (`selfwatch audit`, its own process)")  # fmt: skip
+    seconds, peak = cli_run(folder, count, workers, again=True)
+    print(f"cli      {count:,} tweets again: {seconds:.2f} s, {count / seconds:,.0f} posts/s, "
+          f"peak RSS {peak} MB (the first run's verdicts read back)")  # fmt: skip
 
     began = time.perf_counter()
     data = write_archive(folder / "twitter", count)
@@ -214,14 +225,18 @@ def run(folder: Path, count: int, workers: int | None) -> None:
 
     # The whole audit first, in a fresh process state; then each step on its own.
     with Store.open(folder / "state" / "audit.db") as store:
+        memo = verdict_key(JANE, None)
 
         def whole(now: datetime) -> AuditResult:
             paths = [folder / "twitter"]
-            return audit(paths, JANE, store=store, engine=engine, now=now, workers=workers)
+            return audit(
+                paths, JANE, store=store, engine=engine, now=now, workers=workers, memo=memo
+            )
 
         first, _ = timed("audit()", count, lambda: whole(NOW))
         again, _ = timed("re-run", count, lambda: whole(NOW + timedelta(days=1)))
         assert again.new == 0, "a re-run must not add posts"
+        assert again.remembered == again.linted, "a re-run must read every verdict back"
         assert [e.post.id for e in again.entries] == [e.post.id for e in first.entries]
     del first, again
 

@@ -27,16 +27,18 @@ from selfwatch.audit import (
     audit,
     csv_report,
     json_report,
+    lint_batches,
     lint_posts,
     rank,
     render_text,
     write_csv,
     write_json,
 )
+from selfwatch.checklist import verdict_key
 from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.errors import InputError, SelfwatchError
-from selfwatch.model import Finding, Level, Post, Verdict
-from selfwatch.store import Store
+from selfwatch.model import ChecklistSettings, Finding, Level, Post, Verdict
+from selfwatch.store import MEMO_ENGINES, Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archives"
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -310,3 +312,85 @@ def test_write_to_a_missing_directory_is_a_clear_error(
     result = run(exports, store, engine)
     with pytest.raises(SelfwatchError, match="cannot write the audit report"):
         write_csv(result, tmp_path / "no" / "such" / "dir.csv")
+
+
+class CountingEngine(Engine):
+    """The engine, counting the texts it is asked to lint (in this process)."""
+
+    asked = 0
+
+    def lint(self, text: str, author: str = "self") -> Verdict:  # type: ignore[override]
+        CountingEngine.asked += 1
+        return super().lint(text, author)  # type: ignore[arg-type]
+
+
+def _counting(engine: Engine) -> CountingEngine:
+    counting = CountingEngine.__new__(CountingEngine)
+    counting.__dict__.update(engine.__dict__)
+    CountingEngine.asked = 0
+    return counting
+
+
+def test_a_rerun_reads_the_same_checklists_verdicts_back_instead_of_linting(
+    exports: list[Path], store: Store, engine: Engine
+) -> None:
+    counting = _counting(engine)
+    first = run(exports, store, counting, memo="checklist-1")
+    assert CountingEngine.asked == first.linted and first.remembered == 0
+    second = run(exports, store, counting, memo="checklist-1")
+    assert CountingEngine.asked == first.linted  # nothing linted again
+    assert second.remembered == second.linted == first.linted
+    assert second.entries == first.entries  # the same verdicts, actions and order
+    assert "judged by this same checklist on an earlier run" in render_text(second)
+    # Another checklist (a rule edited, selfwatch upgraded) has said nothing yet: all linted.
+    third = run(exports, store, counting, memo="checklist-2")
+    assert third.remembered == 0 and CountingEngine.asked == 2 * first.linted
+
+
+def test_a_grown_export_lints_only_its_new_posts(
+    store: Store, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "notes.jsonl"
+    notes = [json.dumps({"id": n, "text": f"Note {n}: the CEO is an idiot"}) for n in range(30)]
+    path.write_text("\n".join(notes[:20]), encoding="utf-8")
+    counting = _counting(engine)
+    run([path], store, counting, memo="checklist-1")
+    path.write_text("\n".join(notes), encoding="utf-8")
+    grown = run([path], store, counting, memo="checklist-1")
+    assert (grown.linted, grown.remembered, CountingEngine.asked) == (30, 20, 30)
+    assert len(grown.entries) == 30  # the remembered verdicts flag as the fresh ones do
+
+
+def test_remembered_verdicts_are_the_verdicts(store: Store, engine: Engine) -> None:
+    texts = (Path(__file__).parent / "fixtures" / "risky_posts.txt").read_text().splitlines()
+    texts = [t for t in texts if t.strip() and not t.startswith("#")][:150]
+    fresh = [engine.lint(t) for t in texts]
+    store.remember("k", [(str(n), v) for n, v in enumerate(fresh)])
+    back = store.remembered("k", [str(n) for n in range(len(texts))])
+    assert [back[str(n)] for n in range(len(texts))] == fresh
+    assert sum(1 for v in fresh if v.findings) > 100
+
+
+def test_only_the_last_engines_verdicts_are_kept(store: Store) -> None:
+    verdict = Verdict(0, False, ())
+    for n in range(MEMO_ENGINES + 2):
+        store.use_engine(f"e{n}", NOW + timedelta(minutes=n))
+        store.remember(f"e{n}", [("text", verdict)])
+    kept = {n for n in range(MEMO_ENGINES + 2) if store.remembered(f"e{n}", ["text"])}
+    assert kept == set(range(2, MEMO_ENGINES + 2))
+    store.use_engine("e2", NOW + timedelta(hours=1))  # used again: the newest now
+    store.use_engine("e9", NOW + timedelta(hours=2))
+    assert store.remembered("e2", ["text"]) and not store.remembered("e3", ["text"])
+
+
+def test_workers_start_only_for_texts_to_lint(engine: Engine) -> None:
+    before = set(multiprocessing.active_children())
+    assert list(lint_batches(engine, iter([[], [], []]), 2)) == [[], [], []]
+    assert set(multiprocessing.active_children()) == before
+
+
+def test_the_verdict_key_follows_the_checklist() -> None:
+    base = verdict_key(EXAMPLE_PROFILE, None)
+    assert verdict_key(EXAMPLE_PROFILE, None) == base
+    assert verdict_key(EXAMPLE_PROFILE, ChecklistSettings(deep=True)) != base
+    assert verdict_key(replace(EXAMPLE_PROFILE, employers=("Initech",)), None) != base

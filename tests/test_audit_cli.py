@@ -72,9 +72,13 @@ def test_audit_prints_the_risky_posts_with_actions_and_a_summary(
 def test_audit_stores_posts_as_the_persons_own_and_a_rerun_adds_nothing(
     config_path: Path, exports: list[str]
 ) -> None:
-    assert invoke(config_path, *exports, "--profile", "jane")[0] == 0
+    code, first, _ = invoke(config_path, *exports, "--profile", "jane")
+    assert code == 0 and "earlier run" not in first
     code, out, _ = invoke(config_path, *exports, "--profile", "jane")
     assert code == 0 and out.rstrip().endswith("0 new in the store.")
+    # Nothing linted again: every verdict is the one the same checklist gave the first time.
+    assert ", 18 of them judged by this same checklist on an earlier run; " in out
+    assert out.split("\n")[:-2] == first.split("\n")[:-2]  # the same list, word for word
     with open_store() as store:
         posts = store.posts("jane", limit=100)
         assert len(posts) == 18

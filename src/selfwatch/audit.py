@@ -8,8 +8,12 @@ the person's own words. A post found twice in one run (say the zip and its unpac
 linted once.
 
 Re-running on the same archive adds nothing to the store: post ids come from the export's own
-ids, and the store keys every row by them. The report always uses the fresh verdict; the store
-keeps the verdict from the first run (``Store.record_post`` never overwrites).
+ids, and the store keys every row by them. The report always uses the verdict of the checklist
+as it is now; the store keeps the verdict from the first run (``Store.record_post`` never
+overwrites). Given a ``memo`` key (``checklist.verdict_key``: the checklist, the profile's
+settings and selfwatch's own files), what that checklist said of a text is kept and read back
+on the next run instead of linting the text again: re-running on a grown export lints only the
+new posts. Another checklist (a rule file edited, selfwatch upgraded) is another key.
 
 Speed: linting is the slow step (about 1 ms a post), so large archives are linted by worker
 processes, each given the engine once; writes go in transactions of ``BATCH`` posts.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import pickle
@@ -29,9 +34,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
+from hashlib import blake2b
 from multiprocessing import active_children, get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .actions import Action, suggest_action
 from .archive import ArchiveItem, check_paths, read_archive
@@ -93,6 +99,8 @@ class AuditResult:
     """Posts the store had not seen before for this profile."""
     sources: tuple[tuple[str, int], ...]
     """Posts linted per export kind, most first."""
+    remembered: int = 0
+    """Of the posts linted, those whose verdict the same checklist gave on an earlier run."""
 
 
 # --- steps ----------------------------------------------------------------------------------
@@ -177,6 +185,16 @@ def lint_batches(
     of texts is never held whole.
     """
     batches = iter(batches)
+    if processes >= 1:
+        # The workers start with the first texts to lint: a re-run whose every post's verdict
+        # is remembered (empty batches) never pickles the engine nor starts a process.
+        for texts in batches:
+            if texts:
+                batches = itertools.chain([texts], batches)
+                break
+            yield []
+        else:
+            return
     data = _pickled(engine) if processes >= 1 else None
     if data is None:
         for texts in batches:
@@ -336,30 +354,45 @@ def audit(
     progress: Progress | None = None,
     workers: int | None = None,
     batch: int = BATCH,
+    memo: str | None = None,
 ) -> AuditResult:
     """Read, lint and store the person's own posts in ``paths``; return the risky ones ranked.
 
     The posts stream through: read, linted and stored ``batch`` at a time, and only the risky
     ones are kept, so memory does not grow with the archive. Every input is checked to be an
     export before anything is stored. ``progress(done, final)`` is called after every batch.
+    With ``memo`` (``checklist.verdict_key`` of ``engine``), verdicts are kept in the store
+    and a text that engine read on an earlier run is not linted again.
     """
     check_paths(paths)
     handle = profile.handle("x") or profile.handle("twitter")
     tally = _Tally()
     items = own_posts(paths, tally, twitter_handle=_bare(handle))
     batches = _batched(items, batch)
-    held: deque[list[ArchiveItem]] = deque()
+    held: deque[_Held] = deque()
+    if memo is not None:
+        store.use_engine(memo, now)
 
     def texts() -> Iterator[list[str]]:
         for chunk in batches:
-            held.append(chunk)  # the items wait here while their texts are linted
-            yield [linted_text(i.post) for i in chunk]
+            texts = [linted_text(i.post) for i in chunk]
+            keys = [text_key(t) for t in texts] if memo is not None else []
+            known = store.remembered(memo, keys) if memo is not None else {}
+            fresh = [n for n in range(len(texts)) if not known or keys[n] not in known]
+            held.append(_Held(chunk, keys, known, fresh))  # waits while its texts are linted
+            yield [texts[n] for n in fresh]
 
     large = sum(_size(p) for p in paths) >= PARALLEL_MIN_BYTES
     risky: list[AuditEntry] = []
-    done = new = 0
-    for verdicts in lint_batches(engine, texts(), _pool_size(workers, large)):
-        chunk = held.popleft()
+    done = new = remembered = 0
+    for linted in lint_batches(engine, texts(), _pool_size(workers, large)):
+        chunk, keys, known, fresh = held.popleft()
+        verdicts = linted
+        if memo is not None:
+            store.remember(memo, [(keys[n], v) for n, v in zip(fresh, linted, strict=True)])
+            got = dict(zip(fresh, linted, strict=True))
+            verdicts = [got[n] if n in got else known[keys[n]] for n in range(len(chunk))]
+            remembered += len(chunk) - len(fresh)
         new += record(store, profile.key, chunk, verdicts, now)
         risky.extend(
             AuditEntry(item, verdict, suggest_action(item.post, IDENTITY, verdict))
@@ -381,8 +414,26 @@ def audit(
         duplicates=tally.duplicates,
         linted=done,
         new=new,
+        remembered=remembered,
         sources=tuple(tally.sources.most_common()),
     )
+
+
+class _Held(NamedTuple):
+    """A batch of posts waiting for the verdicts of the texts sent to be linted."""
+
+    items: list[ArchiveItem]
+    keys: list[str]
+    """Each text's ``text_key`` (none without a memo)."""
+    known: dict[str, Verdict]
+    """Verdicts the memo had, by key."""
+    fresh: list[int]
+    """Positions of the texts sent to be linted."""
+
+
+def text_key(text: str) -> str:
+    """Return the key a text's verdict is remembered by (a digest of it, read as the person's)."""
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 PARALLEL_MIN_BYTES = 2_000_000
@@ -471,6 +522,7 @@ def _summary(result: AuditResult) -> dict[str, Any]:
         "duplicates": result.duplicates,
         "linted": result.linted,
         "new_in_store": result.new,
+        "remembered": result.remembered,
         "risky": len(result.entries),
         "sources": dict(result.sources),
     }
@@ -517,8 +569,13 @@ def render_text(result: AuditResult, *, limit: int | None = None) -> str:
     if limit is not None and len(result.entries) > limit:
         lines.append(f"... and {len(result.entries) - limit} more (use --format csv for all)")
     sources = ", ".join(f"{n} {s}" for s, n in result.sources) or "none"
+    again = (
+        f", {result.remembered} of them judged by this same checklist on an earlier run"
+        if result.remembered
+        else ""
+    )
     lines.append(
-        f"{result.linted} posts audited ({sources}); {len(result.entries)} risky; "
+        f"{result.linted} posts audited ({sources}){again}; {len(result.entries)} risky; "
         f"{result.reposts} reposts skipped; {result.new} new in the store."
     )
     return "\n".join(lines)

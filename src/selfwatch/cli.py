@@ -778,7 +778,8 @@ def audit(
     X/Twitter (data/tweets.js), Mastodon (outbox.json), Facebook (your_posts_1.json),
     Reddit (posts.csv, comments.csv), LinkedIn (Shares.csv, Comments.csv), or a CSV, JSON
     Lines or plain-text file of your own posts. Retweets and boosts are skipped. Every post
-    is stored as yours, so it shows in history and the report; re-running adds nothing.
+    is stored as yours, so it shows in history and the report; re-running adds nothing and
+    lints only posts this checklist has not read before.
     Needs no config: without one, --name says whose archive it is (else it is filed under
     the profile "me").
 
@@ -792,7 +793,7 @@ def audit(
 
     from .audit import audit as run_audit
     from .audit import csv_report, json_report, render_text, write_csv, write_json
-    from .checklist import cached_engine
+    from .checklist import cached_engine, verdict_key
     from .watch import open_store
 
     if out is not None and fmt == "text":
@@ -810,6 +811,7 @@ def audit(
             now=_now(),
             progress=_progress_printer(),
             workers=workers,
+            memo=verdict_key(person, checklist),
         )
     if fmt == "text":
         click.echo(render_text(result, limit=limit or None))

@@ -276,6 +276,28 @@ def _m7_unscored(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE profile_posts ADD COLUMN scored INTEGER NOT NULL DEFAULT 1")
 
 
+_SCHEMA_8 = (
+    # What an engine said of a text before: an audit re-run reads its verdicts back instead
+    # of linting the same posts again. ``engine`` is ``checklist.verdict_key``; a text is its
+    # blake2b digest. Only the last MEMO_ENGINES engines' verdicts are kept.
+    """CREATE TABLE lint_memo (
+        engine TEXT NOT NULL,
+        text_key TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        flagged INTEGER NOT NULL,
+        findings TEXT NOT NULL,
+        checklist_version TEXT NOT NULL,
+        PRIMARY KEY (engine, text_key)
+    ) WITHOUT ROWID""",
+    "CREATE TABLE lint_engines (engine TEXT PRIMARY KEY, used_at TEXT NOT NULL)",
+)
+
+
+def _m8_lint_memo(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA_8:
+        db.execute(statement)
+
+
 MIGRATIONS: list[Migration] = [
     _m1_initial,
     _m2_digests,
@@ -284,6 +306,7 @@ MIGRATIONS: list[Migration] = [
     _m5_audiences,
     _m6_identity_evidence,
     _m7_unscored,
+    _m8_lint_memo,
 ]
 """Applied in order, each once; append new ones, never edit an applied one."""
 
@@ -328,6 +351,9 @@ def _ts(value: datetime | None) -> str | None:
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
+
+MEMO_ENGINES = 4
+"""Engines (checklist versions, profiles' settings) whose verdicts ``remember`` keeps."""
 
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
@@ -908,6 +934,49 @@ class Store:
             ]
             for found_at, new in fresh
         ]
+
+    def remembered(self, engine: str, keys: Sequence[str]) -> dict[str, Verdict]:
+        """Return what ``engine`` said before of the texts with these keys (see ``remember``)."""
+        found: dict[str, Verdict] = {}
+        for start in range(0, len(keys), 500):  # SQLite caps the number of parameters
+            chunk = keys[start : start + 500]
+            rows = self._db.execute(
+                "SELECT text_key, score, flagged, findings, checklist_version FROM lint_memo "
+                f"WHERE engine = ? AND text_key IN ({', '.join('?' * len(chunk))})",
+                (engine, *chunk),
+            )
+            for key, score, flagged, findings, version in rows:
+                found[key] = Verdict(score, bool(flagged), _findings(findings), version)
+        return found
+
+    def remember(self, engine: str, verdicts: Sequence[tuple[str, Verdict]]) -> None:
+        """Keep what ``engine`` said of each text (by its key), for the next run to read back.
+
+        Only whole texts' verdicts: one cut short at the scoring cap says nothing of the rest.
+        """
+        rows = [
+            (engine, key, v.score, int(v.flagged), _findings_json(v.findings), v.checklist_version)
+            for key, v in verdicts
+            if not v.unread and v.scored
+        ]
+        with self.transaction():
+            self._db.executemany("INSERT OR REPLACE INTO lint_memo VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def use_engine(self, engine: str, now: datetime) -> None:
+        """Mark ``engine`` used now; forget the verdicts of all but the last ``MEMO_ENGINES``.
+
+        A new checklist (a rule file edited, selfwatch upgraded) is a new engine: what the old
+        one said is never read again, and the memo does not grow with every version.
+        """
+        kept = "SELECT engine FROM lint_engines ORDER BY used_at DESC, engine LIMIT ?"
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO lint_engines VALUES (?, ?)", (engine, _ts(now))
+            )
+            self._db.execute(f"DELETE FROM lint_memo WHERE engine NOT IN ({kept})", (MEMO_ENGINES,))
+            self._db.execute(
+                f"DELETE FROM lint_engines WHERE engine NOT IN ({kept})", (MEMO_ENGINES,)
+            )
 
     def _feed_ids(self, profile: str, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Return (id, URL fetched now) of each feed in ``urls``, adding bare rows for new ones."""

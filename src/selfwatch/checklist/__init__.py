@@ -8,7 +8,7 @@ lexicon, prefilter, classifier, engine, load, cache) are its own business.
 
 from __future__ import annotations
 
-from .cache import cache_key, cached_engine, cached_table
+from .cache import cache_key, cached_engine, cached_table, verdict_key
 from .engine import Engine, default_engine, risk_score
 from .load import (
     Checklist,
@@ -36,4 +36,5 @@ __all__ = [
     "load_files",
     "parse_files",
     "risk_score",
+    "verdict_key",
 ]

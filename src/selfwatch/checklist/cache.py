@@ -100,6 +100,35 @@ def cache_key(profile: Profile | None, settings: ChecklistSettings | None) -> st
     return h.hexdigest()[:32]
 
 
+def verdict_key(profile: Profile | None, settings: ChecklistSettings | None) -> str:
+    """Return a digest of everything a verdict depends on, for verdicts kept across runs.
+
+    More than ``cache_key`` (what the compiled rules depend on): every file of the selfwatch
+    package, code and data (the learned models, the word tables, the text a post is read as),
+    VADER's lexicon, the Python version, and numpy's with the deep checklist. A change to any
+    of them is a new key, under which nothing was said yet.
+    """
+    h = blake2b(f"{cache_key(profile, settings)}:{sys.version}".encode(), digest_size=16)
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        st = path.stat()
+        h.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    from importlib.util import find_spec
+
+    for name in ("vaderSentiment",) + (
+        ("numpy",) if settings is not None and settings.deep else ()
+    ):
+        spec = find_spec(name)
+        folder = Path(spec.origin).parent if spec and spec.origin else None
+        for path in sorted(folder.iterdir()) if folder else ():
+            if path.is_file():
+                st = path.stat()
+                h.update(f"{name}/{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
 def cached_engine(
     profile: Profile | None = None, settings: ChecklistSettings | None = None
 ) -> Engine:
