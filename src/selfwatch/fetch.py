@@ -308,11 +308,7 @@ def _poll(
         thread.start()
     pending = len(due)
     try:
-        while pending:
-            batch = [out.get()]
-            with contextlib.suppress(queue.Empty):
-                while len(batch) < pending:
-                    batch.append(out.get_nowait())
+        for batch in _arrivals(out, pending):
             pending -= len(batch)
             yield batch
     finally:
@@ -324,6 +320,17 @@ def _poll(
             for thread in threads:
                 thread.join()
             client.close()  # a transport that fails to close fails the poll, as any fault would
+
+
+def _arrivals(out: queue.SimpleQueue[_Indexed], count: int) -> Iterator[list[_Indexed]]:
+    """Yield the ``count`` results put on ``out`` as they come, every one in by then as a list."""
+    while count:
+        batch = [out.get()]
+        with contextlib.suppress(queue.Empty):
+            while len(batch) < count:
+                batch.append(out.get_nowait())
+        count -= len(batch)
+        yield batch
 
 
 def _download_all(
@@ -390,11 +397,7 @@ def _download_all(
     thread.start()
     pending = len(due)
     try:
-        while pending:
-            batch = [out.get()]
-            with contextlib.suppress(queue.Empty):
-                while len(batch) < pending:
-                    batch.append(out.get_nowait())
+        for batch in _arrivals(out, pending):
             pending -= len(batch)
             yield [(i, read_body(r)) for i, r in batch] if parse else batch
     finally:
