@@ -38,7 +38,7 @@ from selfwatch.checklist import verdict_key
 from selfwatch.checklist.engine import Engine, default_engine
 from selfwatch.errors import InputError, SelfwatchError
 from selfwatch.model import ChecklistSettings, Finding, Level, Post, Verdict
-from selfwatch.store import MEMO_ENGINES, Store
+from selfwatch.store import MEMO_DAYS, MEMO_ENGINES, Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "archives"
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -371,16 +371,20 @@ def test_remembered_verdicts_are_the_verdicts(store: Store, engine: Engine) -> N
     assert sum(1 for v in fresh if v.findings) > 100
 
 
-def test_only_the_last_engines_verdicts_are_kept(store: Store) -> None:
+def test_only_recent_engines_verdicts_are_kept(store: Store) -> None:
     verdict = Verdict(0, False, ())
     for n in range(MEMO_ENGINES + 2):
         store.use_engine(f"e{n}", NOW + timedelta(minutes=n))
         store.remember(f"e{n}", [("text", verdict)])
     kept = {n for n in range(MEMO_ENGINES + 2) if store.remembered(f"e{n}", ["text"])}
-    assert kept == set(range(2, MEMO_ENGINES + 2))
+    assert kept == set(range(2, MEMO_ENGINES + 2))  # the last MEMO_ENGINES used
     store.use_engine("e2", NOW + timedelta(hours=1))  # used again: the newest now
-    store.use_engine("e9", NOW + timedelta(hours=2))
+    store.use_engine("new", NOW + timedelta(hours=2))
     assert store.remembered("e2", ["text"]) and not store.remembered("e3", ["text"])
+    # Unused for MEMO_DAYS: forgotten whatever the count
+    store.use_engine("later", NOW + timedelta(days=MEMO_DAYS, minutes=40))
+    assert store.remembered("e2", ["text"])
+    assert not store.remembered(f"e{MEMO_ENGINES + 1}", ["text"])
 
 
 def test_workers_start_only_for_texts_to_lint(engine: Engine) -> None:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -279,7 +279,7 @@ def _m7_unscored(db: sqlite3.Connection) -> None:
 _SCHEMA_8 = (
     # What an engine said of a text before: an audit re-run reads its verdicts back instead
     # of linting the same posts again. ``engine`` is ``checklist.verdict_key``; a text is its
-    # blake2b digest. Only the last MEMO_ENGINES engines' verdicts are kept.
+    # blake2b digest. Only recent engines' verdicts are kept (``Store.use_engine``).
     """CREATE TABLE lint_memo (
         engine TEXT NOT NULL,
         text_key TEXT NOT NULL,
@@ -352,8 +352,10 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-MEMO_ENGINES = 4
-"""Engines (checklist versions, profiles' settings) whose verdicts ``remember`` keeps."""
+MEMO_ENGINES = 32
+"""Engines (checklist versions, profiles) whose verdicts ``remember`` keeps, the last used."""
+MEMO_DAYS = 90
+"""An engine unused this long has its verdicts forgotten."""
 
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 
@@ -963,20 +965,23 @@ class Store:
             self._db.executemany("INSERT OR REPLACE INTO lint_memo VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def use_engine(self, engine: str, now: datetime) -> None:
-        """Mark ``engine`` used now; forget the verdicts of all but the last ``MEMO_ENGINES``.
+        """Mark ``engine`` used now; forget the verdicts of engines long unused.
 
-        A new checklist (a rule file edited, selfwatch upgraded) is a new engine: what the old
-        one said is never read again, and the memo does not grow with every version.
+        Kept: the ``MEMO_ENGINES`` engines used last, if used within ``MEMO_DAYS`` days. A
+        new checklist (a rule file edited, selfwatch upgraded) is a new engine, and so is each
+        profile's (its names and employers are in its rules): a coach's clients each keep
+        theirs, and the memo does not grow with every version.
         """
-        kept = "SELECT engine FROM lint_engines ORDER BY used_at DESC, engine LIMIT ?"
+        since = _ts(now - timedelta(days=MEMO_DAYS))
+        kept = "SELECT engine FROM lint_engines WHERE used_at >= ? ORDER BY used_at DESC LIMIT ?"
         with self.transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO lint_engines VALUES (?, ?)", (engine, _ts(now))
             )
-            self._db.execute(f"DELETE FROM lint_memo WHERE engine NOT IN ({kept})", (MEMO_ENGINES,))
-            self._db.execute(
-                f"DELETE FROM lint_engines WHERE engine NOT IN ({kept})", (MEMO_ENGINES,)
-            )
+            for table in ("lint_memo", "lint_engines"):
+                self._db.execute(
+                    f"DELETE FROM {table} WHERE engine NOT IN ({kept})", (since, MEMO_ENGINES)
+                )
 
     def _feed_ids(self, profile: str, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Return (id, URL fetched now) of each feed in ``urls``, adding bare rows for new ones."""
