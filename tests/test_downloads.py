@@ -8,6 +8,7 @@ Everything goes through ``fetch_all`` (or ``stream_all``) as a cycle does.
 
 from __future__ import annotations
 
+import gzip
 import socket
 import ssl
 import threading
@@ -465,3 +466,78 @@ def test_https_with_the_certificates_httpx_trusts(
     assert [r.status for r in results] == ["ok"] * 3
     assert urls[0].startswith("https://127.0.0.1:")
     assert len({seen.peer for seen in server.requests[-3:]}) == 1  # one kept-alive connection
+
+
+def _misbehave(conn: socket.socket, path: str) -> bool:
+    """Answer ``path`` as its first segment says; return False to close the connection."""
+    kind = path.split("/")[1]
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(FEED), FEED)
+    if kind == "ok":
+        conn.sendall(ok)
+    elif kind == "gzip":
+        body = gzip.compress(FEED)
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(body), body)
+        )
+    elif kind == "chunked":
+        parts = [FEED[i : i + 97] for i in range(0, len(FEED), 97)]
+        body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+        answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+        for start in range(0, len(answer), 211):  # in pieces that cut lines and chunks
+            conn.sendall(answer[start : start + 211])
+    elif kind == "close":
+        conn.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + FEED)
+        return False
+    elif kind == "304":
+        conn.sendall(b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n')
+    elif kind == "404":
+        conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found")
+    elif kind == "redirect":
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /ok/r\r\nContent-Length: 0\r\n\r\n")
+    elif kind == "loop":
+        conn.sendall(
+            b"HTTP/1.1 301 Moved\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n" % path.encode()
+        )
+    elif kind == "cut":
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n<rss>")
+        return False
+    elif kind == "junk":
+        conn.sendall(b"\x00\x01garbage\r\n\r\n")
+        return False
+    elif kind == "hang":
+        time.sleep(2)
+        return False
+    return True
+
+
+EXPECTED = {
+    "ok": "ok", "gzip": "ok", "chunked": "ok", "close": "ok", "redirect": "ok",
+    "304": "not_modified", "404": "error", "loop": "error", "cut": "error", "junk": "error",
+    "hang": "error",
+}  # fmt: skip
+
+
+def test_every_feed_gets_its_own_answer_whatever_the_others_do(raw) -> None:
+    def serve(conn: socket.socket, n: int) -> None:
+        with conn:
+            try:
+                while request := _read_request(conn):
+                    path = request.split(b" ")[1].decode()
+                    # Every third connection ends after one answer without a word
+                    if not _misbehave(conn, path) or n % 3 == 0:
+                        return
+            except OSError:
+                return
+
+    servers = [raw(serve) for _ in range(3)]
+    kinds = [kind for _ in range(4) for kind in EXPECTED]
+    urls = [servers[n % 3].url(f"/{kind}/{n}") for n, kind in enumerate(kinds)]
+    started = time.perf_counter()
+    results = fetch_all(jobs(*urls), replace(FAST, timeout=1.0, concurrency=8), now=NOW)
+    assert time.perf_counter() - started < 3.0
+    assert [r.url for r in results] == urls
+    assert [r.status for r in results] == [EXPECTED[kind] for kind in kinds], [
+        (k, r.error) for k, r in zip(kinds, results, strict=True) if r.status != EXPECTED[k]
+    ]
+    assert all(len(r.posts) == 2 for r in results if r.status == "ok")
