@@ -167,10 +167,14 @@ def _read_simple(s: str, parser: _TextExtractor) -> bool:
 
 
 _SPACES = re.compile(r"[ \t\f\v]+")
+_UNTIDY = re.compile("[\n\r\t\f\v\xa0\x80-\x9f]|  ")
+"""What ``_tidy`` has more to do for than strip the ends."""
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def _tidy(text: str) -> str:
+    if not _UNTIDY.search(text):
+        return text.strip()  # one line, single spaces: what the steps below would give
     text = _fix_c1(text).replace("\xa0", " ").replace("\r\n", "\n").replace("\r", "\n")
     # _SPACES never spans a line break: one pass over the text does what one a line did.
     lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
@@ -239,14 +243,31 @@ def canonical_url(url: str) -> str:
     netloc = host if _default_port(scheme, port) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
-    query = [
-        (k, v)
-        for k, v in (parse_qsl(parts.query, keep_blank_values=True) if parts.query else ())
-        if not k.lower().startswith("utm_")
-        and k.lower() not in _TRACKING
-        and not (host == "news.google.com" and k == "oc")
-    ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query) if query else "", ""))
+    if not parts.query:
+        query = ""
+    elif _PLAIN_QUERY.fullmatch(parts.query):
+        # Names and values urlencode leaves as they are: kept as written, without the round
+        # trip through parse_qsl and urlencode (which would give them back unchanged)
+        pairs = [pair.partition("=")[::2] for pair in parts.query.split("&")]
+        query = "&".join(f"{k}={v}" for k, v in pairs if _kept(k, host))
+    else:
+        decoded = parse_qsl(parts.query, keep_blank_values=True)
+        query = urlencode([(k, v) for k, v in decoded if _kept(k, host)])
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+_PLAIN_QUERY = re.compile(r"[\w.~-]+=[\w.~-]*(?:&[\w.~-]+=[\w.~-]*)*", re.ASCII)
+"""A query of name=value pairs in the characters urlencode never escapes."""
+
+
+def _kept(name: str, host: str) -> bool:
+    """Return False for a tracking parameter (``utm_*``, click ids, Google News' ``oc``)."""
+    lowered = name.lower()
+    return not (
+        lowered.startswith("utm_")
+        or lowered in _TRACKING
+        or (host == "news.google.com" and name == "oc")
+    )
 
 
 def _default_port(scheme: str, port: int | None) -> bool:
