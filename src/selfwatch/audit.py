@@ -375,12 +375,12 @@ def audit(
 
     def texts() -> Iterator[list[str]]:
         for chunk in batches:
-            texts = [linted_text(i.post) for i in chunk]
-            keys = [text_key(t) for t in texts] if memo is not None else []
+            said = [linted_text(i.post) for i in chunk]
+            keys = [text_key(t) for t in said] if memo is not None else []
             known = store.remembered(memo, keys) if memo is not None else {}
-            fresh = [n for n in range(len(texts)) if not known or keys[n] not in known]
+            fresh = [n for n in range(len(said)) if not known or keys[n] not in known]
             held.append(_Held(chunk, keys, known, fresh))  # waits while its texts are linted
-            yield [texts[n] for n in fresh]
+            yield [said[n] for n in fresh]
 
     large = sum(_size(p) for p in paths) >= PARALLEL_MIN_BYTES
     risky: list[AuditEntry] = []
