@@ -541,3 +541,51 @@ def test_every_feed_gets_its_own_answer_whatever_the_others_do(raw) -> None:
         (k, r.error) for k, r in zip(kinds, results, strict=True) if r.status != EXPECTED[k]
     ]
     assert all(len(r.posts) == 2 for r in results if r.status == "ok")
+
+
+def test_an_address_that_swallows_the_connection_costs_a_quarter_second(
+    feed_server: FeedServer,
+) -> None:
+    # A full accept queue drops the SYN, again and again: what a route to nowhere does (an
+    # IPv6 address on a network without IPv6, say). The host's next address works.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+    filler = socket.create_connection(listener.getsockname())
+    dead = ("127.0.0.1", listener.getsockname()[1])
+
+    def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
+        good = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)[0]
+        return [(*good[:4], dead), good]
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    try:
+        started = time.perf_counter()
+        (result,) = fetch_all(
+            jobs(url), replace(FAST, timeout=5.0), now=NOW, resolver=two_addresses
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        filler.close()
+        listener.close()
+    assert result.status == "ok", result.error
+    assert elapsed < 1.0  # one address after the other: the whole 5 s deadline, then an error
+
+
+def test_an_address_that_refuses_is_followed_by_the_next_at_once(feed_server: FeedServer) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: a connection is refused
+    refused = ("127.0.0.1", closed.getsockname()[1])
+
+    def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
+        good = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)[0]
+        return [(*good[:4], refused), good]
+
+    url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
+    try:
+        (result,) = fetch_all(jobs(url), FAST, now=NOW, resolver=two_addresses)
+        (alone,) = fetch_all(
+            jobs(url), FAST, now=NOW, resolver=lambda h, p: [(*two_addresses(h, p)[0],)]
+        )
+    finally:
+        closed.close()
+    assert result.status == "ok", result.error
+    assert alone.status == "error" and "Connection refused" in alone.error, alone.error

@@ -97,6 +97,11 @@ HEADER_LIMIT = 65_536
 MAX_HEADERS = 100
 """The most header lines an answer may have, as http.client allows."""
 
+NEXT_ADDRESS = 0.25
+"""Seconds an address may take to connect before the next one is tried beside it (RFC 8305's
+Connection Attempt Delay): an address that swallows the connection, as an IPv6 route that
+goes nowhere does, then costs a quarter second, not the whole deadline."""
+
 
 class Refused(Exception):
     """A feed failed in a way we can describe (too big, a redirect loop...)."""
@@ -226,6 +231,10 @@ class _Conn:
     """new, looking-up, connecting, handshake, sending, reading, idle"""
     feed: _Feed | None = None
     addresses: list[AddrInfo] = field(default_factory=list)
+    attempts: list[socket.socket] = field(default_factory=list)
+    """Connections being opened to the host's addresses, the first to succeed wins."""
+    error: OSError | None = None
+    """Why the last attempt failed."""
     answer: Future[Sequence[AddrInfo]] | None = None
     out: bytes = b""
     registered: int = 0
@@ -359,6 +368,8 @@ class Downloads:
         self._idle: dict[tuple[str, str, int], list[_Conn]] = {}
         self._idle_count = 0
         self._looking_up: list[_Conn] = []
+        self._staggered: list[tuple[float, int, _Conn]] = []
+        """When each connection still opening tries its next address."""
         self._deadlines: list[tuple[float, int, _Feed]] = []
         self._order = itertools.count()
         self._stopped = False
@@ -380,8 +391,9 @@ class Downloads:
                     if key.data is None:
                         self._drain_wake()
                     else:
-                        self._step(key.data, events)
+                        self._step(key.data, events, key.fileobj)  # type: ignore[arg-type]
                 self._resolved()
+                self._try_next()
                 self._expire()
                 self._start_more()
         finally:
@@ -433,12 +445,15 @@ class Downloads:
         self._done(feed.job, outcome, feed.started)
 
     def _wait(self) -> float | None:
-        """Return how long the selector may wait: until the next deadline."""
+        """Return how long the selector may wait: until the next deadline or next address."""
         while self._deadlines and self._deadlines[0][2] not in self._running:
             heapq.heappop(self._deadlines)
-        if not self._deadlines:
+        while self._staggered and self._staggered[0][2].state != "connecting":
+            heapq.heappop(self._staggered)
+        times = [heap[0][0] for heap in (self._deadlines, self._staggered) if heap]
+        if not times:
             return None
-        return max(0.0, self._deadlines[0][0] - time.monotonic())
+        return max(0.0, min(times) - time.monotonic())
 
     def _expire(self) -> None:
         """Fail the feeds whose deadline has passed."""
@@ -541,23 +556,70 @@ class Downloads:
             self._connect_next(conn, None)
 
     def _connect_next(self, conn: _Conn, error: OSError | None) -> None:
-        """Connect to the next of the host's addresses, as socket.create_connection would."""
+        """Start connecting to the next of the host's addresses, in the resolver's order.
+
+        One that fails is followed by the next at once; one that neither connects nor fails
+        within ``NEXT_ADDRESS`` seconds gets the next beside it, and the first to connect wins.
+        """
+        conn.state = "connecting"
+        conn.error = error or conn.error
         while conn.addresses:
             family, kind, proto, _, address = conn.addresses.pop(0)
             sock = socket.socket(family, kind, proto)
             sock.setblocking(False)
             code = sock.connect_ex(address)
-            if code in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
-                conn.sock = sock
-                conn.state = "connecting"
-                if code == 0:
-                    self._connected(conn)
-                else:
-                    self._watch(conn, selectors.EVENT_WRITE)
+            if code == 0:
+                self._won(conn, sock)
+                return
+            if code in (errno.EINPROGRESS, errno.EWOULDBLOCK):
+                conn.attempts.append(sock)
+                self._selector.register(sock, selectors.EVENT_WRITE, conn)
+                if conn.addresses:
+                    when = time.monotonic() + NEXT_ADDRESS
+                    heapq.heappush(self._staggered, (when, next(self._order), conn))
                 return
             sock.close()
-            error = OSError(code, os.strerror(code))
-        self._fail(conn, ConnectFailed(str(error) if error else "the host name has no address"))
+            conn.error = OSError(code, os.strerror(code))
+        if not conn.attempts:
+            reason = str(conn.error) if conn.error else "the host name has no address"
+            self._fail(conn, ConnectFailed(reason))
+
+    def _try_next(self) -> None:
+        """Start the next address beside the connections that have waited long enough."""
+        now = time.monotonic()
+        while self._staggered and self._staggered[0][0] <= now:
+            _, _, conn = heapq.heappop(self._staggered)
+            if conn.state == "connecting" and conn.feed is not None and conn.addresses:
+                self._connect_next(conn, None)
+
+    def _attempted(self, conn: _Conn, sock: socket.socket) -> None:
+        """An attempt to connect has ended: won, or failed (then the next address, if any)."""
+        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if not code:
+            self._won(conn, sock)
+            return
+        self._drop_attempt(conn, sock)
+        conn.error = OSError(code, os.strerror(code))
+        if conn.addresses:
+            self._connect_next(conn, None)
+        elif not conn.attempts:
+            self._fail(conn, ConnectFailed(str(conn.error)))
+
+    def _won(self, conn: _Conn, sock: socket.socket) -> None:
+        """Keep ``sock``, connected, and give the other attempts up."""
+        if sock in conn.attempts:
+            self._drop_attempt(conn, sock, close=False)
+        for other in list(conn.attempts):
+            self._drop_attempt(conn, other)
+        conn.addresses = []
+        conn.sock = sock
+        self._connected(conn)
+
+    def _drop_attempt(self, conn: _Conn, sock: socket.socket, *, close: bool = True) -> None:
+        conn.attempts.remove(sock)
+        self._selector.unregister(sock)
+        if close:
+            sock.close()
 
     def _connected(self, conn: _Conn) -> None:
         assert conn.sock is not None
@@ -605,22 +667,18 @@ class Downloads:
         conn.state = "reading"
         self._watch(conn, selectors.EVENT_READ)
 
-    def _step(self, conn: _Conn, events: int) -> None:
-        """Go on with ``conn`` now that its socket is ready."""
+    def _step(self, conn: _Conn, events: int, sock: socket.socket) -> None:
+        """Go on with ``conn`` now that ``sock``, its socket or an attempt at one, is ready."""
+        if conn.state == "connecting":
+            if sock in conn.attempts:
+                self._attempted(conn, sock)
+            return  # an attempt given up in this same round
+        if sock is not conn.sock:
+            return  # an attempt that lost, or the socket of a connection closed this round
         if conn.feed is None:  # an idle connection: the server closed it (or sent junk)
             self._close(conn)
             return
-        if conn.state == "connecting":
-            assert conn.sock is not None
-            code = conn.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-            if code:
-                self._unwatch(conn)
-                conn.sock.close()
-                conn.sock = None
-                self._connect_next(conn, OSError(code, os.strerror(code)))
-                return
-            self._connected(conn)
-        elif conn.state == "handshake":
+        if conn.state == "handshake":
             self._handshake(conn)
         elif conn.state == "sending":
             self._send(conn)
@@ -776,6 +834,8 @@ class Downloads:
                 idle.remove(conn)
                 self._idle_count -= 1
         self._unwatch(conn)
+        for attempt in list(conn.attempts):
+            self._drop_attempt(conn, attempt)
         if conn.sock is not None:
             conn.sock.close()
             conn.sock = None
