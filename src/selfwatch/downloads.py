@@ -17,6 +17,8 @@ What a request may do is what ``fetch._download`` lets it do over any other clie
 * the system resolver cannot be interrupted: a name is looked up in a thread of its own
   (``connections.Names``, shared with later cycles while it runs), and the loop is woken when
   the answer comes;
+* a host's addresses are tried in the resolver's order, the next one ``NEXT_ADDRESS`` seconds
+  after the last if that has neither connected nor failed (RFC 8305): the first to connect wins;
 * a kept-alive connection the server closed meanwhile is retried once on a new one;
 * a body past ``max_bytes`` (declared or decoded) fails the feed as soon as it is known;
   gzip and deflate are undone as the body arrives; the answer to anything but a 200 is read
@@ -228,7 +230,7 @@ class _Conn:
     sock: socket.socket | None = None
     reused: bool = False
     state: str = "new"
-    """new, looking-up, connecting, handshake, sending, reading, idle"""
+    """new, looking-up, connecting, handshake, sending, reading, idle, closed"""
     feed: _Feed | None = None
     addresses: list[AddrInfo] = field(default_factory=list)
     attempts: list[socket.socket] = field(default_factory=list)
