@@ -660,11 +660,7 @@ class Downloads:
                 sent = conn.sock.send(conn.out)
                 conn.out = conn.out[sent:]
         except OSError as exc:
-            waits = _waits_for(exc, selectors.EVENT_WRITE)
-            if waits:
-                self._watch(conn, waits)
-            else:
-                self._broken(conn, exc)
+            self._blocked(conn, exc, selectors.EVENT_WRITE)
             return
         conn.state = "reading"
         self._watch(conn, selectors.EVENT_READ)
@@ -694,11 +690,7 @@ class Downloads:
             try:
                 data = sock.recv(65_536)
             except OSError as exc:
-                waits = _waits_for(exc, selectors.EVENT_READ)
-                if waits:
-                    self._watch(conn, waits)
-                else:
-                    self._broken(conn, exc)
+                self._blocked(conn, exc, selectors.EVENT_READ)
                 return
             if not data:
                 self._ended(conn)
@@ -758,6 +750,14 @@ class Downloads:
             return
         what = "before answering" if not conn.got_any else "in the middle of its answer"
         self._fail(conn, ProtocolFailed(f"the server closed the connection {what}"))
+
+    def _blocked(self, conn: _Conn, exc: OSError, again: int) -> None:
+        """Wait for what a call that raised ``exc`` needs to go on, or give the answer up."""
+        waits = _waits_for(exc, again)
+        if waits:
+            self._watch(conn, waits)
+        else:
+            self._broken(conn, exc)
 
     def _broken(self, conn: _Conn, exc: OSError) -> None:
         feed = conn.feed
