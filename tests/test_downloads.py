@@ -229,16 +229,28 @@ def test_the_request_names_the_host_and_sends_the_validators(raw) -> None:
     assert "Accept-Encoding: gzip, deflate" in lines
 
 
+def _local(host: str, port: int) -> list[tuple[object, ...]]:
+    """Look any name up as 127.0.0.1."""
+    return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+
+
+class _Hanging:
+    """A resolver that answers 127.0.0.1 only once ``answer`` is set, noting each name asked."""
+
+    def __init__(self) -> None:
+        self.answer = threading.Event()
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[tuple[object, ...]]:
+        self.asked.append(host)
+        self.answer.wait()
+        return _local(host, port)
+
+
 def test_a_resolver_that_hangs_is_cut_off_at_the_deadline(feed_server: FeedServer) -> None:
-    answer = threading.Event()
-    asked: list[str] = []
-
-    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
-        asked.append(host)
-        # Released long after the deadline: a look-up the deadline does not bound succeeds.
-        answer.wait()
-        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
-
+    hanging = _Hanging()
+    answer, asked = hanging.answer, hanging.asked
+    # Released long after the deadline: a look-up the deadline does not bound succeeds.
     release = threading.Timer(10.0, answer.set)
     release.start()
     slow_a = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
@@ -266,14 +278,8 @@ def test_a_resolver_that_hangs_is_cut_off_at_the_deadline(feed_server: FeedServe
 def test_a_hanging_look_up_holds_one_thread_however_many_cycles_ask(
     feed_server: FeedServer,
 ) -> None:
-    answer = threading.Event()
-    asked: list[str] = []
-
-    def hanging(host: str, port: int) -> list[tuple[object, ...]]:
-        asked.append(host)
-        answer.wait()
-        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
-
+    hanging = _Hanging()
+    answer, asked = hanging.answer, hanging.asked
     url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
     settings = replace(FAST, timeout=0.2)
     try:
@@ -305,7 +311,7 @@ def test_a_failed_look_up_is_an_error_naming_why(feed_server: FeedServer) -> Non
 def test_the_resolver_answers_for_the_name_the_request_carries(feed_server: FeedServer) -> None:
     def local(host: str, port: int) -> list[tuple[object, ...]]:
         assert host == "feeds.test"
-        return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
+        return _local(host, port)
 
     url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
     (result,) = fetch_all(jobs(url), FAST, now=NOW, resolver=local)
@@ -553,7 +559,7 @@ def test_an_address_that_swallows_the_connection_costs_a_quarter_second(
     dead = ("127.0.0.1", listener.getsockname()[1])
 
     def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
-        good = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)[0]
+        good = _local(host, port)[0]
         return [(*good[:4], dead), good]
 
     url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
@@ -576,7 +582,7 @@ def test_an_address_that_refuses_is_followed_by_the_next_at_once(feed_server: Fe
     refused = ("127.0.0.1", closed.getsockname()[1])
 
     def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
-        good = socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)[0]
+        good = _local(host, port)[0]
         return [(*good[:4], refused), good]
 
     url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
