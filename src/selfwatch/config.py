@@ -652,6 +652,8 @@ def _handles(v: _Validator, table: Any, prefix: str) -> tuple[tuple[str, str], .
 
 
 def _valid_timezone(name: str) -> bool:
+    if name == "UTC":  # the default: no need to load the zone database for it
+        return True
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

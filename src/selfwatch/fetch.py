@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -185,6 +184,8 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if value.isdigit():
         seconds = float(value)
     else:
+        from email.utils import parsedate_to_datetime  # here: rare, and slow to import
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
@@ -817,6 +818,8 @@ def _local_path(url: str) -> Path:
 
 def _read_file(url: str, state: FeedState, settings: FetchSettings) -> FetchResult:
     """Read a local feed; its mtime is its Last-Modified, so an unchanged file is not_modified."""
+    from email.utils import formatdate  # here: a cycle of web feeds never needs it
+
     started = time.perf_counter()
     path = _local_path(url)
     try:
