@@ -328,7 +328,7 @@ def test_a_big_cycle_scores_in_workers_exactly_as_here(tmp_path: Path) -> None:
 
 
 WORKER_DIES = """
-import multiprocessing, os, sys
+import os, sys
 from datetime import datetime, UTC
 from pathlib import Path
 from selfwatch.checklist import default_engine
@@ -339,10 +339,11 @@ from selfwatch.watch import open_store, run_cycle
 
 folder, marker = Path(sys.argv[1]), Path(sys.argv[2])
 person = Profile(key="jordan", name="Jordan Avery", search=False)
+CYCLE = os.getpid()
 
 class DiesInAWorker(Engine):
     def lint(self, text, author="self"):
-        if multiprocessing.parent_process() is not None:  # a scoring worker, not this process
+        if os.getpid() != CYCLE:  # a scoring worker, not this process
             marker.write_text(str(os.getpid()))
             os._exit(1)  # dies without a word, as an OOM kill would
         return super().lint(text, author)

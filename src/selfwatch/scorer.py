@@ -25,6 +25,7 @@ import mmap
 import os
 import pickle
 import queue
+import selectors
 import sys
 import threading
 from collections import Counter
@@ -32,13 +33,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
-from multiprocessing import get_context
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
-from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, cast
 
 from .evidence import linted_text
+from .forked import Channel, Child, ChildGone
 from .match import Feedback
 from .model import SCORE_LIMIT, Author, FetchResult, Identity, Post, Profile, Verdict
 
@@ -289,35 +287,32 @@ class Scorer:
 
 
 class _Workers:
-    """Forked processes that score posts sent down a pipe each, and one thread reading back.
+    """Forked processes that score posts sent down a socket each, and one thread reading back.
 
     Leaner than a ProcessPoolExecutor, whose per-job machinery (a managing thread, a call
     queue, its feeding thread) cost more CPU than a cycle's pickling: here a job is one message
     each way. A small message is written by the thread that sends it, a big one (or one behind
-    it) by a sending thread, so a full pipe never holds up the cycle's storing for long.
+    it) by a sending thread, so a full socket never holds up the cycle's storing for long.
     A worker that dies fails its jobs with WorkerDied and takes no more; the Scorer
     scores those posts itself.
     """
 
-    def __init__(
-        self, pipes: Sequence[tuple[Connection, BaseProcess]], finished: memoryview
-    ) -> None:
-        self.pipes = dict(pipes)
+    def __init__(self, children: Sequence[Child], finished: memoryview) -> None:
+        self.live = {child.channel: child for child in children}
+        """The workers still taking jobs, by the channel to each."""
         self.finished = finished
         """Jobs each worker has finished, counted by the worker in memory shared with it."""
         self.sent = 0
-        self.queued: Counter[Connection] = Counter()
+        self.queued: Counter[Channel] = Counter()
         """Messages for each worker waiting for (or being written by) the sending thread."""
-        self.writing = {pipe: threading.Lock() for pipe, _ in pipes}
-        self.processes = list(pipes)
-        self.jobs: dict[int, tuple[Future[object], Connection]] = {}
-        self.in_flight: Counter[Connection] = Counter()
+        self.writing = {child.channel: threading.Lock() for child in children}
+        self.processes = list(children)
+        self.jobs: dict[int, tuple[Future[object], Channel]] = {}
+        self.in_flight: Counter[Channel] = Counter()
         """Jobs sent to each worker and not yet answered (a count kept, not recounted)."""
         self.ids = itertools.count()
         self.lock = threading.Lock()
-        self.outbox: queue.SimpleQueue[tuple[Connection, bytes | memoryview] | None] = (
-            queue.SimpleQueue()
-        )
+        self.outbox: queue.SimpleQueue[tuple[Channel, bytes] | None] = queue.SimpleQueue()
         self.reader = threading.Thread(target=self._read, name="selfwatch-scored", daemon=True)
         self.sender = threading.Thread(target=self._send, name="selfwatch-scoring", daemon=True)
         self.reader.start()
@@ -334,29 +329,21 @@ class _Workers:
             cpus = os.cpu_count() or 1
         if cpus < 2:
             return None
-        context = get_context("fork")
-        pipes = []
+        children: list[Child] = []
         workers = max(1, cpus - 1)
         # Anonymous shared memory: each worker counts the jobs it has finished in a slot of
         # its own, which this process reads without waiting for the answers to be read
         finished = memoryview(mmap.mmap(-1, 8 * workers)).cast("q")
         # One CPU stays here for fetching, parsing and storing; the rest score.
         for n in range(workers):
-            here, there = context.Pipe()
-            process = context.Process(
-                target=_serve,
-                args=(there, work, warm, finished, n),
-                name=f"selfwatch-scorer-{n}",
-                daemon=True,
-            )
             try:
-                process.start()
+                child = Child.start(
+                    _serve, (work, warm, finished, n), close=[c.channel for c in children]
+                )
             except OSError:
-                here.close()
                 break
-            there.close()
-            pipes.append((here, process))
-        return cls(pipes, finished) if pipes else None
+            children.append(child)
+        return cls(children, finished) if children else None
 
     def waiting(self) -> int:
         """Return how many jobs are sent and not yet finished.
@@ -371,26 +358,26 @@ class _Workers:
     def tell(self, known: frozenset[str]) -> bool:
         """Send every worker the posts the profile has (before any job); False if none is left."""
         with self.lock:
-            pipes = list(self.pipes)
-        for pipe in pipes:
-            self._post(pipe, known)
-        return bool(pipes)
+            channels = list(self.live)
+        for channel in channels:
+            self._post(channel, known)
+        return bool(channels)
 
     def submit(self, work: tuple[FetchResult, bool]) -> Future[object] | None:
         """Send a job to the least busy worker; None when no worker is left."""
         future: Future[object] = Future()
         with self.lock:
-            if not self.pipes:
+            if not self.live:
                 return None
-            pipe = min(self.pipes, key=lambda p: self.in_flight[p])
+            channel = min(self.live, key=lambda c: self.in_flight[c])
             job = next(self.ids)
-            self.jobs[job] = (future, pipe)
-            self.in_flight[pipe] += 1
+            self.jobs[job] = (future, channel)
+            self.in_flight[channel] += 1
             self.sent += 1
-        self._post(pipe, (job, work))
+        self._post(channel, (job, work))
         return future
 
-    def _post(self, pipe: Connection, message: object) -> None:
+    def _post(self, channel: Channel, message: object) -> None:
         """Write a message to a worker here, or leave a big one to the sending thread.
 
         The sending thread waits for this process's interpreter lock before each write, while
@@ -398,84 +385,89 @@ class _Workers:
         here. A small message is written at once (the socket's buffer takes it), unless
         earlier ones still wait for the thread (a worker reads its messages in order).
         """
-        data = ForkingPickler.dumps(message)
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         with self.lock:
-            now = self.queued[pipe] == 0 and len(data) <= INLINE_BYTES
+            now = self.queued[channel] == 0 and len(data) <= INLINE_BYTES
             if not now:
-                self.queued[pipe] += 1
+                self.queued[channel] += 1
         if not now:
-            self.outbox.put((pipe, data))
+            self.outbox.put((channel, data))
             return
         try:
-            with self.writing[pipe]:
-                pipe.send_bytes(data)
-        except (OSError, ValueError):  # the worker is gone: its jobs fail
-            self._lost(pipe)
+            with self.writing[channel]:
+                channel.send_bytes(data)
+        except OSError:  # the worker is gone: its jobs fail
+            self._lost(channel)
 
     def close(self) -> None:
         """Let the workers finish and leave (killed after 5 s), then stop both threads."""
-        for pipe, _ in self.processes:
-            self._post(pipe, None)  # the worker's signal to leave
+        for child in self.processes:
+            self._post(child.channel, None)  # the worker's signal to leave
         self.outbox.put(None)
         self.sender.join()
-        for _, process in self.processes:
-            process.join(5)
-            if process.is_alive():
-                process.kill()
-                process.join()
-        self.reader.join()  # it leaves once every worker's pipe has ended
-        for pipe, _ in self.processes:
-            self._lost(pipe)
-            pipe.close()
+        for child in self.processes:
+            if not child.join(5):
+                child.kill()
+        self.reader.join()  # it leaves once every worker's socket has ended
+        for child in self.processes:
+            self._lost(child.channel)
+            child.channel.close()
 
     def _send(self) -> None:
         while (item := self.outbox.get()) is not None:
-            pipe, data = item
+            channel, data = item
             try:
-                with self.writing[pipe]:
-                    pipe.send_bytes(data)
-            except (OSError, ValueError):  # the worker is gone: its jobs fail
-                self._lost(pipe)
+                with self.writing[channel]:
+                    channel.send_bytes(data)
+            except OSError:  # the worker is gone: its jobs fail
+                self._lost(channel)
             with self.lock:
-                self.queued[pipe] -= 1
+                self.queued[channel] -= 1
 
     def _read(self) -> None:
-        while True:
-            with self.lock:
-                pipes = list(self.pipes)
-            if not pipes:
-                return
-            for ready in wait(pipes, timeout=0.5):
-                pipe = cast(Connection, ready)
-                try:
-                    job, outcome = pipe.recv()
-                except (EOFError, OSError, ValueError):
-                    self._lost(pipe)
-                    continue
-                with self.lock:
-                    entry = self.jobs.pop(job, None)
-                    if entry is not None:
-                        self.in_flight[entry[1]] -= 1
-                if entry is None:
-                    continue  # already failed: its worker was given up on meanwhile
-                future = entry[0]
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+        """Hand each answer to its job's future, until every worker's socket has ended."""
+        with selectors.DefaultSelector() as selector:
+            for child in self.processes:
+                selector.register(child.channel, selectors.EVENT_READ)
+            open_ = len(self.processes)
+            while open_:
+                for key, _ in selector.select():
+                    channel = cast(Channel, key.fileobj)
+                    try:
+                        self._answered(channel.recv())
+                        while channel.pending():  # the rest of the same read: no wake-up
+                            self._answered(channel.recv())
+                    except (ChildGone, OSError):
+                        selector.unregister(channel)
+                        open_ -= 1
+                        self._lost(channel)
 
-    def _lost(self, pipe: Connection) -> None:
+    def _answered(self, message: object) -> None:
+        job, outcome = cast(tuple[int, object], message)
+        with self.lock:
+            entry = self.jobs.pop(job, None)
+            if entry is not None:
+                self.in_flight[entry[1]] -= 1
+        if entry is None:
+            return  # already failed: its worker was given up on meanwhile
+        future = entry[0]
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+    def _lost(self, channel: Channel) -> None:
         """Forget a worker that is gone; fail the jobs it had."""
         with self.lock:
-            self.pipes.pop(pipe, None)
-            lost = [job for job, (_, p) in self.jobs.items() if p is pipe]
+            self.live.pop(channel, None)
+            lost = [job for job, (_, c) in self.jobs.items() if c is channel]
             futures = [self.jobs.pop(job)[0] for job in lost]
-            self.in_flight.pop(pipe, None)
+            self.in_flight.pop(channel, None)
         for future in futures:
             future.set_exception(WorkerDied("a scoring worker died"))
 
 
-def _serve(pipe: Connection, work: _Work, warm: bool, finished: memoryview, slot: int) -> None:
+def _serve(pipe: Channel, work: _Work, warm: bool, finished: memoryview, slot: int) -> None:
     """Score what comes down ``pipe`` until told to stop (in a forked worker process).
 
     With ``warm`` the engine is loaded at once, while the cycle's first requests are still
@@ -487,14 +479,14 @@ def _serve(pipe: Connection, work: _Work, warm: bool, finished: memoryview, slot
     while True:
         try:
             message = pipe.recv()
-        except (EOFError, OSError):
+        except (ChildGone, OSError):  # the cycle's process has gone
             return
         if message is None:
             return
         if isinstance(message, frozenset):  # the posts the profile has: no answer
             work.known = message
             continue
-        job, (result, own) = message
+        job, (result, own) = cast(tuple[int, tuple[FetchResult, bool]], message)
         try:
             fed = work.feed(result, own, work.had)
             # Posts parsed by the cycle's process are not sent back: it has them already.

@@ -1,0 +1,127 @@
+"""The forked child processes and their sockets, as the scoring workers use them: real forks."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from selfwatch.forked import CHUNK, Channel, Child, ChildGone
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the workers fork on Linux only")
+
+
+def _echo(channel: Channel) -> None:
+    """Send back each message until told to stop."""
+    while (message := channel.recv()) is not None:
+        channel.send(message)
+
+
+def _wait_for_end(channel: Channel) -> None:
+    """Leave only when the parent's end is closed."""
+    try:
+        channel.recv()
+    except ChildGone:
+        return
+
+
+def _hang(channel: Channel) -> None:
+    time.sleep(600)
+
+
+def _fail(channel: Channel) -> None:
+    raise RuntimeError("broken")
+
+
+def test_messages_of_every_size_come_back_whole_and_in_order() -> None:
+    child = Child.start(_echo, ())
+    try:
+        messages = [b"", "x", list(range(10)), b"y" * (3 * CHUNK + 7), {"k": ("v",) * 1000}]
+        for message in messages:
+            child.channel.send(message)
+        assert [child.channel.recv() for _ in messages] == messages
+        child.channel.send(None)
+        assert child.join(10)
+        assert child.exitcode == 0
+    finally:
+        child.kill()
+
+
+def test_a_burst_of_small_answers_is_read_in_one_go_and_all_handed_out() -> None:
+    here, there = Channel.pair()
+    for n in range(50):
+        there.send(n)
+    assert here.recv() == 0
+    assert here.pending()  # the rest came with the first read
+    got = [here.recv() for _ in range(49)]
+    assert got == list(range(1, 50))
+    assert not here.pending()
+    here.close()
+    there.close()
+
+
+def test_the_end_of_the_other_side_is_told_apart_from_a_message() -> None:
+    child = Child.start(_fail, ())
+    with pytest.raises(ChildGone):
+        child.channel.recv()  # the child died: its end closed with it
+    assert child.join(10)
+    assert child.exitcode == 1
+
+
+def test_a_child_that_will_not_leave_is_waited_for_then_killed() -> None:
+    child = Child.start(_hang, ())
+    started = time.monotonic()
+    assert not child.join(0.2)
+    assert time.monotonic() - started < 5
+    assert child.alive()
+    child.kill()
+    assert not child.alive()
+    assert child.exitcode == -9
+    with pytest.raises(ProcessLookupError):
+        os.kill(child.pid, 0)  # reaped: no zombie left behind
+
+
+def test_a_child_does_not_hold_open_the_ends_of_those_forked_before_it() -> None:
+    first = Child.start(_wait_for_end, ())
+    second = Child.start(_hang, (), close=[first.channel])
+    try:
+        first.channel.close()  # as when the parent dies: the first child must see its end
+        assert first.join(10), "the second child kept the first one's socket open"
+        assert first.exitcode == 0
+    finally:
+        second.kill()
+        first.kill()
+
+
+def _answer_in_one_burst(channel: Channel, jobs: int) -> None:
+    """Read ``jobs`` jobs, then answer them all in a single write, as a fast worker may."""
+    import pickle
+
+    from selfwatch.forked import HEADER
+
+    answers = bytearray()
+    for _ in range(jobs):
+        job, _work = channel.recv()  # type: ignore[misc]
+        data = pickle.dumps((job, f"done {job}"))
+        answers += len(data).to_bytes(HEADER, "big") + data
+    channel.sock.sendall(answers)
+    channel.recv()  # the signal to leave
+
+
+def test_the_scoring_workers_hand_out_every_answer_of_one_read() -> None:
+    import mmap
+
+    from selfwatch.scorer import _Workers
+
+    jobs = 40
+    child = Child.start(_answer_in_one_burst, (jobs,))
+    workers = _Workers([child], memoryview(mmap.mmap(-1, 8)).cast("q"))
+    try:
+        futures = [workers.submit((None, False)) for _ in range(jobs)]  # type: ignore[arg-type]
+        got = [f.result(timeout=10) for f in futures if f is not None]
+        assert got == [f"done {n}" for n in range(jobs)]
+    finally:
+        workers.close()
+    assert child.exitcode == 0
