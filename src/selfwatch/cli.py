@@ -9,6 +9,8 @@ Heavy modules (httpx, feedparser, jinja2) are imported inside the commands that 
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +21,11 @@ from typing import Any
 import click
 
 from .errors import SelfwatchError
+
+# Leaving, the interpreter's last garbage collection walks every object still alive (a cycle's
+# posts, the parsers' tables) to free nothing the process exit would not: frozen, it skips them
+# (~12 ms of every 500-feed check, after its work is done).
+atexit.register(gc.freeze)
 
 DEEP_HELP = "Also ask the deep checklist (MiniLM; needs pip install 'selfwatch[deep]')."
 
