@@ -125,3 +125,45 @@ def test_the_scoring_workers_hand_out_every_answer_of_one_read() -> None:
     finally:
         workers.close()
     assert child.exitcode == 0
+
+
+def _answer_once_let_in(channel: Channel, gate: int) -> None:
+    """Read nothing until the gate opens, then answer every job with its payload's size."""
+    os.read(gate, 1)
+    while (message := channel.recv()) is not None:
+        job, (payload, _own) = message  # type: ignore[misc]
+        channel.send((job, len(payload)))
+
+
+def test_posting_to_a_worker_whose_socket_is_full_never_waits_for_it() -> None:
+    """A busy worker's full socket is left to the sending thread: the cycle goes on.
+
+    The worker reads nothing until every job is posted: had posting waited for it, the jobs
+    (four times what a socket holds) could never all be posted. Every job still reaches the
+    worker whole and in order, partly written here and the rest by the sending thread.
+    """
+    import mmap
+    import threading
+
+    from selfwatch.scorer import _Workers
+
+    gate_out, gate_in = os.pipe()
+    child = Child.start(_answer_once_let_in, (gate_out,))
+    workers = _Workers([child], memoryview(mmap.mmap(-1, 8)).cast("q"))
+    sizes = [100_000 + n for n in range(40)]
+    futures: list[object] = []
+    try:
+        poster = threading.Thread(
+            target=lambda: futures.extend(workers.submit((b"x" * n, False)) for n in sizes)  # type: ignore[arg-type]
+        )
+        poster.start()
+        poster.join(30)
+        assert not poster.is_alive(), "posting waited for a worker that reads nothing yet"
+        os.write(gate_in, b"!")
+        assert [f.result(timeout=30) for f in futures] == sizes  # type: ignore[attr-defined]
+    finally:
+        os.write(gate_in, b"!")
+        workers.close()
+        os.close(gate_in)
+        os.close(gate_out)
+    assert child.exitcode == 0

@@ -56,14 +56,25 @@ class Channel:
         """Return the socket's descriptor (for a selector)."""
         return self.sock.fileno()
 
-    def send_bytes(self, data: bytes | memoryview) -> None:
-        """Send one message already pickled (blocks while the other end's buffer is full)."""
-        self.sock.sendall(len(data).to_bytes(HEADER, "big"))
-        self.sock.sendall(data)
+    @staticmethod
+    def frame(data: bytes) -> bytes:
+        """Return one pickled message with its length before it, as it goes down the socket."""
+        return len(data).to_bytes(HEADER, "big") + data
+
+    def send_frame(self, frame: bytes | memoryview) -> None:
+        """Send a framed message, or the rest of one (waits while the other end is full)."""
+        self.sock.sendall(frame)
+
+    def send_some(self, frame: bytes) -> int:
+        """Send what the socket takes of ``frame`` now, without waiting; return how much."""
+        try:
+            return self.sock.send(frame, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return 0
 
     def send(self, message: object) -> None:
         """Pickle and send one message."""
-        self.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        self.send_frame(self.frame(pickle.dumps(message, pickle.HIGHEST_PROTOCOL)))
 
     def pending(self) -> bool:
         """Return True when a whole message has already been read from the socket."""

@@ -49,9 +49,6 @@ POOL_MIN_FEEDS = 40
 BACKLOG = 2
 """Jobs a worker may have waiting before this process parses bodies itself (so both work)."""
 
-INLINE_BYTES = 65_536
-"""Messages up to this size are written to a worker by the thread that sends them."""
-
 Scored = list[tuple[Identity, Verdict]]
 
 
@@ -291,8 +288,8 @@ class _Workers:
 
     Leaner than a ProcessPoolExecutor, whose per-job machinery (a managing thread, a call
     queue, its feeding thread) cost more CPU than a cycle's pickling: here a job is one message
-    each way. A small message is written by the thread that sends it, a big one (or one behind
-    it) by a sending thread, so a full socket never holds up the cycle's storing for long.
+    each way. What a worker's socket takes of a message is written by the thread that sends
+    it, the rest by a sending thread, so a full socket never holds up the cycle.
     A worker that dies fails its jobs with WorkerDied and takes no more; the Scorer
     scores those posts itself.
     """
@@ -312,7 +309,9 @@ class _Workers:
         """Jobs sent to each worker and not yet answered (a count kept, not recounted)."""
         self.ids = itertools.count()
         self.lock = threading.Lock()
-        self.outbox: queue.SimpleQueue[tuple[Channel, bytes] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[tuple[Channel, bytes | memoryview] | None] = (
+            queue.SimpleQueue()
+        )
         self.reader = threading.Thread(target=self._read, name="selfwatch-scored", daemon=True)
         self.sender = threading.Thread(target=self._send, name="selfwatch-scoring", daemon=True)
         self.reader.start()
@@ -378,24 +377,28 @@ class _Workers:
         return future
 
     def _post(self, channel: Channel, message: object) -> None:
-        """Write a message to a worker here, or leave a big one to the sending thread.
+        """Write what the worker's socket takes of a message now; the sending thread the rest.
 
-        The sending thread waits for this process's interpreter lock before each write, while
-        the fetching threads and this one hold it: a worker then sat idle with its jobs still
-        here. A small message is written at once (the socket's buffer takes it), unless
-        earlier ones still wait for the thread (a worker reads its messages in order).
+        Nothing here waits for a worker: while one is busy (loading the engine, say) its
+        socket fills, and the cycle went on neither parsing nor storing until the worker had
+        read, up to a fifth of a cycle. A message behind one the sending thread still has
+        goes to that thread too (a worker reads its messages in order).
         """
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        frame = Channel.frame(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
         with self.lock:
-            now = self.queued[channel] == 0 and len(data) <= INLINE_BYTES
+            now = self.queued[channel] == 0
             if not now:
                 self.queued[channel] += 1
         if not now:
-            self.outbox.put((channel, data))
+            self.outbox.put((channel, frame))
             return
         try:
             with self.writing[channel]:
-                channel.send_bytes(data)
+                sent = channel.send_some(frame)
+                if sent < len(frame):
+                    with self.lock:
+                        self.queued[channel] += 1
+                    self.outbox.put((channel, memoryview(frame)[sent:]))
         except OSError:  # the worker is gone: its jobs fail
             self._lost(channel)
 
@@ -418,7 +421,7 @@ class _Workers:
             channel, data = item
             try:
                 with self.writing[channel]:
-                    channel.send_bytes(data)
+                    channel.send_frame(data)
             except OSError:  # the worker is gone: its jobs fail
                 self._lost(channel)
             with self.lock:
