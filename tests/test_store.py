@@ -397,6 +397,26 @@ def test_a_batch_of_polls_is_stored_as_one_feed_at_a_time_would(tmp_path: Path) 
     )  # a few look-ups for the batch, not a few per feed  # a dozen statements for the whole batch
 
 
+def test_what_recording_returns_is_what_is_read_back(store: Store) -> None:
+    """New posts come back as stored: found at the feed they were recorded for, times in UTC."""
+    times = {
+        "utc": T0,
+        "naive": datetime(2026, 1, 1, 9, 30),
+        "berlin": datetime(2026, 1, 1, 11, 0, 5, 17, tzinfo=timezone(timedelta(hours=2))),
+        "none": None,
+    }
+    posts = [
+        make_post(key, published=when, feed_url=FEED_B if key != "utc" else FEED_A)
+        for key, when in times.items()
+    ]
+    added = store.record_posts("jane", [(p, ME, CLEAN) for p in posts], FEED_A, T0)
+    read = {sp.id: sp for sp in store.posts("jane")}
+    assert {sp.id: sp for sp in added} == read
+    assert all(sp.post.feed_url == FEED_A for sp in added)
+    assert read["berlin"].post.published == datetime(2026, 1, 1, 9, 0, 5, 17, tzinfo=UTC)
+    assert read["naive"].post.published == datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+
+
 def test_move_feed_keeps_state_and_posts_and_the_old_url_still_finds_it(store: Store) -> None:
     new_url = "https://news.example.org/v2/rss?q=jane"
     store.save_feed_state("jane", SPEC, FeedState(url=FEED_A, etag="e1", last_success=T0))

@@ -352,6 +352,19 @@ def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _as_stored(post: Post, feed_url: str) -> Post:
+    """Return ``post`` as ``_load`` would read it back: found at ``feed_url``, its time in UTC.
+
+    Most posts are that already: they are returned as they are, not copied.
+    """
+    published = post.published
+    if published is not None and published.tzinfo is not UTC:
+        published = _dt(_ts(published))
+    elif post.feed_url == feed_url:
+        return post
+    return replace(post, feed_url=feed_url, published=published)
+
+
 MEMO_ENGINES = 32
 """Engines (checklist versions, profiles) whose verdicts ``remember`` keeps, the last used."""
 MEMO_DAYS = 90
@@ -926,7 +939,7 @@ class Store:
                 if post.id in stored_before  # another profile stored it first: its text stays
                 else StoredPost(
                     profile,
-                    replace(post, feed_url=found_at, published=_dt(_ts(post.published))),
+                    _as_stored(post, found_at),
                     identity,
                     verdict,
                     (found_at,) if found_at else (),
