@@ -273,6 +273,11 @@ def test_the_same_link_twice_is_one_post() -> None:
         ("mailto:jane@example.com", "mailto:jane@example.com"),
         ("http://[::1]:8080/feed?utm_source=x", "http://[::1]:8080/feed"),
         ("http://example.com:port/x", "http://example.com:port/x"),
+        ("https://example.com", "https://example.com/"),
+        ("  https://a-b.example/x/y.html\n", "https://a-b.example/x/y.html"),
+        ("https://example.com./x", "https://example.com/x"),
+        ("https://Example.com/x", "https://example.com/x"),
+        ("https://example.com/a b", "https://example.com/a b"),
     ],
 )  # fmt: skip
 def test_canonical_url(url: str, expected: str) -> None:

@@ -223,6 +223,10 @@ def canonical_url(url: str) -> str:
     drops default ports. Anything that is not an http(s) URL is returned stripped.
     """
     url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain and plain.group(1) not in _UNWRAPPED_HOSTS:
+        # Lowercase, no port, user, query nor fragment: what the steps below would give
+        return url if plain.group(2) else f"{url}/"
     try:
         parts = urlsplit(url)  # split once, and again only for a redirector's target
         for _ in range(3):  # a redirector may wrap another one
@@ -255,6 +259,11 @@ def canonical_url(url: str) -> str:
         query = urlencode([(k, v) for k, v in decoded if _kept(k, host)])
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
+
+_PLAIN_URL = re.compile(r"https?://([a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[^?#\s]*)?")
+"""An http(s) URL of a lowercase host and a path only, which canonical_url leaves as it is."""
+_UNWRAPPED_HOSTS = frozenset({"news.google.com"} | {host for host, _ in _REDIRECTORS})
+"""Hosts whose links canonical_url may unwrap: those always take the long way."""
 
 _PLAIN_QUERY = re.compile(r"[\w.~-]+=[\w.~-]*(?:&[\w.~-]+=[\w.~-]*)*", re.ASCII)
 """A query of name=value pairs in the characters urlencode never escapes."""

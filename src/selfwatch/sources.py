@@ -283,8 +283,8 @@ _MASTODON_PATH = re.compile(r"/@[A-Za-z0-9_]+\.rss")
 
 
 def _refine(feed: FeedSpec) -> FeedSpec:
-    if feed.kind == "url":
-        return dataclasses.replace(feed, kind=guess_kind(feed.url))
+    if feed.kind == "url" and (kind := guess_kind(feed.url)) != "url":
+        return dataclasses.replace(feed, kind=kind)
     return feed
 
 
