@@ -728,6 +728,8 @@ def _is_local(url: str) -> bool:
 
 FEED_SCHEMES = ("http", "https", "file")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?:[/?#]\S*)?")
+"""An http(s) URL with a host of plain labels, no port, no user and no space: a good one."""
 _BARE_HOST = re.compile(r"^(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?/")
 
 
@@ -739,6 +741,8 @@ def feed_url_problem(url: str) -> str | None:
     here rather than read as a file name; so is a web address without its scheme
     (``example.com/feed.xml``) unless a file by that name exists.
     """
+    if _PLAIN_WEB_URL.fullmatch(url):  # most are: no need to split them (a config lists hundreds)
+        return None
     from urllib.parse import urlsplit
 
     match = _SCHEME.match(url)  # one letter before ":" is a Windows drive, not a scheme
