@@ -124,6 +124,7 @@ def test_the_scoring_workers_hand_out_every_answer_of_one_read() -> None:
         assert got == [f"done {n}" for n in range(jobs)]
     finally:
         workers.close()
+    assert child.join(10)  # reaped in a thread of its own, once it has exited
     assert child.exitcode == 0
 
 
@@ -166,4 +167,29 @@ def test_posting_to_a_worker_whose_socket_is_full_never_waits_for_it() -> None:
         workers.close()
         os.close(gate_in)
         os.close(gate_out)
+    assert child.join(10)
     assert child.exitcode == 0
+
+
+def test_a_released_child_is_reaped_when_it_exits() -> None:
+    child = Child.start(_wait_for_end, ())
+    child.release()  # the parent goes on; a thread waits for the child
+    assert child.alive()
+    child.channel.close()
+    assert child.join(10)
+    assert child.exitcode == 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # no zombie left behind
+
+
+def test_a_scoring_worker_that_will_not_leave_is_killed() -> None:
+    import mmap
+
+    from selfwatch.scorer import _Workers
+
+    child = Child.start(_hang, ())
+    workers = _Workers([child], memoryview(mmap.mmap(-1, 8)).cast("q"))
+    workers.leave_timeout = 0.2
+    workers.close()  # told to leave, it never reads the message
+    assert child.join(10)
+    assert child.exitcode == -9

@@ -7,8 +7,9 @@ selector for every answer read. Linux only, as the workers are: the child is for
 starts with the parent's modules and values already in memory.
 
 The child leaves with ``os._exit``: no finalizer, ``atexit`` hook or buffered output of the
-parent's runs twice, and the parent's SQLite connection is never closed from there. Its end of
-the socket closes when it exits, however it exits, so the parent reads that as the end.
+parent's runs twice, and the parent's SQLite connection is never closed from there. It closes
+its end of the socket first (and the kernel does if it dies), so the parent reads the end of
+the socket as soon as the child is on its way out, not once its memory has been released.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pickle
 import select
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -120,6 +122,7 @@ class Child:
         self.channel = channel
         """The parent's end of the child's socket."""
         self.exitcode: int | None = None
+        self._reaper: threading.Thread | None = None
 
     @classmethod
     def start(
@@ -158,12 +161,33 @@ class Child:
                 target(there, *args)
                 code = 0
             finally:
+                there.close()
                 os._exit(code)
         there.close()
         return cls(pid, here)
 
+    def release(self) -> None:
+        """Reap the child when it exits, in a thread: a child on its way out is not waited for.
+
+        Its teardown (freeing a worker's tables and engine) took ~5 ms at the end of every
+        cycle; reaped here, it leaves no zombie behind in a process that runs cycle after cycle.
+        """
+        if self.exitcode is None and self._reaper is None:
+            self._reaper = threading.Thread(target=self._reap, name="selfwatch-reap", daemon=True)
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            self.exitcode = -1
+        else:
+            self.exitcode = os.waitstatus_to_exitcode(status)
+
     def alive(self) -> bool:
         """Return True until the child has exited (reaping it when it has)."""
+        if self._reaper is not None:
+            return self._reaper.is_alive()
         if self.exitcode is None:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -176,6 +200,9 @@ class Child:
 
     def join(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the child to exit; return True when it has."""
+        if self._reaper is not None:
+            self._reaper.join(timeout)
+            return not self._reaper.is_alive()
         deadline = time.monotonic() + timeout
         try:
             watch = os.pidfd_open(self.pid)

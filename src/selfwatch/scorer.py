@@ -46,6 +46,9 @@ if TYPE_CHECKING:  # imported where posts are decided and scored: a cycle of 304
 POOL_MIN_FEEDS = 40
 """Cycles with fewer due feeds than this decide and score their posts in this process."""
 
+LEAVE_TIMEOUT = 5.0
+"""Seconds the workers have to leave once told; then they are killed."""
+
 BACKLOG = 2
 """Jobs a worker may have waiting before this process parses bodies itself (so both work)."""
 
@@ -294,6 +297,8 @@ class _Workers:
     scores those posts itself.
     """
 
+    leave_timeout = LEAVE_TIMEOUT
+
     def __init__(self, children: Sequence[Child], finished: memoryview) -> None:
         self.live = {child.channel: child for child in children}
         """The workers still taking jobs, by the channel to each."""
@@ -403,18 +408,24 @@ class _Workers:
             self._lost(channel)
 
     def close(self) -> None:
-        """Let the workers finish and leave (killed after 5 s), then stop both threads."""
+        """Let the workers finish and leave (killed after 5 s), then stop both threads.
+
+        A worker closes its socket as it leaves: once every socket has ended the cycle goes
+        on, and the workers are reaped as they exit, without waiting here.
+        """
         for child in self.processes:
             self._post(child.channel, None)  # the worker's signal to leave
         self.outbox.put(None)
         self.sender.join()
-        for child in self.processes:
-            if not child.join(5):
+        self.reader.join(self.leave_timeout)  # it leaves once every worker's socket has ended
+        if self.reader.is_alive():  # a worker that would not leave
+            for child in self.processes:
                 child.kill()
-        self.reader.join()  # it leaves once every worker's socket has ended
+            self.reader.join()
         for child in self.processes:
             self._lost(child.channel)
             child.channel.close()
+            child.release()
 
     def _send(self) -> None:
         while (item := self.outbox.get()) is not None:
