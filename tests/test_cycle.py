@@ -521,3 +521,39 @@ def test_deciding_and_scoring_never_read_which_feed_a_post_came_from() -> None:
             moved = replace(post, feed_url="https://elsewhere.example/feed")
             there = decide_and_score(moved, own, engine, PERSON, Feedback.from_marks([]), NOW)
             assert here == there
+
+
+WHAT_CHECK_IMPORTS = """
+import atexit, sys
+HEAVY = ("multiprocessing", "concurrent.futures", "logging", "email.utils", "zoneinfo", "httpx",
+         "ssl", "feedparser")
+atexit.register(lambda: print("imported:", *(m for m in HEAVY if m in sys.modules),
+                              file=sys.stderr))
+sys.argv = ["selfwatch", "--config", sys.argv[1], "check"]
+from selfwatch.cli import main
+sys.exit(main())
+"""
+
+
+def test_a_check_with_scoring_workers_imports_nothing_it_does_not_use(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """What its first request waited for: ~14 ms of multiprocessing, ~10 of email.utils ..."""
+    from selfwatch.scorer import POOL_MIN_FEEDS
+
+    urls = [
+        feed_server.add(f"/f{i}.xml", Route(body=fixture("google_news.xml"), etag=f'"{i}"'))
+        for i in range(POOL_MIN_FEEDS + 2)
+    ]
+    config = write_config(tmp_path / "config.toml", urls)
+    done = subprocess.run(
+        [sys.executable, "-c", WHAT_CHECK_IMPORTS, str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"{POOL_MIN_FEEDS + 2} feed(s) polled, 0 failed" in done.stdout
+    assert done.stderr.splitlines()[-1] == "imported:"

@@ -24,7 +24,7 @@ LAYERS = {
     "actions": 1, "digest": 1, "sources": 1, "parse": 1, "lint": 1, "report": 1,
     "archive": 1, "evidence": 1, "fastfeed": 1,
     "config": 2, "store": 2, "fetch": 2, "mailer": 2, "lockfile": 2, "scorer": 2,
-    "connections": 2, "downloads": 2, "forked": 2,
+    "connections": 2, "downloads": 2, "forked": 2, "future": 2,
     "watch": 3, "agent": 3, "demo": 3, "audit": 3, "triage": 3, "deliver": 3, "output": 3,
     "wizard": 3,
     "cli": 4, "__main__": 5, "__init__": 5,

@@ -14,8 +14,9 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
+
+from .future import Future
 
 if TYPE_CHECKING:  # imported when the first https feed connects
     import ssl

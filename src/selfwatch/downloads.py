@@ -45,12 +45,13 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import httptools
+
+from .future import Future
 
 if TYPE_CHECKING:  # imported when the first https feed connects: plain http never needs it
     import ssl

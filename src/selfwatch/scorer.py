@@ -30,13 +30,13 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from .evidence import linted_text
 from .forked import Channel, Child, ChildGone
+from .future import Future
 from .match import Feedback
 from .model import SCORE_LIMIT, Author, FetchResult, Identity, Post, Profile, Verdict
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config, state_dir
 from .errors import StoreError
+from .future import Future
 from .lockfile import PidLock, holder
 from .model import (
     FeedSpec,
