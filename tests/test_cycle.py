@@ -557,3 +557,39 @@ def test_a_check_with_scoring_workers_imports_nothing_it_does_not_use(
     assert done.returncode == 0, done.stderr
     assert f"{POOL_MIN_FEEDS + 2} feed(s) polled, 0 failed" in done.stdout
     assert done.stderr.splitlines()[-1] == "imported:"
+
+
+def test_the_collector_is_paused_for_a_cycle_and_then_runs_again(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import gc
+
+    from selfwatch.checklist import default_engine
+    from selfwatch.checklist.engine import Engine
+
+    seen: list[bool] = []
+
+    class Watched(Engine):
+        def lint(self, text: str, author: str = "self"):  # type: ignore[no-untyped-def]
+            seen.append(gc.isenabled())
+            return super().lint(text, author)  # type: ignore[arg-type]
+
+    watched = Watched.__new__(Watched)
+    watched.__dict__.update(default_engine(PERSON).__dict__)
+    url = feed_server.add(
+        "/news.xml", Route(body=rss(("Jordan Avery", "https://e.example/a", "x")))
+    )
+    assert gc.isenabled()
+    with open_store(tmp_path / "s.db") as store:
+        run_cycle(Config(), PERSON, store, now=NOW, feeds=[spec(url)], engine=watched)
+        assert seen == [False]  # scored while paused
+        assert gc.isenabled()
+        broken = Watched.__new__(Watched)
+        broken.__dict__.update(watched.__dict__)
+        broken.lint = lambda text, author="self": 1 / 0  # type: ignore[method-assign]
+        other = feed_server.add(
+            "/other.xml", Route(body=rss(("Jordan Avery", "https://e.example/b", "y")))
+        )
+        with pytest.raises(ZeroDivisionError):  # a cycle that fails gives the collector back
+            run_cycle(Config(), PERSON, store, now=NOW, feeds=[spec(other)], engine=broken)
+        assert gc.isenabled()
