@@ -193,3 +193,21 @@ def test_a_scoring_worker_that_will_not_leave_is_killed() -> None:
     workers.close()  # told to leave, it never reads the message
     assert child.join(10)
     assert child.exitcode == -9
+
+
+def test_workers_of_a_cycle_given_up_on_are_killed_at_once() -> None:
+    """Ctrl-C, or a failing cycle: the jobs a worker still has are not waited for."""
+    import mmap
+    import threading
+
+    from selfwatch.scorer import _Workers
+
+    child = Child.start(_hang, ())  # as busy as a worker with a long backlog
+    workers = _Workers([child], memoryview(mmap.mmap(-1, 8)).cast("q"))
+    workers.leave_timeout = 600  # were it told to leave and waited for, the test would hang
+    closing = threading.Thread(target=lambda: workers.close(abandon=True))
+    closing.start()
+    closing.join(30)
+    assert not closing.is_alive(), "the workers were waited for"
+    assert child.join(10)
+    assert child.exitcode == -9

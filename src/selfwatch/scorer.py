@@ -279,11 +279,15 @@ class Scorer:
         known, scored = answer  # the posts were parsed here: only their verdicts came back
         return Fed(result, known, tuple(p for p in result.posts if p.id not in known), scored)
 
-    def close(self) -> None:
-        """Stop the workers (what they still had is reported broken: it is scored here)."""
+    def close(self, *, abandon: bool = False) -> None:
+        """Stop the workers (what they still had is reported broken: it is scored here).
+
+        With ``abandon`` (the cycle is failing, or was interrupted) they are killed at once
+        rather than left to finish the jobs they still have.
+        """
         if self.workers is not None:
             workers, self.workers = self.workers, None
-            workers.close()
+            workers.close(abandon=abandon)
 
 
 class _Workers:
@@ -300,8 +304,8 @@ class _Workers:
     leave_timeout = LEAVE_TIMEOUT
 
     def __init__(self, children: Sequence[Child], finished: memoryview) -> None:
-        self.live = {child.channel: child for child in children}
-        """The workers still taking jobs, by the channel to each."""
+        self.live = dict.fromkeys(child.channel for child in children)
+        """The channels to the workers still taking jobs (a set that keeps their order)."""
         self.finished = finished
         """Jobs each worker has finished, counted by the worker in memory shared with it."""
         self.sent = 0
@@ -407,12 +411,17 @@ class _Workers:
         except OSError:  # the worker is gone: its jobs fail
             self._lost(channel)
 
-    def close(self) -> None:
+    def close(self, *, abandon: bool = False) -> None:
         """Let the workers finish and leave (killed after 5 s), then stop both threads.
 
         A worker closes its socket as it leaves: once every socket has ended the cycle goes
-        on, and the workers are reaped as they exit, without waiting here.
+        on, and the workers are reaped as they exit, without waiting here. ``abandon`` kills
+        them at once: a worker ignores Ctrl-C (its cycle's process handles it), and would
+        otherwise score every job it still had before reading the signal to leave.
         """
+        if abandon:
+            for child in self.processes:
+                child.kill()
         for child in self.processes:
             self._post(child.channel, None)  # the worker's signal to leave
         self.outbox.put(None)

@@ -157,8 +157,10 @@ def run_cycle(
                 # Store what is scored by now; the rest waits for the next batch, or the end.
                 new.extend(_store_fed(store, profile, feeding, scorer, outcomes, quiet, now))
             new.extend(_store_fed(store, profile, feeding, scorer, outcomes, quiet, now, wait=True))
-        finally:
-            scorer.close()
+        except BaseException:  # Ctrl-C, or a failure: what the workers still have is not wanted
+            scorer.close(abandon=True)
+            raise
+        scorer.close()
         report = CycleReport(profile.key, now, tuple(new), tuple(outcomes.values()))
         with store.transaction():
             _save_states(store, profile, quiet)
