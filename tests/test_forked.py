@@ -211,3 +211,44 @@ def test_workers_of_a_cycle_given_up_on_are_killed_at_once() -> None:
     assert not closing.is_alive(), "the workers were waited for"
     assert child.join(10)
     assert child.exitcode == -9
+
+
+REAPED_THEN_FORKED = """
+import time
+from datetime import UTC, datetime
+from selfwatch.forked import Child
+from selfwatch.match import Feedback
+from selfwatch.model import Profile
+from selfwatch.scorer import _Work, _Workers
+
+def linger(channel):  # leaves a moment after the parent's end closes, as a worker freeing memory
+    try:
+        channel.recv()
+    except EOFError:
+        time.sleep(0.3)
+
+leaving = Child.start(linger, ())
+leaving.channel.close()
+leaving.release()  # reaped by a thread of this process, once it has exited
+person = Profile(key="jordan", name="Jordan Avery")
+work = _Work(lambda: None, person, Feedback(), datetime.now(UTC))
+workers = _Workers.start(work)
+print(workers is not None, leaving.exitcode)
+if workers is not None:
+    workers.close()
+"""
+
+
+def test_a_cycle_right_after_another_waits_for_its_workers_to_be_reaped_then_forks() -> None:
+    """``check`` of several profiles: the last cycle's workers may still be on their way out.
+
+    Their reaping thread is a thread of the process, and workers are forked only from a
+    process without any: the next cycle waits for it rather than scoring without workers.
+    """
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", REAPED_THEN_FORKED], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "0"]

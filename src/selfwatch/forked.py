@@ -24,13 +24,33 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-__all__ = ["Channel", "Child", "ChildGone"]
+__all__ = ["Channel", "Child", "ChildGone", "settle"]
 
 HEADER = 8
 """Bytes of the length before each message (big-endian)."""
 
 CHUNK = 262_144
 """Bytes asked of the socket at a time: several small messages come in one read."""
+
+
+_LEAVING: set[threading.Thread] = set()
+"""The threads reaping released children: a fork waits for them (see ``settle``)."""
+_LEAVING_LOCK = threading.Lock()
+
+
+def settle(timeout: float = 5.0) -> bool:
+    """Wait up to ``timeout`` s for the released children to be reaped; True if none is left.
+
+    Their reaping threads are this process's until then, and a process forks safely only
+    with no other thread running: a cycle that follows another at once (``check`` of several
+    profiles) waits here the few milliseconds the last one's workers take to exit.
+    """
+    deadline = time.monotonic() + timeout
+    with _LEAVING_LOCK:
+        leaving = list(_LEAVING)
+    for thread in leaving:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(thread.is_alive() for thread in leaving)
 
 
 class ChildGone(EOFError):
@@ -174,6 +194,8 @@ class Child:
         """
         if self.exitcode is None and self._reaper is None:
             self._reaper = threading.Thread(target=self._reap, name="selfwatch-reap", daemon=True)
+            with _LEAVING_LOCK:
+                _LEAVING.add(self._reaper)
             self._reaper.start()
 
     def _reap(self) -> None:
@@ -183,6 +205,9 @@ class Child:
             self.exitcode = -1
         else:
             self.exitcode = os.waitstatus_to_exitcode(status)
+        finally:
+            with _LEAVING_LOCK:
+                _LEAVING.discard(threading.current_thread())
 
     def alive(self) -> bool:
         """Return True until the child has exited (reaping it when it has)."""

@@ -35,7 +35,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from .evidence import linted_text
-from .forked import Channel, Child, ChildGone
+from .forked import Channel, Child, ChildGone, settle
 from .future import Future
 from .match import Feedback
 from .model import SCORE_LIMIT, Author, FetchResult, Identity, Post, Profile, Verdict
@@ -329,7 +329,10 @@ class _Workers:
     @classmethod
     def start(cls, work: _Work, *, warm: bool = False) -> _Workers | None:
         """Fork the workers now, while this process has no other thread, or return None."""
-        if sys.platform != "linux" or threading.active_count() > 1:
+        if sys.platform != "linux":
+            return None
+        settle()  # the workers of a cycle just ended, on their way out
+        if threading.active_count() > 1:
             return None
         try:
             cpus = len(os.sched_getaffinity(0))
