@@ -234,6 +234,16 @@ def _local(host: str, port: int) -> list[tuple[object, ...]]:
     return socket.getaddrinfo("127.0.0.1", port, 0, socket.SOCK_STREAM)
 
 
+def _bad_then_local(bad: tuple[str, int]) -> Callable[[str, int], list[tuple[object, ...]]]:
+    """Return a resolver that gives ``bad`` first, then 127.0.0.1 (a host's two addresses)."""
+
+    def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
+        good = _local(host, port)[0]
+        return [(*good[:4], bad), good]
+
+    return two_addresses
+
+
 class _Hanging:
     """A resolver that answers 127.0.0.1 only once ``answer`` is set, noting each name asked."""
 
@@ -556,12 +566,7 @@ def test_an_address_that_swallows_the_connection_costs_a_quarter_second(
     # IPv6 address on a network without IPv6, say). The host's next address works.
     listener = socket.create_server(("127.0.0.1", 0), backlog=0)
     filler = socket.create_connection(listener.getsockname())
-    dead = ("127.0.0.1", listener.getsockname()[1])
-
-    def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
-        good = _local(host, port)[0]
-        return [(*good[:4], dead), good]
-
+    two_addresses = _bad_then_local(("127.0.0.1", listener.getsockname()[1]))
     url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
     try:
         started = time.perf_counter()
@@ -579,12 +584,7 @@ def test_an_address_that_swallows_the_connection_costs_a_quarter_second(
 def test_an_address_that_refuses_is_followed_by_the_next_at_once(feed_server: FeedServer) -> None:
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))  # bound, never listening: a connection is refused
-    refused = ("127.0.0.1", closed.getsockname()[1])
-
-    def two_addresses(host: str, port: int) -> list[tuple[object, ...]]:
-        good = _local(host, port)[0]
-        return [(*good[:4], refused), good]
-
+    two_addresses = _bad_then_local(("127.0.0.1", closed.getsockname()[1]))
     url = feed_server.add("/a.xml", Route(body=FEED)).replace("127.0.0.1", "feeds.test")
     try:
         (result,) = fetch_all(jobs(url), FAST, now=NOW, resolver=two_addresses)
