@@ -165,9 +165,11 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def server_cpu(pid: int | None) -> float | None:
     """Return the CPU seconds process ``pid`` has used (Linux's /proc), or None."""
+    if pid is None:
+        return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except (OSError, TypeError):
+    except OSError:  # not Linux, or the server has gone
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
